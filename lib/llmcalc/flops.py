@@ -1,0 +1,105 @@
+"""Matmul FLOPs of a forward and a training step, exact integers, by component.
+
+A matmul [m, k] × [k, n] costs 2·m·k·n FLOPs (one multiply and one add per MAC; 1 MAC = 2 FLOPs).
+Only matmuls are counted, as ``torch.utils.flop_counter.FlopCounterMode`` does: norms, softmax,
+activations, RoPE, residual adds and the optimizer are left out (together well under 1% for these
+models). The embedding lookup is not a matmul; the LM head is.
+
+Forward over ``batch`` sequences of ``seq_len`` = T tokens (B·T tokens):
+    projections     2·B·T · (matmul weights of attention, MLP/experts, LM head)
+    scores          QKᵀ and PV: 2·B·N·T·T·(H_qk + H_v) for a full T×T matrix
+                    (causal=True counts only the T(T+1)/2 unmasked pairs: B·N·T(T+1)·(H_qk + H_v))
+    MoE             router 2·B·T·D·E; each token runs k routed experts (+ shared experts)
+Backward = exactly 2 × forward (each matmul Y = XW needs dX = dY·Wᵀ and dW = Xᵀ·dY, both the same size).
+Full recomputation repeats the forward once more (4 × forward); selective recomputation (Korthikanti
+et al. 2022) repeats only the attention-score matmuls.
+"""
+
+from __future__ import annotations
+
+from . import _validate as v
+from .models import ModelConfig
+from .params import attention_matmul_weights_per_layer, mlp_params, param_count, active_param_count
+
+FLOP_COMPONENTS = ("attention_proj", "attention_scores", "mlp", "router", "experts", "shared_experts", "lm_head")
+RECOMPUTE = ("none", "selective", "full")
+
+
+def _check(batch, seq_len):
+    return v.positive_int("batch", batch), v.positive_int("seq_len", seq_len)
+
+
+def score_pairs(seq_len: int, causal: bool = True) -> int:
+    """Query-key pairs a sequence of T tokens scores: T² in full, T(T+1)/2 under a causal mask."""
+    T = v.positive_int("seq_len", seq_len)
+    return T * (T + 1) // 2 if causal else T * T
+
+
+def forward_flops_breakdown(cfg: ModelConfig, batch: int, seq_len: int, causal: bool = True) -> dict[str, int]:
+    """Forward matmul FLOPs per component (keys ``FLOP_COMPONENTS``); sums to :func:`forward_flops`."""
+    B, T = _check(batch, seq_len)
+    tokens = B * T
+    D, L = cfg.D, cfg.L
+    out = dict.fromkeys(FLOP_COMPONENTS, 0)
+    out["attention_proj"] = 2 * tokens * L * attention_matmul_weights_per_layer(cfg)
+    out["attention_scores"] = 2 * B * L * cfg.N * score_pairs(T, causal) * (cfg.qk_head_dim + cfg.v_dim)
+    out["mlp"] = 2 * tokens * cfg.dense_mlp_layers * mlp_params(cfg, cfg.F, bias=False)
+    if cfg.is_moe:
+        moe = cfg.moe_layers
+        out["router"] = 2 * tokens * moe * D * cfg.E
+        out["experts"] = 2 * tokens * moe * cfg.k * mlp_params(cfg, cfg.F_expert, bias=False)
+        shared = mlp_params(cfg, cfg.F_shared, bias=False) if cfg.F_shared else 0
+        out["shared_experts"] = 2 * tokens * moe * (shared + (D if cfg.shared_expert_gate else 0))
+    out["lm_head"] = 2 * tokens * D * cfg.V
+    return out
+
+
+def forward_flops(cfg: ModelConfig, batch: int, seq_len: int, causal: bool = True) -> int:
+    """Matmul FLOPs of one forward pass over ``batch`` sequences of ``seq_len`` tokens, LM head included.
+
+    ``causal=False`` counts the full T×T score matrix, as ``FlopCounterMode`` does; ``causal=True``
+    counts only the unmasked half (what a kernel that skips masked blocks, like FlashAttention, does).
+    """
+    return sum(forward_flops_breakdown(cfg, batch, seq_len, causal).values())
+
+
+def training_flops(cfg: ModelConfig, batch: int, seq_len: int, causal: bool = True, recompute: str = "none") -> int:
+    """Matmul FLOPs of one training step (forward + backward) over ``batch`` × ``seq_len`` tokens.
+
+    ``recompute="none"``: 3 × forward (the model FLOPs that MFU counts).
+    ``"selective"``: + the attention-score matmuls once more. ``"full"``: 4 × forward (hardware FLOPs).
+    """
+    v.choice("recompute", recompute, RECOMPUTE)
+    b = forward_flops_breakdown(cfg, batch, seq_len, causal)
+    fwd = sum(b.values())
+    extra = {"none": 0, "selective": b["attention_scores"], "full": fwd}[recompute]
+    return 3 * fwd + extra
+
+
+def training_flops_per_token(cfg: ModelConfig, seq_len: int, causal: bool = True, recompute: str = "none") -> float:
+    """Exact training FLOPs per token at sequence length T (attention included), FLOPs."""
+    return training_flops(cfg, 1, seq_len, causal, recompute) / seq_len
+
+
+def flops_per_token(cfg: ModelConfig, recompute: str = "none") -> int:
+    """The 6P rule: 2P forward + 4P backward per token (8P with full recomputation), FLOPs.
+
+    P is the parameters one token uses: all of them for a dense model, the active ones for a MoE.
+    It ignores attention scores (see :func:`training_flops_per_token`) and counts the embedding table
+    as if it were a matmul.
+    """
+    v.choice("recompute", recompute, ("none", "full"))
+    P = active_param_count(cfg) if cfg.is_moe else param_count(cfg)
+    return (8 if recompute == "full" else 6) * P
+
+
+def training_flops_6p(cfg: ModelConfig, tokens: int | float, recompute: str = "none") -> float:
+    """Total training FLOPs by the 6P rule: ``flops_per_token(cfg) × tokens`` (8P with full recompute)."""
+    v.positive_number("tokens", tokens)
+    return flops_per_token(cfg, recompute) * tokens
+
+
+def attention_score_fraction(cfg: ModelConfig, seq_len: int, causal: bool = True) -> float:
+    """Share of forward matmul FLOPs spent on the T×T attention scores (grows with T, shrinks with D)."""
+    b = forward_flops_breakdown(cfg, 1, seq_len, causal)
+    return b["attention_scores"] / sum(b.values())

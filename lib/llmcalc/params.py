@@ -1,0 +1,110 @@
+"""Exact parameter counts, by component, for a ``ModelConfig``.
+
+Every count here equals ``sum(p.numel() for p in model.parameters())`` of the transformers model built
+from the same config (checked by ``make crosscheck``). Buffers (RoPE frequencies, DeepSeek's routing
+bias) are not parameters and are not counted.
+
+Per layer, dense (LLaMA-style, GQA):
+    attention  D·N·H + 2·D·K·H + N·H·D   (+ N·H + 2·K·H if q/k/v carry biases, + D if o_proj does)
+    MLP        3·D·F (gated) or 2·D·F (plain)   (+ 2F + D or F + D with biases)
+    norms      norms_per_layer · D  (· 2 for LayerNorm, which has a bias)
+Model: V·D embedding (+ positions·D if learned) + D final norm + V·D LM head unless tied.
+The course slides' LLaMA formula 2VH + H + L(4H² + 3HH' + 2H) is the MHA, untied case of this.
+"""
+
+from __future__ import annotations
+
+from .models import ModelConfig
+
+COMPONENTS = ("embedding", "attention", "mlp", "router", "experts", "shared_experts", "norms", "lm_head")
+
+
+def _norm_params(cfg: ModelConfig, width: int) -> int:
+    return 2 * width if cfg.norm == "layernorm" else width
+
+
+def attention_params_per_layer(cfg: ModelConfig) -> int:
+    """Parameters of one attention block: projections, their biases, and MLA's internal norms."""
+    D, N = cfg.D, cfg.N
+    if cfg.uses_mla:
+        qk, r, kv = cfg.qk_head_dim, cfg.qk_rope_head_dim, cfg.kv_lora_rank
+        if cfg.q_lora_rank is None:
+            q = D * N * qk
+        else:
+            q = D * cfg.q_lora_rank + cfg.q_lora_rank + cfg.q_lora_rank * N * qk
+            q += cfg.q_lora_rank if cfg.qkv_bias else 0
+        kv_a = D * (kv + r) + ((kv + r) if cfg.qkv_bias else 0)
+        kv_b = kv + kv * N * (cfg.qk_nope_head_dim + cfg.v_head_dim)  # kv_a_layernorm + kv_b_proj
+        o = N * cfg.v_head_dim * D + (D if cfg.o_bias else 0)
+        return q + kv_a + kv_b + o
+    K, H = cfg.K, cfg.H
+    weights = D * N * H + 2 * D * K * H + N * H * D
+    biases = (N * H + 2 * K * H if cfg.qkv_bias else 0) + (D if cfg.o_bias else 0)
+    return weights + biases
+
+
+def attention_matmul_weights_per_layer(cfg: ModelConfig) -> int:
+    """Weights of one attention block that take part in matmuls (no biases, no norms)."""
+    D, N = cfg.D, cfg.N
+    if cfg.uses_mla:
+        qk, kv = cfg.qk_head_dim, cfg.kv_lora_rank
+        q = D * N * qk if cfg.q_lora_rank is None else D * cfg.q_lora_rank + cfg.q_lora_rank * N * qk
+        return (q + D * (kv + cfg.qk_rope_head_dim) + kv * N * (cfg.qk_nope_head_dim + cfg.v_head_dim)
+                + N * cfg.v_head_dim * D)
+    return D * cfg.N * cfg.H + 2 * D * cfg.K * cfg.H + cfg.N * cfg.H * D
+
+
+def mlp_params(cfg: ModelConfig, width: int, bias: bool | None = None) -> int:
+    """One MLP (or one expert) of the given width: 3·D·width if gated, 2·D·width if plain, + biases."""
+    bias = cfg.mlp_bias if bias is None else bias
+    D = cfg.D
+    if cfg.mlp == "gated":
+        return 3 * D * width + ((2 * width + D) if bias else 0)
+    return 2 * D * width + ((width + D) if bias else 0)
+
+
+def param_breakdown(cfg: ModelConfig) -> dict[str, int]:
+    """Exact parameters per component; the values sum to :func:`param_count`.
+
+    Keys: embedding (token table, plus learned positions), attention, mlp (dense MLPs), router,
+    experts (routed), shared_experts (with Qwen2-MoE's shared-expert gate), norms (all of them, incl.
+    the final one), lm_head (0 when tied to the embedding).
+    """
+    D, L, V = cfg.D, cfg.L, cfg.V
+    moe = cfg.moe_layers
+    out = dict.fromkeys(COMPONENTS, 0)
+    out["embedding"] = V * D + (cfg.max_positions * D if cfg.positions == "learned" else 0)
+    out["attention"] = L * attention_params_per_layer(cfg)
+    out["mlp"] = cfg.dense_mlp_layers * mlp_params(cfg, cfg.F)
+    if moe:
+        out["router"] = moe * cfg.E * D
+        out["experts"] = moe * cfg.E * mlp_params(cfg, cfg.F_expert, bias=False)
+        shared = mlp_params(cfg, cfg.F_shared, bias=False) if cfg.F_shared else 0
+        out["shared_experts"] = moe * (shared + (D if cfg.shared_expert_gate else 0))
+    out["norms"] = (L * cfg.norms_per_layer + 1) * _norm_params(cfg, D)
+    out["lm_head"] = 0 if cfg.tied_embeddings else V * D
+    return out
+
+
+def param_count(cfg: ModelConfig) -> int:
+    """Total parameters, exact (an int)."""
+    return sum(param_breakdown(cfg).values())
+
+
+def active_param_count(cfg: ModelConfig, *, include_embedding: bool = True) -> int:
+    """Parameters used for one token: a MoE model touches only k of its E routed experts per layer.
+
+    Equal to :func:`param_count` for a dense model. With ``include_embedding=False`` the token (and
+    position) table is left out, since a lookup does no arithmetic.
+    """
+    b = param_breakdown(cfg)
+    if cfg.is_moe:
+        b["experts"] = cfg.moe_layers * cfg.k * mlp_params(cfg, cfg.F_expert, bias=False)
+    if not include_embedding:
+        b["embedding"] = 0
+    return sum(b.values())
+
+
+def non_embedding_param_count(cfg: ModelConfig) -> int:
+    """Parameters outside the token/position table (the LM head is kept unless it is tied)."""
+    return param_count(cfg) - param_breakdown(cfg)["embedding"]

@@ -1,0 +1,60 @@
+"""Training time, chip-hours, implied MFU and cost from a FLOP budget.
+
+    seconds = total FLOPs / (chips · C · MFU)        C = the chip's peak dense bf16 FLOP/s
+    MFU implied by a published run = total model FLOPs / (chip-hours · 3600 · C)
+
+MFU (model FLOPs utilisation) counts only the model's FLOPs (6P-style, no recomputation); hardware
+FLOPs utilisation (HFU) would also count recomputed work. Days are 86,400 s; chip-hours 3,600 s.
+"""
+
+from __future__ import annotations
+
+from . import _validate as v
+from .hardware import Chip, chip as _chip
+
+SECONDS_PER_DAY = 86_400
+
+
+def training_seconds(total_flops: float, n_chips: int, chip: str | Chip, mfu: float) -> float:
+    """Wall-clock seconds to do ``total_flops`` on ``n_chips`` chips running at ``mfu`` of peak."""
+    v.positive_number("total_flops", total_flops)
+    v.positive_int("n_chips", n_chips)
+    v.fraction("mfu", mfu)
+    return total_flops / (n_chips * _chip(chip).peak_flops * mfu)
+
+
+def training_days(total_flops: float, n_chips: int, chip: str | Chip, mfu: float) -> float:
+    """Wall-clock days (86,400 s) to do ``total_flops`` on ``n_chips`` chips at ``mfu``."""
+    return training_seconds(total_flops, n_chips, chip, mfu) / SECONDS_PER_DAY
+
+
+def chip_hours(total_flops: float, chip: str | Chip, mfu: float) -> float:
+    """Chip-hours (GPU-hours) to do ``total_flops`` at ``mfu``; independent of how many chips share it."""
+    return training_seconds(total_flops, 1, chip, mfu) / 3600
+
+
+def implied_mfu(total_flops: float, chip_hours_used: float, chip: str | Chip) -> float:
+    """The MFU a run must have reached to do ``total_flops`` in ``chip_hours_used`` (a fraction)."""
+    v.positive_number("total_flops", total_flops)
+    v.positive_number("chip_hours_used", chip_hours_used)
+    return total_flops / (chip_hours_used * 3600 * _chip(chip).peak_flops)
+
+
+def chips_for_days(total_flops: float, days: float, chip: str | Chip, mfu: float) -> float:
+    """Chips needed to finish ``total_flops`` in ``days`` at ``mfu`` (a real number; round up yourself)."""
+    v.positive_number("days", days)
+    return training_seconds(total_flops, 1, chip, mfu) / (days * SECONDS_PER_DAY)
+
+
+def cost(chip_hours_used: float, price_per_chip_hour: float) -> float:
+    """Cost of ``chip_hours_used`` at ``price_per_chip_hour`` (same currency as the price)."""
+    v.positive_number("chip_hours_used", chip_hours_used)
+    v.positive_number("price_per_chip_hour", price_per_chip_hour)
+    return chip_hours_used * price_per_chip_hour
+
+
+def chinchilla_tokens(params: float, tokens_per_param: float = 20.0) -> float:
+    """Compute-optimal training tokens by Hoffmann et al. 2022: about 20 tokens per parameter."""
+    v.positive_number("params", params)
+    v.positive_number("tokens_per_param", tokens_per_param)
+    return params * tokens_per_param
