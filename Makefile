@@ -1,0 +1,58 @@
+# The LLM Scaling Workbook. Two commands on a fresh machine with python3 (3.10+) and make:
+#   make lab    set up .venv (if missing or stale) and open JupyterLab on chapters/
+#   make test   set up .venv and run the whole suite
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PYVER := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+LOCK := requirements/lab-py$(PYVER).lock
+XLOCK := requirements/crosscheck.lock
+STAMP := $(VENV)/.installed-lab
+XSTAMP := $(VENV)/.installed-crosscheck
+PIP := $(BIN)/python -m pip --disable-pip-version-check -q
+ARGS ?=
+PYTEST_ARGS ?=
+
+.PHONY: help venv lab test unit nbtest crosscheck bench sync-check clean
+
+help:
+	@echo "make lab         open JupyterLab on chapters/ (ARGS='--no-browser --port=8890' passes through)"
+	@echo "make test        unit tests + every chapter under nbval"
+	@echo "make crosscheck  llmcalc against transformers and torch's FlopCounterMode (installs torch 2.13.0)"
+	@echo "make bench       benchmarks (medians and ratios)"
+
+venv:
+	@test -f "$(LOCK)" || { echo "no lock file for Python $(PYVER) ($(LOCK)); use PYTHON=python3.11 (or 3.10, 3.12, 3.13)"; exit 1; }
+	@$(PYTHON) tools/ensure_venv.py $(VENV)
+	@$(MAKE) --no-print-directory $(STAMP)
+
+$(STAMP): $(LOCK) pyproject.toml
+	@echo "installing pinned packages into $(VENV) ..."
+	$(PIP) install -r $(LOCK)
+	$(PIP) install --no-build-isolation --no-deps -e .
+	@touch $@
+
+$(XSTAMP): $(STAMP) $(XLOCK)
+	@echo "installing torch and transformers for the crosscheck ..."
+	$(PIP) install -c $(LOCK) -r $(XLOCK)
+	@touch $@
+
+lab: venv
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=chapters $(ARGS)
+
+test: venv
+	$(BIN)/python -m pytest tests --ignore=tests/crosscheck $(PYTEST_ARGS)
+	@if compgen -G "chapters/*.ipynb" >/dev/null; then \
+	  $(BIN)/python -m pytest --nbval --nbval-current-env chapters $(PYTEST_ARGS); \
+	else echo "no chapters yet: nbval has nothing to run"; fi
+
+crosscheck: venv
+	@$(MAKE) --no-print-directory $(XSTAMP)
+	$(BIN)/python -m pytest tests/crosscheck -p no:cacheprovider $(PYTEST_ARGS)
+
+bench: venv
+	$(BIN)/python tools/bench.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

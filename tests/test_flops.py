@@ -1,0 +1,132 @@
+"""Matmul FLOPs: the seeds' worked numbers, and properties. FlopCounterMode comparisons live in
+tests/crosscheck (make crosscheck)."""
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import llmcalc
+from tests.test_params import configs
+
+QWEN = llmcalc.preset("qwen2-72b")
+
+
+def test_llama3_70b_needs_4_2e11_flops_per_token():
+    # seed 000: 6 × 70e9 = 4.2e11 (with the exact 70.55e9 parameters: 4.23e11)
+    per_token = llmcalc.flops_per_token(llmcalc.preset("llama-3-70b"))
+    assert per_token == 6 * 70_553_706_496
+    assert f"{per_token:.1e}" == "4.2e+11"
+
+
+def test_llama3_70b_on_15t_tokens_is_6_3e24_flops():
+    total = llmcalc.training_flops_6p(llmcalc.preset("llama-3-70b"), 15e12)
+    assert f"{total:.1e}" == "6.3e+24"
+
+
+def test_one_token_takes_about_a_millisecond_of_one_v5p():
+    # seed 000: 4.2e11 / 4.59e14 ≈ 1 ms per token at 100% utilisation
+    per_token = llmcalc.flops_per_token(llmcalc.preset("llama-3-70b"))
+    assert round(per_token / llmcalc.chip("TPU v5p").peak_flops * 1e3, 1) == 0.9
+
+
+def test_gpt3_is_3_14e23_flops():
+    # Brown et al. 2020: 3.14e23 FLOPs for 300B tokens
+    total = llmcalc.training_flops_6p(llmcalc.preset("gpt-3-175b"), 300e9)
+    assert f"{total:.2e}" == "3.14e+23"
+
+
+def test_llama3_405b_is_3_8e25_flops():
+    # Llama 3 paper: 3.8e25 FLOPs on 15.6T tokens
+    assert f"{llmcalc.training_flops_6p(llmcalc.preset('llama-3.1-405b'), 15.6e12):.1e}" == "3.8e+25"
+
+
+# ----- seed 001: Qwen2-72B, batch 4, sequence 32768, per-module forward FLOPs -------------------
+
+def test_qwen2_72b_q_projection_is_17_6_tflops_per_layer():
+    # 2 · hidden · heads · head_dim · batch · seq = 17,592,186,044,416 (seed 001, printed)
+    b = llmcalc.forward_flops_breakdown(QWEN, 4, 32768, causal=False)
+    q, k = 2 * 8192 * 8192 * 4 * 32768, 2 * 8192 * 1024 * 4 * 32768
+    assert q == 17_592_186_044_416
+    assert b["attention_proj"] == 80 * (2 * q + 2 * k)  # Q and O are D×D, K and V are D×(K·H)
+    assert round(k / 1e12, 1) == 2.2  # "K and V: 2.2 TFLOPs each"
+
+
+def test_qwen2_72b_scores_are_70_tflops_per_matmul_per_layer():
+    b = llmcalc.forward_flops_breakdown(QWEN, 4, 32768, causal=False)
+    assert b["attention_scores"] == 80 * 2 * 70_368_744_177_664  # QKᵀ and PV, printed by the seed
+
+
+def test_qwen2_72b_ffn_is_3_x_63_5_tflops_per_layer():
+    b = llmcalc.forward_flops_breakdown(QWEN, 4, 32768, causal=False)
+    assert b["mlp"] == 80 * 3 * 63_496_796_504_064
+
+
+def test_qwen2_72b_lm_head_is_0_33_pflops():
+    b = llmcalc.forward_flops_breakdown(QWEN, 4, 32768, causal=False)
+    assert b["lm_head"] == 326_554_953_449_472
+
+
+def test_qwen2_72b_closed_form_total_is_30_pflops():
+    # seed 001: bs·s·h·(2V + L(4.5h + 4s + 6i)) = 29,991,378,670,845,952 for bs 4, s 32768
+    assert llmcalc.forward_flops(QWEN, 4, 32768, causal=False) == 29_991_378_670_845_952
+
+
+def test_qwen2_72b_attention_is_48_percent_and_ffn_51_at_32k():
+    b = llmcalc.forward_flops_breakdown(QWEN, 4, 32768, causal=False)
+    total = sum(b.values())
+    assert round(100 * (b["attention_proj"] + b["attention_scores"]) / total) == 48
+    assert round(100 * b["mlp"] / total) == 51
+
+
+def test_causal_mask_halves_the_scores_but_keeps_the_diagonal():
+    full = llmcalc.forward_flops_breakdown(QWEN, 1, 4096, causal=False)["attention_scores"]
+    causal = llmcalc.forward_flops_breakdown(QWEN, 1, 4096, causal=True)["attention_scores"]
+    assert causal * 2 * 4096 == full * 4097  # T(T+1)/2 of T² pairs
+
+
+def test_backward_is_twice_forward_and_recompute_adds_a_forward():
+    c = llmcalc.preset("llama-3-8b")
+    fwd = llmcalc.forward_flops(c, 2, 2048)
+    assert llmcalc.training_flops(c, 2, 2048) == 3 * fwd
+    assert llmcalc.training_flops(c, 2, 2048, recompute="full") == 4 * fwd
+    assert llmcalc.flops_per_token(c, recompute="full") == 8 * llmcalc.param_count(c)
+
+
+def test_attention_share_grows_with_sequence_length():
+    c = llmcalc.preset("llama-3-8b")
+    shares = [llmcalc.attention_score_fraction(c, T) for T in (512, 4096, 32768, 131072)]
+    assert shares == sorted(shares) and shares[0] < 0.05 and shares[-1] > 0.5
+
+
+def test_batch_size_does_not_change_total_compute():
+    # seed 001: for a fixed number of tokens, how they are batched does not change the FLOPs
+    c = llmcalc.preset("qwen2-72b")
+    assert llmcalc.training_flops(c, 64, 4096) == 2 * llmcalc.training_flops(c, 32, 4096) == 64 * llmcalc.training_flops(c, 1, 4096)
+
+
+@pytest.mark.parametrize("bad", [dict(batch=0), dict(seq_len=-1), dict(batch=1.5)])
+def test_bad_batch_or_sequence_is_refused(bad):
+    kw = dict(batch=1, seq_len=16) | bad
+    field = next(iter(bad))
+    with pytest.raises(ValueError, match=f"^{field} must be"):
+        llmcalc.forward_flops(QWEN, **kw)
+
+
+def test_unknown_recompute_policy_is_refused():
+    with pytest.raises(ValueError, match=r"recompute must be one of \['none', 'selective', 'full'\]"):
+        llmcalc.training_flops(QWEN, 1, 16, recompute="some")
+
+
+@given(configs(), st.integers(1, 8), st.integers(1, 512), st.booleans())
+@settings(max_examples=200, deadline=None)
+def test_flop_breakdown_sums_to_total_in_exact_integers(c, B, T, causal):
+    b = llmcalc.forward_flops_breakdown(c, B, T, causal)
+    assert all(type(x) is int and x >= 0 for x in b.values())
+    assert sum(b.values()) == llmcalc.forward_flops(c, B, T, causal)
+    assert llmcalc.forward_flops(c, B, T, causal=True) <= llmcalc.forward_flops(c, B, T, causal=False)
+
+
+@given(configs(), st.sampled_from(["L", "D"]), st.integers(1, 256))
+@settings(max_examples=100, deadline=None)
+def test_flops_grow_with_l_and_d(c, field, T):
+    bigger = c.replace(**{field: getattr(c, field) * 2})
+    assert llmcalc.forward_flops(bigger, 1, T) > llmcalc.forward_flops(c, 1, T)
