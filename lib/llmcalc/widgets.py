@@ -1,0 +1,281 @@
+"""Slider explorers for the chapters: sliders → a pure llmcalc function → a table, a summary and a plot.
+
+Each factory returns an :class:`Explorer`. Moving a control recomputes at once (observers run
+synchronously), so tests can set ``explorer.controls["D"].value = ...`` and read
+``explorer.summary`` without a browser. Explorers only call llmcalc formulas; they restate none.
+Bad combinations (say K no longer divides N) show the library's error message instead of numbers.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import ipywidgets as w
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from . import flops as _flops, hardware as _hw, params as _params, timecost as _time  # noqa: E402
+from .models import PRESETS, ModelConfig, preset  # noqa: E402
+from .tables import fmt_count  # noqa: E402
+
+LABELS_EN = {"preset": "Preset", "chip": "Chip", "tokens": "Tokens D_data", "chips": "Chips", "mfu": "MFU",
+             "seq_len": "T", "batch": "Batch (seqs)"}
+_labels: dict[str, str] = {}
+
+
+def set_labels(labels: dict[str, str]) -> None:
+    """Override control labels (e.g. Chinese ones) for explorers built after this call."""
+    _labels.clear()
+    _labels.update(labels)
+
+
+def _label(key: str, default: str) -> str:
+    return _labels.get(key, default)
+
+
+@dataclass
+class Result:
+    """What an explorer shows: headline numbers, a table, and the data for its plot."""
+
+    summary: dict[str, Any]
+    table: pd.DataFrame | None = None
+    plot: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+
+class Explorer:
+    """A panel of controls driving one llmcalc computation, with a summary line, a table and a plot."""
+
+    def __init__(self, title: str, controls: dict[str, w.Widget], compute: Callable[[dict], Result],
+                 draw: Callable[[Any, Result], None] | None = None, presets_control: str | None = "preset",
+                 figsize=(6.4, 3.2)):
+        self.title = title
+        self.controls = controls
+        self._compute = compute
+        self._draw = draw
+        self._busy = False
+        self.summary_html = w.HTML()
+        self.table_html = w.HTML()
+        self.image = w.Image(format="png", layout=w.Layout(max_width="640px")) if draw else None
+        self.fig, self.ax = (plt.subplots(figsize=figsize) if draw else (None, None))
+        if self.fig is not None:
+            # fixed margins: constrained/tight layout would cost a second full draw on every update
+            self.fig.subplots_adjust(left=0.2, bottom=0.17, right=0.97, top=0.95)
+            plt.close(self.fig)  # drawn into the Image widget only, never shown twice by the inline backend
+        for ctl in controls.values():
+            ctl.observe(self._on_change, names="value")
+        if presets_control and presets_control in controls:
+            controls[presets_control].observe(self._on_preset, names="value")
+        boxes = [w.HTML(f"<b>{title}</b>"), w.HBox([w.VBox(list(controls.values())[i::2]) for i in range(2)]),
+                 self.summary_html, self.table_html]
+        if self.image is not None:
+            boxes.append(self.image)
+        self.widget = w.VBox(boxes)
+        self.result: Result | None = None
+        self._on_preset_hook: Callable[[ModelConfig], dict] | None = None
+        self.update()
+
+    # ----- events --------------------------------------------------------------------------------
+    def _on_change(self, change):
+        if not self._busy:
+            self.update()
+
+    def _on_preset(self, change):
+        if self._on_preset_hook is None:
+            return
+        values = self._on_preset_hook(preset(change["new"]))
+        self._busy = True
+        try:
+            for key, value in values.items():
+                ctl = self.controls[key]
+                if hasattr(ctl, "max") and value > ctl.max:
+                    ctl.max = value
+                if hasattr(ctl, "min") and value < ctl.min:
+                    ctl.min = value
+                ctl.value = value
+        finally:
+            self._busy = False
+        self.update()
+
+    def values(self) -> dict[str, Any]:
+        return {k: c.value for k, c in self.controls.items()}
+
+    def update(self) -> Result:
+        try:
+            result = self._compute(self.values())
+        except ValueError as e:
+            result = Result(summary={}, error=str(e))
+        self.result = result
+        if result.error:
+            self.summary_html.value = f"<span style='color:#b00'>⚠ {result.error}</span>"
+            self.table_html.value = ""
+            return result
+        self.summary_html.value = " &nbsp;|&nbsp; ".join(f"<b>{k}</b>: {_fmt(v)}" for k, v in result.summary.items())
+        self.table_html.value = result.table.to_html(float_format=lambda x: f"{x:,.4g}") if result.table is not None else ""
+        if self._draw is not None:
+            self._draw(self.ax, result)  # draw functions update their artists in place (clearing is slow)
+            buf = io.BytesIO()
+            self.fig.savefig(buf, format="png", dpi=80)
+            self.image.value = buf.getvalue()
+        return result
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        return dict(self.result.summary) if self.result else {}
+
+    def print_summary(self) -> None:
+        """Print the numbers the explorer shows now (for a compared notebook cell)."""
+        if self.result.error:
+            print("error:", self.result.error)
+        for k, v in self.result.summary.items():
+            print(f"{k}: {_fmt(v)}")
+
+    def _ipython_display_(self):
+        from IPython.display import display
+        display(self.widget)
+
+
+def _fmt(v) -> str:
+    if isinstance(v, bool) or isinstance(v, str):
+        return str(v)
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, float):
+        return f"{v:.4g}" if abs(v) < 1e6 else f"{v:.3e}"
+    return str(v)
+
+
+# ----- controls ----------------------------------------------------------------------------------
+
+def _int_slider(key, value, lo, hi, step=1, desc=None):
+    return w.IntSlider(value=value, min=lo, max=max(hi, value), step=step, description=_label(key, desc or key),
+                       continuous_update=False, style={"description_width": "initial"})
+
+
+def _log_slider(key, value, lo, hi, desc=None, fmt=".3g"):
+    import math
+    return w.FloatLogSlider(value=value, base=10, min=math.log10(lo), max=math.log10(hi), step=0.05,
+                            description=_label(key, desc or key), readout_format=fmt, continuous_update=False,
+                            style={"description_width": "initial"})
+
+
+def _preset_dropdown(name):
+    return w.Dropdown(options=list(PRESETS), value=name, description=_label("preset", "Preset"))
+
+
+def _shape_controls(cfg: ModelConfig, moe: bool = True) -> dict[str, w.Widget]:
+    ctl = {
+        "L": _int_slider("L", cfg.L, 1, 160),
+        "D": _int_slider("D", cfg.D, 128, 32768, step=128),
+        "F": _int_slider("F", cfg.F, 128, 131072, step=128),
+        "N": _int_slider("N", cfg.N, 1, 256),
+        "K": _int_slider("K", cfg.K, 1, 256),
+        "V": _int_slider("V", cfg.V, 1000, 262144, step=8),
+    }
+    if moe:
+        ctl["E"] = _int_slider("E", cfg.E, 0, 256)
+        ctl["k"] = _int_slider("k", cfg.k, 0, 16)
+    return ctl
+
+
+def _shape_from(cfg: ModelConfig, moe: bool = True) -> dict[str, int]:
+    d = dict(L=cfg.L, D=cfg.D, F=cfg.F, N=cfg.N, K=cfg.K, V=cfg.V)
+    if moe:
+        d.update(E=cfg.E, k=cfg.k)
+    return d
+
+
+def model_from_values(values: dict[str, Any]) -> ModelConfig:
+    """The preset chosen in ``values["preset"]`` with the shape sliders' values applied."""
+    base = preset(values["preset"])
+    changes = {k: values[k] for k in ("L", "D", "F", "N", "K", "V") if k in values}
+    if "E" in values:
+        if values["E"] == 0:
+            changes.update(E=0, k=0, F_expert=None, F_shared=0, dense_layers=0, shared_expert_gate=False)
+        else:
+            changes.update(E=values["E"], k=values["k"])
+            if not base.is_moe:
+                changes.update(F_expert=values.get("F", base.F))
+    if "H" not in changes and ("D" in changes or "N" in changes) and base.H * base.N == base.D:
+        changes["H"] = None
+    return base.replace(**changes)
+
+
+# ----- chapter 1: parameters ---------------------------------------------------------------------
+
+def params_explorer(name: str = "llama-3-70b") -> Explorer:
+    """Sliders for L, D, F, N, K, V (and E, k): exact parameters by component, and their shares."""
+    cfg = preset(name)
+    controls = {"preset": _preset_dropdown(name), **_shape_controls(cfg)}
+
+    def compute(v):
+        c = model_from_values(v)
+        b = _params.param_breakdown(c)
+        total = sum(b.values())
+        table = pd.DataFrame({"params": pd.Series(b), "share %": pd.Series({k: 100 * x / total for k, x in b.items()})})
+        summary = {"total params": total, "active params": _params.active_param_count(c), "total": fmt_count(total)}
+        return Result(summary, table, {"shares": {k: x / total for k, x in b.items() if x}})
+
+    def draw(ax, r):
+        ax.clear()
+        shares = r.plot["shares"]
+        ax.barh(list(shares), [100 * s for s in shares.values()], color="#4C72B0")
+        ax.set_xlabel(_label("share_axis", "share of parameters (%)"))
+        ax.set_xlim(0, 100)
+        ax.invert_yaxis()
+
+    ex = Explorer(_label("params_title", "Where the parameters live"), controls, compute, draw)
+    ex._on_preset_hook = _shape_from
+    return ex
+
+
+# ----- chapter 2: FLOPs and time -----------------------------------------------------------------
+
+def flops_explorer(name: str = "llama-3-70b", chip: str = "TPU v5p") -> Explorer:
+    """Sliders for the shape, T, training tokens, chips and MFU: FLOPs per token, total FLOPs, days."""
+    cfg = preset(name)
+    controls = {"preset": _preset_dropdown(name), **_shape_controls(cfg, moe=False),
+                "seq_len": _int_slider("seq_len", 4096, 128, 131072, step=128, desc="T"),
+                "tokens": _log_slider("tokens", 15e12, 1e9, 1e14, desc="tokens"),
+                "chip": w.Dropdown(options=list(_hw.CHIPS), value=chip, description=_label("chip", "Chip")),
+                "chips": _int_slider("chips", 8960, 1, 65536, desc="chips"),
+                "mfu": w.FloatSlider(value=0.4, min=0.05, max=1.0, step=0.01, description=_label("mfu", "MFU"),
+                                     continuous_update=False)}
+
+    def compute(v):
+        c = model_from_values(v)
+        per_token_6p = _flops.flops_per_token(c)
+        per_token = _flops.training_flops_per_token(c, v["seq_len"], causal=True)
+        total = per_token * v["tokens"]
+        days = _time.training_days(total, v["chips"], v["chip"], v["mfu"])
+        summary = {"6P FLOPs/token": per_token_6p, "exact FLOPs/token": per_token,
+                   "attention share": _flops.attention_score_fraction(c, v["seq_len"]),
+                   "total FLOPs": total, "days": days,
+                   "chip-hours": _time.chip_hours(total, v["chip"], v["mfu"])}
+        chips = [2 ** i for i in range(6, 17)]
+        curves = {m: [_time.training_days(total, n, v["chip"], m) for n in chips] for m in (0.2, 0.4, 0.6)}
+        return Result(summary, None, {"chips": chips, "curves": curves, "here": (v["chips"], days)})
+
+    def draw(ax, r):
+        curves = r.plot["curves"]
+        if not ax.lines:
+            for m, ys in curves.items():
+                ax.loglog(r.plot["chips"], ys, label=f"MFU {m:.0%}")
+            ax.plot(*r.plot["here"], "o", color="k")
+            ax.set_xlabel(_label("chips_axis", "chips")); ax.set_ylabel(_label("days_axis", "days"))
+            ax.grid(True, which="major", alpha=0.3); ax.legend()
+        for line, ys in zip(ax.lines, curves.values()):
+            line.set_ydata(ys)
+        ax.lines[-1].set_data([r.plot["here"][0]], [r.plot["here"][1]])
+        ys = [y for c in curves.values() for y in c] + [r.plot["here"][1]]
+        ax.set_ylim(min(ys) / 1.5, max(ys) * 1.5)
+        ax.set_xlim(min(r.plot["chips"] + [r.plot["here"][0]]) / 1.5, max(r.plot["chips"] + [r.plot["here"][0]]) * 1.5)
+
+    ex = Explorer(_label("flops_title", "FLOPs and training time"), controls, compute, draw)
+    ex._on_preset_hook = lambda c: _shape_from(c, moe=False)
+    return ex

@@ -1,0 +1,51 @@
+"""Explorers without a browser: set slider values, check the numbers shown against llmcalc itself."""
+
+import pytest
+
+pytest.importorskip("ipywidgets")
+
+import llmcalc  # noqa: E402
+from llmcalc import widgets as W  # noqa: E402
+
+
+def test_params_explorer_shows_the_exact_count_after_moving_d_and_l():
+    ex = W.params_explorer("llama-3-70b")
+    ex.controls["D"].value = 4096
+    ex.controls["L"].value = 40
+    # D = 4096 with N = 64 heads gives H = 64; the rest of LLaMA 3-70B stays
+    expected = llmcalc.param_count(llmcalc.ModelConfig(L=40, D=4096, F=28672, N=64, K=8, V=128256))
+    assert ex.summary["total params"] == expected
+    assert f"{expected:,}" in ex.summary_html.value
+
+
+def test_params_explorer_preset_dropdown_loads_the_model():
+    ex = W.params_explorer("llama-3-70b")
+    ex.controls["preset"].value = "mixtral-8x7b"
+    assert (ex.controls["E"].value, ex.controls["k"].value) == (8, 2)
+    assert ex.summary["total params"] == 46_702_792_704  # reference.md, from transformers
+    assert ex.summary["active params"] == llmcalc.active_param_count(llmcalc.preset("mixtral-8x7b"))
+
+
+def test_params_explorer_shows_the_error_for_k_not_dividing_n():
+    ex = W.params_explorer("llama-3-70b")
+    ex.controls["K"].value = 7
+    assert "must be a multiple of K" in ex.summary_html.value and ex.summary == {}
+
+
+def test_flops_explorer_days_follow_chips_and_mfu():
+    ex = W.flops_explorer("llama-3-70b", chip="TPU v5p")
+    ex.controls["seq_len"].value = 4096
+    ex.controls["tokens"].value = 15e12
+    ex.controls["chips"].value = 4480
+    ex.controls["mfu"].value = 0.5
+    c = llmcalc.preset("llama-3-70b")
+    total = llmcalc.training_flops(c, 1, 4096) / 4096 * 15e12
+    assert ex.summary["days"] == pytest.approx(total / (4480 * 4.59e14 * 0.5 * 86400))
+    assert ex.summary["6P FLOPs/token"] == 6 * 70_553_706_496
+
+
+def test_flops_explorer_chip_dropdown_changes_the_peak():
+    ex = W.flops_explorer("llama-3-70b", chip="TPU v5p")
+    before = ex.summary["days"]
+    ex.controls["chip"].value = "H100"
+    assert ex.summary["days"] == pytest.approx(before * 4.59e14 / 9.89e14)
