@@ -1,0 +1,80 @@
+"""Figures for the chapters (imports matplotlib; the formula modules never do).
+
+Each function draws one figure from llmcalc's formulas and returns the Figure; it restates no formula.
+Titles and axis labels go through :func:`label` so a Chinese edition can switch them (``set_labels``).
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+
+from . import flops as _flops, params as _params, timecost as _time
+from .models import preset
+
+_labels: dict[str, str] = {}
+
+
+def set_labels(labels: dict[str, str]) -> None:
+    """Replace titles/axis labels by key (e.g. with Chinese text) for figures drawn after this call."""
+    _labels.clear()
+    _labels.update(labels)
+
+
+def label(key: str, default: str) -> str:
+    return _labels.get(key, default)
+
+
+def _cfg(m):
+    return preset(m) if isinstance(m, str) else m
+
+
+def param_shares(models, figsize=(8, 4.5)):
+    """Stacked bars: each model's parameters by component, as % of its total."""
+    cfgs = [_cfg(m) for m in models]
+    comps = [c for c in _params.COMPONENTS if any(_params.param_breakdown(m)[c] for m in cfgs)]
+    fig, ax = plt.subplots(figsize=figsize)
+    left = [0.0] * len(cfgs)
+    for comp in comps:
+        shares = [100 * _params.param_breakdown(m)[comp] / _params.param_count(m) for m in cfgs]
+        ax.barh([m.name for m in cfgs], shares, left=left, label=label(comp, comp))
+        left = [a + b for a, b in zip(left, shares)]
+    ax.set_xlabel(label("share_axis", "share of parameters (%)"))
+    ax.set_title(label("param_shares_title", "Where the parameters live"))
+    ax.invert_yaxis()
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def attention_share(models, seq_lens=None, causal=True, figsize=(7, 4)):
+    """Share of forward matmul FLOPs spent on attention scores, against sequence length T."""
+    seq_lens = seq_lens or [2 ** i for i in range(9, 18)]
+    fig, ax = plt.subplots(figsize=figsize)
+    for m in models:
+        c = _cfg(m)
+        ax.semilogx(seq_lens, [100 * _flops.attention_score_fraction(c, T, causal) for T in seq_lens], "o-", label=c.name)
+    ax.set_xlabel(label("seq_axis", "sequence length T (tokens)"))
+    ax.set_ylabel(label("attn_share_axis", "attention scores (% of FLOPs)"))
+    ax.set_title(label("attn_share_title", "When does attention matter?"))
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def days_vs_chips(total_flops, chip, mfus=(0.2, 0.4, 0.6), chips=None, mark=None, figsize=(7, 4)):
+    """Training days against the number of chips, one line per MFU; ``mark=(chips, mfu)`` adds a point."""
+    chips = chips or [2 ** i for i in range(6, 17)]
+    fig, ax = plt.subplots(figsize=figsize)
+    for m in mfus:
+        ax.loglog(chips, [_time.training_days(total_flops, n, chip, m) for n in chips], label=f"MFU {m:.0%}")
+    if mark:
+        n, m = mark
+        ax.loglog([n], [_time.training_days(total_flops, n, chip, m)], "ko")
+    ax.set_xlabel(label("chips_axis", "chips"))
+    ax.set_ylabel(label("days_axis", "days"))
+    ax.set_title(label("days_title", "Training days vs chips"))
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    return fig
