@@ -28,7 +28,7 @@ def _cfg(m):
     return preset(m) if isinstance(m, str) else m
 
 
-def param_shares(models, figsize=(8, 4.5)):
+def param_shares(models, figsize=(9, 4.5)):
     """Stacked bars: each model's parameters by component, as % of its total."""
     cfgs = [_cfg(m) for m in models]
     comps = [c for c in _params.COMPONENTS if any(_params.param_breakdown(m)[c] for m in cfgs)]
@@ -41,7 +41,7 @@ def param_shares(models, figsize=(8, 4.5)):
     ax.set_xlabel(label("share_axis", "share of parameters (%)"))
     ax.set_title(label("param_shares_title", "Where the parameters live"))
     ax.invert_yaxis()
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
     fig.tight_layout()
     return fig
 
