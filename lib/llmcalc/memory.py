@@ -1,0 +1,701 @@
+"""Training memory: model states, activations, logits, checkpoints, fine-tuning, and the chips needed.
+
+Units: bytes everywhere. ``GB = 1e9`` bytes and ``GiB = 2**30`` bytes are kept apart; divide by one of
+them only when printing. Results are exact integers where the answer is exact (integer parameter and
+token counts, whole bytes per value, divisions that come out even); otherwise floats.
+
+What is exact and what is an estimate:
+
+* model states (weights, gradients, fp32 master copy, Adam moments) are exact byte counts for a
+  given precision regime, up to the padding a framework adds when it shards;
+* activations are an estimate: the list of tensors a layer keeps for its backward pass is an
+  assumption written out in :func:`layer_activation_breakdown`; for a GPT-style layer it is exactly
+  the closed form of Korthikanti et al. 2022, which the paper itself reports;
+* framework overhead (CUDA context, allocator fragmentation, communication buffers, temporary
+  buffers of the backward pass) is not modelled except in :func:`course_slide_bytes`, whose "+ 6" is
+  exactly such an allowance.
+
+Only the standard library is imported.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Iterable, Sequence, Union
+
+from . import _validate as v
+from .hardware import Chip, chip as _chip
+from .models import ModelConfig
+from .params import mlp_params, param_breakdown, param_count
+
+GB = 10**9
+GiB = 2**30
+
+Number = Union[int, float]
+
+__all__ = [
+    "GB", "GiB", "Regime", "REGIMES", "ZERO_STAGES", "RECOMPUTE", "CHECKPOINT_POLICIES", "LORA_TARGETS", "SUBSET_PARTS",
+    "bytes_per_param", "model_state_breakdown", "model_state_bytes", "layer_activation_breakdown",
+    "activation_bytes", "logits_bytes", "checkpoint_bytes", "min_chips", "fits", "training_bytes_per_device",
+    "course_slide_bytes", "lora_params", "subset_params", "finetune_bytes",
+]
+
+
+# ----- small helpers -----------------------------------------------------------------------------
+
+def _exact(value) -> Number:
+    """An exact Fraction/int comes back as an int when whole, else as a float; floats stay floats."""
+    if isinstance(value, Fraction):
+        return int(value) if value.denominator == 1 else float(value)
+    return value
+
+
+def _count(field: str, value) -> Fraction:
+    """A positive size (params, tokens) as an exact Fraction; integer-valued floats such as 7.5e9 are
+    whole numbers, so results built from them stay exact integers."""
+    v.positive_number(field, value)
+    return Fraction(value)
+
+
+def _bytes_each(field: str, value, *, allow_zero: bool = False) -> Fraction:
+    v.positive_number(field, value, allow_zero=allow_zero)
+    return Fraction(value)
+
+
+def _params_of(field: str, model) -> Fraction:
+    if isinstance(model, ModelConfig):
+        return Fraction(param_count(model))
+    return _count(field, model)
+
+
+# ----- 1. precision regimes ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Regime:
+    """Bytes kept per parameter while training with Adam, by kind of state.
+
+    ``weights`` the copy the forward pass reads; ``grads`` the gradient buffer; ``master`` an fp32 copy
+    of the weights the optimizer updates; ``optimizer`` Adam's two moments m and v.
+    """
+
+    name: str
+    weights: int
+    grads: int
+    master: int
+    optimizer: int
+    source: str
+
+    @property
+    def total(self) -> int:
+        return self.weights + self.grads + self.master + self.optimizer
+
+    def as_dict(self) -> dict[str, int]:
+        return {"weights": self.weights, "grads": self.grads, "master": self.master, "optimizer": self.optimizer}
+
+
+REGIMES: dict[str, Regime] = {
+    r.name: r
+    for r in [
+        Regime("mixed", 2, 2, 4, 8,
+               "ZeRO (Rajbhandari et al. 2020): bf16/fp16 weights 2 + grads 2 + fp32 master 4 + Adam m 4 + v 4"
+               " = (2 + 2 + K)Ψ with K = 12 = 16 bytes per parameter"),
+        Regime("mixed_fp32_grads", 2, 4, 4, 8,
+               "Megatron-LM (and Korthikanti et al. 2022, Narayanan et al. 2021): gradients accumulated in"
+               " fp32, 2 + 4 + 4 + 8 = 18 bytes per parameter"),
+        Regime("bf16_fp32_adam", 2, 0, 0, 8,
+               "How To Scale Your Model (part 6): bf16 parameters + fp32 Adam m and v, no master copy,"
+               " gradients not kept between steps: 2 + 8 = 10 bytes per parameter"),
+    ]
+}
+
+ZERO_STAGES = (0, 1, 2, 3)
+
+
+def _regime(regime) -> Regime:
+    if isinstance(regime, Regime):
+        return regime
+    if regime not in REGIMES:
+        raise ValueError(f"regime must be one of {list(REGIMES)}, got {regime!r}")
+    return REGIMES[regime]
+
+
+def bytes_per_param(regime: str | Regime = "mixed") -> int:
+    """Bytes of model state per parameter in a precision regime (``REGIMES``): 16, 18 or 10.
+
+    "mixed" 16 = 2 + 2 + 4 + 4 + 4 (ZeRO paper, K = 12); "mixed_fp32_grads" 18 (Megatron, fp32 grads);
+    "bf16_fp32_adam" 10 (How To Scale Your Model: bf16 params, fp32 Adam, no master, no kept grads).
+    """
+    return _regime(regime).total
+
+
+# ----- 2. model states under ZeRO ------------------------------------------------------------------
+
+def model_state_breakdown(params, regime: str | Regime = "mixed", zero_stage: int = 0, dp: int = 1, *,
+                          model_parallel: int = 1) -> dict[str, Number]:
+    """Model-state bytes per device by kind (weights, grads, master, optimizer) and their ``total``.
+
+    ZeRO (Rajbhandari et al. 2020, section 5) over ``dp`` = N_d data-parallel devices:
+        stage 0  (w + g + m + o)·Ψ                          mixed: 16Ψ
+        stage 1  (w + g)·Ψ + (m + o)·Ψ/N_d   (optimizer)    mixed: 4Ψ + 12Ψ/N_d
+        stage 2  w·Ψ + (g + m + o)·Ψ/N_d     (+ grads)      mixed: 2Ψ + 14Ψ/N_d
+        stage 3  (w + g + m + o)·Ψ/N_d       (+ weights)    mixed: 16Ψ/N_d
+    with Ψ = params / model_parallel, the parameters one data-parallel replica's device holds when the
+    model is also split ``model_parallel`` = TP × PP ways (assumed evenly; in reality the embedding and
+    LM head sit on the first and last pipeline stages). ``params`` is a count or a ``ModelConfig``.
+    Sharded buffers are assumed to divide exactly (frameworks pad them to a multiple of N_d).
+    """
+    r = _regime(regime)
+    if zero_stage not in ZERO_STAGES or isinstance(zero_stage, bool):
+        raise ValueError(f"zero_stage must be one of {list(ZERO_STAGES)}, got {zero_stage!r}")
+    dp = v.positive_int("dp", dp)
+    mp = v.positive_int("model_parallel", model_parallel)
+    psi = _params_of("params", params) / mp
+    sharded = {"weights": zero_stage >= 3, "grads": zero_stage >= 2, "master": zero_stage >= 1,
+               "optimizer": zero_stage >= 1}
+    out = {}
+    for kind, per_param in r.as_dict().items():
+        out[kind] = psi * per_param / (dp if sharded[kind] else 1)
+    out["total"] = sum(out.values())
+    return {k: _exact(x) for k, x in out.items()}
+
+
+def model_state_bytes(params, regime: str | Regime = "mixed", zero_stage: int = 0, dp: int = 1, *,
+                      model_parallel: int = 1) -> Number:
+    """Model-state bytes per device (weights + grads + fp32 master + Adam) under ZeRO stage 0-3.
+
+    See :func:`model_state_breakdown` for the formula. ZeRO paper example: Ψ = 7.5e9 on N_d = 64,
+    "mixed": 120 GB at stage 0, 31.4 / 16.6 / 1.9 GB at stages 1 / 2 / 3.
+    """
+    return model_state_breakdown(params, regime, zero_stage, dp, model_parallel=model_parallel)["total"]
+
+
+# ----- 3. activations ------------------------------------------------------------------------------
+
+RECOMPUTE = ("none", "selective", "full")
+
+# kinds of stored tensor: how each is divided under tensor (TP) and sequence (SP) parallelism
+_REP = "replicated"  # full width on every TP rank (norm inputs, linear inputs, residual dropout masks); /t under SP
+_TP = "tp"           # split by TP (heads, MLP width); /t
+_SCORE = "score"     # attention score-shaped (N·s per token), split by TP; dropped by selective recompute
+
+
+def _check_tp(cfg: ModelConfig, tp: int) -> int:
+    tp = v.positive_int("tp", tp)
+    if cfg.N % tp:
+        raise ValueError(f"tp must divide N (query heads, {cfg.N}); got tp={tp}")
+    widths = [("F", cfg.F)]
+    if cfg.is_moe:
+        widths.append(("F_expert", cfg.F_expert))
+        if cfg.F_shared:
+            widths.append(("F_shared", cfg.F_shared))
+    for name, width in widths:
+        if width % tp:
+            raise ValueError(f"tp must divide {name} (MLP width, {width}); got tp={tp}")
+    if not cfg.uses_mla and cfg.K % tp and tp % cfg.K:
+        raise ValueError(f"tp must divide K (key/value heads, {cfg.K}) or be a multiple of it; got tp={tp}")
+    return tp
+
+
+def _layer_tensors(cfg: ModelConfig, seq_len: int, tp: int, *, dropout: bool, flash_attention: bool,
+                   norm_fp32: bool, moe_layer: bool) -> list[tuple[str, Fraction, str, str]]:
+    """(name, width in values per token, kind, dtype) of what one layer keeps, before recompute/TP."""
+    D, N, T = cfg.D, cfg.N, seq_len
+    norm = "fp32" if norm_fp32 else "value"
+    t: list[tuple[str, Fraction, str, str]] = []
+    add = lambda name, width, kind, dtype="value": t.append((name, Fraction(width), kind, dtype))
+    # attention block
+    add("attn_norm_input", D, _REP, norm)
+    add("qkv_input", D, _REP)
+    if cfg.uses_mla:
+        if cfg.q_lora_rank is not None:
+            add("q_latent", 2 * cfg.q_lora_rank, _REP)  # q_a output (norm input) and q_a_layernorm output
+        add("kv_latent", 2 * cfg.kv_lora_rank + cfg.qk_rope_head_dim, _REP)
+        add("query", N * cfg.qk_head_dim, _TP)
+        add("key", N * cfg.qk_head_dim, _TP)
+        add("value", N * cfg.v_dim, _TP)
+    else:
+        kv_heads_per_rank = Fraction(cfg.K, tp) if cfg.K % tp == 0 else Fraction(1)  # tp > K replicates kv heads
+        add("query", N * cfg.H, _TP)
+        # stored per device as kv_heads_per_rank·H; written here pre-division (× tp) so that _TP divides it back
+        add("key", kv_heads_per_rank * tp * cfg.H, _TP)
+        add("value", kv_heads_per_rank * tp * cfg.H, _TP)
+    if flash_attention:
+        t.append(("softmax_logsumexp", Fraction(N), _TP, "fp32"))
+    else:
+        add("softmax_output", N * T, _SCORE)
+        if dropout:
+            add("attn_dropout_mask", N * T, _SCORE, "mask")
+            add("attn_dropout_output", N * T, _SCORE)
+    add("out_proj_input", N * cfg.v_dim, _TP)
+    if dropout:
+        add("attn_residual_dropout_mask", D, _REP, "mask")
+    # MLP block
+    add("mlp_norm_input", D, _REP, norm)
+    add("mlp_input", D, _REP)
+    gated = cfg.mlp == "gated"
+
+    def mlp_tensors(prefix: str, width: int, copies: int = 1):
+        if gated:  # down(silu(gate(x)) * up(x)): silu keeps gate, the product keeps silu(gate) and up
+            for part in ("gate", "up", "silu_gate", "product"):
+                add(f"{prefix}{part}", copies * width, _TP)
+        else:      # fc2(gelu(fc1(x))): gelu keeps its input, fc2 keeps gelu's output
+            add(f"{prefix}gelu_input", copies * width, _TP)
+            add(f"{prefix}gelu_output", copies * width, _TP)
+
+    if moe_layer:
+        k = cfg.k
+        add("router_logits", cfg.E, _REP)
+        add("expert_inputs", k * D, _REP)      # tokens dispatched to their k experts (permuted copies)
+        mlp_tensors("expert_", cfg.F_expert, k)
+        add("expert_outputs", k * D, _REP)     # kept to weight by the router probabilities
+        if cfg.F_shared:
+            mlp_tensors("shared_", cfg.F_shared)
+    else:
+        mlp_tensors("", cfg.F)
+    if dropout:
+        add("mlp_residual_dropout_mask", D, _REP, "mask")
+    return t
+
+
+def layer_activation_breakdown(cfg: ModelConfig, micro_batch: int, seq_len: int, *, tp: int = 1,
+                               sp: bool = False, recompute: str = "none", bytes_per_value: Number = 2,
+                               dropout: bool | None = None, flash_attention: bool = False,
+                               norm_fp32: bool = False, moe_layer: bool | None = None) -> dict[str, Number]:
+    """Bytes one transformer layer keeps for its backward pass, per device, for one micro-batch,
+    tensor by tensor (an estimate: the stored set below is an assumption, stated in full).
+
+    b = micro_batch, s = seq_len, t = tp; widths per token:
+
+    attention   attn_norm_input D · qkv_input D (the norm's output) · query N·H · key K·H · value K·H
+                · softmax_output N·s · [attn_dropout_mask N·s (1 byte) · attn_dropout_output N·s]
+                · out_proj_input N·H · [attn_residual_dropout_mask D (1 byte)]
+    MLP         mlp_norm_input D · mlp_input D ·
+                plain: gelu_input F · gelu_output F;
+                gated (SwiGLU): gate F · up F · silu_gate F · product F (silu keeps its input, the product
+                keeps both factors, the down projection keeps the product)
+                · [mlp_residual_dropout_mask D (1 byte)]
+    MoE layer   instead of the dense MLP: router_logits E · expert_inputs k·D · k × the expert MLP tensors
+                of width F_expert · expert_outputs k·D · shared-expert tensors of width F_shared
+    MLA         q_latent 2·q_lora_rank · kv_latent 2·kv_lora_rank + rope dim (not split by TP), and
+                query/key N·(nope + rope), value/out_proj_input N·v_head_dim
+
+    Bracketed tensors exist only with ``dropout`` (default: on for ``mlp="plain"`` GPT-style models,
+    off for gated ones). Values are ``bytes_per_value`` each (2 for bf16), masks 1 byte;
+    ``norm_fp32=True`` keeps the norm inputs as fp32 copies (4 bytes, as Hugging Face's eager RMSNorm
+    does); ``flash_attention=True`` keeps no s-wide score tensors, only the fp32 log-sum-exp (N per
+    token). RoPE, bias-add and residual-add intermediates are assumed fused or recomputed.
+
+    Parallelism (Korthikanti et al. 2022, "Reducing Activation Recomputation in Large Transformer
+    Models", section 4): the norm inputs, the two linear inputs and the residual dropout masks are
+    replicated across the t TP ranks; everything else is split by t (K·H is not split below one head:
+    with t > K each rank keeps one head of K and V). ``sp=True`` (sequence parallelism) splits the
+    replicated ones along the sequence too, so everything is divided by t.
+    ``recompute="selective"`` drops the score-shaped tensors (recomputed in the backward pass);
+    ``"full"`` keeps only the layer input (D values per token, divided by t under SP).
+
+    For a GPT-style layer (N·H = K·H = D, F = 4D, dropout) the sum is exactly the paper's
+    sbh(34 + 5as/h) with no parallelism, sbh(10 + 24/t + 5as/(ht)) with TP, sbh(34/t + 5as/(ht)) with
+    TP + SP, sbh(10 + 24/t) with TP + selective, 34sbh/t with TP + SP + selective, 2sbh full.
+    A real LLaMA-style layer keeps more than this in eager PyTorch (RoPE copies, fp32 norm internals);
+    measure it before trusting it to the last GB.
+    """
+    b = v.positive_int("micro_batch", micro_batch)
+    s = v.positive_int("seq_len", seq_len)
+    tp = _check_tp(cfg, tp)
+    v.choice("recompute", recompute, RECOMPUTE)
+    bpv = _bytes_each("bytes_per_value", bytes_per_value)
+    if not isinstance(sp, bool):
+        raise ValueError(f"sp must be True or False, got {sp!r}")
+    dropout = (cfg.mlp == "plain") if dropout is None else bool(dropout)
+    moe_layer = cfg.is_moe if moe_layer is None else bool(moe_layer)
+    if moe_layer and not cfg.is_moe:
+        raise ValueError("moe_layer=True needs a MoE model (E >= 1)")
+    tokens = b * s
+    seq_split = tp if sp else 1
+    dtype_bytes = {"value": bpv, "mask": Fraction(1), "fp32": Fraction(4)}
+    if recompute == "full":
+        return {"layer_input": _exact(tokens * cfg.D * bpv / seq_split)}
+    out = {}
+    for name, width, kind, dtype in _layer_tensors(cfg, s, tp, dropout=dropout, flash_attention=flash_attention,
+                                                   norm_fp32=norm_fp32, moe_layer=moe_layer):
+        if kind == _SCORE and recompute == "selective":
+            continue
+        per_device = width / (seq_split if kind == _REP else tp)
+        out[name] = _exact(tokens * per_device * dtype_bytes[dtype])
+    return out
+
+
+def activation_bytes(cfg: ModelConfig, micro_batch: int, seq_len: int, *, tp: int = 1, sp: bool = False,
+                     pp: int = 1, recompute: str = "none", bytes_per_value: Number = 2, interleave: int = 1,
+                     dropout: bool | None = None, flash_attention: bool = False,
+                     norm_fp32: bool = False) -> Number:
+    """Activation bytes per device of the transformer layers on the first pipeline stage (an estimate).
+
+        activations = pp · Σ_{first ⌈L/pp⌉ layers} layer bytes(micro_batch)      (1F1B, interleave = 1)
+                      × (1 + (pp − 1)/(pp · m))                                  (interleave = m ≥ 2)
+
+    Convention of Korthikanti et al. 2022 (section 4.2.3 and Table 3): layers only (no embedding
+    dropout mask, no logits: see :func:`logits_bytes`), on the first stage of a 1F1B pipeline, which
+    holds L/pp layers for pp micro-batches in flight, i.e. L layers' worth (assumes at least pp
+    micro-batches per step); the interleaved schedule with m = ``interleave`` ≥ 2 model chunks per
+    device multiplies this by 1 + (pp − 1)/(pp·m) (the paper's factor; it does not apply at m = 1, so
+    going from m = 1 to m = 2 raises the estimate). A MoE model's first stage holds its dense layers
+    first. Per-layer tensors, the TP/SP split and the
+    recompute options are listed in :func:`layer_activation_breakdown`.
+
+    Paper Table 3 values (GPT-style, s = 2048, V = 51200, t = 8): 22B (b = 4) 59.25 GiB with TP only,
+    9.5625 GiB with TP + SP + selective recompute; 1T (b = 1, p = 64) 131.25 GiB and 26.5625 GiB.
+    """
+    pp = v.positive_int("pp", pp)
+    if pp > cfg.L:
+        raise ValueError(f"pp must be in [1, L={cfg.L}] (pipeline stages), got {pp}")
+    m = v.positive_int("interleave", interleave)
+    opts = dict(tp=tp, sp=sp, recompute=recompute, bytes_per_value=bytes_per_value, dropout=dropout,
+                flash_attention=flash_attention, norm_fp32=norm_fp32)
+    first_stage_layers = -(-cfg.L // pp)
+    dense_n = min(cfg.dense_mlp_layers, first_stage_layers)
+    moe_n = first_stage_layers - dense_n
+    total = Fraction(0)
+    if dense_n:
+        total += dense_n * Fraction(sum(layer_activation_breakdown(cfg, micro_batch, seq_len, moe_layer=False,
+                                                                   **opts).values()))
+    if moe_n:
+        total += moe_n * Fraction(sum(layer_activation_breakdown(cfg, micro_batch, seq_len, moe_layer=True,
+                                                                 **opts).values()))
+    total *= pp
+    if m > 1:  # the interleaved schedule's extra; a plain 1F1B schedule (m = 1) holds exactly L layers' worth
+        total *= 1 + Fraction(pp - 1, pp * m)
+    return _exact(total)
+
+
+# ----- 8. logits -------------------------------------------------------------------------------------
+
+def logits_bytes(cfg: ModelConfig, micro_batch: int, seq_len: int, tp: int = 1, bytes_per_value: Number = 4) -> Number:
+    """Bytes of the logits the loss keeps, per device: b · s · V · bytes_per_value / tp.
+
+    The LM head's output over the vocabulary, in fp32 (4 bytes) by default since the softmax
+    cross-entropy is taken in fp32; split by tp with a vocab-parallel LM head (Megatron). One copy
+    only: implementations that also keep the fp32 softmax or a bf16 copy hold 2-3 times this
+    (the course slides' 12BTV counts three fp32 copies, seed 004). An estimate of the peak.
+    """
+    b = v.positive_int("micro_batch", micro_batch)
+    s = v.positive_int("seq_len", seq_len)
+    tp = v.positive_int("tp", tp)
+    bpv = _bytes_each("bytes_per_value", bytes_per_value)
+    return _exact(b * s * cfg.V * bpv / tp)
+
+
+# ----- 4. activation checkpoints, How To Scale Your Model style ------------------------------------
+
+CHECKPOINT_POLICIES: dict[str, tuple[str, ...]] = {
+    # seed 000 / How To Scale Your Model part 6: "4 checkpoints per layer", each D wide
+    "seed_4xD": ("D", "D", "D", "D"),
+    # seed 000's "more aggressive" 12 checkpoints per layer, read as 12 D-wide tensors
+    "seed_12xD": ("D",) * 12,
+    # the seed's four D-wide tensors plus the two F-wide MLP tensors (gate and up projections' outputs)
+    # that a policy saving anything inside the MLP keeps: the seed undercounts these (reference §6)
+    "4xD_plus_2F": ("D", "D", "D", "D", "F", "F"),
+    # every weight matmul's output (JAX's checkpoint_dots_with_no_batch_dims): q, k, v, attention
+    # output projection, gate, up, down
+    "dots_no_batch_dims": ("NH", "KH", "KH", "D", "F", "F", "D"),
+}
+
+_WIDTH_NAMES = ("D", "F", "KH", "NH")
+
+
+def _width(cfg: ModelConfig, w) -> int:
+    if isinstance(w, str):
+        table = {"D": cfg.D, "F": cfg.F, "KH": cfg.K * cfg.H, "NH": cfg.N * cfg.H}
+        if w not in table:
+            raise ValueError(f"widths entries must be one of {list(_WIDTH_NAMES)} or a whole number >= 1, got {w!r}")
+        return table[w]
+    if isinstance(w, bool) or not isinstance(w, int) or w < 1:
+        raise ValueError(f"widths entries must be one of {list(_WIDTH_NAMES)} or a whole number >= 1, got {w!r}")
+    return w
+
+
+def checkpoint_bytes(cfg: ModelConfig, tokens, widths: Sequence | str = ("D", "D", "D", "D"),
+                     bytes_per_value: Number = 2) -> Number:
+    """Bytes of activation checkpoints for a whole batch: bytes_per_value · tokens · L · Σ widths.
+
+    *How To Scale Your Model*, part 6 (seed 000): every layer keeps one tensor per entry of ``widths``
+    for each of the ``tokens`` tokens of the global batch (not per device): "D" is the model width,
+    "F" the MLP width, "KH" the key/value width K·H, "NH" the query width N·H, or a whole number.
+    ``widths`` may also name a policy in ``CHECKPOINT_POLICIES``. LLaMA 3-70B, 4e6 tokens, 4 × D:
+    2 · 8192 · 4e6 · 4 · 80 = 2.10e13 bytes (the seed prints 20.9 TB). Assumes nothing else is kept
+    between forward and backward; what the backward pass rematerialises from a checkpoint is
+    transient and not counted.
+    """
+    n = _count("tokens", tokens)
+    bpv = _bytes_each("bytes_per_value", bytes_per_value)
+    if isinstance(widths, str):
+        if widths not in CHECKPOINT_POLICIES:
+            raise ValueError(f"widths must be a sequence of widths or one of {list(CHECKPOINT_POLICIES)}, got {widths!r}")
+        widths = CHECKPOINT_POLICIES[widths]
+    widths = list(widths)
+    if not widths:
+        raise ValueError("widths must name at least one tensor per layer, got an empty sequence")
+    per_token_per_layer = sum(_width(cfg, w) for w in widths)
+    return _exact(bpv * n * cfg.L * per_token_per_layer)
+
+
+# ----- 5. chips ------------------------------------------------------------------------------------
+
+def _hbm_bytes(chip) -> Fraction:
+    """HBM bytes of a chip given by name, as a ``Chip``, or directly as a number of bytes (a 44 GB card)."""
+    if isinstance(chip, (int, float)) and not isinstance(chip, bool):
+        return Fraction(v.positive_number("chip (HBM bytes)", chip))
+    return Fraction(_chip(chip).hbm_bytes)
+
+
+def min_chips(total_bytes, chip: str | Chip | Number) -> int:
+    """The fewest chips whose HBM holds ``total_bytes``: ⌈total_bytes / HBM bytes per chip⌉.
+
+    ``chip`` is a name (``"TPU v5p"``), a ``Chip``, or HBM bytes per device. A lower bound: it assumes
+    the bytes split perfectly evenly and nothing else needs room. Seed 000: 21.6e12 bytes ÷ 96e9 per
+    TPU v5p = 225 chips.
+    """
+    total = _count("total_bytes", total_bytes)
+    return math.ceil(total / _hbm_bytes(chip))
+
+
+def fits(bytes_per_device, chip: str | Chip | Number, headroom: float = 0.0) -> bool:
+    """True when ``bytes_per_device`` ≤ HBM · (1 − headroom).
+
+    ``chip`` is a name, a ``Chip``, or HBM bytes per device; ``headroom`` in [0, 1) is the share of HBM
+    kept free for what the estimate leaves out (allocator fragmentation, buffers, CUDA context).
+    """
+    need = Fraction(v.positive_number("bytes_per_device", bytes_per_device, allow_zero=True))
+    if isinstance(headroom, bool) or not isinstance(headroom, (int, float)) or not 0 <= headroom < 1:
+        raise ValueError(f"headroom must be a fraction in [0, 1), got {headroom!r}")
+    return need <= _hbm_bytes(chip) * (1 - Fraction(headroom))
+
+
+def training_bytes_per_device(cfg: ModelConfig, micro_batch: int, seq_len: int, *, regime: str | Regime = "mixed",
+                              zero_stage: int = 0, dp: int = 1, tp: int = 1, pp: int = 1, sp: bool = False,
+                              recompute: str = "none", interleave: int = 1, bytes_per_value: Number = 2,
+                              logits_bytes_per_value: Number = 4, dropout: bool | None = None,
+                              flash_attention: bool = False, norm_fp32: bool = False) -> dict[str, Number]:
+    """Bytes per device for a planned training run, by term: model_states, activations, logits, total.
+
+        model_states  :func:`model_state_bytes` of param_count(cfg) split tp·pp ways, ZeRO over dp
+        activations   :func:`activation_bytes` (first pipeline stage, layers only)
+        logits        :func:`logits_bytes` (one fp32 copy, vocab-parallel over tp)
+        total         their sum
+
+    An estimate. With pp > 1 the total is an upper bound: the logits live on the last stage, the
+    activation peak on the first, and the parameters are not exactly evenly split. A MoE model's experts
+    are split only by tp·pp here (no expert parallelism). Framework overhead,
+    communication buffers and fragmentation are not included: compare with :func:`fits` and a headroom.
+    """
+    tp_ = v.positive_int("tp", tp)
+    pp_ = v.positive_int("pp", pp)
+    states = model_state_bytes(cfg, regime, zero_stage, dp, model_parallel=tp_ * pp_)
+    acts = activation_bytes(cfg, micro_batch, seq_len, tp=tp, sp=sp, pp=pp, recompute=recompute,
+                            bytes_per_value=bytes_per_value, interleave=interleave, dropout=dropout,
+                            flash_attention=flash_attention, norm_fp32=norm_fp32)
+    logits = logits_bytes(cfg, micro_batch, seq_len, tp=tp, bytes_per_value=logits_bytes_per_value)
+    total = sum(Fraction(x) for x in (states, acts, logits))
+    return {"model_states": states, "activations": acts, "logits": logits, "total": _exact(total)}
+
+
+# ----- 6. the course-slide rule (seed 004) -----------------------------------------------------------
+
+def course_slide_bytes(model, n_gpus: int, micro_batch: int, seq_len: int, *, overhead_bytes: Number = 6 * GiB,
+                       L: int | None = None, D: int | None = None, V: int | None = None) -> dict[str, Number]:
+    """The course slides' rule of thumb (seed 004), per GPU, in bytes, by term:
+
+        16P/N  +  2·L·B·T·H  +  12·B·T·V  +  6
+        model_and_optimizer  layer_inputs  logits   overhead
+
+    P parameters (16 bytes each, ZeRO-3 over N GPUs), B micro-batch, T sequence, H = D model width:
+    each layer's bf16 input kept (full recomputation), 4BTV bytes of fp32 softmax input plus 8BTV of
+    intermediates the transformers code adds, and about 6 of framework, ZeRO and fragmentation overhead
+    (``overhead_bytes``). ``model`` is a ``ModelConfig`` (P, L, D, V read from it) or a parameter count
+    with ``L``, ``D``, ``V`` given.
+
+    The slides' example, LLaMA-7B on 2 × A100-80G at B = 8, T = 2048, says "66 GB per card". That
+    comes out only if every term is in GiB: 16P/2 = 53.9e9 bytes = 50.2 GiB, 2LBTH + 12BTV =
+    10.59e9 bytes = 9.86 GiB, + 6 GiB = 66.1 GiB (the default ``overhead_bytes = 6 GiB``). In GB the
+    same rule gives 53.9 + 10.6 + 6 = 70.5 GB. The slide's labels "activations 6.2 GB, other 10 GB"
+    look swapped against its own formula, whose activation terms make 9.86 GiB (10.6 GB) and whose
+    "other" is 6.
+    """
+    if isinstance(model, ModelConfig):
+        P = Fraction(param_count(model))
+        L_, D_, V_ = model.L, model.D, model.V
+    else:
+        P = _count("model (parameter count)", model)
+        if L is None or D is None or V is None:
+            raise ValueError("L, D and V must be given (whole numbers >= 1) when model is a parameter count")
+        L_, D_, V_ = v.positive_int("L", L), v.positive_int("D", D), v.positive_int("V", V)
+    n = v.positive_int("n_gpus", n_gpus)
+    B = v.positive_int("micro_batch", micro_batch)
+    T = v.positive_int("seq_len", seq_len)
+    over = _bytes_each("overhead_bytes", overhead_bytes, allow_zero=True)
+    out = {"model_and_optimizer": 16 * P / n, "layer_inputs": Fraction(2 * L_ * B * T * D_),
+           "logits": Fraction(12 * B * T * V_), "overhead": over}
+    out["total"] = sum(out.values())
+    return {k: _exact(x) for k, x in out.items()}
+
+
+# ----- 7. fine-tuning --------------------------------------------------------------------------------
+
+LORA_TARGETS = ("q", "k", "v", "o", "gate", "up", "down", "router")
+
+
+def _matrix_shapes(cfg: ModelConfig, target: str, experts: int) -> list[tuple[int, int, int]]:
+    """(in, out, copies per layer) of the weight matrices a LoRA target names, in one layer."""
+    D, N, K, H = cfg.D, cfg.N, cfg.K, cfg.H
+    if target in ("q", "k", "v", "o"):
+        if cfg.uses_mla:
+            raise ValueError("targets q/k/v/o are not defined for MLA attention; give the matrices' shapes")
+        return {"q": [(D, N * H, 1)], "k": [(D, K * H, 1)], "v": [(D, K * H, 1)], "o": [(N * H, D, 1)]}[target]
+    if target == "router":
+        if not cfg.is_moe:
+            raise ValueError("targets 'router' needs a MoE model (E >= 1)")
+        return [(D, cfg.E, 1)]
+    if target == "gate" and cfg.mlp != "gated":
+        raise ValueError("targets 'gate' needs a gated MLP (mlp='gated')")
+    width, copies = (cfg.F_expert, experts) if cfg.is_moe else (cfg.F, 1)
+    shape = (width, D) if target == "down" else (D, width)
+    out = [(shape[0], shape[1], copies)]
+    if cfg.is_moe and cfg.F_shared:
+        out.append(((cfg.F_shared, D) if target == "down" else (D, cfg.F_shared)) + (1,))
+    return out
+
+
+def _experts(cfg: ModelConfig, experts) -> int:
+    if experts is None:
+        return cfg.E
+    if not cfg.is_moe:
+        raise ValueError("experts needs a MoE model (E >= 1)")
+    e = v.positive_int("experts", experts)
+    if e > cfg.E:
+        raise ValueError(f"experts must be in [1, E={cfg.E}], got {e}")
+    return e
+
+
+def _layers(cfg: ModelConfig, layers) -> int:
+    if layers is None:
+        return cfg.L
+    n = v.positive_int("layers", layers)
+    if n > cfg.L:
+        raise ValueError(f"layers must be in [1, L={cfg.L}], got {n}")
+    return n
+
+
+def lora_params(cfg: ModelConfig, r: int, targets: Iterable[str] = ("q", "k", "v", "o"), *,
+                layers: int | None = None, experts: int | None = None) -> int:
+    """Trainable parameters of LoRA adapters of rank r: r·(in + out) per adapted matrix (exact).
+
+    LoRA (Hu et al. 2021) replaces the update of a frozen in×out matrix W by B·A with A: in×r and
+    B: r×out, so r·(in + out) new parameters. ``targets`` among ``LORA_TARGETS``: attention "q", "k",
+    "v", "o"; MLP "gate", "up", "down" (in a MoE model: of each of ``experts`` routed experts per layer,
+    default all E, and of the shared experts); "router" (D × E). ``layers``: how many layers carry
+    adapters (default all L; MoE layers are assumed to be all layers when counting experts). Biases
+    and norms are not adapted.
+
+    Seed 002, Mixtral-8x7B, r = 16 on gate/up/down of every expert: 3 · 16 · (4096 + 14336) = 884,736
+    per expert, 7,077,888 per layer, 226,492,416 in total (the seed prints 226.6M).
+    """
+    r = v.positive_int("r", r)
+    targets = list(targets)
+    if not targets:
+        raise ValueError(f"targets must name at least one of {list(LORA_TARGETS)}")
+    for t in targets:
+        v.choice("targets", t, LORA_TARGETS)
+    if len(set(targets)) != len(targets):
+        raise ValueError(f"targets must not repeat a matrix, got {targets}")
+    if cfg.is_moe and cfg.dense_layers and set(targets) & {"gate", "up", "down", "router"}:
+        raise ValueError("targets gate/up/down/router are not supported for a MoE model with dense_layers > 0 "
+                         "(its layers differ); count the dense and MoE layers separately")
+    n_layers = _layers(cfg, layers)
+    e = _experts(cfg, experts)
+    per_layer = sum(r * (i + o) * c for t in targets for (i, o, c) in _matrix_shapes(cfg, t, e))
+    return n_layers * per_layer
+
+
+SUBSET_PARTS = ("attention", "mlp", "router", "experts", "shared_experts", "norms", "embedding", "lm_head")
+
+
+def subset_params(cfg: ModelConfig, parts: Iterable[str], *, layers: int | None = None,
+                  experts: int | None = None) -> int:
+    """Exact parameters of a trainable subset of the model: ``parts`` of the bottom ``layers`` layers.
+
+    ``parts`` among ``SUBSET_PARTS`` (the components of :func:`llmcalc.param_breakdown`); per-layer
+    parts (attention, mlp, router, experts, shared_experts, norms) are counted in the first ``layers``
+    layers (default all L); "experts" counts ``experts`` routed experts per layer (default all E);
+    "embedding" and "lm_head" are the whole tables; "norms" with all layers includes the final norm.
+    MoE layers are assumed uniform (no dense_layers) when ``layers`` is given.
+
+    Seed 002, Mixtral-8x7B: router only = 32 · 4096 · 8 = 1,048,576; bottom 6 layers × 2 experts +
+    those layers' routers = 6 · (2 · 3 · 4096 · 14336 + 4096 · 8) = 2,114,125,824 (≈ 2.11e9).
+    """
+    parts = list(parts)
+    if not parts:
+        raise ValueError(f"parts must name at least one of {list(SUBSET_PARTS)}")
+    for p in parts:
+        v.choice("parts", p, SUBSET_PARTS)
+    if len(set(parts)) != len(parts):
+        raise ValueError(f"parts must not repeat a component, got {parts}")
+    if layers is not None and cfg.is_moe and cfg.dense_layers:
+        raise ValueError("layers is not supported for a MoE model with dense_layers > 0; count those parts by hand")
+    n = _layers(cfg, layers)
+    if "experts" in parts and not cfg.is_moe:
+        raise ValueError("parts 'experts' needs a MoE model (E >= 1)")
+    e = _experts(cfg, experts)
+    full = param_breakdown(cfg)
+    one_norm = full["norms"] // (cfg.L * cfg.norms_per_layer + 1)
+    # (parameters in one layer, layers that have the part) for the per-layer parts
+    per_layer = {
+        "attention": (full["attention"] // cfg.L, cfg.L),
+        "norms": (cfg.norms_per_layer * one_norm, cfg.L),
+        "mlp": (full["mlp"] // cfg.dense_mlp_layers if cfg.dense_mlp_layers else 0, cfg.dense_mlp_layers),
+        "router": (full["router"] // cfg.moe_layers if cfg.moe_layers else 0, cfg.moe_layers),
+        "experts": (e * mlp_params(cfg, cfg.F_expert, bias=False) if cfg.is_moe else 0, cfg.moe_layers),
+        "shared_experts": (full["shared_experts"] // cfg.moe_layers if cfg.moe_layers else 0, cfg.moe_layers),
+    }
+    total = 0
+    for p in parts:
+        if p in ("embedding", "lm_head"):
+            total += full[p]
+            continue
+        each, n_of = per_layer[p]
+        total += each * (n_of if layers is None else min(n, n_of))
+        if p == "norms" and layers is None:
+            total += one_norm  # the final norm
+    return total
+
+
+def finetune_bytes(base, trainable_params, *, regime: str | Regime = "mixed",
+                   frozen_bytes_per_param: Number = 2, trainable_in_base: bool = True) -> dict[str, Number]:
+    """Bytes of model state for fine-tuning a subset or adapters, by term (activations not included).
+
+        trainable:  weights, grads, master, optimizer = trainable_params × the regime's bytes of each
+        frozen:     frozen_weights = frozen params × frozen_bytes_per_param
+                    (frozen params = P − trainable when ``trainable_in_base``, else all P: adapters)
+        total       the sum
+
+    ``base`` is a ``ModelConfig`` or a parameter count P. ``frozen_bytes_per_param``: 2 for a bf16
+    base, 0.5 for a 4-bit base (quantisation scales, and layers such as the embedding that QLoRA keeps
+    in 16 bits, are left out: an estimate). Trainable weights are counted in the regime's dtype (bf16
+    for "mixed"), so with ``trainable_in_base`` a trained part is stored once, not also as frozen.
+
+    Seed 002 (Mixtral-8x7B on a 44 GB card): (B) 2.11e9 trainable, "mixed": 4.23 GB weights, 4.23 GB
+    grads, 16.9 GB Adam, 8.46 GB master, 33.8 GB total, before the frozen rest (89.2 GB in bf16);
+    (C) 226.5M LoRA parameters at 16 bytes = 3.6 GB, plus the 4-bit base's 23.4 GB that the seed omits.
+    """
+    P = _params_of("base", base)
+    n = _count("trainable_params", trainable_params)
+    fb = _bytes_each("frozen_bytes_per_param", frozen_bytes_per_param, allow_zero=True)
+    if trainable_in_base and n > P:
+        raise ValueError(f"trainable_params must be in [1, base parameters={_exact(P)}] when trainable_in_base, "
+                         f"got {_exact(n)}")
+    r = _regime(regime)
+    out = {kind: n * per for kind, per in r.as_dict().items()}
+    out["frozen_weights"] = ((P - n) if trainable_in_base else P) * fb
+    out["total"] = sum(out.values())
+    return {k: _exact(Fraction(x)) for k, x in out.items()}
