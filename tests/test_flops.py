@@ -130,3 +130,42 @@ def test_flop_breakdown_sums_to_total_in_exact_integers(c, B, T, causal):
 def test_flops_grow_with_l_and_d(c, field, T):
     bigger = c.replace(**{field: getattr(c, field) * 2})
     assert llmcalc.forward_flops(bigger, 1, T) > llmcalc.forward_flops(c, 1, T)
+
+
+# ----- named closed forms: 2mnk, seed 001's formula, Megatron's formula ---------------------------
+
+def test_a_4x3_by_3x2_matmul_is_48_flops():
+    # hand count: 4·2 = 8 outputs, each 3 multiplies + 3 adds = 6 FLOPs → 48 FLOPs (24 MACs)
+    assert llmcalc.flops.matmul_flops(4, 3, 2) == 48
+
+
+def test_qwen2_72b_q_projection_is_a_17_6_tflop_matmul():
+    # seed 001 prints 17,592,186,044,416 for [4·32768, 8192] × [8192, 8192]
+    assert llmcalc.flops.matmul_flops(4 * 32768, 8192, 8192) == 17_592_186_044_416
+
+
+def test_seed001_closed_form_prints_29_991_378_670_845_952():
+    # seed 001: 4 · 32768 · 8192 · (2·152064 + 80·(4.5·8192 + 4·32768 + 6·29568)), printed exactly
+    value = llmcalc.flops.seed001_closed_form_forward_flops(4, 32768, D=8192, L=80, V=152064, F=29568)
+    assert value == 29_991_378_670_845_952
+    assert value == llmcalc.forward_flops(QWEN, 4, 32768, causal=False)
+
+
+def test_seed001_closed_form_undercounts_a_model_without_gqa():
+    # LLaMA 2-7B has K = N (MHA): its projections are 8·D² per token per layer, not 4.5·D²
+    c = llmcalc.preset("llama-2-7b")
+    closed = llmcalc.flops.seed001_closed_form_forward_flops(1, 4096, D=c.D, L=c.L, V=c.V, F=c.F)
+    assert closed < llmcalc.forward_flops(c, 1, 4096, causal=False)
+
+
+def test_megatron_formula_by_hand():
+    # B=1, T=6, L=1, D=6, V=12: 72·6·36·(1 + 6/36 + 12/72) = 15552·4/3 = 20736;
+    # with recompute 96·216·(1 + 1/6 + 12/96) = 20736·(31/24) = 26784
+    assert llmcalc.flops.megatron_training_flops(1, 6, L=1, D=6, V=12) == 20_736
+    assert llmcalc.flops.megatron_training_flops(1, 6, L=1, D=6, V=12, recompute=True) == 26_784
+
+
+def test_megatron_formula_equals_llmcalc_for_gpt3():
+    # GPT-3 is GPT-style (F = 4D, MHA), so Megatron's closed form and the exact count agree to the FLOP
+    g = llmcalc.preset("gpt-3-175b")
+    assert llmcalc.flops.megatron_training_flops(1536, 2048, g.L, g.D, g.V) == llmcalc.training_flops(g, 1536, 2048, causal=False)

@@ -49,3 +49,26 @@ def test_flops_explorer_chip_dropdown_changes_the_peak():
     before = ex.summary["days"]
     ex.controls["chip"].value = "H100"
     assert ex.summary["days"] == pytest.approx(before * 4.59e14 / 9.89e14)
+
+
+def test_memory_explorer_total_follows_zero_stage_and_recompute():
+    from llmcalc import memory
+
+    ex = W.memory_explorer("llama-3-70b", chip="H100")
+    ex.controls["zero_stage"].value = 3
+    ex.controls["recompute"].value = "full"
+    ex.controls["dp"].value = 32
+    c = llmcalc.preset("llama-3-70b")
+    expected = memory.training_bytes_per_device(c, 1, 4096, regime="mixed", zero_stage=3, dp=32, tp=8, pp=4,
+                                                sp=True, recompute="full")["total"]
+    assert ex.summary["total GB/device"] == pytest.approx(expected / 1e9)
+    # ZeRO-3 over 32 × (TP 8 · PP 4): 16 bytes × 70.55e9 / 1024 devices of model states, by hand
+    assert ex.result.table.loc[["weights", "grads", "master", "optimizer"], "GB"].sum() == pytest.approx(16 * 70_553_706_496 / 1024 / 1e9)
+
+
+def test_memory_explorer_says_whether_it_fits():
+    ex = W.memory_explorer("llama-3-70b", chip="H100")
+    ex.controls["tp"].value = 1
+    ex.controls["pp"].value = 1
+    ex.controls["zero_stage"].value = 0
+    assert ex.summary["fits"] is False  # 16 bytes × 70.55e9 = 1129 GB of model states on one 80 GB GPU

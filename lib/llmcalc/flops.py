@@ -25,6 +25,14 @@ FLOP_COMPONENTS = ("attention_proj", "attention_scores", "mlp", "router", "exper
 RECOMPUTE = ("none", "selective", "full")
 
 
+def matmul_flops(m: int, k: int, n: int) -> int:
+    """FLOPs of one matmul [m, k] × [k, n]: 2·m·k·n (m·n outputs, each k multiplies and k adds).
+
+    Counted in MACs (multiply-accumulates) it is m·k·n; 1 MAC = 2 FLOPs.
+    """
+    return 2 * v.positive_int("m", m) * v.positive_int("k", k) * v.positive_int("n", n)
+
+
 def _check(batch, seq_len):
     return v.positive_int("batch", batch), v.positive_int("seq_len", seq_len)
 
@@ -103,3 +111,30 @@ def attention_score_fraction(cfg: ModelConfig, seq_len: int, causal: bool = True
     """Share of forward matmul FLOPs spent on the T×T attention scores (grows with T, shrinks with D)."""
     b = forward_flops_breakdown(cfg, 1, seq_len, causal)
     return b["attention_scores"] / sum(b.values())
+
+
+def seed001_closed_form_forward_flops(batch: int, seq_len: int, D: int, L: int, V: int, F: int) -> int | float:
+    """Seed 001's closed form for one forward pass, FLOPs: B·T·D·(2V + L·(4.5·D + 4·T + 6·F)).
+
+    B = ``batch`` sequences of T = ``seq_len`` tokens. Per token and layer: 4.5·D² for the Q, K, V, O
+    projections (2·D² each for Q and O, 2·D·(D/8) each for K and V, so it holds only when N·H = D and
+    K = N/8, as in Qwen2-72B and LLaMA 2/3-70B), 4·D·T for the full T×T scores (QKᵀ and PV, no causal
+    discount), 6·D·F for a gated (SwiGLU) MLP; plus 2·D·V for the LM head. Biases, norms and softmax
+    are left out. For such a model it equals :func:`forward_flops` with ``causal=False``.
+    """
+    B, T = _check(batch, seq_len)
+    twice = B * T * D * (4 * V + L * (9 * D + 8 * T + 12 * F))  # 2 × the formula, to stay in integers
+    return twice // 2 if twice % 2 == 0 else twice / 2
+
+
+def megatron_training_flops(batch: int, seq_len: int, L: int, D: int, V: int, recompute: bool = False) -> int:
+    """Narayanan et al. 2021 (Megatron-LM), FLOPs of one training iteration of a GPT-style model (F = 4·D, MHA).
+
+    Without recomputation: 72·B·T·L·D²·(1 + T/(6·D) + V/(12·L·D)) = 72·B·T·L·D² + 12·B·T²·L·D + 6·B·T·D·V.
+    With full recomputation (one more forward of the layers, not of the LM head):
+    96·B·T·L·D²·(1 + T/(6·D) + V/(16·L·D)) = 96·B·T·L·D² + 16·B·T²·L·D + 6·B·T·D·V.
+    B = ``batch`` sequences of T = ``seq_len`` tokens; scores counted in full (T×T).
+    """
+    B, T = _check(batch, seq_len)
+    layers = (96 if recompute else 72) * B * T * L * D * D + (16 if recompute else 12) * B * T * T * L * D
+    return layers + 6 * B * T * D * V

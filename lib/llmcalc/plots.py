@@ -78,3 +78,32 @@ def days_vs_chips(total_flops, chip, mfus=(0.2, 0.4, 0.6), chips=None, mark=None
     ax.legend()
     fig.tight_layout()
     return fig
+
+
+def memory_stack(cases: dict, chip=None, figsize=(8, 4.5)):
+    """Stacked bars of bytes per device by term, one bar per case, with the chip's HBM as a line.
+
+    ``cases`` maps a label to a dict of term → bytes (e.g. the output of
+    ``memory.training_bytes_per_device``, without its "total").
+    """
+    from .hardware import chip as _chip
+
+    fig, ax = plt.subplots(figsize=figsize)
+    names = list(cases)
+    terms = []
+    for parts in cases.values():
+        terms += [t for t in parts if t != "total" and t not in terms]
+    bottom = [0.0] * len(names)
+    for t in terms:
+        vals = [cases[n].get(t, 0) / 1e9 for n in names]
+        ax.bar(names, vals, bottom=bottom, label=label(t, t))
+        bottom = [a + b for a, b in zip(bottom, vals)]
+    if chip is not None:
+        c = _chip(chip)
+        ax.axhline(c.hbm_bytes / 1e9, color="k", ls="--", label=f"{c.name} HBM ({c.hbm_bytes / 1e9:.0f} GB)")
+    ax.set_ylabel(label("gb_axis", "GB per device"))
+    ax.set_title(label("memory_title", "Memory per device"))
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    plt.setp(ax.get_xticklabels(), rotation=15, ha="right")
+    fig.tight_layout()
+    return fig

@@ -279,3 +279,56 @@ def flops_explorer(name: str = "llama-3-70b", chip: str = "TPU v5p") -> Explorer
     ex = Explorer(_label("flops_title", "FLOPs and training time"), controls, compute, draw)
     ex._on_preset_hook = lambda c: _shape_from(c, moe=False)
     return ex
+
+
+# ----- chapter 3: memory -------------------------------------------------------------------------
+
+def memory_explorer(name: str = "llama-3-70b", chip: str = "H100") -> Explorer:
+    """Sliders for micro-batch, T, ZeRO stage, DP/TP/PP, sequence parallel, recompute policy and
+    precision regime: bytes per device by term, stacked against the chip's HBM."""
+    from . import memory as _mem
+
+    cfg = preset(name)
+    controls = {"preset": _preset_dropdown(name), **_shape_controls(cfg, moe=False),
+                "micro_batch": _int_slider("micro_batch", 1, 1, 64, desc="micro-batch b"),
+                "seq_len": _int_slider("seq_len", 4096, 128, 131072, step=128, desc="T"),
+                "regime": w.Dropdown(options=list(_mem.REGIMES), value="mixed", description=_label("regime", "regime")),
+                "zero_stage": _int_slider("zero_stage", 1, 0, 3, desc="ZeRO stage"),
+                "dp": _int_slider("dp", 64, 1, 4096, desc="DP"),
+                "tp": _int_slider("tp", 8, 1, 64, desc="TP"),
+                "pp": _int_slider("pp", 4, 1, 64, desc="PP"),
+                "sp": w.Checkbox(value=True, description=_label("sp", "sequence parallel")),
+                "recompute": w.Dropdown(options=list(_mem.RECOMPUTE), value="selective",
+                                        description=_label("recompute", "recompute")),
+                "chip": w.Dropdown(options=[c for c, x in _hw.CHIPS.items()], value=chip,
+                                   description=_label("chip", "Chip"))}
+
+    def compute(v):
+        c = model_from_values(v)
+        b = _mem.training_bytes_per_device(
+            c, v["micro_batch"], v["seq_len"], regime=v["regime"], zero_stage=v["zero_stage"], dp=v["dp"],
+            tp=v["tp"], pp=v["pp"], sp=v["sp"], recompute=v["recompute"])
+        states = _mem.model_state_breakdown(c, v["regime"], v["zero_stage"], v["dp"], model_parallel=v["tp"] * v["pp"])
+        hbm = _hw.chip(v["chip"]).hbm_bytes
+        parts = {"weights": states["weights"], "grads": states["grads"], "master": states["master"],
+                 "optimizer": states["optimizer"], "activations": b["activations"], "logits": b["logits"]}
+        table = pd.DataFrame({"GB": pd.Series({k: x / 1e9 for k, x in parts.items()})})
+        table.loc["total"] = [b["total"] / 1e9]
+        summary = {"total GB/device": b["total"] / 1e9, "HBM GB": hbm / 1e9,
+                   "fits": bool(_mem.fits(b["total"], v["chip"])), "chips": v["dp"] * v["tp"] * v["pp"]}
+        return Result(summary, table, {"parts": parts, "hbm": hbm})
+
+    def draw(ax, r):
+        ax.clear()
+        bottom = 0.0
+        for k, x in r.plot["parts"].items():
+            ax.bar([0], [x / 1e9], bottom=bottom, label=_label(k, k), width=0.5)
+            bottom += x / 1e9
+        ax.axhline(r.plot["hbm"] / 1e9, color="k", ls="--", label=_label("hbm", "HBM"))
+        ax.set_xticks([]); ax.set_xlim(-0.6, 1.6)
+        ax.set_ylabel(_label("gb_axis", "GB per device"))
+        ax.legend(loc="upper right", fontsize=8)
+
+    ex = Explorer(_label("memory_title", "Memory per device"), controls, compute, draw)
+    ex._on_preset_hook = lambda c: _shape_from(c, moe=False)
+    return ex

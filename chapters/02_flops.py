@@ -1,0 +1,572 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: jupyter,tags,-execution
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Chapter 2 — FLOPs and training time
+#
+# Chapter 1 counted a model's parameters exactly. This chapter turns parameters into **work**: how many
+# floating-point operations (FLOPs) one token costs, how many a whole training run costs, and how many
+# days that takes on a given number of chips.
+#
+# **What you will be able to do**
+#
+# - count the FLOPs of any matmul ($2mkn$) and tell FLOPs from MACs;
+# - explain why training costs about $6P$ FLOPs per token (forward $2P$, backward $4P$), and $8P$ with full recomputation;
+# - say when the attention term ($\propto T$) matters next to $6P$, and what a causal mask does to it;
+# - turn a FLOP budget into days, chip-hours, dollars and back into an *implied MFU* for a published run;
+# - check the worked numbers of the sources, and spot where they slip.
+#
+# **Symbols** (the book's table, see `shared/reference.md` §1)
+#
+# | symbol | meaning | symbol | meaning |
+# |---|---|---|---|
+# | $L$ | layers | $T$ | sequence length (tokens per sequence) |
+# | $D$ | model width | $B$ | batch (sequences here; tokens = $B\cdot T$) |
+# | $F$ | MLP width | $P$ | parameters |
+# | $N$, $K$ | query heads, key/value heads | $C$ | peak FLOP/s of one chip |
+# | $H$ | head dim | $D_\text{data}$ | training tokens |
+# | $V$ | vocabulary | MFU | model FLOPs utilisation |
+
+# %%
+import matplotlib.pyplot as plt
+import pandas as pd
+
+import llmcalc
+from llmcalc import flops, plots, widgets
+
+# %matplotlib inline
+
+qwen = llmcalc.preset("qwen2-72b")
+llama3_70b = llmcalc.preset("llama-3-70b")
+print(llmcalc.tables.shape_table(["qwen2-72b", "llama-3-70b", "llama-3.1-405b"]).to_string())
+
+# %% [markdown]
+# ## 1. What one matmul costs
+#
+# Multiply $A\in\mathbb{R}^{m\times k}$ by $W\in\mathbb{R}^{k\times n}$. Each of the $m\cdot n$ outputs is a dot
+# product of length $k$: $k$ multiplies and $k$ adds (the first product is also *added* into an accumulator,
+# which is how the hardware does it). So
+#
+# $$\text{FLOPs}(A W) = 2\,m\,k\,n .$$
+#
+# A **MAC** (multiply-accumulate) is one multiply plus one add, so $1\ \text{MAC} = 2\ \text{FLOPs}$ and the
+# same matmul is $mkn$ MACs. Papers on LLMs almost always count FLOPs; vision papers often count MACs —
+# watch for the factor 2.
+#
+# Two more words that look alike: **FLOPs** (an amount of work) and **FLOP/s** (a rate; some sources write
+# FLOPS). Both use the decimal prefixes:
+#
+# | prefix | MFLOP | GFLOP | TFLOP | PFLOP | EFLOP | ZFLOP |
+# |---|---|---|---|---|---|---|
+# | factor | $10^{6}$ | $10^{9}$ | $10^{12}$ | $10^{15}$ | $10^{18}$ | $10^{21}$ |
+#
+# Only matmuls matter for a transformer: norms, softmax, activations and the optimizer step add well under
+# 1% (we check this for Qwen2-72B in §3). `llmcalc` therefore counts matmuls only — the same thing
+# PyTorch's `FlopCounterMode` counts, and the repository's cross-check (`make crosscheck`) confirms the two
+# agree to the FLOP on the `transformers` models built from the presets' configs.
+
+# %%
+print(f"[4, 3] x [3, 2]: {flops.matmul_flops(4, 3, 2)} FLOPs = {flops.matmul_flops(4, 3, 2) // 2} MACs")
+
+# %% [markdown]
+# **Question:** Qwen2-72B has $D = 8192$ and $N\cdot H = 64\cdot 128 = 8192$. Its query projection maps every
+# token's $D$-vector to $N\cdot H$ numbers. How many FLOPs does that cost for a batch of 4 sequences of
+# $T = 32768$ tokens, in one layer? And the key projection, with only $K = 8$ heads?
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal)
+B, T = 4, 32768
+q_proj = flops.matmul_flops(B * T, qwen.D, qwen.N * qwen.H)   # [B·T, D] × [D, N·H]
+k_proj = flops.matmul_flops(B * T, qwen.D, qwen.K * qwen.H)   # [B·T, D] × [D, K·H]
+print(f"Q projection: {q_proj:,} FLOPs = {q_proj / 1e12:.1f} TFLOPs per layer")
+print(f"K projection: {k_proj:,} FLOPs = {k_proj / 1e12:.1f} TFLOPs per layer (N/K = {qwen.N // qwen.K} times less)")
+
+# %% [markdown]
+# ## 2. Forward $2P$, backward $4P$: the $6P$ rule
+#
+# A linear layer $Y = XW$ with $X\in\mathbb{R}^{BT\times k}$, $W\in\mathbb{R}^{k\times n}$ costs $2\,BT\,k\,n$
+# FLOPs forward: **2 FLOPs per weight per token**. Summed over all weights that is $2P$ per token.
+#
+# The backward pass receives $\partial\mathcal{L}/\partial Y$ and must produce *two* things:
+#
+# $$\frac{\partial\mathcal{L}}{\partial W} = X^\top\,\frac{\partial\mathcal{L}}{\partial Y}\quad(\text{to update } W),
+# \qquad
+# \frac{\partial\mathcal{L}}{\partial X} = \frac{\partial\mathcal{L}}{\partial Y}\,W^\top\quad(\text{to pass back to the layer below}).$$
+#
+# Each is a matmul of the same size as the forward one, so the backward costs $2\times$ the forward: $4P$ per
+# token. (Only the very first layer could skip $\partial\mathcal{L}/\partial X$; with dozens of layers that
+# saving is negligible.) Altogether
+#
+# $$\text{training FLOPs per token} \approx 2P + 4P = 6P, \qquad \text{total} \approx 6\,P\,D_\text{data}.$$
+#
+# With **full activation recomputation** the forward is run a second time during the backward, so the
+# hardware does $8P$ per token. MFU still counts $6P$ (the useful work); a utilisation that counts the
+# recomputed work too is called HFU (hardware FLOPs utilisation).
+
+# %%
+P = llmcalc.param_count(llama3_70b)
+print(f"LLaMA 3-70B: P = {P:,}")
+print(f"  6P rule:           {llmcalc.flops_per_token(llama3_70b):.3e} FLOPs per token")
+print(f"  with recompute 8P: {llmcalc.flops_per_token(llama3_70b, recompute='full'):.3e} FLOPs per token")
+fwd = llmcalc.forward_flops(llama3_70b, 1, 4096)
+print(f"exact matmul count at T = 4096: training / forward = {llmcalc.training_flops(llama3_70b, 1, 4096) / fwd:.0f}, "
+      f"with full recompute = {llmcalc.training_flops(llama3_70b, 1, 4096, recompute='full') / fwd:.0f}")
+
+# %% [markdown]
+# Seed 000 writes $6 \times 70\times10^9 = 4.2\times10^{11}$ FLOPs per token; with the exact parameter count it
+# is the number above — the same to two digits.
+#
+# **Question:** The optimizer step also touches every parameter (Adam does about a dozen operations per
+# parameter). Why is it left out of $6P$?
+#
+# <details><summary>Show answer</summary>
+#
+# Because it runs **once per step**, not once per token. A step processes millions of tokens
+# ($B\cdot T$), each costing $6P$; the optimizer's $\approx 10P$–$20P$ FLOPs per step are divided by those millions
+# of tokens. Seed 001 makes the same point for plain SGD ($2P$ per update) and Adam.
+#
+# </details>
+#
+# ## 3. Where the FLOPs go: Qwen2-72B, module by module
+#
+# Seed 001 walks through one forward pass of Qwen2-72B at batch 4 and $T = 32768$ (a deliberately long
+# sequence), matmul by matmul. Here is the same walk, every line a `matmul_flops` call. The attention scores
+# are one matmul *per head and per sequence*: $QK^\top$ is $[T,H]\times[H,T]$ and the mix with values,
+# $PV$, is $[T,T]\times[T,H]$, each repeated $B\cdot N$ times (GQA shares $K$ and $V$ across heads but every
+# query head still scores all $T$ keys).
+
+# %%
+B, T = 4, 32768
+D, F, N, K, H, V, L = qwen.D, qwen.F, qwen.N, qwen.K, qwen.H, qwen.V, qwen.L
+mm = flops.matmul_flops
+per_layer = {
+    "Q projection [BT,D]x[D,NH]": mm(B * T, D, N * H),
+    "K projection [BT,D]x[D,KH]": mm(B * T, D, K * H),
+    "V projection [BT,D]x[D,KH]": mm(B * T, D, K * H),
+    "scores QK^T  BN x [T,H]x[H,T]": B * N * mm(T, H, T),
+    "mix PV       BN x [T,T]x[T,H]": B * N * mm(T, T, H),
+    "O projection [BT,NH]x[NH,D]": mm(B * T, N * H, D),
+    "MLP gate     [BT,D]x[D,F]": mm(B * T, D, F),
+    "MLP up       [BT,D]x[D,F]": mm(B * T, D, F),
+    "MLP down     [BT,F]x[F,D]": mm(B * T, F, D),
+}
+for name, x in per_layer.items():
+    print(f"{name:31s} {x:>22,}  = {x / 1e12:6.1f} TFLOPs per layer")
+lm_head = mm(B * T, D, V)
+print(f"{'LM head      [BT,D]x[D,V]':31s} {lm_head:>22,}  = {lm_head / 1e15:6.2f} PFLOPs (once, not per layer)")
+walk_total = L * sum(per_layer.values()) + lm_head
+print(f"\ntotal = L x (sum of the layer) + LM head = {walk_total:,} FLOPs = {walk_total / 1e15:.1f} PFLOPs")
+
+# %% [markdown]
+# These are the seed's printed values: 17,592,186,044,416 for Q (≈ 17.6 TFLOPs), ≈ 2.2 TFLOPs for K and V,
+# 70,368,744,177,664 for each score matmul, 63,496,796,504,064 for each MLP matmul, 326,554,953,449,472 for the
+# LM head. The seed then folds the walk into one closed form,
+#
+# $$\text{forward FLOPs} = B\,T\,D\,\bigl(2V + L\,(4.5\,D + 4\,T + 6\,F)\bigr),$$
+#
+# where $4.5D^2$ per token and layer is Q and O ($2D^2$ each) plus K and V ($2D\cdot D/8$ each), $4DT$ is the two
+# score matmuls, and $6DF$ the three MLP matmuls. `llmcalc` keeps that formula under its own name, and its
+# exact count with the full $T\times T$ score matrix (`causal=False`) lands on the same integer:
+
+# %%
+closed = flops.seed001_closed_form_forward_flops(B, T, D=D, L=L, V=V, F=F)
+exact = llmcalc.forward_flops(qwen, B, T, causal=False)
+print(f"seed 001 closed form:               {closed:,}")
+print(f"llmcalc.forward_flops(causal=False): {exact:,}")
+print(f"walk above:                          {walk_total:,}")
+print("all equal:", closed == exact == walk_total)
+print(llmcalc.tables.flops_table(qwen, B, T, causal=False).loc[["attention_proj", "attention_scores", "mlp", "lm_head", "total"]].to_string())
+bd = llmcalc.forward_flops_breakdown(qwen, B, T, causal=False)
+print(f"\nattention (projections + scores): {100 * (bd['attention_proj'] + bd['attention_scores']) / exact:.0f}%   "
+      f"MLP: {100 * bd['mlp'] / exact:.0f}%   LM head: {100 * bd['lm_head'] / exact:.1f}%")
+
+# %% [markdown]
+# The seed's split — attention 48%, FFN 51% — is reproduced. Two cautions about the closed form:
+#
+# * **$4.5D$ is not general.** It holds only when $N\cdot H = D$ and $K = N/8$. For a model with full multi-head
+#   attention ($K = N$) the projections cost $8D^2$ per token and layer, and the formula undercounts.
+# * **It counts the full $T\times T$ score matrix**, as `FlopCounterMode` does. A causal model only needs
+#   the lower triangle (§4).
+#
+# And the operations the walk ignored? The seed estimates the score scaling and softmax at a few FLOPs per
+# score element and the RMSNorms at about 1 TFLOP. Even at 4 FLOPs per score element in every layer they stay
+# small:
+
+# %%
+llama2_7b = llmcalc.preset("llama-2-7b")
+mha = flops.seed001_closed_form_forward_flops(1, 4096, D=llama2_7b.D, L=llama2_7b.L, V=llama2_7b.V, F=llama2_7b.F)
+print(f"LLaMA 2-7B (K = N, no GQA), T = 4096: closed form {mha:.4e} vs exact {llmcalc.forward_flops(llama2_7b, 1, 4096, causal=False):.4e}")
+score_elements = B * N * flops.score_pairs(T, causal=False)          # one score per query-key pair and head
+elementwise = 4 * score_elements * L                                  # scale, exp, sum, divide in every layer
+print(f"Qwen2-72B, B=4, T=32768: score elements per layer {score_elements / 1e12:.3f} T; "
+      f"4 FLOPs on each in all layers = {elementwise / 1e15:.3f} PFLOPs = {100 * elementwise / exact:.2f}% of the matmuls")
+
+# %% [markdown]
+# ## 4. The attention term, and when it matters
+#
+# The $6P$ rule counts every *weight*. The score matmuls $QK^\top$ and $PV$ have no weights: their cost grows with
+# the context. Per token, forward, one layer computes $N$ rows of $T$ scores, each a length-$H$ dot product, and
+# mixes $T$ values of width $H$: $2\cdot 2\,N H T$ FLOPs. Training (×3) over $L$ layers adds
+#
+# $$\underbrace{12\,L\,N\,H\,T}_{\text{full } T\times T}\quad\text{FLOPs per token, on top of } 6P .$$
+#
+# Compared with $6P \approx 6\cdot 12\,L\,D^2$ (for a model with $F\approx 4D$), the ratio is roughly $T/(6D)$:
+# attention matters when the **context is long relative to the width**. A small model at long context feels
+# it far more than a wide one.
+#
+# **Causal masking.** A decoder only lets token $i$ attend to tokens $1\ldots i$, so only
+# $T(T+1)/2$ of the $T^2$ query-key pairs are needed. A kernel that skips masked blocks (FlashAttention does)
+# does about half the score work. `FlopCounterMode` — and seed 001 — count the full $T\times T$. In `llmcalc`
+# the switch is `causal=True` (the default) or `causal=False`.
+
+# %%
+for T_ in (4, 4096, 32768):
+    print(f"T = {T_:>6}: full {flops.score_pairs(T_, causal=False):>13,} pairs, causal {flops.score_pairs(T_):>13,} "
+          f"({flops.score_pairs(T_) / flops.score_pairs(T_, causal=False):.4f} of full)")
+for T_ in (4096, 32768, 131072):
+    print(f"LLaMA 3-70B, T = {T_:>6}: scores are {100 * llmcalc.attention_score_fraction(llama3_70b, T_, causal=False):4.1f}% "
+          f"of forward FLOPs (full), {100 * llmcalc.attention_score_fraction(llama3_70b, T_):4.1f}% (causal)")
+fig = plots.attention_share(["llama-3-8b", "llama-3-70b", "llama-3.1-405b"])
+plt.show()
+
+# %% [markdown]
+# Seed 001 writes the per-token cost as $2.6\times10^{6}\cdot s + 2P$ (forward, full scores) for Qwen2-72B, and
+# concludes that the sequence length only matters once it has "more than three digits". The slope is $4LD$
+# FLOPs per token per extra token of context. Read it off `llmcalc`'s exact count rather than by hand. The last line is the seed's other remark: going from
+# $s = 1$ to $s = 32768$ makes a forward about 1.6 times as expensive per token.
+
+# %%
+def fwd_per_token(T_):
+    return llmcalc.forward_flops(qwen, 1, T_, causal=False) / T_
+
+slope = (fwd_per_token(32768) - fwd_per_token(4096)) / (32768 - 4096)
+print(f"slope: {slope:.4g} FLOPs per token per token of context (seed: 2.6e6)")
+print(f"intercept (T -> 0): {fwd_per_token(4096) - slope * 4096:.4g} FLOPs per token; 2P = {2 * llmcalc.param_count(qwen):.4g} "
+      f"(the embedding table is not a matmul, so the exact count is a little below 2P)")
+for T_ in (128, 1024, 4096, 32768):
+    print(f"T = {T_:>6}: forward per token / (T = 1) = {fwd_per_token(T_) / fwd_per_token(1):.3f}")
+
+# %% [markdown]
+# **Question:** For LLaMA 3-70B, at what power-of-two $T$ do the (causal) attention scores first take at least a
+# quarter of the forward FLOPs? And for LLaMA 3-8B?
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal)
+for name in ("llama-3-8b", "llama-3-70b"):
+    c = llmcalc.preset(name)
+    T_ = next(2 ** i for i in range(8, 22) if llmcalc.attention_score_fraction(c, 2 ** i) >= 0.25)
+    print(f"{name}: T = {T_:,} ({100 * llmcalc.attention_score_fraction(c, T_):.1f}% of forward FLOPs); D = {c.D}")
+
+# %% [markdown]
+# <details><summary>Why the difference?</summary>
+#
+# The ratio of score FLOPs to weight FLOPs scales like $T/D$: LLaMA 3-70B is twice as wide as LLaMA 3-8B, so it
+# needs about twice the context before attention takes the same share.
+#
+# </details>
+#
+# ## 5. From FLOPs to days: MFU
+#
+# A chip with peak $C$ FLOP/s never runs at peak for a whole training run: communication, memory traffic,
+# kernels that are not matmuls, pipeline bubbles and restarts all cost time. **Model FLOPs utilisation** is
+#
+# $$\text{MFU} = \frac{\text{model FLOPs actually done per second}}{\text{chips}\times C}
+# \qquad\Longrightarrow\qquad
+# \text{seconds} = \frac{\text{total FLOPs}}{\text{chips}\cdot C\cdot \text{MFU}} .$$
+#
+# "Model FLOPs" means the $6P$-style count (no recomputation). Published large runs report roughly 40–50%
+# (Llama 3 405B: 38–43%; PaLM: 46.2%; Megatron's 1T run: 52%).
+#
+# **LLaMA 3-70B on a TPU v5p pod** (seed 000): 15T tokens, 8960 chips, $C = 4.59\times10^{14}$, MFU 40%.
+
+# %%
+v5p = llmcalc.chip("TPU v5p")
+total_l3 = llmcalc.training_flops_6p(llama3_70b, 15e12)
+print(f"total FLOPs (6P x 15T): {total_l3:.3e}   (seed 000: 6.3e24, from P = 70e9)")
+one_chip = llmcalc.training_seconds(6.3e24, 1, v5p, 1.0)
+print(f"6.3e24 / {v5p.peak_flops:.3g} FLOP/s = {one_chip:.3g} s on one chip at 100% = {one_chip / (365 * 86400):.0f} years "
+      f"({one_chip / 4.35e8:.1f}x the seed's 4.35e8 s)")
+print(f"8960 chips at 40% MFU: {llmcalc.training_days(6.3e24, 8960, v5p, 0.4):.1f} days (seed's 6.3e24), "
+      f"{llmcalc.training_days(total_l3, 8960, v5p, 0.4):.1f} days (exact P)")
+print(f"chip-hours: {llmcalc.chip_hours(total_l3, v5p, 0.4):.3e}")
+
+# %% [markdown]
+# **A slip in seed 000.** It prints "$6.3\times10^{24} \div 4.59\times10^{14} = 4.35$ 亿秒", i.e. $4.35\times10^{8}$ s.
+# The quotient is the number printed above — more than four centuries on one chip. The 44 days on the full pod
+# are right.
+#
+# **Question:** Seed 000 shows that 225 chips would have enough memory to hold the run. How long would 225
+# chips take at the same 40% MFU?
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal)
+days_225 = llmcalc.training_days(6.3e24, 225, v5p, 0.4)
+print(f"{days_225:,.0f} days = {days_225 / 365:.1f} years (the seed: 44 days x 8960/225 = 1752 days, 4.8 years)")
+
+# %% [markdown]
+# That is why large clusters exist: not for memory, but to bring months of compute down to weeks. Time falls
+# as $1/\text{chips}$ — on a log-log plot, a straight line per MFU. The dot is the pod at 40%.
+
+# %%
+fig = plots.days_vs_chips(total_l3, "TPU v5p", mark=(8960, 0.4))
+plt.show()
+
+# %% [markdown]
+# ## 6. Qwen2-72B on 6000 A100s: what did the seed assume?
+#
+# Seed 001 estimates pre-training Qwen2-72B on 7T tokens with 6000 A100s at "50% MFU" as
+# $3\cdot 7\times10^{12}\cdot(2.6\times10^{6}\cdot 32768 + 144\times10^{9})$ FLOPs at 300 TFLOP/s per card,
+# and gets **30 days**. But an A100's dense bf16 peak is 312 TFLOP/s, so 300 TFLOP/s is not 50% — it is
+# 96% of peak.
+#
+# The seed also notes that Qwen2 trained at $T = 4096$ for most of the run and only extended to 32768 at the
+# end, so its estimate is too high, "but by less than 1.6×". Redo it with `llmcalc`, first as the seed set it
+# up, then with the context length and the causal mask varied (the table is at 50% MFU):
+
+# %%
+a100 = llmcalc.chip("A100")
+total_qwen = llmcalc.training_flops_per_token(qwen, 32768, causal=False) * 7e12
+seed_mfu = 300e12 / a100.peak_flops
+print(f"total FLOPs (T = 32768, full scores): {total_qwen:.3e}")
+print(f"at 300 TFLOP/s per card = {seed_mfu:.0%} MFU: {llmcalc.training_days(total_qwen, 6000, a100, seed_mfu):.1f} days")
+print(f"at an honest 50% MFU:                    {llmcalc.training_days(total_qwen, 6000, a100, 0.5):.1f} days\n")
+rows = []
+for T_, causal in [(32768, False), (32768, True), (4096, False), (4096, True)]:
+    tot = llmcalc.training_flops_per_token(qwen, T_, causal=causal) * 7e12
+    rows.append({"T": T_, "scores": "causal" if causal else "full T x T", "total FLOPs": f"{tot:.3e}",
+                 "vs 6P": f"{tot / llmcalc.training_flops_6p(qwen, 7e12):.3f}",
+                 "days, 6000 A100 @ 50%": f"{llmcalc.training_days(tot, 6000, a100, 0.5):.1f}"})
+qwen_table = pd.DataFrame(rows)
+print(qwen_table.to_string(index=False))
+ratio = (llmcalc.training_flops_per_token(qwen, 32768, causal=False)
+         / llmcalc.training_flops_per_token(qwen, 4096, causal=True))
+print(f"\nseed's setting (32768, full) / mostly-real setting (4096, causal) = {ratio:.2f}x")
+
+# %% [markdown]
+# So the overestimate from the context length is real but modest, well inside the seed's 1.6× bound; the
+# larger error in its 30 days is the utilisation it assumed.
+#
+# ### A sanity check against inference speed
+#
+# Seed 001 checks its formula against Qwen's published generation speed on 2 A100s (8.48 tokens/s for
+# Qwen-72B-Chat, the first-generation model, at bf16): one forward over $s = 1000$ tokens at batch 1, at the
+# "1248 TFLOP/s" of two cards, takes ≈ 0.115 s, i.e. ≈ 8.7 tokens/s. Reproduced:
+
+# %%
+fwd_1000 = llmcalc.forward_flops(qwen, 1, 1000, causal=False)
+seed_peak = 1248e12  # the seed's "2 x A100 bf16"; 2 x 624e12 is the A100's figure WITH 2:4 sparsity
+t_seed = fwd_1000 / seed_peak
+print(f"forward over 1000 tokens: {fwd_1000:.4e} FLOPs -> {t_seed:.3f} s at 1248 TFLOP/s -> {1 / t_seed:.2f} tokens/s")
+t_dense = llmcalc.training_seconds(fwd_1000, 2, a100, 1.0)
+print(f"at the dense peak (2 x {a100.peak_flops / 1e12:.0f} TFLOP/s, 100%): {t_dense:.3f} s -> {1 / t_dense:.2f} tokens/s")
+weights_bytes = 2 * llmcalc.param_count(qwen)                        # bf16 weights, read once per generated token
+t_read = weights_bytes / (2 * a100.hbm_bytes_per_s)
+print(f"decode with a KV cache is bound by reading the weights: {weights_bytes / 1e9:.0f} GB over "
+      f"2 x {a100.hbm_bytes_per_s / 1e12:.2f} TB/s = {1e3 * t_read:.1f} ms -> at most {1 / t_read:.0f} tokens/s")
+
+# %% [markdown]
+# The agreement is a coincidence of three assumptions: (1) each generated token re-runs the *whole* 1000-token
+# sequence (no KV cache); (2) the cards run at 100% of peak; (3) that peak, 1248 TFLOP/s for two cards, is the
+# structured-sparsity figure, twice the dense bf16 peak. With a KV cache, generating one token costs only about
+# $2P$ FLOPs and is limited by memory bandwidth, not FLOPs (GB here is $10^9$ bytes). The measured 8.48 tokens/s
+# is slower than that bound because the published benchmark is an unoptimised Hugging Face `generate` loop.
+# Inference speed is a poor check of a *training* FLOP formula.
+#
+# ## 7. Implied MFU and cost of published runs
+#
+# A model card that publishes GPU-hours lets us run the formula backwards:
+#
+# $$\text{implied MFU} = \frac{6\,P\,D_\text{data}}{\text{GPU-hours}\times 3600 \times C}.$$
+#
+# **Cost** is GPU-hours × price; DeepSeek-V3's report assumes \$2 per H800-hour.
+
+# %%
+runs = [
+    ("LLaMA 2 70B", "llama-2-70b", 2e12, 1_720_320, "A100"),
+    ("LLaMA 3.1 405B", "llama-3.1-405b", 15.6e12, 30.84e6, "H100"),
+    ("DeepSeek-V3 (pre-training)", "deepseek-v3", 14.8e12, 2.664e6, "H800"),
+]
+rows = []
+for label, name, tokens, hours, chip in runs:
+    c = llmcalc.preset(name)
+    model_flops = llmcalc.training_flops_6p(c, tokens)   # 6 x active params for the MoE
+    rows.append({"run": label, "P used per token": f"{llmcalc.active_param_count(c) / 1e9:.1f}B",
+                 "tokens": f"{tokens:.3g}", "GPU-hours": f"{hours:,.0f}", "chip": chip,
+                 "6PD FLOPs": f"{model_flops:.3e}", "implied MFU": f"{llmcalc.implied_mfu(model_flops, hours, chip):.1%}"})
+print(pd.DataFrame(rows).to_string(index=False))
+print()
+for label, hours in [("pre-training", 2.664e6), ("whole run (incl. context extension, post-training)", 2.788e6)]:
+    print(f"DeepSeek-V3 {label}: {hours:,.0f} H800-hours x $2 = ${llmcalc.cost(hours, 2.0) / 1e6:.3f}M")
+
+# %% [markdown]
+# How to read these:
+#
+# * **LLaMA 2 70B** lands in the 40s, a typical value for a well-run A100 cluster at 4k context.
+# * **LLaMA 3.1 405B**: the Llama 3 paper reports 38–43% MFU *while training*. The card's GPU-hours also
+#   cover restarts, failures and evaluation, so the implied number comes out lower.
+# * **DeepSeek-V3** is a mixture of experts: a token uses 37B of its 671B parameters, so $6P$ uses the active
+#   count. It trained its matmuls in FP8, whose peak is twice the bf16 peak `llmcalc` stores for the H800 —
+#   against the FP8 peak the utilisation would be half of what the table shows.
+#
+# **Question:** Seed 003 lists LLaMA 2 70B as "2048 A100s, about 21 days". Is that consistent with the model
+# card's 1,720,320 A100-hours?
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal)
+l2 = llmcalc.training_flops_6p(llmcalc.preset("llama-2-70b"), 2e12)
+mfu_l2 = llmcalc.implied_mfu(l2, 1_720_320, "A100")
+print(f"1,720,320 A100-hours on 2048 GPUs = {llmcalc.training_days(l2, 2048, 'A100', mfu_l2):.1f} days, not 21")
+print(f"21 days on 2048 A100s would need MFU = {mfu_l2 * llmcalc.training_days(l2, 2048, 'A100', mfu_l2) / 21:.0%}")
+
+# %% [markdown]
+# ## 8. How many tokens? Chinchilla, GPT-3, and batch size
+#
+# Hoffmann et al. (2022) found that, for a fixed compute budget, loss is lowest with about **20 training tokens
+# per parameter**. Modern models train far beyond that (smaller models are cheaper to serve), but it is the
+# reference point. GPT-3 (2020) trained 175B parameters on 300B tokens; its paper gives 3.14e23 FLOPs.
+
+# %%
+gpt3 = llmcalc.preset("gpt-3-175b")
+print(f"GPT-3: 6P x 300B = {llmcalc.training_flops_6p(gpt3, 300e9):.3g} FLOPs; "
+      f"Chinchilla-optimal tokens for it: {llmcalc.chinchilla_tokens(llmcalc.param_count(gpt3)):.2e}")
+for name, tokens in [("llama-2-70b", 2e12), ("llama-3-70b", 15e12)]:
+    p = llmcalc.param_count(llmcalc.preset(name))
+    print(f"{name}: Chinchilla {llmcalc.chinchilla_tokens(p):.2e} tokens; trained on {tokens:.2g} = {tokens / p:.0f} tokens per parameter")
+print(f"a 100B model, Chinchilla: {llmcalc.chinchilla_tokens(100e9):.1e} tokens (seed 003 uses 3e11 'per Chinchilla': 3 per parameter)")
+
+# %% [markdown]
+# **Batch size does not change the total compute.** The FLOPs of a step are proportional to the tokens in it
+# ($B\cdot T$ at fixed $T$); a run of $D_\text{data}$ tokens costs the same whether it is cut into many small
+# steps or a few large ones:
+
+# %%
+for batch in (1, 32, 64):
+    step = llmcalc.training_flops(qwen, batch, 4096)
+    print(f"batch {batch:>2} x 4096: {step:.4e} FLOPs per step, {step / (batch * 4096):.6e} per token, "
+          f"{7e12 / (batch * 4096) * step:.4e} for 7T tokens")
+
+# %% [markdown]
+# **Question:** If batch size does not change the FLOPs, why does it change the training *time*?
+#
+# <details><summary>Show answer</summary>
+#
+# Time is FLOPs divided by the FLOP/s actually achieved, and that rate (the MFU) depends on the batch. Too small a
+# batch per chip leaves the chip waiting on memory (the weights are streamed for every step, whatever the batch)
+# or on communication (gradients are exchanged every step), so MFU drops. Above some batch the chips are busy and
+# time stops improving — the same saturation seed 001 describes for inference throughput. Chapter 4 finds
+# those thresholds for sharded training. Very large batches can also hurt *sample efficiency* (more tokens to
+# reach the same loss), which is about the tokens needed, not the FLOPs per token.
+#
+# </details>
+#
+# ### Cross-check: Megatron's formula
+#
+# Narayanan et al. (2021) count a GPT-style model (MLP width $4D$, full multi-head attention) per iteration as
+#
+# $$72\,B\,T\,L\,D^2\Bigl(1 + \frac{T}{6D} + \frac{V}{12\,L\,D}\Bigr)\ \text{FLOPs}
+# \quad\bigl(96\ldots\,(1 + \tfrac{T}{6D} + \tfrac{V}{16LD})\ \text{with full recomputation}\bigr).$$
+#
+# The three terms are $6P$ of the layers, the full $T\times T$ scores, and the LM head. For GPT-3 it equals
+# `llmcalc`'s exact count to the FLOP. With recomputation it adds one forward of the layers but not of the LM
+# head, so it is a little below `llmcalc`'s plain "4 × forward":
+
+# %%
+meg = flops.megatron_training_flops(1536, 2048, gpt3.L, gpt3.D, gpt3.V)
+print(f"GPT-3, batch 1536 x 2048: Megatron {meg:.6e}, llmcalc {llmcalc.training_flops(gpt3, 1536, 2048, causal=False):.6e}, "
+      f"equal: {meg == llmcalc.training_flops(gpt3, 1536, 2048, causal=False)}")
+meg_r = flops.megatron_training_flops(1536, 2048, gpt3.L, gpt3.D, gpt3.V, recompute=True)
+full_r = llmcalc.training_flops(gpt3, 1536, 2048, causal=False, recompute="full")
+print(f"with full recompute: Megatron / llmcalc = {meg_r / full_r:.4f} (the LM head is not recomputed)")
+
+# %% [markdown]
+# ## 9. Explorer
+#
+# Pick a model and a chip, then move the context $T$, the training tokens, the chips and the MFU. The summary shows
+# the $6P$ estimate next to the exact per-token count with causal attention, the attention share, the total, and
+# the days; the plot is days against chips with your point on it. (Shape sliders edit the chosen preset.)
+
+# %% tags=["nbval-ignore-output", "widget"]
+ex = widgets.flops_explorer("llama-3-70b", chip="TPU v5p")
+ex.widget
+
+# %%
+ex.print_summary()
+
+# %% [markdown]
+# Things to try: set $T$ to 131072 and watch the attention share and the days; switch the chip to H100 and find
+# how many GPUs give the same days; drop MFU to 0.2.
+#
+# > **Takeaways**
+# >
+# > - A matmul $[m,k]\times[k,n]$ costs $2mkn$ FLOPs ($mkn$ MACs). Only matmuls matter.
+# > - Training costs $\approx 6P$ FLOPs per token: $2P$ forward, $4P$ backward (the gradient for the weights and for
+# >   the inputs). Full recomputation makes it $8P$ of hardware work; MFU still counts $6P$.
+# > - Attention scores add $12LNHT$ per token for a full $T\times T$ matrix, half with a causal kernel. They matter
+# >   when $T$ is large compared with $D$; seed 001's closed form and `FlopCounterMode` count the full matrix.
+# > - Days $=$ FLOPs $/$ (chips $\cdot C \cdot$ MFU). Run it backwards on published GPU-hours to get an implied MFU,
+# >   and compare it with what the paper reports.
+# > - Check the utilisation a source assumes: seed 001's "50% MFU" is really 300 of 312 TFLOP/s, so its 30 days
+# >   should be about twice as long; seed 000's one-chip seconds are off by more than an order of magnitude.
+# > - Batch size does not change total FLOPs; it changes how fast they run.
+#
+# ## Exercises
+#
+# **Exercises 1–3: LLaMA 3.1-405B.**
+#
+# 1. How many training FLOPs per token by the $6P$ rule, and how many for 15T tokens?
+# 2. How many H100s train it on 15T tokens in 90 days at 40% MFU?
+# 3. How much does the (causal) attention term add to the $6P$ estimate at $T = 8192$ (its main pre-training
+#    context) and at $T = 131072$ (its long-context stage)?
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal)
+import math
+
+l405 = llmcalc.preset("llama-3.1-405b")
+total_405 = llmcalc.training_flops_6p(l405, 15e12)
+print(f"1. {llmcalc.flops_per_token(l405):.3e} FLOPs per token; {total_405:.3e} FLOPs for 15T tokens")
+print(f"   (the Llama 3 paper: 3.8e25 for 15.6T tokens; 6P gives {llmcalc.training_flops_6p(l405, 15.6e12):.2e})")
+need = llmcalc.chips_for_days(total_405, 90, "H100", 0.4)
+print(f"2. {need:,.1f} -> {math.ceil(need):,} H100s (Meta used up to 16,384)")
+for T_ in (8192, 131072):
+    exact_per_token = llmcalc.training_flops_per_token(l405, T_)
+    print(f"3. T = {T_:>6}: exact / 6P = {exact_per_token / llmcalc.flops_per_token(l405):.3f}; "
+          f"scores = {100 * llmcalc.attention_score_fraction(l405, T_):.1f}% of forward FLOPs")
+
+# %% [markdown]
+# **Exercise 4.** Seed 003 prices cloud GPUs at \$10 per A100-hour. What do 128 A100s for 30 days cost at that
+# price, and how many 6P FLOPs do they deliver at 40% MFU? Which LLaMA 2 model could they train on 2T tokens?
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal)
+hours = 128 * 30 * 24
+delivered = hours * 3600 * a100.peak_flops * 0.4
+print(f"{hours:,} A100-hours x $10 = ${llmcalc.cost(hours, 10.0):,.0f}; {delivered:.3e} FLOPs at 40% MFU")
+for name in ("llama-2-7b", "llama-2-13b", "llama-2-70b"):
+    need_days = llmcalc.training_days(llmcalc.training_flops_6p(llmcalc.preset(name), 2e12), 128, a100, 0.4)
+    print(f"  {name} on 2T tokens: {need_days:,.0f} days on these 128 GPUs")
+
+# %% [markdown]
+# **Exercise 5.** With full activation recomputation, a run does $8P$ per token of hardware work but MFU counts $6P$.
+# If the chips sustain 50% of peak in *hardware* FLOPs (HFU), what is the MFU? PaLM reported MFU 46.2% and
+# HFU 57.8%: how much extra work does that ratio imply, compared with full recomputation?
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal)
+model_over_hw = llmcalc.flops_per_token(llama3_70b) / llmcalc.flops_per_token(llama3_70b, recompute="full")
+print(f"MFU = HFU x 6P/8P = 0.50 x {model_over_hw:.2f} = {0.50 * model_over_hw:.1%}")
+print(f"full recomputation: {1 / model_over_hw - 1:.0%} extra work; PaLM: 57.8/46.2 - 1 = {0.578 / 0.462 - 1:.0%} extra "
+      f"(it recomputed only part of the forward)")
