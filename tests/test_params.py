@@ -121,3 +121,17 @@ def test_count_grows_with_l_d_and_f(c, field):
         assert llmcalc.param_count(bigger) == llmcalc.param_count(c)  # F only sizes dense MLP layers
     else:
         assert llmcalc.param_count(bigger) > llmcalc.param_count(c)
+
+
+def test_slide_formula_reproduces_llama_7b_and_65b_and_overcounts_gqa():
+    from llmcalc.params import slide_formula_count
+    # the slides' printed numbers (seed 004)
+    assert slide_formula_count(llmcalc.preset("llama-2-7b")) == 6_738_415_616
+    assert slide_formula_count(llmcalc.preset("llama-65b")) == 65_285_660_672
+    # LLaMA 3-70B has GQA (K·H = 1024, not D = 8192): the slide formula counts K and V projections
+    # D×D instead of D×1024, i.e. 2·D·(D − 1024) too many per layer
+    c = llmcalc.preset("llama-3-70b")
+    assert slide_formula_count(c) - 70_553_706_496 == 80 * 2 * 8192 * (8192 - 1024)
+    # Gemma-2-9B ties its embeddings: the formula counts a V×D head that does not exist (and more)
+    g = llmcalc.preset("gemma-2-9b")
+    assert slide_formula_count(g) != llmcalc.param_count(g)

@@ -108,3 +108,17 @@ def active_param_count(cfg: ModelConfig, *, include_embedding: bool = True) -> i
 def non_embedding_param_count(cfg: ModelConfig) -> int:
     """Parameters outside the token/position table (the LM head is kept unless it is tied)."""
     return param_count(cfg) - param_breakdown(cfg)["embedding"]
+
+
+def slide_formula_count(cfg: ModelConfig) -> int:
+    """The course slides' LLaMA closed form (seed 004), from L, D, F and V only.
+
+        2·V·D + D + L·(4·D² + 3·D·F + 2·D)
+
+    (the slides write H for the width D and H' for the MLP width F). It is exact for a dense
+    LLaMA-1-style model: multi-head attention with N·H = D and K = N, untied embeddings, no biases,
+    RMSNorm, a gated MLP. It ignores K, H, biases, tying, extra norms and experts, so for GQA, tied,
+    biased or MoE models it differs from :func:`param_count`; the difference is the lesson.
+    """
+    L, D, F, V = cfg.L, cfg.D, cfg.F, cfg.V
+    return 2 * V * D + D + L * (4 * D * D + 3 * D * F + 2 * D)

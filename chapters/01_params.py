@@ -1,0 +1,510 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Chapter 1 — Where the parameters live
+#
+# Every later chapter of this workbook starts from one number: how many parameters $P$ the model has.
+# FLOPs per token are about $6P$, the optimizer state is about $16P$ bytes, and the number of chips you
+# need follows from both. So we begin by counting parameters *exactly*, and by learning which parts of a
+# transformer hold them.
+#
+# **After this chapter you will be able to**
+#
+# - read a model's shape ($L, D, F, N, K, H, V$, and $E, k$ for mixtures of experts) from its `config.json`;
+# - write down, for any decoder-only transformer, how many parameters its embeddings, attention, MLP, norms
+#   and experts hold — including grouped-query attention, biases, tied embeddings, MoE and MLA;
+# - check a published size (LLaMA 3-70B, Mixtral, DeepSeek-V3, GPT-3…) by hand in a minute, and exactly
+#   with `llmcalc`;
+# - say when a textbook closed form such as $2VD + D + L(4D^2 + 3DF + 2D)$ applies, and when it does not.
+#
+# **Symbols** (the same in every chapter, after *How To Scale Your Model*):
+#
+# | symbol | meaning | field in Hugging Face `config.json` |
+# |---|---|---|
+# | $L$ | transformer layers | `num_hidden_layers` |
+# | $D$ | model (hidden) width | `hidden_size` |
+# | $F$ | MLP width | `intermediate_size` |
+# | $N$ | query heads | `num_attention_heads` |
+# | $K$ | key/value heads ($K = N$ is plain multi-head attention) | `num_key_value_heads` |
+# | $H$ | width of one head ($D/N$ unless given) | `head_dim` |
+# | $V$ | vocabulary size | `vocab_size` |
+# | $E$, $k$ | routed experts per MoE layer, experts routed per token | `num_local_experts` / `n_routed_experts`, `num_experts_per_tok` |
+# | $P$ | parameter count | |
+#
+# A warning about sources: the course slides we quote below (seed 004) write $H$ for the hidden width and
+# $H'$ for the MLP width. In this book those are $D$ and $F$; $H$ is always the width of *one head*.
+
+# %%
+import json
+import tempfile
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+
+import llmcalc
+from llmcalc import ModelConfig, active_param_count, param_breakdown, param_count, preset
+from llmcalc import params, plots, tables, widgets
+from llmcalc.tables import fmt_count
+
+# %matplotlib inline
+
+# %% [markdown]
+# ## 1. The symbol table, read from a config
+#
+# A model's shape lives in its Hugging Face `config.json`. `llmcalc` ships the configs of some well-known
+# models as presets and reads them into a `ModelConfig` in the book's symbols. Here is LLaMA 3-70B,
+# the model that seed 000 (a rendering of *How To Scale Your Model*, part 6) sizes by hand:
+
+# %%
+cfg = preset("llama-3-70b")
+hf = llmcalc.preset_hf_config("llama-3-70b")
+fields = {"L": "num_hidden_layers", "D": "hidden_size", "F": "intermediate_size", "N": "num_attention_heads",
+          "K": "num_key_value_heads", "H": "head_dim", "V": "vocab_size"}
+for sym, key in fields.items():
+    raw = hf.get(key, "(absent: D/N)")
+    print(f"{sym} = {getattr(cfg, sym):>7,}   config.json {key}: {raw}")
+
+# %% [markdown]
+# These are the numbers in seed 000's table. Note that `head_dim` may be missing from a config; then
+# $H = D/N$ (here $8192/64 = 128$). Some models set it explicitly and differently — Gemma-2 below.
+#
+# ## 2. Where the parameters live
+#
+# A decoder-only transformer is an embedding table, $L$ identical blocks (attention, then an MLP, each
+# behind a norm), a final norm and an output projection (the *LM head*). Count each piece once.
+#
+# **Embeddings.** The token table is $V \times D$. The LM head is another $D \times V$ matrix, unless the
+# model *ties* it to the embedding (Gemma, GPT-2/3), in which case it adds nothing. Models with *learned*
+# positions (GPT-2/3) add a $T_{\max} \times D$ position table; rotary positions (RoPE) add no parameters.
+#
+# $$P_\text{emb} = VD\;(+\,VD \text{ if untied})\;(+\,T_{\max} D \text{ if learned positions})$$
+#
+# **Attention with grouped-query attention (GQA).** $N$ query heads of width $H$, but only $K$ key/value
+# heads shared among them. The projections are $W_Q: D \times NH$, $W_K, W_V: D \times KH$, $W_O: NH \times D$:
+#
+# $$P_\text{attn} = \underbrace{DNH}_{Q} + \underbrace{2DKH}_{K,\,V} + \underbrace{NHD}_{O}
+# \;\;(+\,NH + 2KH \text{ if } q,k,v \text{ have biases})\;(+\,D \text{ if } o \text{ has one}).$$
+#
+# With $K = N$ and $NH = D$ this is the familiar $4D^2$.
+#
+# **Gated MLP (SwiGLU/GeGLU).** Three matrices, gate and up $D \times F$, down $F \times D$: $P_\text{mlp} = 3DF$.
+# A plain GELU MLP (GPT) has two: $2DF$, plus biases $F + D$.
+#
+# **Norms.** RMSNorm has a weight of $D$; LayerNorm a weight and a bias, $2D$. LLaMA has 2 per layer and one
+# final norm, $(2L + 1)D$; Gemma-2 has 4 per layer.
+#
+# **Mixture of experts (MoE).** In an MoE layer the MLP is replaced by a router ($E \times D$) and $E$
+# experts, each a gated MLP of width $F_e$; some models add shared experts that every token uses. *Total*
+# parameters count all $E$ experts; the parameters *active* for one token count only the $k$ it is routed to:
+#
+# $$P_\text{MoE layer} = ED + E\cdot 3DF_e + 3DF_\text{shared}, \qquad
+# P^\text{active}_\text{MoE layer} = ED + k\cdot 3DF_e + 3DF_\text{shared}.$$
+#
+# **Multi-head latent attention (MLA, DeepSeek-V2/V3).** Queries go through a low-rank bottleneck $r_q$,
+# keys and values through a shared latent $r_{kv}$ plus one rotary key of width $d_r$; per head the
+# query/key width is $d_n + d_r$ and the value width $d_v$:
+#
+# $$P_\text{MLA} = \underbrace{Dr_q + r_q + r_q N(d_n + d_r)}_{\text{query path}}
+# + \underbrace{D(r_{kv} + d_r) + r_{kv} + r_{kv}N(d_n + d_v)}_{\text{key/value path}} + \underbrace{N d_v D}_{O}$$
+#
+# (the lone $r_q$ and $r_{kv}$ are the two small RMSNorms inside the bottlenecks).
+#
+# `llmcalc.param_breakdown` adds all of this up per component; every count equals
+# `sum(p.numel())` of the transformers model built from the same config.
+
+# %% [markdown]
+# ## 3. LLaMA 3-70B by hand
+#
+# **Question:** With $L = 80$, $D = 8192$, $F = 28672$, $N = 64$, $K = 8$, $H = 128$, $V = 128256$, estimate
+# the parameters of the MLPs, of attention and of the vocabulary (embedding plus LM head). Is it really 70B?
+# Which part is largest?
+#
+# <details><summary>Show answer</summary>
+#
+# This is seed 000's own table:
+#
+# | part | formula | seed's value |
+# |---|---|---|
+# | MLP | $3DFL = 3 \times 8192 \times 28672 \times 80$ | 56.3 B |
+# | attention | $L(2DNH + 2DKH) = 80\,(2 \cdot 8192 \cdot 64 \cdot 128 + 2 \cdot 8192 \cdot 8 \cdot 128)$ | 12.0 B |
+# | vocabulary | $2VD = 2 \times 128256 \times 8192$ | 2.1 B |
+# | total | | 70.4 B |
+#
+# The MLP holds about 80 %, attention about 17 %, the vocabulary about 3 %. The next cell prints the exact
+# values — and shows that the seed's 70.4 B is a sum of rounded-*down* parts.
+#
+# </details>
+
+# %%
+b = param_breakdown(cfg)
+parts = {"MLP": b["mlp"], "attention": b["attention"], "vocabulary": b["embedding"] + b["lm_head"]}
+total = param_count(cfg)
+print(f"{'part':<12}{'exact':>18}{'seed (x1e8, cut)':>18}{'share':>8}")
+for name, n in parts.items():
+    print(f"{name:<12}{n:>18,}{n // 10**8:>18}{100 * n / total:>7.1f}%")
+print(f"{'sum of cuts':<12}{'':>18}{sum(n // 10**8 for n in parts.values()):>18}")
+print(f"{'sum exact':<12}{sum(parts.values()):>18,}   = {sum(parts.values()) / 1e9:.2f}B")
+print(f"{'norms':<12}{b['norms']:>18,}   = (2L+1)·D, left out by hand")
+print(f"{'total':<12}{total:>18,}   = {total / 1e9:.2f}B")
+
+# %% [markdown]
+# So the seed is right in spirit and slightly off in the last digit: it wrote each part in units of
+# $10^8$ (亿) with the fraction cut off (563 + 120 + 21 = 704), and the two big parts each lose most of a
+# unit that way. The unrounded parts add up to the total printed above, and the $(2L+1)D$ norm weights the hand
+# count skips close the gap to the exact count exactly. The 80 / 17 / 3 % split survives untouched.
+#
+# The whole breakdown, as `llmcalc` keeps it:
+
+# %%
+tables.breakdown_table(cfg)
+
+# %% [markdown]
+# ## 4. The course slides' formula: LLaMA-7B and LLaMA-65B
+#
+# The university slides (seed 004) count LLaMA's parameters as (in their symbols, $H$ = width,
+# $H'$ = MLP width)
+#
+# $$P = \underbrace{2VH}_{\text{embedding + head}} + \underbrace{H}_{\text{final norm}}
+# + L\big(\underbrace{4H^2}_{\text{attention}} + \underbrace{3HH'}_{\text{MLP}} + \underbrace{2H}_{\text{norms}}\big),$$
+#
+# which in this book's symbols is $2VD + D + L(4D^2 + 3DF + 2D)$. They print 6,738,415,616 for LLaMA-7B
+# ($V = 32000$, $L = 32$, $D = 4096$, $F = 11008$) and 65,285,660,672 for LLaMA-65B ($L = 80$, $D = 8192$,
+# $F = 22016$). `llmcalc.params.slide_formula_count` is that formula; the LLaMA-7B shape is shared by
+# LLaMA-1 7B and LLaMA-2-7B, so the `llama-2-7b` preset stands in for it.
+
+# %%
+for name in ("llama-2-7b", "llama-65b"):
+    c = preset(name)
+    print(f"{name:<11} slide formula {params.slide_formula_count(c):>16,}   exact {param_count(c):>16,}")
+
+# %% [markdown]
+# Both agree with the slides to the last digit. The formula is exact for these models because they use
+# plain multi-head attention ($K = N$, $NH = D$), untied embeddings, no biases, RMSNorm and a dense gated MLP.
+# Change any of those and it stops being exact:
+
+# %%
+print(f"{'model':<15}{'slide formula':>18}{'exact':>18}{'formula - exact':>18}  why")
+why = {"llama-2-7b": "MHA, untied: exact", "llama-3-70b": "GQA (K = 8 < N = 64)",
+       "qwen2-72b": "GQA, and q/k/v biases", "gemma-2-9b": "tied, H != D/N, 4 norms/layer",
+       "mixtral-8x7b": "GQA, 8 experts per layer"}
+for name, reason in why.items():
+    c = preset(name)
+    s, p = params.slide_formula_count(c), param_count(c)
+    print(f"{name:<15}{s:>18,}{p:>18,}{s - p:>18,}  {reason}")
+
+# %% [markdown]
+# **Question:** Why does the slide formula over-count LLaMA 3-70B, and by exactly how much?
+#
+# <details><summary>Show answer</summary>
+#
+# The $4D^2$ term assumes the key and value projections are $D \times D$. With GQA they are $D \times KH$,
+# and $KH = 8 \times 128 = 1024$ while $D = 8192$. Each layer is over-counted by $2D(D - KH)$, so the whole
+# model by $2LD(D - KH)$. The next cell checks that this explains the whole gap.
+#
+# </details>
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal)
+c = preset("llama-3-70b")
+kv_exact = 2 * c.D * c.K * c.H          # K and V projections, one layer
+kv_slide = 2 * c.D * c.D                # what 4D^2 assumes for them
+gap = params.slide_formula_count(c) - param_count(c)
+print(f"2LD(D - KH) = {c.L * (kv_slide - kv_exact):,}; formula - exact = {gap:,}")
+
+# %% [markdown]
+# ## 5. Qwen2-72B: biases on q, k and v
+#
+# Qwen2 is a LLaMA-shaped model whose query, key and value projections carry a bias ($o$ does not). That adds
+# $NH + 2KH$ per layer — real, but tiny next to the weights:
+
+# %%
+q = preset("qwen2-72b")
+no_bias = q.replace(qkv_bias=False)
+bias = param_count(q) - param_count(no_bias)
+print(f"Qwen2-72B: {param_count(q):,} parameters ({fmt_count(param_count(q))})")
+print(f"q/k/v biases: {bias:,} = L·(NH + 2KH) = {q.L}·({q.N * q.H} + {2 * q.K * q.H}), "
+      f"{100 * bias / param_count(q):.4f}% of the model")
+
+# %% [markdown]
+# ## 6. Mixtral-8x7B: total versus active
+#
+# Mixtral has LLaMA/Mistral-7B's shape ($D = 4096$, $L = 32$, $N = 32$, $K = 8$) but every MLP is replaced by
+# $E = 8$ experts of width $F = 14336$, and each token is routed to $k = 2$ of them. Seed 002 puts one expert
+# at about $1.76 \times 10^8$ parameters and the router at about $D \times E = 4\text{k} \times 8 = 32\text{k}$
+# per layer ("a million or so" over 32 layers).
+
+# %%
+m = preset("mixtral-8x7b")
+bm = param_breakdown(m)
+one_expert = params.mlp_params(m, m.F_expert, bias=False)
+print(f"one expert 3·D·F      = {one_expert:,} = {one_expert:.3g}")
+print(f"  in bf16 (2 bytes)   = {2 * one_expert / 1e9:.3f} GB (GB = 1e9 bytes)")
+print(f"router per layer E·D  = {m.E * m.D:,}; all {m.L} layers: {bm['router']:,}")
+print(f"total parameters      = {param_count(m):,} ({fmt_count(param_count(m))})")
+print(f"active per token      = {active_param_count(m):,} ({fmt_count(active_param_count(m))})")
+
+# %% [markdown]
+# The "8x7B" name suggests 56B, but the experts share attention, embeddings and norms, so the total is
+# 46.7B; and a token passes through only 2 of the 8 experts in each layer, so it touches about 12.9B. Its
+# *compute* per token is that of a 13B dense model, but its *memory* is that of a 47B one — the
+# distinction chapters 2 and 3 rely on.
+#
+# ## 7. DeepSeek-V3: MLA, shared and routed experts, three dense layers
+#
+# DeepSeek-V3 combines everything in section 2. Of its $L = 61$ layers, the first 3 keep a dense MLP of width
+# $F = 18432$; the other 58 have a router, $E = 256$ routed experts of width 2048 (a token uses $k = 8$) and one
+# shared expert of width 2048. Its attention is MLA. The DeepSeek-V3 README says 671B total, 37B activated.
+
+# %%
+ds = preset("deepseek-v3")
+print(f"dense layers {ds.dense_layers}, MoE layers {ds.moe_layers}, E = {ds.E}, k = {ds.k}, "
+      f"F_expert = {ds.F_expert}, F_shared = {ds.F_shared}")
+print(f"MLA: r_q = {ds.q_lora_rank}, r_kv = {ds.kv_lora_rank}, d_n = {ds.qk_nope_head_dim}, "
+      f"d_r = {ds.qk_rope_head_dim}, d_v = {ds.v_head_dim}")
+print(f"total  {param_count(ds):,} ({fmt_count(param_count(ds))})")
+print(f"active {active_param_count(ds):,} ({fmt_count(active_param_count(ds))}); "
+      f"without the embedding table {active_param_count(ds, include_embedding=False):,}")
+tables.breakdown_table(ds)
+
+# %% [markdown]
+# The total rounds to the published 671B (the README's count leaves out the separate multi-token-prediction
+# module, and so does this one). The active count is about 37.6B with the token table, 36.6B without — the
+# README's "37B" sits between the two. Routed experts hold almost all of the parameters but only $8/256$ of
+# them run per token.
+#
+# How much does MLA save? Compare one MLA block with plain multi-head attention of the same $N = 128$ heads of
+# width 128 (a hypothetical model built with `ModelConfig`):
+
+# %%
+mha = ModelConfig(L=ds.L, D=ds.D, F=ds.F, N=ds.N, V=ds.V, H=128)
+print(f"MLA attention per layer: {params.attention_params_per_layer(ds):>12,}")
+print(f"MHA, 128 heads x 128:    {params.attention_params_per_layer(mha):>12,}")
+print(f"ratio: {params.attention_params_per_layer(ds) / params.attention_params_per_layer(mha):.2f}")
+
+# %% [markdown]
+# (MLA's main prize is a small KV cache at inference; fewer attention parameters come along with it.) One
+# quirk to know: DeepSeek's config sets `head_dim` to the rotary width 64, so `ds.H` reads 64 in the tables
+# below; under MLA it plays no part in any count — the query/key width per head is $d_n + d_r$.
+#
+# ## 8. Gemma-2-9B: $H \ne D/N$, tied embeddings, four norms per layer
+#
+# Gemma-2-9B has $D = 3584$ and $N = 16$, so $D/N = 224$ — but its config sets `head_dim` to 256, so the
+# attention works in a space of width $NH$ wider than $D$. It ties the LM head to the embedding, and every
+# layer has four RMSNorms (before and after attention, before and after the MLP).
+
+# %%
+g = preset("gemma-2-9b")
+bg = param_breakdown(g)
+print(f"D/N = {g.D / g.N:g}, but H = {g.H}; N·H = {g.N * g.H} vs D = {g.D}")
+print(f"norms: (4L + 1)·D = {(g.norms_per_layer * g.L + 1)} x {g.D} = {bg['norms']:,}")
+print(f"LM head: {bg['lm_head']:,} (tied to the {bg['embedding']:,}-parameter embedding)")
+print(f"total: {param_count(g):,} ({fmt_count(param_count(g))})")
+
+# %% [markdown]
+# ## 9. GPT-3 175B: the older recipe
+#
+# GPT-3 uses the GPT-2 architecture: learned position embeddings ($T_{\max} = 2048$), LayerNorm with a bias,
+# biases on every linear layer, a plain GELU MLP with $F = 4D$, and tied embeddings.
+#
+# **Question:** with $L = 96$ and $D = 12288$, what is $12LD^2$, the usual estimate for a GPT-style model
+# ($4D^2$ attention + $8D^2$ MLP per layer), and how much do embeddings, biases and norms add?
+#
+# <details><summary>Show answer</summary>
+#
+# $12 \times 96 \times 12288^2 \approx 1.74 \times 10^{11}$: the layers' weight matrices are almost all of it.
+# The token and position tables add $(V + T_{\max})D$, biases and LayerNorms a few million more. The cell
+# below prints each piece; "175B" is the rounding of the exact total it prints.
+#
+# </details>
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal)
+gpt = preset("gpt-3-175b")
+bgpt = param_breakdown(gpt)
+matrices = gpt.L * (params.attention_matmul_weights_per_layer(gpt) + params.mlp_params(gpt, gpt.F, bias=False))
+print(f"F = {gpt.F} = 4D; mlp = {gpt.mlp}, norm = {gpt.norm}, positions = {gpt.positions} ({gpt.max_positions})")
+print(f"12·L·D² (weight matrices)   {matrices:>16,}")
+print(f"token + position tables     {bgpt['embedding']:>16,}")
+print(f"everything else (biases, LN){param_count(gpt) - matrices - bgpt['embedding']:>16,}")
+print(f"total                       {param_count(gpt):>16,} ({fmt_count(param_count(gpt))})")
+
+# %% [markdown]
+# ## 10. Well-known models side by side
+#
+# `tables.shape_table` lists the symbol table of several presets, `tables.params_table` their exact total and
+# active counts with each component's share (in %), and `plots.param_shares` draws the shares.
+
+# %%
+models = ["llama-2-7b", "llama-65b", "llama-2-70b", "llama-3-8b", "llama-3-70b", "llama-3.1-405b",
+          "qwen2-72b", "gemma-2-9b", "gpt-3-175b", "mixtral-8x7b", "qwen2-57b-a14b", "deepseek-v3"]
+tables.shape_table(models).astype({"E": "Int64", "k": "Int64"})
+
+# %%
+pt = tables.params_table(models)
+print(pt.to_string(formatters={"params": "{:,}".format, "active": "{:,}".format}))
+
+# %%
+plots.param_shares(models)
+plt.show()
+
+# %% [markdown]
+# Three patterns to notice. In dense models the MLP holds two-thirds to four-fifths of the parameters; GQA
+# (LLaMA-2-70B and later) shrinks attention from about a third to under a fifth. The vocabulary matters only
+# for small models with big vocabularies (LLaMA 3-8B, Gemma-2). In MoE models the routed experts are nearly
+# everything.
+#
+# ## 11. Loading any `config.json`
+#
+# Any supported `config.json` can be read without downloading anything: pass the dict to
+# `ModelConfig.from_hf`, or a file path to `ModelConfig.from_json_file`. Nothing in the file is ever
+# executed; only the `model_type`s listed by `llmcalc.SUPPORTED_MODEL_TYPES` (printed below) are read.
+#
+# As an example, here is the shape of TinyLlama-1.1B, a small LLaMA with GQA ($K = 4$), written into a
+# temporary folder and read back:
+
+# %%
+print("supported:", ", ".join(llmcalc.SUPPORTED_MODEL_TYPES))
+tiny = {"model_type": "llama", "hidden_size": 2048, "intermediate_size": 5632, "num_hidden_layers": 22,
+        "num_attention_heads": 32, "num_key_value_heads": 4, "vocab_size": 32000, "tie_word_embeddings": False}
+with tempfile.TemporaryDirectory() as folder:
+    path = Path(folder) / "config.json"
+    path.write_text(json.dumps(tiny))
+    from_file = ModelConfig.from_json_file(path, name="tinyllama-1.1b")
+from_dict = ModelConfig.from_hf(tiny, name="tinyllama-1.1b")
+print(f"same config from dict and file: {from_file == from_dict}")
+print(f"L={from_file.L} D={from_file.D} F={from_file.F} N={from_file.N} K={from_file.K} H={from_file.H} V={from_file.V}")
+print(f"parameters: {param_count(from_file):,} ({fmt_count(param_count(from_file))})")
+
+# %% [markdown]
+# A config the reader cannot handle is refused with a message that says why, rather than a wrong count:
+
+# %%
+bad_configs = {"unsupported model_type": {"model_type": "bert", "hidden_size": 768},
+               "missing fields": {"model_type": "llama", "hidden_size": 4096, "num_attention_heads": 32}}
+for what, bad in bad_configs.items():
+    try:
+        ModelConfig.from_hf(bad)
+    except ValueError as err:
+        print(f"{what}: {err}")
+
+# %% [markdown]
+# ## 12. Explorer
+#
+# Pick a preset, then move the sliders: the exact count and the share of each component update. Try
+# lowering $K$ from 64 to 8 on `llama-65b`, or setting $E = 0$ on `mixtral-8x7b`. (If a combination is
+# impossible — $K$ not dividing $N$, say — the explorer shows the library's error instead of a number.)
+
+# %% tags=["nbval-ignore-output", "widget"]
+ex = widgets.params_explorer("llama-3-70b")
+ex.widget
+
+# %%
+ex.print_summary()
+
+# %% [markdown]
+# > **Takeaways**
+# >
+# > - Per layer: attention $DNH + 2DKH + NHD$ (plus biases), gated MLP $3DF$, norms $D$ each; per model:
+# >   embedding $VD$, LM head $VD$ unless tied, one final norm.
+# > - The MLP dominates dense models (about 80 % of LLaMA 3-70B); GQA cuts attention's share; the vocabulary
+# >   matters only for small models.
+# > - Hand counts drift through rounding: LLaMA 3-70B is 70,553,706,496 parameters, not "70.4B".
+# > - $2VD + D + L(4D^2 + 3DF + 2D)$ is exact only for MHA, untied, bias-free, dense LLaMA-1-style models.
+# > - MoE models have two sizes: total (memory) and active (compute per token) — 46.7B vs 12.9B for Mixtral,
+# >   671B vs about 37.6B for DeepSeek-V3.
+# > - Read any supported `config.json` with `ModelConfig.from_hf` / `from_json_file`; never trust a name like
+# >   "8x7B" over a count.
+
+# %% [markdown]
+# ## Exercises
+#
+# **Question 1:** LLaMA 3.1-405B has $L = 126$, $D = 16384$, $F = 53248$, $N = 128$, $K = 8$, $H = 128$,
+# $V = 128256$, untied. Count its MLP, attention and vocabulary parameters by hand, then exactly.
+#
+# <details><summary>Show answer</summary>
+#
+# $3DFL = 3 \cdot 16384 \cdot 53248 \cdot 126 \approx 3.30 \times 10^{11}$;
+# $L(2DNH + 2DKH) = 126\,(2 \cdot 16384 \cdot 16384 + 2 \cdot 16384 \cdot 1024) \approx 7.19 \times 10^{10}$;
+# $2VD \approx 4.2 \times 10^{9}$. Together about 405.85B; the cell adds the norms for the exact count.
+#
+# </details>
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal)
+big = preset("llama-3.1-405b")
+bb = param_breakdown(big)
+for name, n in {"MLP": bb["mlp"], "attention": bb["attention"], "vocabulary": bb["embedding"] + bb["lm_head"],
+                "norms": bb["norms"]}.items():
+    print(f"{name:<11}{n:>18,}  {100 * n / param_count(big):5.1f}%")
+print(f"{'total':<11}{param_count(big):>18,}  ({fmt_count(param_count(big))})")
+
+# %% [markdown]
+# **Question 2:** Gemma-2-9B ties its LM head to its embedding. How many parameters would an untied head
+# add, and what fraction of the model is that?
+#
+# <details><summary>Show answer</summary>
+#
+# An untied head is one more $V \times D = 256000 \times 3584$ matrix — about $0.92 \times 10^9$, roughly a
+# tenth of the model, because Gemma's vocabulary is large and the model small.
+#
+# </details>
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal)
+g = preset("gemma-2-9b")
+saved = param_count(g.replace(tied_embeddings=False)) - param_count(g)
+print(f"tying saves {saved:,} parameters = {100 * saved / param_count(g):.1f}% of the tied model")
+
+# %% [markdown]
+# **Question 3:** What fraction of Mixtral-8x7B's parameters does one token use? Why is it not simply
+# $k/E = 2/8 = 25\,\%$?
+#
+# <details><summary>Show answer</summary>
+#
+# A little above a quarter: attention, embeddings, the LM head, norms and routers are used by every token;
+# only the experts are used at the rate $k/E$. The cell prints the fraction and the fraction of the expert
+# parameters alone.
+#
+# </details>
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal)
+m = preset("mixtral-8x7b")
+bm = param_breakdown(m)
+active_experts = active_param_count(m) - (param_count(m) - bm["experts"])
+print(f"active / total = {active_param_count(m):,} / {param_count(m):,} = {active_param_count(m) / param_count(m):.1%}")
+print(f"experts alone: {active_experts / bm['experts']:.1%} (= k/E)")
+
+# %% [markdown]
+# **Question 4:** LLaMA-2-70B uses GQA with $K = 8$ key/value heads for its $N = 64$ query heads. How many
+# attention parameters does one layer have, and how many would it have with ordinary multi-head attention
+# ($K = N$)? What does that change in the whole model?
+#
+# <details><summary>Show answer</summary>
+#
+# Per layer $DNH + 2DKH + NHD = 2D^2 + 2D \cdot KH$ with $D = NH = 8192$: with $K = 8$ that is
+# $2D^2 + 2D \cdot 1024$, with $K = 64$ it is $4D^2$. GQA removes $2D(D - KH)$ per layer, $L$ times over.
+#
+# </details>
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal)
+l2 = preset("llama-2-70b")
+l2_mha = l2.replace(K=l2.N)
+gqa_layer, mha_layer = params.attention_params_per_layer(l2), params.attention_params_per_layer(l2_mha)
+print(f"per layer: GQA (K={l2.K}) {gqa_layer:,}   MHA (K={l2_mha.K}) {mha_layer:,}   ratio {gqa_layer / mha_layer:.3f}")
+print(f"whole model: {param_count(l2):,} with GQA, {param_count(l2_mha):,} with MHA "
+      f"(+{param_count(l2_mha) - param_count(l2):,})")
