@@ -7,9 +7,13 @@ by ``llmcalc.tables``, ``llmcalc.plots`` and ``llmcalc.widgets`` when those are 
 
 from .models import ModelConfig, PRESETS, SUPPORTED_MODEL_TYPES, preset, preset_hf_config
 from .hardware import CHIPS, Chip, chip
-from .params import active_param_count, non_embedding_param_count, param_breakdown, param_count
+from .params import active_param_count, non_embedding_param_count, param_breakdown, param_count, slide_formula_count
 from .flops import (
     attention_score_fraction,
+    matmul_flops,
+    megatron_training_flops,
+    score_pairs,
+    seed001_closed_form_forward_flops,
     flops_per_token,
     forward_flops,
     forward_flops_breakdown,
@@ -17,6 +21,27 @@ from .flops import (
     training_flops_6p,
     training_flops_per_token,
 )
+from .memory import (
+    GB,
+    GiB,
+    REGIMES,
+    activation_bytes,
+    bytes_per_param,
+    checkpoint_bytes,
+    course_slide_bytes,
+    finetune_bytes,
+    fits,
+    layer_activation_breakdown,
+    logits_bytes,
+    lora_params,
+    min_chips,
+    model_state_breakdown,
+    model_state_bytes,
+    subset_params,
+    training_bytes_per_device,
+)
 from .timecost import chinchilla_tokens, chip_hours, chips_for_days, cost, implied_mfu, training_days, training_seconds
+
+from . import flops, hardware, memory, models, params, timecost  # noqa: E402  (submodules by name)
 
 __version__ = "0.1.0"
