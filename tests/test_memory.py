@@ -33,6 +33,27 @@ LLAMA3_70B = llmcalc.preset("llama-3-70b")
 MIXTRAL = llmcalc.preset("mixtral-8x7b")
 
 
+# ----- bytes per value ------------------------------------------------------------------------------
+
+def test_bytes_per_value_are_4_2_2_1_and_half():
+    # seed 002's table: FP32 4, FP16/BF16 2, INT8 1, INT4 0.5 bytes
+    assert mem.BYTES_PER_VALUE == {"fp32": 4, "fp16": 2, "bf16": 2, "int8": 1, "int4": 0.5}
+
+
+def test_llama3_70b_bf16_weights_are_140_gb_and_mixtral_at_4_bits_is_23_4_gb():
+    # seed 000: 2 × 70e9 = 140 GB; hand: 46,702,792,704 / 2 bytes at 4 bits
+    got = mem.value_bytes(70e9, "bf16")
+    assert got == 140 * GB and type(got) is int
+    assert mem.value_bytes(46_702_792_704, "int4") == 23_351_396_352
+    assert mem.value_bytes(3, "int4") == 1.5
+
+
+def test_seed_003_divides_by_1024_cubed_so_its_200_gb_prints_as_186_3():
+    # seed 003: 100e9 fp16 parameters "≈ 200 GB" in prose, but its code prints 100e9·2/1024³ = 186.3 "GB"
+    assert mem.value_bytes(100e9, "fp16") == 200 * GB
+    assert round(mem.value_bytes(100e9, "fp16") / GiB, 1) == 186.3
+
+
 # ----- precision regimes and ZeRO -----------------------------------------------------------------
 
 def test_regimes_are_16_18_and_10_bytes_per_param():
@@ -450,6 +471,8 @@ def test_checkpoints_are_ints_and_linear_in_tokens(cfg, tokens, n):
 
 @pytest.mark.parametrize("call, field", [
     (lambda: mem.bytes_per_param("fp8"), "regime"),
+    (lambda: mem.value_bytes(1e9, "fp8"), "dtype"),
+    (lambda: mem.value_bytes(0, "bf16"), "count"),
     (lambda: mem.model_state_bytes(0), "params"),
     (lambda: mem.model_state_bytes(-5.0), "params"),
     (lambda: mem.model_state_bytes(1e9, zero_stage=4), "zero_stage"),

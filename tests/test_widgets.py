@@ -72,3 +72,26 @@ def test_memory_explorer_says_whether_it_fits():
     ex.controls["pp"].value = 1
     ex.controls["zero_stage"].value = 0
     assert ex.summary["fits"] is False  # 16 bytes × 70.55e9 = 1129 GB of model states on one 80 GB GPU
+
+
+def test_sharding_explorer_pure_fsdp_on_a_v5p_pod_is_communication_bound_at_468_tokens():
+    # seed 000: 4M tokens over 8960 chips = 468 tokens per chip < 850, so pure FSDP waits on ICI
+    ex = W.sharding_explorer("llama-3-70b", chip="TPU v5p")
+    ex.controls["strategy"].value = "FSDP"
+    ex.controls["chips"].value = 8960
+    ex.controls["tokens_per_chip"].value = 468
+    assert ex.summary["bound"] == "communication"
+    ex.controls["strategy"].value = "FSDP+TP"
+    ex.controls["tp"].value = 4
+    assert ex.summary["bound"] == "compute"  # 468 > the FSDP+TP threshold of ~113
+
+
+def test_sharding_explorer_crossover_moves_with_tokens_per_chip():
+    from llmcalc import sharding
+
+    ex = W.sharding_explorer("llama-3-70b", chip="TPU v5p")
+    ex.controls["strategy"].value = "FSDP"
+    ex.controls["tokens_per_chip"].value = 4096  # well above 850
+    assert ex.summary["bound"] == "compute"
+    t = sharding.fsdp_layer_time(llmcalc.preset("llama-3-70b"), "TPU v5p", ex.controls["tokens_per_chip"].value * 8960, 8960, M_X=3)
+    assert ex.summary["comm ms/layer"] == pytest.approx(1e3 * t.comm_s)

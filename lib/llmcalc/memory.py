@@ -36,7 +36,7 @@ GiB = 2**30
 Number = Union[int, float]
 
 __all__ = [
-    "GB", "GiB", "Regime", "REGIMES", "ZERO_STAGES", "RECOMPUTE", "CHECKPOINT_POLICIES", "LORA_TARGETS", "SUBSET_PARTS",
+    "GB", "GiB", "BYTES_PER_VALUE", "value_bytes", "Regime", "REGIMES", "ZERO_STAGES", "RECOMPUTE", "CHECKPOINT_POLICIES", "LORA_TARGETS", "SUBSET_PARTS",
     "bytes_per_param", "model_state_breakdown", "model_state_bytes", "layer_activation_breakdown",
     "activation_bytes", "logits_bytes", "checkpoint_bytes", "min_chips", "fits", "training_bytes_per_device",
     "course_slide_bytes", "lora_params", "subset_params", "finetune_bytes",
@@ -68,6 +68,23 @@ def _params_of(field: str, model) -> Fraction:
     if isinstance(model, ModelConfig):
         return Fraction(param_count(model))
     return _count(field, model)
+
+
+# ----- 0. bytes per value ------------------------------------------------------------------------
+
+BYTES_PER_VALUE: dict[str, Number] = {"fp32": 4, "fp16": 2, "bf16": 2, "int8": 1, "int4": 0.5}
+
+
+def value_bytes(count, dtype: str = "bf16") -> Number:
+    """Bytes to store ``count`` values (parameters, activations) in ``dtype``: count × BYTES_PER_VALUE[dtype].
+
+    fp32 4, fp16/bf16 2, int8 1, int4 0.5 bytes per value (seed 002's table). Quantisation scales and
+    zero points are not included. LLaMA 3-70B's 70e9 parameters in bf16: 140e9 bytes = 140 GB
+    (seed 000). Exact: an int when the result is whole.
+    """
+    n = _count("count", count)
+    v.choice("dtype", dtype, tuple(BYTES_PER_VALUE))
+    return _exact(n * Fraction(BYTES_PER_VALUE[dtype]))
 
 
 # ----- 1. precision regimes ------------------------------------------------------------------------

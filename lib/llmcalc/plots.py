@@ -107,3 +107,25 @@ def memory_stack(cases: dict, chip=None, figsize=(8, 4.5)):
     plt.setp(ax.get_xticklabels(), rotation=15, ha="right")
     fig.tight_layout()
     return fig
+
+
+def compute_vs_comm(cfg, chip, strategy="FSDP", chips=8960, tp=1, axes=None, tokens=None, mark=None, figsize=(7, 4)):
+    """One layer's compute and communication time against tokens per chip: where the lines cross is
+    the critical batch per chip (the roofline crossover). ``mark`` draws a vertical line at a batch."""
+    from .sharding import layer_time
+
+    c = _cfg(cfg)
+    tokens = tokens or [2 ** (i / 2) for i in range(8, 33)]
+    times = [layer_time(c, chip, strategy, x, chips=chips, tp=tp, axes=axes) for x in tokens]
+    fig, ax = plt.subplots(figsize=figsize)
+    ax.loglog(tokens, [t.compute_s for t in times], label=label("compute", "compute"))
+    ax.loglog(tokens, [t.comm_s for t in times], label=label("communication", "communication"))
+    if mark:
+        ax.axvline(mark, color="k", ls=":")
+    ax.set_xlabel(label("tpc_axis", "tokens per chip"))
+    ax.set_ylabel(label("layer_s_axis", "seconds per layer"))
+    ax.set_title(f"{c.name}, {strategy} on {chip}")
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    return fig

@@ -683,3 +683,34 @@ def hybrid_layout(tp: int, pp: int, dp: int, *, chip: str | Chip = "H100", n_chi
 
     return HybridLayout(tp, pp, dp, total, node, math.ceil(total / node), link(tp, tp), link(pp, total),
                         link(dp, tp * dp), None if params is None else params / (tp * pp), layers)
+
+
+# ----- one entry point for explorers and plots ---------------------------------------------------
+
+STRATEGIES = ("DP", "FSDP", "TP", "FSDP+TP")
+
+
+def layer_time(cfg: ModelConfig, chip: str | Chip, strategy: str, tokens_per_chip: float, *, chips: int,
+               tp: int = 1, axes: int | None = None) -> LayerTime:
+    """:class:`LayerTime` of one layer for ``strategy`` at ``tokens_per_chip`` = B / (chips in the group).
+
+    "DP"/"FSDP": X = ``chips`` over ``axes`` mesh axes (B = tokens_per_chip · chips).
+    "TP": Y = ``tp`` chips, each holding all B = tokens_per_chip · tp tokens.
+    "FSDP+TP": X = chips / tp, Y = tp; on a TPU the FSDP axis gets ``axes − 1`` mesh axes and TP one.
+    """
+    v.choice("strategy", strategy, STRATEGIES)
+    c = _chip(chip)
+    chips = v.positive_int("chips", chips)
+    tp = v.positive_int("tp", tp)
+    axes = c.fast_axes if axes is None else min(v.positive_int("axes", axes), c.fast_axes)
+    if strategy == "DP":
+        return dp_layer_time(cfg, c, tokens_per_chip * chips, chips, M_X=axes)
+    if strategy == "FSDP":
+        return fsdp_layer_time(cfg, c, tokens_per_chip * chips, chips, M_X=axes)
+    if strategy == "TP":
+        return tp_layer_time(cfg, c, tokens_per_chip * tp, tp, M_Y=1)
+    if chips % tp:
+        raise ValueError(f"tp must divide chips ({chips}) for FSDP+TP, got tp={tp}")
+    tpu = c.kind == "tpu"
+    return fsdp_tp_layer_time(cfg, c, tokens_per_chip * chips, chips // tp, tp,
+                              M_X=max(axes - 1, 1) if tpu else None, M_Y=1 if tpu else None)

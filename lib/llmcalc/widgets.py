@@ -332,3 +332,49 @@ def memory_explorer(name: str = "llama-3-70b", chip: str = "H100") -> Explorer:
     ex = Explorer(_label("memory_title", "Memory per device"), controls, compute, draw)
     ex._on_preset_hook = lambda c: _shape_from(c, moe=False)
     return ex
+
+
+# ----- chapter 4: sharding -----------------------------------------------------------------------
+
+def sharding_explorer(name: str = "llama-3-70b", chip: str = "TPU v5p") -> Explorer:
+    """Compute vs communication time of one layer against tokens per chip (the roofline crossover),
+    for DP, FSDP, TP or FSDP+TP on the chosen chip."""
+    from .sharding import STRATEGIES as _STRATEGIES, layer_time
+
+    cfg = preset(name)
+    controls = {"preset": _preset_dropdown(name), **_shape_controls(cfg, moe=False),
+                "chip": w.Dropdown(options=list(_hw.CHIPS), value=chip, description=_label("chip", "Chip")),
+                "strategy": w.Dropdown(options=list(_STRATEGIES), value="FSDP",
+                                       description=_label("strategy", "strategy")),
+                "chips": _int_slider("chips", 8960, 2, 65536, desc="chips"),
+                "tp": _int_slider("tp", 4, 1, 64, desc="TP (Y)"),
+                "axes": _int_slider("axes", 3, 1, 3, desc="mesh axes"),
+                "tokens_per_chip": _log_slider("tokens_per_chip", 468, 16, 65536, desc="tokens per chip", fmt=".0f")}
+
+    def compute(v):
+        c = model_from_values(v)
+        args = dict(chips=v["chips"], tp=v["tp"], axes=v["axes"])
+        t = layer_time(c, v["chip"], v["strategy"], v["tokens_per_chip"], **args)
+        grid = [2 ** (i / 2) for i in range(8, 33)]
+        curves = [layer_time(c, v["chip"], v["strategy"], x, **args) for x in grid]
+        summary = {"compute ms/layer": 1e3 * t.compute_s, "comm ms/layer": 1e3 * t.comm_s,
+                   "bound": t.bound, "links": t.links}
+        return Result(summary, None, {"grid": grid, "compute": [x.compute_s for x in curves],
+                                      "comm": [x.comm_s for x in curves], "here": v["tokens_per_chip"]})
+
+    def draw(ax, r):
+        p = r.plot
+        if not ax.lines:
+            ax.loglog(p["grid"], p["compute"], label=_label("compute", "compute"))
+            ax.loglog(p["grid"], p["comm"], label=_label("communication", "communication"))
+            ax.axvline(p["here"], color="k", ls=":")
+            ax.set_xlabel(_label("tpc_axis", "tokens per chip")); ax.set_ylabel(_label("layer_s_axis", "seconds per layer"))
+            ax.grid(True, which="major", alpha=0.3); ax.legend()
+        ax.lines[0].set_ydata(p["compute"]); ax.lines[1].set_ydata(p["comm"])
+        ax.lines[2].set_xdata([p["here"], p["here"]])
+        ys = [y for y in p["compute"] + p["comm"] if y > 0]
+        ax.set_ylim(min(ys) / 2, max(ys) * 2)
+
+    ex = Explorer(_label("sharding_title", "Compute vs communication per layer"), controls, compute, draw)
+    ex._on_preset_hook = lambda c: _shape_from(c, moe=False)
+    return ex

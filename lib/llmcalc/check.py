@@ -1,0 +1,120 @@
+"""Self-check for students: ``llmcalc.check("405b.params", answer)`` says right or wrong, never the answer.
+
+Each key names one exercise of the workbook. Its expected value is computed by llmcalc when asked
+(nothing is stored as a literal), compared with the student's number within a stated relative
+tolerance, and a wrong answer gets a hint that points at the idea, not at the number.
+
+    >>> check("405b.params", 405e9)        # doctest: +SKIP
+    ✅ Right, within 1% of the exact answer.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+from . import _validate as v
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One checkable exercise: how to compute it, how close counts as right, and hints (en, zh)."""
+
+    compute: Callable[[], float]
+    rtol: float
+    hint: str
+    hint_zh: str
+    unit: str = ""
+
+
+def _p(name):
+    from .models import preset
+    return preset(name)
+
+
+def _registry() -> dict[str, Answer]:
+    from . import flops, memory, params, timecost
+
+    return {
+        # chapter 01
+        "405b.params": Answer(lambda: params.param_count(_p("llama-3.1-405b")), 0.01,
+                              "Add the three MLP matrices (3·D·F), GQA attention (2·D·N·H + 2·D·K·H) per layer, "
+                              "and both V·D tables (untied).",
+                              "每层加上三个 MLP 矩阵 (3·D·F) 和 GQA 注意力 (2·D·N·H + 2·D·K·H),再加上两张 V·D 表(不共享)。",
+                              "parameters"),
+        "gemma2.tying_saves": Answer(lambda: _p("gemma-2-9b").V * _p("gemma-2-9b").D, 0.001,
+                                     "Tying removes one V × D matrix: the LM head reuses the embedding table.",
+                                     "共享词嵌入省掉一个 V × D 矩阵:输出层复用输入的词表。", "parameters"),
+        "mixtral.active_fraction": Answer(lambda: params.active_param_count(_p("mixtral-8x7b")) / params.param_count(_p("mixtral-8x7b")),
+                                          0.02, "Each token runs k = 2 of the E = 8 experts, but attention, embeddings "
+                                          "and norms are always used.",
+                                          "每个 token 只经过 E = 8 个专家中的 k = 2 个,但注意力、词嵌入和归一化层总会用到。", "fraction"),
+        # chapter 02
+        "405b.flops_per_token": Answer(lambda: flops.flops_per_token(_p("llama-3.1-405b")), 0.02,
+                                       "Training costs 6 FLOPs per parameter per token: 2 forward, 4 backward.",
+                                       "训练时每个参数每个 token 约 6 次浮点运算:前向 2 次,反向 4 次。", "FLOPs"),
+        "405b.total_flops": Answer(lambda: flops.training_flops_6p(_p("llama-3.1-405b"), 15e12), 0.03,
+                                   "Multiply FLOPs per token by the 15T training tokens.",
+                                   "把每 token 的 FLOPs 乘以 15T 个训练 token。", "FLOPs"),
+        "405b.h100_for_90_days": Answer(lambda: timecost.chips_for_days(flops.training_flops_6p(_p("llama-3.1-405b"), 15e12),
+                                                                        90, "H100", 0.4), 0.05,
+                                        "chips = total FLOPs / (days · 86,400 s · C · MFU), with C = 9.89e14 FLOP/s.",
+                                        "芯片数 = 总 FLOPs / (天数 · 86,400 秒 · C · MFU),其中 C = 9.89e14 FLOP/s。", "chips"),
+        "l3_70b.days_on_v5p_pod": Answer(lambda: timecost.training_days(flops.training_flops_6p(_p("llama-3-70b"), 15e12),
+                                                                        8960, "TPU v5p", 0.4), 0.05,
+                                         "days = 6·P·tokens / (chips · C · MFU · 86,400).",
+                                         "天数 = 6·P·tokens / (芯片数 · C · MFU · 86,400)。", "days"),
+        # chapter 03
+        "zero3.7_5b_64gpus_gb": Answer(lambda: memory.model_state_bytes(7.5e9, "mixed", 3, 64) / 1e9, 0.02,
+                                       "ZeRO-3 shards all 16 bytes per parameter over the 64 data-parallel GPUs.",
+                                       "ZeRO-3 把每个参数的全部 16 字节切分到 64 张数据并行的卡上。", "GB"),
+        "llama7b.course_slide_gib": Answer(lambda: memory.course_slide_bytes(_p("llama-2-7b"), 2, 8, 2048)["total"] / 2**30,
+                                           0.02, "16P/N + 2LBTH + 12BTV + 6, with every term in GiB.",
+                                           "16P/N + 2LBTH + 12BTV + 6,每一项都按 GiB 计。", "GiB"),
+    }
+
+
+_ANSWERS: dict[str, Answer] | None = None
+
+
+def answers() -> dict[str, Answer]:
+    """All checkable exercises by key (built on first use, so ``import llmcalc`` stays fast)."""
+    global _ANSWERS
+    if _ANSWERS is None:
+        _ANSWERS = _registry()
+    return _ANSWERS
+
+
+def is_right(key: str, answer) -> bool:
+    """True when ``answer`` is within the exercise's relative tolerance of llmcalc's value."""
+    a = answers()
+    if key not in a:
+        raise v.unknown_name("exercise key", key, list(a))
+    if isinstance(answer, bool) or not isinstance(answer, (int, float)) or not math.isfinite(answer):
+        raise ValueError(f"answer must be a finite number, got {answer!r}")
+    expected = a[key].compute()
+    return math.isclose(answer, expected, rel_tol=a[key].rtol)
+
+
+def check(key: str, answer, lang: str = "en") -> bool | None:
+    """Print whether ``answer`` is right for exercise ``key`` (and a hint if not); never print the value.
+
+    ``answer = ...`` (the placeholder) prints a reminder and returns None instead of failing.
+    """
+    zh = lang == "zh"
+    if answer is Ellipsis:
+        print("✍️  把 ... 换成你的答案,再运行这个单元。" if zh else "✍️  Replace ... with your answer, then run this cell again.")
+        return None
+    a = answers().get(key)
+    try:
+        ok = is_right(key, answer)
+    except ValueError as e:
+        print(f"⚠️  {e}")
+        return False
+    pct = f"{a.rtol:.0%}" if a.rtol >= 0.01 else f"{a.rtol:.1%}"
+    if ok:
+        print(f"✅ 正确:与精确答案相差不超过 {pct}。" if zh else f"✅ Right, within {pct} of the exact answer.")
+    else:
+        print((f"❌ 还不对(容差 {pct})。提示:{a.hint_zh}") if zh else f"❌ Not yet (tolerance {pct}). Hint: {a.hint}")
+    return ok
