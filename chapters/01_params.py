@@ -61,6 +61,9 @@ from llmcalc.tables import fmt_count
 
 # %matplotlib inline
 
+# %% tags=["language"]
+llmcalc.i18n.use("en")  # the edition's language for explorer labels and plot titles
+
 # %% [markdown]
 # ## 1. The symbol table, read from a config
 #
@@ -217,7 +220,7 @@ for name, reason in why.items():
 # </details>
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
-# Answer (click to reveal)
+# Answer (click to reveal) · 答案(点击展开)
 c = preset("llama-3-70b")
 kv_exact = 2 * c.D * c.K * c.H          # K and V projections, one layer
 kv_slide = 2 * c.D * c.D                # what 4D^2 assumes for them
@@ -331,7 +334,7 @@ print(f"total: {param_count(g):,} ({fmt_count(param_count(g))})")
 # </details>
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
-# Answer (click to reveal)
+# Answer (click to reveal) · 答案(点击展开)
 gpt = preset("gpt-3-175b")
 bgpt = param_breakdown(gpt)
 matrices = gpt.L * (params.attention_matmul_weights_per_layer(gpt) + params.mlp_params(gpt, gpt.F, bias=False))
@@ -443,7 +446,7 @@ ex.print_summary()
 # </details>
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
-# Answer (click to reveal)
+# Answer (click to reveal) · 答案(点击展开)
 big = preset("llama-3.1-405b")
 bb = param_breakdown(big)
 for name, n in {"MLP": bb["mlp"], "attention": bb["attention"], "vocabulary": bb["embedding"] + bb["lm_head"],
@@ -463,7 +466,7 @@ print(f"{'total':<11}{param_count(big):>18,}  ({fmt_count(param_count(big))})")
 # </details>
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
-# Answer (click to reveal)
+# Answer (click to reveal) · 答案(点击展开)
 g = preset("gemma-2-9b")
 saved = param_count(g.replace(tied_embeddings=False)) - param_count(g)
 print(f"tying saves {saved:,} parameters = {100 * saved / param_count(g):.1f}% of the tied model")
@@ -481,7 +484,7 @@ print(f"tying saves {saved:,} parameters = {100 * saved / param_count(g):.1f}% o
 # </details>
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
-# Answer (click to reveal)
+# Answer (click to reveal) · 答案(点击展开)
 m = preset("mixtral-8x7b")
 bm = param_breakdown(m)
 active_experts = active_param_count(m) - (param_count(m) - bm["experts"])
@@ -501,7 +504,7 @@ print(f"experts alone: {active_experts / bm['experts']:.1%} (= k/E)")
 # </details>
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
-# Answer (click to reveal)
+# Answer (click to reveal) · 答案(点击展开)
 l2 = preset("llama-2-70b")
 l2_mha = l2.replace(K=l2.N)
 gqa_layer, mha_layer = params.attention_params_per_layer(l2), params.attention_params_per_layer(l2_mha)

@@ -53,6 +53,9 @@ qwen = llmcalc.preset("qwen2-72b")
 llama3_70b = llmcalc.preset("llama-3-70b")
 print(llmcalc.tables.shape_table(["qwen2-72b", "llama-3-70b", "llama-3.1-405b"]).to_string())
 
+# %% tags=["language"]
+llmcalc.i18n.use("en")  # the edition's language for explorer labels and plot titles
+
 # %% [markdown]
 # ## 1. What one matmul costs
 #
@@ -87,7 +90,7 @@ print(f"[4, 3] x [3, 2]: {flops.matmul_flops(4, 3, 2)} FLOPs = {flops.matmul_flo
 # $T = 32768$ tokens, in one layer? And the key projection, with only $K = 8$ heads?
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
-# Answer (click to reveal)
+# Answer (click to reveal) · 答案(点击展开)
 B, T = 4, 32768
 q_proj = flops.matmul_flops(B * T, qwen.D, qwen.N * qwen.H)   # [B·T, D] × [D, N·H]
 k_proj = flops.matmul_flops(B * T, qwen.D, qwen.K * qwen.H)   # [B·T, D] × [D, K·H]
@@ -264,7 +267,7 @@ for T_ in (128, 1024, 4096, 32768):
 # quarter of the forward FLOPs? And for LLaMA 3-8B?
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
-# Answer (click to reveal)
+# Answer (click to reveal) · 答案(点击展开)
 for name in ("llama-3-8b", "llama-3-70b"):
     c = llmcalc.preset(name)
     T_ = next(2 ** i for i in range(8, 22) if llmcalc.attention_score_fraction(c, 2 ** i) >= 0.25)
@@ -312,7 +315,7 @@ print(f"chip-hours: {llmcalc.chip_hours(total_l3, v5p, 0.4):.3e}")
 # chips take at the same 40% MFU?
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
-# Answer (click to reveal)
+# Answer (click to reveal) · 答案(点击展开)
 days_225 = llmcalc.training_days(6.3e24, 225, v5p, 0.4)
 print(f"{days_225:,.0f} days = {days_225 / 365:.1f} years (the seed: 44 days x 8960/225 = 1752 days, 4.8 years)")
 
@@ -425,7 +428,7 @@ for label, hours in [("pre-training", 2.664e6), ("whole run (incl. context exten
 # card's 1,720,320 A100-hours?
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
-# Answer (click to reveal)
+# Answer (click to reveal) · 答案(点击展开)
 l2 = llmcalc.training_flops_6p(llmcalc.preset("llama-2-70b"), 2e12)
 mfu_l2 = llmcalc.implied_mfu(l2, 1_720_320, "A100")
 print(f"1,720,320 A100-hours on 2048 GPUs = {llmcalc.training_days(l2, 2048, 'A100', mfu_l2):.1f} days, not 21")
@@ -532,7 +535,7 @@ ex.print_summary()
 #    context) and at $T = 131072$ (its long-context stage)?
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
-# Answer (click to reveal)
+# Answer (click to reveal) · 答案(点击展开)
 import math
 
 l405 = llmcalc.preset("llama-3.1-405b")
@@ -551,7 +554,7 @@ for T_ in (8192, 131072):
 # price, and how many 6P FLOPs do they deliver at 40% MFU? Which LLaMA 2 model could they train on 2T tokens?
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
-# Answer (click to reveal)
+# Answer (click to reveal) · 答案(点击展开)
 hours = 128 * 30 * 24
 delivered = hours * 3600 * a100.peak_flops * 0.4
 print(f"{hours:,} A100-hours x $10 = ${llmcalc.cost(hours, 10.0):,.0f}; {delivered:.3e} FLOPs at 40% MFU")
@@ -565,7 +568,7 @@ for name in ("llama-2-7b", "llama-2-13b", "llama-2-70b"):
 # HFU 57.8%: how much extra work does that ratio imply, compared with full recomputation?
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
-# Answer (click to reveal)
+# Answer (click to reveal) · 答案(点击展开)
 model_over_hw = llmcalc.flops_per_token(llama3_70b) / llmcalc.flops_per_token(llama3_70b, recompute="full")
 print(f"MFU = HFU x 6P/8P = 0.50 x {model_over_hw:.2f} = {0.50 * model_over_hw:.1%}")
 print(f"full recomputation: {1 / model_over_hw - 1:.0%} extra work; PaLM: 57.8/46.2 - 1 = {0.578 / 0.462 - 1:.0%} extra "

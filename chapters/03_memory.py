@@ -62,6 +62,9 @@ GB, GiB = llmcalc.GB, llmcalc.GiB          # 10**9 and 2**30 bytes: never mixed
 llama3_70b = llmcalc.preset("llama-3-70b")
 print(f"GB = {GB:,} bytes, GiB = {GiB:,} bytes, GiB / GB = {GiB / GB:.4f}")
 
+# %% tags=["language"]
+llmcalc.i18n.use("en")  # the edition's language for explorer labels and plot titles
+
 # %% [markdown]
 # ## 1. Bytes per value, and GB vs GiB
 #
@@ -240,7 +243,7 @@ print(f"LLaMA-7B, b = 1, T = 2048, nothing recomputed: {full_7b / GiB:.2f} GiB =
 # parameter. With TP only, does it fit? Which policy makes it fit? Count the fp32 logits too.
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
-# Answer (click to reveal)
+# Answer (click to reveal) · 答案(点击展开)
 cases_22b = {}
 for pol in ("TP only", "TP + SP", "TP + SP + selective"):
     r = mem.training_bytes_per_device(gpt_22b, 4, 2048, regime="mixed_fp32_grads", tp=8, **policies[pol])
@@ -447,7 +450,7 @@ plt.show()
 # </details>
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
-# Answer (click to reveal)
+# Answer (click to reveal) · 答案(点击展开)
 shape_003 = ModelConfig(L=80, D=12288, F=4 * 12288, N=96, V=50257, mlp="plain", norm="layernorm", positions="learned",
                         max_positions=2048, qkv_bias=True, o_bias=True, mlp_bias=True, tied_embeddings=True)
 seed_terms = {"weights": mem.value_bytes(100e9, "fp16"), "grads": mem.value_bytes(100e9, "fp16"),
@@ -500,7 +503,7 @@ ex.print_summary()
 # 128 data-parallel replicas?
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
-# Answer (click to reveal)
+# Answer (click to reveal) · 答案(点击展开)
 l405 = llmcalc.preset("llama-3.1-405b")
 print(f"P = {llmcalc.param_count(l405):,}")
 print(f"(a) ZeRO-3 over 16,384:        {mem.model_state_bytes(l405, 'mixed', 3, 16384) / GB:7.3f} GB per GPU")
@@ -522,7 +525,7 @@ print(f"(c) TP8 x PP16 + ZeRO-1 x 128: {mem.model_state_bytes(l405, 'mixed', 1, 
 # $t\cdot p$ that fits without ZeRO? And with ZeRO-1 over 8 data-parallel replicas?
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
-# Answer (click to reveal)
+# Answer (click to reveal) · 答案(点击展开)
 def smallest_layout(**kw):
     options = [(tp * pp, tp, pp) for tp in (1, 2, 4, 8) for pp in range(1, 81) if 80 % pp == 0]
     for _, tp, pp in sorted(options):
@@ -540,7 +543,7 @@ for label, kw in (("no ZeRO", {}), ("ZeRO-1 x 8", dict(zero_stage=1, dp=8))):
 # many chips would the run need at minimum, and does the full pod still have room?
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
-# Answer (click to reveal)
+# Answer (click to reveal) · 答案(点击展开)
 wide = mem.checkpoint_bytes(llama3_70b, 4e6, ("F",) * 12) + states["total"]
 print(f"total {wide / 1e12:.1f} TB -> {wide / v5p.fast_domain / GB:.1f} GB per chip on the pod; "
       f"minimum {mem.min_chips(wide, v5p):,} chips (the pod has {v5p.fast_domain:,})")
@@ -551,7 +554,7 @@ print(f"total {wide / 1e12:.1f} TB -> {wide / v5p.fast_domain / GB:.1f} GB per c
 # with `zero_stage=3` and `dp` = the number of GPUs.
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
-# Answer (click to reveal)
+# Answer (click to reveal) · 答案(点击展开)
 for n in range(1, 9):
     r = mem.training_bytes_per_device(llama_7b, 1, 4096, zero_stage=3, dp=n, recompute="full")
     print(f"{n} GPU(s): {r['total'] / GB:6.1f} GB per GPU, fits: {mem.fits(r['total'], 'A100')}")
