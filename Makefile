@@ -14,13 +14,15 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: help venv lab test unit nbtest crosscheck bench sync-check clean
+.PHONY: help venv lab test crosscheck bench book exercises clean
 
 help:
 	@echo "make lab         open JupyterLab on chapters/ (ARGS='--no-browser --port=8890' passes through)"
 	@echo "make test        unit tests + every chapter under nbval"
 	@echo "make crosscheck  llmcalc against transformers and torch's FlopCounterMode (installs torch 2.13.0)"
 	@echo "make bench       benchmarks (medians and ratios)"
+	@echo "make book        re-execute every chapter source (chapters/**/NN_x.py) into its stored notebook"
+	@echo "make exercises   regenerate the student notebooks in exercises/ (refuses to overwrite edited ones; FORCE=1 to force)"
 
 venv:
 	@test -f "$(LOCK)" || { echo "no lock file for Python $(PYVER) ($(LOCK)); use PYTHON=python3.11 (or 3.10, 3.12, 3.13)"; exit 1; }
@@ -50,6 +52,12 @@ test: venv
 crosscheck: venv
 	@$(MAKE) --no-print-directory $(XSTAMP)
 	$(BIN)/python -m pytest tests/crosscheck -p no:cacheprovider $(PYTEST_ARGS)
+
+book: venv
+	$(BIN)/python tools/build_chapters.py
+
+exercises: venv
+	$(BIN)/python tools/make_exercises.py $(if $(FORCE),--force,)
 
 bench: venv
 	$(BIN)/python tools/bench.py

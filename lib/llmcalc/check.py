@@ -65,6 +65,24 @@ def _registry() -> dict[str, Answer]:
                                                                         8960, "TPU v5p", 0.4), 0.05,
                                          "days = 6·P·tokens / (chips · C · MFU · 86,400).",
                                          "天数 = 6·P·tokens / (芯片数 · C · MFU · 86,400)。", "days"),
+        "l3_70b.slide_overcount": Answer(lambda: params.slide_formula_count(_p("llama-3-70b")) - params.param_count(_p("llama-3-70b")),
+                                         0.01, "The slide formula gives K and V projections D × D each; with GQA they are D × K·H.",
+                                         "课件公式把 K、V 投影都当成 D × D;GQA 下它们是 D × K·H。", "parameters"),
+        "l2_70b.gqa_attention_params_per_layer": Answer(lambda: params.attention_params_per_layer(_p("llama-2-70b")), 0.01,
+                                                        "Q and O are D × N·H; K and V are D × K·H with K = 8.",
+                                                        "Q 和 O 是 D × N·H;K 和 V 是 D × K·H,K = 8。", "parameters"),
+        "qwen72b.q_proj_flops": Answer(lambda: flops.matmul_flops(4 * 32768, 8192, 64 * 128), 0.01,
+                                       "A matmul [m, k] × [k, n] costs 2·m·k·n FLOPs; here m = batch · sequence.",
+                                       "矩阵乘 [m, k] × [k, n] 需要 2·m·k·n 次浮点运算;这里 m = batch · 序列长度。", "FLOPs"),
+        "l3_70b.days_on_225_chips": Answer(lambda: timecost.training_days(6.3e24, 225, "TPU v5p", 0.4), 0.03,
+                                           "Same FLOPs, 225 chips instead of 8960: the time scales with 8960 / 225.",
+                                           "总 FLOPs 不变,芯片从 8960 变成 225:时间按 8960 / 225 放大。", "days"),
+        "llama2_70b.implied_mfu": Answer(lambda: timecost.implied_mfu(6 * params.param_count(_p("llama-2-70b")) * 2e12, 1_720_320, "A100"),
+                                         0.03, "MFU = 6·P·tokens / (GPU-hours · 3600 · 312e12).",
+                                         "MFU = 6·P·tokens / (GPU 小时 · 3600 · 312e12)。", "fraction"),
+        "a100x128.cost_30_days": Answer(lambda: timecost.cost(128 * 30 * 24, 10.0), 0.01,
+                                        "GPU-hours = GPUs × days × 24; multiply by the price per GPU-hour.",
+                                        "GPU 小时 = 卡数 × 天数 × 24,再乘以每 GPU 小时的价格。", "dollars"),
         # chapter 03
         "zero3.7_5b_64gpus_gb": Answer(lambda: memory.model_state_bytes(7.5e9, "mixed", 3, 64) / 1e9, 0.02,
                                        "ZeRO-3 shards all 16 bytes per parameter over the 64 data-parallel GPUs.",
@@ -72,6 +90,14 @@ def _registry() -> dict[str, Answer]:
         "llama7b.course_slide_gib": Answer(lambda: memory.course_slide_bytes(_p("llama-2-7b"), 2, 8, 2048)["total"] / 2**30,
                                            0.02, "16P/N + 2LBTH + 12BTV + 6, with every term in GiB.",
                                            "16P/N + 2LBTH + 12BTV + 6,每一项都按 GiB 计。", "GiB"),
+        "405b.zero3_16k_gb": Answer(lambda: memory.model_state_bytes(_p("llama-3.1-405b"), "mixed", 3, 16384) / 1e9, 0.02,
+                                    "16 bytes per parameter, all of them sharded over the 16,384 GPUs.",
+                                    "每个参数 16 字节,全部切分到 16,384 张卡上。", "GB"),
+        "llama7b.min_a100_zero3": Answer(lambda: next(n for n in range(1, 65) if memory.fits(memory.training_bytes_per_device(
+                                             _p("llama-2-7b"), 1, 4096, zero_stage=3, dp=n, recompute="full")["total"], "A100")),
+                                         0.0, "ZeRO-3 divides the 16 bytes per parameter by the number of GPUs; activations "
+                                         "with full recompute are small.",
+                                         "ZeRO-3 把每参数 16 字节除以卡数;完全重计算时激活值很小。", "GPUs"),
     }
 
 
@@ -113,8 +139,11 @@ def check(key: str, answer, lang: str = "en") -> bool | None:
         print(f"⚠️  {e}")
         return False
     pct = f"{a.rtol:.0%}" if a.rtol >= 0.01 else f"{a.rtol:.1%}"
-    if ok:
+    if ok and a.rtol == 0:
+        print("✅ 正确。" if zh else "✅ Right.")
+    elif ok:
         print(f"✅ 正确:与精确答案相差不超过 {pct}。" if zh else f"✅ Right, within {pct} of the exact answer.")
     else:
-        print((f"❌ 还不对(容差 {pct})。提示:{a.hint_zh}") if zh else f"❌ Not yet (tolerance {pct}). Hint: {a.hint}")
+        tol = ("须完全一致" if zh else "must be exact") if a.rtol == 0 else (f"容差 {pct}" if zh else f"tolerance {pct}")
+        print(f"❌ 还不对({tol})。提示:{a.hint_zh}" if zh else f"❌ Not yet ({tol}). Hint: {a.hint}")
     return ok

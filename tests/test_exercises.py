@@ -1,0 +1,109 @@
+"""Student notebooks: generated from the chapters, no answers leak, they run with placeholders, and
+llmcalc.check accepts llmcalc's values and rejects wrong ones without printing the answer."""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat")
+
+import llmcalc  # noqa: E402
+from llmcalc.check import answers, is_right  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+TOOL = [sys.executable, str(ROOT / "tools" / "make_exercises.py")]
+STORED = sorted((ROOT / "exercises").rglob("*.ipynb"))
+
+
+def generate(out: Path, *extra):
+    return subprocess.run(TOOL + ["--out", str(out), *extra], capture_output=True, text=True)
+
+
+def test_exercises_are_up_to_date_with_the_chapters(tmp_path):
+    assert generate(tmp_path).returncode == 0
+    fresh = {p.relative_to(tmp_path) for p in tmp_path.rglob("*.ipynb")}
+    assert fresh == {p.relative_to(ROOT / "exercises") for p in STORED}, "run: make exercises"
+    for rel in fresh:
+        assert (tmp_path / rel).read_text() == (ROOT / "exercises" / rel).read_text(), f"{rel} is stale: run make exercises"
+
+
+def _numbers(text):
+    return set(re.findall(r"\d[\d,]*\.?\d*(?:e[+-]?\d+)?", text))
+
+
+@pytest.mark.parametrize("path", STORED, ids=[str(p.relative_to(ROOT)) for p in STORED])
+def test_no_solution_leaks_into_an_exercise(path):
+    ex = nbformat.read(path, as_version=4)
+    text = "\n".join(c.source for c in ex.cells)
+    assert "<details>" not in text and "Answer (click to reveal)" not in text
+    assert not any(c.get("outputs") for c in ex.cells if c.cell_type == "code")
+    chapter = nbformat.read(ROOT / "chapters" / path.relative_to(ROOT / "exercises"), as_version=4)
+    solution_outputs = "\n".join(o.get("text", "") for c in chapter.cells if "solution" in c.metadata.get("tags", [])
+                                 for o in c.get("outputs", []))
+    solution_sources = [c.source for c in chapter.cells if "solution" in c.metadata.get("tags", [])]
+    assert not [s for s in solution_sources if s in text]
+    # long numbers printed by answer cells (5+ digits) must not appear anywhere in the exercise
+    leaked = {n for n in _numbers(solution_outputs) if len(n.replace(",", "").replace(".", "")) >= 5} & _numbers(text)
+    assert not leaked, f"answer values in the exercise: {sorted(leaked)[:5]}"
+
+
+def test_every_question_has_an_answer_cell():
+    for path in STORED:
+        ex = nbformat.read(path, as_version=4)
+        questions = sum(1 for c in ex.cells if c.cell_type == "markdown" and re.search(r"\*\*(Question|问题)", c.source))
+        slots = sum(1 for c in ex.cells if "exercise" in c.metadata.get("tags", []))
+        assert slots >= questions, path.name
+
+
+def test_exercises_run_with_the_placeholders_in_place(tmp_path):
+    from nbclient import NotebookClient
+
+    for path in STORED:
+        nb = nbformat.read(path, as_version=4)
+        NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+        errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
+        assert not errors, f"{path.name}: {errors[0].get('ename')}: {errors[0].get('evalue')}"
+
+
+def test_regenerating_refuses_to_overwrite_a_students_work(tmp_path):
+    assert generate(tmp_path).returncode == 0
+    target = sorted(tmp_path.rglob("*.ipynb"))[0]
+    nb = json.loads(target.read_text())
+    nb["cells"].append({"cell_type": "markdown", "metadata": {}, "source": "my notes"})
+    target.write_text(json.dumps(nb))
+    refused = generate(tmp_path)
+    assert refused.returncode != 0 and target.name in refused.stderr + refused.stdout
+    assert "my notes" in target.read_text()  # untouched
+    assert generate(tmp_path, "--force").returncode == 0 and "my notes" not in target.read_text()
+
+
+@pytest.mark.parametrize("key", sorted(answers()))
+def test_check_accepts_llmcalcs_value_and_rejects_a_wrong_one(key, capsys):
+    value = answers()[key].compute()
+    rtol = answers()[key].rtol
+    assert is_right(key, value)
+    wrong = value * (1 + 3 * rtol) + (1 if rtol == 0 else 0)
+    assert not is_right(key, wrong)
+    assert llmcalc.check(key, wrong) is False
+    out = capsys.readouterr().out
+    assert "Hint" in out
+    for shown in {f"{value}", f"{value:,}", f"{value:.3g}", f"{value:.2e}"}:
+        assert shown not in out
+
+
+def test_every_check_key_in_the_chapters_exists():
+    keys = set()
+    for path in (ROOT / "chapters").rglob("[0-9][0-9]_*.ipynb"):
+        for c in nbformat.read(path, as_version=4).cells:
+            keys |= {t[6:] for t in c.metadata.get("tags", []) if t.startswith("check:")}
+    assert keys, "no chapter links a solution to llmcalc.check"
+    assert keys <= set(answers())
+
+
+def test_unknown_key_is_refused_with_suggestions():
+    with pytest.raises(ValueError, match=r"unknown exercise key '405b.param'.*did you mean.*'405b.params'"):
+        is_right("405b.param", 1.0)
