@@ -1,0 +1,438 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 第 1 章 参数都在哪里
+#
+# 这本练习册后面的每一章,都从同一个数出发:模型有多少参数 $P$。每个 token 的 FLOPs 大约是 $6P$,优化器状态(optimizer state)大约占 $16P$ 字节,需要多少张卡又由这两者共同决定。所以我们先把参数*精确地*数清楚,并且弄明白 transformer 里到底是哪些部件在"装"这些参数。
+#
+# **学完本章,你将能够**
+#
+# - 从模型的 `config.json` 里读出它的形状($L, D, F, N, K, H, V$,混合专家模型还有 $E, k$);
+# - 对任意一个仅解码器(decoder-only)的 transformer,写出它的嵌入层、注意力、MLP、归一化层和专家各有多少参数——包括分组查询注意力、偏置、共享嵌入、MoE 和 MLA 这些情况;
+# - 花一分钟手算核对一个公开的模型规模(LLaMA 3-70B、Mixtral、DeepSeek-V3、GPT-3……),再用 `llmcalc` 算出精确值;
+# - 判断教科书上的闭式公式,比如 $2VD + D + L(4D^2 + 3DF + 2D)$,什么时候成立、什么时候不成立。
+#
+# **符号表**(全书各章通用,沿用 *How To Scale Your Model* 的记法):
+#
+# | 符号 | 含义 | Hugging Face `config.json` 中的字段 |
+# |---|---|---|
+# | $L$ | transformer 层数 | `num_hidden_layers` |
+# | $D$ | 模型(隐藏层)宽度 | `hidden_size` |
+# | $F$ | MLP 宽度 | `intermediate_size` |
+# | $N$ | 查询头(query head)数 | `num_attention_heads` |
+# | $K$ | 键/值头(key/value head)数($K = N$ 即普通的多头注意力) | `num_key_value_heads` |
+# | $H$ | 单个头的宽度(未给出时为 $D/N$) | `head_dim` |
+# | $V$ | 词表大小 | `vocab_size` |
+# | $E$, $k$ | 每个 MoE 层的路由专家数、每个 token 被路由到的专家数 | `num_local_experts` / `n_routed_experts`, `num_experts_per_tok` |
+# | $P$ | 参数量 | |
+#
+# 关于资料来源,先提个醒:下文引用的课程讲义(种子 004)用 $H$ 表示隐藏层宽度,用 $H'$ 表示 MLP 宽度。本书里这两个量分别是 $D$ 和 $F$;$H$ 永远指*单个头*的宽度。读讲义时请自己换一下符号,别混了。
+
+# %%
+import json
+import tempfile
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+
+import llmcalc
+from llmcalc import ModelConfig, active_param_count, param_breakdown, param_count, preset
+from llmcalc import params, plots, tables, widgets
+from llmcalc.tables import fmt_count
+
+# %matplotlib inline
+
+# %% tags=["language"]
+llmcalc.i18n.use("zh")  # the edition's language for explorer labels and plot titles
+
+# %% [markdown]
+# ## 1. 从配置文件读出符号表
+#
+# 模型的形状写在它的 Hugging Face `config.json` 里。`llmcalc` 自带了一些知名模型的配置作为预设(preset),并把它们读成用本书符号表示的 `ModelConfig`。下面是 LLaMA 3-70B——种子 000(*How To Scale Your Model* 第 6 部分的中文版)正是拿它来手算规模的:
+
+# %%
+cfg = preset("llama-3-70b")
+hf = llmcalc.preset_hf_config("llama-3-70b")
+fields = {"L": "num_hidden_layers", "D": "hidden_size", "F": "intermediate_size", "N": "num_attention_heads",
+          "K": "num_key_value_heads", "H": "head_dim", "V": "vocab_size"}
+for sym, key in fields.items():
+    raw = hf.get(key, "(absent: D/N)")
+    print(f"{sym} = {getattr(cfg, sym):>7,}   config.json {key}: {raw}")
+
+# %% [markdown]
+# 这些数和种子 000 表格里的一致。注意,有的配置文件里没有 `head_dim` 这一项,这时 $H = D/N$(这里是 $8192/64 = 128$)。也有模型会显式地把它设成别的值——后面的 Gemma-2 就是一例。
+#
+# ## 2. 参数都在哪里
+#
+# 一个仅解码器的 transformer 由这几部分组成:一张嵌入表,$L$ 个结构相同的块(先是注意力,再是 MLP,二者前面各有一个归一化层),一个最终归一化层,以及一个输出投影(也叫 *LM 头*,LM head)。下面逐个部件数一遍,每个只数一次。
+#
+# **嵌入(embedding)。** token 嵌入表是 $V \times D$。LM 头是另一个 $D \times V$ 矩阵——除非模型把它和嵌入表*共享*(tied embeddings,如 Gemma、GPT-2/3),那样它就不额外占参数。使用*可学习*位置编码(learned positions)的模型(GPT-2/3)还要再加一张 $T_{\max} \times D$ 的位置表;旋转位置编码(RoPE)则不带任何参数。
+#
+# $$P_\text{emb} = VD\;(+\,VD \text{ if untied})\;(+\,T_{\max} D \text{ if learned positions})$$
+#
+# **分组查询注意力(grouped-query attention, GQA)。** 有 $N$ 个宽度为 $H$ 的查询头,但键/值头只有 $K$ 个,由若干查询头分组共用。各投影矩阵的形状是 $W_Q: D \times NH$,$W_K, W_V: D \times KH$,$W_O: NH \times D$:
+#
+# $$P_\text{attn} = \underbrace{DNH}_{Q} + \underbrace{2DKH}_{K,\,V} + \underbrace{NHD}_{O}
+# \;\;(+\,NH + 2KH \text{ if } q,k,v \text{ have biases})\;(+\,D \text{ if } o \text{ has one}).$$
+#
+# 当 $K = N$ 且 $NH = D$ 时,它就退回到大家熟悉的 $4D^2$。
+#
+# **门控 MLP(gated MLP,SwiGLU/GeGLU)。** 有三个矩阵:门控(gate)和上投影(up)都是 $D \times F$,下投影(down)是 $F \times D$,所以 $P_\text{mlp} = 3DF$。普通的 GELU MLP(GPT 系列)只有两个矩阵:$2DF$,再加上偏置 $F + D$。
+#
+# **归一化层(norm)。** RMSNorm 只有一个长度为 $D$ 的权重;LayerNorm 有权重和偏置,共 $2D$。LLaMA 每层 2 个,再加一个最终归一化层,合计 $(2L + 1)D$;Gemma-2 每层有 4 个。
+#
+# **混合专家(mixture of experts, MoE)。** 在 MoE 层里,MLP 被换成一个路由器(router,$E \times D$)和 $E$ 个专家,每个专家都是宽度为 $F_e$ 的门控 MLP;有些模型还另设所有 token 都会用到的共享专家(shared experts)。*总*参数量要把全部 $E$ 个专家都算上;而对单个 token 而言,*激活*的参数只包括它被路由到的那 $k$ 个专家:
+#
+# $$P_\text{MoE layer} = ED + E\cdot 3DF_e + 3DF_\text{shared}, \qquad
+# P^\text{active}_\text{MoE layer} = ED + k\cdot 3DF_e + 3DF_\text{shared}.$$
+#
+# **多头潜在注意力(multi-head latent attention, MLA,DeepSeek-V2/V3)。** 查询先经过一个秩为 $r_q$ 的低秩瓶颈;键和值共用一个宽度为 $r_{kv}$ 的潜在向量,外加一个宽度为 $d_r$ 的旋转位置键。每个头的查询/键宽度是 $d_n + d_r$,值的宽度是 $d_v$:
+#
+# $$P_\text{MLA} = \underbrace{Dr_q + r_q + r_q N(d_n + d_r)}_{\text{query path}}
+# + \underbrace{D(r_{kv} + d_r) + r_{kv} + r_{kv}N(d_n + d_v)}_{\text{key/value path}} + \underbrace{N d_v D}_{O}$$
+#
+# (式中单独出现的 $r_q$ 和 $r_{kv}$,是两个瓶颈内部那两个小 RMSNorm 的权重。)
+#
+# `llmcalc.param_breakdown` 会按部件把上面这些全部加起来;每一项都与用同一份配置构建的 transformers 模型的 `sum(p.numel())` 完全相等。
+
+# %% [markdown]
+# ## 3. 手算 LLaMA 3-70B
+#
+# **问题(Question):** 已知 $L = 80$,$D = 8192$,$F = 28672$,$N = 64$,$K = 8$,$H = 128$,$V = 128256$,请估算 MLP、注意力和词表(嵌入加 LM 头)各有多少参数。它真的是 70B 吗?哪一部分最大?
+#
+# <details><summary>显示答案</summary>
+#
+# 这正是种子 000 自己给出的表:
+#
+# | 部分 | 公式 | 种子给出的值 |
+# |---|---|---|
+# | MLP | $3DFL = 3 \times 8192 \times 28672 \times 80$ | 56.3 B |
+# | 注意力 | $L(2DNH + 2DKH) = 80\,(2 \cdot 8192 \cdot 64 \cdot 128 + 2 \cdot 8192 \cdot 8 \cdot 128)$ | 12.0 B |
+# | 词表 | $2VD = 2 \times 128256 \times 8192$ | 2.1 B |
+# | 合计 | | 70.4 B |
+#
+# MLP 约占 80 %,注意力约占 17 %,词表约占 3 %。下一个单元会打印精确值——你会看到,种子的 70.4 B 其实是几个*向下*取整后的部分相加得到的。
+#
+# </details>
+
+# %%
+b = param_breakdown(cfg)
+parts = {"MLP": b["mlp"], "attention": b["attention"], "vocabulary": b["embedding"] + b["lm_head"]}
+total = param_count(cfg)
+print(f"{'part':<12}{'exact':>18}{'seed (x1e8, cut)':>18}{'share':>8}")
+for name, n in parts.items():
+    print(f"{name:<12}{n:>18,}{n // 10**8:>18}{100 * n / total:>7.1f}%")
+print(f"{'sum of cuts':<12}{'':>18}{sum(n // 10**8 for n in parts.values()):>18}")
+print(f"{'sum exact':<12}{sum(parts.values()):>18,}   = {sum(parts.values()) / 1e9:.2f}B")
+print(f"{'norms':<12}{b['norms']:>18,}   = (2L+1)·D, left out by hand")
+print(f"{'total':<12}{total:>18,}   = {total / 1e9:.2f}B")
+
+# %% [markdown]
+# 可见种子的思路是对的,只是最后一位有点偏差:它把每一部分都以 $10^8$(亿)为单位写出,并直接舍掉了小数部分(563 + 120 + 21 = 704),两个大头各自因此丢掉了将近一个单位。不取整的各部分加起来就是上面打印的那个和;再补上手算时略去的 $(2L+1)D$ 个归一化权重,就与精确总数分毫不差。而 80 / 17 / 3 % 的比例则完全不受影响。
+#
+# 下面是 `llmcalc` 记录的完整分解:
+
+# %%
+tables.breakdown_table(cfg)
+
+# %% [markdown]
+# ## 4. 课程讲义的公式:LLaMA-7B 与 LLaMA-65B
+#
+# 大学课程讲义(种子 004)是这样数 LLaMA 的参数的(用讲义自己的符号,$H$ 为宽度,$H'$ 为 MLP 宽度):
+#
+# $$P = \underbrace{2VH}_{\text{embedding + head}} + \underbrace{H}_{\text{final norm}}
+# + L\big(\underbrace{4H^2}_{\text{attention}} + \underbrace{3HH'}_{\text{MLP}} + \underbrace{2H}_{\text{norms}}\big),$$
+#
+# 换成本书的符号就是 $2VD + D + L(4D^2 + 3DF + 2D)$。讲义给出 LLaMA-7B($V = 32000$,$L = 32$,$D = 4096$,$F = 11008$)为 6,738,415,616,LLaMA-65B($L = 80$,$D = 8192$,$F = 22016$)为 65,285,660,672。`llmcalc.params.slide_formula_count` 就是这个公式;LLaMA-1 7B 和 LLaMA-2-7B 的形状完全相同,所以这里用 `llama-2-7b` 预设来代表它。
+
+# %%
+for name in ("llama-2-7b", "llama-65b"):
+    c = preset(name)
+    print(f"{name:<11} slide formula {params.slide_formula_count(c):>16,}   exact {param_count(c):>16,}")
+
+# %% [markdown]
+# 两者都与讲义一位不差。这个公式对这两个模型之所以精确,是因为它们用的是普通多头注意力(multi-head attention, MHA;$K = N$,$NH = D$)、不共享的嵌入、不带偏置、RMSNorm,以及稠密(dense)的门控 MLP。只要其中任何一条变了,公式就不再精确:
+
+# %%
+print(f"{'model':<15}{'slide formula':>18}{'exact':>18}{'formula - exact':>18}  why")
+why = {"llama-2-7b": "MHA, untied: exact", "llama-3-70b": "GQA (K = 8 < N = 64)",
+       "qwen2-72b": "GQA, and q/k/v biases", "gemma-2-9b": "tied, H != D/N, 4 norms/layer",
+       "mixtral-8x7b": "GQA, 8 experts per layer"}
+for name, reason in why.items():
+    c = preset(name)
+    s, p = params.slide_formula_count(c), param_count(c)
+    print(f"{name:<15}{s:>18,}{p:>18,}{s - p:>18,}  {reason}")
+
+# %% [markdown]
+# **问题(Question):** 为什么讲义公式会高估 LLaMA 3-70B 的参数?具体多算了多少?
+#
+# <details><summary>显示答案</summary>
+#
+# $4D^2$ 这一项默认键、值投影都是 $D \times D$ 的。用了 GQA 之后,它们其实是 $D \times KH$,而 $KH = 8 \times 128 = 1024$,$D = 8192$。于是每层多算了 $2D(D - KH)$,整个模型多算了 $2LD(D - KH)$。下一个单元会验证:这一项恰好解释了全部差距。
+#
+# </details>
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+c = preset("llama-3-70b")
+kv_exact = 2 * c.D * c.K * c.H          # K and V projections, one layer
+kv_slide = 2 * c.D * c.D                # what 4D^2 assumes for them
+gap = params.slide_formula_count(c) - param_count(c)
+print(f"2LD(D - KH) = {c.L * (kv_slide - kv_exact):,}; formula - exact = {gap:,}")
+
+# %% [markdown]
+# ## 5. Qwen2-72B:q、k、v 带偏置
+#
+# Qwen2 的形状和 LLaMA 一样,区别在于它的查询、键、值投影都带偏置(bias),$o$ 投影则没有。这样每层多出 $NH + 2KH$ 个参数——确实存在,但和权重矩阵相比微不足道:
+
+# %%
+q = preset("qwen2-72b")
+no_bias = q.replace(qkv_bias=False)
+bias = param_count(q) - param_count(no_bias)
+print(f"Qwen2-72B: {param_count(q):,} parameters ({fmt_count(param_count(q))})")
+print(f"q/k/v biases: {bias:,} = L·(NH + 2KH) = {q.L}·({q.N * q.H} + {2 * q.K * q.H}), "
+      f"{100 * bias / param_count(q):.4f}% of the model")
+
+# %% [markdown]
+# ## 6. Mixtral-8x7B:总参数与激活参数
+#
+# Mixtral 的形状与 LLaMA/Mistral-7B 相同($D = 4096$,$L = 32$,$N = 32$,$K = 8$),但每个 MLP 都换成了 $E = 8$ 个宽度为 $F = 14336$ 的专家,每个 token 被路由到其中 $k = 2$ 个。种子 002 估计单个专家约 $1.76 \times 10^8$ 个参数,路由器每层约 $D \times E = 4\text{k} \times 8 = 32\text{k}$ 个参数(32 层加起来"百万级")。
+#
+# 顺带说一下单位。下一个单元把单个专家的 bf16 权重换算成了 GB:本书的 GB 一律指 $10^9$ 字节,$2^{30}$ 字节则写作 GiB,两者从不混用。种子 002 开头把 1 GB 定义成 1024 MB,也就是 $2^{30}$ 字节——那其实是 GiB。我们不这样用,因为参数量、FLOPs、带宽(GB/s)这些量用的都是十进制前缀,字节数也按 $10^9$ 计才能直接相乘相除;一旦在同一笔账里混用两种 GB,结果就会悄悄偏掉几个百分点,而且很难查出来。
+
+# %%
+m = preset("mixtral-8x7b")
+bm = param_breakdown(m)
+one_expert = params.mlp_params(m, m.F_expert, bias=False)
+print(f"one expert 3·D·F      = {one_expert:,} = {one_expert:.3g}")
+print(f"  in bf16 (2 bytes)   = {2 * one_expert / 1e9:.3f} GB (GB = 1e9 bytes)")
+print(f"router per layer E·D  = {m.E * m.D:,}; all {m.L} layers: {bm['router']:,}")
+print(f"total parameters      = {param_count(m):,} ({fmt_count(param_count(m))})")
+print(f"active per token      = {active_param_count(m):,} ({fmt_count(active_param_count(m))})")
+
+# %% [markdown]
+# "8x7B" 这个名字让人以为是 56B,但各专家共用注意力、嵌入和归一化层,所以总参数是 46.7B;而一个 token 在每层只经过 8 个专家中的 2 个,所以它实际用到的约为 12.9B。也就是说,它每个 token 的*算力*(计算量)相当于一个 13B 的稠密模型,*显存*占用却相当于一个 47B 的模型——第 2 章和第 3 章都要用到这个区别。
+#
+# ## 7. DeepSeek-V3:MLA、共享专家与路由专家、三个稠密层
+#
+# DeepSeek-V3 把第 2 节讲到的东西全用上了。它共有 $L = 61$ 层,前 3 层保留宽度 $F = 18432$ 的稠密 MLP;其余 58 层各有一个路由器、$E = 256$ 个宽度为 2048 的路由专家(每个 token 用 $k = 8$ 个)和一个宽度为 2048 的共享专家。注意力用的是 MLA。DeepSeek-V3 的 README 给出的是总参数 671B、激活参数 37B。
+
+# %%
+ds = preset("deepseek-v3")
+print(f"dense layers {ds.dense_layers}, MoE layers {ds.moe_layers}, E = {ds.E}, k = {ds.k}, "
+      f"F_expert = {ds.F_expert}, F_shared = {ds.F_shared}")
+print(f"MLA: r_q = {ds.q_lora_rank}, r_kv = {ds.kv_lora_rank}, d_n = {ds.qk_nope_head_dim}, "
+      f"d_r = {ds.qk_rope_head_dim}, d_v = {ds.v_head_dim}")
+print(f"total  {param_count(ds):,} ({fmt_count(param_count(ds))})")
+print(f"active {active_param_count(ds):,} ({fmt_count(active_param_count(ds))}); "
+      f"without the embedding table {active_param_count(ds, include_embedding=False):,}")
+tables.breakdown_table(ds)
+
+# %% [markdown]
+# 总数四舍五入后正好是公布的 671B(README 的统计没有包括单独的多 token 预测(multi-token prediction)模块,这里也没有)。激活参数算上 token 嵌入表约为 37.6B,不算则为 36.6B——README 说的 "37B" 正好落在两者之间。路由专家几乎装下了全部参数,但每个 token 只用到其中的 $8/256$。
+#
+# MLA 能省多少参数?我们拿一个 MLA 块,和同样有 $N = 128$ 个宽度为 128 的头的普通多头注意力比一比(后者是用 `ModelConfig` 搭出来的一个假想模型):
+
+# %%
+mha = ModelConfig(L=ds.L, D=ds.D, F=ds.F, N=ds.N, V=ds.V, H=128)
+print(f"MLA attention per layer: {params.attention_params_per_layer(ds):>12,}")
+print(f"MHA, 128 heads x 128:    {params.attention_params_per_layer(mha):>12,}")
+print(f"ratio: {params.attention_params_per_layer(ds) / params.attention_params_per_layer(mha):.2f}")
+
+# %% [markdown]
+# (MLA 最大的好处其实是推理时 KV 缓存(KV cache)很小;注意力参数变少只是顺带的收获。)还有一个怪癖要知道:DeepSeek 的配置把 `head_dim` 设成了旋转位置部分的宽度 64,所以下面表格里 `ds.H` 显示为 64;但在 MLA 下,它不参与任何参数计数——每个头的查询/键宽度是 $d_n + d_r$。
+#
+# ## 8. Gemma-2-9B:$H \ne D/N$、共享嵌入、每层四个归一化层
+#
+# Gemma-2-9B 的 $D = 3584$,$N = 16$,所以 $D/N = 224$——可它的配置把 `head_dim` 设成了 256,于是注意力内部是在宽度为 $NH$ 的空间里计算的,比 $D$ 还宽。它的 LM 头与嵌入表共享,而且每层有四个 RMSNorm(注意力前后各一个,MLP 前后各一个)。
+
+# %%
+g = preset("gemma-2-9b")
+bg = param_breakdown(g)
+print(f"D/N = {g.D / g.N:g}, but H = {g.H}; N·H = {g.N * g.H} vs D = {g.D}")
+print(f"norms: (4L + 1)·D = {(g.norms_per_layer * g.L + 1)} x {g.D} = {bg['norms']:,}")
+print(f"LM head: {bg['lm_head']:,} (tied to the {bg['embedding']:,}-parameter embedding)")
+print(f"total: {param_count(g):,} ({fmt_count(param_count(g))})")
+
+# %% [markdown]
+# ## 9. GPT-3 175B:老一代的配方
+#
+# GPT-3 沿用 GPT-2 的架构:可学习的位置嵌入($T_{\max} = 2048$)、带偏置的 LayerNorm、每个线性层都带偏置、$F = 4D$ 的普通 GELU MLP,以及共享的嵌入。
+#
+# **问题(Question):** 已知 $L = 96$,$D = 12288$,GPT 类模型常用的估算式 $12LD^2$(每层注意力 $4D^2$ + MLP $8D^2$)等于多少?嵌入、偏置和归一化层又额外贡献了多少?
+#
+# <details><summary>显示答案</summary>
+#
+# $12 \times 96 \times 12288^2 \approx 1.74 \times 10^{11}$:各层的权重矩阵几乎就是全部。token 表和位置表再加上 $(V + T_{\max})D$,偏置和 LayerNorm 又多出几百万。下面的单元会逐项打印;所谓 "175B",就是它打印出的精确总数四舍五入后的结果。
+#
+# </details>
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+gpt = preset("gpt-3-175b")
+bgpt = param_breakdown(gpt)
+matrices = gpt.L * (params.attention_matmul_weights_per_layer(gpt) + params.mlp_params(gpt, gpt.F, bias=False))
+print(f"F = {gpt.F} = 4D; mlp = {gpt.mlp}, norm = {gpt.norm}, positions = {gpt.positions} ({gpt.max_positions})")
+print(f"12·L·D² (weight matrices)   {matrices:>16,}")
+print(f"token + position tables     {bgpt['embedding']:>16,}")
+print(f"everything else (biases, LN){param_count(gpt) - matrices - bgpt['embedding']:>16,}")
+print(f"total                       {param_count(gpt):>16,} ({fmt_count(param_count(gpt))})")
+
+# %% [markdown]
+# ## 10. 知名模型横向对比
+#
+# `tables.shape_table` 列出若干预设模型的符号表,`tables.params_table` 给出它们精确的总参数与激活参数,以及各部件所占的比例(%),`plots.param_shares` 则把这些比例画成图。
+
+# %%
+models = ["llama-2-7b", "llama-65b", "llama-2-70b", "llama-3-8b", "llama-3-70b", "llama-3.1-405b",
+          "qwen2-72b", "gemma-2-9b", "gpt-3-175b", "mixtral-8x7b", "qwen2-57b-a14b", "deepseek-v3"]
+tables.shape_table(models).astype({"E": "Int64", "k": "Int64"})
+
+# %%
+pt = tables.params_table(models)
+print(pt.to_string(formatters={"params": "{:,}".format, "active": "{:,}".format}))
+
+# %%
+plots.param_shares(models)
+plt.show()
+
+# %% [markdown]
+# 有三个规律值得留意。在稠密模型里,MLP 占了参数的三分之二到五分之四;GQA(LLaMA-2-70B 及之后的模型)把注意力的占比从三分之一左右压到了五分之一以下。词表只有在"小模型配大词表"时才显得重要(LLaMA 3-8B、Gemma-2)。而在 MoE 模型里,路由专家几乎就是一切。
+#
+# ## 11. 读取任意 `config.json`
+#
+# 任何受支持的 `config.json` 都可以直接读取,无需下载任何东西:把字典传给 `ModelConfig.from_hf`,或者把文件路径传给 `ModelConfig.from_json_file`。文件里的任何内容都不会被执行;只有 `llmcalc.SUPPORTED_MODEL_TYPES`(下面会打印出来)里列出的 `model_type` 才会被读取。
+#
+# 举个例子:下面是 TinyLlama-1.1B 的形状,这是一个使用 GQA($K = 4$)的小型 LLaMA。我们把它写进一个临时文件夹,再读回来:
+
+# %%
+print("supported:", ", ".join(llmcalc.SUPPORTED_MODEL_TYPES))
+tiny = {"model_type": "llama", "hidden_size": 2048, "intermediate_size": 5632, "num_hidden_layers": 22,
+        "num_attention_heads": 32, "num_key_value_heads": 4, "vocab_size": 32000, "tie_word_embeddings": False}
+with tempfile.TemporaryDirectory() as folder:
+    path = Path(folder) / "config.json"
+    path.write_text(json.dumps(tiny))
+    from_file = ModelConfig.from_json_file(path, name="tinyllama-1.1b")
+from_dict = ModelConfig.from_hf(tiny, name="tinyllama-1.1b")
+print(f"same config from dict and file: {from_file == from_dict}")
+print(f"L={from_file.L} D={from_file.D} F={from_file.F} N={from_file.N} K={from_file.K} H={from_file.H} V={from_file.V}")
+print(f"parameters: {param_count(from_file):,} ({fmt_count(param_count(from_file))})")
+
+# %% [markdown]
+# 如果遇到读不了的配置,读取函数会直接拒绝并说明原因,而不是给出一个错误的参数量:
+
+# %%
+bad_configs = {"unsupported model_type": {"model_type": "bert", "hidden_size": 768},
+               "missing fields": {"model_type": "llama", "hidden_size": 4096, "num_attention_heads": 32}}
+for what, bad in bad_configs.items():
+    try:
+        ModelConfig.from_hf(bad)
+    except ValueError as err:
+        print(f"{what}: {err}")
+
+# %% [markdown]
+# ## 12. 交互探索器(Explorer)
+#
+# 先选一个预设模型,再拖动滑块:精确的参数量和各部件的占比会随之更新。可以试试把 `llama-65b` 的 $K$ 从 64 降到 8,或者把 `mixtral-8x7b` 的 $E$ 设为 0。(如果组合不合法——比如 $K$ 不能整除 $N$——探索器会显示库给出的报错,而不是一个数。)
+
+# %% tags=["nbval-ignore-output", "widget"]
+ex = widgets.params_explorer("llama-3-70b")
+ex.widget
+
+# %%
+ex.print_summary()
+
+# %% [markdown]
+# > **要点(Takeaways)**
+# >
+# > - 每层:注意力 $DNH + 2DKH + NHD$(另加偏置),门控 MLP $3DF$,每个归一化层 $D$;整个模型:嵌入 $VD$,LM 头 $VD$(共享时为零),外加一个最终归一化层。
+# > - 稠密模型里 MLP 占大头(LLaMA 3-70B 约 80 %);GQA 降低了注意力的占比;词表只对小模型才重要。
+# > - 手算会因取整而产生偏差:LLaMA 3-70B 是 70,553,706,496 个参数,而不是 "70.4B"。
+# > - $2VD + D + L(4D^2 + 3DF + 2D)$ 只对 MHA、不共享嵌入、无偏置、稠密的 LLaMA-1 式模型精确成立。
+# > - MoE 模型有两个"大小":总参数(决定显存)和激活参数(决定每个 token 的计算量)——Mixtral 是 46.7B 对 12.9B,DeepSeek-V3 是 671B 对约 37.6B。
+# > - 用 `ModelConfig.from_hf` / `from_json_file` 读取任何受支持的 `config.json`;永远别拿 "8x7B" 这样的名字当参数量,要以实际计数为准。
+
+# %% [markdown]
+# ## 练习(Exercises)
+#
+# **问题 1(Question 1):** LLaMA 3.1-405B 的 $L = 126$,$D = 16384$,$F = 53248$,$N = 128$,$K = 8$,$H = 128$,$V = 128256$,嵌入不共享。先手算它的 MLP、注意力和词表参数,再求精确值。
+#
+# <details><summary>显示答案</summary>
+#
+# $3DFL = 3 \cdot 16384 \cdot 53248 \cdot 126 \approx 3.30 \times 10^{11}$;
+# $L(2DNH + 2DKH) = 126\,(2 \cdot 16384 \cdot 16384 + 2 \cdot 16384 \cdot 1024) \approx 7.19 \times 10^{10}$;
+# $2VD \approx 4.2 \times 10^{9}$。三者合计约 405.85B;下面的单元再加上归一化层,给出精确总数。
+#
+# </details>
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+big = preset("llama-3.1-405b")
+bb = param_breakdown(big)
+for name, n in {"MLP": bb["mlp"], "attention": bb["attention"], "vocabulary": bb["embedding"] + bb["lm_head"],
+                "norms": bb["norms"]}.items():
+    print(f"{name:<11}{n:>18,}  {100 * n / param_count(big):5.1f}%")
+print(f"{'total':<11}{param_count(big):>18,}  ({fmt_count(param_count(big))})")
+
+# %% [markdown]
+# **问题 2(Question 2):** Gemma-2-9B 的 LM 头与嵌入表共享。如果不共享,会多出多少参数?占整个模型的多大比例?
+#
+# <details><summary>显示答案</summary>
+#
+# 不共享的 LM 头就是再多一个 $V \times D = 256000 \times 3584$ 的矩阵——约 $0.92 \times 10^9$,大致是整个模型的十分之一,因为 Gemma 的词表很大、模型本身却不大。
+#
+# </details>
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+g = preset("gemma-2-9b")
+saved = param_count(g.replace(tied_embeddings=False)) - param_count(g)
+print(f"tying saves {saved:,} parameters = {100 * saved / param_count(g):.1f}% of the tied model")
+
+# %% [markdown]
+# **问题 3(Question 3):** 一个 token 用到了 Mixtral-8x7B 多大比例的参数?为什么不是简单的 $k/E = 2/8 = 25\,\%$?
+#
+# <details><summary>显示答案</summary>
+#
+# 比四分之一略多一点:注意力、嵌入、LM 头、归一化层和路由器是每个 token 都要用的;只有专家是按 $k/E$ 的比例被用到。下面的单元会打印这个比例,以及仅就专家参数而言的比例。
+#
+# </details>
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+m = preset("mixtral-8x7b")
+bm = param_breakdown(m)
+active_experts = active_param_count(m) - (param_count(m) - bm["experts"])
+print(f"active / total = {active_param_count(m):,} / {param_count(m):,} = {active_param_count(m) / param_count(m):.1%}")
+print(f"experts alone: {active_experts / bm['experts']:.1%} (= k/E)")
+
+# %% [markdown]
+# **问题 4(Question 4):** LLaMA-2-70B 使用 GQA,$N = 64$ 个查询头只配 $K = 8$ 个键/值头。它一层注意力有多少参数?如果换成普通多头注意力($K = N$)又是多少?这对整个模型有什么影响?
+#
+# <details><summary>显示答案</summary>
+#
+# 每层 $DNH + 2DKH + NHD = 2D^2 + 2D \cdot KH$,其中 $D = NH = 8192$:$K = 8$ 时为 $2D^2 + 2D \cdot 1024$,$K = 64$ 时为 $4D^2$。GQA 每层省掉 $2D(D - KH)$,整个模型省掉 $L$ 倍于此。
+#
+# </details>
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+l2 = preset("llama-2-70b")
+l2_mha = l2.replace(K=l2.N)
+gqa_layer, mha_layer = params.attention_params_per_layer(l2), params.attention_params_per_layer(l2_mha)
+print(f"per layer: GQA (K={l2.K}) {gqa_layer:,}   MHA (K={l2_mha.K}) {mha_layer:,}   ratio {gqa_layer / mha_layer:.3f}")
+print(f"whole model: {param_count(l2):,} with GQA, {param_count(l2_mha):,} with MHA "
+      f"(+{param_count(l2_mha) - param_count(l2):,})")

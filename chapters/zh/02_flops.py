@@ -1,0 +1,485 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: jupyter,tags,-execution
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 第 2 章 — 浮点运算量与训练时间
+#
+# 第 1 章把模型的参数量一个不差地数了出来。本章把参数量换算成**工作量**:处理一个 token 要做多少次浮点运算(floating-point operations, FLOPs),完整训练一次要做多少次,以及在给定数量的芯片上要跑多少天。
+#
+# **学完本章,你将能够**
+#
+# - 算出任意矩阵乘法的 FLOPs($2mkn$),并分清 FLOPs 与 MACs;
+# - 解释为什么训练时每个 token 大约花 $6P$ FLOPs(前向 $2P$,反向 $4P$),开启全量重计算后则是 $8P$;
+# - 判断注意力项($\propto T$)什么时候与 $6P$ 相比不可忽略,以及因果掩码对它有什么影响;
+# - 把 FLOPs 预算换算成天数、卡时和美元,并反过来从已公开的训练记录推出*隐含 MFU*;
+# - 核对资料中的算例,找出其中算错的地方。
+#
+# **符号**(全书统一的符号表,见 `shared/reference.md` §1)
+#
+# | 符号 | 含义 | 符号 | 含义 |
+# |---|---|---|---|
+# | $L$ | 层数 | $T$ | 序列长度(每条序列的 token 数) |
+# | $D$ | 模型宽度(隐藏维度) | $B$ | 批大小(本章按序列计;token 数 = $B\cdot T$) |
+# | $F$ | MLP 宽度 | $P$ | 参数量 |
+# | $N$, $K$ | 查询头数、键/值头数 | $C$ | 单块芯片的峰值算力(FLOP/s) |
+# | $H$ | 每个头的维度 | $D_\text{data}$ | 训练 token 数 |
+# | $V$ | 词表大小 | MFU | 模型算力利用率 |
+
+# %%
+import matplotlib.pyplot as plt
+import pandas as pd
+
+import llmcalc
+from llmcalc import flops, plots, widgets
+
+# %matplotlib inline
+
+qwen = llmcalc.preset("qwen2-72b")
+llama3_70b = llmcalc.preset("llama-3-70b")
+print(llmcalc.tables.shape_table(["qwen2-72b", "llama-3-70b", "llama-3.1-405b"]).to_string())
+
+# %% tags=["language"]
+llmcalc.i18n.use("zh")  # the edition's language for explorer labels and plot titles
+
+# %% [markdown]
+# ## 1. 一次矩阵乘法要多少运算
+#
+# 设 $A\in\mathbb{R}^{m\times k}$ 乘以 $W\in\mathbb{R}^{k\times n}$。结果共有 $m\cdot n$ 个元素,每个元素都是一次长度为 $k$ 的点积:$k$ 次乘法加 $k$ 次加法(第一个乘积也要*加*进累加器,硬件正是这样做的)。所以
+#
+# $$\text{FLOPs}(A W) = 2\,m\,k\,n .$$
+#
+# 一次**乘加**(multiply-accumulate, MAC)就是一次乘法加一次加法,因此 $1\ \text{MAC} = 2\ \text{FLOPs}$,同一个矩阵乘法记作 $mkn$ 次 MAC。大模型方向的论文几乎都用 FLOPs 计数,视觉方向的论文则常用 MACs——读的时候留意这个 2 倍。
+#
+# 还有两个长得很像的词:**FLOPs** 是运算量,一个总数;**FLOP/s** 是速率,即每秒做多少次浮点运算(有的资料写作 FLOPS)。两者用的都是十进制前缀:
+#
+# | 前缀 | MFLOP | GFLOP | TFLOP | PFLOP | EFLOP | ZFLOP |
+# |---|---|---|---|---|---|---|
+# | 倍数 | $10^{6}$ | $10^{9}$ | $10^{12}$ | $10^{15}$ | $10^{18}$ | $10^{21}$ |
+#
+# 对 Transformer 来说,真正占分量的只有矩阵乘法:归一化、softmax、激活函数和优化器更新加在一起远不到 1%(§3 会拿 Qwen2-72B 验证这一点)。因此 `llmcalc` 只统计矩阵乘法——这和 PyTorch 的 `FlopCounterMode` 统计的是同一样东西。仓库里的交叉校验(`make crosscheck`)用各预设模型的配置搭出 `transformers` 模型,确认两者的结果一个 FLOP 都不差。
+
+# %%
+print(f"[4, 3] x [3, 2]: {flops.matmul_flops(4, 3, 2)} FLOPs = {flops.matmul_flops(4, 3, 2) // 2} MACs")
+
+# %% [markdown]
+# **问题(Question):** Qwen2-72B 的 $D = 8192$,$N\cdot H = 64\cdot 128 = 8192$。它的查询投影(query projection)把每个 token 的 $D$ 维向量映射成 $N\cdot H$ 个数。对于 4 条序列、每条 $T = 32768$ 个 token 的一个批次,这一步在一层里要多少 FLOPs?只有 $K = 8$ 个头的键投影(key projection)呢?
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+B, T = 4, 32768
+q_proj = flops.matmul_flops(B * T, qwen.D, qwen.N * qwen.H)   # [B·T, D] × [D, N·H]
+k_proj = flops.matmul_flops(B * T, qwen.D, qwen.K * qwen.H)   # [B·T, D] × [D, K·H]
+print(f"Q projection: {q_proj:,} FLOPs = {q_proj / 1e12:.1f} TFLOPs per layer")
+print(f"K projection: {k_proj:,} FLOPs = {k_proj / 1e12:.1f} TFLOPs per layer (N/K = {qwen.N // qwen.K} times less)")
+
+# %% [markdown]
+# ## 2. 前向 $2P$,反向 $4P$:$6P$ 法则
+#
+# 线性层 $Y = XW$,其中 $X\in\mathbb{R}^{BT\times k}$,$W\in\mathbb{R}^{k\times n}$,前向要 $2\,BT\,k\,n$ FLOPs,也就是说**每个 token 在每个权重上花 2 FLOPs**。把所有权重加起来,每个 token 就是 $2P$。
+#
+# 反向传播拿到 $\partial\mathcal{L}/\partial Y$ 之后,要算出*两样*东西:一是权重的梯度,用来更新 $W$;二是输入的梯度,用来继续传给下面一层:
+#
+# $$\frac{\partial\mathcal{L}}{\partial W} = X^\top\,\frac{\partial\mathcal{L}}{\partial Y}\quad(\text{to update } W),
+# \qquad
+# \frac{\partial\mathcal{L}}{\partial X} = \frac{\partial\mathcal{L}}{\partial Y}\,W^\top\quad(\text{to pass back to the layer below}).$$
+#
+# 这两个都是和前向同样规模的矩阵乘法,所以反向的计算量是前向的 $2\times$,即每个 token $4P$。(只有最底下的第一层可以省去 $\partial\mathcal{L}/\partial X$;模型动辄几十层,这点节省可以忽略不计。)合起来就是
+#
+# $$\text{training FLOPs per token} \approx 2P + 4P = 6P, \qquad \text{total} \approx 6\,P\,D_\text{data}.$$
+#
+# 如果采用**全量激活重计算**(full activation recomputation),反向时要把前向再跑一遍,硬件实际做的就是每个 token $8P$。MFU 仍然只按 $6P$(有用的那部分工作)来算;把重计算的工作也算进去的利用率,叫做硬件算力利用率(hardware FLOPs utilisation, HFU)。
+
+# %%
+P = llmcalc.param_count(llama3_70b)
+print(f"LLaMA 3-70B: P = {P:,}")
+print(f"  6P rule:           {llmcalc.flops_per_token(llama3_70b):.3e} FLOPs per token")
+print(f"  with recompute 8P: {llmcalc.flops_per_token(llama3_70b, recompute='full'):.3e} FLOPs per token")
+fwd = llmcalc.forward_flops(llama3_70b, 1, 4096)
+print(f"exact matmul count at T = 4096: training / forward = {llmcalc.training_flops(llama3_70b, 1, 4096) / fwd:.0f}, "
+      f"with full recompute = {llmcalc.training_flops(llama3_70b, 1, 4096, recompute='full') / fwd:.0f}")
+
+# %% [markdown]
+# 资料 000 写的是 $6 \times 70\times10^9 = 4.2\times10^{11}$ FLOPs/token;换成精确的参数量,得到的就是上面打印的数——前两位有效数字一样。
+#
+# **问题(Question):** 优化器更新同样要处理每一个参数(Adam 每个参数大约做十几次运算)。为什么 $6P$ 里没有它?
+#
+# <details><summary>显示答案</summary>
+#
+# 因为它**每一步只跑一次**,而不是每个 token 跑一次。一步要处理数以百万计的 token($B\cdot T$),每个 token 花 $6P$;优化器每步 $\approx 10P$–$20P$ 的 FLOPs 摊到这几百万个 token 上,就微不足道了。资料 001 对普通 SGD(每次更新 $2P$)和 Adam 也讲了同样的道理。
+#
+# </details>
+#
+# ## 3. FLOPs 花在哪里:Qwen2-72B 逐模块拆解
+#
+# 资料 001 以批大小 4、$T = 32768$(特意取了很长的序列)为例,把 Qwen2-72B 的一次前向按矩阵乘法逐个过了一遍。下面照着走一遍,每一行都是一次 `matmul_flops` 调用。注意力分数是*每个头、每条序列*各做一次矩阵乘法:$QK^\top$ 是 $[T,H]\times[H,T]$,与值相乘的 $PV$ 是 $[T,T]\times[T,H]$,各重复 $B\cdot N$ 次。(分组查询注意力(grouped-query attention, GQA)让多个查询头共享 $K$ 和 $V$,但每个查询头仍要和全部 $T$ 个键逐一打分。)
+
+# %%
+B, T = 4, 32768
+D, F, N, K, H, V, L = qwen.D, qwen.F, qwen.N, qwen.K, qwen.H, qwen.V, qwen.L
+mm = flops.matmul_flops
+per_layer = {
+    "Q projection [BT,D]x[D,NH]": mm(B * T, D, N * H),
+    "K projection [BT,D]x[D,KH]": mm(B * T, D, K * H),
+    "V projection [BT,D]x[D,KH]": mm(B * T, D, K * H),
+    "scores QK^T  BN x [T,H]x[H,T]": B * N * mm(T, H, T),
+    "mix PV       BN x [T,T]x[T,H]": B * N * mm(T, T, H),
+    "O projection [BT,NH]x[NH,D]": mm(B * T, N * H, D),
+    "MLP gate     [BT,D]x[D,F]": mm(B * T, D, F),
+    "MLP up       [BT,D]x[D,F]": mm(B * T, D, F),
+    "MLP down     [BT,F]x[F,D]": mm(B * T, F, D),
+}
+for name, x in per_layer.items():
+    print(f"{name:31s} {x:>22,}  = {x / 1e12:6.1f} TFLOPs per layer")
+lm_head = mm(B * T, D, V)
+print(f"{'LM head      [BT,D]x[D,V]':31s} {lm_head:>22,}  = {lm_head / 1e15:6.2f} PFLOPs (once, not per layer)")
+walk_total = L * sum(per_layer.values()) + lm_head
+print(f"\ntotal = L x (sum of the layer) + LM head = {walk_total:,} FLOPs = {walk_total / 1e15:.1f} PFLOPs")
+
+# %% [markdown]
+# 这些正是资料里打印出来的数值:Q 为 17,592,186,044,416(≈ 17.6 TFLOPs),K 和 V 各 ≈ 2.2 TFLOPs,每个分数矩阵乘法 70,368,744,177,664,每个 MLP 矩阵乘法 63,496,796,504,064,输出层(LM head)326,554,953,449,472。接着资料把这一串合并成一个闭式公式:
+#
+# $$\text{forward FLOPs} = B\,T\,D\,\bigl(2V + L\,(4.5\,D + 4\,T + 6\,F)\bigr),$$
+#
+# 其中每个 token、每层的 $4.5D^2$ 由 Q 和 O(各 $2D^2$)加上 K 和 V(各 $2D\cdot D/8$)组成,$4DT$ 是两个分数矩阵乘法,$6DF$ 是 MLP 的三个矩阵乘法。`llmcalc` 用一个专门的函数名保留了这个公式;而它按完整 $T\times T$ 分数矩阵(`causal=False`)所做的精确计数,得到的是同一个整数:
+
+# %%
+closed = flops.seed001_closed_form_forward_flops(B, T, D=D, L=L, V=V, F=F)
+exact = llmcalc.forward_flops(qwen, B, T, causal=False)
+print(f"seed 001 closed form:               {closed:,}")
+print(f"llmcalc.forward_flops(causal=False): {exact:,}")
+print(f"walk above:                          {walk_total:,}")
+print("all equal:", closed == exact == walk_total)
+print(llmcalc.tables.flops_table(qwen, B, T, causal=False).loc[["attention_proj", "attention_scores", "mlp", "lm_head", "total"]].to_string())
+bd = llmcalc.forward_flops_breakdown(qwen, B, T, causal=False)
+print(f"\nattention (projections + scores): {100 * (bd['attention_proj'] + bd['attention_scores']) / exact:.0f}%   "
+      f"MLP: {100 * bd['mlp'] / exact:.0f}%   LM head: {100 * bd['lm_head'] / exact:.1f}%")
+
+# %% [markdown]
+# 资料中的比例——注意力 48%,FFN 51%——复现出来了。不过用这个闭式公式时要当心两点:
+#
+# * **$4.5D$ 并不通用。** 它只在 $N\cdot H = D$ 且 $K = N/8$ 时成立。对于完整多头注意力($K = N$)的模型,每个 token 每层的投影要 $8D^2$,这个公式会少算。
+# * **它统计的是完整的 $T\times T$ 分数矩阵**,和 `FlopCounterMode` 一样。而因果模型只需要下三角部分(§4)。
+#
+# 那么逐项计算时略过的那些运算呢?资料估计,分数的缩放和 softmax 在每个分数元素上只需几次 FLOPs,RMSNorm 约 1 TFLOP。即使每一层的每个分数元素都按 4 FLOPs 算,它们依然很小:
+
+# %%
+llama2_7b = llmcalc.preset("llama-2-7b")
+mha = flops.seed001_closed_form_forward_flops(1, 4096, D=llama2_7b.D, L=llama2_7b.L, V=llama2_7b.V, F=llama2_7b.F)
+print(f"LLaMA 2-7B (K = N, no GQA), T = 4096: closed form {mha:.4e} vs exact {llmcalc.forward_flops(llama2_7b, 1, 4096, causal=False):.4e}")
+score_elements = B * N * flops.score_pairs(T, causal=False)          # one score per query-key pair and head
+elementwise = 4 * score_elements * L                                  # scale, exp, sum, divide in every layer
+print(f"Qwen2-72B, B=4, T=32768: score elements per layer {score_elements / 1e12:.3f} T; "
+      f"4 FLOPs on each in all layers = {elementwise / 1e15:.3f} PFLOPs = {100 * elementwise / exact:.2f}% of the matmuls")
+
+# %% [markdown]
+# ## 4. 注意力项,以及它什么时候要紧
+#
+# $6P$ 法则数的是每一个*权重*。而分数矩阵乘法 $QK^\top$ 和 $PV$ 没有权重,它们的代价随上下文增长。对单个 token、前向、一层来说:要算 $N$ 行、每行 $T$ 个分数,每个分数是长度为 $H$ 的点积;再把 $T$ 个宽度为 $H$ 的值加权混合。合计 $2\cdot 2\,N H T$ FLOPs。训练(×3)再乘上 $L$ 层,额外增加
+#
+# $$\underbrace{12\,L\,N\,H\,T}_{\text{full } T\times T}\quad\text{FLOPs per token, on top of } 6P .$$
+#
+# 与 $6P \approx 6\cdot 12\,L\,D^2$(对 $F\approx 4D$ 的模型)相比,两者之比大约是 $T/(6D)$:只有当**上下文长度相对模型宽度足够大**时,注意力才要紧。同样的长上下文,窄的小模型比宽的大模型感受明显得多。
+#
+# **因果掩码(causal masking)。** 解码器只允许第 $i$ 个 token 关注第 $1\ldots i$ 个 token,所以 $T^2$ 个查询–键对里只需要算 $T(T+1)/2$ 个。能跳过被掩掉的块的计算核(kernel)——FlashAttention 就是这样——只做大约一半的分数计算。`FlopCounterMode` 和资料 001 统计的都是完整的 $T\times T$。在 `llmcalc` 里,开关是 `causal=True`(默认)或 `causal=False`。
+
+# %%
+for T_ in (4, 4096, 32768):
+    print(f"T = {T_:>6}: full {flops.score_pairs(T_, causal=False):>13,} pairs, causal {flops.score_pairs(T_):>13,} "
+          f"({flops.score_pairs(T_) / flops.score_pairs(T_, causal=False):.4f} of full)")
+for T_ in (4096, 32768, 131072):
+    print(f"LLaMA 3-70B, T = {T_:>6}: scores are {100 * llmcalc.attention_score_fraction(llama3_70b, T_, causal=False):4.1f}% "
+          f"of forward FLOPs (full), {100 * llmcalc.attention_score_fraction(llama3_70b, T_):4.1f}% (causal)")
+fig = plots.attention_share(["llama-3-8b", "llama-3-70b", "llama-3.1-405b"])
+plt.show()
+
+# %% [markdown]
+# 资料 001 把 Qwen2-72B 每个 token 的前向代价(完整分数矩阵)写成 $2.6\times10^{6}\cdot s + 2P$,并由此得出结论:序列长度要"超过三位数",才会明显影响计算量。其中的斜率是上下文每多一个 token、每个 token 多花 $4LD$ FLOPs。与其手算,不如直接从 `llmcalc` 的精确计数里读出来。最后几行对应资料的另一个说法:从 $s = 1$ 到 $s = 32768$,前向每个 token 的代价大约变成原来的 1.6 倍。
+
+# %%
+def fwd_per_token(T_):
+    return llmcalc.forward_flops(qwen, 1, T_, causal=False) / T_
+
+slope = (fwd_per_token(32768) - fwd_per_token(4096)) / (32768 - 4096)
+print(f"slope: {slope:.4g} FLOPs per token per token of context (seed: 2.6e6)")
+print(f"intercept (T -> 0): {fwd_per_token(4096) - slope * 4096:.4g} FLOPs per token; 2P = {2 * llmcalc.param_count(qwen):.4g} "
+      f"(the embedding table is not a matmul, so the exact count is a little below 2P)")
+for T_ in (128, 1024, 4096, 32768):
+    print(f"T = {T_:>6}: forward per token / (T = 1) = {fwd_per_token(T_) / fwd_per_token(1):.3f}")
+
+# %% [markdown]
+# **问题(Question):** 对于 LLaMA 3-70B,$T$ 取 2 的幂,从哪个值起(因果的)注意力分数首次占到前向 FLOPs 的四分之一以上?LLaMA 3-8B 呢?
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+for name in ("llama-3-8b", "llama-3-70b"):
+    c = llmcalc.preset(name)
+    T_ = next(2 ** i for i in range(8, 22) if llmcalc.attention_score_fraction(c, 2 ** i) >= 0.25)
+    print(f"{name}: T = {T_:,} ({100 * llmcalc.attention_score_fraction(c, T_):.1f}% of forward FLOPs); D = {c.D}")
+
+# %% [markdown]
+# <details><summary>为什么两者不同?</summary>
+#
+# 分数 FLOPs 与权重 FLOPs 之比大致按 $T/D$ 变化:LLaMA 3-70B 的宽度是 LLaMA 3-8B 的两倍,所以上下文要长到约两倍,注意力才会占到同样的份额。
+#
+# </details>
+#
+# ## 5. 从 FLOPs 到天数:MFU
+#
+# 一块峰值为 $C$ FLOP/s 的芯片,在整个训练过程中不可能一直跑在峰值上:通信、访存、非矩阵乘法的计算核、流水线气泡(pipeline bubble)以及故障重启,都要占用时间。**模型算力利用率**(model FLOPs utilisation, MFU)定义为
+#
+# $$\text{MFU} = \frac{\text{model FLOPs actually done per second}}{\text{chips}\times C}
+# \qquad\Longrightarrow\qquad
+# \text{seconds} = \frac{\text{total FLOPs}}{\text{chips}\cdot C\cdot \text{MFU}} .$$
+#
+# 这里的"模型 FLOPs"指按 $6P$ 这类方式计的量(不含重计算)。公开的大规模训练报告的 MFU 大约在 40–50%(Llama 3 405B:38–43%;PaLM:46.2%;Megatron 的 1T 模型训练:52%)。
+#
+# **在 TPU v5p pod 上训练 LLaMA 3-70B**(资料 000):15T token,8960 块芯片,$C = 4.59\times10^{14}$,MFU 40%。
+
+# %%
+v5p = llmcalc.chip("TPU v5p")
+total_l3 = llmcalc.training_flops_6p(llama3_70b, 15e12)
+print(f"total FLOPs (6P x 15T): {total_l3:.3e}   (seed 000: 6.3e24, from P = 70e9)")
+one_chip = llmcalc.training_seconds(6.3e24, 1, v5p, 1.0)
+print(f"6.3e24 / {v5p.peak_flops:.3g} FLOP/s = {one_chip:.3g} s on one chip at 100% = {one_chip / (365 * 86400):.0f} years "
+      f"({one_chip / 4.35e8:.1f}x the seed's 4.35e8 s)")
+print(f"8960 chips at 40% MFU: {llmcalc.training_days(6.3e24, 8960, v5p, 0.4):.1f} days (seed's 6.3e24), "
+      f"{llmcalc.training_days(total_l3, 8960, v5p, 0.4):.1f} days (exact P)")
+print(f"chip-hours: {llmcalc.chip_hours(total_l3, v5p, 0.4):.3e}")
+
+# %% [markdown]
+# **资料 000 的一处笔误。** 它写的是"$6.3\times10^{24} \div 4.59\times10^{14} = 4.35$ 亿秒",即 $4.35\times10^{8}$ 秒。而这个商其实是上面打印出来的数——单块芯片要跑四个多世纪。不过整个 pod 上 44 天这个结论是对的。
+#
+# **问题(Question):** 资料 000 算出 225 块芯片的内存就足以装下这次训练。同样按 40% MFU,225 块芯片要跑多久?
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+days_225 = llmcalc.training_days(6.3e24, 225, v5p, 0.4)
+print(f"{days_225:,.0f} days = {days_225 / 365:.1f} years (the seed: 44 days x 8960/225 = 1752 days, 4.8 years)")
+
+# %% [markdown]
+# 这正是大集群存在的理由:不是为了内存,而是为了把几个月的计算压缩到几周。时间按 $1/\text{chips}$ 下降——在双对数坐标下,每个 MFU 对应一条直线。图中的点就是整个 pod 在 40% MFU 下的位置。
+
+# %%
+fig = plots.days_vs_chips(total_l3, "TPU v5p", mark=(8960, 0.4))
+plt.show()
+
+# %% [markdown]
+# ## 6. 6000 张 A100 训 Qwen2-72B:资料做了什么假设?
+#
+# 资料 001 估算用 6000 张 A100、在"50% MFU"下用 7T token 预训练 Qwen2-72B:计算量为 $3\cdot 7\times10^{12}\cdot(2.6\times10^{6}\cdot 32768 + 144\times10^{9})$ FLOPs,每张卡按 300 TFLOP/s 算,得出 **30 天**。但 A100 的稠密 bf16 峰值是 312 TFLOP/s,所以 300 TFLOP/s 并不是 50%——而是峰值的 96%。
+#
+# 资料还提到,Qwen2 大部分时间是在 $T = 4096$ 下训练的,直到最后阶段才扩展到 32768,所以它的估计偏高,"但不会超过 1.6 倍"。下面用 `llmcalc` 重算:先照资料的设定算一遍,再改变上下文长度和是否用因果掩码(表中按 50% MFU 计):
+
+# %%
+a100 = llmcalc.chip("A100")
+total_qwen = llmcalc.training_flops_per_token(qwen, 32768, causal=False) * 7e12
+seed_mfu = 300e12 / a100.peak_flops
+print(f"total FLOPs (T = 32768, full scores): {total_qwen:.3e}")
+print(f"at 300 TFLOP/s per card = {seed_mfu:.0%} MFU: {llmcalc.training_days(total_qwen, 6000, a100, seed_mfu):.1f} days")
+print(f"at an honest 50% MFU:                    {llmcalc.training_days(total_qwen, 6000, a100, 0.5):.1f} days\n")
+rows = []
+for T_, causal in [(32768, False), (32768, True), (4096, False), (4096, True)]:
+    tot = llmcalc.training_flops_per_token(qwen, T_, causal=causal) * 7e12
+    rows.append({"T": T_, "scores": "causal" if causal else "full T x T", "total FLOPs": f"{tot:.3e}",
+                 "vs 6P": f"{tot / llmcalc.training_flops_6p(qwen, 7e12):.3f}",
+                 "days, 6000 A100 @ 50%": f"{llmcalc.training_days(tot, 6000, a100, 0.5):.1f}"})
+qwen_table = pd.DataFrame(rows)
+print(qwen_table.to_string(index=False))
+ratio = (llmcalc.training_flops_per_token(qwen, 32768, causal=False)
+         / llmcalc.training_flops_per_token(qwen, 4096, causal=True))
+print(f"\nseed's setting (32768, full) / mostly-real setting (4096, causal) = {ratio:.2f}x")
+
+# %% [markdown]
+# 可见上下文长度带来的高估确实存在,但幅度不大,远在资料给出的 1.6 倍上限之内;它那 30 天里更大的误差,来自它假设的利用率。
+#
+# ### 用推理速度做个合理性检查
+#
+# 资料 001 拿 Qwen 公布的 2 张 A100 上的生成速度来验证自己的公式(Qwen-72B-Chat,即第一代模型,bf16 下 8.48 tokens/s):批大小为 1,对 $s = 1000$ 个 token 做一次前向,按两张卡"1248 TFLOP/s"计算,耗时 ≈ 0.115 s,也就是 ≈ 8.7 tokens/s。复现如下:
+
+# %%
+fwd_1000 = llmcalc.forward_flops(qwen, 1, 1000, causal=False)
+seed_peak = 1248e12  # the seed's "2 x A100 bf16"; 2 x 624e12 is the A100's figure WITH 2:4 sparsity
+t_seed = fwd_1000 / seed_peak
+print(f"forward over 1000 tokens: {fwd_1000:.4e} FLOPs -> {t_seed:.3f} s at 1248 TFLOP/s -> {1 / t_seed:.2f} tokens/s")
+t_dense = llmcalc.training_seconds(fwd_1000, 2, a100, 1.0)
+print(f"at the dense peak (2 x {a100.peak_flops / 1e12:.0f} TFLOP/s, 100%): {t_dense:.3f} s -> {1 / t_dense:.2f} tokens/s")
+weights_bytes = 2 * llmcalc.param_count(qwen)                        # bf16 weights, read once per generated token
+t_read = weights_bytes / (2 * a100.hbm_bytes_per_s)
+print(f"decode with a KV cache is bound by reading the weights: {weights_bytes / 1e9:.0f} GB over "
+      f"2 x {a100.hbm_bytes_per_s / 1e12:.2f} TB/s = {1e3 * t_read:.1f} ms -> at most {1 / t_read:.0f} tokens/s")
+
+# %% [markdown]
+# 两者对得上,其实是三个假设凑巧抵消的结果:(1)每生成一个 token 都把*整段* 1000 个 token 的序列重新跑一遍(没有 KV 缓存);(2)显卡跑满 100% 峰值;(3)这个峰值——两张卡 1248 TFLOP/s——是结构化稀疏(structured sparsity)下的指标,是稠密 bf16 峰值的两倍。有了 KV 缓存(KV cache),生成一个 token 只需约 $2P$ FLOPs,瓶颈在显存带宽而不在算力。(这里 GB 指 $10^9$ 字节。资料 002 把 1 GB 定义成 1024 MB,那其实是 GiB,即 $2^{30}$ 字节;显存带宽等硬件指标用的是十进制单位,两者并不相等,所以本书中 GB 和 GiB 从不混用。)实测的 8.48 tokens/s 比这个上限还慢,是因为公开的基准测试用的是未经优化的 Hugging Face `generate` 循环。总之,拿推理速度去检验*训练* FLOPs 公式,并不是好办法。
+#
+# ## 7. 已公开训练的隐含 MFU 与成本
+#
+# 只要模型卡(model card)公布了 GPU 卡时(GPU-hours),就能把公式倒过来用:
+#
+# $$\text{implied MFU} = \frac{6\,P\,D_\text{data}}{\text{GPU-hours}\times 3600 \times C}.$$
+#
+# **成本**就是卡时 × 单价;DeepSeek-V3 的技术报告按每 H800 卡时 \$2 计算。
+
+# %%
+runs = [
+    ("LLaMA 2 70B", "llama-2-70b", 2e12, 1_720_320, "A100"),
+    ("LLaMA 3.1 405B", "llama-3.1-405b", 15.6e12, 30.84e6, "H100"),
+    ("DeepSeek-V3 (pre-training)", "deepseek-v3", 14.8e12, 2.664e6, "H800"),
+]
+rows = []
+for label, name, tokens, hours, chip in runs:
+    c = llmcalc.preset(name)
+    model_flops = llmcalc.training_flops_6p(c, tokens)   # 6 x active params for the MoE
+    rows.append({"run": label, "P used per token": f"{llmcalc.active_param_count(c) / 1e9:.1f}B",
+                 "tokens": f"{tokens:.3g}", "GPU-hours": f"{hours:,.0f}", "chip": chip,
+                 "6PD FLOPs": f"{model_flops:.3e}", "implied MFU": f"{llmcalc.implied_mfu(model_flops, hours, chip):.1%}"})
+print(pd.DataFrame(rows).to_string(index=False))
+print()
+for label, hours in [("pre-training", 2.664e6), ("whole run (incl. context extension, post-training)", 2.788e6)]:
+    print(f"DeepSeek-V3 {label}: {hours:,.0f} H800-hours x $2 = ${llmcalc.cost(hours, 2.0) / 1e6:.3f}M")
+
+# %% [markdown]
+# 怎么解读这张表:
+#
+# * **LLaMA 2 70B** 落在 40% 多一点,对于在 4k 上下文下运转良好的 A100 集群,这是典型值。
+# * **LLaMA 3.1 405B**:Llama 3 论文报告*训练过程中*的 MFU 为 38–43%。模型卡上的卡时还包括了重启、故障和评测,所以反推出来的数值偏低。
+# * **DeepSeek-V3** 是混合专家模型(mixture of experts, MoE):每个 token 只用到 671B 参数中的 37B,所以 $6P$ 里用的是激活参数量。它的矩阵乘法用 FP8 训练,而 FP8 的峰值是 `llmcalc` 为 H800 记录的 bf16 峰值的两倍——若以 FP8 峰值为基准,利用率只有表中数值的一半。
+#
+# **问题(Question):** 资料 003 说 LLaMA 2 70B 是"2048 张 A100,约 21 天"。这和模型卡上的 1,720,320 A100 卡时一致吗?
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+l2 = llmcalc.training_flops_6p(llmcalc.preset("llama-2-70b"), 2e12)
+mfu_l2 = llmcalc.implied_mfu(l2, 1_720_320, "A100")
+print(f"1,720,320 A100-hours on 2048 GPUs = {llmcalc.training_days(l2, 2048, 'A100', mfu_l2):.1f} days, not 21")
+print(f"21 days on 2048 A100s would need MFU = {mfu_l2 * llmcalc.training_days(l2, 2048, 'A100', mfu_l2) / 21:.0%}")
+
+# %% [markdown]
+# ## 8. 要训多少 token?Chinchilla、GPT-3 与批大小
+#
+# Hoffmann 等人(2022)发现,在计算预算固定时,大约**每个参数配 20 个训练 token**,损失最低。如今的模型实际训练的 token 数远超这个比例(模型小一些,部署推理更便宜),但它依然是一个参照点。GPT-3(2020)用 300B token 训练了 175B 参数;论文给出的计算量是 3.14e23 FLOPs。
+
+# %%
+gpt3 = llmcalc.preset("gpt-3-175b")
+print(f"GPT-3: 6P x 300B = {llmcalc.training_flops_6p(gpt3, 300e9):.3g} FLOPs; "
+      f"Chinchilla-optimal tokens for it: {llmcalc.chinchilla_tokens(llmcalc.param_count(gpt3)):.2e}")
+for name, tokens in [("llama-2-70b", 2e12), ("llama-3-70b", 15e12)]:
+    p = llmcalc.param_count(llmcalc.preset(name))
+    print(f"{name}: Chinchilla {llmcalc.chinchilla_tokens(p):.2e} tokens; trained on {tokens:.2g} = {tokens / p:.0f} tokens per parameter")
+print(f"a 100B model, Chinchilla: {llmcalc.chinchilla_tokens(100e9):.1e} tokens (seed 003 uses 3e11 'per Chinchilla': 3 per parameter)")
+
+# %% [markdown]
+# **批大小不改变总计算量。** 一步的 FLOPs 与这一步里的 token 数成正比(固定 $T$ 时就是 $B\cdot T$);一共 $D_\text{data}$ 个 token 的训练,无论切成许多小步还是少数几个大步,总花费都一样:
+
+# %%
+for batch in (1, 32, 64):
+    step = llmcalc.training_flops(qwen, batch, 4096)
+    print(f"batch {batch:>2} x 4096: {step:.4e} FLOPs per step, {step / (batch * 4096):.6e} per token, "
+          f"{7e12 / (batch * 4096) * step:.4e} for 7T tokens")
+
+# %% [markdown]
+# **问题(Question):** 既然批大小不改变 FLOPs,它为什么会改变训练*时间*?
+#
+# <details><summary>显示答案</summary>
+#
+# 时间等于 FLOPs 除以实际达到的 FLOP/s,而这个速率(即 MFU)取决于批大小。每块芯片分到的批太小,芯片就得等显存(不管批多大,每一步都要把权重完整读一遍)或者等通信(每一步都要交换梯度),MFU 随之下降。批大小超过某个值后,芯片已经忙满,时间就不再缩短——这和资料 001 描述的推理吞吐量饱和是同一回事。第 4 章会针对切分后的训练求出这些阈值。批太大还可能损害*样本效率*(要多训一些 token 才能达到同样的损失),不过那关系到需要多少 token,而不是每个 token 的 FLOPs。
+#
+# </details>
+#
+# ### 交叉验证:Megatron 的公式
+#
+# Narayanan 等人(2021)把 GPT 式模型(MLP 宽度 $4D$,完整多头注意力)每次迭代的计算量记为
+#
+# $$72\,B\,T\,L\,D^2\Bigl(1 + \frac{T}{6D} + \frac{V}{12\,L\,D}\Bigr)\ \text{FLOPs}
+# \quad\bigl(96\ldots\,(1 + \tfrac{T}{6D} + \tfrac{V}{16LD})\ \text{with full recomputation}\bigr).$$
+#
+# 三项依次是各层的 $6P$、完整的 $T\times T$ 分数矩阵和输出层。对 GPT-3,它与 `llmcalc` 的精确计数一个 FLOP 都不差。开启重计算时,它多算了一次各层的前向,但没有多算输出层的前向,所以比 `llmcalc` 简单的"4 × 前向"略小一点:
+
+# %%
+meg = flops.megatron_training_flops(1536, 2048, gpt3.L, gpt3.D, gpt3.V)
+print(f"GPT-3, batch 1536 x 2048: Megatron {meg:.6e}, llmcalc {llmcalc.training_flops(gpt3, 1536, 2048, causal=False):.6e}, "
+      f"equal: {meg == llmcalc.training_flops(gpt3, 1536, 2048, causal=False)}")
+meg_r = flops.megatron_training_flops(1536, 2048, gpt3.L, gpt3.D, gpt3.V, recompute=True)
+full_r = llmcalc.training_flops(gpt3, 1536, 2048, causal=False, recompute="full")
+print(f"with full recompute: Megatron / llmcalc = {meg_r / full_r:.4f} (the LM head is not recomputed)")
+
+# %% [markdown]
+# ## 9. 交互探索(Explorer)
+#
+# 选一个模型和一种芯片,然后拖动上下文长度 $T$、训练 token 数、芯片数和 MFU。摘要里并列给出 $6P$ 估计值和采用因果注意力时每个 token 的精确计数,还有注意力占比、总计算量和天数;图中画的是天数随芯片数的变化,并标出你当前的设置。(形状滑块修改的是所选的预设模型。)
+
+# %% tags=["nbval-ignore-output", "widget"]
+ex = widgets.flops_explorer("llama-3-70b", chip="TPU v5p")
+ex.widget
+
+# %%
+ex.print_summary()
+
+# %% [markdown]
+# 可以试试:把 $T$ 调到 131072,看看注意力占比和天数怎么变;把芯片换成 H100,找出多少张 GPU 能达到同样的天数;把 MFU 降到 0.2。
+#
+# > **要点(Takeaways)**
+# >
+# > - 矩阵乘法 $[m,k]\times[k,n]$ 的代价是 $2mkn$ FLOPs($mkn$ 次 MAC)。只有矩阵乘法要紧。
+# > - 训练每个 token $\approx 6P$ FLOPs:前向 $2P$,反向 $4P$(权重的梯度和输入的梯度各一份)。全量重计算让硬件工作量变成 $8P$;MFU 仍按 $6P$ 计。
+# > - 按完整 $T\times T$ 矩阵计,注意力分数让每个 token 额外增加 $12LNHT$,因果计算核只需其一半。当 $T$ 相对 $D$ 很大时它才要紧;资料 001 的闭式公式和 `FlopCounterMode` 统计的都是完整矩阵。
+# > - 天数 $=$ FLOPs $/$(芯片数 $\cdot C \cdot$ MFU)。拿公开的卡时倒推,可以得到隐含 MFU,再与论文报告的数值对比。
+# > - 核对资料假设的利用率:资料 001 的"50% MFU"其实是 312 TFLOP/s 里跑到 300,所以它的 30 天应该再长一倍左右;资料 000 的单芯片秒数差了一个数量级以上。
+# > - 批大小不改变总 FLOPs,它改变的是这些 FLOPs 跑得多快。
+#
+# ## 练习(Exercises)
+#
+# **练习 1–3:LLaMA 3.1-405B。**
+#
+# 1. 按 $6P$ 法则,每个 token 的训练 FLOPs 是多少?15T token 总共是多少?
+# 2. 在 40% MFU 下,要多少张 H100 才能在 90 天内训完 15T token?
+# 3. 在 $T = 8192$(它的主要预训练上下文)和 $T = 131072$(它的长上下文阶段)下,(因果)注意力项分别让 $6P$ 估计值增加多少?
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+import math
+
+l405 = llmcalc.preset("llama-3.1-405b")
+total_405 = llmcalc.training_flops_6p(l405, 15e12)
+print(f"1. {llmcalc.flops_per_token(l405):.3e} FLOPs per token; {total_405:.3e} FLOPs for 15T tokens")
+print(f"   (the Llama 3 paper: 3.8e25 for 15.6T tokens; 6P gives {llmcalc.training_flops_6p(l405, 15.6e12):.2e})")
+need = llmcalc.chips_for_days(total_405, 90, "H100", 0.4)
+print(f"2. {need:,.1f} -> {math.ceil(need):,} H100s (Meta used up to 16,384)")
+for T_ in (8192, 131072):
+    exact_per_token = llmcalc.training_flops_per_token(l405, T_)
+    print(f"3. T = {T_:>6}: exact / 6P = {exact_per_token / llmcalc.flops_per_token(l405):.3f}; "
+          f"scores = {100 * llmcalc.attention_score_fraction(l405, T_):.1f}% of forward FLOPs")
+
+# %% [markdown]
+# **练习 4.** 资料 003 按每 A100 卡时 \$10 估算云上 GPU 的价格。按这个价格,128 张 A100 用 30 天要花多少钱?在 40% MFU 下,它们能提供多少 6P FLOPs?用 2T token 能训出哪个 LLaMA 2 模型?
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+hours = 128 * 30 * 24
+delivered = hours * 3600 * a100.peak_flops * 0.4
+print(f"{hours:,} A100-hours x $10 = ${llmcalc.cost(hours, 10.0):,.0f}; {delivered:.3e} FLOPs at 40% MFU")
+for name in ("llama-2-7b", "llama-2-13b", "llama-2-70b"):
+    need_days = llmcalc.training_days(llmcalc.training_flops_6p(llmcalc.preset(name), 2e12), 128, a100, 0.4)
+    print(f"  {name} on 2T tokens: {need_days:,.0f} days on these 128 GPUs")
+
+# %% [markdown]
+# **练习 5.** 开启全量激活重计算后,每个 token 的硬件工作量是 $8P$,但 MFU 按 $6P$ 计。如果芯片的*硬件* FLOPs 持续达到峰值的 50%(即 HFU),MFU 是多少?PaLM 报告的 MFU 为 46.2%、HFU 为 57.8%:与全量重计算相比,这个比值意味着多做了多少额外工作?
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+model_over_hw = llmcalc.flops_per_token(llama3_70b) / llmcalc.flops_per_token(llama3_70b, recompute="full")
+print(f"MFU = HFU x 6P/8P = 0.50 x {model_over_hw:.2f} = {0.50 * model_over_hw:.1%}")
+print(f"full recomputation: {1 / model_over_hw - 1:.0%} extra work; PaLM: 57.8/46.2 - 1 = {0.578 / 0.462 - 1:.0%} extra "
+      f"(it recomputed only part of the forward)")
