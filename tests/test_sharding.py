@@ -416,3 +416,29 @@ def test_best_split_uses_all_chips_and_beats_pure_fsdp(n, B, m):
     assert best.X * best.Y == best.n_chips_used == n
     pure = S.fsdp_layer_time(L3_70B, V5P, B, n, M_X=3, mlp_matrices=m)
     assert best.layer.step_s <= pure.step_s * (1 + 1e-12)
+
+
+# ----- the roofline crossover --------------------------------------------------------------------
+
+def test_crossover_of_fsdp_on_a_full_v5p_pod_is_850_tokens():
+    # 4.59e14 / (3 · 1.8e11) = 850
+    t = S.crossover_tokens_per_chip(L3_70B, V5P, "FSDP", chips=8960, axes=3)
+    assert t == pytest.approx(850, rel=1e-9)
+
+
+def test_crossover_of_dp_over_64_h100_adds_nvlink_and_infiniband():
+    # two stages: 9.89e14/4.5e11 + 9.89e14/(8 · 5e10) = 2197.8 + 2472.5 = 4670.3 tokens per GPU
+    t = S.crossover_tokens_per_chip(L3_70B, H100, "DP", chips=64)
+    assert t == pytest.approx(9.89e14 / 4.5e11 + 9.89e14 / 4e11, rel=1e-9)
+
+
+def test_crossover_of_fsdp_tp_at_fixed_y_is_the_fsdp_part():
+    # v5p, Y = 4 on one axis, FSDP on two: C / (Y · 2 · 1.8e11) = 2550 / 8 = 318.75 (TP's ratio 0.237 < 1)
+    t = S.crossover_tokens_per_chip(L3_70B, V5P, "FSDP+TP", chips=8960, tp=4, axes=3)
+    assert t == pytest.approx(318.75, rel=1e-9)
+
+
+def test_tp_too_wide_never_crosses_over():
+    # Y = 32 > 1.5 · 28672 / 2550 = 16.9 on one axis: more tokens never help
+    assert S.crossover_tokens_per_chip(L3_70B, V5P, "TP", chips=32, tp=32) == math.inf
+    assert S.crossover_tokens_per_chip(L3_70B, V5P, "TP", chips=8, tp=8) == 1.0

@@ -714,3 +714,39 @@ def layer_time(cfg: ModelConfig, chip: str | Chip, strategy: str, tokens_per_chi
     tpu = c.kind == "tpu"
     return fsdp_tp_layer_time(cfg, c, tokens_per_chip * chips, chips // tp, tp,
                               M_X=max(axes - 1, 1) if tpu else None, M_Y=1 if tpu else None)
+
+
+def crossover_tokens_per_chip(cfg: ModelConfig, chip: str | Chip, strategy: str, *, chips: int, tp: int = 1,
+                              axes: int | None = None, lo: float = 1.0, hi: float = 1e9) -> float:
+    """Tokens per chip where one layer's communication time meets its compute time (the roofline crossover
+    that :func:`llmcalc.plots.compute_vs_comm` draws), for the layout of :func:`layer_time`.
+
+    Found by bisection on :attr:`LayerTime.comm_ratio`, which never rises with more tokens per chip:
+    DP/FSDP give C/W_X (850 on a full v5p pod's three axes; on H100 past one node the two stages add,
+    C/W_NVLink + C/(8·W_IB) ≈ 2198 + 2473); FSDP+TP at a fixed Y gives the FSDP part, C/(Y·W_X)
+    (W as :func:`collective_bandwidth` gives it: bidirectional per ICI axis, one-way per GPU). Returns
+    ``lo`` when the layer is compute-bound already at ``lo`` tokens, and ``math.inf`` when it is still
+    communication-bound at ``hi`` (TP's ratio does not depend on the batch: Y too large never recovers).
+    """
+    lo = v.positive_number("lo", lo)
+    hi = v.positive_number("hi", hi)
+    if hi <= lo:
+        raise ValueError(f"hi must be > lo ({lo!r}), got {hi!r}")
+
+    def ratio(t: float) -> float:
+        return layer_time(cfg, chip, strategy, t, chips=chips, tp=tp, axes=axes).comm_ratio
+
+    if ratio(lo) <= 1:
+        return lo
+    if ratio(hi) > 1:
+        return math.inf
+    a, b = math.log(lo), math.log(hi)
+    for _ in range(200):
+        mid = (a + b) / 2
+        if ratio(math.exp(mid)) > 1:
+            a = mid
+        else:
+            b = mid
+        if b - a < 1e-13:
+            break
+    return math.exp(b)

@@ -1,0 +1,592 @@
+# %% [markdown]
+# # Chapter 4 — Sharding: splitting the work without waiting on the network
+#
+# Chapter 2 said how many chip-days a run needs and chapter 3 how many bytes each chip holds. Both assumed that
+# thousands of chips work as one. They only do if every chip spends its time **computing**, not waiting for data
+# from its neighbours. This chapter asks, for each way of splitting a model across chips, how many bytes must move
+# per step, how long that takes, and when the matmuls are long enough to hide it.
+#
+# **What you will be able to do**
+#
+# - name the collectives (all-gather, reduce-scatter, all-reduce, all-to-all, point-to-point), time them with
+#   `llmcalc.sharding`, and say which bandwidth each formula uses;
+# - explain data parallelism (DP/DDP), ZeRO/FSDP, Megatron tensor parallelism (TP), sequence/context parallelism,
+#   pipeline parallelism (PP) with micro-batches, and expert parallelism (EP), and what each one sends;
+# - derive the **critical tokens per chip** above which a layout stays compute-bound — on TPU v5p (one axis, three
+#   axes, FSDP + TP, across pods) and on H100 (NVLink, InfiniBand);
+# - find the best FSDP × TP split of a TPU pod for LLaMA 3-70B, and check seed 000's answer;
+# - lay out TP × PP × DP on a GPU cluster, and compute the pipeline bubble.
+#
+# **Symbols** (the book's table, see `shared/reference.md` §1)
+#
+# | symbol | meaning | symbol | meaning |
+# |---|---|---|---|
+# | $L$ | layers | $B$ | batch in tokens (global, per step) |
+# | $D$ | model width | $T$ | sequence length |
+# | $F$ | MLP width | $C$ | peak FLOP/s of one chip |
+# | $m$ | matrices in the MLP (2 plain, 3 gated SwiGLU) | $W$ | bandwidth of a link or mesh axis (bytes/s) |
+# | $N$ | chips used (in §4–8; heads elsewhere) | $X$, $Y$ | FSDP (data) degree, TP degree |
+# | $M_X$, $M_Y$ | torus axes the FSDP and TP collectives use | $p$, $m_\mu$, $v$ | pipeline stages, micro-batches, chunks |
+#
+# *How To Scale Your Model* writes $N$ for the number of chips in its sharding chapters, and so does seed 000; we
+# follow it in §4–8. Bytes are bf16 (2 per value) unless said otherwise.
+
+# %%
+import math
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+import llmcalc
+from llmcalc import plots, widgets
+from llmcalc import sharding as S
+
+# %matplotlib inline
+
+llama3_70b = llmcalc.preset("llama-3-70b")
+v5p, h100 = llmcalc.chip("TPU v5p"), llmcalc.chip("H100")
+B_4M = 4 * 2**20                       # LLaMA 3-70B's batch: 4 x 1024 x 1024 tokens (seed 000)
+pod = v5p.fast_domain                  # one v5p pod
+print(f"LLaMA 3-70B: D = {llama3_70b.D:,}, F = {llama3_70b.F:,}, L = {llama3_70b.L}, gated MLP "
+      f"(m = 3 matrices D x F per layer); batch B = {B_4M:,} tokens")
+print(f"TPU v5p pod: {' x '.join(map(str, v5p.pod_shape))} = {pod:,} chips, C = {v5p.peak_flops:.3g} FLOP/s")
+print(f"H100 node: {h100.fast_domain} GPUs on NVLink, C = {h100.peak_flops:.3g} FLOP/s")
+
+# %% [markdown]
+# ## 1. The one idea: compute hides communication, until it doesn't
+#
+# Each step, a chip does some FLOPs and receives some bytes. A chip can do both at once (its DMA engines move data
+# while its matrix units multiply), so a pass takes the *longer* of the two:
+#
+# $$T_\text{pass} = \max\left(\frac{\text{FLOPs per chip}}{C},\ \frac{\text{bytes per chip}}{W}\right).$$
+#
+# When the first term wins the layer is **compute-bound**: adding chips speeds it up. When the second wins it is
+# **communication-bound**: chips sit idle waiting for data. Most of this chapter is finding where the two terms are
+# equal. Every sharded matmul in a training step has FLOPs $\propto$ tokens per chip and bytes that either do not depend
+# on tokens (weights, gradients) or grow with them too (activations), so the crossover is a number of **tokens per
+# chip** — the *critical batch per chip*.
+#
+# ### Which bandwidth? Say it every time
+#
+# A link has two directions, and sources quote one or both. `llmcalc.sharding.collective_bandwidth` is the one place
+# the convention lives:
+#
+# | fabric | $W$ used | why |
+# |---|---|---|
+# | TPU ICI, collective over $M$ torus axes | $M \times$ the **bidirectional** per-axis figure | on a ring each chip receives from both neighbours at once |
+# | GPU NVLink, collective inside a node | the **one-way** per-GPU figure | NVSwitch joins all 8 GPUs: each sends and receives through its own port |
+# | point-to-point send (pipeline) | the **one-way** figure of one link | data flows in one direction |
+# | off the fast domain (InfiniBand per GPU, DCN per TPU chip) | **one-way** per chip | what one NIC can send |
+#
+# Both conventions describe the same thing — how fast one chip can *receive* its share — so the ratios $C/W$ they give
+# are comparable across chips.
+
+# %%
+rows = []
+for c, link, axes, pattern in [(v5p, "fast", 1, "collective"), (v5p, "fast", 2, "collective"), (v5p, "fast", 3, "collective"),
+                               (v5p, "fast", 1, "point_to_point"), (v5p, "slow", 1, "collective"),
+                               (h100, "fast", 1, "collective"), (h100, "fast", 1, "point_to_point"), (h100, "slow", 1, "collective")]:
+    W = S.collective_bandwidth(c, link, axes, pattern)
+    name = (c.fast_link_name if link == "fast" else c.slow_link_name) + (f" x{axes} axes" if c.kind == "tpu" and link == "fast" and pattern == "collective" else "")
+    rows.append({"chip": c.name, "link": name, "pattern": pattern, "W (GB/s)": f"{W / 1e9:,.2f}", "C / W (FLOPs per byte)": f"{c.peak_flops / W:,.0f}"})
+print(pd.DataFrame(rows).to_string(index=False))
+
+# %% [markdown]
+# Remember three of these ratios; the rest of the chapter keeps meeting them. A v5p chip does about 2550 FLOPs in the
+# time one byte arrives over one ICI axis (850 over three), 73,440 over the datacenter network (DCN); an H100 about 2200
+# over NVLink and nearly 20,000 over InfiniBand. Off the fast fabric, every byte must be paid for with an order of
+# magnitude more arithmetic.
+#
+# ## 2. The collectives and what they cost
+#
+# Let an array of $V$ bytes (its **full** size) be spread over $n$ chips, each chip receiving at $W$ (the convention
+# above). *How To Scale Your Model*, part 3, gives:
+#
+# | collective | what it does | time | where it appears |
+# |---|---|---|---|
+# | all-gather (AG) | each chip has $V/n$, all end with all $V$ | $V/W$ | FSDP weights, TP inputs, CP keys/values |
+# | reduce-scatter (RS) | each has a full $V$ of partial sums, each ends with $1/n$ of the sum | $V/W$ | FSDP gradients, TP outputs |
+# | all-reduce (AR) $=$ RS $+$ AG | each ends with the full sum | $2V/W$ | DP gradients |
+# | all-to-all | each sends a different $1/n$ of its $V/n$ to every chip | $V/(4W)$ on a bidirectional ring; $V/(nW)$ behind a switch | MoE dispatch/combine |
+# | point-to-point | one chip sends $V$ to one other | $V/W_\text{one-way}$ | pipeline stages |
+#
+# The exact ring versions are $\frac{n-1}{n}$ of these (a chip already holds its own share); `exact=True` includes it.
+# For large $n$ it makes no difference, and the book's thresholds drop it. The all-reduce is two collectives, which is
+# why ZeRO can replace it by its two halves at no extra traffic. The all-to-all is cheap on a ring because each piece
+# travels on average a quarter of the way round.
+
+# %%
+V = 1e9   # one GB (10**9 bytes) of bf16 values, e.g. the gradients of a 0.5B-parameter layer group
+W_axis, W_nvl = S.collective_bandwidth(v5p, "fast", 1), S.collective_bandwidth(h100, "fast")
+for label, n, W, topo in (("v5p, one ICI axis, n = 16", 16, W_axis, "ring"), ("H100 node, NVLink, n = 8", 8, W_nvl, "switch")):
+    print(f"{label}:  all-gather {1e3 * S.all_gather_time(V, n, W):6.2f} ms (exact {1e3 * S.all_gather_time(V, n, W, exact=True):6.2f}), "
+          f"reduce-scatter {1e3 * S.reduce_scatter_time(V, n, W):6.2f}, all-reduce {1e3 * S.all_reduce_time(V, n, W):6.2f}, "
+          f"all-to-all {1e3 * S.all_to_all_time(V, n, W, topology=topo):6.2f} ms")
+print(f"point-to-point of 1 GB: v5p one axis one-way {1e3 * S.point_to_point_time(V, S.collective_bandwidth(v5p, pattern='point_to_point')):.2f} ms, "
+      f"H100 NVLink {1e3 * S.point_to_point_time(V, S.collective_bandwidth(h100, pattern='point_to_point')):.2f} ms, "
+      f"H100 InfiniBand {1e3 * S.point_to_point_time(V, S.collective_bandwidth(h100, 'slow')):.2f} ms")
+
+# %% [markdown]
+# ## 3. Data parallelism (DP, DDP)
+#
+# Seed 002's notes describe the simplest scheme: **copy the whole model to every chip, give each a different slice of
+# the batch, and average the gradients** before the update. PyTorch's `DataParallel` did it from one process; DDP
+# (`DistributedDataParallel`, one process per GPU) is what everyone uses: it all-reduces the gradients in *buckets*
+# during the backward pass, so the reduction of late layers overlaps the backward of earlier ones. (The seed's tips —
+# NCCL as the backend, the same random seed on every rank — belong to DDP.) Its weakness, also in the seed: each chip
+# holds the full model states (chapter 3).
+#
+# Per layer of an MLP with $m$ matrices of $D\times F$, on $X$ chips with $B$ tokens:
+#
+# $$\underbrace{\frac{2\cdot 2mBDF}{X\,C}}_{\text{backward compute}} \ \ge\ \underbrace{\frac{2\cdot 2mDF}{W}}_{\text{gradient all-reduce, bf16}}
+# \iff \frac{B}{X} \ \ge\ \frac{C}{W}.$$
+#
+# The model's shape cancels: **data parallelism is compute-bound when each chip gets more than $C/W$ tokens**.
+
+# %%
+for c, axes in ((v5p, 1), (v5p, 3), (h100, 1)):
+    print(f"{c.name:8s} over {axes} axis/axes: DP is compute-bound above {S.dp_critical_tokens_per_chip(c, axes=axes):,.0f} tokens per chip")
+for per_chip in (2000, 2400):
+    lt = S.dp_layer_time(llama3_70b, h100, 8 * per_chip, 8)
+    print(f"8 H100s, {per_chip:,} tokens each: backward compute {1e3 * lt.backward_compute_s:.2f} ms, "
+          f"all-reduce {1e3 * lt.backward_comm_s:.2f} ms over {lt.links} -> {lt.bound}-bound")
+
+# %% [markdown]
+# ## 4. ZeRO and FSDP
+#
+# ZeRO (seed 002 and chapter 3) shards the optimizer states (stage 1), then the gradients (2), then the weights (3)
+# across the $X$ data-parallel chips. Stage 3 is what PyTorch and JAX call **FSDP**: a layer's weights live in $X$
+# pieces and are all-gathered just before use — "fetched when needed, not kept", as the course slides (seed 004) put it.
+# Per layer and step:
+#
+# | pass | compute | communication |
+# |---|---|---|
+# | forward | $2mBDF/(XC)$ | AG of the weights, $2mDF/W$ |
+# | backward | $4mBDF/(XC)$ | AG of the weights again $+$ RS of the gradients, $4mDF/W$ |
+#
+# Both passes give the **same threshold as DP**, $B/X > C/W$: the reduce-scatter is half of DP's all-reduce, and the
+# extra all-gather in the forward is hidden by the forward's matmuls. FSDP gets its memory saving for no change in the
+# critical batch — only 1.5× the bytes.
+#
+# **Question:** Seed 000 trains LLaMA 3-70B with a batch of $4\cdot 2^{20}$ tokens, sequences of $T = 4096$, on a full
+# v5p pod. (a) If FSDP shards only the batch axis, how many chips can it use? (b) If it shards batch *and* sequence
+# over all the pod's chips using all three torus axes, is each layer compute-bound?
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal)
+print(f"(a) {B_4M:,} tokens / {4096} per sequence = {S.max_data_parallel_degree(B_4M, 4096):,} sequences: "
+      f"batch-only FSDP can use at most that many of the {pod:,} chips")
+per_chip = S.tokens_per_chip(B_4M, pod)
+need = S.dp_critical_tokens_per_chip(v5p, axes=3)
+lt = S.fsdp_layer_time(llama3_70b, v5p, B_4M, pod, M_X=3)
+print(f"(b) {B_4M:,} / {pod:,} = {per_chip:.1f} tokens per chip < {need:.0f} needed on three axes -> {lt.bound}-bound; "
+      f"communication takes {lt.comm_ratio:.2f}x the compute")
+
+# %% [markdown]
+# <details><summary>Show answer</summary>
+#
+# (a) FSDP splits the batch *by sequences*, and there are only $B/T$ of them: most of the pod would idle. This is the
+# "pedantic but real" limit of seed 000. (b) Sharding the sequence axis too (a chip may hold part of a sequence: the
+# MLP is token-wise, only attention needs the rest — §6) fixes the count, but leaves too few tokens per chip to hide
+# the weight gathers: each layer waits on ICI. Pure FSDP cannot train this model on one pod at this batch.
+#
+# </details>
+#
+# ## 5. Tensor parallelism: split the matrices (Megatron)
+#
+# The course slides (seed 004) draw it with one matrix: split $W$ by columns, $W = [W_1\ W_2]$; two chips compute
+# $XW_1$ and $XW_2$ and the output is their concatenation $[XW_1\ XW_2]$. Megatron-LM (Shoeybi et al. 2019) chains two
+# such splits through the MLP so that only two collectives are needed per pass:
+#
+# $$\underbrace{W_\text{in} = [W_\text{in}^{(1)} \cdots W_\text{in}^{(Y)}]}_{\text{by columns: each chip has } F/Y \text{ of the hidden units}},\qquad
+# \underbrace{W_\text{out} = \begin{bmatrix} W_\text{out}^{(1)} \\ \vdots \\ W_\text{out}^{(Y)} \end{bmatrix}}_{\text{by rows}},\qquad
+# Z = \sum_{i=1}^{Y} \phi\!\left(A\,W_\text{in}^{(i)}\right) W_\text{out}^{(i)} .$$
+#
+# The nonlinearity $\phi$ acts element-wise on each chip's own $F/Y$ columns (a gated MLP splits its gate and up matrices
+# the same way), so nothing moves in the middle. Before $W_\text{in}$ each chip needs the full input $A$ ($[B, D]$):
+# an **all-gather**; after $W_\text{out}$ the partial products must be summed: a **reduce-scatter** (Megatron's original
+# all-reduce, split in two when sequence parallelism shards the rest of the layer). Per pass, $2\cdot 2BD/W$ bytes-time
+# against $2mBDF/(YC)$ of compute:
+#
+# $$\frac{4BD/W}{2mBDF/(YC)} < 1 \iff Y < \frac{m}{2}\,\frac{M_Y\,F\,W}{C}.$$
+#
+# The batch cancels: **TP is compute-bound up to a fixed degree**, set by $F$ and the chip, however many tokens you
+# feed it. The book's formula uses $m = 2$; LLaMA's gated MLP has $m = 3$ and tolerates 1.5× more.
+
+# %%
+F = llama3_70b.F
+for c in (v5p, h100):
+    print(f"{c.name:8s} one axis, F = {F:,}: TP stays compute-bound for Y < {S.tp_max_degree(c, F):.2f} (m = 2), "
+          f"< {S.tp_max_degree(c, F, mlp_matrices=3):.2f} (m = 3)")
+for Y in (8, 16):
+    lt = S.tp_layer_time(llama3_70b, v5p, B_4M, Y, mlp_matrices=2)
+    print(f"v5p, Y = {Y:2d}, m = 2: comm / compute = {lt.comm_ratio:.2f} -> {lt.bound}-bound")
+
+# %% [markdown]
+# ## 6. Sequence and context parallelism
+#
+# Two different ideas share the name:
+#
+# * **Sequence parallelism (SP)**, Megatron's (Korthikanti et al. 2022): inside a TP group, the parts of a layer that TP
+#   leaves replicated (norms, dropout, residual adds) are split along the sequence instead. TP's all-reduce becomes the
+#   all-gather + reduce-scatter pair of §5 — **the same bytes** — and the replicated activations shrink by $1/Y$
+#   (chapter 3's $34sbh/t$). It is free.
+# * **Context parallelism (CP)**: split each *sequence* across chips, as seed 000 does when it shards "batch and
+#   sequence". The MLP and the projections act token by token and need nothing. Attention does: a query needs the keys
+#   and values of all earlier positions, so the $n_\text{CP}$ chips all-gather $K$ and $V$ (or pass them round a ring,
+#   "ring attention"), $2\cdot T\cdot K\cdot H$ values per layer per sequence. With grouped-query attention that is small:
+#   LLaMA 3-70B's $2KH$ is a quarter of $D$.
+#
+# LLaMA 3 trained its long-context phase with CP16 at $T = 131{,}072$ (with TP8 inside the node, so CP crosses
+# InfiniBand). For the 70B shape, per layer and per GPU:
+
+# %%
+T_long, cp, tp = 131_072, 16, 8
+kv_bytes = 2 * T_long * llama3_70b.K * llama3_70b.H * 2 // tp          # K and V, bf16, this GPU's KV heads
+gather = S.all_gather_time(kv_bytes, cp, S.collective_bandwidth(h100, "slow"))
+fwd_layer = llmcalc.forward_flops(llama3_70b, 1, T_long) / llama3_70b.L / (cp * tp) / h100.peak_flops
+print(f"2KH / D = {2 * llama3_70b.K * llama3_70b.H / llama3_70b.D:.2f}")
+print(f"K, V of one 131,072-token sequence, one layer, 1/{tp} of the heads: {kv_bytes / 1e6:.1f} MB")
+print(f"all-gather over CP{cp} on InfiniBand: {1e3 * gather:.2f} ms  vs  the layer's forward compute per GPU: {1e3 * fwd_layer:.2f} ms")
+
+# %% [markdown]
+# At long context the attention FLOPs grow like $T^2$ while the $K, V$ bytes grow like $T$, so CP only gets easier as
+# sequences get longer. At $T = 4096$ it is the *sequence sharding* that lets seed 000's FSDP use more chips than it
+# has sequences.
+#
+# ## 7. FSDP + TP: the fix for LLaMA 3-70B on a pod
+#
+# Put FSDP on $X$ chips (two torus axes, $M_X = 2$) and TP on $Y$ (one axis, $M_Y = 1$), $N = XY$. The FSDP all-gather
+# now moves only the $1/Y$ of the weights this TP rank owns, and the TP collectives move $B/X$ tokens. Per pass, the
+# ratios of communication to compute are (bf16, FSDP and TP on different axes, so they overlap)
+#
+# $$r_\text{FSDP} = \frac{X\,C}{B\,W_X}, \qquad r_\text{TP} = \frac{2\,Y\,C}{m\,F\,W_Y}, \qquad
+# r_\text{FSDP}\, r_\text{TP} = \frac{2}{m}\cdot\frac{N\,C^2}{B\,F\,W_X W_Y}.$$
+#
+# FSDP wants $X$ small, TP wants $Y$ small, and their product is fixed. The best split makes them equal, and both are
+# below 1 exactly when the product is:
+#
+# $$\frac{B}{N} > \frac{2}{m}\cdot\frac{\alpha^2}{M_X M_Y F}\quad(\alpha = C/W_\text{axis}),\qquad
+# X_\text{opt} = \sqrt{\frac{2}{m}\cdot\frac{B}{F}\cdot\frac{M_X}{M_Y}\cdot N}.$$
+#
+# With the book's $m = 2$, $M_X = 2$, $M_Y = 1$ this is seed 000's $2550^2/(2\cdot 28672)$ and $\sqrt{2BN/F}$ — its "2"
+# in both is $M_X M_Y$ and $M_X/M_Y$, not a constant of nature.
+
+# %%
+crit = S.fsdp_tp_critical_tokens_per_chip(v5p, F, M_X=2, M_Y=1)
+print(f"FSDP + TP threshold, m = 2: {S.dp_critical_tokens_per_chip(v5p):.0f}^2 / (2 x {F:,}) = {crit:.1f} tokens per chip; "
+      f"LLaMA 3-70B has {S.tokens_per_chip(B_4M, pod):.1f} -> feasible")
+print(f"X_opt with the seed's B = 4.19e6: {S.fsdp_optimal_degree(v5p, pod, 4.19e6, F):.1f}; "
+      f"with the exact 4 x 2^20: {S.fsdp_optimal_degree(v5p, pod, B_4M, F):.1f}")
+print(f"with the real gated MLP (m = 3): threshold {S.fsdp_tp_critical_tokens_per_chip(v5p, F, mlp_matrices=3):.1f}, "
+      f"X_opt {S.fsdp_optimal_degree(v5p, pod, B_4M, F, mlp_matrices=3):.1f}")
+
+# %% [markdown]
+# Seed 000 then rounds to powers of two and concludes "about 2048 × 4 ≈ 8000-way" (data 1024 × sequence 2 × tensor 4).
+#
+# **Question:** $2048 \times 4$ is how many chips? What is the best split if we use *every* chip of the pod, with the
+# book's 2-matrix MLP? (TP degrees must divide the chip count, $F$ and the 64 heads.)
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal)
+seed = S.best_fsdp_tp_split(llama3_70b, v5p, pod, B_4M, splits="powers_of_two", mlp_matrices=2)
+print(f"powers of two: {seed.X:,} x {seed.Y} = {seed.n_chips_used:,} chips ({pod - seed.n_chips_used:,} of {pod:,} idle, "
+      f"{1 - seed.n_chips_used / pod:.1%}); comm/compute {seed.layer.comm_ratio:.3f}")
+best2 = S.best_fsdp_tp_split(llama3_70b, v5p, pod, B_4M, mlp_matrices=2)
+print(f"all chips:     {best2.X:,} x {best2.Y} = {best2.n_chips_used:,}; comm/compute {best2.layer.comm_ratio:.3f} -> {best2.layer.bound}-bound")
+cands = pd.DataFrame([{"X (FSDP)": x, "Y (TP)": y, "comm/compute": f"{lt.comm_ratio:.3f}", "bound": lt.bound,
+                       "step ms/layer": f"{1e3 * lt.step_s:.3f}"} for x, y, lt in best2.candidates])
+print(cands.to_string(index=False))
+
+# %% [markdown]
+# <details><summary>Show answer</summary>
+#
+# $2048 \times 4$ is 8192 chips, not the pod's 8960 — the seed's slip leaves almost a tenth of the pod idle. Among the
+# splits of all 8960 chips, $2240 \times 4$ and $1120 \times 8$ are both compute-bound (same step time); $2240\times 4$
+# has more headroom (the larger of its two ratios is smaller), so it wins. Pure FSDP ($Y = 1$) is the 468 < 850 case of
+# §4, and $Y \ge 16$ is past TP's limit of §5.
+#
+# </details>
+#
+# ### Why the real LLaMA moves the optimum to 1120 × 8
+#
+# LLaMA's MLP is gated: three $D\times F$ matrices, $m = 3$. Look at the two ratios again. $r_\text{FSDP}$ does not
+# contain $m$ — the weights to gather and the FLOPs they do grow together. $r_\text{TP}$ falls as $1/m$: TP moves the
+# same $[B, D]$ activations in and out whatever happens inside the MLP, while the compute between them grows by half.
+# **More compute per byte of TP traffic** makes TP cheaper, so the balance shifts towards more TP and less FSDP
+# ($X_\text{opt}$ shrinks by $\sqrt{2/3}$).
+
+# %%
+best3 = S.best_fsdp_tp_split(llama3_70b, v5p, pod, B_4M)
+print(f"gated MLP (m = 3): best {best3.X:,} x {best3.Y}, comm/compute {best3.layer.comm_ratio:.3f}, X_opt {best3.x_opt:.0f}")
+m2 = {(x, y): lt for x, y, lt in best2.candidates}
+print(pd.DataFrame([{"X x Y": f"{x} x {y}", "m = 2": f"{m2[(x, y)].comm_ratio:.3f}", "m = 3": f"{lt.comm_ratio:.3f}",
+                     "bound (m = 3)": lt.bound} for x, y, lt in best3.candidates]).to_string(index=False))
+seq_only = S.best_fsdp_tp_split(llama3_70b, v5p, pod, B_4M, seq_len=4096, mlp_matrices=2)
+print(f"batch-only FSDP (X <= 1024 sequences), m = 2: forced to {seq_only.X} x {seq_only.Y} -> {seq_only.layer.bound}-bound")
+
+# %% [markdown]
+# The last line ties §4 back in: without sharding the sequence, $X \le 1024$ forces $Y \ge 16$ — too much TP for the
+# book's MLP. Sequence (context) sharding is what makes seed 000's layout possible at all.
+#
+# ## 8. The roofline crossover, drawn
+#
+# `plots.compute_vs_comm` draws one layer's compute and communication time against tokens per chip for a fixed layout.
+# Where the lines cross is the critical batch per chip; `S.crossover_tokens_per_chip` finds the same point. With $X$ and
+# $Y$ fixed, FSDP + TP's crossover is the FSDP part, $C/(Y\,W_X)$ (its TP part does not depend on tokens). The dotted
+# line marks LLaMA 3-70B's 468 tokens per chip on a full pod.
+
+# %%
+for strategy, tp_deg in (("FSDP", 1), ("FSDP+TP", 4)):
+    x = S.crossover_tokens_per_chip(llama3_70b, v5p, strategy, chips=pod, tp=tp_deg, axes=3)
+    print(f"v5p, {pod:,} chips, {strategy} (Y = {tp_deg}): compute-bound above {x:,.1f} tokens per chip")
+    fig = plots.compute_vs_comm(llama3_70b, "TPU v5p", strategy, chips=pod, tp=tp_deg, axes=3,
+                                mark=S.tokens_per_chip(B_4M, pod), figsize=(6, 3.2))
+    plt.show()
+
+# %% [markdown]
+# On H100s the numbers change in two ways. Inside a node NVLink gives a threshold close to the v5p's one-axis figure.
+# But a node has only 8 GPUs, so FSDP over many nodes runs in two stages (NVLink, then InfiniBand carrying $1/8$ of the
+# array per GPU) and the two costs add; and TP cannot go past 8 without leaving NVLink (§10), so FSDP + TP cannot
+# rebalance the way it does on the pod.
+
+# %%
+h100_cases = (("FSDP, one node", "FSDP", 8, 1), ("FSDP, 128 nodes", "FSDP", 1024, 1), ("FSDP+TP, 1024 x 8", "FSDP+TP", 8192, 8))
+for label, strategy, n, tp_deg in h100_cases:
+    x = S.crossover_tokens_per_chip(llama3_70b, h100, strategy, chips=n, tp=tp_deg)
+    print(f"H100, {label:18s}: compute-bound above {x:,.1f} tokens per GPU")
+print(f"(NVLink alone: C/W = {S.dp_critical_tokens_per_chip(h100):,.1f}; InfiniBand per node of 8: "
+      f"C/W_IB = {S.dcn_critical_tokens_per_pod(h100):,.0f}, i.e. {S.dcn_critical_tokens_per_pod(h100) / 8:,.1f} per GPU)")
+for label, strategy, n, tp_deg in h100_cases[1:]:
+    fig = plots.compute_vs_comm(llama3_70b, "H100", strategy, chips=n, tp=tp_deg, mark=S.tokens_per_chip(B_4M, 8192), figsize=(6, 3.2))
+    plt.show()
+
+# %% [markdown]
+# With 4M tokens on 8192 H100s (512 per GPU, the dotted line), FSDP + TP8 is communication-bound: InfiniBand is the wall.
+# GPU clusters therefore add a parallelism that sends *activations*, not weights, across nodes — pipelines (§9) — and
+# keep plain DP (gradients once per step) for the outermost axis.
+#
+# ## 9. Across pods and nodes: DP over the slow network
+#
+# Between pods (DCN) or between GPU replicas (InfiniBand) the usual choice is plain data parallelism: inside each pod
+# the chips share a model replica however they like, and each chip all-reduces only its $1/P$ of the gradients with its
+# counterparts in the other pods, once per step. The compute per chip has $B/n_\text{pods}$ tokens over the same $1/P$
+# of the weights, so the chip count cancels:
+#
+# $$\text{compute-bound} \iff \frac{B}{n_\text{pods}} > \frac{C}{W_\text{DCN}}\quad\text{(tokens per pod; } W \text{ one-way per chip)}.$$
+#
+# **Question** (seed 000's first exercise, left to the reader there): LLaMA 3-70B on 4 v5p pods with the same batch.
+# Does the cross-pod gradient reduction slow it down?
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal)
+per_pod = B_4M / 4
+lt = S.dcn_dp_layer_time(llama3_70b, v5p, B_4M, 4)
+in_pod = S.best_fsdp_tp_split(llama3_70b, v5p, pod, per_pod)
+print(f"4 pods = {4 * pod:,} chips; {B_4M:,} / 4 = {per_pod:,.0f} tokens per pod vs {S.dcn_critical_tokens_per_pod(v5p):,.0f} "
+      f"needed ({per_pod / S.dcn_critical_tokens_per_pod(v5p):.1f}x) -> {lt.bound}-bound, DCN busy {lt.comm_ratio:.0%} of the backward")
+print(f"inside each pod: {S.tokens_per_chip(per_pod, pod):.1f} tokens per chip vs FSDP+TP's threshold {crit:.1f} (m = 2), "
+      f"{S.fsdp_tp_critical_tokens_per_chip(v5p, F, mlp_matrices=3):.1f} (gated MLP); "
+      f"best split {in_pod.X:,} x {in_pod.Y}, comm/compute {in_pod.layer.comm_ratio:.2f} -> {in_pod.layer.bound}-bound")
+
+# %% [markdown]
+# <details><summary>Show answer</summary>
+#
+# No: a pod sees over a million tokens per step, far above the DCN threshold, so the gradient all-reduce over DCN hides
+# behind the backward pass. The harder part is *inside* each pod, which now has a quarter of the tokens per chip: just
+# above the book's FSDP + TP threshold, comfortably above it for LLaMA's gated MLP, and the best split moves to more TP.
+# Four pods speed the run up only if the batch per chip can stay that small. Chapter 5 plans whole runs (including seed 000's second
+# exercise, LLaMA 3.1-405B on 8 pods) with these pieces.
+#
+# </details>
+#
+# ## 10. Pipeline parallelism and the bubble
+#
+# Pipeline parallelism (GPipe, Huang et al. 2019 — the slides cite it as "NeurIPS 2024"; it appeared at NeurIPS
+# **2019**) gives each of $p$ chips (or groups) $L/p$ consecutive layers. Only the $[B, D]$ activations cross a stage
+# boundary, point-to-point, once each way per micro-batch. The catch is time, not bytes: a stage cannot start before the
+# previous one hands it work. So the batch is cut into $m_\mu$ **micro-batches**, and their gradients are *accumulated*
+# and applied once per step — seed 004's "must be combined with gradient accumulation". With the GPipe or 1F1B schedule
+# each stage idles for $p-1$ micro-batch slots at the start and end of a step:
+#
+# $$\text{bubble fraction} = \frac{p - 1}{m_\mu + p - 1}.$$
+#
+# Megatron's **interleaved** schedule (Narayanan et al. 2021) gives each device $v$ smaller chunks of layers
+# (e.g. layers 1–2 and 9–10 instead of 1–4) so the pipeline fills $v$ times faster: $\frac{p-1}{v\,m_\mu + p - 1}$, at
+# the price of $v$ times more point-to-point sends.
+
+# %%
+rows = []
+for p in (4, 16):
+    for m_mu in (4, 16, 64):
+        rows.append({"stages p": p, "micro-batches": m_mu,
+                     **{f"v = {vc}": f"{S.pipeline_bubble_fraction(p, m_mu, vc):.1%}" for vc in (1, 2, 4)}})
+print("bubble as a share of the step")
+print(pd.DataFrame(rows).to_string(index=False))
+pp = S.pipeline_layer_time(llama3_70b, h100, B_4M, 4, inner=8)
+print(f"\nLLaMA 3-70B, PP4 with TP8 inside each node: stage sends over {pp.links} take {pp.comm_ratio:.1%} of the compute")
+
+# %% [markdown]
+# The sends are cheap; the bubble is not. A pipeline wants many more micro-batches than stages, which needs a large
+# batch per data-parallel replica.
+#
+# ## 11. Expert parallelism: all-to-all
+#
+# In a mixture-of-experts layer (Mixtral, DeepSeek-V3; chapter 1) each token goes to $k$ of $E$ experts. Seed 002: "experts
+# are spread over different cards; a token activates only some of them". With one expert group per chip, each chip
+# sends every token to the chips holding its chosen experts (**dispatch**) and gets the results back (**combine**): two
+# all-to-alls per pass, each moving $k$ copies of every token's $D$-vector. Mixtral-8x7B on 8 chips, 16,384 tokens per
+# chip, compared with the expert FLOPs they buy:
+
+# %%
+mix = llmcalc.preset("mixtral-8x7b")
+tok = 16_384
+V_a2a = 8 * tok * mix.k * mix.D * 2                               # all chips' dispatched copies, bf16
+expert_fwd = 2 * 3 * tok * mix.k * mix.D * mix.F_expert           # 3 matrices D x F_expert per routed copy
+for label, c, W, topo in (("H100 node, NVLink", h100, S.collective_bandwidth(h100), "switch"),
+                          ("v5p, one ICI axis", v5p, S.collective_bandwidth(v5p, "fast", 1), "ring"),
+                          ("8 H100s in 8 nodes, InfiniBand", h100, S.collective_bandwidth(h100, "slow"), "switch")):
+    t = 2 * S.all_to_all_time(V_a2a, 8, W, topology=topo)
+    print(f"{label:31s}: dispatch + combine {1e3 * t:5.2f} ms vs expert forward compute {1e3 * expert_fwd / c.peak_flops:5.2f} ms")
+
+# %% [markdown]
+# Inside a node, or on one torus axis, the all-to-all hides easily behind the expert matmuls; across InfiniBand it takes
+# about as long as the matmuls, with no room for imbalance (some experts get more tokens than others). Large MoE runs
+# keep expert groups inside a node where they can, or overlap the all-to-all with other work (DeepSeek-V3 does).
+#
+# ## 12. A GPU cluster: TP × PP × DP
+#
+# GPU clusters combine the three (Megatron's "3D parallelism"). Ranks are numbered TP innermost, then DP, then PP, and
+# the rule of thumb is the link each axis needs:
+#
+# * **TP** has two collectives per layer per pass, on activations that grow with the batch: it must stay on NVLink, so
+#   $Y \le 8$, one node.
+# * **PP** sends only activations point-to-point: InfiniBand is enough.
+# * **DP** reduces gradients once per step over a whole replica's tokens: InfiniBand is enough (§9).
+#
+# Seed 003 proposes TP8 × PP4 × DP4 for a 100B model; LLaMA 3 trained 405B on 16,384 H100s as TP8 × PP16 × DP128
+# (Llama 3 paper, Table 4).
+
+# %%
+l405 = llmcalc.preset("llama-3.1-405b")
+for name, lay in (("seed 003, 100B on A100", S.hybrid_layout(8, 4, 4, chip="A100", n_chips=128, model=100e9)),
+                  ("LLaMA 3 405B on H100", S.hybrid_layout(8, 16, 128, n_chips=16_384, model=l405))):
+    print(f"{name}: TP{lay.tp} x PP{lay.pp} x DP{lay.dp} = {lay.n_chips:,} GPUs in {lay.nodes:,} nodes; "
+          f"TP on {lay.tp_link}, PP on {lay.pp_link}, DP on {lay.dp_link}; {lay.params_per_chip / 1e9:.3f}B weights per GPU"
+          + (f", {lay.layers_per_stage:.3f} layers per stage" if lay.layers_per_stage else ""))
+for cfg, name in ((llama3_70b, "70B "), (l405, "405B")):
+    for Y in (8, 16):
+        lt = S.tp_layer_time(cfg, h100, 8192, Y)
+        print(f"{name} (F = {cfg.F:,}), TP{Y:<2d} over {lt.links:19s}: comm/compute {lt.comm_ratio:.2f} -> {lt.bound}-bound")
+B_16M, T_8k = 16 * 2**20, 8192
+dp = S.dcn_dp_layer_time(l405, h100, B_16M, 128, chips_per_pod=8 * 16)
+print(f"DP128 across replicas of 128 GPUs, 16M-token batch: {B_16M / 128:,.0f} tokens per replica vs "
+      f"{S.dcn_critical_tokens_per_pod(h100):,.0f} needed -> {dp.bound}-bound")
+m_llama = B_16M // 128 // T_8k
+print(f"{m_llama} sequences of {T_8k} per replica: PP16 with one per micro-batch idles "
+      f"{S.pipeline_bubble_fraction(16, m_llama):.1%} of the step; interleaved with v = 2: {S.pipeline_bubble_fraction(16, m_llama, 2):.1%}")
+
+# %% [markdown]
+# Reading it: TP16 would span two nodes, and the second stage crosses InfiniBand. For the 70B shape that is
+# communication-bound; 405B's wider $F$ buys just enough compute to stay under 1, with nothing left for anything else
+# — TP8 keeps both far below. DP across replicas is easy: each replica sees many more tokens than InfiniBand's
+# threshold. The price is the bubble: a 16-stage pipeline with only 16 micro-batches idles for nearly half the step
+# with plain 1F1B, which is why LLaMA 3 used an interleaved schedule (and tuned it further). And $126/16$ is not whole:
+# Meta gave the first and last stages fewer layers, since they also hold the embedding and the LM head.
+#
+# ## 13. Explorer
+#
+# Pick a model, a chip and a strategy; move the chip count, the TP degree, the mesh axes and the tokens per chip. The
+# plot is the roofline crossover of §8 for that layout; the dotted line is where you are. At its defaults it shows
+# LLaMA 3-70B with pure FSDP on a full v5p pod at 468 tokens per chip.
+
+# %% tags=["nbval-ignore-output", "widget"]
+ex = widgets.sharding_explorer("llama-3-70b", chip="TPU v5p")
+ex.widget
+
+# %%
+ex.print_summary()
+
+# %% [markdown]
+# Things to try: switch the strategy to FSDP+TP with TP 4 and then 8; set the chip to H100 and the chips to 8 (one
+# node), then 1024; pick TP with TP 16 and move the tokens — nothing changes the bound; set the mesh axes to 1 and
+# watch FSDP's threshold triple.
+#
+# > **Takeaways**
+# >
+# > - A layer is compute-bound when its matmuls take longer than its collectives; the crossover is a number of tokens
+# >   per chip, $C/W$ for DP and FSDP — 2550 on one v5p axis, 850 on three, about 2200 on an H100 node.
+# > - Say which bandwidth: `llmcalc` uses the bidirectional per-axis ICI figure for TPU collectives and the one-way
+# >   per-GPU figure for NVLink, InfiniBand, DCN and point-to-point sends. All-gather and reduce-scatter cost $V/W$,
+# >   all-reduce $2V/W$, all-to-all $V/(4W)$ on a ring.
+# > - FSDP costs the same critical batch as DP. TP's limit does not depend on the batch: $Y < \frac{m}{2} M_Y F W/C$.
+# > - LLaMA 3-70B on a v5p pod: batch-only FSDP can use only 1024 chips, batch + sequence leaves 468 < 850 tokens per
+# >   chip; FSDP + TP needs only 113 and works. The seed's 2048 × 4 is 8192 chips; on all 8960 the book's MLP picks
+# >   2240 × 4 and LLaMA's gated MLP 1120 × 8.
+# > - Across pods, DP over DCN needs 73,440 tokens per pod (4 pods of LLaMA 3-70B have over a million each); across
+# >   H100 nodes about 19,780 per node.
+# > - Pipelines send little but idle for $(p-1)/(m_\mu+p-1)$ of a step; interleaving divides the idle time by $v$. On
+# >   GPUs, TP stays inside the NVLink node, PP and DP cross InfiniBand.
+#
+# ## Exercises
+#
+# **Exercise 1.** What is the smallest global batch (in tokens) for which pure FSDP over all three axes of a full v5p
+# pod is compute-bound? How many 4096-token sequences is that, and could batch-only FSDP use it?
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal)
+min_B = S.dp_critical_tokens_per_chip(v5p, axes=3) * pod
+print(f"{S.dp_critical_tokens_per_chip(v5p, axes=3):.0f} tokens x {pod:,} chips = {min_B:,.0f} tokens "
+      f"({min_B / B_4M:.2f}x LLaMA 3's batch) = {min_B / 4096:,.0f} sequences of 4096: "
+      f"{'enough' if min_B / 4096 >= pod else 'too few'} sequences for one per chip")
+
+# %% [markdown]
+# **Exercise 2.** Above which TP degree does tensor parallelism on one v5p axis become communication-bound for
+# $F = 28672$, with the book's 2-matrix MLP and with LLaMA's gated MLP? Which powers of two are allowed in each case?
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal)
+for m in (2, 3):
+    y_max = S.tp_max_degree(v5p, F, mlp_matrices=m)
+    ok = [2**i for i in range(7) if S.tp_layer_time(llama3_70b, v5p, B_4M, 2**i, mlp_matrices=m).compute_bound]
+    print(f"m = {m}: Y < {y_max:.2f}; compute-bound powers of two: {ok}")
+
+# %% [markdown]
+# **Exercise 3.** A 16-stage pipeline runs 64 micro-batches per step. What share of the step is bubble? How many
+# micro-batches would keep it under 5%, and what does an interleaved schedule with $v = 2$ give at 64?
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal)
+print(f"p = 16, m = 64: bubble {S.pipeline_bubble_fraction(16, 64):.2%} of the step "
+      f"(overhead {S.pipeline_bubble_overhead(16, 64):.2%} over the ideal step)")
+m_needed = next(m for m in range(1, 10_000) if S.pipeline_bubble_fraction(16, m) < 0.05)
+print(f"under 5% needs m >= {m_needed}; interleaved v = 2 at m = 64: {S.pipeline_bubble_fraction(16, 64, 2):.2%}")
+
+# %% [markdown]
+# **Exercise 4.** On 8192 H100s, LLaMA 3-70B with a 4M-token batch and FSDP over InfiniBand × TP8 inside each node is
+# communication-bound (§8). (a) How large must the batch be for it to become compute-bound? (b) Keep 4M tokens of
+# 4096-token sequences and use TP8 × PP4 × DP instead: for DP = 256, 64 and 16, is the DP all-reduce compute-bound, and
+# how large is the bubble with one sequence per micro-batch?
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal)
+need_h = S.crossover_tokens_per_chip(llama3_70b, h100, "FSDP+TP", chips=8192, tp=8)
+print(f"(a) FSDP+TP8 on 8192 H100s needs {need_h:,.1f} tokens per GPU = {need_h * 8192:,.0f} tokens per step "
+      f"({need_h * 8192 / B_4M:.1f}x the 4 x 2^20 batch)")
+print("(b)")
+for dp_deg in (256, 64, 16):
+    lay = S.hybrid_layout(8, 4, dp_deg, model=llama3_70b)
+    dp_h = S.dcn_dp_layer_time(llama3_70b, h100, B_4M, lay.dp, chips_per_pod=lay.tp * lay.pp)
+    seqs = B_4M // lay.dp // 4096
+    print(f"TP8 x PP4 x DP{dp_deg:<3d} = {lay.n_chips:5,} GPUs: {B_4M / lay.dp:9,.0f} tokens per replica -> DP {dp_h.bound}-bound; "
+          f"{seqs:3d} micro-batches -> bubble {S.pipeline_bubble_fraction(lay.pp, seqs):5.1%}")
+
+# %% [markdown]
+# <details><summary>What the table says</summary>
+#
+# A 4M-token batch is too small for 8192 H100s however you split it: FSDP's weight traffic over InfiniBand needs
+# almost five times the batch, and with PP + DP the replicas get too few tokens for InfiniBand and too few micro-batches
+# for the pipeline. With fewer, larger replicas both problems go away — at the price of fewer GPUs and a longer run.
+# Picking the batch, the chip count and the layout together is chapter 5's job.
+#
+# </details>

@@ -1,0 +1,472 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: jupyter,tags,-execution
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 第 3 章 — 显存：装得下吗？
+#
+# 第 1 章数清了参数量，第 2 章把参数量换算成了 FLOPs 和训练天数。这一章回答每个训练方案开跑之前都必须回答的另一个问题：**每张芯片上要放多少字节？它的 HBM(高带宽显存，high-bandwidth memory)放得下吗？**
+#
+# **学完本章，你将能够**
+#
+# - 把“个数”换算成“字节”：fp32、bf16/fp16、int8、int4 各占多少，并且始终分清 GB($10^9$)和 GiB($2^{30}$)；
+# - 列出 Adam 训练时的*模型状态*(model states)：权重、梯度、fp32 主权重副本、两个动量；解释为什么不同资料会说每个参数要 10、16 或 18 字节；再用 ZeRO 第 1–3 阶段把它们切分到多张卡上；
+# - 估算一层为反向传播保留的*激活值*(activations)——Korthikanti 等人的 $sbh(34 + 5as/h)$，以及它在张量并行、序列并行和重计算下的几种变体——并说明 LLaMA 的层与之有何不同；
+# - 区分由显存决定的**最少**芯片数，和由算力决定的实际使用芯片数；
+# - 核对原始资料(课程讲义、Mixtral 微调笔记、一个“100B 计算器”)里的显存算术，找出它们在哪里出了错。
+#
+# **符号**(沿用本书的符号表；Korthikanti 等人写作 $s, b, h, a, t$，§4 保留他们的记法)
+#
+# | 符号 | 含义 | 符号 | 含义 |
+# |---|---|---|---|
+# | $L$ | 层数 | $T$ ($s$) | 序列长度 |
+# | $D$ ($h$) | 模型宽度 | $b$ | 微批次(micro-batch，每个设备每步处理的序列数) |
+# | $F$ | MLP 宽度 | $B$ | 以 token 计的(全局)批大小 |
+# | $N$ ($a$), $K$ | 查询头数，键/值头数 | $P$ ($\Psi$) | 参数量 |
+# | $H$ | 每个头的维度 | $N_d$, $t$, $p$ | 数据并行、张量并行、流水线并行的并行度 |
+# | $V$ | 词表大小 | HBM | 单个芯片的显存 |
+#
+# 括号里的字母是 Korthikanti 等人的记号。§4 沿用它们，这样公式可以直接和论文对照。有一处记号冲突要留意：§6 的课程讲义用 $N$ 表示 GPU 的数量，用 $H$ 表示模型宽度。
+
+# %%
+import math
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+import llmcalc
+from llmcalc import ModelConfig, plots, widgets
+from llmcalc import memory as mem
+
+# %matplotlib inline
+
+GB, GiB = llmcalc.GB, llmcalc.GiB          # 10**9 and 2**30 bytes: never mixed
+llama3_70b = llmcalc.preset("llama-3-70b")
+print(f"GB = {GB:,} bytes, GiB = {GiB:,} bytes, GiB / GB = {GiB / GB:.4f}")
+
+# %% tags=["language"]
+llmcalc.i18n.use("zh")  # the edition's language for explorer labels and plot titles
+
+# %% [markdown]
+# ## 1. 每个数值几个字节，以及 GB 与 GiB
+#
+# 本章的每一个数都是“个数 × 每个数值的字节数”。各数据类型(dtype)的大小如下(即 seed 002 中的表格；seed 000–004 是本书依据的五份中文原始资料)：
+#
+# | 数据类型 | fp32 | fp16 / bf16 | int8 | int4 |
+# |---|---|---|---|---|
+# | 每个数值的字节数 | 4 | 2 | 1 | 0.5 |
+#
+# **单位。** seed 002 规定“1 GB = 1024 MB = 1024³ 字节”，可这其实是 **GiB**。seed 003 的代码除以 $1024^3$，打印出来却标成“GB”。芯片的规格书(datasheet)和本书用的都是 **GB $= 10^9$ 字节**；需要二进制单位时，我们写 **GiB $= 2^{30}$ 字节**。两者相差约 7%——足以把一个放得下的方案变成放不下的方案，所以本书不采用 seed 002 的定义。`llmcalc` 内部一律用字节计算，只在打印时才除以其中一种单位。
+
+# %%
+P = llmcalc.param_count(llama3_70b)
+print(f"LLaMA 3-70B, P = {P:,} parameters")
+for dtype, size in mem.BYTES_PER_VALUE.items():
+    b = mem.value_bytes(P, dtype)
+    print(f"  {dtype:5s} {size:>3} bytes each: {b / GB:7.1f} GB = {b / GiB:7.1f} GiB")
+print(f"seed 003's 100B in fp16: {mem.value_bytes(100e9, 'fp16') / GB:.0f} GB, which its code prints as "
+      f"{mem.value_bytes(100e9, 'fp16') / GiB:.1f} 'GB' (really GiB)")
+
+# %% [markdown]
+# ## 2. 模型状态：权重、梯度、主权重与优化器状态
+#
+# 用 Adam 训练时，每个参数都要保存以下几样东西：
+#
+# * 前向传播读取的**权重**(bf16：2 字节)；
+# * 反向传播写出的**梯度**(bf16：2 字节，或 fp32：4 字节)；
+# * 一份 **fp32 主权重**(master weights)副本：像 $\eta\,\hat m/\sqrt{\hat v}$ 这样的更新量，常常比权重附近 bf16 所能分辨的最小间隔还小，如果直接加到 bf16 权重上，就会被舍入掉(4 字节)；
+# * Adam 的两个**动量**(moments)$m$ 和 $v$，用 fp32 存储(4 + 4 字节)。普通的 SGD 不需要这类状态；带动量的 SGD 需要一份。
+#
+# 前向、反向用 16 位，更新用 32 位，这就是混合精度训练(mixed-precision training)的基本做法。不同资料对这些项的加法不同，下面三种总数都有人在用：
+#
+# $$\underbrace{2 + 2 + 4 + 8}_{\text{ZeRO paper: } (2+2+K)\Psi,\ K=12} = 16, \qquad
+# \underbrace{2 + 4 + 4 + 8}_{\text{Megatron: fp32 grads}} = 18, \qquad
+# \underbrace{2 + 8}_{\textit{How To Scale Your Model}} = 10 .$$
+#
+# 10 字节的算法不保留主权重副本(它直接用 fp32 的动量去更新 bf16 权重)，也不计入梯度——它把梯度看成临时量：每一层的梯度一算出来，就立即完成归约(reduce)并被优化器用掉。seed 000 用的是 10 字节；seed 002 和课程讲义(seed 004)用 16 字节；Korthikanti 等人用 18 字节。
+
+# %%
+rows = {name: {**r.as_dict(), "total": r.total} for name, r in mem.REGIMES.items()}
+print(pd.DataFrame(rows).T.to_string())
+print()
+for name in mem.REGIMES:
+    b = mem.model_state_breakdown(llama3_70b, name)
+    print(f"LLaMA 3-70B, {name:17s}: " + ", ".join(f"{k} {x / GB:,.0f}" for k, x in b.items()) + " GB")
+seed002 = mem.model_state_breakdown(2e9, "mixed")
+print(f"\nseed 002's 2B example: weights {seed002['weights'] / GB:.0f} GB, grads {seed002['grads'] / GB:.0f} GB, "
+      f"Adam {seed002['optimizer'] / GB:.0f} GB, master {seed002['master'] / GB:.0f} GB")
+print(f"seed 004's 7B example: 16 x 7e9 = {mem.model_state_bytes(7e9, 'mixed') / GB:.0f} GB")
+
+# %% [markdown]
+# **问题(Question):** seed 000 用“bf16 参数 + fp32 优化器”训练 LLaMA 3-70B，算出 $2\cdot70\times10^9 + 8\cdot70\times10^9 = 700$ GB。seed 004 则会按每个参数 16 字节来算。哪一个对？
+#
+# <details><summary>显示答案</summary>
+#
+# 两个都对，只是对应不同的训练配方(recipe)。10 字节的配方不存 fp32 主权重，也从不同时持有一整套梯度；16 字节的配方(带主权重的经典混合精度，DeepSpeed 就是这么做的)每个参数多付 6 字节，用于主权重和一整份梯度缓冲区。读任何一个显存估算时，先弄清它假设的是哪种配方——上面的表格显示，同一个模型在不同配方下会差出多少。
+#
+# </details>
+#
+# ## 3. ZeRO：把状态切分到各个数据并行副本上
+#
+# 普通的数据并行(data parallelism, DP)让 $N_d$ 个设备各持有一整份模型状态。ZeRO(Rajbhandari 等人，2020)则把这些状态切分(shard)开，一次多切一类。记参数量为 $\Psi$，每个参数的优化器字节数为 $K = 12$：
+#
+# | 阶段 | 切分的内容 | 每个设备的字节数 |
+# |---|---|---|
+# | 0(普通 DP) | 不切分 | $(2 + 2 + K)\Psi$ |
+# | 1 | 优化器状态(主权重 + 动量) | $4\Psi + K\Psi/N_d$ |
+# | 2 | 再加上梯度 | $2\Psi + (2 + K)\Psi/N_d$ |
+# | 3 | 再加上权重(与 FSDP 类似) | $(4 + K)\Psi/N_d$ |
+#
+# 论文图 1 的例子是 $\Psi = 7.5$B、$N_d = 64$ 张 GPU。图中的虚线是 V100 的 32 GB，也就是论文所用的 GPU。
+
+# %%
+zero = {f"stage {s}": mem.model_state_breakdown(7.5e9, "mixed", s, 64) for s in mem.ZERO_STAGES}
+for name, b in zero.items():
+    print(f"{name}: {b['total'] / GB:6.1f} GB per device  (" + ", ".join(f"{k} {x / GB:.2f}" for k, x in b.items() if k != "total") + ")")
+fig = plots.memory_stack({k: {t: x for t, x in b.items() if t != "total"} for k, b in zero.items()}, chip="V100")
+plt.show()
+
+# %% [markdown]
+# 阶段 1 就去掉了大约四分之三的状态，因为 16 字节中有 12 字节属于优化器。阶段 3 把一切都除以 $N_d$，代价是每一层在使用权重之前都必须先把它全收集(all-gather)回来，前向要做一次，反向*还要*再做一次——这部分通信开销是第 4 章的主题。
+#
+# ## 4. 激活值：反向传播需要什么
+#
+# 为了计算权重梯度，反向传播需要前向传播中每一个矩阵乘法、每一个非线性函数的*输入*。Korthikanti 等人(2022，“Reducing Activation Recomputation in Large Transformer Models”)针对 GPT 式的层(LayerNorm、$F = 4h$ 的 GELU MLP、dropout)逐一清点过这些张量。以 16 位数值计，每层为：
+#
+# $$\text{activations per layer} = s\,b\,h\left(34 + \frac{5\,a\,s}{h}\right)\ \text{bytes}.$$
+#
+# 其中 $34sbh$ 是宽度为 $h$ 和 $4h$ 的张量(归一化的输入、线性层的输入、GELU 的输入和输出、每个元素 1 字节的 dropout 掩码)；$5as^2b$ 是注意力分数、softmax 的输出及其 dropout 掩码——它与 $s$ 的平方成正比。论文给出了几种补救办法，每种都有闭式公式($t$ 为张量并行度)：
+#
+# | 策略 | 每层字节数 |
+# |---|---|
+# | 不做处理 | $sbh(34 + 5as/h)$ |
+# | 张量并行(tensor parallel, TP) | $sbh(10 + 24/t + 5as/(ht))$——归一化和线性层的输入在每张卡上仍各存一份 |
+# | TP + 序列并行(sequence parallel, SP) | $sbh(34/t + 5as/(ht))$——把原先重复存放的部分沿 $s$ 维切开 |
+# | TP + 选择性重计算(selective recompute) | $sbh(10 + 24/t)$——在反向传播时重新计算代价很低的注意力分数张量 |
+# | TP + SP + 选择性重计算 | $34\,sbh/t$ |
+# | 完全重计算(full recompute) | $2sbh$——只保留层的输入，反向时把该层的前向重跑一遍 |
+#
+# 使用 $p$ 级流水线并行(pipeline parallelism, PP)时，第一级持有 $L/p$ 层，同时有 $p$ 个微批次在流水线中，合起来大约是 $L$ 层的量。下面是论文中的 22B 和 1T 模型(表 3，$s = 2048$)；论文报告的值为 59.25 和 9.5625 GiB(22B)，131.25 和 26.5625 GiB(1T)：
+
+# %%
+def gpt_style(L, h, a):
+    """A GPT-style model as Korthikanti et al. use it: F = 4h, LayerNorm, GELU, biases, V = 51200."""
+    return ModelConfig(L=L, D=h, F=4 * h, N=a, V=51200, mlp="plain", norm="layernorm", positions="learned",
+                       max_positions=2048, qkv_bias=True, o_bias=True, mlp_bias=True, tied_embeddings=True)
+
+gpt_22b, gpt_1t = gpt_style(48, 6144, 64), gpt_style(128, 25600, 160)
+policies = {"TP only": dict(), "TP + SP": dict(sp=True), "TP + selective": dict(recompute="selective"),
+            "TP + SP + selective": dict(sp=True, recompute="selective"), "full recompute": dict(recompute="full")}
+layouts = {"22B (b=4, t=8, p=1)": (gpt_22b, 4, 1), "1T (b=1, t=8, p=64)": (gpt_1t, 1, 64)}
+table = pd.DataFrame({name: {pol: mem.activation_bytes(cfg, b, 2048, tp=8, pp=p, **kw) / GiB for pol, kw in policies.items()}
+                      for name, (cfg, b, p) in layouts.items()})
+print("activations per GPU of the first pipeline stage, GiB")
+print(table.to_string(float_format=lambda x: f"{x:.4f}"))
+
+# %% [markdown]
+# 论文的四个值全部对上，连最后一位都一样。选择性重计算是最划算的折中：它丢掉那些随 $s^2$ 增长的张量(重算它们很便宜，因为不涉及与权重的矩阵乘法)，只多花几个百分点的 FLOPs；而完全重计算要多跑一整遍前向(第 2 章的 $8P$)。
+#
+# ### LLaMA 的层保留的不止 $34sbh$
+#
+# LLaMA 式的层没有 dropout，也没有偏置(bias)，但它的 SwiGLU MLP 要保留**四个** $F$ 宽的张量(gate 和 up 投影的输出、$\mathrm{silu}(\text{gate})$，以及送进 down 投影的乘积)；而分组查询注意力(grouped-query attention, GQA)把键和值缩小到 $K\cdot H$ 宽。`layer_activation_breakdown` 逐个张量列出了它的假设。下面以 $sbh$ 为单位(每个 token 的字节数除以 $D$)，列出 LLaMA 3-70B 一层中的每个张量，注意力分数张量已经去掉(对应选择性重计算，或使用 FlashAttention)：
+
+# %%
+s, b = 8192, 1
+parts = mem.layer_activation_breakdown(llama3_70b, b, s, recompute="selective")
+for name, x in parts.items():
+    print(f"  {name:18s} {x / (s * b * llama3_70b.D):6.3f} sbh")
+per_layer = sum(parts.values()) / (s * b * llama3_70b.D)
+gpt_layer = sum(mem.layer_activation_breakdown(gpt_22b, b, 2048, recompute="selective").values()) / (2048 * b * gpt_22b.D)
+fp32_norms = sum(mem.layer_activation_breakdown(llama3_70b, b, s, recompute="selective", norm_fp32=True).values()) / (s * b * llama3_70b.D)
+print(f"LLaMA 3-70B layer: {per_layer:.2f} sbh  vs  GPT-style: {gpt_layer:.0f} sbh  ->  {per_layer / gpt_layer:.2f}x")
+print(f"with fp32 copies of the RMSNorm inputs (eager Hugging Face): {fp32_norms:.2f} sbh = {fp32_norms / gpt_layer:.2f}x")
+
+# %% [markdown]
+# 可见 $34sbh$ 并不是放之四海而皆准的常数：它属于 GPT 的结构。对 SwiGLU 模型，MLP 部分是 $4F\cdot 2$ 字节，而不是 $2\cdot 4h\cdot 2$，所以两者之比取决于 $F/D$。实际运行的 PyTorch eager 模式还会再多存一些(RoPE 的副本、归一化的中间量)；`llmcalc` 的清单只是估算，要想精确到最后 1 GB，先实测再相信它。
+#
+# seed 004 还在没有给出推导的情况下说：一个保留*全部*激活值的 7B 模型有“17 GB”激活值。一条 $T = 2048$ 的序列、完全不重计算，结果与之接近——前提是把这个 17 理解为 GiB(讲义没有说明它假设的批大小和序列长度，所以这只是一种说得通的解读，算不上验证)：
+
+# %%
+full_7b = mem.activation_bytes(llmcalc.preset("llama-2-7b"), 1, 2048)
+print(f"LLaMA-7B, b = 1, T = 2048, nothing recomputed: {full_7b / GiB:.2f} GiB = {full_7b / GB:.2f} GB")
+
+# %% [markdown]
+# **问题(Question):** Korthikanti 的 22B 模型在 8 张 A100(80 GB)上训练，$t = 8$，微批次为 4，每个参数 18 字节。只用 TP 时放得下吗？哪种策略能让它放下？别忘了把 fp32 的 logits 也算进去。
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+cases_22b = {}
+for pol in ("TP only", "TP + SP", "TP + SP + selective"):
+    r = mem.training_bytes_per_device(gpt_22b, 4, 2048, regime="mixed_fp32_grads", tp=8, **policies[pol])
+    cases_22b[pol] = {k: x for k, x in r.items() if k != "total"}
+    print(f"{pol:20s} states {r['model_states'] / GB:5.1f} + activations {r['activations'] / GB:5.1f} + "
+          f"logits {r['logits'] / GB:4.1f} = {r['total'] / GB:6.1f} GB  fits an A100: {mem.fits(r['total'], 'A100')}")
+fig = plots.memory_stack(cases_22b, chip="A100")
+plt.show()
+
+# %% [markdown]
+# ## 5. 每层的检查点：在 TPU v5p 上训练 LLaMA 3-70B(seed 000)
+#
+# *How To Scale Your Model*(第 6 部分，seed 000 是它的中文版)从另一个方向估算显存：先决定每层**保留**哪些张量(即检查点，checkpoints；其余的全部重计算)，再乘以一个全局批次中的全部 token 数：
+#
+# $$\text{checkpoints} = 2\ \text{bytes}\times B \times L \times \sum_{\text{kept tensors}} \text{width}.$$
+#
+# seed 000 的设定是：每层 4 个检查点，每个宽 $D$，一个批次 $4\times10^6$ 个 token，再加上 $70\times10^9$ 个参数的 10 字节状态。它依次给出 140 GB、560 GB、“20.9 TB”、“~21.6 TB”，以及 $21.6\times10^{12}/96\times10^9 = 225$ 张芯片；接着是在 8960 张芯片的整个 pod 上每芯片 2.4 GB，以及每层 12 个检查点时的“8 GB”。
+
+# %%
+v5p = llmcalc.chip("TPU v5p")
+ckpt4 = mem.checkpoint_bytes(llama3_70b, 4e6, "seed_4xD")
+states = mem.model_state_breakdown(70e9, "bf16_fp32_adam")
+total_4 = ckpt4 + states["total"]
+print(f"weights {states['weights'] / GB:.0f} GB, Adam {states['optimizer'] / GB:.0f} GB, "
+      f"checkpoints 2 x {llama3_70b.D} x 4e6 x 4 x {llama3_70b.L} = {ckpt4:,} bytes = {ckpt4 / 1e12:.2f} TB")
+print(f"total {total_4 / 1e12:.2f} TB (checkpoints are {ckpt4 / total_4:.0%} of it)")
+print(f"minimum v5p chips: seed's rounded 21.6 TB -> {mem.min_chips(21.6e12, v5p)}, unrounded -> {mem.min_chips(total_4, v5p)}")
+print(f"on the full pod: {total_4 / v5p.fast_domain / GB:.2f} GB per chip of {v5p.hbm_bytes / GB:.0f} GB")
+total_12 = mem.checkpoint_bytes(llama3_70b, 4e6, "seed_12xD") + states["total"]
+print(f"12 checkpoints per layer: {total_12 / v5p.fast_domain / GB:.2f} GB per chip (seed: '8 GB'); "
+      f"with 4 x 2**20 tokens: {(mem.checkpoint_bytes(llama3_70b, 4 * 2**20, 'seed_12xD') + states['total']) / v5p.fast_domain / GB:.2f} GB")
+
+# %% [markdown]
+# seed 的 20.9 TB 是把乘积截断得到的，而不是四舍五入；它的总量如果不先向下取整，需要 226 张芯片而不是 225 张；每层 12 个检查点时每芯片是 7.1 GB，不是 8 GB。不过这些都不改变它的结论。
+#
+# **$4\times D$ 的算法在哪里会少算。** 如果保留的是层的输入、注意力的输出这一类张量，“4 个 $D$ 宽的检查点”没有问题。但只要某种策略保存了 MLP *内部*的任何张量(这很常见：JAX 的 `checkpoint_dots` 会保留每个矩阵乘法的输出)，它保留的就是 $F$ 宽的张量，而 LLaMA 3-70B 的 $F = 3.5D$。`CHECKPOINT_POLICIES` 列出了几种策略：
+
+# %%
+for policy, widths in mem.CHECKPOINT_POLICIES.items():
+    c = mem.checkpoint_bytes(llama3_70b, 4e6, policy)
+    print(f"{policy:19s} {'+'.join(widths):22s} {c / 1e12:6.2f} TB = {c / ckpt4:.2f} x the seed's, "
+          f"{(c + states['total']) / v5p.fast_domain / GB:5.2f} GB per chip on the pod")
+
+# %% [markdown]
+# ### 最少芯片数与实际使用的芯片数
+#
+# 按 seed 的 4 个检查点，几百张芯片就能*装下*这次训练。可你真的会只用这些芯片来训练吗？第 2 章的时间公式给出了答案(与 seed 一样取 6.3e24 FLOPs，MFU 为 40%)：
+
+# %%
+for n in (mem.min_chips(21.6e12, v5p), v5p.fast_domain):
+    days = llmcalc.training_days(6.3e24, n, v5p, 0.4)
+    print(f"{n:>5} chips: {days:7,.0f} days = {days / 365:4.1f} years   (memory used: "
+          f"{total_4 / n / v5p.hbm_bytes:.1%} of HBM)")
+
+# %% [markdown]
+# (正如前面算过的，在 seed 的 225 张芯片上，未取整的总量会略微超出 HBM。)大集群的瓶颈是**算力**(compute-bound)，而不是显存：整个 pod 的存在是为了在几周内训练完，到了这个规模，显存几乎是白给的。显存决定的是*最少*要几张芯片；FLOPs 和截止日期决定你实际要买多少张。
+#
+# ## 6. 课程讲义里的经验公式(seed 004)
+#
+# 讲义估算每张 GPU 的显存，假设在 $N$ 张 GPU 上用 ZeRO-3，微批次为 $B$，序列长度为 $T$，宽度为 $H$($= D$)：
+#
+# $$\underbrace{\frac{16P}{N}}_{\text{model + optimizer}} + \underbrace{2LBTH}_{\text{layer inputs}}
+#   + \underbrace{12BTV}_{\text{logits: } 4BTV \text{ fp32} + 8BTV \text{ extra}} + \underbrace{6}_{\text{framework, ZeRO, fragmentation}}$$
+#
+# 第一个激活值项对应的是完全重计算(只保留每层的输入)。讲义的例子：用 2 × A100-80G 训练 LLaMA-7B，$B = 8$($T = 2048$)：“模型与优化器 50 GB，激活值 6.2 GB，其他 10 GB，单卡总计 66 GB”。
+
+# %%
+llama_7b = llmcalc.preset("llama-2-7b")
+gib = mem.course_slide_bytes(llama_7b, 2, 8, 2048)                      # overhead 6 GiB
+gb = mem.course_slide_bytes(llama_7b, 2, 8, 2048, overhead_bytes=6 * GB)
+for unit, r, u in (("GiB", gib, GiB), ("GB", gb, GB)):
+    print(f"in {unit:3s}: model+optimizer {r['model_and_optimizer'] / u:5.2f} + activations "
+          f"{(r['layer_inputs'] + r['logits']) / u:5.2f} + other {r['overhead'] / u:.0f} = {r['total'] / u:5.1f} {unit}")
+
+# %% [markdown]
+# 只有每一项都按 GiB 计算，才能得到这个“66”；如果按 GB(也就是显卡标称“80G”所用的单位)，同一个公式给出的是第二行。另外，讲义的标签看起来**标反了**：按它自己的公式，激活值各项加起来约为 10，而“其他”就是公式里的 6，并不是“激活值 6.2，其他 10”。不过无论用哪种单位，这张卡都放得下。
+#
+# ## 7. 在 44 GB 的卡上微调 Mixtral-8x7B(seed 002)
+#
+# 只训练模型的一部分，优化器状态就只需覆盖可训练的那部分——但**冻结**(frozen)的权重仍然必须放在卡上，因为前向传播要用到它们。seed 002 先估算了 Mixtral-8x7B 中专家(experts)的大小：
+
+# %%
+mixtral = llmcalc.preset("mixtral-8x7b")
+one_expert = mem.subset_params(mixtral, ("experts",), layers=1, experts=1)
+print(f"one expert: 3 x {mixtral.D} x {mixtral.F_expert} = {one_expert:,} params = {mem.value_bytes(one_expert) / 1e6:.0f} MB bf16")
+print(f"8 experts of one layer: {mem.value_bytes(mem.subset_params(mixtral, ('experts',), layers=1)) / GB:.2f} GB; "
+      f"all 32 layers: {mem.value_bytes(mem.subset_params(mixtral, ('experts',))) / GB:.0f} GB; "
+      f"whole model: {mem.value_bytes(llmcalc.param_count(mixtral)) / GB:.1f} GB bf16, "
+      f"{mem.value_bytes(llmcalc.param_count(mixtral), 'int4') / GB:.1f} GB int4")
+
+# %% [markdown]
+# 接下来是三种情形，可训练的部分都按 16 字节的配方计算：
+#
+# * **A** —— 只训练路由器(router)；
+# * **B** —— 最底下 6 层，每层 2 个专家，外加这几层的路由器；
+# * **C** —— 4 位量化的基座模型，在每个专家的 gate、up、down 矩阵上加秩 $r = 16$ 的 LoRA 适配器(adapter)。LoRA 为每个被适配的矩阵增加 $r\,(d_\text{in} + d_\text{out})$ 个参数。
+#
+# seed 给出的结果是：A“约一百万”个参数；B 为 4.23 / 4.23 / 16.9 / 8.46 = 33.8 GB；C 每个专家 0.885M、每层 7.08M、总共“226.6M”，合 3.6 GB——并认为三种情形在 44 GB 上都可行。
+
+# %%
+lora = mem.lora_params(mixtral, 16, ("gate", "up", "down"))
+trainable = {"A router only": mem.subset_params(mixtral, ("router",)),
+             "B 6 layers x 2 experts": mem.subset_params(mixtral, ("experts", "router"), layers=6, experts=2),
+             "C LoRA r=16": lora}
+print(f"LoRA: {mem.lora_params(mixtral, 16, ('gate', 'up', 'down'), layers=1, experts=1):,} per expert, "
+      f"{mem.lora_params(mixtral, 16, ('gate', 'up', 'down'), layers=1):,} per layer, {lora:,} in all = {lora / 1e6:.1f}M")
+rows = []
+for case, n in trainable.items():
+    own = case.startswith("C")
+    for frozen_dtype in ("bf16", "int4"):
+        r = mem.finetune_bytes(mixtral, n, frozen_bytes_per_param=mem.BYTES_PER_VALUE[frozen_dtype], trainable_in_base=not own)
+        rows.append({"case": case, "trainable": f"{n:,}", "frozen base": frozen_dtype,
+                     **{k: f"{r[k] / GB:.2f}" for k in ("weights", "grads", "optimizer", "master", "frozen_weights", "total")},
+                     "fits 44 GB": mem.fits(r["total"], 44e9)})
+print(pd.DataFrame(rows).to_string(index=False))
+fig = plots.memory_stack({case: {k: v for k, v in mem.finetune_bytes(mixtral, n, frozen_bytes_per_param=0.5,
+                                                                     trainable_in_base=not case.startswith("C")).items() if k != "total"}
+                          for case, n in trainable.items()})
+fig.axes[0].axhline(44, color="k", ls="--", label="44 GB card")
+fig.axes[0].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+plt.show()
+
+# %% [markdown]
+# 怎样读这张表和柱状图(GB 为 $10^9$ 字节；seed 开头声明按 1024 进制，但它的数字其实是按 $10^9$ 算的)：
+#
+# * seed 对可训练状态的计算是对的：B 为 33.8 GB，C 的适配器状态为 3.6 GB。它的 226.6M 是用四舍五入后的 0.885M 乘以 256 得到的；精确值是 226.5M。
+# * 但它**忘了冻结的基座模型。** 前向传播要读取全部 46.7B 个参数：bf16 下是 93.4 GB，4 位下是 23.4 GB。在 bf16 下，三种情形*没有一种*放得进 44 GB 的卡。用 4 位基座时，A 和 C 放得下(还没算激活值)，B 却不行：33.8 GB 的状态，加上其余参数的 4 位权重，还没算任何激活值就已经超过 44 GB。
+# * 所以 seed 说的“可行”要加上限定条件：A 和 C 只有在基座量化之后才可行(或者把冻结的专家卸载到 CPU 内存，即 CPU offload——seed 002 自己也提醒过这样很慢)，而 B 不做卸载的话，单卡根本放不下。
+
+# %% [markdown]
+# ## 8. 这张卡放得下吗？
+#
+# 把各部分按单个设备加起来：模型状态(按 $t\cdot p$ 切分，再用 ZeRO 在 $N_d$ 个副本上切分)、流水线第一级的激活值，以及一份 fp32 的 logits(由按词表并行的输出层切分)：
+#
+# $$\text{bytes per device} = \text{states}(\Psi/(tp), N_d) + \text{activations}(b, s, t, p, \text{policy}) + 4\,b\,s\,V/t .$$
+#
+# `training_bytes_per_device` 把它们相加，`fits` 再与 HBM 比较(可以选择按比例留出余量，用来覆盖估算没有计入的部分：显存分配器的碎片、通信缓冲区、CUDA 上下文)。下面是在 H100 上训练 LLaMA 3-70B，$T = 8192$，微批次为 1，16 字节状态：
+
+# %%
+layouts_70b = {
+    "TP8": dict(tp=8),
+    "TP8 PP4": dict(tp=8, pp=4),
+    "TP8 PP4 SP sel.": dict(tp=8, pp=4, sp=True, recompute="selective"),
+    "TP8 PP4 SP full": dict(tp=8, pp=4, sp=True, recompute="full"),
+    "TP8 PP4 SP sel. ZeRO-1 x8": dict(tp=8, pp=4, sp=True, recompute="selective", zero_stage=1, dp=8),
+}
+cases_70b = {}
+for name, kw in layouts_70b.items():
+    r = mem.training_bytes_per_device(llama3_70b, 1, 8192, **kw)
+    cases_70b[name] = {k: x for k, x in r.items() if k != "total"}
+    print(f"{name:26s} states {r['model_states'] / GB:6.1f}  activations {r['activations'] / GB:6.1f}  logits "
+          f"{r['logits'] / GB:4.1f}  total {r['total'] / GB:6.1f} GB   fits H100: {mem.fits(r['total'], 'H100')}, "
+          f"with 10% headroom: {mem.fits(r['total'], 'H100', headroom=0.1)}")
+fig = plots.memory_stack(cases_70b, chip="H100")
+plt.show()
+
+# %% [markdown]
+# 有两点值得注意。只加流水线并行(从 TP8 到 TP8 PP4)能切分模型状态，却切不动激活值：第一级持有 $L/p$ 层，同时有 $p$ 个微批次在流水线中。而让 $T = 8192$ 的 70B 模型降到 80 GB 以下的，是选择性重计算加 SP；完全重计算留出了大量空间，但要多付一整遍前向传播的代价。
+#
+# **问题(Question):** 这里错在哪里？seed 003 用一个小计算器估算 100B 模型：fp16 的权重和梯度，每个参数 8 字节的 Adam 状态，激活值“$\approx$ batch × seq_len × hidden × layers × 2 bytes”，其中 hidden 为 12288、共 80 层，再加 10 “GB” 的缓冲区——每一项都除以 $1024^3$，并标成 GB。它的正文说“激活值还需要 300–500 GB，总共 500–700 GB”。找出其中的问题。
+#
+# <details><summary>显示答案</summary>
+#
+# 1. **单位。** 除以 $1024^3$ 得到的是 GiB，不是 GB。
+# 2. **状态。** 每个参数 2 + 2 + 8 = 12 字节，里面没有 fp32 主权重；它自己的注释说这 8 字节是“参数、动量、方差”，可 8 字节只够放其中两项。
+# 3. **激活值。** 每层一个 $D$ 宽的张量，只是完全重计算时保留的层输入；一个保留自身张量的层需要 $sbh(34 + 5as/h)$。激活值这一项少算了一个数量级以上，而且正文里的 300–500 GB 和它自己的代码也对不上。
+# 4. **形状。** $L = 80$、$D = 12288$ 不是 100B 的模型：光是 $12LD^2$ 就约有 145B。
+# 5. **总数。** 按它自己的代码，总和超过一千“GB”；正文的 500–700 GB 把刚刚算过的梯度和优化器状态漏掉了。
+#
+# </details>
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+shape_003 = ModelConfig(L=80, D=12288, F=4 * 12288, N=96, V=50257, mlp="plain", norm="layernorm", positions="learned",
+                        max_positions=2048, qkv_bias=True, o_bias=True, mlp_bias=True, tied_embeddings=True)
+seed_terms = {"weights": mem.value_bytes(100e9, "fp16"), "grads": mem.value_bytes(100e9, "fp16"),
+              "optimizer": 8 * 100e9, "activations": mem.checkpoint_bytes(shape_003, 2048, ("D",))}
+seed_total = sum(seed_terms.values()) / GiB + 10
+print("seed 003 as coded: " + ", ".join(f"{k} {x / GiB:.1f}" for k, x in seed_terms.items()) + f", + 10 -> {seed_total:.1f} 'GB' (GiB)")
+print(f"its shape (L=80, D=12288, GPT-style) has {llmcalc.param_count(shape_003) / 1e9:.0f}B parameters, not 100B")
+for pol, kw in (("nothing recomputed", {}), ("selective recompute", dict(recompute="selective"))):
+    a = mem.activation_bytes(shape_003, 1, 2048, **kw)
+    print(f"activations, b = 1, s = 2048, {pol}: {a / GB:.0f} GB = {a / seed_terms['activations']:.0f}x the seed's term")
+print(f"16-byte states of 100B: {mem.model_state_bytes(100e9) / GB:,.0f} GB -> at least "
+      f"{mem.min_chips(mem.model_state_bytes(100e9), 'A100')} A100-80GB before any activation")
+
+# %% [markdown]
+# ## 9. 交互探索器(Explorer)
+#
+# 选一个模型和一种芯片；调节微批次、$T$、ZeRO 阶段、DP/TP/PP 并行度、序列并行、重计算策略和精度方案。柱状图把权重、梯度、主权重、优化器状态、激活值和 logits 叠在一起，与芯片的 HBM 对比(GB $= 10^9$ 字节)。
+
+# %% tags=["nbval-ignore-output", "widget"]
+ex = widgets.memory_explorer("llama-3-70b", chip="H100")
+ex.widget
+
+# %%
+ex.print_summary()
+
+# %% [markdown]
+# 可以试试：把重计算设为 “none”，看激活值怎么变；关掉序列并行；把 ZeRO 阶段设为 3、DP 设为 1024；把精度方案换成 `bf16_fp32_adam`；把 $T$ 提高到 32768，再找出能重新放下的 PP。
+#
+# > **要点(Takeaways)**
+# >
+# > - 字节数 = 个数 × 每个数值的字节数(fp32 4，bf16 2，int8 1，int4 0.5)。GB $= 10^9$，GiB $= 2^{30}$：两者相差 7%，而资料常常把它们混为一谈(seed 002 的“1 GB = 1024 MB”、seed 003 的 $1024^3$、课程讲义的 66)。
+# > - Adam 的模型状态：带 fp32 主权重副本时每个参数 16 字节(ZeRO)，梯度也用 fp32 时 18 字节(Megatron)，既不存主权重也不保留梯度时 10 字节(*How To Scale Your Model*)。先弄清配方。
+# > - ZeRO-1/2/3 依次把优化器状态、梯度、权重切分到 $N_d$ 个副本上：7.5B 的模型放在 64 张 GPU 上，每张 GPU 的状态从 120 GB 降到 2 GB 以下。
+# > - 激活值与 $b\cdot s$ 成正比；如果不做重计算、也不用 FlashAttention，还与 $s^2$ 成正比。TP + SP + 选择性重计算把 Korthikanti 的 $sbh(34 + 5as/h)$ 降到 $34sbh/t$；SwiGLU 层保留的比 $34sbh$ 多。
+# > - 显存决定芯片数的**下限**；算力和截止日期决定实际用多少(225 张 v5p 芯片就能装下 LLaMA 3-70B 的训练，但要训练好几年)。
+# > - 微调的估算必须算上冻结的基座：seed 002 漏掉了 23 GB(4 位)到 93 GB(bf16)。
+#
+# ## 练习(Exercises)
+#
+# **练习 1.** LLaMA 3.1-405B，16 字节状态。(a) 在全部 16,384 张 GPU 上用 ZeRO-3，每张 GPU 要多少？(b) 用 Meta 的布局 TP8 × PP16、不用 ZeRO(128 路数据并行中的每个副本都完整地持有自己那份切片)呢？(c) 再在 128 个数据并行副本上加 ZeRO-1 呢？
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+l405 = llmcalc.preset("llama-3.1-405b")
+print(f"P = {llmcalc.param_count(l405):,}")
+print(f"(a) ZeRO-3 over 16,384:        {mem.model_state_bytes(l405, 'mixed', 3, 16384) / GB:7.3f} GB per GPU")
+print(f"(b) TP8 x PP16, no ZeRO:       {mem.model_state_bytes(l405, 'mixed', 0, 1, model_parallel=128) / GB:7.3f} GB per GPU")
+print(f"(c) TP8 x PP16 + ZeRO-1 x 128: {mem.model_state_bytes(l405, 'mixed', 1, 128, model_parallel=128) / GB:7.3f} GB per GPU")
+
+# %% [markdown]
+# <details><summary>为什么有人会选 (b) 或 (c)，而不选 (a)？</summary>
+#
+# ZeRO-3 每一步都要在整个数据并行组里把每一层的权重收集两次，而在 16,384 张 GPU 上，这些流量要走慢速的网络。TP 和 PP 则让大部分与权重有关的通信留在节点内部(NVLink)，或者在流水线的各级之间只传激活值。(c) 让权重留在本地，只切分优化器状态，而这部分的通信每一步只有一次。第 4 章会给这种取舍算出具体的数字。
+#
+# </details>
+#
+# **练习 2.** 在 H100 上训练 LLaMA 3-70B，$T = 8192$，微批次为 1，使用序列并行和选择性重计算，16 字节状态，留 10% 余量。TP 最多为 8(一个节点)，PP 必须整除 $L = 80$。不用 ZeRO 时，能放下的最小 $t\cdot p$ 是多少？在 8 个数据并行副本上用 ZeRO-1 时呢？
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+def smallest_layout(**kw):
+    options = [(tp * pp, tp, pp) for tp in (1, 2, 4, 8) for pp in range(1, 81) if 80 % pp == 0]
+    for _, tp, pp in sorted(options):
+        r = mem.training_bytes_per_device(llama3_70b, 1, 8192, tp=tp, pp=pp, sp=True, recompute="selective", **kw)
+        if mem.fits(r["total"], "H100", headroom=0.1):
+            return tp, pp, r["total"]
+
+for label, kw in (("no ZeRO", {}), ("ZeRO-1 x 8", dict(zero_stage=1, dp=8))):
+    tp, pp, total = smallest_layout(**kw)
+    print(f"{label:10s}: TP{tp} x PP{pp} = {tp * pp} GPUs per replica, {total / GB:.1f} GB per GPU")
+
+# %% [markdown]
+# **练习 3.** seed 000 每层 12 个检查点时，在整个 v5p pod 上每张芯片约 7 GB。如果这 12 个检查点都是 $F$ 宽而不是 $D$ 宽(这有些夸张，但正是误差的方向)，每张芯片要装多少？这次训练最少需要多少张芯片？整个 pod 还放得下吗？
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+wide = mem.checkpoint_bytes(llama3_70b, 4e6, ("F",) * 12) + states["total"]
+print(f"total {wide / 1e12:.1f} TB -> {wide / v5p.fast_domain / GB:.1f} GB per chip on the pod; "
+      f"minimum {mem.min_chips(wide, v5p):,} chips (the pod has {v5p.fast_domain:,})")
+
+# %% [markdown]
+# **练习 4.** 在 80 GB 的 A100 上对 LLaMA-2-7B 做全参数微调(16 字节状态)，微批次为 1，$T = 4096$，完全重计算。使用 ZeRO-3 时，最少需要几张 GPU 才能放下(不留余量)？用 `training_bytes_per_device`，设 `zero_stage=3`，`dp` 等于 GPU 数。
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+for n in range(1, 9):
+    r = mem.training_bytes_per_device(llama_7b, 1, 4096, zero_stage=3, dp=n, recompute="full")
+    print(f"{n} GPU(s): {r['total'] / GB:6.1f} GB per GPU, fits: {mem.fits(r['total'], 'A100')}")
+    if mem.fits(r["total"], "A100"):
+        break
