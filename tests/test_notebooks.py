@@ -1,5 +1,6 @@
 """Stored chapters: paired with their text source, executed, no errors, answers hidden, few exemptions."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -53,7 +54,7 @@ def test_only_widget_cells_are_exempt_and_at_most_15_percent(path):
 def test_answers_are_hidden_until_clicked(path):
     nb = nbformat.read(path, as_version=4)
     solutions = [c for c in nb.cells if "solution" in c.metadata.get("tags", [])]
-    questions = [c for c in nb.cells if c.cell_type == "markdown" and "**Question" in c.source]
+    questions = [c for c in nb.cells if c.cell_type == "markdown" and re.search(r"\*\*(Question|问题)", c.source)]
     assert questions, "a chapter has worked questions"
     for c in solutions:
         hidden = c.metadata.get("jupyter", {})

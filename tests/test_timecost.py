@@ -74,3 +74,12 @@ def test_zero_chips_is_refused():
 def test_unknown_chip_suggests_the_closest():
     with pytest.raises(ValueError, match=r"unknown chip 'H10'.*did you mean.*'H100'"):
         llmcalc.chip("H10")
+
+
+def test_llama3_405b_400_tflops_per_h100_is_40_4_percent_of_the_989_peak():
+    # Llama 3 paper, Table 4: 430 / 400 / 380 TFLOP/s per GPU, printed as 43% / 41% / 38% MFU
+    assert round(llmcalc.timecost.mfu_from_throughput(400e12, "H100"), 4) == round(400 / 989, 4) == 0.4044
+    assert round(llmcalc.timecost.mfu_from_throughput(430e12, "H100"), 3) == 0.435
+    assert round(llmcalc.timecost.mfu_from_throughput(380e12, "H100"), 3) == 0.384
+    with pytest.raises(ValueError, match=r"^flops_per_s_per_chip must be"):
+        llmcalc.timecost.mfu_from_throughput(0, "H100")

@@ -1,0 +1,590 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: jupyter,tags,-execution
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Chapter 5 — Capstone: sizing LLaMA 3.1-405B end to end
+#
+# Seed 000 (*How To Scale Your Model*, part 6) works through LLaMA 3-70B on a TPU v5p pod and then leaves two
+# exercises to the reader: the same 70B run on **4 pods**, and a full plan for **LLaMA 3.1-405B on 8 pods**.
+# This chapter works both, one question at a time, with the tools of chapters 1–4. Then it does what a
+# planner at Meta actually did: the same model on **16,384 H100s**, checked against the numbers Meta published.
+#
+# **What you will be able to do**
+#
+# - take a model from its shape to a complete training plan: parameters, FLOPs, memory, minimum chips,
+#   a parallel layout, compute- or communication-bound, days and chip-hours;
+# - place data parallelism across TPU pods (over DCN) and FSDP × TP inside a pod, and check each against its
+#   critical batch;
+# - read a published GPU layout (TP8 × PP16 × DP128), estimate its memory per GPU and its pipeline bubble;
+# - turn a reported TFLOP/s per GPU into MFU, days and GPU-hours, and explain why a model card's hours are more.
+#
+# **Symbols** (the book's table; chapter 4 adds $X$, $Y$)
+#
+# | symbol | meaning | symbol | meaning |
+# |---|---|---|---|
+# | $L, D, F$ | layers, model width, MLP width | $B$ | batch in tokens (global, per step) |
+# | $N, K, H$ | query heads, key/value heads, head dim | $P$ | parameters |
+# | $V$ | vocabulary | $C$ | peak bf16 FLOP/s of one chip |
+# | $T$ | sequence length | $W$ | bandwidth of a link (bytes/s) |
+# | $X$, $Y$ | FSDP (data) degree, tensor-parallel degree | $p$, $m$, $v$ | pipeline stages, micro-batches, chunks per device |
+#
+# GB means $10^9$ bytes throughout; no GiB appear in this chapter.
+
+# %%
+import math
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+import llmcalc
+from llmcalc import ModelConfig, plots, widgets
+from llmcalc import memory as mem
+from llmcalc import sharding as S
+from llmcalc.timecost import mfu_from_throughput
+
+# %matplotlib inline
+
+GB = llmcalc.GB
+l405 = llmcalc.preset("llama-3.1-405b")
+l70 = llmcalc.preset("llama-3-70b")
+v5p, h100 = llmcalc.chip("TPU v5p"), llmcalc.chip("H100")
+print(llmcalc.tables.shape_table(["llama-3-70b", "llama-3.1-405b"]).to_string())
+
+# %% tags=["language"]
+llmcalc.i18n.use("en")  # the edition's language for explorer labels and plot titles
+
+# %% [markdown]
+# ## 1. The model: parameters and FLOPs
+#
+# **Question (a1):** From the shape above, count LLaMA 3.1-405B's parameters by hand, the way seed 000 counts the
+# 70B: the MLP ($3DF$ per layer: gate, up, down), attention ($2DNH + 2DKH$ per layer: Q and O, then K and V),
+# the vocabulary (untied embedding and LM head, $2VD$), and the RMSNorm weights ($2D$ per layer and one final $D$).
+# Which part dominates?
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+D, F, L, N, K, H, V = l405.D, l405.F, l405.L, l405.N, l405.K, l405.H, l405.V
+by_hand = {"MLP 3DF·L": 3 * D * F * L, "attention L(2DNH + 2DKH)": L * (2 * D * N * H + 2 * D * K * H),
+           "vocabulary 2VD": 2 * V * D, "norms (2L + 1)D": (2 * L + 1) * D}
+total_by_hand = sum(by_hand.values())
+for part, n in by_hand.items():
+    print(f"{part:28s} {n:>17,}  ({100 * n / total_by_hand:4.1f}%)")
+P = llmcalc.param_count(l405)
+print(f"{'total by hand':28s} {total_by_hand:>17,}")
+print(f"{'llmcalc.param_count':28s} {P:>17,}   equal: {total_by_hand == P}")
+print("llmcalc.param_breakdown:", {k: f"{n:,}" for k, n in llmcalc.param_breakdown(l405).items() if n})
+
+# %% [markdown]
+# As for the 70B, the three MLP matrices hold about four fifths of the weights. Grouped-query attention ($K = 8$
+# of $N = 128$ heads) makes K and V tiny, and at this width the 128,256-word vocabulary is only about 1%.
+#
+# **Question (a2):** How many training FLOPs does one token cost by the $6P$ rule? And exactly, with the causal
+# attention scores at LLaMA 3's pre-training context $T = 8192$ (chapter 2: $+\,12LNHT$ per token for the full
+# $T\times T$ matrix, about half with a causal kernel)?
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+six_p = llmcalc.flops_per_token(l405)
+exact_8k = llmcalc.training_flops_per_token(l405, 8192)
+full_8k = llmcalc.training_flops_per_token(l405, 8192, causal=False)
+print(f"6P:                         {six_p:.4e} FLOPs per token")
+print(f"exact, T = 8192, causal:    {exact_8k:.4e}  ({exact_8k / six_p:.3f} x 6P)")
+print(f"exact, T = 8192, full T x T: {full_8k:.4e}  ({full_8k / six_p:.3f} x 6P)")
+print(f"attention scores: {100 * llmcalc.attention_score_fraction(l405, 8192):.1f}% of the forward FLOPs (causal)")
+print(f"one token on one v5p at full peak: {1e3 * llmcalc.training_seconds(six_p, 1, v5p, 1.0):.1f} ms; "
+      f"on one H100: {1e3 * llmcalc.training_seconds(six_p, 1, h100, 1.0):.2f} ms")
+
+# %% [markdown]
+# At $D = 16384$ an 8K context is short: attention adds only a few percent to $6P$ (chapter 2: the ratio grows like
+# $T/D$). $6P$ is a fine budget for the main pre-training stage.
+#
+# **Question (a3):** LLaMA 3 trained on about 15T tokens. How many FLOPs is that? The Llama 3 paper reports
+# $3.8\times10^{25}$ FLOPs for 15.6T tokens — does $6P$ reproduce it?
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+total_15t = llmcalc.training_flops_6p(l405, 15e12)
+total_156t = llmcalc.training_flops_6p(l405, 15.6e12)
+META_FLOPS = 3.8e25
+print(f"6P x 15T:    {total_15t:.3e} FLOPs")
+print(f"6P x 15.6T:  {total_156t:.4e} FLOPs  -> {total_156t / META_FLOPS:.4f} x Meta's 3.8e25")
+print(f"exact at T = 8192 x 15.6T: {exact_8k * 15.6e12:.3e} FLOPs (the scores add {exact_8k / six_p - 1:.1%})")
+print(f"vs LLaMA 3-70B on 15T: {total_15t / llmcalc.training_flops_6p(l70, 15e12):.2f} x the compute")
+
+# %% [markdown]
+# Meta's $3.8\times10^{25}$ is exactly $6PD_\text{data}$ rounded to two digits: the paper counts model FLOPs the
+# way this book does, without the attention term. We use $3.8\times10^{25}$ as the run's budget from here on.
+#
+# ## 2. Memory: states, checkpoints and the minimum number of chips
+#
+# Chapter 3 gave three ways to count Adam's model states: 10 bytes per parameter (*How To Scale Your Model*, no
+# master copy), 16 (mixed precision with an fp32 master copy, ZeRO) and 18 (fp32 gradients, Megatron).
+#
+# **Question (b1):** How large are LLaMA 3.1-405B's model states in each regime?
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+states = {r: mem.model_state_breakdown(l405, r) for r in mem.REGIMES}
+print(pd.DataFrame({r: {k: f"{x / 1e12:.3f}" for k, x in b.items()} for r, b in states.items()})
+      .rename(index=lambda k: f"{k} (TB)").to_string())
+print(f"\nbytes per parameter: " + ", ".join(f"{r} {mem.bytes_per_param(r)}" for r in mem.REGIMES))
+
+# %% [markdown]
+# **Question (b2):** The Llama 3 paper trained with a batch of 16M tokens ($2048$ sequences of $T = 8192$, i.e.
+# $16\cdot2^{20}$ tokens). Seed 000 keeps 4 checkpoints per layer, each $D$ wide, for every token of the batch:
+#
+# $$\text{checkpoints} = 2\ \text{bytes}\times B\times L\times\textstyle\sum \text{widths}.$$
+#
+# How many bytes is that? How many with a more honest policy that keeps every weight matmul's output
+# (`dots_no_batch_dims`: Q, K, V, the attention output, gate, up, down — two of them $F$ wide)? With the states
+# added, what is the **minimum** number of TPU v5p chips (96 GB) and of H100s (80 GB) that could hold the run?
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+B_TOKENS = 16 * 2**20                                   # the Llama 3 batch: 2048 x 8192
+print(f"B = {B_TOKENS:,} tokens = {B_TOKENS // 8192:,} sequences of 8192")
+ckpt = {pol: mem.checkpoint_bytes(l405, B_TOKENS, pol) for pol in ("seed_4xD", "dots_no_batch_dims")}
+for pol, c in ckpt.items():
+    print(f"{pol:19s} {'+'.join(mem.CHECKPOINT_POLICIES[pol]):18s} {c / 1e12:7.1f} TB")
+rows = []
+for regime in mem.REGIMES:
+    for pol, c in ckpt.items():
+        total = c + states[regime]["total"]
+        rows.append({"states": f"{regime} ({mem.bytes_per_param(regime)} B/param)", "checkpoints": pol,
+                     "total TB": f"{total / 1e12:.1f}", "checkpoints share": f"{c / total:.0%}",
+                     "min v5p": f"{mem.min_chips(total, v5p):,}", "min H100": f"{mem.min_chips(total, h100):,}"})
+print()
+print(pd.DataFrame(rows).to_string(index=False))
+
+# %% [markdown]
+# As for the 70B, the checkpoints of one big batch dwarf the model states, and the honest policy keeps more than
+# twice the seed's (two $F$-wide tensors, $F = 3.25D$). Still, a few thousand chips would *hold* the run. Whether they
+# could *finish* it is a FLOPs question: the next sections use an order of magnitude more chips.
+#
+# ## 3. The TPU plan: 8 v5p pods
+#
+# Eight pods are $8\times 8960 = 71{,}680$ chips. Inside a pod chips talk over ICI; between pods only over the
+# data-centre network (DCN), at $6.25\times10^{9}$ bytes/s per chip, one way. So the natural layout is **data
+# parallelism across pods** (each pod holds a full copy of the model and all-reduces its gradients over DCN once
+# per step) and **FSDP × TP inside each pod**. Chapter 4's rule: DP over DCN stays compute-bound while the tokens
+# per pod exceed $C/W_\text{dcn}$.
+#
+# **Question (c1):** With the 16M-token batch, how many tokens does each pod process per step, and how does that
+# compare with the v5p's DCN threshold?
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+PODS = 8
+tpu_chips = PODS * v5p.fast_domain
+per_pod = B_TOKENS / PODS
+dcn_threshold = S.dcn_critical_tokens_per_pod(v5p)
+dcn = S.dcn_dp_layer_time(l405, v5p, B_TOKENS, PODS)
+print(f"{PODS} pods x {v5p.fast_domain:,} = {tpu_chips:,} chips")
+print(f"tokens per pod: {per_pod:,.0f}; DCN threshold C/W_dcn = {v5p.peak_flops:.3g} / {v5p.slow_link_one_way:.3g} "
+      f"= {dcn_threshold:,.0f}  ({per_pod / dcn_threshold:.1f}x above)")
+print(f"one layer: backward compute {1e3 * dcn.backward_compute_s:.2f} ms, DCN all-reduce {1e3 * dcn.backward_comm_s:.3f} ms "
+      f"-> {dcn.bound}-bound (comm / compute = {dcn.comm_ratio:.3f})")
+
+# %% [markdown]
+# DCN is comfortable: each pod's share of the batch is far above 73,440 tokens, so the cross-pod gradient
+# all-reduce hides under the backward pass.
+#
+# **Question (c2):** Inside one pod, 8960 chips share $2{,}097{,}152$ tokens per step. How many tokens per chip is
+# that? Can pure FSDP work (threshold 850 on three axes)? What is the FSDP × TP threshold for $F = 53248$, the best
+# split with `best_fsdp_tp_split`, and is it compute-bound? Check the book's two-matrix MLP and LLaMA's real gated
+# MLP (three matrices). And what if FSDP may only split whole sequences?
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+tpc = S.tokens_per_chip(per_pod, v5p.fast_domain)
+print(f"tokens per chip in a pod: {tpc:.1f}; pure FSDP needs > {S.dp_critical_tokens_per_chip(v5p, axes=3):.0f} "
+      f"-> {'works' if tpc > S.dp_critical_tokens_per_chip(v5p, axes=3) else 'communication-bound'}")
+for m in (2, 3):
+    thr = S.fsdp_tp_critical_tokens_per_chip(v5p, F, mlp_matrices=m)
+    best = S.best_fsdp_tp_split(l405, v5p, v5p.fast_domain, per_pod, mlp_matrices=m)
+    print(f"{m}-matrix MLP: FSDP x TP threshold {thr:5.1f} tokens/chip, X_opt = {best.x_opt:,.0f}, TP limit "
+          f"Y < {S.tp_max_degree(v5p, F, mlp_matrices=m):.1f}; best split X = {best.X:,} x Y = {best.Y} "
+          f"-> {best.layer.bound}-bound (comm / compute = {best.layer.comm_ratio:.2f})")
+split = S.best_fsdp_tp_split(l405, v5p, v5p.fast_domain, per_pod)      # the real gated MLP
+seqs = S.max_data_parallel_degree(int(per_pod), 8192)
+batch_only = S.best_fsdp_tp_split(l405, v5p, v5p.fast_domain, per_pod, seq_len=8192)
+print(f"batch-only FSDP: {seqs} sequences per pod -> X <= {seqs}, best {batch_only.X} x {batch_only.Y} "
+      f"-> {batch_only.layer.bound}-bound ({batch_only.layer.comm_ratio:.2f})")
+
+# %% [markdown]
+# Pure FSDP fails for the same reason as in seed 000 (too few tokens per chip), but FSDP × TP has plenty of room:
+# a 405B model's $F$ is nearly twice the 70B's, which lowers the threshold $\alpha^2/(M_XM_YF)$ and raises the TP
+# limit. One condition, as in seed 000: FSDP must shard the **sequence** axis too, since a pod gets only 256 whole
+# sequences. The plot is one layer of the chosen split, compute and communication against tokens per chip; the
+# dotted line is our 234.
+
+# %%
+fig = plots.compute_vs_comm(l405, v5p, strategy="FSDP+TP", chips=v5p.fast_domain, tp=split.Y, mark=tpc)
+plt.show()
+
+# %% [markdown]
+# **Question (c3):** How many GB does each chip hold in this layout (10-byte states, FSDP over the 8960 chips of a
+# pod, checkpoints for the pod's 2M tokens)? How many days does 8-pod training take at 40% MFU?
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+state_chip = mem.model_state_bytes(l405, "bf16_fp32_adam", zero_stage=3, dp=v5p.fast_domain)
+for pol in ("seed_4xD", "dots_no_batch_dims"):
+    per_chip = state_chip + mem.checkpoint_bytes(l405, per_pod, pol) / v5p.fast_domain
+    print(f"{pol:19s}: states {state_chip / GB:.2f} + checkpoints {(per_chip - state_chip) / GB:5.2f} "
+          f"= {per_chip / GB:5.2f} GB per chip of {v5p.hbm_bytes / GB:.0f} GB")
+tpu_days_15t = llmcalc.training_days(total_15t, tpu_chips, v5p, 0.4)
+tpu_days = llmcalc.training_days(META_FLOPS, tpu_chips, v5p, 0.4)
+print(f"days at 40% MFU on {tpu_chips:,} chips: {tpu_days_15t:.1f} (15T tokens), {tpu_days:.1f} (3.8e25 FLOPs); "
+      f"{llmcalc.chip_hours(META_FLOPS, v5p, 0.4) / 1e6:.1f}M chip-hours")
+
+# %% [markdown]
+# About a month, with most of each chip's HBM to spare — the same lesson as seed 000: at this scale memory is
+# cheap and the chips are there for FLOPs.
+#
+# ## 4. Seed 000's other exercise: LLaMA 3-70B on 4 pods
+#
+# **Question:** Train LLaMA 3-70B on 4 pods ($4\times 8960 = 35{,}840$ chips, "about 36,000") with the same
+# $4\cdot2^{20}$-token batch, data parallel over DCN. How many tokens does each pod get, compared with 73,440? How
+# many per chip inside a pod, and is FSDP × TP still compute-bound there (threshold 113 in the book's form)?
+# How many days at 40% MFU?
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+B70 = 4 * 2**20
+per_pod_70 = B70 / 4
+print(f"tokens per pod: {per_pod_70:,.0f} = {per_pod_70 / dcn_threshold:.1f}x the DCN threshold "
+      f"-> DCN {S.dcn_dp_layer_time(l70, v5p, B70, 4).bound}-bound")
+tpc_70 = S.tokens_per_chip(per_pod_70, v5p.fast_domain)
+for m in (2, 3):
+    thr = S.fsdp_tp_critical_tokens_per_chip(v5p, l70.F, mlp_matrices=m)
+    best = S.best_fsdp_tp_split(l70, v5p, v5p.fast_domain, per_pod_70, mlp_matrices=m)
+    print(f"{m}-matrix MLP: {tpc_70:.1f} tokens per chip vs threshold {thr:.1f}; X_opt = {best.x_opt:.0f}, best "
+          f"allowed split {best.X} x {best.Y} -> {best.layer.bound}-bound (comm / compute = {best.layer.comm_ratio:.2f})")
+days_70 = llmcalc.training_days(llmcalc.training_flops_6p(l70, 15e12), 4 * v5p.fast_domain, v5p, 0.4)
+print(f"margin: {tpc_70 / S.fsdp_tp_critical_tokens_per_chip(v5p, l70.F) - 1:.1%} above the book's threshold; "
+      f"X_opt wants Y = {v5p.fast_domain / S.fsdp_optimal_degree(v5p, v5p.fast_domain, per_pod_70, l70.F):.1f}, "
+      f"allowed Y: {sorted({y for x, y, lt in S.best_fsdp_tp_split(l70, v5p, v5p.fast_domain, per_pod_70).candidates})}")
+print(f"days at 40% MFU on {4 * v5p.fast_domain:,} chips: {days_70:.1f} (one pod: "
+      f"{llmcalc.training_days(llmcalc.training_flops_6p(l70, 15e12), v5p.fast_domain, v5p, 0.4):.1f})")
+
+# %% [markdown]
+# <details><summary>Why is 117 > 113 not enough?</summary>
+#
+# DCN is not the problem: a million tokens per pod is far above 73,440. The problem is inside the pod. Four times
+# the chips at the same batch leave a quarter of the tokens per chip, 117, a hair above the FSDP × TP threshold.
+# That threshold holds only at the ideal $X_\text{opt}$, where FSDP and TP traffic balance exactly. Real splits
+# must divide 8960, $F$ and $N$ (and $X$ may not exceed the tokens), so $Y$ cannot be the value the optimum wants,
+# and the allowed splits miss by more than the small margin: with the book's two-matrix MLP the run is communication-bound. LLaMA's gated MLP
+# has 1.5× the matmul work for the same TP traffic, which rescues it, barely. In practice you would raise the batch
+# (it is why LLaMA 3 went to 16M tokens at scale) or accept a lower MFU; the "11 days" assume 40% holds.
+#
+# </details>
+#
+# ## 5. The GPU plan Meta used: 16,384 H100s
+#
+# On GPUs the fast domain is an 8-GPU NVLink node; everything else crosses InfiniBand (here $5\times10^{10}$
+# bytes/s per GPU, one way). The Llama 3 paper (Table 4) trained the 405B model on 16,384 H100s as
+# **TP8 × PP16 × DP128**: tensor parallel inside a node, 16 pipeline stages, 128 data-parallel replicas (with
+# the optimizer sharded over them, ZeRO-1), $T = 8192$, 16M tokens per step, 400 TFLOP/s per GPU.
+#
+# **Question (d1):** Which link does each axis use, and how many parameters does one GPU hold? Why not simply use
+# chapter 4's FSDP × TP on these GPUs?
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+H_CHIPS = 16_384
+meta = S.hybrid_layout(8, 16, 128, chip=h100, n_chips=H_CHIPS, model=l405)
+print(f"TP{meta.tp} x PP{meta.pp} x DP{meta.dp} = {meta.n_chips:,} GPUs in {meta.nodes:,} nodes; links: "
+      f"TP {meta.tp_link}, PP {meta.pp_link}, DP {meta.dp_link}")
+print(f"{meta.params_per_chip:,.0f} parameters per GPU; {meta.layers_per_stage} layers per stage (126 / 16)")
+gpu_split = S.best_fsdp_tp_split(l405, h100, H_CHIPS, B_TOKENS)
+print(f"FSDP x TP on {H_CHIPS:,} H100s: TP <= 8 (a node) forces X = {gpu_split.X:,} over InfiniBand at "
+      f"{gpu_split.tokens_per_chip:,.0f} tokens/GPU -> {gpu_split.layer.bound}-bound "
+      f"(comm / compute = {gpu_split.layer.comm_ratio:.2f}; X_opt would be {gpu_split.x_opt:.0f})")
+mb = S.tp_layer_time(l405, h100, 8192, 8)
+print(f"TP8 on one micro-batch of 8192 tokens, NVLink: {mb.bound}-bound (comm / compute = {mb.comm_ratio:.2f})")
+step_s = llmcalc.training_seconds(six_p * B_TOKENS, H_CHIPS, h100, mfu_from_throughput(400e12, h100))
+grad_sync = S.all_reduce_time(2 * meta.params_per_chip, meta.dp, S.collective_bandwidth(h100, "slow"))
+print(f"one step at 400 TFLOP/s: {step_s:.2f} s; ZeRO-1 gradient reduce-scatter + all-gather of "
+      f"{2 * meta.params_per_chip / GB:.1f} GB over InfiniBand: {grad_sync:.2f} s ({grad_sync / step_s:.0%} of a step)")
+
+# %% [markdown]
+# On GPUs, tensor parallelism cannot leave the node, so FSDP would have to span 2048 nodes and gather every
+# layer's weights over InfiniBand for every micro-batch. Pipeline parallelism cuts the model into 16 stages
+# instead: each GPU keeps its 3.2B weights, stages exchange only activations, and the data-parallel replicas
+# synchronise gradients once per step, a few percent of it.
+#
+# **Question (d2):** Estimate the memory per GPU of Meta's layout with `training_bytes_per_device`: 16-byte
+# states, TP8, PP16, ZeRO-1 over DP128, sequence parallelism, selective recompute, $T = 8192$, micro-batch 1.
+# Does it fit in 80 GB?
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+meta_kw = dict(tp=8, pp=16, sp=True, recompute="selective")
+variants = {"TP8 PP16, no ZeRO": mem.training_bytes_per_device(l405, 1, 8192, **meta_kw),
+            "Meta: + ZeRO-1 x128": mem.training_bytes_per_device(l405, 1, 8192, zero_stage=1, dp=128, **meta_kw)}
+# Two refinements llmcalc has no switch for, applied by hand to its per-layer breakdown (see the text below):
+# the first stage holds 7 layers instead of 8, and SwiGLU keeps only gate and up (silu and product recomputed)
+layer = mem.layer_activation_breakdown(l405, 1, 8192, tp=8, sp=True, recompute="selective")
+lean_layer = sum(x for k, x in layer.items() if k not in ("silu_gate", "product"))
+FIRST_STAGE_LAYERS, IN_FLIGHT = math.ceil(L / 16) - 1, 16      # Meta's balanced first stage; p micro-batches (1F1B)
+lean = dict(variants["Meta: + ZeRO-1 x128"], activations=FIRST_STAGE_LAYERS * IN_FLIGHT * lean_layer)
+lean["total"] = lean["model_states"] + lean["activations"] + lean["logits"]
+variants["Meta, 7-layer stage 1, lean SwiGLU"] = lean
+variants["Meta, full recompute"] = mem.training_bytes_per_device(l405, 1, 8192, zero_stage=1, dp=128,
+                                                                 **dict(meta_kw, recompute="full"))
+for name, r in variants.items():
+    print(f"{name:34s} states {r['model_states'] / GB:6.1f} + activations {r['activations'] / GB:5.1f} + logits "
+          f"{r['logits'] / GB:4.2f} = {r['total'] / GB:6.1f} GB   fits 80 GB: {mem.fits(r['total'], h100)}")
+print(f"one layer keeps {sum(layer.values()) / 1e6:.0f} MB per GPU per micro-batch; the first stage holds "
+      f"{math.ceil(L / 16)} layers x 16 micro-batches in flight")
+fig = plots.memory_stack({k: {t: x for t, x in r.items() if t != "total"} for k, r in variants.items()}, chip=h100)
+plt.show()
+
+# %% [markdown]
+# ZeRO-1 takes the states from about 50 GB to 13 GB: the fp32 master weights and Adam moments, 12 of the 16 bytes,
+# are split 128 ways. But the activations are the big term: in a 1F1B pipeline the first stage holds its $L/p$
+# layers for $p$ micro-batches in flight, i.e. **all** $L$ layers' worth of one micro-batch, whatever $p$ is. With
+# `llmcalc`'s count for a LLaMA layer (four $F$-wide SwiGLU tensors), that passes 80 GB.
+#
+# The Llama 3 paper says that, after balancing the pipeline (one layer fewer on the first and the last stage, which
+# carry the embedding and the loss) and freeing tensors as early as possible, it trained at 8K tokens **without**
+# activation checkpointing. Our third bar shows how that can fit: 7 layers on the first stage, and a SwiGLU that
+# keeps only its two matmul outputs (the elementwise $\mathrm{silu}$ and product are cheap to redo). The estimate
+# hinges on which MLP tensors are kept: the 4-$F$ count is an upper end, and this is the term to measure on a
+# real node before trusting a layout. Full recompute always fits, at the price of an extra forward pass ($8P$).
+#
+# **Question (d3):** Each step is 16M tokens $= 2048$ sequences of 8192; each of the 128 replicas gets 16 of them,
+# one micro-batch each. What fraction of a step is pipeline bubble with a plain 1F1B schedule, $(p-1)/(m+p-1)$?
+# Meta used an **interleaved** schedule (Narayanan et al. 2021): each GPU holds $v$ smaller chunks of layers. What
+# does that change? Compare the 8,192-GPU run (DP64).
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+seqs_per_step = B_TOKENS // 8192
+for gpus, dp in ((16_384, 128), (8_192, 64)):
+    m = seqs_per_step // dp
+    print(f"{gpus:,} GPUs, DP{dp}: {seqs_per_step} sequences / {dp} = {m} micro-batches per pipeline of p = 16")
+    for v in (1, 2, 4):
+        act = (mem.activation_bytes(l405, 1, 8192, tp=8, sp=True, pp=16, recompute="selective", interleave=v)
+               / mem.activation_bytes(l405, 1, 8192, tp=8, sp=True, pp=16, recompute="selective"))
+        print(f"   v = {v}: bubble {S.pipeline_bubble_fraction(16, m, v):6.1%} of the step"
+              f" (= {15}/({v}*{m}+15)), bubble / useful time {S.pipeline_bubble_overhead(16, m, v):6.1%}; "
+              f"first-stage activations x{act:.3f}")
+
+# %% [markdown]
+# With $m = p = 16$ a plain 1F1B pipeline would idle almost half of every step, capping MFU at about half of what
+# the same GPUs reach without a pipeline.
+# Interleaving divides the bubble by $v$ (there are $v$ times as many, $v$ times shorter, pipeline slots to fill),
+# at the price of $v$ times more point-to-point sends and, in Korthikanti's accounting, a first stage that holds
+# $1 + (p-1)/(p\,v)$ times the activations of plain 1F1B (the last column). The 8,192-GPU run has twice the micro-batches per pipeline and half the
+# bubble overhead (bubble time per unit of useful time), one reason it reports a higher MFU (43%) than the
+# 16,384-GPU run. A bigger DP degree is not free: at a
+# fixed 16M batch it leaves each pipeline fewer micro-batches.
+#
+# **Question (d4):** The paper reports 400 TFLOP/s per GPU on 16,384 H100s and calls it 41% MFU. Check it against
+# the H100's 989 TFLOP/s. At 41%, how many days do $3.8\times10^{25}$ FLOPs take on 16,384 GPUs, and how many GPU-hours?
+# The Llama 3.1 model card reports **30.84M H100-hours** for the 405B. What MFU do those hours imply?
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+for tflops, printed in ((430, "43%"), (400, "41%"), (380, "38%")):
+    print(f"{tflops} TFLOP/s / {h100.peak_flops / 1e12:.0f} = {mfu_from_throughput(tflops * 1e12, h100):.1%} (paper: {printed})")
+META_MFU, CARD_HOURS = 0.41, 30.84e6
+gpu_days = llmcalc.training_days(META_FLOPS, H_CHIPS, h100, META_MFU)
+gpu_hours = llmcalc.chip_hours(META_FLOPS, h100, META_MFU)
+card_mfu = llmcalc.implied_mfu(META_FLOPS, CARD_HOURS, h100)
+print(f"{META_MFU:.0%} of {h100.peak_flops / 1e12:.0f} = {META_MFU * h100.peak_flops / 1e12:.0f} TFLOP/s")
+print(f"\n3.8e25 FLOPs on {H_CHIPS:,} H100 at {META_MFU:.0%}: {gpu_days:.1f} days, {gpu_hours / 1e6:.2f}M GPU-hours")
+print(f"model card: {CARD_HOURS / 1e6:.2f}M GPU-hours = {CARD_HOURS / gpu_hours:.2f}x that; implied MFU {card_mfu:.1%}; "
+      f"= {CARD_HOURS / H_CHIPS / 24:.1f} days of all {H_CHIPS:,} GPUs")
+print(f"'goodput': implied / reported MFU = {card_mfu:.1%} / {META_MFU:.0%} = {card_mfu / META_MFU:.2f}")
+
+# %% [markdown]
+# The paper's 400 TFLOP/s is rounded: 41% of the peak is the throughput printed above. At that rate the budget takes
+# a bit over two months.
+#
+# <details><summary>Why does the model card imply only about 35%?</summary>
+#
+# The 41% is measured **while training steps run**. The card's GPU-hours count the whole job:
+#
+# - **Failures and restarts.** The paper reports hundreds of job interruptions in a 54-day window (most from
+#   hardware), with more than 90% effective training time; each restart also loses the work since the last checkpoint.
+# - **Checkpointing.** Saving a 405B model with its optimizer state (the 16-byte states above) is terabytes per save.
+# - **Other stages at lower MFU.** Early training used smaller batches and fewer GPUs; the long-context stage ran at
+#   $T = 131072$ with context parallelism at 38% — and its attention FLOPs, a large share at that length, are
+#   not in $6P$, so they show up as "lost" hours here; annealing and data-mix changes too.
+# - **Evaluation and ablations** run on the same reservation.
+#
+# A realistic plan multiplies the ideal days by a "goodput" factor: the ratio printed last above.
+#
+# </details>
+#
+# ## 6. Explorers
+#
+# The FLOPs explorer below is set to Meta's run (15.6T tokens, $T = 8192$, 16,384 H100 at 41%); note that it counts
+# the exact FLOPs with attention, a few percent above $6P$. The memory explorer is set to TP8 / PP16 / DP128 with
+# ZeRO-1, sequence parallelism and selective recompute at $T = 8192$.
+
+# %% tags=["nbval-ignore-output", "widget"]
+ex_flops = widgets.flops_explorer("llama-3.1-405b", chip="H100")
+for key, value in dict(seq_len=8192, tokens=15.6e12, chips=16_384, mfu=0.41).items():
+    ex_flops.controls[key].value = value
+ex_flops.widget
+
+# %%
+ex_flops.print_summary()
+
+# %% tags=["nbval-ignore-output", "widget"]
+ex_mem = widgets.memory_explorer("llama-3.1-405b", chip="H100")
+for key, value in dict(tp=8, pp=16, dp=128, zero_stage=1, seq_len=8192, micro_batch=1).items():
+    ex_mem.controls[key].value = value
+ex_mem.widget
+
+# %%
+ex_mem.print_summary()
+
+# %% [markdown]
+# Things to try: set recompute to "full" and watch the activations fall below 5 GB; set PP to 8 and see that the
+# activations hardly change (the first stage always holds about $L$ layers' worth) while the states double; move
+# the chips to 8192 and the MFU to 0.43 to get the DP64 run; switch the chip to H200 (141 GB).
+#
+# ## 7. The whole plan on one page
+
+# %%
+h_mem = variants["Meta: + ZeRO-1 x128"]
+tpu_mem = state_chip + mem.checkpoint_bytes(l405, per_pod, "dots_no_batch_dims") / v5p.fast_domain
+plan = pd.DataFrame({
+    "TPU v5p, 8 pods": {
+        "chips": f"{tpu_chips:,}",
+        "layout": f"DP{PODS} over DCN x (FSDP{split.X} x TP{split.Y}) per pod",
+        "tokens per step": f"{B_TOKENS:,}",
+        "tokens per chip per step": f"{B_TOKENS / tpu_chips:,.0f}",
+        "critical check": f"{per_pod:,.0f}/pod vs {dcn_threshold:,.0f}; {tpc:.0f}/chip vs "
+                          f"{S.fsdp_tp_critical_tokens_per_chip(v5p, F, mlp_matrices=3):.0f}",
+        "bound": split.layer.bound,
+        "memory per chip (GB)": f"{tpu_mem / GB:.1f} of {v5p.hbm_bytes / GB:.0f} (10 B/param, dots ckpt)",
+        "MFU": "40% (assumed)",
+        "days for 3.8e25 FLOPs": f"{tpu_days:.1f}",
+        "chip-hours (M)": f"{llmcalc.chip_hours(META_FLOPS, v5p, 0.4) / 1e6:.1f}",
+    },
+    "H100, Meta's layout": {
+        "chips": f"{H_CHIPS:,}",
+        "layout": f"TP{meta.tp} x PP{meta.pp} x DP{meta.dp} (ZeRO-1)",
+        "tokens per step": f"{B_TOKENS:,}",
+        "tokens per chip per step": f"{B_TOKENS / H_CHIPS:,.0f}",
+        "critical check": f"bubble {S.pipeline_bubble_fraction(16, 16):.0%} at v = 1, "
+                          f"{S.pipeline_bubble_fraction(16, 16, 4):.0%} at v = 4",
+        "bound": f"TP8 {mb.bound}; DP sync {grad_sync / step_s:.0%} of a step",
+        "memory per chip (GB)": f"{h_mem['total'] / GB:.1f} (sel.), {lean['total'] / GB:.1f} (lean) of "
+                                f"{h100.hbm_bytes / GB:.0f} (16 B/param)",
+        "MFU": f"{META_MFU:.0%} (reported)",
+        "days for 3.8e25 FLOPs": f"{gpu_days:.1f}",
+        "chip-hours (M)": f"{gpu_hours / 1e6:.1f} (card: {CARD_HOURS / 1e6:.2f})",
+    },
+})
+print(plan.to_string())
+
+# %% [markdown]
+# > **Takeaways**
+# >
+# > - A full plan is a short chain: $P$ (exact) → $6P$ per token → total FLOPs → memory (states + activations) →
+# >   minimum chips → a layout checked against its critical batches → days at an honest MFU → chip-hours.
+# > - LLaMA 3.1-405B: 405.85B parameters, $3.8\times10^{25}$ FLOPs for 15.6T tokens — Meta's figure is $6PD$.
+# > - Memory sets a floor of a few thousand chips; FLOPs and the calendar set the tens of thousands actually used.
+# > - TPU pods: data parallelism across pods over DCN is easy above 73,440 tokens per pod; inside a pod FSDP × TP must
+# >   clear its threshold at a split whose degrees divide the chips, $F$ and $N$ — a margin of a few percent (70B on 4 pods) is not
+# >   enough.
+# > - GPUs: TP stays in the 8-GPU node, so large models add pipeline stages; the first stage still holds about $L$
+# >   layers of activations, and the bubble $(p-1)/(vm+p-1)$ needs many micro-batches or interleaving.
+# > - Reported MFU (41%) describes running steps; GPU-hours on a model card (implied ≈ 35%) include failures,
+# >   checkpoints, other stages and evaluation. Plan with both.
+#
+# ## Exercises
+#
+# **Exercise 1 — a 1T dense model.** Take a LLaMA-style shape with $L = 128$, $D = 25600$, $F = 83200$ ($3.25D$),
+# $N = 200$, $K = 8$, $H = 128$, $V = 128256$. (a) Its parameters and the FLOPs for 15.6T tokens. (b) Days on
+# 16,384 H100 at 40% MFU, and how many H100s finish in 90 days. (c) Memory per GPU with Meta's layout (TP8, PP16,
+# ZeRO-1 over DP128, SP, $T = 8192$) for selective and full recompute. Does more pipeline depth help?
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+dense_1t = ModelConfig(L=128, D=25600, F=83200, N=200, K=8, H=128, V=128256, name="dense-1t")
+p1t = llmcalc.param_count(dense_1t)
+f1t = llmcalc.training_flops_6p(dense_1t, 15.6e12)
+print(f"(a) P = {p1t:,}; 6P x 15.6T = {f1t:.3e} FLOPs ({f1t / META_FLOPS:.2f}x LLaMA 3.1-405B)")
+print(f"(b) {llmcalc.training_days(f1t, H_CHIPS, h100, 0.4):.0f} days on {H_CHIPS:,} H100; "
+      f"{math.ceil(llmcalc.chips_for_days(f1t, 90, h100, 0.4)):,} H100 for 90 days")
+for pp in (16, 32, 64):
+    for rc in ("selective", "full"):
+        r = mem.training_bytes_per_device(dense_1t, 1, 8192, tp=8, pp=pp, sp=True, recompute=rc, zero_stage=1,
+                                          dp=H_CHIPS // (8 * pp))
+        print(f"(c) TP8 PP{pp:<2} DP{H_CHIPS // (8 * pp):<3} {rc:9s}: states {r['model_states'] / GB:5.1f} + activations "
+              f"{r['activations'] / GB:6.1f} = {r['total'] / GB:6.1f} GB, fits: {mem.fits(r['total'], h100)}")
+
+# %% [markdown]
+# <details><summary>What the numbers say</summary>
+#
+# More stages shrink the states but not the first stage's activations ($L/p$ layers × $p$ micro-batches in
+# flight), and fewer DP replicas shard the optimizer less. The activations need full recompute (or context
+# parallelism to cut each GPU's share of the sequence), and a deeper pipeline needs more micro-batches to keep
+# its bubble small.
+#
+# </details>
+#
+# **Exercise 2 — long context.** Meta's long-context stage used $T = 131072$ on 16,384 H100 as TP8 × CP16 × PP16 × DP8
+# (CP: context parallelism, each sequence split over 16 GPUs) and reports 380 TFLOP/s (38%). (a) Check the GPU
+# count and the micro-batches per pipeline with the same 16M tokens per step. (b) How much do the attention scores
+# add to $6P$ at this length? (c) The paper says the long-context stage used about 800B tokens: how many days at
+# 38%, counting the exact FLOPs? (d) Why does the per-GPU memory look like the $T = 8192$ case?
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+tp, cp, pp, dp = 8, 16, 16, 8
+print(f"(a) {tp} x {cp} x {pp} x {dp} = {tp * cp * pp * dp:,} GPUs; {B_TOKENS // 131072} sequences per step / DP{dp} "
+      f"= {B_TOKENS // 131072 // dp} micro-batches per pipeline (each split over CP{cp})")
+long_tok = llmcalc.training_flops_per_token(l405, 131072)
+print(f"(b) exact / 6P at T = 131072: {long_tok / six_p:.3f}; scores are "
+      f"{100 * llmcalc.attention_score_fraction(l405, 131072):.1f}% of the forward FLOPs")
+mfu_long = mfu_from_throughput(380e12, h100)
+print(f"(c) 800B tokens: {long_tok * 800e9:.3e} FLOPs -> {llmcalc.training_days(long_tok * 800e9, H_CHIPS, h100, mfu_long):.1f} days "
+      f"at {mfu_long:.1%} ({llmcalc.training_days(six_p * 800e9, H_CHIPS, h100, mfu_long):.1f} days if counted as 6P)")
+r = mem.training_bytes_per_device(l405, 1, 131072 // cp, tp=8, pp=16, sp=True, recompute="selective", zero_stage=1, dp=dp * cp)
+print(f"(d) each GPU holds 131072 / {cp} = {131072 // cp} tokens of a sequence: {r['total'] / GB:.1f} GB, the same as "
+      f"section 5's estimate at T = 8192: {r['total'] == variants['Meta: + ZeRO-1 x128']['total']}")
+
+# %% [markdown]
+# <details><summary>About (d)</summary>
+#
+# Context parallelism splits every sequence along $T$, so each GPU keeps the activations of $T/\text{CP} = 8192$
+# tokens, the same as in the main stage; FlashAttention-style kernels keep no $T\times T$ scores, and the keys and
+# values of other chunks are passed around and discarded. Megatron shards the optimizer over DP × CP (here $8\times16 =
+# 128$), so the states are the same too. This is an estimate: `llmcalc` has no CP switch, and the ring exchange of
+# keys and values adds buffers.
+#
+# </details>
+#
+# **Exercise 3 — cost.** At \$2 per H100-hour, what do the model card's 30.84M hours cost? What would the ideal
+# 41% run cost, and the 8-pod TPU plan at the same price per chip-hour?
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+print(f"model card: {CARD_HOURS / 1e6:.2f}M H100-hours x $2 = ${llmcalc.cost(CARD_HOURS, 2.0) / 1e6:.1f}M")
+print(f"ideal at 41%: {gpu_hours / 1e6:.2f}M hours = ${llmcalc.cost(gpu_hours, 2.0) / 1e6:.1f}M")
+tpu_hours = llmcalc.chip_hours(META_FLOPS, v5p, 0.4)
+print(f"TPU plan: {tpu_hours / 1e6:.1f}M v5p chip-hours = ${llmcalc.cost(tpu_hours, 2.0) / 1e6:.1f}M at $2 "
+      f"(a v5p has {v5p.peak_flops / h100.peak_flops:.2f}x an H100's peak, so it must cost less per hour to compete)")
