@@ -42,7 +42,8 @@ from .memory import (
 )
 from .timecost import chinchilla_tokens, chip_hours, chips_for_days, cost, implied_mfu, training_days, training_seconds
 
-from . import flops, hardware, i18n, memory, models, params, timecost  # noqa: E402  (submodules by name)
+from . import check as checks, flops, hardware, i18n, memory, models, params, sharding, timecost  # noqa: E402
+from .timecost import mfu_from_throughput  # noqa: E402
 from .check import check  # noqa: E402
 
 __version__ = "0.1.0"
