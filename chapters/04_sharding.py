@@ -52,6 +52,9 @@ print(f"LLaMA 3-70B: D = {llama3_70b.D:,}, F = {llama3_70b.F:,}, L = {llama3_70b
 print(f"TPU v5p pod: {' x '.join(map(str, v5p.pod_shape))} = {pod:,} chips, C = {v5p.peak_flops:.3g} FLOP/s")
 print(f"H100 node: {h100.fast_domain} GPUs on NVLink, C = {h100.peak_flops:.3g} FLOP/s")
 
+# %% tags=["language"]
+llmcalc.i18n.use("en")  # the edition's language for explorer labels and plot titles
+
 # %% [markdown]
 # ## 1. The one idea: compute hides communication, until it doesn't
 #
@@ -173,7 +176,7 @@ for per_chip in (2000, 2400):
 # over all the pod's chips using all three torus axes, is each layer compute-bound?
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
-# Answer (click to reveal)
+# Answer (click to reveal) · 答案(点击展开)
 print(f"(a) {B_4M:,} tokens / {4096} per sequence = {S.max_data_parallel_degree(B_4M, 4096):,} sequences: "
       f"batch-only FSDP can use at most that many of the {pod:,} chips")
 per_chip = S.tokens_per_chip(B_4M, pod)
@@ -288,7 +291,7 @@ print(f"with the real gated MLP (m = 3): threshold {S.fsdp_tp_critical_tokens_pe
 # book's 2-matrix MLP? (TP degrees must divide the chip count, $F$ and the 64 heads.)
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
-# Answer (click to reveal)
+# Answer (click to reveal) · 答案(点击展开)
 seed = S.best_fsdp_tp_split(llama3_70b, v5p, pod, B_4M, splits="powers_of_two", mlp_matrices=2)
 print(f"powers of two: {seed.X:,} x {seed.Y} = {seed.n_chips_used:,} chips ({pod - seed.n_chips_used:,} of {pod:,} idle, "
       f"{1 - seed.n_chips_used / pod:.1%}); comm/compute {seed.layer.comm_ratio:.3f}")
@@ -379,7 +382,7 @@ for label, strategy, n, tp_deg in h100_cases[1:]:
 # Does the cross-pod gradient reduction slow it down?
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
-# Answer (click to reveal)
+# Answer (click to reveal) · 答案(点击展开)
 per_pod = B_4M / 4
 lt = S.dcn_dp_layer_time(llama3_70b, v5p, B_4M, 4)
 in_pod = S.best_fsdp_tp_split(llama3_70b, v5p, pod, per_pod)
@@ -534,7 +537,7 @@ ex.print_summary()
 # pod is compute-bound? How many 4096-token sequences is that, and could batch-only FSDP use it?
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
-# Answer (click to reveal)
+# Answer (click to reveal) · 答案(点击展开)
 min_B = S.dp_critical_tokens_per_chip(v5p, axes=3) * pod
 print(f"{S.dp_critical_tokens_per_chip(v5p, axes=3):.0f} tokens x {pod:,} chips = {min_B:,.0f} tokens "
       f"({min_B / B_4M:.2f}x LLaMA 3's batch) = {min_B / 4096:,.0f} sequences of 4096: "
@@ -545,7 +548,7 @@ print(f"{S.dp_critical_tokens_per_chip(v5p, axes=3):.0f} tokens x {pod:,} chips 
 # $F = 28672$, with the book's 2-matrix MLP and with LLaMA's gated MLP? Which powers of two are allowed in each case?
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
-# Answer (click to reveal)
+# Answer (click to reveal) · 答案(点击展开)
 for m in (2, 3):
     y_max = S.tp_max_degree(v5p, F, mlp_matrices=m)
     ok = [2**i for i in range(7) if S.tp_layer_time(llama3_70b, v5p, B_4M, 2**i, mlp_matrices=m).compute_bound]
@@ -556,7 +559,7 @@ for m in (2, 3):
 # micro-batches would keep it under 5%, and what does an interleaved schedule with $v = 2$ give at 64?
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
-# Answer (click to reveal)
+# Answer (click to reveal) · 答案(点击展开)
 print(f"p = 16, m = 64: bubble {S.pipeline_bubble_fraction(16, 64):.2%} of the step "
       f"(overhead {S.pipeline_bubble_overhead(16, 64):.2%} over the ideal step)")
 m_needed = next(m for m in range(1, 10_000) if S.pipeline_bubble_fraction(16, m) < 0.05)
@@ -569,7 +572,7 @@ print(f"under 5% needs m >= {m_needed}; interleaved v = 2 at m = 64: {S.pipeline
 # how large is the bubble with one sequence per micro-batch?
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
-# Answer (click to reveal)
+# Answer (click to reveal) · 答案(点击展开)
 need_h = S.crossover_tokens_per_chip(llama3_70b, h100, "FSDP+TP", chips=8192, tp=8)
 print(f"(a) FSDP+TP8 on 8192 H100s needs {need_h:,.1f} tokens per GPU = {need_h * 8192:,.0f} tokens per step "
       f"({need_h * 8192 / B_4M:.1f}x the 4 x 2^20 batch)")

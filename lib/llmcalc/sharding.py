@@ -251,6 +251,19 @@ def _tp_degree(cfg: ModelConfig, Y) -> int:
     return Y
 
 
+def _data_parallel_terms(cfg, chip, batch_tokens, X, M_X, mlp_matrices, dtype_bytes, exact):
+    """Shared by DP and FSDP: forward matmul seconds, one all-gather of the layer's weights, link label."""
+    c = _chip(chip)
+    nm = _matrices(cfg, mlp_matrices)
+    X = v.positive_int("X", X)
+    B = _batch(batch_tokens, X, "X")
+    M = _axes(c, M_X, "M_X", c.fast_axes)
+    nbytes = v.positive_int("dtype_bytes", dtype_bytes)
+    fwd = _flops(cfg, nm, B) / (X * c.peak_flops)
+    ag, label = _group_gather(nm * cfg.D * cfg.F * nbytes, X, c, M, 1, exact)
+    return fwd, ag, label
+
+
 def dp_layer_time(cfg: ModelConfig, chip: str | Chip, batch_tokens: float, X: int, *, M_X: int | None = None,
                   mlp_matrices: int | None = None, dtype_bytes: int = 2, exact: bool = False) -> LayerTime:
     """Pure data parallelism over X chips (each holds every weight), one MLP-shaped layer.
@@ -262,14 +275,7 @@ def dp_layer_time(cfg: ModelConfig, chip: str | Chip, batch_tokens: float, X: in
     **bidirectional** per-axis ICI figure on a TPU, the **one-way** NVLink egress on a GPU; past the
     fast domain, two stages with the slow link's one-way per-chip figure.
     """
-    c = _chip(chip)
-    nm = _matrices(cfg, mlp_matrices)
-    X = v.positive_int("X", X)
-    B = _batch(batch_tokens, X, "X")
-    M = _axes(c, M_X, "M_X", c.fast_axes)
-    nbytes = v.positive_int("dtype_bytes", dtype_bytes)
-    fwd = _flops(cfg, nm, B) / (X * c.peak_flops)
-    ag, label = _group_gather(nm * cfg.D * cfg.F * nbytes, X, c, M, 1, exact)
+    fwd, ag, label = _data_parallel_terms(cfg, chip, batch_tokens, X, M_X, mlp_matrices, dtype_bytes, exact)
     return LayerTime("DP", fwd, 2 * fwd, 0.0, 2 * ag, label)
 
 
@@ -284,14 +290,7 @@ def fsdp_layer_time(cfg: ModelConfig, chip: str | Chip, batch_tokens: float, X: 
     on a full v5p pod: communication-bound). W_X as in :func:`dp_layer_time` (bidirectional ICI per
     axis × M_X; one-way NVLink; one-way slow link past the fast domain).
     """
-    c = _chip(chip)
-    nm = _matrices(cfg, mlp_matrices)
-    X = v.positive_int("X", X)
-    B = _batch(batch_tokens, X, "X")
-    M = _axes(c, M_X, "M_X", c.fast_axes)
-    nbytes = v.positive_int("dtype_bytes", dtype_bytes)
-    fwd = _flops(cfg, nm, B) / (X * c.peak_flops)
-    ag, label = _group_gather(nm * cfg.D * cfg.F * nbytes, X, c, M, 1, exact)
+    fwd, ag, label = _data_parallel_terms(cfg, chip, batch_tokens, X, M_X, mlp_matrices, dtype_bytes, exact)
     return LayerTime("FSDP", fwd, 2 * fwd, ag, 2 * ag, label)
 
 
