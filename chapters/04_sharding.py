@@ -350,7 +350,7 @@ for strategy, tp_deg in (("FSDP", 1), ("FSDP+TP", 4)):
 # %% [markdown]
 # On H100s the numbers change in two ways. Inside a node NVLink gives a threshold close to the v5p's one-axis figure.
 # But a node has only 8 GPUs, so FSDP over many nodes runs in two stages (NVLink, then InfiniBand carrying $1/8$ of the
-# array per GPU) and the two costs add; and TP cannot go past 8 without leaving NVLink (§10), so FSDP + TP cannot
+# array per GPU) and the two costs add; and TP cannot go past 8 without leaving NVLink (§12), so FSDP + TP cannot
 # rebalance the way it does on the pod.
 
 # %%
@@ -366,7 +366,7 @@ for label, strategy, n, tp_deg in h100_cases[1:]:
 
 # %% [markdown]
 # With 4M tokens on 8192 H100s (512 per GPU, the dotted line), FSDP + TP8 is communication-bound: InfiniBand is the wall.
-# GPU clusters therefore add a parallelism that sends *activations*, not weights, across nodes — pipelines (§9) — and
+# GPU clusters therefore add a parallelism that sends *activations*, not weights, across nodes — pipelines (§10) — and
 # keep plain DP (gradients once per step) for the outermost axis.
 #
 # ## 9. Across pods and nodes: DP over the slow network

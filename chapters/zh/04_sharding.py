@@ -1,0 +1,471 @@
+# %% [markdown]
+# # 第 4 章 — 切分：分摊计算，又不让芯片干等网络
+#
+# 第 2 章算出了一次训练需要多少“芯片·天”，第 3 章算出了每张芯片上要放多少字节。两章都默认成千上万张芯片能像一张芯片那样协同工作。而这只有在每张芯片都把时间花在**计算**上、而不是等着邻居把数据传过来时才成立。本章针对把模型切分(sharding)到多张芯片上的每一种方式，逐一回答：每一步要搬运多少字节？搬一趟要多久？矩阵乘法要算多长时间，才能把这段通信藏起来？
+#
+# **学完本章，你将能够**
+#
+# - 说出几种集合通信(collective)——all-gather、reduce-scatter、all-reduce、all-to-all 和点对点(point-to-point)传输——用 `llmcalc.sharding` 算出它们的耗时，并说清每个公式用的是哪一种带宽；
+# - 解释数据并行(data parallelism, DP/DDP)、ZeRO/FSDP、Megatron 式的张量并行(tensor parallelism, TP)、序列并行/上下文并行(sequence/context parallelism)、配合微批次(micro-batch)的流水线并行(pipeline parallelism, PP)以及专家并行(expert parallelism, EP)，并说出每一种各自要传送什么；
+# - 推导**每芯片临界 token 数**(critical tokens per chip)：每张芯片分到的 token 超过这个数，某种布局就能保持计算受限(compute-bound)——分别在 TPU v5p(单轴、三轴、FSDP + TP、跨 Pod)和 H100(NVLink、InfiniBand)上推导；
+# - 为 LLaMA 3-70B 找出一个 TPU Pod 上最好的 FSDP × TP 切法，并核对 seed 000 的答案；
+# - 在 GPU 集群上安排 TP × PP × DP 的布局，并算出流水线的气泡(pipeline bubble)。
+#
+# **符号**(沿用本书的符号表，见 `shared/reference.md` §1)
+#
+# | 符号 | 含义 | 符号 | 含义 |
+# |---|---|---|---|
+# | $L$ | 层数 | $B$ | 以 token 计的批大小(全局，每步) |
+# | $D$ | 模型宽度 | $T$ | 序列长度 |
+# | $F$ | MLP 宽度 | $C$ | 单个芯片的峰值算力(FLOP/s) |
+# | $m$ | MLP 中的矩阵个数(普通 MLP 为 2，门控的 SwiGLU 为 3) | $W$ | 一条链路或一个网格轴的带宽(字节/秒) |
+# | $N$ | 所用的芯片数(§4–8；其他地方表示头数) | $X$, $Y$ | FSDP(数据)并行度，TP 并行度 |
+# | $M_X$, $M_Y$ | FSDP 和 TP 的集合通信所用的环面(torus)轴数 | $p$, $m_\mu$, $v$ | 流水线级数，微批次数，每个设备分到的层块数 |
+#
+# *How To Scale Your Model* 在讲切分的几章里用 $N$ 表示芯片数，seed 000 也是如此；§4–8 沿用这一记法。除非特别说明，字节数一律按 bf16(每个数值 2 字节)计算。
+
+# %%
+import math
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+import llmcalc
+from llmcalc import plots, widgets
+from llmcalc import sharding as S
+
+# %matplotlib inline
+
+llama3_70b = llmcalc.preset("llama-3-70b")
+v5p, h100 = llmcalc.chip("TPU v5p"), llmcalc.chip("H100")
+B_4M = 4 * 2**20                       # LLaMA 3-70B's batch: 4 x 1024 x 1024 tokens (seed 000)
+pod = v5p.fast_domain                  # one v5p pod
+print(f"LLaMA 3-70B: D = {llama3_70b.D:,}, F = {llama3_70b.F:,}, L = {llama3_70b.L}, gated MLP "
+      f"(m = 3 matrices D x F per layer); batch B = {B_4M:,} tokens")
+print(f"TPU v5p pod: {' x '.join(map(str, v5p.pod_shape))} = {pod:,} chips, C = {v5p.peak_flops:.3g} FLOP/s")
+print(f"H100 node: {h100.fast_domain} GPUs on NVLink, C = {h100.peak_flops:.3g} FLOP/s")
+
+# %% tags=["language"]
+llmcalc.i18n.use("zh")  # the edition's language for explorer labels and plot titles
+
+# %% [markdown]
+# ## 1. 核心思想：计算能掩盖通信——直到掩盖不住
+#
+# 每一步，芯片既要做一些 FLOPs，也要接收一些字节。这两件事可以同时进行(芯片的 DMA 引擎搬运数据时，矩阵单元照样在做乘法)，所以一趟计算的耗时取两者中*较长*的那个：
+#
+# $$T_\text{pass} = \max\left(\frac{\text{FLOPs per chip}}{C},\ \frac{\text{bytes per chip}}{W}\right).$$
+#
+# 如果第一项更大，这一层就是**计算受限**(compute-bound)的：增加芯片就能提速。如果第二项更大，它就是**通信受限**(communication-bound)的：芯片闲坐着等数据。本章的大部分篇幅，都在找两项相等的那个点。训练一步中每一个被切分的矩阵乘法，其 FLOPs 都 $\propto$ 每芯片的 token 数；而字节数要么与 token 数无关(权重、梯度)，要么也随 token 数增长(激活值)。所以两者的交点是一个**每芯片 token 数**——也就是*每芯片临界批大小*(critical batch per chip)。
+#
+# ### 用的是哪种带宽？每次都要说清楚
+#
+# 一条链路有两个方向，资料里有的报单向数字，有的报双向之和。`llmcalc.sharding.collective_bandwidth` 是全书唯一规定这一约定的地方：
+#
+# | 互连 | 所用的 $W$ | 原因 |
+# |---|---|---|
+# | TPU ICI，在 $M$ 个环面轴上做集合通信 | $M \times$ 每轴的**双向**带宽 | 在环上，每张芯片同时从两侧的邻居接收数据 |
+# | GPU NVLink，节点内的集合通信 | 每张 GPU 的**单向**带宽 | NVSwitch 把 8 张 GPU 全部连在一起：每张卡通过自己的端口收发 |
+# | 点对点发送(流水线) | 一条链路的**单向**带宽 | 数据只朝一个方向流动 |
+# | 离开高速域(每张 GPU 的 InfiniBand，每张 TPU 芯片的 DCN) | 每张芯片的**单向**带宽 | 即一块网卡能发出的速率 |
+#
+# 两种约定描述的其实是同一件事——一张芯片*接收*自己那份数据有多快——所以由它们算出的比值 $C/W$ 可以在不同芯片之间直接比较。
+
+# %%
+rows = []
+for c, link, axes, pattern in [(v5p, "fast", 1, "collective"), (v5p, "fast", 2, "collective"), (v5p, "fast", 3, "collective"),
+                               (v5p, "fast", 1, "point_to_point"), (v5p, "slow", 1, "collective"),
+                               (h100, "fast", 1, "collective"), (h100, "fast", 1, "point_to_point"), (h100, "slow", 1, "collective")]:
+    W = S.collective_bandwidth(c, link, axes, pattern)
+    name = (c.fast_link_name if link == "fast" else c.slow_link_name) + (f" x{axes} axes" if c.kind == "tpu" and link == "fast" and pattern == "collective" else "")
+    rows.append({"chip": c.name, "link": name, "pattern": pattern, "W (GB/s)": f"{W / 1e9:,.2f}", "C / W (FLOPs per byte)": f"{c.peak_flops / W:,.0f}"})
+print(pd.DataFrame(rows).to_string(index=False))
+
+# %% [markdown]
+# 请记住其中三个比值，本章后面会反复遇到它们。一个字节经由一个 ICI 轴到达的这段时间里，一张 v5p 芯片大约能做 2550 次 FLOP(经由三个轴时为 850)，经由数据中心网络(datacenter network, DCN)时则是 73,440 次；H100 经由 NVLink 时约为 2200 次，经由 InfiniBand 时接近 20,000 次。一旦离开高速互连，每传一个字节，都要多做一个数量级的计算来抵偿。
+#
+# ## 2. 集合通信及其代价
+#
+# 设一个**完整**大小为 $V$ 字节的数组分布在 $n$ 张芯片上，每张芯片的接收带宽为 $W$(按上面的约定)。*How To Scale Your Model* 第 3 部分给出：
+#
+# | 集合通信 | 做什么 | 耗时 | 出现在哪里 |
+# |---|---|---|---|
+# | all-gather(全收集，AG) | 每张芯片各有 $V/n$，结束时每张都有完整的 $V$ | $V/W$ | FSDP 的权重，TP 的输入，CP 的键/值 |
+# | reduce-scatter(规约-散射，RS) | 每张芯片各有一份完整大小 $V$ 的部分和，结束时每张得到总和的 $1/n$ | $V/W$ | FSDP 的梯度，TP 的输出 |
+# | all-reduce(全规约，AR) $=$ RS $+$ AG | 结束时每张都有完整的总和 | $2V/W$ | DP 的梯度 |
+# | all-to-all(全交换) | 每张芯片把自己那 $V/n$ 中不同的 $1/n$ 分别发给每一张芯片 | 双向环上为 $V/(4W)$；经交换机为 $V/(nW)$ | MoE 的分发/汇总 |
+# | 点对点 | 一张芯片把 $V$ 发给另一张 | $V/W_\text{one-way}$ | 流水线的各级之间 |
+#
+# 精确的环形算法耗时是上面各式的 $\frac{n-1}{n}$(每张芯片本来就持有自己那一份)；`exact=True` 会把这个因子算进去。$n$ 较大时差别可以忽略，书中的各个门槛也都略去了它。all-reduce 由两次集合通信拼成，所以 ZeRO 可以把它拆成两半分开执行，而不增加任何流量。all-to-all 在环上很便宜，因为每一块数据平均只需走四分之一圈。
+
+# %%
+V = 1e9   # one GB (10**9 bytes) of bf16 values, e.g. the gradients of a 0.5B-parameter layer group
+W_axis, W_nvl = S.collective_bandwidth(v5p, "fast", 1), S.collective_bandwidth(h100, "fast")
+for label, n, W, topo in (("v5p, one ICI axis, n = 16", 16, W_axis, "ring"), ("H100 node, NVLink, n = 8", 8, W_nvl, "switch")):
+    print(f"{label}:  all-gather {1e3 * S.all_gather_time(V, n, W):6.2f} ms (exact {1e3 * S.all_gather_time(V, n, W, exact=True):6.2f}), "
+          f"reduce-scatter {1e3 * S.reduce_scatter_time(V, n, W):6.2f}, all-reduce {1e3 * S.all_reduce_time(V, n, W):6.2f}, "
+          f"all-to-all {1e3 * S.all_to_all_time(V, n, W, topology=topo):6.2f} ms")
+print(f"point-to-point of 1 GB: v5p one axis one-way {1e3 * S.point_to_point_time(V, S.collective_bandwidth(v5p, pattern='point_to_point')):.2f} ms, "
+      f"H100 NVLink {1e3 * S.point_to_point_time(V, S.collective_bandwidth(h100, pattern='point_to_point')):.2f} ms, "
+      f"H100 InfiniBand {1e3 * S.point_to_point_time(V, S.collective_bandwidth(h100, 'slow')):.2f} ms")
+
+# %% [markdown]
+# ## 3. 数据并行(DP、DDP)
+#
+# seed 002 的笔记描述了最简单的方案：**每张芯片拷贝一份完整的模型，各自处理批次中不同的一片，在更新之前把梯度汇总平均**。PyTorch 的 `DataParallel` 在单个进程里做这件事；大家实际使用的是 DDP(`DistributedDataParallel`，一卡一进程)：它在反向传播的*过程中*按*桶*(bucket)对梯度做 all-reduce，于是靠后几层梯度的规约，与靠前几层的反向计算重叠进行。(seed 里的踩坑经验——通信库首选 NCCL、每个进程设置相同的随机种子——说的都是 DDP。)它的弱点 seed 里也写了：每张芯片都要存下完整的模型状态(第 3 章)。
+#
+# 对于一层含 $m$ 个 $D\times F$ 矩阵的 MLP，在 $X$ 张芯片上处理 $B$ 个 token：
+#
+# $$\underbrace{\frac{2\cdot 2mBDF}{X\,C}}_{\text{backward compute}} \ \ge\ \underbrace{\frac{2\cdot 2mDF}{W}}_{\text{gradient all-reduce, bf16}}
+# \iff \frac{B}{X} \ \ge\ \frac{C}{W}.$$
+#
+# 模型的形状被约掉了：**每张芯片分到的 token 多于 $C/W$ 时，数据并行就是计算受限的**。
+
+# %%
+for c, axes in ((v5p, 1), (v5p, 3), (h100, 1)):
+    print(f"{c.name:8s} over {axes} axis/axes: DP is compute-bound above {S.dp_critical_tokens_per_chip(c, axes=axes):,.0f} tokens per chip")
+for per_chip in (2000, 2400):
+    lt = S.dp_layer_time(llama3_70b, h100, 8 * per_chip, 8)
+    print(f"8 H100s, {per_chip:,} tokens each: backward compute {1e3 * lt.backward_compute_s:.2f} ms, "
+          f"all-reduce {1e3 * lt.backward_comm_s:.2f} ms over {lt.links} -> {lt.bound}-bound")
+
+# %% [markdown]
+# ## 4. ZeRO 与 FSDP
+#
+# ZeRO(见 seed 002 和第 3 章)把优化器状态(第 1 阶段)、梯度(第 2 阶段)、权重(第 3 阶段)依次切分到 $X$ 张数据并行的芯片上。第 3 阶段就是 PyTorch 和 JAX 所说的 **FSDP**(fully sharded data parallel，完全分片数据并行)：一层的权重分成 $X$ 份分开存放，直到要用之前才用 all-gather 收集起来——正如课程讲义(seed 004)所说，“不长期存储，需要时动态获取”。每层每步：
+#
+# | 阶段 | 计算 | 通信 |
+# |---|---|---|
+# | 前向 | $2mBDF/(XC)$ | 权重的 AG，$2mDF/W$ |
+# | 反向 | $4mBDF/(XC)$ | 再做一次权重的 AG $+$ 梯度的 RS，$4mDF/W$ |
+#
+# 两趟给出的都是**与 DP 相同的门槛**，$B/X > C/W$：reduce-scatter 只是 DP 的 all-reduce 的一半，而前向里多出来的那次 all-gather 被前向的矩阵乘法掩盖了。FSDP 省下了显存，临界批大小却分毫未变——代价只是字节数变成 1.5 倍。
+#
+# **问题(Question):** seed 000 用 $4\cdot 2^{20}$ 个 token 的批次、$T = 4096$ 的序列，在一整个 v5p Pod 上训练 LLaMA 3-70B。(a) 如果 FSDP 只沿批次维度切分，最多能用上多少张芯片？(b) 如果沿批次*和*序列两个维度切分到 Pod 的全部芯片上，并用上全部三个环面轴，每一层是计算受限的吗？
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+print(f"(a) {B_4M:,} tokens / {4096} per sequence = {S.max_data_parallel_degree(B_4M, 4096):,} sequences: "
+      f"batch-only FSDP can use at most that many of the {pod:,} chips")
+per_chip = S.tokens_per_chip(B_4M, pod)
+need = S.dp_critical_tokens_per_chip(v5p, axes=3)
+lt = S.fsdp_layer_time(llama3_70b, v5p, B_4M, pod, M_X=3)
+print(f"(b) {B_4M:,} / {pod:,} = {per_chip:.1f} tokens per chip < {need:.0f} needed on three axes -> {lt.bound}-bound; "
+      f"communication takes {lt.comm_ratio:.2f}x the compute")
+
+# %% [markdown]
+# <details><summary>显示答案</summary>
+#
+# (a) FSDP 是*按序列*切分批次的，而序列总共只有 $B/T$ 条：Pod 里的大部分芯片都会闲着。这就是 seed 000 所说的那个“很‘学究’、但确实存在”的限制。(b) 把序列维也切开(一张芯片可以只持有一条序列的一部分：MLP 是逐 token 计算的，只有注意力需要序列的其余部分——见 §6)，芯片数量的问题就解决了；但每张芯片分到的 token 太少，藏不住权重的收集：每一层都在等 ICI。在这个批大小下，纯 FSDP 无法在一个 Pod 上训练这个模型。
+#
+# </details>
+#
+# ## 5. 张量并行：把矩阵切开(Megatron)
+#
+# 课程讲义(seed 004)用一个矩阵来画它：把 $W$ 按列切开，$W = [W_1\ W_2]$；两张芯片分别计算 $XW_1$ 和 $XW_2$，输出就是两者的拼接 $[XW_1\ XW_2]$。Megatron-LM(Shoeybi 等人，2019)把两次这样的切分串起来贯穿整个 MLP，使得每一趟只需要两次集合通信：
+#
+# $$\underbrace{W_\text{in} = [W_\text{in}^{(1)} \cdots W_\text{in}^{(Y)}]}_{\text{by columns: each chip has } F/Y \text{ of the hidden units}},\qquad
+# \underbrace{W_\text{out} = \begin{bmatrix} W_\text{out}^{(1)} \\ \vdots \\ W_\text{out}^{(Y)} \end{bmatrix}}_{\text{by rows}},\qquad
+# Z = \sum_{i=1}^{Y} \phi\!\left(A\,W_\text{in}^{(i)}\right) W_\text{out}^{(i)} .$$
+#
+# 非线性函数 $\phi$ 逐元素地作用在每张芯片自己的 $F/Y$ 列上(门控 MLP 的 gate 矩阵和 up 矩阵也按同样的方式切分)，所以中间不需要搬运任何数据。在 $W_\text{in}$ 之前，每张芯片都需要完整的输入 $A$($[B, D]$)：这是一次 **all-gather**；在 $W_\text{out}$ 之后，各芯片的部分积必须求和：这是一次 **reduce-scatter**(Megatron 最初用的是一次 all-reduce；当序列并行把这一层的其余部分也切开时，它就拆成了这两半)。每一趟的通信时间为 $2\cdot 2BD/W$，计算时间为 $2mBDF/(YC)$：
+#
+# $$\frac{4BD/W}{2mBDF/(YC)} < 1 \iff Y < \frac{m}{2}\,\frac{M_Y\,F\,W}{C}.$$
+#
+# 批大小被约掉了：**不论喂给它多少 token，TP 都只在某个固定的并行度以内保持计算受限**，这个并行度由 $F$ 和芯片决定。书中的公式取 $m = 2$；LLaMA 的门控 MLP 是 $m = 3$，能容忍的并行度是前者的 1.5×。
+
+# %%
+F = llama3_70b.F
+for c in (v5p, h100):
+    print(f"{c.name:8s} one axis, F = {F:,}: TP stays compute-bound for Y < {S.tp_max_degree(c, F):.2f} (m = 2), "
+          f"< {S.tp_max_degree(c, F, mlp_matrices=3):.2f} (m = 3)")
+for Y in (8, 16):
+    lt = S.tp_layer_time(llama3_70b, v5p, B_4M, Y, mlp_matrices=2)
+    print(f"v5p, Y = {Y:2d}, m = 2: comm / compute = {lt.comm_ratio:.2f} -> {lt.bound}-bound")
+
+# %% [markdown]
+# ## 6. 序列并行与上下文并行
+#
+# 有两种不同的思路共用这个名字：
+#
+# * **序列并行**(sequence parallelism, SP)，出自 Megatron(Korthikanti 等人，2022)：在一个 TP 组内，TP 没有切分、每张卡各存一份的那些部分(归一化、dropout、残差相加)，改为沿序列维切分。TP 的 all-reduce 变成了 §5 里的 all-gather + reduce-scatter 这一对——**字节数完全相同**——而那些原本重复存放的激活值缩小为 $1/Y$(即第 3 章的 $34sbh/t$)。它是免费的。
+# * **上下文并行**(context parallelism, CP)：把每一条*序列*切分到多张芯片上，seed 000 在“批次和序列两个维度”上切分时就是这么做的。MLP 和各个投影都是逐 token 计算的，什么也不用传。注意力则不然：一个查询需要所有更早位置的键和值，所以 $n_\text{CP}$ 张芯片要对 $K$ 和 $V$ 做 all-gather(或者让它们沿环依次传递，即“环形注意力”，ring attention)，每层每条序列 $2\cdot T\cdot K\cdot H$ 个数值。有了分组查询注意力(grouped-query attention, GQA)，这个量很小：LLaMA 3-70B 的 $2KH$ 只有 $D$ 的四分之一。
+#
+# LLaMA 3 在长上下文阶段以 $T = 131{,}072$ 用 CP16 训练(节点内还有 TP8，所以 CP 要跨 InfiniBand)。对 70B 的形状，每层每张 GPU 的情况如下：
+
+# %%
+T_long, cp, tp = 131_072, 16, 8
+kv_bytes = 2 * T_long * llama3_70b.K * llama3_70b.H * 2 // tp          # K and V, bf16, this GPU's KV heads
+gather = S.all_gather_time(kv_bytes, cp, S.collective_bandwidth(h100, "slow"))
+fwd_layer = llmcalc.forward_flops(llama3_70b, 1, T_long) / llama3_70b.L / (cp * tp) / h100.peak_flops
+print(f"2KH / D = {2 * llama3_70b.K * llama3_70b.H / llama3_70b.D:.2f}")
+print(f"K, V of one 131,072-token sequence, one layer, 1/{tp} of the heads: {kv_bytes / 1e6:.1f} MB")
+print(f"all-gather over CP{cp} on InfiniBand: {1e3 * gather:.2f} ms  vs  the layer's forward compute per GPU: {1e3 * fwd_layer:.2f} ms")
+
+# %% [markdown]
+# 在长上下文下，注意力的 FLOPs 随 $T^2$ 增长，而 $K, V$ 的字节数只随 $T$ 增长，所以序列越长，CP 反而越容易。在 $T = 4096$ 时，正是*序列切分*让 seed 000 的 FSDP 能用上比序列条数更多的芯片。
+#
+# ## 7. FSDP + TP：在一个 Pod 上训练 LLaMA 3-70B 的办法
+#
+# 把 FSDP 放在 $X$ 张芯片上(两个环面轴，$M_X = 2$)，TP 放在 $Y$ 张上(一个轴，$M_Y = 1$)，$N = XY$。这时 FSDP 的 all-gather 只需搬运本 TP rank 所拥有的那 $1/Y$ 权重，而 TP 的集合通信搬运的是 $B/X$ 个 token。每一趟的通信与计算之比为(bf16；FSDP 和 TP 位于不同的轴上，所以二者可以重叠)
+#
+# $$r_\text{FSDP} = \frac{X\,C}{B\,W_X}, \qquad r_\text{TP} = \frac{2\,Y\,C}{m\,F\,W_Y}, \qquad
+# r_\text{FSDP}\, r_\text{TP} = \frac{2}{m}\cdot\frac{N\,C^2}{B\,F\,W_X W_Y}.$$
+#
+# FSDP 希望 $X$ 小，TP 希望 $Y$ 小，而二者的乘积是固定的。最好的切法是让两个比值相等；并且当且仅当它们的乘积小于 1 时，两者才都能小于 1：
+#
+# $$\frac{B}{N} > \frac{2}{m}\cdot\frac{\alpha^2}{M_X M_Y F}\quad(\alpha = C/W_\text{axis}),\qquad
+# X_\text{opt} = \sqrt{\frac{2}{m}\cdot\frac{B}{F}\cdot\frac{M_X}{M_Y}\cdot N}.$$
+#
+# 取书中的 $m = 2$、$M_X = 2$、$M_Y = 1$，这就是 seed 000 的 $2550^2/(2\cdot 28672)$ 和 $\sqrt{2BN/F}$——两个式子里的“2”分别是 $M_X M_Y$ 和 $M_X/M_Y$，并不是什么自然常数。
+
+# %%
+crit = S.fsdp_tp_critical_tokens_per_chip(v5p, F, M_X=2, M_Y=1)
+print(f"FSDP + TP threshold, m = 2: {S.dp_critical_tokens_per_chip(v5p):.0f}^2 / (2 x {F:,}) = {crit:.1f} tokens per chip; "
+      f"LLaMA 3-70B has {S.tokens_per_chip(B_4M, pod):.1f} -> feasible")
+print(f"X_opt with the seed's B = 4.19e6: {S.fsdp_optimal_degree(v5p, pod, 4.19e6, F):.1f}; "
+      f"with the exact 4 x 2^20: {S.fsdp_optimal_degree(v5p, pod, B_4M, F):.1f}")
+print(f"with the real gated MLP (m = 3): threshold {S.fsdp_tp_critical_tokens_per_chip(v5p, F, mlp_matrices=3):.1f}, "
+      f"X_opt {S.fsdp_optimal_degree(v5p, pod, B_4M, F, mlp_matrices=3):.1f}")
+
+# %% [markdown]
+# seed 000 接着取 2 的幂，得出“总共约 2048 × 4 ≈ 8000 路”(数据 1024 × 序列 2 × 张量 4)。
+#
+# **问题(Question):** $2048 \times 4$ 是多少张芯片？如果用上 Pod 的*每一张*芯片，并采用书中的 2 矩阵 MLP，最好的切法是什么？(TP 并行度必须整除芯片数、$F$ 和 64 个头。)
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+seed = S.best_fsdp_tp_split(llama3_70b, v5p, pod, B_4M, splits="powers_of_two", mlp_matrices=2)
+print(f"powers of two: {seed.X:,} x {seed.Y} = {seed.n_chips_used:,} chips ({pod - seed.n_chips_used:,} of {pod:,} idle, "
+      f"{1 - seed.n_chips_used / pod:.1%}); comm/compute {seed.layer.comm_ratio:.3f}")
+best2 = S.best_fsdp_tp_split(llama3_70b, v5p, pod, B_4M, mlp_matrices=2)
+print(f"all chips:     {best2.X:,} x {best2.Y} = {best2.n_chips_used:,}; comm/compute {best2.layer.comm_ratio:.3f} -> {best2.layer.bound}-bound")
+cands = pd.DataFrame([{"X (FSDP)": x, "Y (TP)": y, "comm/compute": f"{lt.comm_ratio:.3f}", "bound": lt.bound,
+                       "step ms/layer": f"{1e3 * lt.step_s:.3f}"} for x, y, lt in best2.candidates])
+print(cands.to_string(index=False))
+
+# %% [markdown]
+# <details><summary>显示答案</summary>
+#
+# $2048 \times 4$ 是 8192 张芯片，而不是 Pod 的 8960 张——seed 的这一疏忽让 Pod 近十分之一的芯片闲置。在用上全部 8960 张芯片的切法中，$2240 \times 4$ 和 $1120 \times 8$ 都是计算受限的(每步耗时相同)；$2240\times 4$ 的余量更大(两个比值中较大的那个更小)，所以它胜出。纯 FSDP($Y = 1$)就是 §4 中 468 < 850 的情形，而 $Y \ge 16$ 超出了 §5 中 TP 的上限。
+#
+# </details>
+#
+# ### 为什么真实的 LLaMA 把最优点移到了 1120 × 8
+#
+# LLaMA 的 MLP 是门控的：三个 $D\times F$ 矩阵，$m = 3$。再看一看那两个比值。$r_\text{FSDP}$ 里没有 $m$——要收集的权重和它们带来的 FLOPs 同步增长。$r_\text{TP}$ 按 $1/m$ 下降：不论 MLP 内部做什么，TP 进出搬运的都是同样的 $[B, D]$ 激活值，而两次通信之间的计算量多了一半。**每字节 TP 流量换来的计算更多**，TP 就更便宜，于是平衡点向更多 TP、更少 FSDP 的方向移动($X_\text{opt}$ 缩小为原来的 $\sqrt{2/3}$)。
+
+# %%
+best3 = S.best_fsdp_tp_split(llama3_70b, v5p, pod, B_4M)
+print(f"gated MLP (m = 3): best {best3.X:,} x {best3.Y}, comm/compute {best3.layer.comm_ratio:.3f}, X_opt {best3.x_opt:.0f}")
+m2 = {(x, y): lt for x, y, lt in best2.candidates}
+print(pd.DataFrame([{"X x Y": f"{x} x {y}", "m = 2": f"{m2[(x, y)].comm_ratio:.3f}", "m = 3": f"{lt.comm_ratio:.3f}",
+                     "bound (m = 3)": lt.bound} for x, y, lt in best3.candidates]).to_string(index=False))
+seq_only = S.best_fsdp_tp_split(llama3_70b, v5p, pod, B_4M, seq_len=4096, mlp_matrices=2)
+print(f"batch-only FSDP (X <= 1024 sequences), m = 2: forced to {seq_only.X} x {seq_only.Y} -> {seq_only.layer.bound}-bound")
+
+# %% [markdown]
+# 最后一行把 §4 也串了起来：如果不切分序列，$X \le 1024$ 就迫使 $Y \ge 16$——对书中的 MLP 来说，这样的 TP 太多了。正是序列(上下文)切分，才让 seed 000 的布局得以成立。
+#
+# ## 8. 画出屋顶线(roofline)的交点
+#
+# `plots.compute_vs_comm` 针对一个固定的布局，画出一层的计算时间和通信时间随每芯片 token 数的变化。两条线的交点就是每芯片临界批大小；`S.crossover_tokens_per_chip` 求的也是这个点。当 $X$ 和 $Y$ 固定时，FSDP + TP 的交点由其中的 FSDP 部分决定，即 $C/(Y\,W_X)$(TP 部分与 token 数无关)。点线标出了 LLaMA 3-70B 在一整个 Pod 上每芯片 468 个 token 的位置。
+
+# %%
+for strategy, tp_deg in (("FSDP", 1), ("FSDP+TP", 4)):
+    x = S.crossover_tokens_per_chip(llama3_70b, v5p, strategy, chips=pod, tp=tp_deg, axes=3)
+    print(f"v5p, {pod:,} chips, {strategy} (Y = {tp_deg}): compute-bound above {x:,.1f} tokens per chip")
+    fig = plots.compute_vs_comm(llama3_70b, "TPU v5p", strategy, chips=pod, tp=tp_deg, axes=3,
+                                mark=S.tokens_per_chip(B_4M, pod), figsize=(6, 3.2))
+    plt.show()
+
+# %% [markdown]
+# 换到 H100 上，数字有两处变化。在节点内，NVLink 给出的门槛与 v5p 单轴的数字相近。但一个节点只有 8 张 GPU，所以跨多个节点的 FSDP 要分两级进行(先走 NVLink，再走 InfiniBand，每张 GPU 在 InfiniBand 上搬运数组的 $1/8$)，两级的代价相加；而且 TP 一旦超过 8 就会离开 NVLink(§12)，所以 FSDP + TP 没法像在 Pod 上那样重新取得平衡。
+
+# %%
+h100_cases = (("FSDP, one node", "FSDP", 8, 1), ("FSDP, 128 nodes", "FSDP", 1024, 1), ("FSDP+TP, 1024 x 8", "FSDP+TP", 8192, 8))
+for label, strategy, n, tp_deg in h100_cases:
+    x = S.crossover_tokens_per_chip(llama3_70b, h100, strategy, chips=n, tp=tp_deg)
+    print(f"H100, {label:18s}: compute-bound above {x:,.1f} tokens per GPU")
+print(f"(NVLink alone: C/W = {S.dp_critical_tokens_per_chip(h100):,.1f}; InfiniBand per node of 8: "
+      f"C/W_IB = {S.dcn_critical_tokens_per_pod(h100):,.0f}, i.e. {S.dcn_critical_tokens_per_pod(h100) / 8:,.1f} per GPU)")
+for label, strategy, n, tp_deg in h100_cases[1:]:
+    fig = plots.compute_vs_comm(llama3_70b, "H100", strategy, chips=n, tp=tp_deg, mark=S.tokens_per_chip(B_4M, 8192), figsize=(6, 3.2))
+    plt.show()
+
+# %% [markdown]
+# 把 4M 个 token 放到 8192 张 H100 上(每张 GPU 512 个，即图中的点线)，FSDP + TP8 是通信受限的：InfiniBand 就是那堵墙。因此，GPU 集群会再加上一种跨节点只发送*激活值*、不发送权重的并行方式——流水线(§10)——并把普通的 DP(每步只传一次梯度)留给最外层的轴。
+#
+# ## 9. 跨 Pod、跨节点：在慢速网络上做 DP
+#
+# 在 Pod 之间(DCN)或 GPU 副本之间(InfiniBand)，通常的选择是普通的数据并行：每个 Pod 内部的芯片可以随意分担一份模型副本，每张芯片每步只和其他 Pod 中与它对应的芯片，对自己那 $1/P$ 的梯度做一次 all-reduce。每张芯片的计算是 $B/n_\text{pods}$ 个 token 作用在同样那 $1/P$ 的权重上，所以芯片数被约掉了：
+#
+# $$\text{compute-bound} \iff \frac{B}{n_\text{pods}} > \frac{C}{W_\text{DCN}}\quad\text{(tokens per pod; } W \text{ one-way per chip)}.$$
+#
+# **问题(Question)**(seed 000 的第一道练习，原文留给读者自己做)：用同样的批大小，在 4 个 v5p Pod 上训练 LLaMA 3-70B。跨 Pod 的梯度规约会拖慢训练吗？
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+per_pod = B_4M / 4
+lt = S.dcn_dp_layer_time(llama3_70b, v5p, B_4M, 4)
+in_pod = S.best_fsdp_tp_split(llama3_70b, v5p, pod, per_pod)
+print(f"4 pods = {4 * pod:,} chips; {B_4M:,} / 4 = {per_pod:,.0f} tokens per pod vs {S.dcn_critical_tokens_per_pod(v5p):,.0f} "
+      f"needed ({per_pod / S.dcn_critical_tokens_per_pod(v5p):.1f}x) -> {lt.bound}-bound, DCN busy {lt.comm_ratio:.0%} of the backward")
+print(f"inside each pod: {S.tokens_per_chip(per_pod, pod):.1f} tokens per chip vs FSDP+TP's threshold {crit:.1f} (m = 2), "
+      f"{S.fsdp_tp_critical_tokens_per_chip(v5p, F, mlp_matrices=3):.1f} (gated MLP); "
+      f"best split {in_pod.X:,} x {in_pod.Y}, comm/compute {in_pod.layer.comm_ratio:.2f} -> {in_pod.layer.bound}-bound")
+
+# %% [markdown]
+# <details><summary>显示答案</summary>
+#
+# 不会：每个 Pod 每步要处理一百多万个 token，远高于 DCN 的门槛，所以 DCN 上的梯度 all-reduce 能藏在反向传播后面。更难的是每个 Pod 的*内部*：每张芯片分到的 token 只剩原来的四分之一——刚好高于书中 FSDP + TP 的门槛，对 LLaMA 的门控 MLP 来说则绰绰有余，而最好的切法移向了更多的 TP。只有每张芯片在这么小的批次下依然能保持计算受限，4 个 Pod 才真正能让训练变快。第 5 章会用这些积木规划完整的训练(包括 seed 000 的第二道练习：在 8 个 Pod 上训练 LLaMA 3.1-405B)。
+#
+# </details>
+#
+# ## 10. 流水线并行与气泡
+#
+# 流水线并行(GPipe，Huang 等人，2019——课程讲义把它标为“NeurIPS 2024”，实际发表于 NeurIPS **2019**)让 $p$ 张芯片(或 $p$ 组芯片)各自负责 $L/p$ 个连续的层。跨越级与级之间边界的只有 $[B, D]$ 的激活值，点对点传输，每个微批次前向、反向各一次。难处不在字节，而在时间：上一级把活交过来之前，下一级无法开工。所以要把批次切成 $m_\mu$ 个**微批次**(micro-batch)，把它们的梯度*累积*起来，每步只更新一次——这正是 seed 004 所说的“需要与梯度累积联合使用”。在 GPipe 或 1F1B 调度下，每一级在一步的开头和结尾总共要空等 $p-1$ 个微批次的时间，这段空闲就是**气泡**(bubble)：
+#
+# $$\text{bubble fraction} = \frac{p - 1}{m_\mu + p - 1}.$$
+#
+# Megatron 的**交错**(interleaved)调度(Narayanan 等人，2021)给每个设备分配 $v$ 个更小的层块(例如第 1–2 层和第 9–10 层，而不是第 1–4 层)，于是流水线填满的速度快了 $v$ 倍：$\frac{p-1}{v\,m_\mu + p - 1}$，代价是点对点发送的次数变成 $v$ 倍。
+
+# %%
+rows = []
+for p in (4, 16):
+    for m_mu in (4, 16, 64):
+        rows.append({"stages p": p, "micro-batches": m_mu,
+                     **{f"v = {vc}": f"{S.pipeline_bubble_fraction(p, m_mu, vc):.1%}" for vc in (1, 2, 4)}})
+print("bubble as a share of the step")
+print(pd.DataFrame(rows).to_string(index=False))
+pp = S.pipeline_layer_time(llama3_70b, h100, B_4M, 4, inner=8)
+print(f"\nLLaMA 3-70B, PP4 with TP8 inside each node: stage sends over {pp.links} take {pp.comm_ratio:.1%} of the compute")
+
+# %% [markdown]
+# 发送很便宜，气泡却不便宜。流水线需要的微批次数要远多于级数，这就要求每个数据并行副本分到很大的批次。
+#
+# ## 11. 专家并行：all-to-all
+#
+# 在混合专家(mixture-of-experts, MoE)层中(Mixtral、DeepSeek-V3；见第 1 章)，每个 token 被送往 $E$ 个专家中的 $k$ 个。seed 002 写道：“专家分散在不同卡，token 激活部分专家”。每张芯片放一组专家时，每张芯片要把每个 token 发送到持有它所选专家的那些芯片上(**分发**，dispatch)，再把结果取回来(**汇总**，combine)：每一趟两次 all-to-all，每次搬运每个 token 的 $D$ 维向量的 $k$ 份副本。下面是 Mixtral-8x7B 在 8 张芯片上、每张芯片 16,384 个 token 的情形，并与这些通信换来的专家 FLOPs 作比较：
+
+# %%
+mix = llmcalc.preset("mixtral-8x7b")
+tok = 16_384
+V_a2a = 8 * tok * mix.k * mix.D * 2                               # all chips' dispatched copies, bf16
+expert_fwd = 2 * 3 * tok * mix.k * mix.D * mix.F_expert           # 3 matrices D x F_expert per routed copy
+for label, c, W, topo in (("H100 node, NVLink", h100, S.collective_bandwidth(h100), "switch"),
+                          ("v5p, one ICI axis", v5p, S.collective_bandwidth(v5p, "fast", 1), "ring"),
+                          ("8 H100s in 8 nodes, InfiniBand", h100, S.collective_bandwidth(h100, "slow"), "switch")):
+    t = 2 * S.all_to_all_time(V_a2a, 8, W, topology=topo)
+    print(f"{label:31s}: dispatch + combine {1e3 * t:5.2f} ms vs expert forward compute {1e3 * expert_fwd / c.peak_flops:5.2f} ms")
+
+# %% [markdown]
+# 在节点内或单个环面轴上，all-to-all 可以轻松藏在专家的矩阵乘法后面；跨 InfiniBand 时，它的耗时与矩阵乘法差不多，没有给负载不均(有些专家分到的 token 比别的专家多)留下任何余地。大型 MoE 训练会尽量把专家组留在节点内，或者让 all-to-all 与其他计算重叠(DeepSeek-V3 就是这么做的)。
+#
+# ## 12. GPU 集群：TP × PP × DP
+#
+# GPU 集群把三者结合起来(即 Megatron 的“3D 并行”)。rank 的编号以 TP 为最内层，其次是 DP，再次是 PP；经验法则是看每个轴需要什么样的链路：
+#
+# * **TP** 每层每趟有两次集合通信，搬运的是随批次增长的激活值：它必须留在 NVLink 上，所以 $Y \le 8$，即一个节点。
+# * **PP** 只点对点地发送激活值：InfiniBand 就够了。
+# * **DP** 每步对一整个副本的 token 只规约一次梯度：InfiniBand 也够了(§9)。
+#
+# seed 003 为一个 100B 模型提出了 TP8 × PP4 × DP4；LLaMA 3 在 16,384 张 H100 上以 TP8 × PP16 × DP128 训练了 405B(Llama 3 论文，表 4)。
+
+# %%
+l405 = llmcalc.preset("llama-3.1-405b")
+for name, lay in (("seed 003, 100B on A100", S.hybrid_layout(8, 4, 4, chip="A100", n_chips=128, model=100e9)),
+                  ("LLaMA 3 405B on H100", S.hybrid_layout(8, 16, 128, n_chips=16_384, model=l405))):
+    print(f"{name}: TP{lay.tp} x PP{lay.pp} x DP{lay.dp} = {lay.n_chips:,} GPUs in {lay.nodes:,} nodes; "
+          f"TP on {lay.tp_link}, PP on {lay.pp_link}, DP on {lay.dp_link}; {lay.params_per_chip / 1e9:.3f}B weights per GPU"
+          + (f", {lay.layers_per_stage:.3f} layers per stage" if lay.layers_per_stage else ""))
+for cfg, name in ((llama3_70b, "70B "), (l405, "405B")):
+    for Y in (8, 16):
+        lt = S.tp_layer_time(cfg, h100, 8192, Y)
+        print(f"{name} (F = {cfg.F:,}), TP{Y:<2d} over {lt.links:19s}: comm/compute {lt.comm_ratio:.2f} -> {lt.bound}-bound")
+B_16M, T_8k = 16 * 2**20, 8192
+dp = S.dcn_dp_layer_time(l405, h100, B_16M, 128, chips_per_pod=8 * 16)
+print(f"DP128 across replicas of 128 GPUs, 16M-token batch: {B_16M / 128:,.0f} tokens per replica vs "
+      f"{S.dcn_critical_tokens_per_pod(h100):,.0f} needed -> {dp.bound}-bound")
+m_llama = B_16M // 128 // T_8k
+print(f"{m_llama} sequences of {T_8k} per replica: PP16 with one per micro-batch idles "
+      f"{S.pipeline_bubble_fraction(16, m_llama):.1%} of the step; interleaved with v = 2: {S.pipeline_bubble_fraction(16, m_llama, 2):.1%}")
+
+# %% [markdown]
+# 怎么读这些结果：TP16 会跨两个节点，第二级要经过 InfiniBand。对 70B 的形状来说，它是通信受限的；405B 的 $F$ 更宽，换来的计算刚好够让比值保持在 1 以下，但再没有给别的留下余量——而 TP8 让两者都远低于 1。跨副本的 DP 很轻松：每个副本看到的 token 远多于 InfiniBand 的门槛。代价在气泡上：16 级的流水线只有 16 个微批次，用普通的 1F1B 调度时将近一半的时间都在空等，这就是 LLaMA 3 采用交错调度(并做了进一步调优)的原因。另外，$126/16$ 不是整数：Meta 给第一级和最后一级分配了更少的层，因为它们还要放嵌入层和 LM head。
+#
+# ## 13. 交互探索器(Explorer)
+#
+# 选一个模型、一种芯片和一种策略；调节芯片数、TP 并行度、网格轴数和每芯片 token 数。图中画的是该布局下 §8 那样的屋顶线交点；点线表示你当前所处的位置。默认设置展示的是 LLaMA 3-70B 在一整个 v5p Pod 上用纯 FSDP、每芯片 468 个 token 的情形。
+
+# %% tags=["nbval-ignore-output", "widget"]
+ex = widgets.sharding_explorer("llama-3-70b", chip="TPU v5p")
+ex.widget
+
+# %%
+ex.print_summary()
+
+# %% [markdown]
+# 可以试试：把策略切换为 FSDP+TP，TP 先设为 4、再设为 8；把芯片设为 H100、芯片数设为 8(一个节点)，再设为 1024；选 TP 策略、TP 设为 16，然后拖动 token 数——无论怎么调，受限类型都不变；把网格轴数设为 1，看 FSDP 的门槛变成原来的三倍。
+#
+# > **要点(Takeaways)**
+# >
+# > - 当一层的矩阵乘法比它的集合通信耗时更长时，这一层就是计算受限的；交点是一个每芯片 token 数，对 DP 和 FSDP 而言就是 $C/W$——v5p 单轴为 2550，三轴为 850，H100 节点约为 2200。
+# > - 说清用的是哪种带宽：`llmcalc` 对 TPU 的集合通信使用每轴的双向 ICI 带宽，对 NVLink、InfiniBand、DCN 和点对点发送使用每张 GPU 的单向带宽。all-gather 和 reduce-scatter 耗时 $V/W$，all-reduce 为 $2V/W$，环上的 all-to-all 为 $V/(4W)$。
+# > - FSDP 的临界批大小与 DP 相同。TP 的上限与批大小无关：$Y < \frac{m}{2} M_Y F W/C$。
+# > - 在一个 v5p Pod 上训练 LLaMA 3-70B：只按批次切分的 FSDP 只能用上 1024 张芯片，按批次 + 序列切分则每芯片只剩 468 < 850 个 token；FSDP + TP 只需要 113，可行。seed 的 2048 × 4 是 8192 张芯片；用上全部 8960 张时，书中的 MLP 选 2240 × 4，LLaMA 的门控 MLP 选 1120 × 8。
+# > - 跨 Pod 时，DCN 上的 DP 需要每个 Pod 73,440 个 token(4 个 Pod 训练 LLaMA 3-70B 时，每个 Pod 有一百多万)；跨 H100 节点时约为每节点 19,780 个。
+# > - 流水线发送的数据很少，但每步有 $(p-1)/(m_\mu+p-1)$ 的时间在空等；交错调度把空等时间缩小为 $1/v$。在 GPU 上，TP 留在 NVLink 节点之内，PP 和 DP 跨 InfiniBand。
+#
+# ## 练习(Exercises)
+#
+# **练习 1.** 在一整个 v5p Pod 上，三个轴全部用于纯 FSDP，能保持计算受限的最小全局批大小(以 token 计)是多少？它相当于多少条 4096 token 的序列？只按批次切分的 FSDP 能用上这个批次吗？
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+min_B = S.dp_critical_tokens_per_chip(v5p, axes=3) * pod
+print(f"{S.dp_critical_tokens_per_chip(v5p, axes=3):.0f} tokens x {pod:,} chips = {min_B:,.0f} tokens "
+      f"({min_B / B_4M:.2f}x LLaMA 3's batch) = {min_B / 4096:,.0f} sequences of 4096: "
+      f"{'enough' if min_B / 4096 >= pod else 'too few'} sequences for one per chip")
+
+# %% [markdown]
+# **练习 2.** 对 $F = 28672$，在单个 v5p 轴上做张量并行时，TP 并行度超过多少就会变成通信受限？分别就书中的 2 矩阵 MLP 和 LLaMA 的门控 MLP 回答。两种情况下各允许哪些 2 的幂？
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+for m in (2, 3):
+    y_max = S.tp_max_degree(v5p, F, mlp_matrices=m)
+    ok = [2**i for i in range(7) if S.tp_layer_time(llama3_70b, v5p, B_4M, 2**i, mlp_matrices=m).compute_bound]
+    print(f"m = {m}: Y < {y_max:.2f}; compute-bound powers of two: {ok}")
+
+# %% [markdown]
+# **练习 3.** 一条 16 级的流水线每步运行 64 个微批次。气泡占一步的多少？要多少个微批次才能把它压到 5% 以下？在 64 个微批次时，$v = 2$ 的交错调度又能做到多少？
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+print(f"p = 16, m = 64: bubble {S.pipeline_bubble_fraction(16, 64):.2%} of the step "
+      f"(overhead {S.pipeline_bubble_overhead(16, 64):.2%} over the ideal step)")
+m_needed = next(m for m in range(1, 10_000) if S.pipeline_bubble_fraction(16, m) < 0.05)
+print(f"under 5% needs m >= {m_needed}; interleaved v = 2 at m = 64: {S.pipeline_bubble_fraction(16, 64, 2):.2%}")
+
+# %% [markdown]
+# **练习 4.** 在 8192 张 H100 上，以 4M token 的批次训练 LLaMA 3-70B，FSDP 走 InfiniBand、每个节点内做 TP8，结果是通信受限的(§8)。(a) 批次要多大才能变成计算受限？(b) 仍然用 4M 个 token、4096 token 长的序列，改用 TP8 × PP4 × DP：当 DP = 256、64 和 16 时，DP 的 all-reduce 是计算受限的吗？每个微批次一条序列时，气泡有多大？
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+need_h = S.crossover_tokens_per_chip(llama3_70b, h100, "FSDP+TP", chips=8192, tp=8)
+print(f"(a) FSDP+TP8 on 8192 H100s needs {need_h:,.1f} tokens per GPU = {need_h * 8192:,.0f} tokens per step "
+      f"({need_h * 8192 / B_4M:.1f}x the 4 x 2^20 batch)")
+print("(b)")
+for dp_deg in (256, 64, 16):
+    lay = S.hybrid_layout(8, 4, dp_deg, model=llama3_70b)
+    dp_h = S.dcn_dp_layer_time(llama3_70b, h100, B_4M, lay.dp, chips_per_pod=lay.tp * lay.pp)
+    seqs = B_4M // lay.dp // 4096
+    print(f"TP8 x PP4 x DP{dp_deg:<3d} = {lay.n_chips:5,} GPUs: {B_4M / lay.dp:9,.0f} tokens per replica -> DP {dp_h.bound}-bound; "
+          f"{seqs:3d} micro-batches -> bubble {S.pipeline_bubble_fraction(lay.pp, seqs):5.1%}")
+
+# %% [markdown]
+# <details><summary>这张表说明了什么</summary>
+#
+# 4M token 的批次对 8192 张 H100 来说太小了，不管怎么切分都一样：FSDP 的权重流量走 InfiniBand，需要将近五倍于此的批次；而用 PP + DP 时，每个副本分到的 token 对 InfiniBand 来说太少，分到的微批次对流水线来说也太少。换成数量更少、规模更大的副本，两个问题都会消失——代价是用的 GPU 更少，训练时间更长。把批大小、芯片数和布局放在一起挑选，是第 5 章的任务。
+#
+# </details>
