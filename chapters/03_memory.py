@@ -502,7 +502,7 @@ ex.print_summary()
 # layout TP8 × PP16 and no ZeRO (each of the 128-way replicas holds its slice in full)? (c) And with ZeRO-1 over the
 # 128 data-parallel replicas?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.zero3_16k_gb"]
 # Answer (click to reveal) · 答案(点击展开)
 l405 = llmcalc.preset("llama-3.1-405b")
 print(f"P = {llmcalc.param_count(l405):,}")
@@ -553,7 +553,7 @@ print(f"total {wide / 1e12:.1f} TB -> {wide / v5p.fast_domain / GB:.1f} GB per c
 # full recompute. How many GPUs does ZeRO-3 need at minimum to fit (no headroom)? Use `training_bytes_per_device`
 # with `zero_stage=3` and `dp` = the number of GPUs.
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:llama7b.min_a100_zero3"]
 # Answer (click to reveal) · 答案(点击展开)
 for n in range(1, 9):
     r = mem.training_bytes_per_device(llama_7b, 1, 4096, zero_stage=3, dp=n, recompute="full")

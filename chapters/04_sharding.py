@@ -175,7 +175,7 @@ for per_chip in (2000, 2400):
 # v5p pod. (a) If FSDP shards only the batch axis, how many chips can it use? (b) If it shards batch *and* sequence
 # over all the pod's chips using all three torus axes, is each layer compute-bound?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:llama3_70b.max_batch_only_fsdp"]
 # Answer (click to reveal) · 答案(点击展开)
 print(f"(a) {B_4M:,} tokens / {4096} per sequence = {S.max_data_parallel_degree(B_4M, 4096):,} sequences: "
       f"batch-only FSDP can use at most that many of the {pod:,} chips")
@@ -322,7 +322,7 @@ print(cands.to_string(index=False))
 # %%
 best3 = S.best_fsdp_tp_split(llama3_70b, v5p, pod, B_4M)
 print(f"gated MLP (m = 3): best {best3.X:,} x {best3.Y}, comm/compute {best3.layer.comm_ratio:.3f}, X_opt {best3.x_opt:.0f}")
-m2 = {(x, y): lt for x, y, lt in best2.candidates}
+m2 = {(x, y): lt for x, y, lt in S.best_fsdp_tp_split(llama3_70b, v5p, pod, B_4M, mlp_matrices=2).candidates}
 print(pd.DataFrame([{"X x Y": f"{x} x {y}", "m = 2": f"{m2[(x, y)].comm_ratio:.3f}", "m = 3": f"{lt.comm_ratio:.3f}",
                      "bound (m = 3)": lt.bound} for x, y, lt in best3.candidates]).to_string(index=False))
 seq_only = S.best_fsdp_tp_split(llama3_70b, v5p, pod, B_4M, seq_len=4096, mlp_matrices=2)
@@ -536,7 +536,7 @@ ex.print_summary()
 # **Exercise 1.** What is the smallest global batch (in tokens) for which pure FSDP over all three axes of a full v5p
 # pod is compute-bound? How many 4096-token sequences is that, and could batch-only FSDP use it?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:v5p_pod.min_fsdp_batch"]
 # Answer (click to reveal) · 答案(点击展开)
 min_B = S.dp_critical_tokens_per_chip(v5p, axes=3) * pod
 print(f"{S.dp_critical_tokens_per_chip(v5p, axes=3):.0f} tokens x {pod:,} chips = {min_B:,.0f} tokens "
@@ -558,7 +558,7 @@ for m in (2, 3):
 # **Exercise 3.** A 16-stage pipeline runs 64 micro-batches per step. What share of the step is bubble? How many
 # micro-batches would keep it under 5%, and what does an interleaved schedule with $v = 2$ give at 64?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:pp16_m64.bubble"]
 # Answer (click to reveal) · 答案(点击展开)
 print(f"p = 16, m = 64: bubble {S.pipeline_bubble_fraction(16, 64):.2%} of the step "
       f"(overhead {S.pipeline_bubble_overhead(16, 64):.2%} over the ideal step)")

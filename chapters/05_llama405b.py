@@ -74,7 +74,7 @@ llmcalc.i18n.use("en")  # the edition's language for explorer labels and plot ti
 # the vocabulary (untied embedding and LM head, $2VD$), and the RMSNorm weights ($2D$ per layer and one final $D$).
 # Which part dominates?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.params_by_hand"]
 # Answer (click to reveal) · 答案(点击展开)
 D, F, L, N, K, H, V = l405.D, l405.F, l405.L, l405.N, l405.K, l405.H, l405.V
 by_hand = {"MLP 3DF·L": 3 * D * F * L, "attention L(2DNH + 2DKH)": L * (2 * D * N * H + 2 * D * K * H),
@@ -114,7 +114,7 @@ print(f"one token on one v5p at full peak: {1e3 * llmcalc.training_seconds(six_p
 # **Question (a3):** LLaMA 3 trained on about 15T tokens. How many FLOPs is that? The Llama 3 paper reports
 # $3.8\times10^{25}$ FLOPs for 15.6T tokens — does $6P$ reproduce it?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.meta_flops"]
 # Answer (click to reveal) · 答案(点击展开)
 total_15t = llmcalc.training_flops_6p(l405, 15e12)
 total_156t = llmcalc.training_flops_6p(l405, 15.6e12)
@@ -231,7 +231,8 @@ print(f"batch-only FSDP: {seqs} sequences per pod -> X <= {seqs}, best {batch_on
 # sequences. The plot is one layer of the chosen split, compute and communication against tokens per chip; the
 # dotted line is our 234.
 
-# %%
+# %% tags=["solution", "hide-cell"] jupyter={"outputs_hidden": true, "source_hidden": true}
+# Answer (click to reveal) · 答案(点击展开)
 fig = plots.compute_vs_comm(l405, v5p, strategy="FSDP+TP", chips=v5p.fast_domain, tp=split.Y, mark=tpc)
 plt.show()
 
@@ -430,7 +431,7 @@ print(f"'goodput': implied / reported MFU = {card_mfu:.1%} / {META_MFU:.0%} = {c
 #   not in $6P$, so they show up as "lost" hours here; annealing and data-mix changes too.
 # - **Evaluation and ablations** run on the same reservation.
 #
-# A realistic plan multiplies the ideal days by a "goodput" factor: the ratio printed last above.
+# A realistic plan divides the ideal days by a "goodput" factor, the ratio printed last above (below 1, so the schedule grows).
 #
 # </details>
 #
@@ -465,7 +466,11 @@ ex_mem.print_summary()
 #
 # ## 7. The whole plan on one page
 
-# %%
+# %% [markdown]
+# **Question:** Gather the whole plan into one table: for both clusters, the chips, the layout, tokens per chip, the critical check, memory per chip, MFU, days and chip-hours.
+
+# %% tags=["solution", "hide-cell"] jupyter={"outputs_hidden": true, "source_hidden": true}
+# Answer (click to reveal) · 答案(点击展开)
 h_mem = variants["Meta: + ZeRO-1 x128"]
 tpu_mem = state_chip + mem.checkpoint_bytes(l405, per_pod, "dots_no_batch_dims") / v5p.fast_domain
 plan = pd.DataFrame({
@@ -581,7 +586,7 @@ print(f"(d) each GPU holds 131072 / {cp} = {131072 // cp} tokens of a sequence: 
 # **Exercise 3 — cost.** At \$2 per H100-hour, what do the model card's 30.84M hours cost? What would the ideal
 # 41% run cost, and the 8-pod TPU plan at the same price per chip-hour?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.card_cost"]
 # Answer (click to reveal) · 答案(点击展开)
 print(f"model card: {CARD_HOURS / 1e6:.2f}M H100-hours x $2 = ${llmcalc.cost(CARD_HOURS, 2.0) / 1e6:.1f}M")
 print(f"ideal at 41%: {gpu_hours / 1e6:.2f}M hours = ${llmcalc.cost(gpu_hours, 2.0) / 1e6:.1f}M")

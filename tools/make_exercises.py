@@ -81,6 +81,8 @@ def exercise_notebook(src: Path):
             keep = {k: v for k, v in cell.metadata.items() if k == "tags"}
             cells.append(nbformat.v4.new_code_cell(cell.source, metadata=keep))
     flush()
+    for i, c in enumerate(cells):  # stable ids, so regenerating an unchanged chapter changes nothing
+        c.id = hashlib.sha1(f"{src.name}:{i}:{c.source}".encode()).hexdigest()[:12]
     out = nbformat.v4.new_notebook(cells=cells)
     out.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
     out.metadata["language_info"] = {"name": "python"}

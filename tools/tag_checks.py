@@ -20,6 +20,12 @@ LINKS = {
                  "hours = 128 * 30 * 24": ["a100x128.cost_30_days"]},
     "03_memory": {"(a) ZeRO-3 over 16,384": ["405b.zero3_16k_gb"],
                   "r = mem.training_bytes_per_device(llama_7b, 1, 4096, zero_stage=3, dp=n, recompute=\"full\")": ["llama7b.min_a100_zero3"]},
+    "04_sharding": {"S.max_data_parallel_degree(B_4M, 4096": ["llama3_70b.max_batch_only_fsdp"],
+                    "min_B = S.dp_critical_tokens_per_chip(v5p, axes=3) * pod": ["v5p_pod.min_fsdp_batch"],
+                    "S.pipeline_bubble_fraction(16, 64)": ["pp16_m64.bubble"]},
+    "05_llama405b": {'by_hand = {"MLP 3DF·L"': ["405b.params_by_hand"],
+                     "total_156t = llmcalc.training_flops_6p(l405, 15.6e12)": ["405b.meta_flops"],
+                     "model card: {CARD_HOURS / 1e6:.2f}M H100-hours": ["405b.card_cost"]},
 }
 
 for stem, links in LINKS.items():

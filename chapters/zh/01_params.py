@@ -185,7 +185,7 @@ for name, reason in why.items():
 #
 # </details>
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.slide_overcount"]
 # Answer (click to reveal) · 答案(点击展开)
 c = preset("llama-3-70b")
 kv_exact = 2 * c.D * c.K * c.H          # K and V projections, one layer
@@ -378,7 +378,7 @@ ex.print_summary()
 #
 # </details>
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.params"]
 # Answer (click to reveal) · 答案(点击展开)
 big = preset("llama-3.1-405b")
 bb = param_breakdown(big)
@@ -396,7 +396,7 @@ print(f"{'total':<11}{param_count(big):>18,}  ({fmt_count(param_count(big))})")
 #
 # </details>
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:gemma2.tying_saves"]
 # Answer (click to reveal) · 答案(点击展开)
 g = preset("gemma-2-9b")
 saved = param_count(g.replace(tied_embeddings=False)) - param_count(g)
@@ -411,7 +411,7 @@ print(f"tying saves {saved:,} parameters = {100 * saved / param_count(g):.1f}% o
 #
 # </details>
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:mixtral.active_fraction"]
 # Answer (click to reveal) · 答案(点击展开)
 m = preset("mixtral-8x7b")
 bm = param_breakdown(m)
@@ -428,7 +428,7 @@ print(f"experts alone: {active_experts / bm['experts']:.1%} (= k/E)")
 #
 # </details>
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:l2_70b.gqa_attention_params_per_layer"]
 # Answer (click to reveal) · 答案(点击展开)
 l2 = preset("llama-2-70b")
 l2_mha = l2.replace(K=l2.N)

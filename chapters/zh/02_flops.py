@@ -77,7 +77,7 @@ print(f"[4, 3] x [3, 2]: {flops.matmul_flops(4, 3, 2)} FLOPs = {flops.matmul_flo
 # %% [markdown]
 # **问题(Question):** Qwen2-72B 的 $D = 8192$,$N\cdot H = 64\cdot 128 = 8192$。它的查询投影(query projection)把每个 token 的 $D$ 维向量映射成 $N\cdot H$ 个数。对于 4 条序列、每条 $T = 32768$ 个 token 的一个批次,这一步在一层里要多少 FLOPs?只有 $K = 8$ 个头的键投影(key projection)呢?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:qwen72b.q_proj_flops"]
 # Answer (click to reveal) · 答案(点击展开)
 B, T = 4, 32768
 q_proj = flops.matmul_flops(B * T, qwen.D, qwen.N * qwen.H)   # [B·T, D] × [D, N·H]
@@ -264,7 +264,7 @@ print(f"chip-hours: {llmcalc.chip_hours(total_l3, v5p, 0.4):.3e}")
 #
 # **问题(Question):** 资料 000 算出 225 块芯片的内存就足以装下这次训练。同样按 40% MFU,225 块芯片要跑多久?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.days_on_225_chips"]
 # Answer (click to reveal) · 答案(点击展开)
 days_225 = llmcalc.training_days(6.3e24, 225, v5p, 0.4)
 print(f"{days_225:,.0f} days = {days_225 / 365:.1f} years (the seed: 44 days x 8960/225 = 1752 days, 4.8 years)")
@@ -359,7 +359,7 @@ for label, hours in [("pre-training", 2.664e6), ("whole run (incl. context exten
 #
 # **问题(Question):** 资料 003 说 LLaMA 2 70B 是"2048 张 A100,约 21 天"。这和模型卡上的 1,720,320 A100 卡时一致吗?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:llama2_70b.implied_mfu"]
 # Answer (click to reveal) · 答案(点击展开)
 l2 = llmcalc.training_flops_6p(llmcalc.preset("llama-2-70b"), 2e12)
 mfu_l2 = llmcalc.implied_mfu(l2, 1_720_320, "A100")
@@ -447,7 +447,7 @@ ex.print_summary()
 # 2. 在 40% MFU 下,要多少张 H100 才能在 90 天内训完 15T token?
 # 3. 在 $T = 8192$(它的主要预训练上下文)和 $T = 131072$(它的长上下文阶段)下,(因果)注意力项分别让 $6P$ 估计值增加多少?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.flops_per_token", "check:405b.total_flops", "check:405b.h100_for_90_days"]
 # Answer (click to reveal) · 答案(点击展开)
 import math
 
@@ -465,7 +465,7 @@ for T_ in (8192, 131072):
 # %% [markdown]
 # **练习 4.** 资料 003 按每 A100 卡时 \$10 估算云上 GPU 的价格。按这个价格,128 张 A100 用 30 天要花多少钱?在 40% MFU 下,它们能提供多少 6P FLOPs?用 2T token 能训出哪个 LLaMA 2 模型?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:a100x128.cost_30_days"]
 # Answer (click to reveal) · 答案(点击展开)
 hours = 128 * 30 * 24
 delivered = hours * 3600 * a100.peak_flops * 0.4

@@ -421,7 +421,7 @@ ex.print_summary()
 #
 # **练习 1.** LLaMA 3.1-405B，16 字节状态。(a) 在全部 16,384 张 GPU 上用 ZeRO-3，每张 GPU 要多少？(b) 用 Meta 的布局 TP8 × PP16、不用 ZeRO(128 路数据并行中的每个副本都完整地持有自己那份切片)呢？(c) 再在 128 个数据并行副本上加 ZeRO-1 呢？
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.zero3_16k_gb"]
 # Answer (click to reveal) · 答案(点击展开)
 l405 = llmcalc.preset("llama-3.1-405b")
 print(f"P = {llmcalc.param_count(l405):,}")
@@ -463,7 +463,7 @@ print(f"total {wide / 1e12:.1f} TB -> {wide / v5p.fast_domain / GB:.1f} GB per c
 # %% [markdown]
 # **练习 4.** 在 80 GB 的 A100 上对 LLaMA-2-7B 做全参数微调(16 字节状态)，微批次为 1，$T = 4096$，完全重计算。使用 ZeRO-3 时，最少需要几张 GPU 才能放下(不留余量)？用 `training_bytes_per_device`，设 `zero_stage=3`，`dp` 等于 GPU 数。
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:llama7b.min_a100_zero3"]
 # Answer (click to reveal) · 答案(点击展开)
 for n in range(1, 9):
     r = mem.training_bytes_per_device(llama_7b, 1, 4096, zero_stage=3, dp=n, recompute="full")

@@ -142,7 +142,7 @@ for per_chip in (2000, 2400):
 #
 # **问题(Question):** seed 000 用 $4\cdot 2^{20}$ 个 token 的批次、$T = 4096$ 的序列，在一整个 v5p Pod 上训练 LLaMA 3-70B。(a) 如果 FSDP 只沿批次维度切分，最多能用上多少张芯片？(b) 如果沿批次*和*序列两个维度切分到 Pod 的全部芯片上，并用上全部三个环面轴，每一层是计算受限的吗？
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:llama3_70b.max_batch_only_fsdp"]
 # Answer (click to reveal) · 答案(点击展开)
 print(f"(a) {B_4M:,} tokens / {4096} per sequence = {S.max_data_parallel_degree(B_4M, 4096):,} sequences: "
       f"batch-only FSDP can use at most that many of the {pod:,} chips")
@@ -257,7 +257,7 @@ print(cands.to_string(index=False))
 # %%
 best3 = S.best_fsdp_tp_split(llama3_70b, v5p, pod, B_4M)
 print(f"gated MLP (m = 3): best {best3.X:,} x {best3.Y}, comm/compute {best3.layer.comm_ratio:.3f}, X_opt {best3.x_opt:.0f}")
-m2 = {(x, y): lt for x, y, lt in best2.candidates}
+m2 = {(x, y): lt for x, y, lt in S.best_fsdp_tp_split(llama3_70b, v5p, pod, B_4M, mlp_matrices=2).candidates}
 print(pd.DataFrame([{"X x Y": f"{x} x {y}", "m = 2": f"{m2[(x, y)].comm_ratio:.3f}", "m = 3": f"{lt.comm_ratio:.3f}",
                      "bound (m = 3)": lt.bound} for x, y, lt in best3.candidates]).to_string(index=False))
 seq_only = S.best_fsdp_tp_split(llama3_70b, v5p, pod, B_4M, seq_len=4096, mlp_matrices=2)
@@ -420,7 +420,7 @@ ex.print_summary()
 #
 # **练习 1.** 在一整个 v5p Pod 上，三个轴全部用于纯 FSDP，能保持计算受限的最小全局批大小(以 token 计)是多少？它相当于多少条 4096 token 的序列？只按批次切分的 FSDP 能用上这个批次吗？
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:v5p_pod.min_fsdp_batch"]
 # Answer (click to reveal) · 答案(点击展开)
 min_B = S.dp_critical_tokens_per_chip(v5p, axes=3) * pod
 print(f"{S.dp_critical_tokens_per_chip(v5p, axes=3):.0f} tokens x {pod:,} chips = {min_B:,.0f} tokens "
@@ -440,7 +440,7 @@ for m in (2, 3):
 # %% [markdown]
 # **练习 3.** 一条 16 级的流水线每步运行 64 个微批次。气泡占一步的多少？要多少个微批次才能把它压到 5% 以下？在 64 个微批次时，$v = 2$ 的交错调度又能做到多少？
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:pp16_m64.bubble"]
 # Answer (click to reveal) · 答案(点击展开)
 print(f"p = 16, m = 64: bubble {S.pipeline_bubble_fraction(16, 64):.2%} of the step "
       f"(overhead {S.pipeline_bubble_overhead(16, 64):.2%} over the ideal step)")

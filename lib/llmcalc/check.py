@@ -34,7 +34,7 @@ def _p(name):
 
 
 def _registry() -> dict[str, Answer]:
-    from . import flops, memory, params, timecost
+    from . import flops, memory, params, sharding, timecost
 
     return {
         # chapter 01
@@ -98,6 +98,25 @@ def _registry() -> dict[str, Answer]:
                                          0.0, "ZeRO-3 divides the 16 bytes per parameter by the number of GPUs; activations "
                                          "with full recompute are small.",
                                          "ZeRO-3 把每参数 16 字节除以卡数;完全重计算时激活值很小。", "GPUs"),
+        # chapter 04
+        "v5p_pod.min_fsdp_batch": Answer(lambda: sharding.dp_critical_tokens_per_chip("TPU v5p", axes=3) * 8960, 0.02,
+                                         "Pure FSDP needs more than C/W tokens per chip (850 over three ICI axes) on every chip.",
+                                         "纯 FSDP 要求每块芯片的 token 数超过 C/W(三个 ICI 轴上是 850)。", "tokens"),
+        "llama3_70b.max_batch_only_fsdp": Answer(lambda: sharding.max_data_parallel_degree(4 * 2**20, 4096), 0.0,
+                                                 "Sharding only the batch axis, each chip needs at least one whole sequence.",
+                                                 "只沿批次维切分时,每块芯片至少要拿到一整条序列。", "chips"),
+        "pp16_m64.bubble": Answer(lambda: sharding.pipeline_bubble_fraction(16, 64), 0.01,
+                                  "Idle share of a 1F1B step: (p − 1) / (m + p − 1).",
+                                  "1F1B 流水线每步的空闲占比:(p − 1) / (m + p − 1)。", "fraction"),
+        # chapter 05
+        "405b.params_by_hand": Answer(lambda: params.param_count(_p("llama-3.1-405b")), 0.005,
+                                      "MLP 3DF·L + attention L(2DNH + 2DKH) + vocabulary 2VD + norms (2L + 1)D.",
+                                      "MLP 3DF·L + 注意力 L(2DNH + 2DKH) + 词表 2VD + 归一化 (2L + 1)D。", "parameters"),
+        "405b.meta_flops": Answer(lambda: flops.training_flops_6p(_p("llama-3.1-405b"), 15.6e12), 0.02,
+                                  "6 · P · 15.6T tokens.", "6 · P · 15.6T 个 token。", "FLOPs"),
+        "405b.card_cost": Answer(lambda: timecost.cost(30.84e6, 2.0), 0.01,
+                                 "GPU-hours from the model card × $2 per H100-hour.",
+                                 "模型卡上的 GPU 小时 × 每 H100 小时 2 美元。", "dollars"),
     }
 
 

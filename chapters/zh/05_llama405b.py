@@ -1,0 +1,499 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: jupyter,tags,-execution
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 第 5 章 — 综合实战：从头到尾估算 LLaMA 3.1-405B 的训练
+#
+# seed 000(*How To Scale Your Model* 第 6 部分)以 TPU v5p pod 上训练 LLaMA 3-70B 为例，完整走了一遍估算流程，最后留给读者两道练习：把同样的 70B 训练放到 **4 个 pod** 上；为 **8 个 pod 上的 LLaMA 3.1-405B** 做一份完整的训练方案。本章用第 1–4 章的工具，一问一答地把这两道题做完。然后再做一件 Meta 的规划者真正做过的事：在 **16,384 张 H100** 上训练同一个模型，并把我们的估算与 Meta 公布的数字逐一对照。
+#
+# **学完本章，你将能够**
+#
+# - 从模型的形状出发，给出一份完整的训练方案：参数量、FLOPs、显存、最少芯片数、并行布局、判断是算力受限(compute-bound)还是通信受限(communication-bound)、训练天数和芯片时(chip-hours)；
+# - 把数据并行(data parallelism)放在 TPU pod 之间(走 DCN)，把 FSDP × 张量并行(TP)放在 pod 内部，并分别用各自的临界批大小(critical batch)检验；
+# - 读懂一个已公布的 GPU 布局(TP8 × PP16 × DP128)，估算它每张 GPU 的显存和流水线气泡(pipeline bubble)；
+# - 把论文报告的每卡 TFLOP/s 换算成 MFU、训练天数和 GPU 时，并解释为什么模型卡(model card)上的 GPU 时总要多一些。
+#
+# **符号**(沿用本书的符号表；第 4 章新增了 $X$、$Y$)
+#
+# | 符号 | 含义 | 符号 | 含义 |
+# |---|---|---|---|
+# | $L, D, F$ | 层数，模型宽度，MLP 宽度 | $B$ | 以 token 计的批大小(全局，每步) |
+# | $N, K, H$ | 查询头数，键/值头数，每个头的维度 | $P$ | 参数量 |
+# | $V$ | 词表大小 | $C$ | 单个芯片的 bf16 峰值 FLOP/s |
+# | $T$ | 序列长度 | $W$ | 一条链路的带宽(字节/秒) |
+# | $X$, $Y$ | FSDP(数据)并行度，张量并行度 | $p$, $m$, $v$ | 流水线级数，微批次数，每个设备上的层块(chunk)数 |
+#
+# 本章的 GB 一律指 $10^9$ 字节，全章不出现 GiB。(seed 002 把 1 GB 定义为 1024 MB，那其实是 GiB。芯片规格书上的 HBM 容量用的是十进制的 GB，本书也一样；两种单位混用，就会让“放不放得下”的判断出错，详见第 3 章。)
+
+# %%
+import math
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+import llmcalc
+from llmcalc import ModelConfig, plots, widgets
+from llmcalc import memory as mem
+from llmcalc import sharding as S
+from llmcalc.timecost import mfu_from_throughput
+
+# %matplotlib inline
+
+GB = llmcalc.GB
+l405 = llmcalc.preset("llama-3.1-405b")
+l70 = llmcalc.preset("llama-3-70b")
+v5p, h100 = llmcalc.chip("TPU v5p"), llmcalc.chip("H100")
+print(llmcalc.tables.shape_table(["llama-3-70b", "llama-3.1-405b"]).to_string())
+
+# %% tags=["language"]
+llmcalc.i18n.use("zh")  # the edition's language for explorer labels and plot titles
+
+# %% [markdown]
+# ## 1. 模型：参数量与 FLOPs
+#
+# **问题 a1(Question a1):** 根据上面的形状表，像 seed 000 数 70B 那样，手算 LLaMA 3.1-405B 的参数量：MLP(每层 $3DF$：gate、up、down 三个矩阵)，注意力(每层 $2DNH + 2DKH$：先是 Q 和 O，再是 K 和 V)，词表(嵌入和 LM 头不共享，$2VD$)，以及 RMSNorm 的权重(每层 $2D$，最后再加一个 $D$)。哪一部分占大头？
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.params_by_hand"]
+# Answer (click to reveal) · 答案(点击展开)
+D, F, L, N, K, H, V = l405.D, l405.F, l405.L, l405.N, l405.K, l405.H, l405.V
+by_hand = {"MLP 3DF·L": 3 * D * F * L, "attention L(2DNH + 2DKH)": L * (2 * D * N * H + 2 * D * K * H),
+           "vocabulary 2VD": 2 * V * D, "norms (2L + 1)D": (2 * L + 1) * D}
+total_by_hand = sum(by_hand.values())
+for part, n in by_hand.items():
+    print(f"{part:28s} {n:>17,}  ({100 * n / total_by_hand:4.1f}%)")
+P = llmcalc.param_count(l405)
+print(f"{'total by hand':28s} {total_by_hand:>17,}")
+print(f"{'llmcalc.param_count':28s} {P:>17,}   equal: {total_by_hand == P}")
+print("llmcalc.param_breakdown:", {k: f"{n:,}" for k, n in llmcalc.param_breakdown(l405).items() if n})
+
+# %% [markdown]
+# 和 70B 一样，MLP 的三个矩阵占了约五分之四的权重。分组查询注意力(grouped-query attention, GQA)只用 $K = 8$ 个键/值头(查询头有 $N = 128$ 个)，所以 K、V 的投影很小；而在这样的宽度下，128,256 个词的词表只占约 1%。
+#
+# **问题 a2(Question a2):** 按 $6P$ 规则，训练一个 token 要多少 FLOPs？如果精确计算，把 LLaMA 3 预训练上下文 $T = 8192$ 下的因果注意力分数也算进去，又是多少？(第 2 章：完整的 $T\times T$ 矩阵让每个 token 多出 $+\,12LNHT$，用因果计算核(causal kernel)大约只需一半。)
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+six_p = llmcalc.flops_per_token(l405)
+exact_8k = llmcalc.training_flops_per_token(l405, 8192)
+full_8k = llmcalc.training_flops_per_token(l405, 8192, causal=False)
+print(f"6P:                         {six_p:.4e} FLOPs per token")
+print(f"exact, T = 8192, causal:    {exact_8k:.4e}  ({exact_8k / six_p:.3f} x 6P)")
+print(f"exact, T = 8192, full T x T: {full_8k:.4e}  ({full_8k / six_p:.3f} x 6P)")
+print(f"attention scores: {100 * llmcalc.attention_score_fraction(l405, 8192):.1f}% of the forward FLOPs (causal)")
+print(f"one token on one v5p at full peak: {1e3 * llmcalc.training_seconds(six_p, 1, v5p, 1.0):.1f} ms; "
+      f"on one H100: {1e3 * llmcalc.training_seconds(six_p, 1, h100, 1.0):.2f} ms")
+
+# %% [markdown]
+# 在 $D = 16384$ 这样的宽度下，8K 的上下文算是短的：注意力只在 $6P$ 之上多出几个百分点(第 2 章：这个比例大致随 $T/D$ 增长)。对主预训练阶段来说，用 $6P$ 做预算完全够用。
+#
+# **问题 a3(Question a3):** LLaMA 3 训练了约 15T 个 token，这需要多少 FLOPs？Llama 3 论文报告 15.6T 个 token 用了 $3.8\times10^{25}$ FLOPs——$6P$ 能复现这个数吗？
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.meta_flops"]
+# Answer (click to reveal) · 答案(点击展开)
+total_15t = llmcalc.training_flops_6p(l405, 15e12)
+total_156t = llmcalc.training_flops_6p(l405, 15.6e12)
+META_FLOPS = 3.8e25
+print(f"6P x 15T:    {total_15t:.3e} FLOPs")
+print(f"6P x 15.6T:  {total_156t:.4e} FLOPs  -> {total_156t / META_FLOPS:.4f} x Meta's 3.8e25")
+print(f"exact at T = 8192 x 15.6T: {exact_8k * 15.6e12:.3e} FLOPs (the scores add {exact_8k / six_p - 1:.1%})")
+print(f"vs LLaMA 3-70B on 15T: {total_15t / llmcalc.training_flops_6p(l70, 15e12):.2f} x the compute")
+
+# %% [markdown]
+# Meta 的 $3.8\times10^{25}$ 恰好就是 $6PD_\text{data}$ 取两位有效数字：论文统计模型 FLOPs 的方式和本书一样，不含注意力项。从这里开始，我们就把 $3.8\times10^{25}$ 当作这次训练的算力预算。
+#
+# ## 2. 显存：模型状态、检查点与最少芯片数
+#
+# 第 3 章给出了统计 Adam 模型状态(model states)的三种口径：每个参数 10 字节(*How To Scale Your Model* 的算法，不存主权重副本)；16 字节(带 fp32 主权重副本的混合精度训练，即 ZeRO 的口径)；18 字节(梯度也用 fp32，即 Megatron 的口径)。
+#
+# **问题 b1(Question b1):** 在这三种口径下，LLaMA 3.1-405B 的模型状态各有多大？
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+states = {r: mem.model_state_breakdown(l405, r) for r in mem.REGIMES}
+print(pd.DataFrame({r: {k: f"{x / 1e12:.3f}" for k, x in b.items()} for r, b in states.items()})
+      .rename(index=lambda k: f"{k} (TB)").to_string())
+print(f"\nbytes per parameter: " + ", ".join(f"{r} {mem.bytes_per_param(r)}" for r in mem.REGIMES))
+
+# %% [markdown]
+# **问题 b2(Question b2):** Llama 3 论文训练时的批大小是 16M 个 token($2048$ 条 $T = 8192$ 的序列，即 $16\cdot2^{20}$ 个 token)。seed 000 为批次里的每个 token 在每层保留 4 个检查点(checkpoint)，每个宽 $D$：
+#
+# $$\text{checkpoints} = 2\ \text{bytes}\times B\times L\times\textstyle\sum \text{widths}.$$
+#
+# 这是多少字节？如果换一种更贴近实际的策略——保留每个权重矩阵乘法的输出(`dots_no_batch_dims`：Q、K、V、注意力输出、gate、up、down，其中有两个宽 $F$)——又是多少？再加上模型状态，要装下这次训练，**最少**需要多少张 TPU v5p(96 GB)？多少张 H100(80 GB)？
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+B_TOKENS = 16 * 2**20                                   # the Llama 3 batch: 2048 x 8192
+print(f"B = {B_TOKENS:,} tokens = {B_TOKENS // 8192:,} sequences of 8192")
+ckpt = {pol: mem.checkpoint_bytes(l405, B_TOKENS, pol) for pol in ("seed_4xD", "dots_no_batch_dims")}
+for pol, c in ckpt.items():
+    print(f"{pol:19s} {'+'.join(mem.CHECKPOINT_POLICIES[pol]):18s} {c / 1e12:7.1f} TB")
+rows = []
+for regime in mem.REGIMES:
+    for pol, c in ckpt.items():
+        total = c + states[regime]["total"]
+        rows.append({"states": f"{regime} ({mem.bytes_per_param(regime)} B/param)", "checkpoints": pol,
+                     "total TB": f"{total / 1e12:.1f}", "checkpoints share": f"{c / total:.0%}",
+                     "min v5p": f"{mem.min_chips(total, v5p):,}", "min H100": f"{mem.min_chips(total, h100):,}"})
+print()
+print(pd.DataFrame(rows).to_string(index=False))
+
+# %% [markdown]
+# 和 70B 一样，一个大批次的检查点远远超过模型状态；而更贴近实际的策略保留的量是 seed 算法的两倍多(多了两个 $F$ 宽的张量，$F = 3.25D$)。即便如此，几千张芯片就能*装下*这次训练。至于能不能*训完*，那是算力的问题：后面几节用到的芯片要多一个数量级。
+#
+# ## 3. TPU 方案：8 个 v5p pod
+#
+# 8 个 pod 共有 $8\times 8960 = 71{,}680$ 张芯片。pod 内部的芯片通过 ICI(芯片间互连，inter-chip interconnect)通信；pod 之间只能走数据中心网络(data-centre network, DCN)，每张芯片单向 $6.25\times10^{9}$ 字节/秒。所以最自然的布局是：**pod 之间做数据并行**(每个 pod 持有一份完整的模型，每步通过 DCN 做一次梯度 all-reduce)，**pod 内部做 FSDP × TP**。回忆第 4 章的规则：只要每个 pod 分到的 token 数超过 $C/W_\text{dcn}$，跨 DCN 的数据并行就仍是算力受限的。
+#
+# **问题 c1(Question c1):** 批大小为 16M 个 token 时，每个 pod 每步处理多少个 token？和 v5p 的 DCN 阈值相比如何？
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+PODS = 8
+tpu_chips = PODS * v5p.fast_domain
+per_pod = B_TOKENS / PODS
+dcn_threshold = S.dcn_critical_tokens_per_pod(v5p)
+dcn = S.dcn_dp_layer_time(l405, v5p, B_TOKENS, PODS)
+print(f"{PODS} pods x {v5p.fast_domain:,} = {tpu_chips:,} chips")
+print(f"tokens per pod: {per_pod:,.0f}; DCN threshold C/W_dcn = {v5p.peak_flops:.3g} / {v5p.slow_link_one_way:.3g} "
+      f"= {dcn_threshold:,.0f}  ({per_pod / dcn_threshold:.1f}x above)")
+print(f"one layer: backward compute {1e3 * dcn.backward_compute_s:.2f} ms, DCN all-reduce {1e3 * dcn.backward_comm_s:.3f} ms "
+      f"-> {dcn.bound}-bound (comm / compute = {dcn.comm_ratio:.3f})")
+
+# %% [markdown]
+# DCN 绰绰有余：每个 pod 分到的 token 远多于 73,440 个，所以跨 pod 的梯度 all-reduce 可以完全藏在反向传播的计算之下。
+#
+# **问题 c2(Question c2):** 在一个 pod 内，8960 张芯片每步分摊 $2{,}097{,}152$ 个 token，每张芯片分到多少？纯 FSDP 行得通吗(三个轴上的阈值为 850)？$F = 53248$ 时 FSDP × TP 的阈值是多少？用 `best_fsdp_tp_split` 找到的最佳切分是什么，它是算力受限的吗？请分别用本书的两矩阵 MLP 和 LLaMA 实际使用的门控 MLP(三个矩阵)检验。如果 FSDP 只能按整条序列切分，又会怎样？
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+tpc = S.tokens_per_chip(per_pod, v5p.fast_domain)
+print(f"tokens per chip in a pod: {tpc:.1f}; pure FSDP needs > {S.dp_critical_tokens_per_chip(v5p, axes=3):.0f} "
+      f"-> {'works' if tpc > S.dp_critical_tokens_per_chip(v5p, axes=3) else 'communication-bound'}")
+for m in (2, 3):
+    thr = S.fsdp_tp_critical_tokens_per_chip(v5p, F, mlp_matrices=m)
+    best = S.best_fsdp_tp_split(l405, v5p, v5p.fast_domain, per_pod, mlp_matrices=m)
+    print(f"{m}-matrix MLP: FSDP x TP threshold {thr:5.1f} tokens/chip, X_opt = {best.x_opt:,.0f}, TP limit "
+          f"Y < {S.tp_max_degree(v5p, F, mlp_matrices=m):.1f}; best split X = {best.X:,} x Y = {best.Y} "
+          f"-> {best.layer.bound}-bound (comm / compute = {best.layer.comm_ratio:.2f})")
+split = S.best_fsdp_tp_split(l405, v5p, v5p.fast_domain, per_pod)      # the real gated MLP
+seqs = S.max_data_parallel_degree(int(per_pod), 8192)
+batch_only = S.best_fsdp_tp_split(l405, v5p, v5p.fast_domain, per_pod, seq_len=8192)
+print(f"batch-only FSDP: {seqs} sequences per pod -> X <= {seqs}, best {batch_only.X} x {batch_only.Y} "
+      f"-> {batch_only.layer.bound}-bound ({batch_only.layer.comm_ratio:.2f})")
+
+# %% [markdown]
+# 纯 FSDP 失败的原因和 seed 000 中一样(每张芯片分到的 token 太少)，但 FSDP × TP 的余量很大：405B 模型的 $F$ 几乎是 70B 的两倍，这既降低了阈值 $\alpha^2/(M_XM_YF)$，又抬高了 TP 的上限。有一个前提，也和 seed 000 相同：FSDP 必须把**序列**轴也切开，因为一个 pod 只分到 256 条完整的序列。下图画的是所选切分下的一层：计算时间和通信时间随每芯片 token 数的变化；虚线标出的是我们的 234。
+
+# %% tags=["solution", "hide-cell"] jupyter={"outputs_hidden": true, "source_hidden": true}
+# Answer (click to reveal) · 答案(点击展开)
+fig = plots.compute_vs_comm(l405, v5p, strategy="FSDP+TP", chips=v5p.fast_domain, tp=split.Y, mark=tpc)
+plt.show()
+
+# %% [markdown]
+# **问题 c3(Question c3):** 在这个布局下，每张芯片要装多少 GB(10 字节的模型状态，在一个 pod 的 8960 张芯片上做 FSDP 切分，检查点按每个 pod 的 2M 个 token 计)？在 40% MFU 下，8 个 pod 要训练多少天？
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+state_chip = mem.model_state_bytes(l405, "bf16_fp32_adam", zero_stage=3, dp=v5p.fast_domain)
+for pol in ("seed_4xD", "dots_no_batch_dims"):
+    per_chip = state_chip + mem.checkpoint_bytes(l405, per_pod, pol) / v5p.fast_domain
+    print(f"{pol:19s}: states {state_chip / GB:.2f} + checkpoints {(per_chip - state_chip) / GB:5.2f} "
+          f"= {per_chip / GB:5.2f} GB per chip of {v5p.hbm_bytes / GB:.0f} GB")
+tpu_days_15t = llmcalc.training_days(total_15t, tpu_chips, v5p, 0.4)
+tpu_days = llmcalc.training_days(META_FLOPS, tpu_chips, v5p, 0.4)
+print(f"days at 40% MFU on {tpu_chips:,} chips: {tpu_days_15t:.1f} (15T tokens), {tpu_days:.1f} (3.8e25 FLOPs); "
+      f"{llmcalc.chip_hours(META_FLOPS, v5p, 0.4) / 1e6:.1f}M chip-hours")
+
+# %% [markdown]
+# 大约一个月，而且每张芯片的 HBM 大部分都空着——和 seed 000 得出的教训一样：在这个规模上，显存很便宜，用这么多芯片是为了算力。
+#
+# ## 4. seed 000 的另一道练习：4 个 pod 上的 LLaMA 3-70B
+#
+# **问题(Question):** 在 4 个 pod 上训练 LLaMA 3-70B($4\times 8960 = 35{,}840$ 张芯片，即“大约 36,000 张”)，批大小不变，仍为 $4\cdot2^{20}$ 个 token，pod 之间通过 DCN 做数据并行。每个 pod 分到多少个 token，和 73,440 相比如何？pod 内每张芯片分到多少？FSDP × TP 在那里还是算力受限的吗(按本书的形式，阈值为 113)？在 40% MFU 下要训练多少天？
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+B70 = 4 * 2**20
+per_pod_70 = B70 / 4
+print(f"tokens per pod: {per_pod_70:,.0f} = {per_pod_70 / dcn_threshold:.1f}x the DCN threshold "
+      f"-> DCN {S.dcn_dp_layer_time(l70, v5p, B70, 4).bound}-bound")
+tpc_70 = S.tokens_per_chip(per_pod_70, v5p.fast_domain)
+for m in (2, 3):
+    thr = S.fsdp_tp_critical_tokens_per_chip(v5p, l70.F, mlp_matrices=m)
+    best = S.best_fsdp_tp_split(l70, v5p, v5p.fast_domain, per_pod_70, mlp_matrices=m)
+    print(f"{m}-matrix MLP: {tpc_70:.1f} tokens per chip vs threshold {thr:.1f}; X_opt = {best.x_opt:.0f}, best "
+          f"allowed split {best.X} x {best.Y} -> {best.layer.bound}-bound (comm / compute = {best.layer.comm_ratio:.2f})")
+days_70 = llmcalc.training_days(llmcalc.training_flops_6p(l70, 15e12), 4 * v5p.fast_domain, v5p, 0.4)
+print(f"margin: {tpc_70 / S.fsdp_tp_critical_tokens_per_chip(v5p, l70.F) - 1:.1%} above the book's threshold; "
+      f"X_opt wants Y = {v5p.fast_domain / S.fsdp_optimal_degree(v5p, v5p.fast_domain, per_pod_70, l70.F):.1f}, "
+      f"allowed Y: {sorted({y for x, y, lt in S.best_fsdp_tp_split(l70, v5p, v5p.fast_domain, per_pod_70).candidates})}")
+print(f"days at 40% MFU on {4 * v5p.fast_domain:,} chips: {days_70:.1f} (one pod: "
+      f"{llmcalc.training_days(llmcalc.training_flops_6p(l70, 15e12), v5p.fast_domain, v5p, 0.4):.1f})")
+
+# %% [markdown]
+# <details><summary>为什么 117 > 113 还不够？</summary>
+#
+# 问题不在 DCN：每个 pod 有一百万个 token，远高于 73,440。问题出在 pod 内部。批大小不变而芯片数变为四倍，每张芯片分到的 token 只剩四分之一，即 117，只比 FSDP × TP 的阈值高出一点点。可这个阈值只在理想的 $X_\text{opt}$ 处成立——在那里 FSDP 和 TP 的通信量恰好平衡。实际的切分必须整除 8960、$F$ 和 $N$(而且 $X$ 不能超过 token 数)，所以 $Y$ 取不到最优点想要的值；允许的切分离最优点的差距，超过了这点微薄的余量：按本书的两矩阵 MLP，这次训练是通信受限的。LLaMA 的门控 MLP 在 TP 通信量不变的情况下有 1.5 倍的矩阵乘法计算量，勉强把它救了回来。实践中，你会增大批大小(这正是 LLaMA 3 在大规模训练时把批大小提高到 16M token 的原因)，或者接受更低的 MFU；“11 天”的前提是 40% 的 MFU 能保持住。
+#
+# </details>
+#
+# ## 5. Meta 实际采用的 GPU 方案：16,384 张 H100
+#
+# 在 GPU 上，高速互连域是一个 8 卡的 NVLink 节点；除此之外的通信都要走 InfiniBand(这里每张 GPU 单向 $5\times10^{10}$ 字节/秒)。Llama 3 论文(表 4)在 16,384 张 H100 上训练 405B 模型，布局是 **TP8 × PP16 × DP128**：节点内做张量并行，16 个流水线级(pipeline stage)，128 个数据并行副本(优化器状态在这些副本之间切分，即 ZeRO-1)，$T = 8192$，每步 16M 个 token，每张 GPU 400 TFLOP/s。
+#
+# **问题 d1(Question d1):** 每个并行轴走哪种链路？一张 GPU 持有多少参数？为什么不在这些 GPU 上直接使用第 4 章的 FSDP × TP？
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+H_CHIPS = 16_384
+meta = S.hybrid_layout(8, 16, 128, chip=h100, n_chips=H_CHIPS, model=l405)
+print(f"TP{meta.tp} x PP{meta.pp} x DP{meta.dp} = {meta.n_chips:,} GPUs in {meta.nodes:,} nodes; links: "
+      f"TP {meta.tp_link}, PP {meta.pp_link}, DP {meta.dp_link}")
+print(f"{meta.params_per_chip:,.0f} parameters per GPU; {meta.layers_per_stage} layers per stage (126 / 16)")
+gpu_split = S.best_fsdp_tp_split(l405, h100, H_CHIPS, B_TOKENS)
+print(f"FSDP x TP on {H_CHIPS:,} H100s: TP <= 8 (a node) forces X = {gpu_split.X:,} over InfiniBand at "
+      f"{gpu_split.tokens_per_chip:,.0f} tokens/GPU -> {gpu_split.layer.bound}-bound "
+      f"(comm / compute = {gpu_split.layer.comm_ratio:.2f}; X_opt would be {gpu_split.x_opt:.0f})")
+mb = S.tp_layer_time(l405, h100, 8192, 8)
+print(f"TP8 on one micro-batch of 8192 tokens, NVLink: {mb.bound}-bound (comm / compute = {mb.comm_ratio:.2f})")
+step_s = llmcalc.training_seconds(six_p * B_TOKENS, H_CHIPS, h100, mfu_from_throughput(400e12, h100))
+grad_sync = S.all_reduce_time(2 * meta.params_per_chip, meta.dp, S.collective_bandwidth(h100, "slow"))
+print(f"one step at 400 TFLOP/s: {step_s:.2f} s; ZeRO-1 gradient reduce-scatter + all-gather of "
+      f"{2 * meta.params_per_chip / GB:.1f} GB over InfiniBand: {grad_sync:.2f} s ({grad_sync / step_s:.0%} of a step)")
+
+# %% [markdown]
+# 在 GPU 上，张量并行出不了节点，于是 FSDP 只能横跨 2048 个节点，每个微批次都要通过 InfiniBand 把每一层的权重收集一遍。流水线并行(pipeline parallelism)换了一种做法，把模型切成 16 段：每张 GPU 始终持有自己那 3.2B 个权重，相邻的级之间只传递激活值，数据并行副本每步同步一次梯度，只占一步时间的几个百分点。
+#
+# **问题 d2(Question d2):** 用 `training_bytes_per_device` 估算 Meta 这个布局下每张 GPU 的显存：16 字节的模型状态，TP8，PP16，在 DP128 上做 ZeRO-1，序列并行(sequence parallelism)，选择性重计算(selective recompute)，$T = 8192$，微批次为 1。80 GB 放得下吗？
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+meta_kw = dict(tp=8, pp=16, sp=True, recompute="selective")
+variants = {"TP8 PP16, no ZeRO": mem.training_bytes_per_device(l405, 1, 8192, **meta_kw),
+            "Meta: + ZeRO-1 x128": mem.training_bytes_per_device(l405, 1, 8192, zero_stage=1, dp=128, **meta_kw)}
+# Two refinements llmcalc has no switch for, applied by hand to its per-layer breakdown (see the text below):
+# the first stage holds 7 layers instead of 8, and SwiGLU keeps only gate and up (silu and product recomputed)
+layer = mem.layer_activation_breakdown(l405, 1, 8192, tp=8, sp=True, recompute="selective")
+lean_layer = sum(x for k, x in layer.items() if k not in ("silu_gate", "product"))
+FIRST_STAGE_LAYERS, IN_FLIGHT = math.ceil(L / 16) - 1, 16      # Meta's balanced first stage; p micro-batches (1F1B)
+lean = dict(variants["Meta: + ZeRO-1 x128"], activations=FIRST_STAGE_LAYERS * IN_FLIGHT * lean_layer)
+lean["total"] = lean["model_states"] + lean["activations"] + lean["logits"]
+variants["Meta, 7-layer stage 1, lean SwiGLU"] = lean
+variants["Meta, full recompute"] = mem.training_bytes_per_device(l405, 1, 8192, zero_stage=1, dp=128,
+                                                                 **dict(meta_kw, recompute="full"))
+for name, r in variants.items():
+    print(f"{name:34s} states {r['model_states'] / GB:6.1f} + activations {r['activations'] / GB:5.1f} + logits "
+          f"{r['logits'] / GB:4.2f} = {r['total'] / GB:6.1f} GB   fits 80 GB: {mem.fits(r['total'], h100)}")
+print(f"one layer keeps {sum(layer.values()) / 1e6:.0f} MB per GPU per micro-batch; the first stage holds "
+      f"{math.ceil(L / 16)} layers x 16 micro-batches in flight")
+fig = plots.memory_stack({k: {t: x for t, x in r.items() if t != "total"} for k, r in variants.items()}, chip=h100)
+plt.show()
+
+# %% [markdown]
+# ZeRO-1 把模型状态从约 50 GB 降到 13 GB：16 字节中的 12 字节——fp32 主权重和 Adam 的两个动量——被切成了 128 份。但激活值才是大头：在 1F1B 流水线中，第一级要为 $p$ 个在途(in flight)的微批次保存它那 $L/p$ 层的激活值，合起来相当于一个微批次**全部** $L$ 层的量，与 $p$ 无关。按 `llmcalc` 对 LLaMA 层的统计(SwiGLU 有四个 $F$ 宽的张量)，这就超过了 80 GB。
+#
+# Llama 3 论文说，在平衡了流水线(第一级和最后一级分别承担嵌入和损失，因此各少放一层)、并尽早释放张量之后，他们在 8K token 下**没有**使用激活检查点(activation checkpointing)就完成了训练。图中第三根柱子说明了这如何放得下：第一级放 7 层，SwiGLU 只保留它的两个矩阵乘法输出(逐元素的 $\mathrm{silu}$ 和乘积重算起来很便宜)。这个估算的关键在于 MLP 保留了哪些张量：4 个 $F$ 宽张量的算法是上限，而这一项正是你在信任某个布局之前，应当先在真实节点上实测的。完全重计算(full recompute)总能放下，代价是多做一次前向传播($8P$)。
+#
+# **问题 d3(Question d3):** 每步 16M 个 token $= 2048$ 条长度为 8192 的序列；128 个副本每个分到 16 条，每条是一个微批次。使用普通的 1F1B 调度时，一步中有多大比例是流水线气泡，即 $(p-1)/(m+p-1)$？Meta 用的是**交错式**(interleaved)调度(Narayanan 等人，2021)：每张 GPU 持有 $v$ 个更小的层块。这会带来什么变化？再和 8,192 张 GPU 的那次训练(DP64)比较一下。
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+seqs_per_step = B_TOKENS // 8192
+for gpus, dp in ((16_384, 128), (8_192, 64)):
+    m = seqs_per_step // dp
+    print(f"{gpus:,} GPUs, DP{dp}: {seqs_per_step} sequences / {dp} = {m} micro-batches per pipeline of p = 16")
+    for v in (1, 2, 4):
+        act = (mem.activation_bytes(l405, 1, 8192, tp=8, sp=True, pp=16, recompute="selective", interleave=v)
+               / mem.activation_bytes(l405, 1, 8192, tp=8, sp=True, pp=16, recompute="selective"))
+        print(f"   v = {v}: bubble {S.pipeline_bubble_fraction(16, m, v):6.1%} of the step"
+              f" (= {15}/({v}*{m}+15)), bubble / useful time {S.pipeline_bubble_overhead(16, m, v):6.1%}; "
+              f"first-stage activations x{act:.3f}")
+
+# %% [markdown]
+# 在 $m = p = 16$ 时，普通的 1F1B 流水线每一步几乎有一半时间在空等，MFU 最多只能达到同样的 GPU 不用流水线时的一半左右。
+# 交错调度把气泡除以 $v$(需要填充的流水线时隙变为 $v$ 倍多、每个时隙缩短为 $1/v$)，代价是点对点发送次数变为 $v$ 倍；而且按 Korthikanti 的统计，第一级持有的激活值是普通 1F1B 的 $1 + (p-1)/(p\,v)$ 倍(输出的最后一列)。8,192 张 GPU 的那次训练每条流水线有两倍的微批次，气泡开销(每单位有用时间对应的气泡时间)减半，这是它报告的 MFU(43%)高于 16,384 张 GPU 那次的原因之一。更大的数据并行度并不是免费的：批大小固定在 16M 时，它会让每条流水线分到的微批次变少。
+#
+# **问题 d4(Question d4):** 论文报告在 16,384 张 H100 上每张 GPU 达到 400 TFLOP/s，并称之为 41% 的 MFU。请对照 H100 的 989 TFLOP/s 验证一下。按 41% 计算，$3.8\times10^{25}$ FLOPs 在 16,384 张 GPU 上要多少天？合多少 GPU 时？Llama 3.1 的模型卡报告 405B 用了 **30.84M H100 时**。这些时长对应多大的 MFU？
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+for tflops, printed in ((430, "43%"), (400, "41%"), (380, "38%")):
+    print(f"{tflops} TFLOP/s / {h100.peak_flops / 1e12:.0f} = {mfu_from_throughput(tflops * 1e12, h100):.1%} (paper: {printed})")
+META_MFU, CARD_HOURS = 0.41, 30.84e6
+gpu_days = llmcalc.training_days(META_FLOPS, H_CHIPS, h100, META_MFU)
+gpu_hours = llmcalc.chip_hours(META_FLOPS, h100, META_MFU)
+card_mfu = llmcalc.implied_mfu(META_FLOPS, CARD_HOURS, h100)
+print(f"{META_MFU:.0%} of {h100.peak_flops / 1e12:.0f} = {META_MFU * h100.peak_flops / 1e12:.0f} TFLOP/s")
+print(f"\n3.8e25 FLOPs on {H_CHIPS:,} H100 at {META_MFU:.0%}: {gpu_days:.1f} days, {gpu_hours / 1e6:.2f}M GPU-hours")
+print(f"model card: {CARD_HOURS / 1e6:.2f}M GPU-hours = {CARD_HOURS / gpu_hours:.2f}x that; implied MFU {card_mfu:.1%}; "
+      f"= {CARD_HOURS / H_CHIPS / 24:.1f} days of all {H_CHIPS:,} GPUs")
+print(f"'goodput': implied / reported MFU = {card_mfu:.1%} / {META_MFU:.0%} = {card_mfu / META_MFU:.2f}")
+
+# %% [markdown]
+# 论文的 400 TFLOP/s 是取整后的数：峰值的 41% 就是上面打印出的吞吐量。按这个速率，这份预算要跑两个多月。
+#
+# <details><summary>为什么模型卡只对应约 35% 的 MFU？</summary>
+#
+# 41% 是**训练步正在运行时**测得的，而模型卡上的 GPU 时统计的是整个任务：
+#
+# - **故障与重启。** 论文报告，在 54 天的时间窗口内任务被中断了几百次(大多来自硬件)，有效训练时间超过 90%；每次重启还会丢掉自上一个检查点以来的计算。
+# - **保存模型检查点。** 保存一个带优化器状态(上面那 16 字节的状态)的 405B 模型，每次都要写几 TB。
+# - **其他阶段的 MFU 更低。** 训练早期用的批次更小、GPU 更少；长上下文阶段在 $T = 131072$ 下用上下文并行(context parallelism)训练，MFU 为 38%——而且在这个长度下占很大比例的注意力 FLOPs 不在 $6P$ 之内，所以在这里它们表现为“损失掉”的时间；退火(annealing)和数据配比的调整也是一样。
+# - **评测和消融实验(ablation)** 也在同一批预留的机器上运行。
+#
+# 实际的方案要用一个“有效产出率”(goodput)来修正理想天数(把理想天数除以它)：它就是上面最后打印的那个比值。
+#
+# </details>
+#
+# ## 6. 交互探索器(Explorers)
+#
+# 下面的 FLOPs 探索器已设为 Meta 的这次训练(15.6T 个 token，$T = 8192$，16,384 张 H100，41% MFU)；注意它统计的是含注意力的精确 FLOPs，比 $6P$ 高几个百分点。显存探索器设为 TP8 / PP16 / DP128，使用 ZeRO-1、序列并行和选择性重计算，$T = 8192$。
+
+# %% tags=["nbval-ignore-output", "widget"]
+ex_flops = widgets.flops_explorer("llama-3.1-405b", chip="H100")
+for key, value in dict(seq_len=8192, tokens=15.6e12, chips=16_384, mfu=0.41).items():
+    ex_flops.controls[key].value = value
+ex_flops.widget
+
+# %%
+ex_flops.print_summary()
+
+# %% tags=["nbval-ignore-output", "widget"]
+ex_mem = widgets.memory_explorer("llama-3.1-405b", chip="H100")
+for key, value in dict(tp=8, pp=16, dp=128, zero_stage=1, seq_len=8192, micro_batch=1).items():
+    ex_mem.controls[key].value = value
+ex_mem.widget
+
+# %%
+ex_mem.print_summary()
+
+# %% [markdown]
+# 可以试试：把重计算(recompute)设为 "full"，看激活值降到 5 GB 以下；把 PP 设为 8，会发现激活值几乎不变(第一级总是持有约 $L$ 层的量)，而模型状态翻了一倍；把芯片数改成 8192、MFU 改成 0.43，就得到 DP64 的那次训练；把芯片换成 H200(141 GB)。
+#
+# ## 7. 一页纸看完整个方案
+
+# %% [markdown]
+# **问题(Question):** 把整个方案汇总成一张表:两种集群各自的芯片数、布局、每芯片 token 数、临界检查、每芯片显存、MFU、天数和芯片小时。
+
+# %% tags=["solution", "hide-cell"] jupyter={"outputs_hidden": true, "source_hidden": true}
+# Answer (click to reveal) · 答案(点击展开)
+h_mem = variants["Meta: + ZeRO-1 x128"]
+tpu_mem = state_chip + mem.checkpoint_bytes(l405, per_pod, "dots_no_batch_dims") / v5p.fast_domain
+plan = pd.DataFrame({
+    "TPU v5p, 8 pods": {
+        "chips": f"{tpu_chips:,}",
+        "layout": f"DP{PODS} over DCN x (FSDP{split.X} x TP{split.Y}) per pod",
+        "tokens per step": f"{B_TOKENS:,}",
+        "tokens per chip per step": f"{B_TOKENS / tpu_chips:,.0f}",
+        "critical check": f"{per_pod:,.0f}/pod vs {dcn_threshold:,.0f}; {tpc:.0f}/chip vs "
+                          f"{S.fsdp_tp_critical_tokens_per_chip(v5p, F, mlp_matrices=3):.0f}",
+        "bound": split.layer.bound,
+        "memory per chip (GB)": f"{tpu_mem / GB:.1f} of {v5p.hbm_bytes / GB:.0f} (10 B/param, dots ckpt)",
+        "MFU": "40% (assumed)",
+        "days for 3.8e25 FLOPs": f"{tpu_days:.1f}",
+        "chip-hours (M)": f"{llmcalc.chip_hours(META_FLOPS, v5p, 0.4) / 1e6:.1f}",
+    },
+    "H100, Meta's layout": {
+        "chips": f"{H_CHIPS:,}",
+        "layout": f"TP{meta.tp} x PP{meta.pp} x DP{meta.dp} (ZeRO-1)",
+        "tokens per step": f"{B_TOKENS:,}",
+        "tokens per chip per step": f"{B_TOKENS / H_CHIPS:,.0f}",
+        "critical check": f"bubble {S.pipeline_bubble_fraction(16, 16):.0%} at v = 1, "
+                          f"{S.pipeline_bubble_fraction(16, 16, 4):.0%} at v = 4",
+        "bound": f"TP8 {mb.bound}; DP sync {grad_sync / step_s:.0%} of a step",
+        "memory per chip (GB)": f"{h_mem['total'] / GB:.1f} (sel.), {lean['total'] / GB:.1f} (lean) of "
+                                f"{h100.hbm_bytes / GB:.0f} (16 B/param)",
+        "MFU": f"{META_MFU:.0%} (reported)",
+        "days for 3.8e25 FLOPs": f"{gpu_days:.1f}",
+        "chip-hours (M)": f"{gpu_hours / 1e6:.1f} (card: {CARD_HOURS / 1e6:.2f})",
+    },
+})
+print(plan.to_string())
+
+# %% [markdown]
+# > **要点(Takeaways)**
+# >
+# > - 一份完整的方案是一条很短的链：$P$(精确值)→ 每 token $6P$ → 总 FLOPs → 显存(模型状态 + 激活值)→
+# >   最少芯片数 → 用各自临界批大小检验过的并行布局 → 按实事求是的 MFU 算出天数 → 芯片时。
+# > - LLaMA 3.1-405B：405.85B 个参数，15.6T 个 token 需要 $3.8\times10^{25}$ FLOPs——Meta 的数字就是 $6PD$。
+# > - 显存定下了几千张芯片的下限；算力和工期决定了实际用到的几万张。
+# > - TPU pod：每个 pod 的 token 超过 73,440 个时，跨 pod 走 DCN 的数据并行很轻松；pod 内的 FSDP × TP 必须在一个并行度能整除
+# >   芯片数、$F$ 和 $N$ 的切分上越过阈值——只有几个百分点的余量(4 个 pod 上的 70B)是不够的。
+# > - GPU：TP 只能留在 8 卡节点内，所以大模型靠增加流水线级数来切分；第一级仍要持有约 $L$ 层的激活值，
+# >   而气泡 $(p-1)/(vm+p-1)$ 需要大量微批次或交错调度才能压低。
+# > - 报告的 MFU(41%)描述的是训练步运行时的效率；模型卡上的 GPU 时(对应约 35%)还包括故障、保存检查点、
+# >   其他阶段和评测。做计划时两者都要用上。
+#
+# ## 练习(Exercises)
+#
+# **练习 1——1T 稠密模型。** 取一个 LLaMA 风格的形状：$L = 128$，$D = 25600$，$F = 83200$($3.25D$)，$N = 200$，$K = 8$，$H = 128$，$V = 128256$。(a) 求它的参数量，以及训练 15.6T 个 token 所需的 FLOPs。(b) 在 16,384 张 H100 上以 40% MFU 训练要多少天？要在 90 天内训完需要多少张 H100？(c) 用 Meta 的布局(TP8，PP16，在 DP128 上做 ZeRO-1，序列并行，$T = 8192$)，选择性重计算和完全重计算时每张 GPU 各需多少显存？加深流水线有帮助吗？
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+dense_1t = ModelConfig(L=128, D=25600, F=83200, N=200, K=8, H=128, V=128256, name="dense-1t")
+p1t = llmcalc.param_count(dense_1t)
+f1t = llmcalc.training_flops_6p(dense_1t, 15.6e12)
+print(f"(a) P = {p1t:,}; 6P x 15.6T = {f1t:.3e} FLOPs ({f1t / META_FLOPS:.2f}x LLaMA 3.1-405B)")
+print(f"(b) {llmcalc.training_days(f1t, H_CHIPS, h100, 0.4):.0f} days on {H_CHIPS:,} H100; "
+      f"{math.ceil(llmcalc.chips_for_days(f1t, 90, h100, 0.4)):,} H100 for 90 days")
+for pp in (16, 32, 64):
+    for rc in ("selective", "full"):
+        r = mem.training_bytes_per_device(dense_1t, 1, 8192, tp=8, pp=pp, sp=True, recompute=rc, zero_stage=1,
+                                          dp=H_CHIPS // (8 * pp))
+        print(f"(c) TP8 PP{pp:<2} DP{H_CHIPS // (8 * pp):<3} {rc:9s}: states {r['model_states'] / GB:5.1f} + activations "
+              f"{r['activations'] / GB:6.1f} = {r['total'] / GB:6.1f} GB, fits: {mem.fits(r['total'], h100)}")
+
+# %% [markdown]
+# <details><summary>这些数字说明了什么</summary>
+#
+# 更多的流水线级能缩小模型状态，却缩小不了第一级的激活值($L/p$ 层 × $p$ 个在途的微批次)；而且数据并行副本变少，优化器状态被切得更粗。激活值需要完全重计算(或者用上下文并行，减少每张 GPU 分担的那段序列)，而更深的流水线需要更多的微批次才能把气泡压小。
+#
+# </details>
+#
+# **练习 2——长上下文。** Meta 的长上下文阶段在 16,384 张 H100 上使用 $T = 131072$，布局为 TP8 × CP16 × PP16 × DP8(CP：上下文并行，每条序列切分到 16 张 GPU 上)，报告的吞吐为 380 TFLOP/s(38%)。(a) 验证 GPU 数，以及每步仍为 16M 个 token 时每条流水线的微批次数。(b) 在这个长度下，注意力分数在 $6P$ 之上增加了多少？(c) 论文说长上下文阶段用了约 800B 个 token：按精确 FLOPs、38% 的 MFU 计算，要训练多少天？(d) 为什么每张 GPU 的显存看起来和 $T = 8192$ 时一样？
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+tp, cp, pp, dp = 8, 16, 16, 8
+print(f"(a) {tp} x {cp} x {pp} x {dp} = {tp * cp * pp * dp:,} GPUs; {B_TOKENS // 131072} sequences per step / DP{dp} "
+      f"= {B_TOKENS // 131072 // dp} micro-batches per pipeline (each split over CP{cp})")
+long_tok = llmcalc.training_flops_per_token(l405, 131072)
+print(f"(b) exact / 6P at T = 131072: {long_tok / six_p:.3f}; scores are "
+      f"{100 * llmcalc.attention_score_fraction(l405, 131072):.1f}% of the forward FLOPs")
+mfu_long = mfu_from_throughput(380e12, h100)
+print(f"(c) 800B tokens: {long_tok * 800e9:.3e} FLOPs -> {llmcalc.training_days(long_tok * 800e9, H_CHIPS, h100, mfu_long):.1f} days "
+      f"at {mfu_long:.1%} ({llmcalc.training_days(six_p * 800e9, H_CHIPS, h100, mfu_long):.1f} days if counted as 6P)")
+r = mem.training_bytes_per_device(l405, 1, 131072 // cp, tp=8, pp=16, sp=True, recompute="selective", zero_stage=1, dp=dp * cp)
+print(f"(d) each GPU holds 131072 / {cp} = {131072 // cp} tokens of a sequence: {r['total'] / GB:.1f} GB, the same as "
+      f"section 5's estimate at T = 8192: {r['total'] == variants['Meta: + ZeRO-1 x128']['total']}")
+
+# %% [markdown]
+# <details><summary>关于 (d)</summary>
+#
+# 上下文并行沿 $T$ 切分每条序列，所以每张 GPU 保存的是 $T/\text{CP} = 8192$ 个 token 的激活值，和主训练阶段相同；FlashAttention 一类的计算核不保存 $T\times T$ 的分数矩阵，其他块的键和值传过来用完即丢。Megatron 在 DP × CP(这里是 $8\times16 = 128$)上切分优化器状态，所以模型状态也相同。这只是估算：`llmcalc` 没有 CP 开关，而环形(ring)交换键和值还要额外占用一些缓冲区。
+#
+# </details>
+#
+# **练习 3——成本。** 按每 H100 时 \$2 计算，模型卡上的 30.84M 小时要花多少钱？理想的 41% MFU 训练要花多少？如果每芯片时的价格相同，8 个 pod 的 TPU 方案又要花多少？
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.card_cost"]
+# Answer (click to reveal) · 答案(点击展开)
+print(f"model card: {CARD_HOURS / 1e6:.2f}M H100-hours x $2 = ${llmcalc.cost(CARD_HOURS, 2.0) / 1e6:.1f}M")
+print(f"ideal at 41%: {gpu_hours / 1e6:.2f}M hours = ${llmcalc.cost(gpu_hours, 2.0) / 1e6:.1f}M")
+tpu_hours = llmcalc.chip_hours(META_FLOPS, v5p, 0.4)
+print(f"TPU plan: {tpu_hours / 1e6:.1f}M v5p chip-hours = ${llmcalc.cost(tpu_hours, 2.0) / 1e6:.1f}M at $2 "
+      f"(a v5p has {v5p.peak_flops / h100.peak_flops:.2f}x an H100's peak, so it must cost less per hour to compete)")
