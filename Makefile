@@ -14,11 +14,14 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: help venv lab test crosscheck bench book exercises clean
+.PHONY: help venv lab test test-browser demo html crosscheck bench book exercises clean
 
 help:
 	@echo "make lab         open JupyterLab on chapters/ (ARGS='--no-browser --port=8890' passes through)"
 	@echo "make test        unit tests + every chapter under nbval"
+	@echo "make test-browser  only the browser tests (JupyterLab and the Voila demo in Debian's chromium)"
+	@echo "make demo        the instructor dashboard (Voila, no code shown) on 127.0.0.1:$${PORT:-8866}"
+	@echo "make html        the static edition in build/html/ (answers in collapsed <details>)"
 	@echo "make crosscheck  llmcalc against transformers and torch's FlopCounterMode (installs torch 2.13.0)"
 	@echo "make bench       benchmarks (medians and ratios)"
 	@echo "make book        re-execute every chapter source (chapters/**/NN_x.py) into its stored notebook"
@@ -48,6 +51,16 @@ test: venv
 	@if compgen -G "chapters/*.ipynb" >/dev/null; then \
 	  $(BIN)/python -m pytest --nbval --nbval-current-env chapters $(PYTEST_ARGS); \
 	else echo "no chapters yet: nbval has nothing to run"; fi
+
+test-browser: venv
+	$(BIN)/python -m pytest tests/browser $(PYTEST_ARGS)
+
+PORT ?= 8866
+demo: venv
+	$(BIN)/voila demo/dashboard.ipynb --no-browser --port=$(PORT) --Voila.ip=127.0.0.1 $(ARGS)
+
+html: venv
+	$(BIN)/python tools/build_html.py
 
 crosscheck: venv
 	@$(MAKE) --no-print-directory $(XSTAMP)

@@ -95,3 +95,15 @@ def test_sharding_explorer_crossover_moves_with_tokens_per_chip():
     assert ex.summary["bound"] == "compute"
     t = sharding.fsdp_layer_time(llmcalc.preset("llama-3-70b"), "TPU v5p", ex.controls["tokens_per_chip"].value * 8960, 8960, M_X=3)
     assert ex.summary["comm ms/layer"] == pytest.approx(1e3 * t.comm_s)
+
+
+def test_flops_explorer_batch_changes_steps_but_not_total_compute():
+    # seed 001: for a fixed number of training tokens, the batch size does not change the total FLOPs
+    ex = W.flops_explorer("llama-3-70b", chip="TPU v5p")
+    ex.controls["batch"].value = 2**22
+    before = dict(ex.summary)
+    ex.controls["batch"].value = 2**24
+    after = ex.summary
+    assert after["total FLOPs"] == before["total FLOPs"] and after["days"] == before["days"]
+    assert after["steps"] == pytest.approx(before["steps"] / 4)
+    assert after["seconds/step"] == pytest.approx(4 * before["seconds/step"])

@@ -27,8 +27,8 @@ def sources(args):
     return sorted(p for p in (ROOT / "chapters").rglob("*.py") if p.name[:2].isdigit())
 
 
-def build(py: Path) -> float:
-    t0 = time.perf_counter()
+def execute(py: Path):
+    """Run a chapter source in a fresh kernel; return the executed notebook (nothing is written)."""
     nb = jupytext.read(py)
     nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
     client = NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(py.parent)}},
@@ -40,6 +40,13 @@ def build(py: Path) -> float:
             if out.get("output_type") == "error":
                 raise SystemExit(f"{py.name}: cell {i} raised {out.get('ename')}: {out.get('evalue')}")
     nb.metadata.pop("widgets", None)  # widget state is per-run noise; the kernel rebuilds it
+    return nb
+
+
+def build(py: Path) -> float:
+    """Execute a chapter source and write its paired notebook; return the seconds it took."""
+    t0 = time.perf_counter()
+    nb = execute(py)
     jupytext.write(nb, py.with_suffix(".ipynb"), fmt="ipynb")
     jupytext.write(nb, py, fmt="py:percent")  # keeps the header's pairing metadata in step
     return time.perf_counter() - t0

@@ -16,7 +16,7 @@ LANGUAGES = ("en", "zh")
 ZH = {
     # controls
     "preset": "预设模型", "chip": "芯片", "chips": "芯片数", "mfu": "MFU", "tokens": "训练 token 数",
-    "seq_len": "序列长度 T", "micro_batch": "微批次 b", "regime": "精度方案", "zero_stage": "ZeRO 阶段",
+    "seq_len": "序列长度 T", "batch": "批大小 (token/步)", "micro_batch": "微批次 b", "regime": "精度方案", "zero_stage": "ZeRO 阶段",
     "dp": "数据并行 DP", "tp": "张量并行 TP", "pp": "流水线 PP", "sp": "序列并行", "recompute": "重计算",
     "strategy": "并行策略", "axes": "网格轴数", "tokens_per_chip": "每芯片 token 数",
     # titles and axes

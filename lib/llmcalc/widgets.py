@@ -23,8 +23,6 @@ from . import flops as _flops, hardware as _hw, params as _params, timecost as _
 from .models import PRESETS, ModelConfig, preset  # noqa: E402
 from .tables import fmt_count  # noqa: E402
 
-LABELS_EN = {"preset": "Preset", "chip": "Chip", "tokens": "Tokens D_data", "chips": "Chips", "mfu": "MFU",
-             "seq_len": "T", "batch": "Batch (seqs)"}
 _labels: dict[str, str] = {}
 
 
@@ -242,6 +240,7 @@ def flops_explorer(name: str = "llama-3-70b", chip: str = "TPU v5p") -> Explorer
     controls = {"preset": _preset_dropdown(name), **_shape_controls(cfg, moe=False),
                 "seq_len": _int_slider("seq_len", 4096, 128, 131072, step=128, desc="T"),
                 "tokens": _log_slider("tokens", 15e12, 1e9, 1e14, desc="tokens"),
+                "batch": _log_slider("batch", 4 * 2**20, 2**14, 2**26, desc="batch (tokens/step)", fmt=".3s"),
                 "chip": w.Dropdown(options=list(_hw.CHIPS), value=chip, description=_label("chip", "Chip")),
                 "chips": _int_slider("chips", 8960, 1, 65536, desc="chips"),
                 "mfu": w.FloatSlider(value=0.4, min=0.05, max=1.0, step=0.01, description=_label("mfu", "MFU"),
@@ -253,10 +252,12 @@ def flops_explorer(name: str = "llama-3-70b", chip: str = "TPU v5p") -> Explorer
         per_token = _flops.training_flops_per_token(c, v["seq_len"], causal=True)
         total = per_token * v["tokens"]
         days = _time.training_days(total, v["chips"], v["chip"], v["mfu"])
+        steps = v["tokens"] / v["batch"]
         summary = {"6P FLOPs/token": per_token_6p, "exact FLOPs/token": per_token,
                    "attention share": _flops.attention_score_fraction(c, v["seq_len"]),
-                   "total FLOPs": total, "days": days,
-                   "chip-hours": _time.chip_hours(total, v["chip"], v["mfu"])}
+                   "total FLOPs": total, "steps": steps, "FLOPs/step": total / steps,
+                   "seconds/step": _time.training_seconds(total / steps, v["chips"], v["chip"], v["mfu"]),
+                   "days": days, "chip-hours": _time.chip_hours(total, v["chip"], v["mfu"])}
         chips = [2 ** i for i in range(6, 17)]
         curves = {m: [_time.training_days(total, n, v["chip"], m) for n in chips] for m in (0.2, 0.4, 0.6)}
         return Result(summary, None, {"chips": chips, "curves": curves, "here": (v["chips"], days)})
