@@ -74,7 +74,7 @@ llmcalc.i18n.use("en")  # the edition's language for explorer labels and plot ti
 # the vocabulary (untied embedding and LM head, $2VD$), and the RMSNorm weights ($2D$ per layer and one final $D$).
 # Which part dominates?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.params_by_hand"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.mlp_params", "check:405b.attention_params", "check:405b.vocab_params", "check:405b.norm_params", "check:405b.params_by_hand"]
 # Answer (click to reveal) · 答案(点击展开)
 D, F, L, N, K, H, V = l405.D, l405.F, l405.L, l405.N, l405.K, l405.H, l405.V
 by_hand = {"MLP 3DF·L": 3 * D * F * L, "attention L(2DNH + 2DKH)": L * (2 * D * N * H + 2 * D * K * H),
@@ -95,7 +95,7 @@ print("llmcalc.param_breakdown:", {k: f"{n:,}" for k, n in llmcalc.param_breakdo
 # attention scores at LLaMA 3's pre-training context $T = 8192$ (chapter 2: $+\,12LNHT$ per token for the full
 # $T\times T$ matrix, about half with a causal kernel)?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.flops_per_token", "check:405b.flops_per_token_8k"]
 # Answer (click to reveal) · 答案(点击展开)
 six_p = llmcalc.flops_per_token(l405)
 exact_8k = llmcalc.training_flops_per_token(l405, 8192)
@@ -114,7 +114,7 @@ print(f"one token on one v5p at full peak: {1e3 * llmcalc.training_seconds(six_p
 # **Question (a3):** LLaMA 3 trained on about 15T tokens. How many FLOPs is that? The Llama 3 paper reports
 # $3.8\times10^{25}$ FLOPs for 15.6T tokens — does $6P$ reproduce it?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.meta_flops"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.total_flops", "check:405b.meta_flops"]
 # Answer (click to reveal) · 答案(点击展开)
 total_15t = llmcalc.training_flops_6p(l405, 15e12)
 total_156t = llmcalc.training_flops_6p(l405, 15.6e12)
@@ -135,7 +135,7 @@ print(f"vs LLaMA 3-70B on 15T: {total_15t / llmcalc.training_flops_6p(l70, 15e12
 #
 # **Question (b1):** How large are LLaMA 3.1-405B's model states in each regime?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.states_tb_16b", "check:405b.states_tb_18b", "check:405b.states_tb_10b"]
 # Answer (click to reveal) · 答案(点击展开)
 states = {r: mem.model_state_breakdown(l405, r) for r in mem.REGIMES}
 print(pd.DataFrame({r: {k: f"{x / 1e12:.3f}" for k, x in b.items()} for r, b in states.items()})
@@ -152,7 +152,7 @@ print(f"\nbytes per parameter: " + ", ".join(f"{r} {mem.bytes_per_param(r)}" for
 # (`dots_no_batch_dims`: Q, K, V, the attention output, gate, up, down — two of them $F$ wide)? With the states
 # added, what is the **minimum** number of TPU v5p chips (96 GB) and of H100s (80 GB) that could hold the run?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.ckpt_seed_4xd_tb", "check:405b.ckpt_dots_tb", "check:405b.min_v5p_dots", "check:405b.min_h100_dots"]
 # Answer (click to reveal) · 答案(点击展开)
 B_TOKENS = 16 * 2**20                                   # the Llama 3 batch: 2048 x 8192
 print(f"B = {B_TOKENS:,} tokens = {B_TOKENS // 8192:,} sequences of 8192")
@@ -185,7 +185,7 @@ print(pd.DataFrame(rows).to_string(index=False))
 # **Question (c1):** With the 16M-token batch, how many tokens does each pod process per step, and how does that
 # compare with the v5p's DCN threshold?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.tokens_per_pod_8pods", "check:v5p.dcn_critical_tokens_per_pod"]
 # Answer (click to reveal) · 答案(点击展开)
 PODS = 8
 tpu_chips = PODS * v5p.fast_domain
@@ -207,7 +207,7 @@ print(f"one layer: backward compute {1e3 * dcn.backward_compute_s:.2f} ms, DCN a
 # split with `best_fsdp_tp_split`, and is it compute-bound? Check the book's two-matrix MLP and LLaMA's real gated
 # MLP (three matrices). And what if FSDP may only split whole sequences?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.pod_tokens_per_chip", "check:405b.fsdp_tp_threshold_m2", "check:405b.fsdp_tp_threshold_m3", "check:405b.best_tp_degree_gated"]
 # Answer (click to reveal) · 答案(点击展开)
 tpc = S.tokens_per_chip(per_pod, v5p.fast_domain)
 print(f"tokens per chip in a pod: {tpc:.1f}; pure FSDP needs > {S.dp_critical_tokens_per_chip(v5p, axes=3):.0f} "
@@ -240,7 +240,7 @@ plt.show()
 # **Question (c3):** How many GB does each chip hold in this layout (10-byte states, FSDP over the 8960 chips of a
 # pod, checkpoints for the pod's 2M tokens)? How many days does 8-pod training take at 40% MFU?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.tpu_gb_per_chip_seed_ckpt", "check:405b.tpu_gb_per_chip_dots", "check:405b.days_8_pods_40pct"]
 # Answer (click to reveal) · 答案(点击展开)
 state_chip = mem.model_state_bytes(l405, "bf16_fp32_adam", zero_stage=3, dp=v5p.fast_domain)
 for pol in ("seed_4xD", "dots_no_batch_dims"):
@@ -263,7 +263,7 @@ print(f"days at 40% MFU on {tpu_chips:,} chips: {tpu_days_15t:.1f} (15T tokens),
 # many per chip inside a pod, and is FSDP × TP still compute-bound there (threshold 113 in the book's form)?
 # How many days at 40% MFU?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.4pods_dcn_margin", "check:l3_70b.4pods_tokens_per_chip", "check:l3_70b.days_4_pods_40pct"]
 # Answer (click to reveal) · 答案(点击展开)
 B70 = 4 * 2**20
 per_pod_70 = B70 / 4
@@ -305,7 +305,7 @@ print(f"days at 40% MFU on {4 * v5p.fast_domain:,} chips: {days_70:.1f} (one pod
 # **Question (d1):** Which link does each axis use, and how many parameters does one GPU hold? Why not simply use
 # chapter 4's FSDP × TP on these GPUs?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.params_per_gpu_meta"]
 # Answer (click to reveal) · 答案(点击展开)
 H_CHIPS = 16_384
 meta = S.hybrid_layout(8, 16, 128, chip=h100, n_chips=H_CHIPS, model=l405)
@@ -333,7 +333,7 @@ print(f"one step at 400 TFLOP/s: {step_s:.2f} s; ZeRO-1 gradient reduce-scatter 
 # states, TP8, PP16, ZeRO-1 over DP128, sequence parallelism, selective recompute, $T = 8192$, micro-batch 1.
 # Does it fit in 80 GB?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.meta_layout_gb", "check:405b.tp8_pp16_zero1_states_gb"]
 # Answer (click to reveal) · 答案(点击展开)
 meta_kw = dict(tp=8, pp=16, sp=True, recompute="selective")
 variants = {"TP8 PP16, no ZeRO": mem.training_bytes_per_device(l405, 1, 8192, **meta_kw),
@@ -374,7 +374,7 @@ plt.show()
 # Meta used an **interleaved** schedule (Narayanan et al. 2021): each GPU holds $v$ smaller chunks of layers. What
 # does that change? Compare the 8,192-GPU run (DP64).
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.bubble_16k_gpus", "check:405b.bubble_8k_gpus"]
 # Answer (click to reveal) · 答案(点击展开)
 seqs_per_step = B_TOKENS // 8192
 for gpus, dp in ((16_384, 128), (8_192, 64)):
@@ -401,7 +401,7 @@ for gpus, dp in ((16_384, 128), (8_192, 64)):
 # the H100's 989 TFLOP/s. At 41%, how many days do $3.8\times10^{25}$ FLOPs take on 16,384 GPUs, and how many GPU-hours?
 # The Llama 3.1 model card reports **30.84M H100-hours** for the 405B. What MFU do those hours imply?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:h100.mfu_at_400_tflops", "check:405b.days_16k_h100_41pct", "check:405b.gpu_hours_41pct", "check:405b.card_implied_mfu"]
 # Answer (click to reveal) · 答案(点击展开)
 for tflops, printed in ((430, "43%"), (400, "41%"), (380, "38%")):
     print(f"{tflops} TFLOP/s / {h100.peak_flops / 1e12:.0f} = {mfu_from_throughput(tflops * 1e12, h100):.1%} (paper: {printed})")
@@ -526,7 +526,7 @@ print(plan.to_string())
 # 16,384 H100 at 40% MFU, and how many H100s finish in 90 days. (c) Memory per GPU with Meta's layout (TP8, PP16,
 # ZeRO-1 over DP128, SP, $T = 8192$) for selective and full recompute. Does more pipeline depth help?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:dense1t.params", "check:dense1t.flops_15_6t", "check:dense1t.days_16k_h100_40pct", "check:dense1t.h100_for_90_days", "check:dense1t.gb_per_gpu_selective", "check:dense1t.gb_per_gpu_full"]
 # Answer (click to reveal) · 答案(点击展开)
 dense_1t = ModelConfig(L=128, D=25600, F=83200, N=200, K=8, H=128, V=128256, name="dense-1t")
 p1t = llmcalc.param_count(dense_1t)
@@ -557,7 +557,7 @@ for pp in (16, 32, 64):
 # add to $6P$ at this length? (c) The paper says the long-context stage used about 800B tokens: how many days at
 # 38%, counting the exact FLOPs? (d) Why does the per-GPU memory look like the $T = 8192$ case?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.long_ctx_microbatches", "check:405b.attention_ratio_128k", "check:405b.long_ctx_days"]
 # Answer (click to reveal) · 答案(点击展开)
 tp, cp, pp, dp = 8, 16, 16, 8
 print(f"(a) {tp} x {cp} x {pp} x {dp} = {tp * cp * pp * dp:,} GPUs; {B_TOKENS // 131072} sequences per step / DP{dp} "
@@ -586,7 +586,7 @@ print(f"(d) each GPU holds 131072 / {cp} = {131072 // cp} tokens of a sequence: 
 # **Exercise 3 — cost.** At \$2 per H100-hour, what do the model card's 30.84M hours cost? What would the ideal
 # 41% run cost, and the 8-pod TPU plan at the same price per chip-hour?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.card_cost"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.card_cost", "check:405b.ideal_cost_41pct", "check:405b.tpu_plan_cost"]
 # Answer (click to reveal) · 答案(点击展开)
 print(f"model card: {CARD_HOURS / 1e6:.2f}M H100-hours x $2 = ${llmcalc.cost(CARD_HOURS, 2.0) / 1e6:.1f}M")
 print(f"ideal at 41%: {gpu_hours / 1e6:.2f}M hours = ${llmcalc.cost(gpu_hours, 2.0) / 1e6:.1f}M")

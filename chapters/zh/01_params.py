@@ -280,7 +280,7 @@ print(f"total: {param_count(g):,} ({fmt_count(param_count(g))})")
 #
 # </details>
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:gpt3.weight_matrices", "check:gpt3.extra_params"]
 # Answer (click to reveal) · 答案(点击展开)
 gpt = preset("gpt-3-175b")
 bgpt = param_breakdown(gpt)
@@ -378,7 +378,7 @@ ex.print_summary()
 #
 # </details>
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.params"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.mlp_params", "check:405b.attention_params", "check:405b.vocab_params", "check:405b.params"]
 # Answer (click to reveal) · 答案(点击展开)
 big = preset("llama-3.1-405b")
 bb = param_breakdown(big)
@@ -396,7 +396,7 @@ print(f"{'total':<11}{param_count(big):>18,}  ({fmt_count(param_count(big))})")
 #
 # </details>
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:gemma2.tying_saves"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:gemma2.tying_saves", "check:gemma2.untied_head_fraction"]
 # Answer (click to reveal) · 答案(点击展开)
 g = preset("gemma-2-9b")
 saved = param_count(g.replace(tied_embeddings=False)) - param_count(g)
@@ -428,7 +428,7 @@ print(f"experts alone: {active_experts / bm['experts']:.1%} (= k/E)")
 #
 # </details>
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:l2_70b.gqa_attention_params_per_layer"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:l2_70b.gqa_attention_params_per_layer", "check:l2_70b.mha_attention_params_per_layer", "check:l2_70b.mha_extra_params"]
 # Answer (click to reveal) · 答案(点击展开)
 l2 = preset("llama-2-70b")
 l2_mha = l2.replace(K=l2.N)

@@ -33,6 +33,63 @@ def _p(name):
     return preset(name)
 
 
+def _chip(name):
+    from .hardware import chip
+    return chip(name)
+
+
+_GB = 1e9
+_B_4M = 4 * 2**20            # LLaMA 3-70B's batch (seed 000)
+_B_16M = 16 * 2**20          # the Llama 3 405B batch: 2048 sequences of 8192
+_META_FLOPS = 3.8e25         # the Llama 3 paper's budget for the 405B
+_CARD_HOURS = 30.84e6        # the Llama 3.1 model card's H100-hours for the 405B
+
+
+def _gpt_22b():
+    """Korthikanti et al.'s 22B GPT-style model, as chapter 03 builds it."""
+    from .models import ModelConfig
+    return ModelConfig(L=48, D=6144, F=4 * 6144, N=64, V=51200, mlp="plain", norm="layernorm", positions="learned",
+                       max_positions=2048, qkv_bias=True, o_bias=True, mlp_bias=True, tied_embeddings=True)
+
+
+def _dense_1t():
+    """Chapter 05's 1T dense LLaMA-style shape."""
+    from .models import ModelConfig
+    return ModelConfig(L=128, D=25600, F=83200, N=200, K=8, H=128, V=128256, name="dense-1t")
+
+
+def _gpt3_matrices():
+    from . import params
+    g = _p("gpt-3-175b")
+    return g.L * (params.attention_matmul_weights_per_layer(g) + params.mlp_params(g, g.F, bias=False))
+
+
+def _smallest_tp_pp(**kw):
+    """Chapter 03, exercise 2: the smallest t·p (t ≤ 8, p | 80) that holds LLaMA 3-70B at T = 8192 on H100s."""
+    from . import memory
+    options = [(tp * pp, tp, pp) for tp in (1, 2, 4, 8) for pp in range(1, 81) if 80 % pp == 0]
+    for n, tp, pp in sorted(options):
+        r = memory.training_bytes_per_device(_p("llama-3-70b"), 1, 8192, tp=tp, pp=pp, sp=True, recompute="selective", **kw)
+        if memory.fits(r["total"], "H100", headroom=0.1):
+            return n
+    raise AssertionError("no layout fits")
+
+
+def _wide_ckpt_bytes():
+    """Chapter 03, exercise 3: twelve F-wide checkpoints per layer for 4M tokens plus LLaMA 3-70B's 10-byte states."""
+    from . import memory
+    return (memory.checkpoint_bytes(_p("llama-3-70b"), 4e6, ("F",) * 12)
+            + memory.model_state_breakdown(70e9, "bf16_fp32_adam")["total"])
+
+
+def _tpu_chip_bytes(policy):
+    """Chapter 05 (c3): one v5p chip's bytes, 10-byte states under FSDP over a pod + its share of 2M tokens' checkpoints."""
+    from . import memory
+    v5p = _chip("TPU v5p")
+    states = memory.model_state_bytes(_p("llama-3.1-405b"), "bf16_fp32_adam", zero_stage=3, dp=v5p.fast_domain)
+    return states + memory.checkpoint_bytes(_p("llama-3.1-405b"), _B_16M / 8, policy) / v5p.fast_domain
+
+
 def _registry() -> dict[str, Answer]:
     from . import flops, memory, params, sharding, timecost
 
@@ -50,6 +107,35 @@ def _registry() -> dict[str, Answer]:
                                           0.02, "Each token runs k = 2 of the E = 8 experts, but attention, embeddings "
                                           "and norms are always used.",
                                           "每个 token 只经过 E = 8 个专家中的 k = 2 个,但注意力、词嵌入和归一化层总会用到。", "fraction"),
+        "gpt3.weight_matrices": Answer(_gpt3_matrices, 0.01,
+                                       "12·L·D²: per layer 4D² for Q, K, V and O, and 8D² for the two D × 4D MLP matrices.",
+                                       "12·L·D²:每层 Q、K、V、O 共 4D²,两个 D × 4D 的 MLP 矩阵共 8D²。", "parameters"),
+        "gpt3.extra_params": Answer(lambda: params.param_count(_p("gpt-3-175b")) - _gpt3_matrices(), 0.05,
+                                    "Token and position tables (V + T_max)·D, plus a few million for biases and LayerNorms.",
+                                    "词表和位置表 (V + T_max)·D,再加上偏置和 LayerNorm 的几百万个参数。", "parameters"),
+        "405b.mlp_params": Answer(lambda: params.param_breakdown(_p("llama-3.1-405b"))["mlp"], 0.01,
+                                  "Three D × F matrices (gate, up, down) in each of the L layers: 3·D·F·L.",
+                                  "L 层中每层三个 D × F 矩阵(gate、up、down):3·D·F·L。", "parameters"),
+        "405b.attention_params": Answer(lambda: params.param_breakdown(_p("llama-3.1-405b"))["attention"], 0.01,
+                                        "Per layer Q and O are D × N·H, K and V are D × K·H: L·(2DNH + 2DKH).",
+                                        "每层 Q 和 O 是 D × N·H,K 和 V 是 D × K·H:L·(2DNH + 2DKH)。", "parameters"),
+        "405b.vocab_params": Answer(lambda: (lambda b: b["embedding"] + b["lm_head"])(params.param_breakdown(_p("llama-3.1-405b"))),
+                                    0.01, "Embedding and LM head are two separate V × D tables: 2·V·D.",
+                                    "输入词嵌入和输出层是两张独立的 V × D 表:2·V·D。", "parameters"),
+        "405b.norm_params": Answer(lambda: params.param_breakdown(_p("llama-3.1-405b"))["norms"], 0.0,
+                                   "Two RMSNorm weight vectors of length D per layer and one final one: (2L + 1)·D.",
+                                   "每层两个长度为 D 的 RMSNorm 权重,再加最后一个:(2L + 1)·D。", "parameters"),
+        "gemma2.untied_head_fraction": Answer(lambda: _p("gemma-2-9b").V * _p("gemma-2-9b").D / params.param_count(_p("gemma-2-9b")),
+                                              0.03, "Divide the extra V × D matrix by the parameter count of the tied model.",
+                                              "用多出来的 V × D 矩阵除以共享词嵌入时模型的参数量。", "fraction"),
+        "l2_70b.mha_attention_params_per_layer": Answer(
+            lambda: params.attention_params_per_layer(_p("llama-2-70b").replace(K=_p("llama-2-70b").N)), 0.01,
+            "With K = N, K and V are D × N·H like Q and O: 4·D·N·H per layer.",
+            "K = N 时,K 和 V 也和 Q、O 一样是 D × N·H:每层 4·D·N·H。", "parameters"),
+        "l2_70b.mha_extra_params": Answer(
+            lambda: params.param_count(_p("llama-2-70b").replace(K=_p("llama-2-70b").N)) - params.param_count(_p("llama-2-70b")),
+            0.01, "Each layer gains 2·D·(N − K)·H in K and V; multiply by L.",
+            "每层的 K、V 多出 2·D·(N − K)·H,再乘以 L。", "parameters"),
         # chapter 02
         "405b.flops_per_token": Answer(lambda: flops.flops_per_token(_p("llama-3.1-405b")), 0.02,
                                        "Training costs 6 FLOPs per parameter per token: 2 forward, 4 backward.",
@@ -83,6 +169,50 @@ def _registry() -> dict[str, Answer]:
         "a100x128.cost_30_days": Answer(lambda: timecost.cost(128 * 30 * 24, 10.0), 0.01,
                                         "GPU-hours = GPUs × days × 24; multiply by the price per GPU-hour.",
                                         "GPU 小时 = 卡数 × 天数 × 24,再乘以每 GPU 小时的价格。", "dollars"),
+        "qwen72b.k_proj_flops": Answer(lambda: flops.matmul_flops(4 * 32768, 8192, _p("qwen2-72b").K * _p("qwen2-72b").H), 0.01,
+                                       "Same 2·m·k·n with m = batch · sequence, but the output width is K·H, not N·H.",
+                                       "同样是 2·m·k·n,m = batch · 序列长度,但输出宽度是 K·H 而不是 N·H。", "FLOPs"),
+        "l3_70b.attention_quarter_context": Answer(
+            lambda: next(2 ** i for i in range(8, 22) if flops.attention_score_fraction(_p("llama-3-70b"), 2 ** i) >= 0.25), 0.0,
+            "Causal score FLOPs per token grow like T while the weight FLOPs stay fixed: double T until the scores "
+            "reach a quarter of the forward.",
+            "每个 token 的因果注意力分数 FLOPs 随 T 线性增长,权重 FLOPs 不变:把 T 逐次翻倍,直到分数占前向的四分之一。",
+            "tokens"),
+        "l3_8b.attention_quarter_context": Answer(
+            lambda: next(2 ** i for i in range(8, 22) if flops.attention_score_fraction(_p("llama-3-8b"), 2 ** i) >= 0.25), 0.0,
+            "The score share grows like T/D: a narrower model reaches a quarter at a shorter context.",
+            "分数所占比例按 T/D 增长:模型越窄,越短的上下文就能达到四分之一。", "tokens"),
+        "llama2_70b.days_on_2048": Answer(
+            lambda: timecost.training_days(flops.training_flops_6p(_p("llama-2-70b"), 2e12), 2048, "A100",
+                                           timecost.implied_mfu(flops.training_flops_6p(_p("llama-2-70b"), 2e12), 1_720_320, "A100")),
+            0.02, "The card's GPU-hours spread over 2048 GPUs: hours / (2048 × 24).",
+            "把模型卡上的 GPU 小时分摊到 2048 张卡上:小时数 / (2048 × 24)。", "days"),
+        "llama2_70b.mfu_for_21_days": Answer(
+            lambda: timecost.implied_mfu(flops.training_flops_6p(_p("llama-2-70b"), 2e12), 2048 * 21 * 24, "A100"), 0.03,
+            "MFU = 6·P·tokens / (2048 GPUs · 21 days · 86,400 s · 312e12 FLOP/s).",
+            "MFU = 6·P·tokens / (2048 张卡 · 21 天 · 86,400 秒 · 312e12 FLOP/s)。", "fraction"),
+        "405b.attention_ratio_8k": Answer(
+            lambda: flops.training_flops_per_token(_p("llama-3.1-405b"), 8192) / flops.flops_per_token(_p("llama-3.1-405b")), 0.01,
+            "Give exact / 6P. The causal scores add about half of 12·L·N·H·T per token to 6P.",
+            "答案写成 精确值 / 6P。因果注意力分数让每个 token 在 6P 之外多出约 12·L·N·H·T 的一半。", "ratio"),
+        "405b.attention_ratio_128k": Answer(
+            lambda: flops.training_flops_per_token(_p("llama-3.1-405b"), 131072) / flops.flops_per_token(_p("llama-3.1-405b")), 0.01,
+            "Give exact / 6P. The score term, about half of 12·L·N·H·T per token, grows linearly with T.",
+            "答案写成 精确值 / 6P。分数项(每 token 约 12·L·N·H·T 的一半)随 T 线性增长。", "ratio"),
+        "a100x128.flops_delivered": Answer(lambda: 128 * 30 * 24 * 3600 * _chip("A100").peak_flops * 0.4, 0.01,
+                                           "GPU-hours × 3600 s × the A100's 312e12 FLOP/s × MFU.",
+                                           "GPU 小时 × 3600 秒 × A100 的 312e12 FLOP/s × MFU。", "FLOPs"),
+        "recompute.mfu_at_50pct_hfu": Answer(
+            lambda: 0.5 * flops.flops_per_token(_p("llama-3-70b")) / flops.flops_per_token(_p("llama-3-70b"), recompute="full"),
+            0.01, "MFU = HFU × (model FLOPs / hardware FLOPs) = HFU × 6P / 8P.",
+            "MFU = HFU × (模型 FLOPs / 硬件 FLOPs) = HFU × 6P / 8P。", "fraction"),
+        "recompute.full_extra_work": Answer(
+            lambda: flops.flops_per_token(_p("llama-3-70b"), recompute="full") / flops.flops_per_token(_p("llama-3-70b")) - 1,
+            0.02, "Hardware work over model work, minus one: 8P / 6P − 1.",
+            "硬件工作量除以模型工作量再减一:8P / 6P − 1。", "fraction"),
+        "palm.extra_work": Answer(lambda: 0.578 / 0.462 - 1, 0.02,
+                                  "Extra work = HFU / MFU − 1, with PaLM's reported 57.8% and 46.2%.",
+                                  "额外工作量 = HFU / MFU − 1,用 PaLM 报告的 57.8% 和 46.2%。", "fraction"),
         # chapter 03
         "zero3.7_5b_64gpus_gb": Answer(lambda: memory.model_state_bytes(7.5e9, "mixed", 3, 64) / 1e9, 0.02,
                                        "ZeRO-3 shards all 16 bytes per parameter over the 64 data-parallel GPUs.",
@@ -98,6 +228,36 @@ def _registry() -> dict[str, Answer]:
                                          0.0, "ZeRO-3 divides the 16 bytes per parameter by the number of GPUs; activations "
                                          "with full recompute are small.",
                                          "ZeRO-3 把每参数 16 字节除以卡数;完全重计算时激活值很小。", "GPUs"),
+        "gpt22b.tp_only_gb": Answer(lambda: memory.training_bytes_per_device(_gpt_22b(), 4, 2048, regime="mixed_fp32_grads", tp=8)["total"] / _GB,
+                                    0.05, "18·P/t for the states, L·sbh(10 + 24/t + 5as/(ht)) for the activations, "
+                                    "and 4·s·b·V/t bytes of fp32 logits.",
+                                    "状态 18·P/t,激活 L·sbh(10 + 24/t + 5as/(ht)),再加 4·s·b·V/t 字节的 fp32 logits。", "GB"),
+        "gpt22b.tp_sp_selective_gb": Answer(
+            lambda: memory.training_bytes_per_device(_gpt_22b(), 4, 2048, regime="mixed_fp32_grads", tp=8, sp=True,
+                                                     recompute="selective")["total"] / _GB, 0.05,
+            "With SP and selective recompute each layer keeps 34·sbh/t bytes; the states and logits stay the same.",
+            "有了 SP 和选择性重计算,每层只保留 34·sbh/t 字节;状态和 logits 不变。", "GB"),
+        "405b.tp8_pp16_states_gb": Answer(lambda: memory.model_state_bytes(_p("llama-3.1-405b"), "mixed", 0, 1, model_parallel=128) / _GB,
+                                          0.02, "16 bytes per parameter divided over the 8 × 16 = 128 GPUs of one replica.",
+                                          "每参数 16 字节,分到一个副本的 8 × 16 = 128 张卡上。", "GB"),
+        "405b.tp8_pp16_zero1_states_gb": Answer(
+            lambda: memory.model_state_bytes(_p("llama-3.1-405b"), "mixed", 1, 128, model_parallel=128) / _GB, 0.02,
+            "Weights and gradients (4 bytes) ÷ 128 model-parallel GPUs; the 12 optimizer bytes ÷ 128 again over the replicas.",
+            "权重和梯度(4 字节)÷ 128 张模型并行的卡;12 字节优化器状态再 ÷ 128 个数据并行副本。", "GB"),
+        "l3_70b.min_gpus_per_replica_no_zero": Answer(lambda: _smallest_tp_pp(), 0.0,
+                                                      "Try t·p upwards (t ≤ 8, p divides 80): states 16P/(t·p), plus about L layers "
+                                                      "of one micro-batch's activations ÷ t on the first stage, within 90% of 80 GB.",
+                                                      "从小到大试 t·p(t ≤ 8,p 整除 80):状态 16P/(t·p),第一段约有 L 层、"
+                                                      "一个微批次的激活 ÷ t,总和不超过 80 GB 的 90%。", "GPUs"),
+        "l3_70b.min_gpus_per_replica_zero1": Answer(lambda: _smallest_tp_pp(zero_stage=1, dp=8), 0.0,
+                                                    "As without ZeRO, but the 12 optimizer bytes per parameter are also split over the 8 replicas.",
+                                                    "和不用 ZeRO 时一样,只是每参数 12 字节的优化器状态还要再分到 8 个副本上。", "GPUs"),
+        "l3_70b.wide_ckpt_gb_per_chip": Answer(lambda: _wide_ckpt_bytes() / _chip("TPU v5p").fast_domain / _GB, 0.03,
+                                               "2 bytes × 4M tokens × L × 12·F, plus the 10-byte states of 70B, over the pod's 8960 chips.",
+                                               "2 字节 × 4M token × L × 12·F,加上 70B 的 10 字节状态,再分到整个 pod 的 8960 块芯片上。", "GB"),
+        "l3_70b.wide_ckpt_min_chips": Answer(lambda: memory.min_chips(_wide_ckpt_bytes(), "TPU v5p"), 0.01,
+                                             "Total bytes / 96 GB per v5p chip, rounded up.",
+                                             "总字节数 / 每块 v5p 的 96 GB,向上取整。", "chips"),
         # chapter 04
         "v5p_pod.min_fsdp_batch": Answer(lambda: sharding.dp_critical_tokens_per_chip("TPU v5p", axes=3) * 8960, 0.02,
                                          "Pure FSDP needs more than C/W tokens per chip (850 over three ICI axes) on every chip.",
@@ -108,6 +268,58 @@ def _registry() -> dict[str, Answer]:
         "pp16_m64.bubble": Answer(lambda: sharding.pipeline_bubble_fraction(16, 64), 0.01,
                                   "Idle share of a 1F1B step: (p − 1) / (m + p − 1).",
                                   "1F1B 流水线每步的空闲占比:(p − 1) / (m + p − 1)。", "fraction"),
+        "l3_70b.fsdp_tokens_per_chip": Answer(lambda: sharding.tokens_per_chip(_B_4M, _chip("TPU v5p").fast_domain), 0.01,
+                                              "Batch tokens divided by the pod's chips.", "批次 token 数除以 pod 的芯片数。", "tokens"),
+        "l3_70b.fsdp_comm_ratio": Answer(
+            lambda: sharding.fsdp_layer_time(_p("llama-3-70b"), "TPU v5p", _B_4M, _chip("TPU v5p").fast_domain, M_X=3).comm_ratio,
+            0.05, "Communication / compute = (C/W over three axes) / (tokens per chip).",
+            "通信 / 计算 = (三个轴上的 C/W) / (每块芯片的 token 数)。", "ratio"),
+        "seed000.chips_2048x4": Answer(
+            lambda: sharding.best_fsdp_tp_split(_p("llama-3-70b"), "TPU v5p", _chip("TPU v5p").fast_domain, _B_4M,
+                                                splits="powers_of_two", mlp_matrices=2).n_chips_used, 0.0,
+            "Multiply the FSDP degree by the TP degree.", "把 FSDP 度数乘以 TP 度数。", "chips"),
+        "l3_70b.best_split_fsdp_m2": Answer(
+            lambda: sharding.best_fsdp_tp_split(_p("llama-3-70b"), "TPU v5p", _chip("TPU v5p").fast_domain, _B_4M, mlp_matrices=2).X,
+            0.0, "X·Y = 8960 with Y dividing F and the 64 heads; keep the split whose larger ratio (FSDP or TP) is smallest.",
+            "X·Y = 8960,Y 整除 F 和 64 个头;选两个比值(FSDP 与 TP)中较大者最小的切分。", "chips"),
+        "l3_70b.best_split_tp_m2": Answer(
+            lambda: sharding.best_fsdp_tp_split(_p("llama-3-70b"), "TPU v5p", _chip("TPU v5p").fast_domain, _B_4M, mlp_matrices=2).Y,
+            0.0, "FSDP traffic grows with X, TP traffic with Y: balance them within TP's limit Y < F·W/C.",
+            "FSDP 通信随 X 增长,TP 通信随 Y 增长:在 TP 上限 Y < F·W/C 之内让两者平衡。", "chips"),
+        "l3_70b.4pods_dcn_margin": Answer(lambda: _B_4M / 4 / sharding.dcn_critical_tokens_per_pod("TPU v5p"), 0.03,
+                                          "Tokens per pod divided by the DCN threshold C / W_dcn.",
+                                          "每个 pod 的 token 数除以 DCN 阈值 C / W_dcn。", "ratio"),
+        "l3_70b.4pods_tokens_per_chip": Answer(lambda: sharding.tokens_per_chip(_B_4M / 4, _chip("TPU v5p").fast_domain), 0.01,
+                                               "A quarter of the batch per pod, spread over the pod's 8960 chips.",
+                                               "每个 pod 拿四分之一的批次,再分到 pod 的 8960 块芯片上。", "tokens"),
+        "v5p_pod.min_fsdp_batch_sequences": Answer(
+            lambda: sharding.dp_critical_tokens_per_chip("TPU v5p", axes=3) * _chip("TPU v5p").fast_domain / 4096, 0.01,
+            "The minimum batch in tokens divided by 4096 tokens per sequence.",
+            "最小批次的 token 数除以每条序列的 4096 个 token。", "sequences"),
+        "v5p.tp_max_degree_m2": Answer(lambda: sharding.tp_max_degree("TPU v5p", 28672, mlp_matrices=2), 0.03,
+                                       "Y < (m/2)·F·W/C on one axis, with m = 2 and W the bidirectional per-axis ICI bandwidth.",
+                                       "单轴上 Y < (m/2)·F·W/C,m = 2,W 是每个轴的双向 ICI 带宽。", "TP degree"),
+        "v5p.tp_max_degree_m3": Answer(lambda: sharding.tp_max_degree("TPU v5p", 28672, mlp_matrices=3), 0.03,
+                                       "The gated MLP has m = 3 matrices: the limit (m/2)·F·W/C is 1.5× the book's.",
+                                       "门控 MLP 有 m = 3 个矩阵:上限 (m/2)·F·W/C 是书中形式的 1.5 倍。", "TP degree"),
+        "pp16.min_microbatches_5pct": Answer(lambda: next(m for m in range(1, 10_000) if sharding.pipeline_bubble_fraction(16, m) < 0.05),
+                                             0.0, "Solve (p − 1)/(m + p − 1) < 0.05 for the smallest whole m.",
+                                             "解 (p − 1)/(m + p − 1) < 0.05,取最小的整数 m。", "micro-batches"),
+        "pp16_m64_v2.bubble": Answer(lambda: sharding.pipeline_bubble_fraction(16, 64, 2), 0.01,
+                                     "Interleaving: (p − 1)/(v·m + p − 1).", "交错调度:(p − 1)/(v·m + p − 1)。", "fraction"),
+        "l3_70b.h100_fsdp_tp8_min_batch": Answer(
+            lambda: sharding.crossover_tokens_per_chip(_p("llama-3-70b"), "H100", "FSDP+TP", chips=8192, tp=8) * 8192, 0.03,
+            "FSDP's gathers cross InfiniBand: each GPU needs more than C / (Y · W_IB) tokens; multiply by 8192 GPUs.",
+            "FSDP 的 all-gather 要走 InfiniBand:每张卡需要超过 C / (Y · W_IB) 个 token,再乘以 8192 张卡。", "tokens"),
+        "l3_70b.pp4_dp256_bubble": Answer(lambda: sharding.pipeline_bubble_fraction(4, _B_4M // 256 // 4096), 0.01,
+                                          "Micro-batches m = batch / DP / 4096; bubble (p − 1)/(m + p − 1) with p = 4.",
+                                          "微批次数 m = 批次 / DP / 4096;空泡 (p − 1)/(m + p − 1),p = 4。", "fraction"),
+        "l3_70b.pp4_dp64_bubble": Answer(lambda: sharding.pipeline_bubble_fraction(4, _B_4M // 64 // 4096), 0.01,
+                                         "Micro-batches m = batch / DP / 4096; bubble (p − 1)/(m + p − 1) with p = 4.",
+                                         "微批次数 m = 批次 / DP / 4096;空泡 (p − 1)/(m + p − 1),p = 4。", "fraction"),
+        "l3_70b.pp4_dp16_bubble": Answer(lambda: sharding.pipeline_bubble_fraction(4, _B_4M // 16 // 4096), 0.01,
+                                         "Micro-batches m = batch / DP / 4096; bubble (p − 1)/(m + p − 1) with p = 4.",
+                                         "微批次数 m = 批次 / DP / 4096;空泡 (p − 1)/(m + p − 1),p = 4。", "fraction"),
         # chapter 05
         "405b.params_by_hand": Answer(lambda: params.param_count(_p("llama-3.1-405b")), 0.005,
                                       "MLP 3DF·L + attention L(2DNH + 2DKH) + vocabulary 2VD + norms (2L + 1)D.",
@@ -117,6 +329,125 @@ def _registry() -> dict[str, Answer]:
         "405b.card_cost": Answer(lambda: timecost.cost(30.84e6, 2.0), 0.01,
                                  "GPU-hours from the model card × $2 per H100-hour.",
                                  "模型卡上的 GPU 小时 × 每 H100 小时 2 美元。", "dollars"),
+
+        "405b.flops_per_token_8k": Answer(lambda: flops.training_flops_per_token(_p("llama-3.1-405b"), 8192), 0.02,
+                                          "6P plus the causal scores, about half of 12·L·N·H·T per token (the embedding lookup is no matmul).",
+                                          "6P 加上因果注意力分数,每 token 约 12·L·N·H·T 的一半(词嵌入查表不是矩阵乘)。", "FLOPs"),
+        "405b.states_tb_16b": Answer(lambda: memory.model_state_bytes(_p("llama-3.1-405b"), "mixed") / 1e12, 0.02,
+                                     "16 bytes per parameter: bf16 weights and gradients, fp32 master copy and two Adam moments.",
+                                     "每参数 16 字节:bf16 权重和梯度、fp32 主副本和两个 Adam 矩。", "TB"),
+        "405b.states_tb_18b": Answer(lambda: memory.model_state_bytes(_p("llama-3.1-405b"), "mixed_fp32_grads") / 1e12, 0.02,
+                                     "18 bytes per parameter: as 16, with the gradients kept in fp32.",
+                                     "每参数 18 字节:和 16 字节相同,只是梯度用 fp32 保存。", "TB"),
+        "405b.states_tb_10b": Answer(lambda: memory.model_state_bytes(_p("llama-3.1-405b"), "bf16_fp32_adam") / 1e12, 0.02,
+                                     "10 bytes per parameter: bf16 weights and two fp32 Adam moments, no master copy or kept gradients.",
+                                     "每参数 10 字节:bf16 权重加两个 fp32 Adam 矩,没有主副本,也不保留梯度。", "TB"),
+        "405b.ckpt_seed_4xd_tb": Answer(lambda: memory.checkpoint_bytes(_p("llama-3.1-405b"), _B_16M, "seed_4xD") / 1e12, 0.02,
+                                        "2 bytes × B tokens × L layers × 4·D.", "2 字节 × B 个 token × L 层 × 4·D。", "TB"),
+        "405b.ckpt_dots_tb": Answer(lambda: memory.checkpoint_bytes(_p("llama-3.1-405b"), _B_16M, "dots_no_batch_dims") / 1e12, 0.02,
+                                    "2 bytes × B × L × (NH + 2KH + 2D + 2F): Q, K, V, attention output, gate, up, down.",
+                                    "2 字节 × B × L × (NH + 2KH + 2D + 2F):Q、K、V、注意力输出、gate、up、down。", "TB"),
+        "405b.min_v5p_dots": Answer(
+            lambda: memory.min_chips(memory.checkpoint_bytes(_p("llama-3.1-405b"), _B_16M, "dots_no_batch_dims")
+                                     + memory.model_state_bytes(_p("llama-3.1-405b"), "mixed"), "TPU v5p"), 0.02,
+            "(honest checkpoints + states) / 96 GB, rounded up; the states are about 1% of the total in any regime.",
+            "(如实的检查点 + 状态)/ 96 GB,向上取整;无论哪种方案,状态都只占总量的 1% 左右。", "chips"),
+        "405b.min_h100_dots": Answer(
+            lambda: memory.min_chips(memory.checkpoint_bytes(_p("llama-3.1-405b"), _B_16M, "dots_no_batch_dims")
+                                     + memory.model_state_bytes(_p("llama-3.1-405b"), "mixed"), "H100"), 0.02,
+            "(honest checkpoints + states) / 80 GB, rounded up.", "(如实的检查点 + 状态)/ 80 GB,向上取整。", "chips"),
+        "405b.tokens_per_pod_8pods": Answer(lambda: _B_16M / 8, 0.0, "The 16·2²⁰-token batch split over 8 pods.",
+                                            "16·2²⁰ 个 token 的批次分给 8 个 pod。", "tokens"),
+        "v5p.dcn_critical_tokens_per_pod": Answer(lambda: sharding.dcn_critical_tokens_per_pod("TPU v5p"), 0.01,
+                                                  "C / W_dcn: the v5p's peak FLOP/s over its one-way DCN bandwidth per chip.",
+                                                  "C / W_dcn:v5p 的峰值 FLOP/s 除以每块芯片的单向 DCN 带宽。", "tokens"),
+        "405b.pod_tokens_per_chip": Answer(lambda: sharding.tokens_per_chip(_B_16M / 8, _chip("TPU v5p").fast_domain), 0.01,
+                                           "A pod's tokens divided by its 8960 chips.", "一个 pod 的 token 数除以它的 8960 块芯片。", "tokens"),
+        "405b.fsdp_tp_threshold_m2": Answer(lambda: sharding.fsdp_tp_critical_tokens_per_chip("TPU v5p", _p("llama-3.1-405b").F), 0.03,
+                                            "α² / (M_X·M_Y·F) with α = C/W per axis, M_X·M_Y = 2 and F = 53248.",
+                                            "α² / (M_X·M_Y·F),α = 每个轴的 C/W,M_X·M_Y = 2,F = 53248。", "tokens"),
+        "405b.fsdp_tp_threshold_m3": Answer(
+            lambda: sharding.fsdp_tp_critical_tokens_per_chip("TPU v5p", _p("llama-3.1-405b").F, mlp_matrices=3), 0.03,
+            "The gated MLP multiplies the book's threshold by 2/m = 2/3.", "门控 MLP 把书中的阈值乘以 2/m = 2/3。", "tokens"),
+        "405b.best_tp_degree_gated": Answer(
+            lambda: sharding.best_fsdp_tp_split(_p("llama-3.1-405b"), "TPU v5p", _chip("TPU v5p").fast_domain, _B_16M / 8).Y, 0.0,
+            "Y near N / X_opt among the degrees that divide 8960, F and N; check which allowed split has the smaller comm/compute.",
+            "在整除 8960、F 和 N 的度数中找接近 N / X_opt 的 Y,比较哪个可行切分的通信/计算比更小。", "TP degree"),
+        "405b.tpu_gb_per_chip_seed_ckpt": Answer(lambda: _tpu_chip_bytes("seed_4xD") / _GB, 0.03,
+                                                 "10·P / 8960 for the states plus 2 bytes × 2M tokens × L × 4·D / 8960.",
+                                                 "状态 10·P / 8960,加上 2 字节 × 2M token × L × 4·D / 8960。", "GB"),
+        "405b.tpu_gb_per_chip_dots": Answer(lambda: _tpu_chip_bytes("dots_no_batch_dims") / _GB, 0.03,
+                                            "10·P / 8960 plus 2 bytes × 2M tokens × L × (NH + 2KH + 2D + 2F) / 8960.",
+                                            "10·P / 8960,加上 2 字节 × 2M token × L × (NH + 2KH + 2D + 2F) / 8960。", "GB"),
+        "405b.days_8_pods_40pct": Answer(lambda: timecost.training_days(_META_FLOPS, 8 * _chip("TPU v5p").fast_domain, "TPU v5p", 0.4),
+                                         0.05, "days = FLOPs / (71,680 chips · 4.59e14 · 0.4 · 86,400).",
+                                         "天数 = FLOPs / (71,680 块芯片 · 4.59e14 · 0.4 · 86,400)。", "days"),
+        "l3_70b.days_4_pods_40pct": Answer(
+            lambda: timecost.training_days(flops.training_flops_6p(_p("llama-3-70b"), 15e12), 4 * _chip("TPU v5p").fast_domain,
+                                           "TPU v5p", 0.4), 0.03,
+            "6·P·15T / (35,840 chips · C · 0.4 · 86,400).", "6·P·15T / (35,840 块芯片 · C · 0.4 · 86,400)。", "days"),
+        "405b.params_per_gpu_meta": Answer(
+            lambda: sharding.hybrid_layout(8, 16, 128, chip="H100", n_chips=16_384, model=_p("llama-3.1-405b")).params_per_chip,
+            0.01, "P / (TP · PP): the data-parallel replicas hold copies, not slices.",
+            "P / (TP · PP):数据并行的副本各存一份完整拷贝,不再切分。", "parameters"),
+        "405b.meta_layout_gb": Answer(
+            lambda: memory.training_bytes_per_device(_p("llama-3.1-405b"), 1, 8192, zero_stage=1, dp=128, tp=8, pp=16, sp=True,
+                                                     recompute="selective")["total"] / _GB, 0.05,
+            "ZeRO-1 states, plus the first stage's L/p layers × p micro-batches of activations (÷ TP with SP), plus the logits.",
+            "ZeRO-1 下的状态,加上第一段 L/p 层 × p 个微批次的激活(有 SP 时 ÷ TP),再加 logits。", "GB"),
+        "405b.bubble_16k_gpus": Answer(lambda: sharding.pipeline_bubble_fraction(16, _B_16M // 8192 // 128), 0.01,
+                                       "m = 2048 sequences / DP128 micro-batches; bubble (p − 1)/(m + p − 1) with p = 16.",
+                                       "m = 2048 条序列 / DP128 个微批次;空泡 (p − 1)/(m + p − 1),p = 16。", "fraction"),
+        "405b.bubble_8k_gpus": Answer(lambda: sharding.pipeline_bubble_fraction(16, _B_16M // 8192 // 64), 0.01,
+                                      "With DP64 each pipeline gets twice the micro-batches: (p − 1)/(m + p − 1).",
+                                      "DP64 时每条流水线的微批次数翻倍:(p − 1)/(m + p − 1)。", "fraction"),
+        "h100.mfu_at_400_tflops": Answer(lambda: timecost.mfu_from_throughput(400e12, "H100"), 0.01,
+                                         "Achieved FLOP/s per GPU over the H100's 989e12 peak.",
+                                         "每张卡实际达到的 FLOP/s 除以 H100 的峰值 989e12。", "fraction"),
+        "405b.days_16k_h100_41pct": Answer(lambda: timecost.training_days(_META_FLOPS, 16_384, "H100", 0.41), 0.02,
+                                           "days = 3.8e25 / (16,384 · 989e12 · 0.41 · 86,400).",
+                                           "天数 = 3.8e25 / (16,384 · 989e12 · 0.41 · 86,400)。", "days"),
+        "405b.gpu_hours_41pct": Answer(lambda: timecost.chip_hours(_META_FLOPS, "H100", 0.41), 0.02,
+                                       "GPU-hours = FLOPs / (989e12 · 0.41 · 3600), whatever the number of GPUs.",
+                                       "GPU 小时 = FLOPs / (989e12 · 0.41 · 3600),与卡数无关。", "GPU-hours"),
+        "405b.card_implied_mfu": Answer(lambda: timecost.implied_mfu(_META_FLOPS, _CARD_HOURS, "H100"), 0.02,
+                                        "MFU = 3.8e25 / (30.84M GPU-hours · 3600 · 989e12).",
+                                        "MFU = 3.8e25 / (30.84M GPU 小时 · 3600 · 989e12)。", "fraction"),
+        "dense1t.params": Answer(lambda: params.param_count(_dense_1t()), 0.01,
+                                 "3DF·L + L(2DNH + 2DKH) + 2VD + (2L + 1)D, as for the 405B.",
+                                 "3DF·L + L(2DNH + 2DKH) + 2VD + (2L + 1)D,和 405B 一样算。", "parameters"),
+        "dense1t.flops_15_6t": Answer(lambda: flops.training_flops_6p(_dense_1t(), 15.6e12), 0.02, "6 · P · 15.6T tokens.",
+                                      "6 · P · 15.6T 个 token。", "FLOPs"),
+        "dense1t.days_16k_h100_40pct": Answer(lambda: timecost.training_days(flops.training_flops_6p(_dense_1t(), 15.6e12), 16_384,
+                                                                             "H100", 0.4), 0.03,
+                                              "days = 6·P·15.6T / (16,384 · 989e12 · 0.4 · 86,400).",
+                                              "天数 = 6·P·15.6T / (16,384 · 989e12 · 0.4 · 86,400)。", "days"),
+        "dense1t.h100_for_90_days": Answer(lambda: timecost.chips_for_days(flops.training_flops_6p(_dense_1t(), 15.6e12), 90, "H100", 0.4),
+                                           0.03, "GPUs = FLOPs / (90 · 86,400 s · 989e12 · 0.4).",
+                                           "卡数 = FLOPs / (90 · 86,400 秒 · 989e12 · 0.4)。", "GPUs"),
+        "dense1t.gb_per_gpu_selective": Answer(
+            lambda: memory.training_bytes_per_device(_dense_1t(), 1, 8192, tp=8, pp=16, sp=True, recompute="selective",
+                                                     zero_stage=1, dp=128)["total"] / _GB, 0.05,
+            "Meta's layout (TP8, PP16, ZeRO-1 over 128): states as for the 405B, plus about L layers of one micro-batch ÷ 8.",
+            "Meta 的布局(TP8、PP16、ZeRO-1 分到 128 个副本):状态和 405B 同样算,再加约 L 层、一个微批次的激活 ÷ 8。", "GB"),
+        "dense1t.gb_per_gpu_full": Answer(
+            lambda: memory.training_bytes_per_device(_dense_1t(), 1, 8192, tp=8, pp=16, sp=True, recompute="full",
+                                                     zero_stage=1, dp=128)["total"] / _GB, 0.05,
+            "Full recompute keeps only each layer's input (2·s·b·D bytes ÷ TP with SP) for the layers in flight.",
+            "完全重计算时每层只保留输入(2·s·b·D 字节,有 SP 时 ÷ TP)。", "GB"),
+        "405b.long_ctx_microbatches": Answer(lambda: sharding.max_data_parallel_degree(_B_16M, 131072) // 8, 0.0,
+                                             "Sequences per step (batch tokens / 131,072), divided over the DP8 replicas.",
+                                             "每步的序列数(批次 token 数 / 131,072),再分给 DP8 的各个副本。", "micro-batches"),
+        "405b.long_ctx_days": Answer(
+            lambda: timecost.training_days(flops.training_flops_per_token(_p("llama-3.1-405b"), 131072) * 800e9, 16_384, "H100",
+                                           timecost.mfu_from_throughput(380e12, "H100")), 0.05,
+            "Exact FLOPs per token at T = 131072 × 800B tokens / (16,384 · 380e12 FLOP/s · 86,400).",
+            "T = 131072 时每 token 的精确 FLOPs × 800B token / (16,384 · 380e12 FLOP/s · 86,400)。", "days"),
+        "405b.ideal_cost_41pct": Answer(lambda: timecost.cost(timecost.chip_hours(_META_FLOPS, "H100", 0.41), 2.0), 0.02,
+                                        "GPU-hours of the ideal 41% run × $2.", "41% 理想运行的 GPU 小时 × 2 美元。", "dollars"),
+        "405b.tpu_plan_cost": Answer(lambda: timecost.cost(timecost.chip_hours(_META_FLOPS, "TPU v5p", 0.4), 2.0), 0.03,
+                                     "v5p chip-hours = 3.8e25 / (4.59e14 · 0.4 · 3600), × $2.",
+                                     "v5p 芯片小时 = 3.8e25 / (4.59e14 · 0.4 · 3600),再 × 2 美元。", "dollars"),
     }
 
 
