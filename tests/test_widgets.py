@@ -107,3 +107,16 @@ def test_flops_explorer_batch_changes_steps_but_not_total_compute():
     assert after["total FLOPs"] == before["total FLOPs"] and after["days"] == before["days"]
     assert after["steps"] == pytest.approx(before["steps"] / 4)
     assert after["seconds/step"] == pytest.approx(4 * before["seconds/step"])
+
+
+def test_set_values_recomputes_once_and_a_preset_change_never_shows_a_transient_error():
+    ex = W.params_explorer("llama-3-70b")
+    calls = []
+    original = ex._compute
+    ex._compute = lambda v: calls.append(dict(v)) or original(v)
+    ex.set_values(D=4096, L=40)
+    assert len(calls) == 1
+    calls.clear()
+    ex.controls["preset"].value = "gemma-2-9b"  # its whole shape loads before the one recomputation
+    assert len(calls) == 1 and ex.result.error is None
+    assert ex.summary["total params"] == 9_241_705_984  # Gemma-2-9B, from transformers (see crosscheck)

@@ -80,25 +80,28 @@ class Explorer:
 
     # ----- events --------------------------------------------------------------------------------
     def _on_change(self, change):
-        if not self._busy:
-            self.update()
+        if self._busy:
+            return
+        if self._on_preset_hook is not None and change["owner"] is self.controls.get("preset"):
+            return  # _on_preset loads the model's shape and recomputes once
+        self.update()
 
     def _on_preset(self, change):
-        if self._on_preset_hook is None:
-            return
-        values = self._on_preset_hook(preset(change["new"]))
+        if self._on_preset_hook is not None:
+            self.set_values(**self._on_preset_hook(preset(change["new"])))
+
+    def set_values(self, **values) -> "Result":
+        """Set several controls at once (widening a linear slider's range if needed) and recompute once."""
         self._busy = True
         try:
             for key, value in values.items():
                 ctl = self.controls[key]
-                if hasattr(ctl, "max") and value > ctl.max:
-                    ctl.max = value
-                if hasattr(ctl, "min") and value < ctl.min:
-                    ctl.min = value
+                if isinstance(ctl, (w.IntSlider, w.FloatSlider)):  # a log slider's min/max are exponents
+                    ctl.max, ctl.min = max(ctl.max, value), min(ctl.min, value)
                 ctl.value = value
         finally:
             self._busy = False
-        self.update()
+        return self.update()
 
     def values(self) -> dict[str, Any]:
         return {k: c.value for k, c in self.controls.items()}

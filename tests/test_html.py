@@ -1,0 +1,172 @@
+"""The static edition (tools/build_html.py, ``make html``): built once into a temporary folder, then parsed.
+
+- no answer is visible without a click: every solution code cell (its source and its outputs) and every
+  markdown answer lies inside a <details> that has no ``open`` attribute;
+- navigation: each chapter links to the index, the previous and next chapter (the last one back to the
+  index) and the other language's page; the index links every page; every link resolves to a built file;
+- plots are embedded (every <img> is a data: URI) and widget outputs became a note.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+bs4 = pytest.importorskip("bs4")  # a dependency of nbconvert, so present wherever the build runs
+
+REPO = Path(__file__).resolve().parents[1]
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+
+
+def _load_builder():
+    spec = importlib.util.spec_from_file_location("build_html", REPO / "tools" / "build_html.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod  # dataclasses look their module up there
+    spec.loader.exec_module(mod)
+    return mod
+
+
+B = _load_builder()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    out = tmp_path_factory.mktemp("html")
+    t0 = time.perf_counter()
+    pages = B.build(out, quiet=True)
+    return out, pages, time.perf_counter() - t0
+
+
+def all_pages(pages):
+    return [p for items in pages.values() for p in items]
+
+
+def soup(path: Path):
+    return bs4.BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def squash(text: str) -> str:
+    """Whitespace-free text, so that highlighting and wrapping do not matter when comparing."""
+    return re.sub(r"\s+", "", text)
+
+
+def output_text(out) -> str:
+    if out.output_type == "stream":
+        return out.text
+    data = out.get("data", {})
+    return data.get("text/plain", "") if set(data) <= {"text/plain"} else ""
+
+
+def closed_details_ancestor(node) -> bool:
+    return any(p.name == "details" and not p.has_attr("open") for p in node.parents)
+
+
+def test_build_covers_both_editions_quickly(site):
+    out, pages, seconds = site
+    for lang, folder in B.EDITIONS.items():
+        stored = sorted(p.name for p in folder.glob("[0-9][0-9]_*.ipynb"))
+        assert stored, f"no chapters in {folder}"
+        assert [p.source.name for p in pages[lang]] == stored
+        for p in pages[lang]:
+            assert (out / p.out).is_file()
+    assert (out / "index.html").is_file()
+    assert seconds < 90, f"the build took {seconds:.0f} s (target: under about 60 s)"
+
+
+def test_no_answer_visible_without_a_click(site):
+    out, pages, _ = site
+    for page in all_pages(pages):
+        nb = nbformat.read(page.source, as_version=4)
+        doc = soup(out / page.out)
+        details = doc.find_all("details")
+        assert all(not d.has_attr("open") for d in details), f"{page.out}: an answer is open"
+        solutions = [c for c in nb.cells if c.cell_type == "code" and "solution" in c.metadata.get("tags", [])]
+        md_blocks = [b for c in nb.cells if c.cell_type == "markdown"
+                     for b in re.findall(r"<details>(.*?)</details>", c.source, re.S)]
+        assert len(details) == len(solutions) + len(md_blocks), page.out
+        assert len(doc.find_all("details", class_="answer")) == len(solutions), page.out
+
+        # structure: every solution cell's element (input and outputs) sits inside a closed <details>
+        cells = doc.select(".jp-Cell.celltag_solution")
+        assert len(cells) == len(solutions), page.out
+        assert all(closed_details_ancestor(c) for c in cells), page.out
+
+        # text: the hidden text holds every solution's source and outputs, the visible text holds none
+        hidden = squash(" ".join(d.get_text() for d in details))
+        for d in doc.find_all("details"):
+            for s in d.find_all("summary"):
+                s.decompose()  # the summary line is visible; keep only what a click reveals
+            d.decompose()
+        visible = squash(doc.get_text())
+        for cell in solutions:
+            assert cell.source.startswith("# Answer (click to reveal)"), page.out
+            body = squash(cell.source)
+            assert body in hidden, f"{page.out}: solution source not inside <details>"
+            assert body not in visible, f"{page.out}: solution source visible"
+            for o in cell.get("outputs", []):
+                text = squash(output_text(o))
+                if text:
+                    assert text in hidden, f"{page.out}: solution output not inside <details>"
+                    assert text not in visible, f"{page.out}: solution output visible: {text[:60]}"
+        for block in md_blocks:
+            body = block.split("</summary>", 1)[1]
+            # runs of plain prose (letters, CJK, digits, spaces, commas): markdown renders them unchanged
+            words = re.findall(r"[^\W_](?:[^\W_]|[' ,,、。:])+", body)
+            words = [w for w in words if len(w) >= 8]
+            assert words, f"{page.out}: empty markdown answer"
+            longest = squash(max(words, key=len))
+            assert longest in hidden, f"{page.out}: markdown answer text not inside <details>: {longest}"
+
+
+def _links(doc, page_out: Path) -> dict[str, Path]:
+    nav = doc.find("nav", class_="book-nav")
+    assert nav is not None
+    found = {}
+    for a in nav.find_all("a"):
+        kind = next(c for c in a["class"] if c.startswith("nav-"))
+        found[kind] = (page_out.parent / a["href"])
+    return found
+
+
+def _norm(p: Path) -> Path:
+    return Path(os.path.normpath(p.as_posix()))
+
+
+def test_navigation_and_index(site):
+    out, pages, _ = site
+    index = Path("index.html")
+    for lang, items in pages.items():
+        other = {p.source.name: p.out for p in pages[B.OTHER[lang]]}
+        for i, page in enumerate(items):
+            links = {k: _norm(v) for k, v in _links(soup(out / page.out), page.out).items()}
+            assert links["nav-index"] == index
+            assert links["nav-next"] == (items[i + 1].out if i + 1 < len(items) else index), page.out
+            assert links["nav-prev"] == (items[i - 1].out if i > 0 else index), page.out
+            assert links["nav-lang"] == other[page.source.name], page.out
+            assert all((out / target).is_file() for target in links.values()), page.out
+    idx = soup(out / "index.html")
+    targets = {_norm(Path(a["href"])) for a in idx.find_all("a")}
+    assert targets == {p.out for p in all_pages(pages)}
+    assert all((out / t).is_file() for t in targets)
+
+
+def test_images_embedded_and_widgets_noted(site):
+    out, pages, _ = site
+    for page in all_pages(pages):
+        nb = nbformat.read(page.source, as_version=4)
+        outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+        n_png = sum("image/png" in o.get("data", {}) for o in outputs)
+        n_widgets = sum(WIDGET_MIME in o.get("data", {}) for o in outputs)
+        doc = soup(out / page.out)
+        imgs = doc.find_all("img")
+        assert len(imgs) >= n_png, page.out
+        assert all(i["src"].startswith("data:image/") for i in imgs), page.out
+        assert len(doc.select(".widget-note")) == n_widgets, page.out
+        assert WIDGET_MIME not in str(doc), page.out

@@ -1,0 +1,209 @@
+"""Static edition of the workbook: every stored chapter notebook (both editions) rendered to build/html/.
+
+    python tools/build_html.py [--out DIR]        (``make html``)
+
+- nbconvert's ``lab`` HTML template, from the stored outputs (nothing is re-executed); plots are embedded as
+  ``data:`` URIs, so each page is one self-contained file (MathJax still loads from its CDN when online).
+- Answers never show without a click: every code cell tagged ``solution`` is wrapped, input and output,
+  in ``<details class="answer"><summary>Answer / 答案</summary>``; markdown ``<details>`` blocks pass
+  through closed, as written.
+- A widget output (an explorer) needs a live kernel; it is replaced by a short note, and the printed
+  summary in the next cell stays.
+- Each page gets a navigation bar (index, previous, next, the other language's page); ``index.html``
+  lists both editions. English pages are ``DIR/NN_x.html``, Chinese ones ``DIR/zh/NN_x.html``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import os
+import re
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+from jinja2 import DictLoader
+from nbconvert import HTMLExporter
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_OUT = REPO / "build" / "html"
+EDITIONS = {"en": REPO / "chapters", "zh": REPO / "chapters" / "zh"}  # source folder of each edition
+SUBDIR = {"en": "", "zh": "zh"}  # where each edition's pages go under the output folder
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+OTHER = {"en": "zh", "zh": "en"}
+
+TEXT = {
+    "en": {"index": "Index", "prev": "Previous", "next": "Next", "other": "中文版",
+           "edition": "English edition", "start": "index",
+           "widget": "Interactive explorer: it needs a live kernel. Open this chapter in JupyterLab "
+                     "(<code>make lab</code>) or the instructor dashboard (<code>make demo</code>). The numbers it "
+                     "shows at its default values are printed in the next cell."},
+    "zh": {"index": "目录", "prev": "上一章", "next": "下一章", "other": "English",
+           "edition": "中文版", "start": "目录",
+           "widget": "交互式探索器:需要运行中的内核。请在 JupyterLab(<code>make lab</code>)或讲师面板"
+                     "(<code>make demo</code>)中打开本章。它在默认取值下显示的数字打印在下一个单元格中。"},
+}
+
+TEMPLATE = r"""
+{%- extends 'lab/index.html.j2' -%}
+{% block extra_css %}
+{{ super() }}
+<style>
+nav.book-nav { font: 14px/1.6 system-ui, sans-serif; padding: 8px 16px; margin: 0 0 12px; background: #f3f5f8;
+               border-bottom: 1px solid #d0d7de; display: flex; gap: 18px; flex-wrap: wrap; }
+nav.book-nav.bottom { border-top: 1px solid #d0d7de; border-bottom: none; margin: 24px 0 0; }
+nav.book-nav a { text-decoration: none; }
+details.answer { border: 1px solid #d0d7de; border-radius: 6px; margin: 6px 0; padding: 2px 8px; }
+details.answer > summary { cursor: pointer; font-weight: 600; color: #0b5394; }
+.widget-note { font-style: italic; color: #555; border-left: 3px solid #bbb; padding-left: 8px; }
+</style>
+{% endblock extra_css %}
+{%- block body_header -%}
+{{ super() }}
+{{ resources.nav_top }}
+{%- endblock body_header -%}
+{% block body_footer %}
+{{ resources.nav_bottom }}
+{{ super() }}
+{% endblock body_footer %}
+{% block codecell %}
+{%- if 'solution' in cell.metadata.get('tags', []) -%}
+<details class="answer"><summary>Answer / 答案</summary>
+{{ super() }}
+</details>
+{%- else -%}
+{{ super() }}
+{%- endif -%}
+{% endblock codecell %}
+"""
+
+
+@dataclass
+class Page:
+    lang: str
+    source: Path  # the stored notebook
+    out: Path  # relative to the output folder, e.g. zh/01_params.html
+    title: str
+
+
+def chapter_pages() -> dict[str, list[Page]]:
+    """Every stored chapter notebook of each edition, in chapter order."""
+    pages = {}
+    for lang, folder in EDITIONS.items():
+        pages[lang] = [Page(lang, nb, Path(SUBDIR[lang]) / (nb.stem + ".html"), _title(nb))
+                       for nb in sorted(folder.glob("[0-9][0-9]_*.ipynb"))]
+    return pages
+
+
+def _title(path: Path) -> str:
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            m = re.search(r"^#\s+(.+)$", cell.source, re.M)
+            if m:
+                return m.group(1).strip()
+    return path.stem
+
+
+def _href(target: Path, page: Path) -> str:
+    """Relative link from output page ``page`` to output file ``target`` (both relative to the out folder)."""
+    return Path(os.path.relpath(target, page.parent)).as_posix()
+
+
+def nav_html(page: Page, pages: dict[str, list[Page]], where: str) -> str:
+    t = TEXT[page.lang]
+    same = pages[page.lang]
+    i = next(j for j, p in enumerate(same) if p.out == page.out)
+    index = Path("index.html")
+    prev = same[i - 1] if i > 0 else None
+    nxt = same[i + 1] if i + 1 < len(same) else None
+    other = next((p for p in pages[OTHER[page.lang]] if p.source.name == page.source.name), None)
+    links = [f'<a class="nav-index" href="{_href(index, page.out)}">{t["index"]}</a>']
+    if prev:
+        links.append(f'<a class="nav-prev" rel="prev" href="{_href(prev.out, page.out)}">← {t["prev"]}: '
+                     f'{html.escape(prev.title)}</a>')
+    else:
+        links.append(f'<a class="nav-prev" rel="prev" href="{_href(index, page.out)}">← {t["index"]}</a>')
+    if nxt:
+        links.append(f'<a class="nav-next" rel="next" href="{_href(nxt.out, page.out)}">{t["next"]}: '
+                     f'{html.escape(nxt.title)} →</a>')
+    else:
+        links.append(f'<a class="nav-next" rel="next" href="{_href(index, page.out)}">{t["index"]} →</a>')
+    if other:
+        links.append(f'<a class="nav-lang" hreflang="{other.lang}" href="{_href(other.out, page.out)}">'
+                     f'{t["other"]}</a>')
+    return f'<nav class="book-nav {where}">' + "\n".join(links) + "</nav>"
+
+
+def prepare(nb, lang: str):
+    """Replace widget-only outputs by a note; drop any saved widget state (no widget JS on the page)."""
+    note = f'<p class="widget-note">{TEXT[lang]["widget"]}</p>'
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        for k, out in enumerate(cell.get("outputs", [])):
+            if WIDGET_MIME in out.get("data", {}):
+                cell.outputs[k] = nbformat.v4.new_output("display_data", data={"text/html": note})
+    nb.metadata.pop("widgets", None)
+    return nb
+
+
+def exporter() -> HTMLExporter:
+    return HTMLExporter(template_name="lab", extra_loaders=[DictLoader({"workbook.html.j2": TEMPLATE})],
+                        template_file="workbook.html.j2")
+
+
+def index_html(pages: dict[str, list[Page]]) -> str:
+    parts = []
+    for lang, items in pages.items():
+        lis = "\n".join(f'<li><a href="{p.out.as_posix()}">{html.escape(p.title)}</a></li>' for p in items)
+        parts.append(f'<section lang="{lang}"><h2>{TEXT[lang]["edition"]}</h2>\n<ol>\n{lis}\n</ol></section>')
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+            "<title>LLM Scaling Workbook · LLM 规模估算手册</title>\n"
+            "<style>body{font:16px/1.6 system-ui,sans-serif;max-width:52em;margin:2em auto;padding:0 1em}"
+            "section{display:inline-block;vertical-align:top;width:48%;min-width:20em}</style></head>\n"
+            "<body><h1>LLM Scaling Workbook · LLM 规模估算手册</h1>\n"
+            "<p>Static edition: answers are folded; click to reveal. 静态版:答案已折叠,点击展开。 "
+            "The explorers need a live kernel (<code>make lab</code>, <code>make demo</code>).</p>\n"
+            + "\n".join(parts) + "\n</body></html>\n")
+
+
+def build(out: Path = DEFAULT_OUT, quiet: bool = False) -> dict[str, list[Page]]:
+    """Render every chapter of both editions and the index into ``out``; return the pages."""
+    out = Path(out)
+    pages = chapter_pages()
+    exp = exporter()
+    for items in pages.values():
+        for page in items:
+            t0 = time.perf_counter()
+            nb = prepare(nbformat.read(page.source, as_version=4), page.lang)
+            nb.metadata["title"] = page.title
+            resources = {"nav_top": nav_html(page, pages, "top"), "nav_bottom": nav_html(page, pages, "bottom"),
+                         "metadata": {"name": page.title}}
+            body, _ = exp.from_notebook_node(nb, resources=resources)
+            target = out / page.out
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(body, encoding="utf-8")
+            if not quiet:
+                print(f"{target.relative_to(out)}  ({time.perf_counter() - t0:.1f} s)")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "index.html").write_text(index_html(pages), encoding="utf-8")
+    return pages
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
+    args = ap.parse_args(argv)
+    t0 = time.perf_counter()
+    pages = build(args.out)
+    n = sum(len(v) for v in pages.values())
+    print(f"{n} pages and index.html in {args.out} ({time.perf_counter() - t0:.1f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
