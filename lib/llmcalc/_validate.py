@@ -51,6 +51,18 @@ def choice(field: str, value, allowed: Iterable[str]) -> str:
     return value
 
 
+def choices(field: str, values, allowed: Iterable[str]) -> list:
+    """Return ``values`` as a list if it is non-empty, each one of ``allowed``, none repeated; else raise."""
+    values, allowed = list(values), list(allowed)
+    if not values:
+        raise ValueError(f"{field} must name at least one of {allowed}")
+    for x in values:
+        choice(field, x, allowed)
+    if len(set(values)) != len(values):
+        raise ValueError(f"{field} must not repeat an entry, got {values}")
+    return values
+
+
 def unknown_name(kind: str, name, known: Iterable[str]) -> ValueError:
     """Build the error for an unknown preset/chip name, suggesting the closest known names."""
     known = sorted(known)

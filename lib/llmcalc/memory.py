@@ -619,13 +619,7 @@ def lora_params(cfg: ModelConfig, r: int, targets: Iterable[str] = ("q", "k", "v
     per expert, 7,077,888 per layer, 226,492,416 in total (the seed prints 226.6M).
     """
     r = v.positive_int("r", r)
-    targets = list(targets)
-    if not targets:
-        raise ValueError(f"targets must name at least one of {list(LORA_TARGETS)}")
-    for t in targets:
-        v.choice("targets", t, LORA_TARGETS)
-    if len(set(targets)) != len(targets):
-        raise ValueError(f"targets must not repeat a matrix, got {targets}")
+    targets = v.choices("targets", targets, LORA_TARGETS)
     if cfg.is_moe and cfg.dense_layers and set(targets) & {"gate", "up", "down", "router"}:
         raise ValueError("targets gate/up/down/router are not supported for a MoE model with dense_layers > 0 "
                          "(its layers differ); count the dense and MoE layers separately")
@@ -651,13 +645,7 @@ def subset_params(cfg: ModelConfig, parts: Iterable[str], *, layers: int | None 
     Seed 002, Mixtral-8x7B: router only = 32 · 4096 · 8 = 1,048,576; bottom 6 layers × 2 experts +
     those layers' routers = 6 · (2 · 3 · 4096 · 14336 + 4096 · 8) = 2,114,125,824 (≈ 2.11e9).
     """
-    parts = list(parts)
-    if not parts:
-        raise ValueError(f"parts must name at least one of {list(SUBSET_PARTS)}")
-    for p in parts:
-        v.choice("parts", p, SUBSET_PARTS)
-    if len(set(parts)) != len(parts):
-        raise ValueError(f"parts must not repeat a component, got {parts}")
+    parts = v.choices("parts", parts, SUBSET_PARTS)
     if layers is not None and cfg.is_moe and cfg.dense_layers:
         raise ValueError("layers is not supported for a MoE model with dense_layers > 0; count those parts by hand")
     n = _layers(cfg, layers)
