@@ -273,6 +273,7 @@ def flops_explorer(name: str = "llama-3-70b", chip: str = "TPU v5p") -> Explorer
             ax.plot(*r.plot["here"], "o", color="k")
             ax.set_xlabel(_label("chips_axis", "chips")); ax.set_ylabel(_label("days_axis", "days"))
             ax.grid(True, which="major", alpha=0.3); ax.legend()
+            ax.minorticks_off()  # log-axis minor ticks cost more to draw than everything else
         for line, ys in zip(ax.lines, curves.values()):
             line.set_ydata(ys)
         ax.lines[-1].set_data([r.plot["here"][0]], [r.plot["here"][1]])
@@ -374,6 +375,7 @@ def sharding_explorer(name: str = "llama-3-70b", chip: str = "TPU v5p") -> Explo
             ax.axvline(p["here"], color="k", ls=":")
             ax.set_xlabel(_label("tpc_axis", "tokens per chip")); ax.set_ylabel(_label("layer_s_axis", "seconds per layer"))
             ax.grid(True, which="major", alpha=0.3); ax.legend()
+            ax.minorticks_off()  # log-axis minor ticks cost more to draw than everything else
         ax.lines[0].set_ydata(p["compute"]); ax.lines[1].set_ydata(p["comm"])
         ax.lines[2].set_xdata([p["here"], p["here"]])
         ys = [y for y in p["compute"] + p["comm"] if y > 0]
