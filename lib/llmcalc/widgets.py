@@ -121,7 +121,7 @@ class Explorer:
         if self._draw is not None:
             self._draw(self.ax, result)  # draw functions update their artists in place (clearing is slow)
             buf = io.BytesIO()
-            self.fig.savefig(buf, format="png", dpi=80)
+            self.fig.savefig(buf, format="png", dpi=80, pil_kwargs={"compress_level": 1})  # fast zlib: speed over bytes
             self.image.value = buf.getvalue()
         return result
 
@@ -139,6 +139,17 @@ class Explorer:
     def _ipython_display_(self):
         from IPython.display import display
         display(self.widget)
+
+
+def _plain_log_ticks(ax) -> None:
+    """Log axes without minor ticks and with plain tick labels ("1e+03", not mathtext 10³): parsing
+    mathtext labels on every redraw costs more than everything else an update does."""
+    from matplotlib.ticker import FuncFormatter
+
+    ax.minorticks_off()
+    plain = FuncFormatter(lambda x, _: f"{x:g}")
+    ax.xaxis.set_major_formatter(plain)
+    ax.yaxis.set_major_formatter(plain)
 
 
 def _fmt(v) -> str:
@@ -273,7 +284,7 @@ def flops_explorer(name: str = "llama-3-70b", chip: str = "TPU v5p") -> Explorer
             ax.plot(*r.plot["here"], "o", color="k")
             ax.set_xlabel(_label("chips_axis", "chips")); ax.set_ylabel(_label("days_axis", "days"))
             ax.grid(True, which="major", alpha=0.3); ax.legend()
-            ax.minorticks_off()  # log-axis minor ticks cost more to draw than everything else
+            _plain_log_ticks(ax)
         for line, ys in zip(ax.lines, curves.values()):
             line.set_ydata(ys)
         ax.lines[-1].set_data([r.plot["here"][0]], [r.plot["here"][1]])
@@ -375,7 +386,7 @@ def sharding_explorer(name: str = "llama-3-70b", chip: str = "TPU v5p") -> Explo
             ax.axvline(p["here"], color="k", ls=":")
             ax.set_xlabel(_label("tpc_axis", "tokens per chip")); ax.set_ylabel(_label("layer_s_axis", "seconds per layer"))
             ax.grid(True, which="major", alpha=0.3); ax.legend()
-            ax.minorticks_off()  # log-axis minor ticks cost more to draw than everything else
+            _plain_log_ticks(ax)
         ax.lines[0].set_ydata(p["compute"]); ax.lines[1].set_ydata(p["comm"])
         ax.lines[2].set_xdata([p["here"], p["here"]])
         ys = [y for y in p["compute"] + p["comm"] if y > 0]
