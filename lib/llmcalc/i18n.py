@@ -54,11 +54,9 @@ def use(lang: str = "en") -> None:
     v.choice("lang", lang, LANGUAGES)
     import matplotlib as mpl
 
-    from . import plots, widgets
+    from .labels import set_labels
 
-    labels = ZH if lang == "zh" else {}
-    widgets.set_labels(labels)
-    plots.set_labels(labels)
+    set_labels(ZH if lang == "zh" else {})
     if lang == "zh":
         mpl.rcParams["font.family"] = [_register_cjk_font(), "DejaVu Sans"]
         mpl.rcParams["axes.unicode_minus"] = False

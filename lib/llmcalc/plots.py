@@ -1,7 +1,7 @@
 """Figures for the chapters (imports matplotlib; the formula modules never do).
 
 Each function draws one figure from llmcalc's formulas and returns the Figure; it restates no formula.
-Titles and axis labels go through :func:`label` so a Chinese edition can switch them (``set_labels``).
+Titles and axis labels go through :func:`llmcalc.labels.label`, so ``llmcalc.i18n.use`` can switch them.
 """
 
 from __future__ import annotations
@@ -11,17 +11,7 @@ import matplotlib.pyplot as plt
 from . import flops as _flops, params as _params, timecost as _time
 from .models import preset
 
-_labels: dict[str, str] = {}
-
-
-def set_labels(labels: dict[str, str]) -> None:
-    """Replace titles/axis labels by key (e.g. with Chinese text) for figures drawn after this call."""
-    _labels.clear()
-    _labels.update(labels)
-
-
-def label(key: str, default: str) -> str:
-    return _labels.get(key, default)
+from .labels import label, set_labels  # noqa: F401  (set_labels re-exported for callers of plots)
 
 
 def _cfg(m):

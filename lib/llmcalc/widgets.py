@@ -23,17 +23,7 @@ from . import flops as _flops, hardware as _hw, params as _params, timecost as _
 from .models import PRESETS, ModelConfig, preset  # noqa: E402
 from .tables import fmt_count  # noqa: E402
 
-_labels: dict[str, str] = {}
-
-
-def set_labels(labels: dict[str, str]) -> None:
-    """Override control labels (e.g. Chinese ones) for explorers built after this call."""
-    _labels.clear()
-    _labels.update(labels)
-
-
-def _label(key: str, default: str) -> str:
-    return _labels.get(key, default)
+from .labels import label as _label, set_labels  # noqa: E402,F401  (one store with plots)
 
 
 @dataclass
