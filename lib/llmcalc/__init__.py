@@ -47,3 +47,12 @@ from .timecost import mfu_from_throughput  # noqa: E402
 from .check import check  # noqa: E402
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    # llmcalc.planner needs numpy and pandas; import it on first use so `import llmcalc` stays stdlib-only
+    if name == "planner":
+        import importlib
+
+        return importlib.import_module(".planner", __name__)
+    raise AttributeError(f"module 'llmcalc' has no attribute {name!r}")
