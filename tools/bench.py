@@ -5,6 +5,11 @@ Prints a table, then as its last line one JSON object with the headline figures.
     explorer_update_ms_p95    the worst explorer's p95 time from a control change to updated output
     explorer_update_ms        {explorer: {"median": ..., "p95": ...}}
     book_execute_s            executing every chapter (all editions) with tools/build_chapters.py's kernel
+    planner_405b_h100_16k_s   median of one full llmcalc.planner.search: LLaMA 3.1-405B, 16,384 H100,
+                              16·2^20-token batch, T = 8192 (all default options)
+    planner_layouts_per_s     layouts evaluated per second over four full searches (405B on H100 and on
+                              8 v5p pods, DeepSeek-V3 on 2048 H800, LLaMA 3-70B on a v5p pod), medians
+    planner_one_layout_per_s  the same model asked one layout at a time (llmcalc.planner.layout), for scale
 Pass --quick to skip executing the chapters.
 """
 
@@ -83,8 +88,50 @@ def book_seconds():
     return time.perf_counter() - t0
 
 
+PLANNER_CASES = [
+    ("llama-3.1-405b", "H100", 16384, 16 * 2**20, 8192),
+    ("llama-3.1-405b", "TPU v5p", 8 * 8960, 16 * 2**20, 8192),
+    ("deepseek-v3", "H800", 2048, 3840 * 4096, 4096),
+    ("llama-3-70b", "TPU v5p", 8960, 4 * 2**20, 8192),
+]
+
+
+def planner_figures(repeats=7):
+    import llmcalc
+    from llmcalc import planner
+
+    def one(case):
+        name, chip, n, batch, seq = case
+        t = time.perf_counter()
+        df = planner.search(llmcalc.preset(name), chip, n, batch, seq)
+        return time.perf_counter() - t, df.attrs["evaluated"]
+
+    one(PLANNER_CASES[0])  # warm up (imports numpy/pandas)
+    first = [one(PLANNER_CASES[0])[0] for _ in range(repeats)]
+    rates, per_case = [], {}
+    for case in PLANNER_CASES:
+        runs = [one(case) for _ in range(repeats)]
+        seconds = statistics.median(r[0] for r in runs)
+        per_case[f"{case[0]} on {case[2]} {case[1]}"] = {"layouts": runs[0][1], "ms": round(1e3 * seconds, 1)}
+        rates.append((runs[0][1], seconds))
+    cfg = llmcalc.preset("llama-3.1-405b")
+    singles = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        for tp, pp in ((8, 16), (8, 8), (4, 16), (8, 32), (2, 16)):
+            planner.layout(cfg, "H100", 16384, 16 * 2**20, 8192, tp=tp, pp=pp)
+        singles.append((time.perf_counter() - t) / 5)
+    return {
+        "planner_405b_h100_16k_s": round(statistics.median(first), 4),
+        "planner_layouts_per_s": round(sum(n for n, _ in rates) / sum(s for _, s in rates)),
+        "planner_one_layout_per_s": round(1 / statistics.median(singles)),
+        "planner_searches": per_case,
+    }
+
+
 def main(argv):
     results = {"import_ms": round(import_ms(), 1)}
+    results.update(planner_figures())
     ex = explorer_times()
     results["explorer_update_ms"] = {k: {"median": round(v["median"], 1), "p95": round(v["p95"], 1)} for k, v in ex.items()}
     results["explorer_update_ms_p95"] = round(max(v["p95"] for v in ex.values()), 1) if ex else None
@@ -92,6 +139,10 @@ def main(argv):
         results["book_execute_s"] = round(book_seconds(), 1)
     print(f"{'measure':40s} {'median':>10s} {'p95':>10s}")
     print(f"{'import llmcalc (ms)':40s} {results['import_ms']:10.1f}")
+    for k, v in results["planner_searches"].items():
+        print(f"{'planner: ' + k + ' (ms)':40s} {v['ms']:10.1f}   {v['layouts']:,} layouts")
+    print(f"{'planner: layouts per second':40s} {results['planner_layouts_per_s']:10,d}")
+    print(f"{'planner: one layout at a time, per s':40s} {results['planner_one_layout_per_s']:10,d}")
     for k, v in ex.items():
         print(f"{k + ' update (ms)':40s} {v['median']:10.1f} {v['p95']:10.1f}")
     if "book_execute_s" in results:
