@@ -120,3 +120,28 @@ def test_set_values_recomputes_once_and_a_preset_change_never_shows_a_transient_
     ex.controls["preset"].value = "gemma-2-9b"  # its whole shape loads before the one recomputation
     assert len(calls) == 1 and ex.result.error is None
     assert ex.summary["total params"] == 9_241_705_984  # Gemma-2-9B, from transformers (see crosscheck)
+
+
+def test_planner_explorer_best_layout_uses_every_chip_and_fits():
+    import re
+
+    ex = W.planner_explorer("llama-3.1-405b", chip="H100")
+    ex.set_values(chips=8192, batch_seqs=1024)
+    m = re.match(r"TP(\d+)(\+SP)? CP(\d+) PP(\d+)(×v\d+)? DP(\d+)", ex.summary["best layout"])
+    tp, cp, pp, dp = (int(m.group(i)) for i in (1, 3, 4, 6))
+    assert tp * cp * pp * dp == 8192
+    assert 1024 % dp == 0                             # whole sequences per replica
+    assert ex.summary["GiB/device"] * 2**30 <= 0.9 * 80e9  # H100 80 GB less the 10% headroom
+    assert 0 < ex.summary["MFU"] <= 1
+    # the table lists five layouts, fastest first
+    steps = list(ex.result.table["step s"])
+    assert len(steps) == 5 and steps == sorted(steps)
+
+
+def test_planner_explorer_lower_kernel_efficiency_lowers_mfu():
+    ex = W.planner_explorer("llama-3-8b", chip="H100")
+    ex.set_values(chips=1024, batch_seqs=512, seq_len=8192)
+    full = ex.summary["MFU"]
+    ex.controls["efficiency"].value = 0.5
+    assert ex.summary["MFU"] < full
+

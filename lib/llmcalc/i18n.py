@@ -19,6 +19,7 @@ ZH = {
     "seq_len": "序列长度 T", "batch": "批大小 (token/步)", "micro_batch": "微批次 b", "regime": "精度方案", "zero_stage": "ZeRO 阶段",
     "dp": "数据并行 DP", "tp": "张量并行 TP", "pp": "流水线 PP", "sp": "序列并行", "recompute": "重计算",
     "strategy": "并行策略", "axes": "网格轴数", "tokens_per_chip": "每芯片 token 数",
+    "batch_seqs": "全局批大小 (序列数)", "efficiency": "算子效率",
     # titles and axes
     "params_title": "参数都在哪里", "flops_title": "FLOPs 与训练时间", "memory_title": "每个设备的显存",
     "sharding_title": "每层的计算与通信", "share_axis": "参数占比 (%)", "chips_axis": "芯片数",
@@ -26,6 +27,9 @@ ZH = {
     "attn_share_axis": "注意力分数占 FLOPs 的比例 (%)", "attn_share_title": "注意力什么时候重要?",
     "param_shares_title": "参数都在哪里", "gb_axis": "每设备 GB", "hbm": "HBM 容量",
     "tpc_axis": "每芯片 token 数", "layer_s_axis": "每层秒数", "compute": "计算", "communication": "通信",
+    "planner_title": "最佳并行布局 (llmcalc.planner)", "step_axis": "每步秒数", "compute_s": "矩阵计算",
+    "elementwise_s": "逐元素运算", "tp_comm_s": "TP 通信", "cp_comm_s": "CP 通信", "ep_comm_s": "EP 通信",
+    "pp_p2p_s": "PP 点对点", "bubble_s": "流水线气泡", "dp_exposed_s": "DP 通信(未重叠)", "optimizer_s": "优化器",
     # components
     "embedding": "词嵌入", "attention": "注意力", "mlp": "MLP", "router": "路由器", "experts": "路由专家",
     "shared_experts": "共享专家", "norms": "归一化", "lm_head": "输出层", "weights": "权重", "grads": "梯度",

@@ -385,3 +385,73 @@ def sharding_explorer(name: str = "llama-3-70b", chip: str = "TPU v5p") -> Explo
     ex = Explorer(_label("sharding_title", "Compute vs communication per layer"), controls, compute, draw)
     ex._on_preset_hook = lambda c: _shape_from(c, moe=False)
     return ex
+
+
+# ----- chapter 5: the planner --------------------------------------------------------------------
+
+_STEP_PARTS = ("compute_s", "elementwise_s", "tp_comm_s", "cp_comm_s", "ep_comm_s", "pp_p2p_s", "bubble_s",
+               "dp_exposed_s", "optimizer_s")
+
+
+def layout_name(row) -> str:
+    """A layout as one short string: "TP8+SP CP1 PP16×v4 DP128 EP1 ZeRO-1 b1 none"."""
+    sp = "+SP" if row["sp"] else ""
+    ileave = f"×v{row['interleave']}" if row["interleave"] > 1 else ""
+    ep = f" EP{row['ep']}" if row["ep"] > 1 else ""
+    return (f"TP{row['tp']}{sp} CP{row['cp']} PP{row['pp']}{ileave} DP{row['dp']}{ep} ZeRO-{row['zero']} "
+            f"b{row['micro_batch']} {row['recompute']}")
+
+
+def planner_explorer(name: str = "llama-3.1-405b", chip: str = "H100") -> Explorer:
+    """Sliders for chips, global batch (sequences), sequence length and kernel efficiency: the best
+    layouts ``llmcalc.planner.search`` finds, their memory, MFU and where each step's time goes."""
+    from . import planner as _planner
+
+    controls = {"preset": _preset_dropdown(name),
+                "chip": w.Dropdown(options=list(_hw.CHIPS), value=chip, description=_label("chip", "Chip")),
+                "chips": _int_slider("chips", 16384, 1024, 73728, step=1024, desc="chips"),
+                "batch_seqs": _int_slider("batch_seqs", 2048, 256, 8192, step=256, desc="batch (sequences)"),
+                "seq_len": _int_slider("seq_len", 8192, 1024, 131072, step=1024, desc="T"),
+                "efficiency": w.FloatSlider(value=1.0, min=0.3, max=1.0, step=0.05,
+                                            description=_label("efficiency", "kernel efficiency"),
+                                            continuous_update=False, style={"description_width": "initial"})}
+
+    def compute(v):
+        cfg = preset(v["preset"])
+        df = _planner.search(cfg, v["chip"], v["chips"], v["batch_seqs"] * v["seq_len"], v["seq_len"],
+                             compute_efficiency=v["efficiency"], top=5)
+        if df.empty:
+            reasons = "; ".join(f"{k} ({n:,})" for k, n in df.attrs["rejected"].items())
+            raise ValueError(f"no layout fits: {reasons}")
+        best = df.iloc[0]
+        summary = {"best layout": layout_name(best), "GiB/device": float(best["memory_gib"]),
+                   "step s": float(best["step_s"]), "MFU": float(best["mfu"]),
+                   "layouts": df.attrs["evaluated"], "accepted": df.attrs["accepted"]}
+        table = pd.DataFrame({"layout": [layout_name(r) for _, r in df.iterrows()],
+                              "GiB": df["memory_gib"].to_numpy(), "step s": df["step_s"].to_numpy(),
+                              "MFU": df["mfu"].to_numpy()})
+        parts = {k: df[k].to_numpy() for k in _STEP_PARTS}
+        return Result(summary, table, {"parts": parts, "names": table["layout"].tolist()})
+
+    def draw(ax, r):
+        # the bars are made once and then moved (clearing and redrawing the axes is slow)
+        parts = r.plot["parts"]
+        rows = 5
+        if not ax.patches:
+            y = list(range(rows))[::-1]
+            for k in _STEP_PARTS:
+                ax.barh(y, [0.0] * rows, label=_label(k, k[:-2].replace("_", " ")), height=0.6)
+            ax.set_yticks(y)
+            ax.set_yticklabels([f"#{i + 1}" for i in range(rows)])
+            ax.set_xlabel(_label("step_axis", "seconds per step"))
+            ax.legend(loc="center right", fontsize=7)
+        left = [0.0] * rows
+        for container, k in zip(ax.containers, _STEP_PARTS):
+            xs = list(parts[k]) + [0.0] * (rows - len(parts[k]))
+            for i, (bar, x) in enumerate(zip(container.patches, xs)):
+                bar.set_x(left[i])
+                bar.set_width(x)
+                left[i] += x
+        ax.set_xlim(0, max(left) * 1.5)  # room on the right for the legend
+
+    return Explorer(_label("planner_title", "Best layouts (llmcalc.planner)"), controls, compute, draw)
