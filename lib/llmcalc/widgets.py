@@ -424,11 +424,11 @@ def planner_explorer(name: str = "llama-3.1-405b", chip: str = "H100") -> Explor
             reasons = "; ".join(f"{k} ({n:,})" for k, n in df.attrs["rejected"].items())
             raise ValueError(f"no layout fits: {reasons}")
         best = df.iloc[0]
-        summary = {"best layout": layout_name(best), "GiB/device": float(best["memory_gib"]),
+        summary = {"best layout": layout_name(best), "GB/device": float(best["memory_gib"]) * 2**30 / 1e9,
                    "step s": float(best["step_s"]), "MFU": float(best["mfu"]),
                    "layouts": df.attrs["evaluated"], "accepted": df.attrs["accepted"]}
         table = pd.DataFrame({"layout": [layout_name(r) for _, r in df.iterrows()],
-                              "GiB": df["memory_gib"].to_numpy(), "step s": df["step_s"].to_numpy(),
+                              "GB": df["memory_gib"].to_numpy() * 2**30 / 1e9, "step s": df["step_s"].to_numpy(),
                               "MFU": df["mfu"].to_numpy()})
         parts = {k: df[k].to_numpy() for k in _STEP_PARTS}
         return Result(summary, table, {"parts": parts, "names": table["layout"].tolist()})
