@@ -52,6 +52,14 @@ def _gpt_22b():
                        max_positions=2048, qkv_bias=True, o_bias=True, mlp_bias=True, tied_embeddings=True)
 
 
+def _planner_meta(interleave):
+    """Chapter 05, question e1: the planner's MFU ceiling for Meta's TP8 × PP16 × DP128 layout."""
+    from . import planner
+    row = planner.layout(_p("llama-3.1-405b"), "H100", 16384, _B_16M, 8192, tp=8, pp=16, zero=1,
+                         interleave=interleave)
+    return float(row["mfu"])
+
+
 def _dense_1t():
     """Chapter 05's 1T dense LLaMA-style shape."""
     from .models import ModelConfig
@@ -396,6 +404,15 @@ def _registry() -> dict[str, Answer]:
         "405b.bubble_8k_gpus": Answer(lambda: sharding.pipeline_bubble_fraction(16, _B_16M // 8192 // 64), 0.01,
                                       "With DP64 each pipeline gets twice the micro-batches: (p − 1)/(m + p − 1).",
                                       "DP64 时每条流水线的微批次数翻倍:(p − 1)/(m + p − 1)。", "fraction"),
+        "405b.planner_meta_mfu_v1": Answer(lambda: _planner_meta(1), 0.02,
+                                           "planner.layout(l405, 'H100', 16384, 2048·8192, 8192, tp=8, pp=16, zero=1, "
+                                           "interleave=1)['mfu']; the bubble alone is 15/31 of the step.",
+                                           "用 planner.layout(...,tp=8, pp=16, zero=1, interleave=1) 的 mfu;"
+                                           "单是气泡就占每步的 15/31。", "fraction"),
+        "405b.planner_meta_mfu_v4": Answer(lambda: _planner_meta(4), 0.02,
+                                           "The same layout with interleave=4: the bubble shrinks to (p − 1)/v "
+                                           "micro-batch slots.",
+                                           "同一布局,interleave=4:气泡缩小为 (p − 1)/v 个微批时间。", "fraction"),
         "h100.mfu_at_400_tflops": Answer(lambda: timecost.mfu_from_throughput(400e12, "H100"), 0.01,
                                          "Achieved FLOP/s per GPU over the H100's 989e12 peak.",
                                          "每张卡实际达到的 FLOP/s 除以 H100 的峰值 989e12。", "fraction"),

@@ -465,6 +465,16 @@ def search(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_tokens: int, 
     return df
 
 
+def layout_name(row) -> str:
+    """A layout (a row of :func:`search`) as one short string: "TP8+SP CP1 PP16×v4 DP128 ZeRO-1 b1 none"
+    (EP shown only when above 1; b is the micro-batch in sequences; last, the recompute policy)."""
+    sp = "+SP" if row["sp"] else ""
+    ileave = f"×v{row['interleave']}" if row["interleave"] > 1 else ""
+    ep = f" EP{row['ep']}" if row["ep"] > 1 else ""
+    return (f"TP{row['tp']}{sp} CP{row['cp']} PP{row['pp']}{ileave} DP{row['dp']}{ep} ZeRO-{row['zero']} "
+            f"b{row['micro_batch']} {row['recompute']}")
+
+
 def layout(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_tokens: int, seq_len: int, *, tp: int = 1,
            pp: int = 1, cp: int = 1, ep: int = 1, zero: int = 1, sp: bool = True, micro_batch: int = 1,
            recompute: str = "none", interleave: int = 1, regime: str | Regime = "mixed", attention: str = "flash",

@@ -393,19 +393,11 @@ _STEP_PARTS = ("compute_s", "elementwise_s", "tp_comm_s", "cp_comm_s", "ep_comm_
                "dp_exposed_s", "optimizer_s")
 
 
-def layout_name(row) -> str:
-    """A layout as one short string: "TP8+SP CP1 PP16×v4 DP128 EP1 ZeRO-1 b1 none"."""
-    sp = "+SP" if row["sp"] else ""
-    ileave = f"×v{row['interleave']}" if row["interleave"] > 1 else ""
-    ep = f" EP{row['ep']}" if row["ep"] > 1 else ""
-    return (f"TP{row['tp']}{sp} CP{row['cp']} PP{row['pp']}{ileave} DP{row['dp']}{ep} ZeRO-{row['zero']} "
-            f"b{row['micro_batch']} {row['recompute']}")
-
-
 def planner_explorer(name: str = "llama-3.1-405b", chip: str = "H100") -> Explorer:
     """Sliders for chips, global batch (sequences), sequence length and kernel efficiency: the best
     layouts ``llmcalc.planner.search`` finds, their memory, MFU and where each step's time goes."""
     from . import planner as _planner
+    from .planner import layout_name
 
     controls = {"preset": _preset_dropdown(name),
                 "chip": w.Dropdown(options=list(_hw.CHIPS), value=chip, description=_label("chip", "Chip")),
