@@ -46,7 +46,7 @@ def set_values(ex, values):
 
 
 def build(name, old=None):
-    """The six explorers of the chapters, for preset ``name``; ``old`` carries their control values over."""
+    """The seven explorers of the chapters, for preset ``name``; ``old`` carries their control values over."""
     exs = {
         "params": widgets.params_explorer(name),
         "flops": widgets.flops_explorer(name, chip="TPU v5p"),
@@ -54,6 +54,7 @@ def build(name, old=None):
         "sharding": widgets.sharding_explorer(name, chip="TPU v5p"),
         "plan_flops": widgets.flops_explorer(name, chip="H100"),
         "plan_memory": widgets.memory_explorer(name, chip="H100"),
+        "planner": widgets.planner_explorer(name, chip="H100"),
     }
     for key, ex in exs.items():
         ex.summary_html.add_class("demo-summary")
@@ -87,7 +88,7 @@ def show(exs, lang):
     tabs.titles = t["tabs"]
     for key in ("params", "flops", "memory", "sharding"):
         boxes[key].children = [exs[key].widget]
-    boxes["plan"].children = [plan_note, exs["plan_flops"].widget, exs["plan_memory"].widget]
+    boxes["plan"].children = [plan_note, exs["plan_flops"].widget, exs["plan_memory"].widget, exs["planner"].widget]
 
 
 def on_preset(change):
