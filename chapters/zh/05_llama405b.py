@@ -24,7 +24,9 @@
 # - 从模型的形状出发，给出一份完整的训练方案：参数量、FLOPs、显存、最少芯片数、并行布局、判断是算力受限(compute-bound)还是通信受限(communication-bound)、训练天数和芯片时(chip-hours)；
 # - 把数据并行(data parallelism)放在 TPU pod 之间(走 DCN)，把 FSDP × 张量并行(TP)放在 pod 内部，并分别用各自的临界批大小(critical batch)检验；
 # - 读懂一个已公布的 GPU 布局(TP8 × PP16 × DP128)，估算它每张 GPU 的显存和流水线气泡(pipeline bubble)；
-# - 把论文报告的每卡 TFLOP/s 换算成 MFU、训练天数和 GPU 时，并解释为什么模型卡(model card)上的 GPU 时总要多一些。
+# - 把论文报告的每卡 TFLOP/s 换算成 MFU、训练天数和 GPU 时，并解释为什么模型卡(model card)上的 GPU 时总要多一些；
+# - 用 `llmcalc.planner` 搜索所有布局，把它给出的 MFU 当作上限来读，并说明它在哪些地方与公开的训练(Megatron-LM、Llama 3)吻合，
+#   在哪些地方不吻合。
 #
 # **符号**(沿用本书的符号表；第 4 章新增了 $X$、$Y$)
 #
@@ -36,7 +38,7 @@
 # | $T$ | 序列长度 | $W$ | 一条链路的带宽(字节/秒) |
 # | $X$, $Y$ | FSDP(数据)并行度，张量并行度 | $p$, $m$, $v$ | 流水线级数，微批次数，每个设备上的层块(chunk)数 |
 #
-# 本章的 GB 一律指 $10^9$ 字节，全章不出现 GiB。(seed 002 把 1 GB 定义为 1024 MB，那其实是 GiB。芯片规格书上的 HBM 容量用的是十进制的 GB，本书也一样；两种单位混用，就会让“放不放得下”的判断出错，详见第 3 章。)
+# 本章的 GB 一律指 $10^9$ 字节；全章唯一以 GiB($2^{30}$ 字节)为单位的是第 6 节保真度表中的一列，表头已注明。(seed 002 把 1 GB 定义为 1024 MB，那其实是 GiB。芯片规格书上的 HBM 容量用的是十进制的 GB，本书也一样；两种单位混用，就会让“放不放得下”的判断出错，详见第 3 章。)
 
 # %%
 import math
@@ -358,10 +360,105 @@ print(f"'goodput': implied / reported MFU = {card_mfu:.1%} / {META_MFU:.0%} = {c
 # 实际的方案要用一个“有效产出率”(goodput)来修正理想天数(把理想天数除以它)：它就是上面最后打印的那个比值。
 #
 # </details>
+
+# %% [markdown]
+# ## 6. 搜索所有布局：`llmcalc.planner`
 #
-# ## 6. 交互探索器(Explorers)
+# Meta 选择了 TP8 × PP16 × DP128。一位细心的工程师会尝试的远不止这一种：别的 TP 并行度；即使只有 8K 也用上下文并行(CP：把每条序列切分到多张 GPU 上)；更多或更少的流水线级；交错深度 $v$；微批次大小；ZeRO 阶段和重计算方式——而且对每一种组合，都要检查显存、它实际所走链路上的通信以及气泡。`llmcalc.planner.search` 以 numpy 数组的形式在整个搜索空间上一次性评估所有这些组合，并按预测的每步时间排序。它的模型简述如下(模块的 docstring 列出了全部假设)：
 #
-# 下面的 FLOPs 探索器已设为 Meta 的这次训练(15.6T 个 token，$T = 8192$，16,384 张 H100，41% MFU)；注意它统计的是含注意力的精确 FLOPs，比 $6P$ 高几个百分点。显存探索器设为 TP8 / PP16 / DP128，使用 ZeRO-1、序列并行和选择性重计算，$T = 8192$。
+# - **显存**按最重的那一级计算：模型状态取决于口径和 ZeRO 阶段；激活值沿用第 3 章的逐层统计($\lceil L/p\rceil$ 层 × $\min(p, m)$ 个在途微批次，交错时再乘以 $1 + (p-1)/(pv)$，并假设 SwiGLU 是融合实现、会重算 $\mathrm{silu}$)；最后一级另加 fp32 的 logits；用量低于 HBM 的 90% 才算放得下；
+# - **每步时间**：精确的矩阵乘法 FLOPs 按芯片峰值计算(**理想内核**)，逐元素运算按 HBM 带宽计算，TP/CP/EP 的集合通信完全暴露在外，再加上流水线的发送、气泡 $t_{mb}(p-1)/v$、数据并行梯度同步中没能藏进最后一次反向传播的部分，以及优化器更新；
+# - 一个并行组的所有 rank 只要都在同一个节点或 pod 内，就走 NVLink 或 ICI(rank 按 TP、CP、DP、PP 的顺序排列)，否则走 InfiniBand 或 DCN。
+#
+# 由于假设了理想内核，它给出的 MFU 是一个布局所能允许的**上限**，而不是预测值。下面是对 405B 这次训练的搜索：16,384 张 H100，每步 2048 条长度为 8192 的序列。
+
+# %%
+from llmcalc import planner
+
+H_BATCH = 2048 * 8192
+found = planner.search(l405, h100, H_CHIPS, H_BATCH, 8192)
+print(f"{found.attrs['evaluated']:,} layouts evaluated, {found.attrs['accepted']:,} accepted; rejected:")
+for reason, count in found.attrs["rejected"].items():
+    print(f"  {count:7,}  {reason}")
+parts = ["compute_s", "elementwise_s", "tp_comm_s", "cp_comm_s", "pp_p2p_s", "bubble_s", "dp_exposed_s"]
+top = pd.DataFrame({"layout": [planner.layout_name(r) for _, r in found.head(8).iterrows()],
+                    "GB": found["memory_gib"].head(8) * 2**30 / GB, "MFU": found["mfu"].head(8),
+                    "step s": found["step_s"].head(8), **{p[:-2]: found[p].head(8) for p in parts}})
+print(top.round(3).to_string())
+
+# %% [markdown]
+# **问题 e1(Question e1):** 用 `planner.layout` 评估 Meta 自己的布局(TP8 加序列并行，PP16，DP128，ZeRO-1，微批次为 1，不做重计算)，分别取 $v = 1, 2, 4, 8$。规划器给出的 MFU 上限是多少？Meta 的 41% 达到了这个上限的多大比例？显存估算放得进 80 GB 的 H100 吗？
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.planner_meta_mfu_v1", "check:405b.planner_meta_mfu_v4"]
+# Answer (click to reveal) · 答案(点击展开)
+for v in (1, 2, 4, 8):
+    row = planner.layout(l405, h100, H_CHIPS, H_BATCH, 8192, tp=8, pp=16, zero=1, interleave=v)
+    print(f"v = {v}: ceiling MFU {row['mfu']:5.1%}; bubble {row['bubble_s'] / row['step_s']:5.1%} of the step; "
+          f"Meta's 41% is {0.41 / row['mfu']:.2f} of it; memory {row['memory_gib'] * 2**30 / GB:5.1f} GB "
+          f"-> fits 80 GB less 10%: {row['fits']}")
+
+# %% [markdown]
+# 用普通的 1F1B 调度($v = 1$)时，单是气泡就占了一步的 $15/31$，即使内核是理想的，MFU 也只有 40% 左右：不用交错调度，Meta 不可能达到 41%。取 $v = 4$–$8$ 时，上限为 61–65%，Meta 的 41% 是它的 0.63–0.67；剩下的差距来自内核跑不到峰值，而规划器并不对此建模(下面的表格显示，Megatron 的几次训练也是差不多的比例)。
+#
+# 显存估算**与实际不符**：随 $v$ 不同，每张 GPU 需要 82–114 GB，超过了 H100 的容量，可 Meta 正是在不做激活检查点的情况下训练了这个布局。规划器让第一级为 16 个在途微批次保存 $\lceil 126/16\rceil = 8$ 个完整的层(交错时还要更多)；而 Meta 让第一级和最后一级各少放一层，并且张量一用完就释放(问题 d2 给出了这两处改动各值多少)。在信任一个接近显存上限的布局之前，激活值这一项应当先在真实节点上实测。
+#
+# **问题 e2(Question e2):** 规划器最看好的布局并不是 Meta 的：排在前面的是 TP4、在 8K 下也用上下文并行、32 级流水线的布局。*在模型里*，是什么让它们更快？在相信这个结论之前，你会检查什么？用 `compute_efficiency=0.6` 重新搜索，看看排名是否保持不变。
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+for eff in (1.0, 0.6):
+    ranked = planner.search(l405, h100, H_CHIPS, H_BATCH, 8192, compute_efficiency=eff, top=3)
+    names = "; ".join(planner.layout_name(r) for _, r in ranked.iterrows())
+    print(f"efficiency {eff}: {names}  (MFU {ranked['mfu'].iloc[0]:.1%})")
+meta_best = planner.search(l405, h100, H_CHIPS, H_BATCH, 8192, tp=8, pp=16, cp=1, zero=1, sp=True,
+                           micro_batch=1, recompute="none", include_rejected=True).iloc[0]
+print(f"Meta's axes at their best v: {planner.layout_name(meta_best)}, MFU {meta_best['mfu']:.1%} vs the best "
+      f"{found['mfu'].iloc[0]:.1%}: {found['mfu'].iloc[0] / meta_best['mfu'] - 1:.0%} apart")
+
+# %% [markdown]
+# <details><summary>规划器的排名为什么不同，又有多可信</summary>
+#
+# 与 TP8 相比，TP4 让每张 GPU 在每次 all-reduce 中传送的激活值减半；CP 把 8192 个 token 切开，每张 GPU 持有的激活值更少(于是放得下更多的流水线级和更深的交错)，代价只是对键和值做一次很小的 all-gather；32 级流水线加上交错调度则缩小了气泡。在模型里，这些几乎都不花代价，因为矩阵乘法不论大小都按峰值运行。真实的内核不是这样：在 CP8 和 TP4 × PP32 下，每张 GPU 分到的矩阵乘法变小了，按 1024 个 token 一块计算的注意力跑不到峰值，而每多一级流水线就多一次可能卡住的发送。排在最前面的几个布局只差几个百分点，完全落在理想内核假设所能左右的范围之内——仅仅降低效率，次序就已经变了。规划器的用处是**排除**布局(放不下、气泡太大、某个集合通信每层都要跨 InfiniBand)并找出上限；在剩下的候选中挑选，要靠实测。
+#
+# </details>
+#
+# **规划器离公开的训练有多近？** `llmcalc.fidelity` 在 Megatron-LM 表 1(Narayanan 等人，2021：在最多 3072 张 A100 上训练 1.7B 到 1T 的模型)和 Llama 3 论文表 4 的每一个布局上运行规划器：公开了的配置固定不变，其余的交给规划器去选。
+
+# %%
+from llmcalc import fidelity
+
+mega = fidelity.megatron_table1()
+print(mega[["model", "TP", "PP", "GPUs", "planner TFLOP/s per GPU (ideal kernels)", "TFLOP/s per GPU reported",
+            "reported / planner"]].round(3).to_string(index=False))
+llama3 = fidelity.llama3_table4()
+print()
+print(llama3[["layout", "planner MFU % (v = 1)", "planner best v", "planner MFU % (best v)", "MFU % reported",
+              "reported / planner (best v)", "planner GiB per GPU (best v)"]].round(3).to_string(index=False))
+
+# %% [markdown]
+# 模型规模横跨 600 倍、布局从 TP1 到 TP8 × PP64，Megatron 的训练都达到了规划器理想内核吞吐量的 0.66–0.73：一个常数——也就是规划器略去的内核效率——就能把每一行解释到 7% 以内，而且没有为此拟合任何东西。Llama 3 的两行 8K 训练在最佳 $v$ 下达到了各自上限的 0.61–0.63，与 Megatron 的比例相近。规划器**超出这个范围的错误**在于：
+#
+# - 128K 上下文的那一行只达到 0.57：规划器认为上下文并行很便宜(只是对键和值做一次很小的 all-gather)，而真实的注意力在 128K 个 token 上切成 16 份后，在负载均衡和暴露在外的通信上损失更多；
+# - 它对 Meta 各布局估算的激活值显存超过了 80 GB(最后一列的单位是 GiB，即 $2^{30}$ 字节)，可这些布局确实跑起来了，正如问题 e1 中所讨论的。
+#
+# **问题 e3(Question e3):** 为第 3 节的 TPU 方案运行规划器：8 个 v5p pod(71,680 张芯片)，批大小不变。它选择了什么布局？各个并行组走的是哪种链路？
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# Answer (click to reveal) · 答案(点击展开)
+tpu_found = planner.search(l405, v5p, tpu_chips, H_BATCH, 8192, top=5)
+cols = ["GB", "MFU", "tp_link", "cp_link", "dp_link", "pp_link"]
+print(pd.DataFrame({"layout": [planner.layout_name(r) for _, r in tpu_found.iterrows()],
+                    "GB": tpu_found["memory_gib"] * 2**30 / GB, "MFU": tpu_found["mfu"],
+                    **{c: tpu_found[c] for c in cols[2:]}}).round(3).to_string(index=False))
+print(f"{tpu_found.attrs['evaluated']:,} layouts evaluated")
+
+# %% [markdown]
+# 规划器把 TP、CP 和 DP 都留在 pod 内走 ICI，只让流水线跨 pod 走 DCN：71,680 等于 $2^{11}\times 35$，而一批有 2048 条序列，所以要用上每一张芯片、又让每个副本分到整条的序列，就得用 35 级流水线。它给出的上限在 60% 多；第 3 节假设的是 40% MFU，这个规模的真实 TPU 训练要超过它，就得让内核始终接近峰值。注意，规划器里没有第 3 节那种沿序列切分的 FSDP × TP：它的 FSDP 是在整条序列的数据并行上做的 ZeRO-3。
+
+# %% [markdown]
+# ## 7. 交互探索器(Explorers)
+#
+# 下面的 FLOPs 探索器已设为 Meta 的这次训练(15.6T 个 token，$T = 8192$，16,384 张 H100，41% MFU)；注意它统计的是含注意力的精确 FLOPs，比 $6P$ 高几个百分点。显存探索器设为 TP8 / PP16 / DP128，使用 ZeRO-1、序列并行和选择性重计算，$T = 8192$。规划器探索器在每次拖动滑块(芯片数、以序列计的批大小、$T$，以及规划器原本假设为理想的内核效率)时都会重新运行一遍第 6 节的完整搜索，并显示最快的五个布局，以及它们每步的时间都花在了哪里。
 
 # %% tags=["nbval-ignore-output", "widget"]
 ex_flops = widgets.flops_explorer("llama-3.1-405b", chip="H100")
@@ -381,10 +478,17 @@ ex_mem.widget
 # %%
 ex_mem.print_summary()
 
+# %% tags=["nbval-ignore-output", "widget"]
+ex_plan = widgets.planner_explorer("llama-3.1-405b", chip="H100")
+ex_plan.widget
+
+# %%
+ex_plan.print_summary()
+
 # %% [markdown]
-# 可以试试：把重计算(recompute)设为 "full"，看激活值降到 5 GB 以下；把 PP 设为 8，会发现激活值几乎不变(第一级总是持有约 $L$ 层的量)，而模型状态翻了一倍；把芯片数改成 8192、MFU 改成 0.43，就得到 DP64 的那次训练；把芯片换成 H200(141 GB)。
+# 可以试试：把重计算(recompute)设为 "full"，看激活值降到 5 GB 以下；把 PP 设为 8，会发现激活值几乎不变(第一级总是持有约 $L$ 层的量)，而模型状态翻了一倍；把芯片数改成 8192、MFU 改成 0.43，就得到 DP64 的那次训练；把芯片换成 H200(141 GB)。在规划器中，把批大小减半，看气泡变大、排名随之改变；把 $T$ 设为 131072，看上下文并行占据上风；把芯片换成 TPU v5p、芯片数设为 71,680(8 个 pod)。
 #
-# ## 7. 一页纸看完整个方案
+# ## 8. 一页纸看完整个方案
 
 # %% [markdown]
 # **问题(Question):** 把整个方案汇总成一张表:两种集群各自的芯片数、布局、每芯片 token 数、临界检查、每芯片显存、MFU、天数和芯片小时。
@@ -435,6 +539,9 @@ print(plan.to_string())
 # >   芯片数、$F$ 和 $N$ 的切分上越过阈值——只有几个百分点的余量(4 个 pod 上的 70B)是不够的。
 # > - GPU：TP 只能留在 8 卡节点内，所以大模型靠增加流水线级数来切分；第一级仍要持有约 $L$ 层的激活值，
 # >   而气泡 $(p-1)/(vm+p-1)$ 需要大量微批次或交错调度才能压低。
+# > - 一次搜索所有布局的规划器(这里约 60,000 个布局，只用几百分之一秒)能找出上限、排除布局；在理想内核的假设下，
+# >   它的 MFU 是一个上界，而公开的训练稳定地达到它的某个比例(Megatron 在 A100 上为 0.66–0.73，Llama 3 在 H100 上约为 0.6)。
+# >   它估算的激活值显存，在接近上限时要先实测再信任。
 # > - 报告的 MFU(41%)描述的是训练步运行时的效率；模型卡上的 GPU 时(对应约 35%)还包括故障、保存检查点、
 # >   其他阶段和评测。做计划时两者都要用上。
 #
