@@ -33,7 +33,10 @@ Memory per device, the heaviest pipeline stage:
   interleaved schedule with v chunks (Korthikanti et al. 2022). Full recompute keeps each layer's
   input and rebuilds one layer at a time (one layer's full activations on top).
 - the last stage instead holds one micro-batch in flight plus the fp32 logits (4 bytes each, split by
-  TP: a vocab-parallel fused cross-entropy). A layout fits when the larger of the two is at most
+  TP: a vocab-parallel fused cross-entropy). With ``fused_swiglu=True`` (the default; Megatron-LM and
+  Transformer Engine) a SwiGLU layer does not keep silu(gate): the fused kernel recomputes it in the
+  backward pass, so :func:`~llmcalc.memory.layer_activation_breakdown`'s ``silu_gate`` tensor (F values per
+  token) is left out. A layout fits when the larger of the two is at most
   (1 − headroom) × HBM; the headroom (default 10%) stands for the framework, the collectives' buffers
   and fragmentation.
 
@@ -56,9 +59,9 @@ Time of one step:
 - EP (exposed): per MoE layer 2 all-to-alls forward, 2 backward, of the k routed copies of each token
   (+2 with full recompute); routing is assumed balanced.
 - PP: a point-to-point send of the activations forward and of their gradient backward per micro-batch
-  and model chunk (exposed), and the bubble: the step is t_mb · (m + (PP − 1)/v) for m micro-batches
+  and model chunk (exposed; with SP each TP rank sends its 1/TP shard), and the bubble: the step is t_mb · (m + (PP − 1)/v) for m micro-batches
   per replica (Narayanan et al. 2021).
-- DP: the gradient reduce-scatter and weight all-gather (ZeRO 1-2, Megatron's distributed optimizer)
+- DP (expert gradients only over each expert's DP × CP / EP replicas): the gradient reduce-scatter and weight all-gather (ZeRO 1-2, Megatron's distributed optimizer)
   or all-reduce (ZeRO 0), once per step, overlapped with the last micro-batch's backward pass; ZeRO-3
   gathers the weights twice and reduce-scatters the gradients every micro-batch, each overlapped with
   that micro-batch's compute. Only the excess is exposed.
@@ -261,22 +264,23 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
     pb = param_breakdown(cfg)
     L, moe_layers = cfg.L, cfg.moe_layers
     dense_layers = L - moe_layers
-    norm_per_layer = pb["norms"] / (L + 1)
+    norm_each = pb["norms"] / (L * cfg.norms_per_layer + 1)   # one norm's weights (D, or 2D with a bias)
+    norm_per_layer = cfg.norms_per_layer * norm_each             # replicated on every TP rank
     attn_l = pb["attention"] / L
     dense_mlp_l = pb["mlp"] / dense_layers if dense_layers else 0.0
     emb, head = pb["embedding"], pb["lm_head"]
     stage_layers = -(-L // pp_a)
     stage_moe = np.minimum(stage_layers, moe_layers)
     stage_dense = stage_layers - stage_moe
-    ends = np.where(pp_a == 1, emb + head, max(emb, head)) / tp_f
+    ends = np.where(pp_a == 1, emb + head, max(emb, head)) / tp_f + norm_each   # + the final norm
     p_dense = (stage_dense * (attn_l + dense_mlp_l) + stage_moe * attn_l) / tp_f + ends + stage_layers * norm_per_layer
     p_expert = np.zeros_like(p_dense)
-    layer_params_dev = (attn_l + dense_mlp_l) / tp_f
+    layer_params_dev = (attn_l + dense_mlp_l) / tp_f + norm_per_layer
     if moe_layers:
         router_l, shared_l, expert_l = (pb[k] / moe_layers for k in ("router", "shared_experts", "experts"))
         p_dense = p_dense + stage_moe * (router_l + shared_l / tp_f)  # router replicated, shared split by TP
         p_expert = stage_moe * expert_l / (tp_f * ep_f)
-        layer_params_dev = (attn_l + shared_l + expert_l / ep_f) / tp_f + router_l
+        layer_params_dev = (attn_l + shared_l + expert_l / ep_f) / tp_f + router_l + norm_per_layer
     zgroup = dp_f * cp_f          # ZeRO shards over data × context parallel ranks
     egroup = zgroup / ep_f        # expert weights: over the replicas of each expert
 
@@ -358,7 +362,8 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
 
     w_dp = _bandwidth(c, zgroup, dp_span)
     g_bytes = float(r.grads or 2)
-    moved = (p_dense + p_expert) * (zgroup - 1) / zgroup / w_dp
+    # dense gradients are reduced over the DP × CP group, each expert's over its replicas only
+    moved = (p_dense * (zgroup - 1) / zgroup + p_expert * (egroup - 1) / egroup) / w_dp
     t_dp_step = np.where(z_a == 0, 2 * g_bytes, g_bytes + r.weights) * moved
     t_z3 = (2.0 * r.weights + g_bytes) * moved
     dp_exposed = np.where(z_a >= 3, mm * np.maximum(0.0, t_z3 - compute_mb),
@@ -430,9 +435,9 @@ def search(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_tokens: int, 
 
     Columns: the layout (tp, sp, cp, pp, interleave, dp, ep, zero, micro_batch, microbatches m per
     replica, recompute); ``memory_gib`` per device (GiB = 2**30 bytes) and ``fits``; ``step_s`` and its
-    parts (``compute_s``, ``tp_comm_s``, ``cp_comm_s``, ``ep_comm_s``, ``pp_p2p_s``, ``bubble_s``,
-    ``dp_exposed_s``, ``optimizer_s``; seconds per step); ``mfu``, ``hfu``, ``tokens_per_s``; the link
-    each group uses; ``rejected`` (the reason, "" when accepted). Only accepted layouts are returned
+    parts (``compute_s``, ``elementwise_s``, ``tp_comm_s``, ``cp_comm_s``, ``ep_comm_s``, ``pp_p2p_s``,
+    ``bubble_s``, ``dp_exposed_s``, ``optimizer_s``; seconds per step, which they sum to); ``mfu``, ``hfu``,
+    ``tokens_per_s``; the link each group uses; ``rejected`` (the reason, "" when accepted). Only accepted layouts are returned
     unless ``include_rejected=True`` (then rejected ones follow, ranked the same way). ``top`` keeps the
     first rows. ``df.attrs``: ``evaluated`` (layouts evaluated), ``seconds`` (time taken),
     ``layouts_per_s``, ``rejected`` (count per reason).
