@@ -45,6 +45,7 @@ from .timecost import chinchilla_tokens, chip_hours, chips_for_days, cost, impli
 from . import check as checks, flops, hardware, i18n, memory, models, params, sharding, timecost  # noqa: E402
 from .timecost import mfu_from_throughput  # noqa: E402
 from .check import check  # noqa: E402
+from .peak_memory import peak_training_breakdown, peak_training_bytes  # noqa: E402
 
 __version__ = "0.1.0"
 

@@ -1,0 +1,163 @@
+"""Measure the peak memory of one training step of a Hugging Face LLaMA model with torch's MemTracker.
+
+The model is built from a config dict under ``FakeTensorMode`` (CPU fake tensors: shapes, dtypes and
+storages, no data and no real memory), so sizes far beyond this machine's RAM can be measured in
+seconds. One step is
+
+    loss = model(input_ids=ids, labels=ids).loss      # under torch.autocast(bf16) for "amp"
+    loss.backward(); optimizer.step(); optimizer.zero_grad(set_to_none=True)
+
+with ``torch.optim.AdamW``. The first step creates AdamW's states; the second runs inside
+``torch.distributed._tools.mem_tracker.MemTracker`` (model, optimizer and inputs registered with
+``track_external``), whose per-device peak is the measurement: the largest sum of live tensor storages
+(bytes = elements × element size; no allocator rounding on CPU), with its split into Parameter,
+Buffer, Gradient, Activation, Temp, Optstate and Other at that moment.
+
+One fake-tensor artefact is removed: transformers' mask code cannot read a fake tensor's values, so
+without a KV cache (under checkpointing) it treats the position ids as possibly packed sequences and
+materialises a (b, 1, s, s) boolean mask, which also turns off SDPA's grouped-query path. Real tensors
+take the other branch (``find_packed_sequence_indices`` returns ``None`` for one unpacked sequence per
+row); :func:`measure` patches that function to return ``None`` for the duration of the step.
+
+Usage:  python tools/measure_peak_memory.py            (prints the table of docs/peak-memory.md)
+Needs torch and transformers (``make crosscheck`` installs them); nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import time
+from pathlib import Path
+
+GiB = 2**30
+
+CATEGORIES = ("Parameter", "Buffer", "Gradient", "Activation", "Temp", "Optstate", "Other")
+
+
+@contextlib.contextmanager
+def _real_tensor_mask_branch():
+    import transformers.masking_utils as mu
+
+    original = mu.find_packed_sequence_indices
+    mu.find_packed_sequence_indices = lambda position_ids: None
+    try:
+        yield
+    finally:
+        mu.find_packed_sequence_indices = original
+
+
+def measure(hf_config: dict, micro_batch: int, seq_len: int, *, regime: str = "bf16", checkpointing: bool = False,
+            attention: str = "sdpa", adamw: str = "foreach") -> dict:
+    """Peak bytes of the second training step, measured by MemTracker; returns ``{"peak_bytes": int,
+    "by_category": {category: bytes at the peak}, "params": int}``.
+
+    ``hf_config``: keyword arguments of ``transformers.LlamaConfig``. ``regime``: "bf16" (model built in
+    bf16) or "amp" (fp32 model, forward under ``torch.autocast("cpu", dtype=torch.bfloat16)``).
+    ``adamw``: "foreach" (``foreach=True``, torch's CUDA default), "for-loop" (``foreach=False``, the CPU
+    default) or "fused" (``fused=True``).
+    """
+    import torch
+    import transformers
+    from torch._subclasses.fake_tensor import FakeTensorMode
+    from torch.distributed._tools.mem_tracker import MemTracker
+
+    if regime not in ("bf16", "amp"):
+        raise ValueError(f"regime must be one of ['bf16', 'amp'], got {regime!r}")
+    if attention not in ("sdpa", "eager"):
+        raise ValueError(f"attention must be one of ['sdpa', 'eager'], got {attention!r}")
+    opt_kwargs = {"foreach": {"foreach": True}, "for-loop": {"foreach": False}, "fused": {"fused": True}}
+    if adamw not in opt_kwargs:
+        raise ValueError(f"adamw must be one of {list(opt_kwargs)}, got {adamw!r}")
+    config = transformers.LlamaConfig(**hf_config)
+    dtype = torch.bfloat16 if regime == "bf16" else torch.float32
+    transformers.logging.set_verbosity_error()
+    with _real_tensor_mask_branch(), FakeTensorMode():
+        with torch.device("cpu"):
+            model = transformers.AutoModelForCausalLM.from_config(config, attn_implementation=attention, dtype=dtype)
+        if checkpointing:
+            enable = getattr(model, "activation_checkpointing_enable", None) or model.gradient_checkpointing_enable
+            enable()
+        model.train()
+        optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4, **opt_kwargs[adamw])
+        ids = torch.randint(0, config.vocab_size, (micro_batch, seq_len))
+
+        def step():
+            ctx = torch.autocast("cpu", dtype=torch.bfloat16) if regime == "amp" else contextlib.nullcontext()
+            with ctx:
+                loss = model(input_ids=ids, labels=ids).loss
+            loss.backward()
+            optimizer.step()
+            optimizer.zero_grad(set_to_none=True)
+
+        step()
+        tracker = MemTracker()
+        tracker.track_external(model, optimizer, ids)
+        with tracker:
+            step()
+        snapshot = tracker.get_tracker_snapshot("peak")
+        params = sum(p.numel() for p in model.parameters())
+    peak = sum(dev["Total"] for dev in snapshot.values())
+    by_category = dict.fromkeys(CATEGORIES, 0)
+    for dev in snapshot.values():
+        for key, value in dev.items():
+            name = getattr(key, "value", key)
+            if name in by_category:
+                by_category[name] += value
+    return {"peak_bytes": peak, "by_category": by_category, "params": params}
+
+
+# The shapes of the crosscheck and of docs/peak-memory.md: small LLaMA shapes, GQA and MHA, tied and not.
+SHAPES = {
+    "A: D512 L2 N8 K8 V8000": dict(hidden_size=512, intermediate_size=1376, num_hidden_layers=2,
+                                   num_attention_heads=8, num_key_value_heads=8, vocab_size=8000),
+    "B: D768 L3 N12 K4 V32000": dict(hidden_size=768, intermediate_size=2048, num_hidden_layers=3,
+                                     num_attention_heads=12, num_key_value_heads=4, vocab_size=32000),
+    "C: D1024 L2 N16 K2 V1000": dict(hidden_size=1024, intermediate_size=2816, num_hidden_layers=2,
+                                     num_attention_heads=16, num_key_value_heads=2, vocab_size=1000),
+    "D: D256 L4 N4 K1 V16000 tied": dict(hidden_size=256, intermediate_size=688, num_hidden_layers=4,
+                                         num_attention_heads=4, num_key_value_heads=1, vocab_size=16000,
+                                         tie_word_embeddings=True),
+}
+BATCHES = [(1, 512), (2, 256), (4, 1024)]
+
+
+def model_config(hf_config: dict):
+    """The llmcalc ModelConfig of a LlamaConfig dict."""
+    import llmcalc
+
+    return llmcalc.ModelConfig.from_hf(dict(hf_config, model_type="llama"))
+
+
+def main() -> int:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
+    import llmcalc
+
+    rows = []
+    print(f"{'shape':30s} {'b':>2s} {'s':>5s} {'regime':6s} {'ckpt':5s} {'attn':5s} {'adamw':8s} "
+          f"{'measured GiB':>12s} {'predicted GiB':>13s} {'error':>7s}  phase")
+    for shape, hf in SHAPES.items():
+        cfg = model_config(hf)
+        for b, s in BATCHES:
+            for regime in ("bf16", "amp"):
+                for ckpt in (False, True):
+                    for attention in ("sdpa", "eager"):
+                        adamw = "foreach"
+                        t0 = time.perf_counter()
+                        got = measure(hf, b, s, regime=regime, checkpointing=ckpt, attention=attention, adamw=adamw)
+                        pred = llmcalc.peak_training_bytes(cfg, b, s, regime=regime, checkpointing=ckpt,
+                                                           attention=attention, adamw=adamw)
+                        moments = llmcalc.peak_memory.peak_training_moments(
+                            cfg, b, s, regime=regime, checkpointing=ckpt, attention=attention, adamw=adamw)
+                        phase = max(moments, key=moments.get)
+                        err = (pred - got["peak_bytes"]) / got["peak_bytes"]
+                        rows.append(err)
+                        print(f"{shape:30s} {b:2d} {s:5d} {regime:6s} {str(ckpt):5s} {attention:5s} {adamw:8s} "
+                              f"{got['peak_bytes'] / GiB:12.4f} {pred / GiB:13.4f} {100 * err:+6.2f}%  {phase}"
+                              f"  ({time.perf_counter() - t0:.1f} s)", flush=True)
+    print(f"max |error| {100 * max(abs(e) for e in rows):.2f}% over {len(rows)} cases")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
