@@ -218,7 +218,11 @@ def _replay(cfg: ModelConfig, b: int, s: int, regime: str, checkpointing: bool, 
     p = 4 if amp else 2            # bytes of a parameter, its gradient and each AdamW state
     rb = 4 if amp else 2           # residual stream (and its gradient): fp32 under autocast
     NH, KH = N * H, K * H
-    kv = NH if eager else KH       # width of the key/value tensors attention saves
+    # width of the key/value tensors attention saves: SDPA takes them unrepeated (enable_gqa). Eager
+    # attention's repeat_kv copies them to N heads; with K = 1 it returns a stride-0 view instead, which
+    # the batched matmul keeps as it is only when b = 1 (else it folds (b, N) into one batch dimension
+    # with a copy); under amp, autocast's bf16 cast of a repeated view is a full N-head tensor.
+    kv = NH if eager and K != N and (amp or K > 1 or b > 1) else KH
     params = _param_list(cfg)
     numel = dict(params)
     linears = ("q", "k", "v", "o", "gate", "up", "down")
@@ -291,27 +295,30 @@ def _replay(cfg: ModelConfig, b: int, s: int, regime: str, checkpointing: bool, 
             layer_acts(i)
             if amp:
                 led.add(f"L{i}.cache", _OTHER_ACTS, 8 * KH * t)      # fp32 key/value copies of the DynamicCache
-            elif eager and K < N:
+            elif kv != KH:
                 led.add(f"L{i}.cache", _OTHER_ACTS, 4 * KH * t)      # bf16 key/value before repeat_kv
     norm_acts("fn.", _OTHER_ACTS, None)
     if amp:
+        led.add("fn.out32", _OTHER_ACTS, 4 * D * t)   # the model's fp32 last_hidden_state, until forward returns
         led.add("lm_in", _OTHER_ACTS, 2 * D * t)
         led.add("lm.wcopy", _OTHER_ACTS, 2 * V * D)
+    if not checkpointing:   # LlamaModel.forward returns: its position ids and mask go (checkpoints keep them)
+        led.free("position_ids")
+        if eager:
+            led.free("mask")
     led.add("logits16", _LOGITS, 2 * V * t)
     led.add("logits32", _LOGITS, 4 * V * t)
     led.add("labels", _INPUTS, 8 * t)
     led.add("logprobs", _LOGITS, 4 * V * t)
     # the forward returns: transient tensors go
     led.free("logits16", "logits32")
+    if amp:
+        led.free("fn.out32")
     for i in range(L):
         if checkpointing and amp:
             led.free(*(f"L{i}.{m}.cached" for m in linears))
         if f"L{i}.cache" in led.live:
             led.free(f"L{i}.cache")
-    if not checkpointing:
-        led.free("position_ids")
-        if eager:
-            led.free("mask")
 
     # ----- backward ---------------------------------------------------------------------------------
     led.phase = "loss_backward"
@@ -322,11 +329,15 @@ def _replay(cfg: ModelConfig, b: int, s: int, regime: str, checkpointing: bool, 
     led.free("g_logits32")
 
     def grad(name: str, elements: int):
-        """Accumulate a parameter's gradient; the first one for a tensor is stolen, later ones added in place."""
+        """A parameter's gradient. A tied weight's two gradients (LM head, then embedding) meet in autograd's
+        input buffer and are summed out of place: old + new + sum live together, then the sum remains."""
         key = name + ".grad"
         if key in led.live:
-            led.add(key + "+", _BW_TMP, p * elements)
-            led.free(key + "+")
+            led.add(key + ".new", _BW_TMP, p * elements)
+            led.add(key + ".sum", _BW_TMP, p * elements)
+            led.free(key, key + ".new")
+            led.rename(key + ".sum", key)
+            led.live[key] = (_GRADS, p * elements)
         else:
             led.add(key, _GRADS, p * elements)
 
@@ -462,7 +473,7 @@ def _replay(cfg: ModelConfig, b: int, s: int, regime: str, checkpointing: bool, 
             led.free(pre + "g_ao", pre + "probs16", pre + "v")
             led.add(pre + "g_p32", _BW_TMP, 4 * N * s * t)
             led.free(pre + "g_p16")
-            if amp:   # the value was fp32 (DynamicCache concatenation) and cast by autocast
+            if amp and not checkpointing:   # the value was fp32 (the DynamicCache's concatenation) and cast
                 led.add(pre + "g_vrep32", _BW_TMP, 4 * NH * t)
                 led.free(pre + "g_vrep")
                 led.rename(pre + "g_vrep32", pre + "g_vrep")
