@@ -48,14 +48,16 @@ def _real_tensor_mask_branch():
 
 
 def measure(hf_config: dict, micro_batch: int, seq_len: int, *, regime: str = "bf16", checkpointing: bool = False,
-            attention: str = "sdpa", adamw: str = "foreach") -> dict:
+            attention: str = "sdpa", adamw: str = "foreach", fake: bool = True) -> dict:
     """Peak bytes of the second training step, measured by MemTracker; returns ``{"peak_bytes": int,
     "by_category": {category: bytes at the peak}, "params": int}``.
 
     ``hf_config``: keyword arguments of ``transformers.LlamaConfig``. ``regime``: "bf16" (model built in
     bf16) or "amp" (fp32 model, forward under ``torch.autocast("cpu", dtype=torch.bfloat16)``).
     ``adamw``: "foreach" (``foreach=True``, torch's CUDA default), "for-loop" (``foreach=False``, the CPU
-    default) or "fused" (``fused=True``).
+    default) or "fused" (``fused=True``). ``fake=False`` runs the same step on real CPU tensors (small
+    shapes only: it allocates the memory and does the arithmetic), to check that the fake run measures
+    what a real one does.
     """
     import torch
     import transformers
@@ -72,7 +74,8 @@ def measure(hf_config: dict, micro_batch: int, seq_len: int, *, regime: str = "b
     config = transformers.LlamaConfig(**hf_config)
     dtype = torch.bfloat16 if regime == "bf16" else torch.float32
     transformers.logging.set_verbosity_error()
-    with _real_tensor_mask_branch(), FakeTensorMode():
+    mode = FakeTensorMode() if fake else contextlib.nullcontext()
+    with _real_tensor_mask_branch() if fake else contextlib.nullcontext(), mode:
         with torch.device("cpu"):
             model = transformers.AutoModelForCausalLM.from_config(config, attn_implementation=attention, dtype=dtype)
         if checkpointing:
@@ -80,7 +83,8 @@ def measure(hf_config: dict, micro_batch: int, seq_len: int, *, regime: str = "b
             enable()
         model.train()
         optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4, **opt_kwargs[adamw])
-        ids = torch.randint(0, config.vocab_size, (micro_batch, seq_len))
+        ids = torch.randint(0, config.vocab_size, (micro_batch, seq_len), generator=None if fake else
+                            torch.Generator().manual_seed(0))
 
         def step():
             ctx = torch.autocast("cpu", dtype=torch.bfloat16) if regime == "amp" else contextlib.nullcontext()
