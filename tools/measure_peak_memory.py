@@ -73,7 +73,8 @@ def measure(hf_config: dict, micro_batch: int, seq_len: int, *, regime: str = "b
         raise ValueError(f"adamw must be one of {list(opt_kwargs)}, got {adamw!r}")
     config = transformers.LlamaConfig(**hf_config)
     dtype = torch.bfloat16 if regime == "bf16" else torch.float32
-    transformers.logging.set_verbosity_error()
+    verbosity = transformers.logging.get_verbosity()
+    transformers.logging.set_verbosity_error()   # "use_cache=True is incompatible with checkpointing"
     mode = FakeTensorMode() if fake else contextlib.nullcontext()
     with _real_tensor_mask_branch() if fake else contextlib.nullcontext(), mode:
         with torch.device("cpu"):
@@ -101,6 +102,7 @@ def measure(hf_config: dict, micro_batch: int, seq_len: int, *, regime: str = "b
             step()
         snapshot = tracker.get_tracker_snapshot("peak")
         params = sum(p.numel() for p in model.parameters())
+    transformers.logging.set_verbosity(verbosity)
     peak = sum(dev["Total"] for dev in snapshot.values())
     by_category = dict.fromkeys(CATEGORIES, 0)
     for dev in snapshot.values():

@@ -74,12 +74,12 @@ def test_fake_tensor_measurement_equals_a_real_cpu_run():
 # the peak is the start of the backward pass (no gradient exists yet): the Activation category then holds
 # every layer's saved tensors, and the difference between 2 layers and 1 layer is one layer's.
 
-def _layer_activation_bytes(attention: str, V: int) -> int:
+def _layer_activation_bytes(attention: str, V: int, regime: str = "bf16") -> int:
     acts = []
     for L in (1, 2):
         hf = dict(hidden_size=4096, intermediate_size=11008, num_hidden_layers=L, num_attention_heads=32,
                   num_key_value_heads=32, vocab_size=V)
-        got = mpm.measure(hf, 1, 4096, regime="bf16", attention=attention, adamw="fused")
+        got = mpm.measure(hf, 1, 4096, regime=regime, attention=attention, adamw="fused")
         assert got["by_category"]["Gradient"] == 0, "the peak moved away from the start of the backward pass"
         acts.append(got["by_category"]["Activation"])
     return acts[1] - acts[0]
@@ -107,3 +107,15 @@ def test_eager_layer_stores_more_than_34sbh_plus_5as2b():
     ratio = measured / (s * b * h * (34 + 5 * a * s / h))
     # measured 3,984,621,568 bytes = 1.224 × sbh(34 + 5as/h)
     assert 1.2 < ratio < 1.25
+
+
+def test_amp_layer_stores_more_still():
+    s, b, h, F, a = 4096, 1, 4096, 11008, 32
+    measured = _layer_activation_bytes("sdpa", 128256, regime="amp")
+    # amp: both norms keep their fp32 input 4h, rsqrt 4 and fp32 normalised 4h (16h + 8); autocast keeps a
+    # bf16 copy of each linear's input (q, k, v, gate, up: 10h) and of every weight matrix (2 bytes per
+    # parameter: 4h² + 3hF per layer); q, k, v, output 8h; log-sum-exp 4a; SwiGLU 8F
+    assert measured == s * b * (16 * h + 8 + 10 * h + 8 * h + 4 * a + 8 * F) + 2 * (4 * h * h + 3 * h * F)
+    # measured 1,336,442,880 bytes = 2.343 × 34·s·b·h at s·b = 4096 (the weight copies, 405 MB, do not
+    # grow with tokens: per token alone 227,464 / 139,264 = 1.633)
+    assert 2.3 < measured / (34 * s * b * h) < 2.4
