@@ -328,18 +328,21 @@ def _replay(cfg: ModelConfig, b: int, s: int, regime: str, checkpointing: bool, 
     led.add("g_logits16", _LOGITS, 2 * V * t)
     led.free("g_logits32")
 
-    def grad(name: str, elements: int):
-        """A parameter's gradient. A tied weight's two gradients (LM head, then embedding) meet in autograd's
-        input buffer and are summed out of place: old + new + sum live together, then the sum remains."""
+    def grad(name: str, elements: int, release: tuple[str, ...] = ()):
+        """A parameter's gradient (``release``: what its node frees once it has run). A tied weight's two
+        gradients (LM head, then embedding) meet in autograd's input buffer and are summed out of place:
+        old + new + sum live together, then the sum remains."""
         key = name + ".grad"
         if key in led.live:
             led.add(key + ".new", _BW_TMP, p * elements)
+            led.free(*release)
             led.add(key + ".sum", _BW_TMP, p * elements)
             led.free(key, key + ".new")
             led.rename(key + ".sum", key)
             led.live[key] = (_GRADS, p * elements)
         else:
             led.add(key, _GRADS, p * elements)
+            led.free(*release)
 
     def linear_bwd(w: str, g_out: str, saved_in: str | None, g_in: str, in_width: int, *, cast_in: bool):
         """mm backward: weight gradient and input gradient; under amp via bf16 then fp32 casts."""
@@ -514,9 +517,9 @@ def _replay(cfg: ModelConfig, b: int, s: int, regime: str, checkpointing: bool, 
             led.free(pre + "input")
 
     # embedding: a dense V×D gradient (fp32 under amp: the embedding's output is fp32)
+    led.free("cos", "sin")   # their last users, layer 0's RoPE nodes, have run
     led.phase = "embedding_backward"
-    grad("embed", V * D)
-    led.free("g_res", "cos", "sin")
+    grad("embed", V * D, release=("g_res",))
     if checkpointing:
         led.free("position_ids")
         if eager:
