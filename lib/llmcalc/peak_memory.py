@@ -31,7 +31,8 @@ Stored activations of one decoder layer (what autograd saves for the backward pa
 
   ``"bf16"``  attention RMSNorm: fp32 copy of its input 4D, fp32 rsqrt 4, bf16 normalised 2D, bf16
               output (the q/k/v projections' input) 2D; query (after RoPE) 2NH, key 2KH and value
-              2KH (SDPA with ``enable_gqa``; eager attention repeats them to 2NH each); attention
+              2KH (SDPA with ``enable_gqa``; eager attention's ``repeat_kv`` copies them to 2NH each,
+              except K = 1 with b = 1, where the stride-0 view is kept as it is); attention
               output 2NH (SDPA's output is already laid out as the o-projection's input: one
               tensor); SDPA: fp32 log-sum-exp 4N; eager: fp32 softmax output 4N·s and its bf16 copy
               2N·s; MLP RMSNorm as above; SwiGLU gate 2F, up 2F, silu(gate) 2F, product 2F.
@@ -46,12 +47,14 @@ Stored activations of one decoder layer (what autograd saves for the backward pa
   RoPE, residual adds, dropout (p = 0 is the identity) and the residual stream in bf16 keep nothing.
   ``checkpointing=True`` (transformers' ``activation_checkpointing_enable``, non-reentrant
   ``torch.utils.checkpoint`` per decoder layer) keeps only each layer's input (2D bf16, 4D amp per
-  token) and recomputes one layer's activations at a time during the backward pass; eager attention
-  then also keeps the materialised (b, 1, s, s) mask (2 or 4 bytes) as a checkpoint argument.
+  token) and recomputes one layer's activations at a time during the backward pass; the position ids
+  (8·s) and, with eager attention, the materialised (b, 1, s, s) mask (2 or 4 bytes) stay alive as
+  checkpoint arguments (without checkpointing both die when ``LlamaModel.forward`` returns). Under amp
+  autocast's weight cache holds every layer's bf16 weight copies until the forward ends.
 
 Outside the layers: the final RMSNorm's tensors (as a layer's norm; under amp plus the LM head's
-  input copy 2D and weight copy 2VD), cos and sin (1, s, H) each (2 bytes bf16, 4 amp), the shifted
-  int64 labels the loss keeps (8·t).
+  input copy 2D and weight copy 2VD, and the fp32 ``last_hidden_state`` 4D until the forward returns),
+  cos and sin (1, s, H) each (2 bytes bf16, 4 amp), the shifted int64 labels the loss keeps (8·t).
 
 Logits and loss (the HF loss upcasts the logits to fp32): in the forward pass the bf16 logits 2V,
   their fp32 copy 4V and the fp32 log-softmax 4V are live together (10V·t); the log-softmax is kept.
@@ -59,15 +62,18 @@ Logits and loss (the HF loss upcasts the logits to fp32): in the forward pass th
   while the log-softmax is still held: 12V·t, the same 12·B·T·V as the course slides' rule. The
   ``outputs`` object (and with it the bf16 logits) is assumed dropped before ``backward()``.
   Without checkpointing, transformers also builds a ``DynamicCache`` in training mode; its
-  concatenated key/value copies are the tensors attention saves, except under eager attention with
-  K < N (bf16: extra 4KH) and under amp (fp32 copies, extra 8KH), which live until the forward ends.
+  concatenated key/value copies are the tensors attention saves, except where eager attention saves
+  repeated copies (bf16: extra 4KH) and under amp (fp32 copies, extra 8KH); they live until the
+  forward returns, and under amp this can make the end of the forward pass the peak.
 
 Backward pass: replayed node by node for the LM head, the final norm and each layer (last to first):
   every weight gradient (under amp first in bf16, then cast to fp32), every activation gradient
   (under amp cast back to the input's dtype where autocast cast it), the RMSNorm backward's fp32
   temporaries (bf16: 5 fp32 D-wide tensors after freeing two bf16 ones; amp: 2 extra), the eager
   softmax backward's fp32 gradients 2 × 4N·s, and the release of each saved tensor as soon as its node
-  has run. RoPE's backward temporaries (a few NH-wide tensors, freed at once) are left out.
+  has run. bf16 residual gradients are summed out of place; a tied weight's two gradients (LM head and
+  embedding) are summed out of place in autograd's input buffer (3 × P_embedding·p at that moment).
+  RoPE's backward temporaries (a few NH-wide tensors, freed at once) are left out.
 
 Optimizer step (AdamW, ``adamw``):
   ``"foreach"`` (torch's default on CUDA): ``_foreach_sqrt`` of all exp_avg_sq, one state-sized copy
@@ -117,6 +123,7 @@ class _Ledger:
 
     def __init__(self) -> None:
         self.live: dict[str, tuple[str, int]] = {}
+        self.terms = dict.fromkeys(PEAK_TERMS, 0)
         self.total = 0
         self.phase = "forward_end"
         self.phase_max: dict[str, int] = {}
@@ -128,25 +135,29 @@ class _Ledger:
         if name in self.live:
             raise AssertionError(f"tensor {name!r} allocated twice")  # a bug in the replay, not user error
         self.live[name] = (term, nbytes)
+        self.terms[term] += nbytes
         self.total += nbytes
         self.note()
 
     def free(self, *names: str) -> None:
         for name in names:
-            self.total -= self.live.pop(name)[1]
+            term, nbytes = self.live.pop(name)
+            self.terms[term] -= nbytes
+            self.total -= nbytes
 
-    def rename(self, old: str, new: str) -> None:
-        self.live[new] = self.live.pop(old)
+    def rename(self, old: str, new: str, term: str | None = None) -> None:
+        old_term, nbytes = self.live.pop(old)
+        if term is not None:
+            self.terms[old_term] -= nbytes
+            self.terms[term] += nbytes
+        self.live[new] = (term or old_term, nbytes)
 
     def note(self) -> None:
         if self.total > self.phase_max.get(self.phase, -1):
             self.phase_max[self.phase] = self.total
         if self.total > self.peak:
             self.peak, self.peak_phase = self.total, self.phase
-            terms = dict.fromkeys(PEAK_TERMS, 0)
-            for term, nbytes in self.live.values():
-                terms[term] += nbytes
-            self.peak_terms = terms
+            self.peak_terms = dict(self.terms)
 
 
 def _check(cfg: ModelConfig, micro_batch, seq_len, regime, checkpointing, attention, adamw):
@@ -338,8 +349,7 @@ def _replay(cfg: ModelConfig, b: int, s: int, regime: str, checkpointing: bool, 
             led.free(*release)
             led.add(key + ".sum", _BW_TMP, p * elements)
             led.free(key, key + ".new")
-            led.rename(key + ".sum", key)
-            led.live[key] = (_GRADS, p * elements)
+            led.rename(key + ".sum", key, _GRADS)
         else:
             led.add(key, _GRADS, p * elements)
             led.free(*release)
