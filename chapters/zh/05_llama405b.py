@@ -375,7 +375,7 @@ print(f"'goodput': implied / reported MFU = {card_mfu:.1%} / {META_MFU:.0%} = {c
 # %%
 from llmcalc import planner
 
-H_BATCH = 2048 * 8192
+H_CHIPS, H_BATCH = 16_384, 2048 * 8192    # Meta's GPUs (question d1) and batch: 2048 sequences of 8192
 found = planner.search(l405, h100, H_CHIPS, H_BATCH, 8192)
 print(f"{found.attrs['evaluated']:,} layouts evaluated, {found.attrs['accepted']:,} accepted; rejected:")
 for reason, count in found.attrs["rejected"].items():
