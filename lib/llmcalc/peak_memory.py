@@ -102,7 +102,7 @@ from . import _validate as v
 from .models import ModelConfig
 
 __all__ = ["PEAK_REGIMES", "ATTENTIONS", "ADAMW_IMPLS", "PEAK_TERMS", "PEAK_PHASES",
-           "peak_training_bytes", "peak_training_breakdown", "peak_training_moments"]
+           "peak_training_bytes", "peak_training_breakdown", "peak_training_moments", "layer_saved_bytes"]
 
 PEAK_REGIMES = ("bf16", "amp")
 ATTENTIONS = ("sdpa", "eager")
@@ -601,3 +601,28 @@ def peak_training_moments(cfg: ModelConfig, micro_batch: int, seq_len: int, *, r
     b, s = _check(cfg, micro_batch, seq_len, regime, checkpointing, attention, adamw)
     led = _replay(cfg, b, s, regime, checkpointing, attention, adamw)
     return {phase: led.phase_max.get(phase, 0) for phase in PEAK_PHASES}
+
+
+def layer_saved_bytes(cfg: ModelConfig, micro_batch: int, seq_len: int, *, regime: str = "bf16",
+                      attention: str = "sdpa") -> int:
+    """Bytes one decoder layer of the Hugging Face LLaMA model saves for its backward pass (no
+    checkpointing), per device, for ``micro_batch`` sequences of ``seq_len`` tokens: the per-layer line
+    of the module docstring, t = b·s tokens,
+
+        bf16  t·(16D + 8 + 4NH + 4·kv·H + 8F + score)
+        amp   t·(26D + 8 + 4NH + 4·kv·H + 8F + score) + 2 · (the layer's linear weights)
+
+    with score = 4N (SDPA's fp32 log-sum-exp) or 6N·s (eager: fp32 softmax and its bf16 copy), kv = K,
+    or N where eager attention's ``repeat_kv`` copies the keys and values. Compare with Korthikanti's
+    34·s·b·h for a GPT-style layer (F = 4h, dropout, LayerNorm): RMSNorm's fp32 copies and SwiGLU's four
+    F-wide tensors make a LLaMA layer keep more (LLaMA-7B, bf16, SDPA: 1.34 × 34sbh).
+    """
+    b, s = _check(cfg, micro_batch, seq_len, regime, False, attention, "foreach")
+    D, F, N, K, H = cfg.D, cfg.F, cfg.N, cfg.K, cfg.H
+    t = b * s
+    amp, eager = regime == "amp", attention == "eager"
+    kv = N if eager and K != N and (amp or K > 1 or b > 1) else K
+    score = 6 * N * s if eager else 4 * N
+    per_token = (26 if amp else 16) * D + 8 + 4 * N * H + 4 * kv * H + 8 * F + score
+    weights = 2 * (2 * D * N * H + 2 * D * K * H + 3 * D * F) if amp else 0
+    return t * per_token + weights

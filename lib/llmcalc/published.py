@@ -255,3 +255,37 @@ def korthikanti_config(row: KorthikantiLayout) -> ModelConfig:
     """The model of one Korthikanti Table 3 row (T = 2048, V = 51200)."""
     return gpt_style_config(row.layers, row.hidden, row.heads, vocab=KORTHIKANTI_VOCAB,
                             seq_len=KORTHIKANTI_SEQ_LEN, name=f"korthikanti-{row.label}")
+
+
+# ----- peak memory of one training step, measured here ------------------------------------------------
+
+_MEMTRACKER = ("measured with torch.distributed._tools.mem_tracker.MemTracker under FakeTensorMode (fake CPU "
+               "tensors: no data, the same on any machine; torch 2.13.0, transformers 5.23.0), second training "
+               "step, AdamW foreach; "
+               "tools/measure_peak_memory.py; re-measured by tests/crosscheck/test_peak_memory.py")
+
+
+@dataclass(frozen=True)
+class PeakMeasurement:
+    """One measured peak of a Hugging Face LLaMA training step (bytes of live tensors on the device)."""
+
+    preset: str
+    micro_batch: int
+    seq_len: int
+    regime: str          # "bf16" or "amp"
+    checkpointing: bool
+    attention: str       # "sdpa" or "eager"
+    peak_bytes: int
+    phase: str           # the phase of the step that sets the peak
+    source: str = _MEMTRACKER
+
+
+MEMTRACKER_PEAKS: tuple[PeakMeasurement, ...] = (
+    PeakMeasurement("llama-2-7b", 1, 4096, "bf16", False, "sdpa", 67_384_190_608, "optimizer step"),
+    PeakMeasurement("llama-2-7b", 2, 4096, "bf16", False, "sdpa", 92_737_758_868, "start of the backward pass"),
+    PeakMeasurement("llama-2-7b", 1, 4096, "amp", True, "sdpa", 134_768_346_768, "optimizer step"),
+    PeakMeasurement("llama-3-8b", 1, 8192, "bf16", True, "sdpa", 80_302_679_696, "optimizer step"),
+    PeakMeasurement("llama-3-8b", 2, 4096, "amp", False, "sdpa", 187_887_273_636, "end of the forward pass"),
+    PeakMeasurement("llama-3-8b", 1, 4096, "bf16", False, "eager", 185_619_523_220, "start of the backward pass"),
+    PeakMeasurement("llama-3-8b", 1, 8192, "bf16", True, "eager", 89_653_438_100, "a recomputed layer's backward"),
+)

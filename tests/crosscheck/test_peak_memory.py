@@ -85,9 +85,14 @@ def _layer_activation_bytes(attention: str, V: int, regime: str = "bf16") -> int
     return acts[1] - acts[0]
 
 
+def _llama7b_shape(L):
+    return llmcalc.ModelConfig(L=L, D=4096, F=11008, N=32, K=32, V=32000)
+
+
 def test_swiglu_rmsnorm_layer_stores_more_than_34sbh():
     s, b, h, F, a = 4096, 1, 4096, 11008, 32
     measured = _layer_activation_bytes("sdpa", 32000)
+    assert llmcalc.peak_memory.layer_saved_bytes(_llama7b_shape(2), 1, 4096) == measured
     # by hand, per token: two RMSNorms (fp32 input copy 4h, fp32 rsqrt 4, bf16 normalised 2h, bf16 output
     # 2h) 16h + 8; q, k, v, attention output 2h each = 8h; SDPA's fp32 log-sum-exp 4a; SwiGLU gate, up,
     # silu(gate), product 2F each = 8F
@@ -101,6 +106,7 @@ def test_swiglu_rmsnorm_layer_stores_more_than_34sbh():
 def test_eager_layer_stores_more_than_34sbh_plus_5as2b():
     s, b, h, F, a = 4096, 1, 4096, 11008, 32
     measured = _layer_activation_bytes("eager", 128256)  # LLaMA-3's vocabulary keeps the peak at the loss
+    assert llmcalc.peak_memory.layer_saved_bytes(_llama7b_shape(2), 1, 4096, attention="eager") == measured
     # eager: q, k, v, output as above, but the softmax output is kept in fp32 (4 bytes) and its bf16 copy
     # (2 bytes) for every one of the a·s² scores, instead of Korthikanti's 5 bytes (2 + mask 1 + dropout 2)
     assert measured == s * b * (16 * h + 8 + 8 * h + 6 * a * s + 8 * F)
@@ -112,6 +118,7 @@ def test_eager_layer_stores_more_than_34sbh_plus_5as2b():
 def test_amp_layer_stores_more_still():
     s, b, h, F, a = 4096, 1, 4096, 11008, 32
     measured = _layer_activation_bytes("sdpa", 128256, regime="amp")
+    assert llmcalc.peak_memory.layer_saved_bytes(_llama7b_shape(2), 1, 4096, regime="amp") == measured
     # amp: both norms keep their fp32 input 4h, rsqrt 4 and fp32 normalised 4h (16h + 8); autocast keeps a
     # bf16 copy of each linear's input (q, k, v, gate, up: 10h) and of every weight matrix (2 bytes per
     # parameter: 4h² + 3hF per layer); q, k, v, output 8h; log-sum-exp 4a; SwiGLU 8F
@@ -119,3 +126,13 @@ def test_amp_layer_stores_more_still():
     # measured 1,336,442,880 bytes = 2.343 × 34·s·b·h at s·b = 4096 (the weight copies, 405 MB, do not
     # grow with tokens: per token alone 227,464 / 139,264 = 1.633)
     assert 2.3 < measured / (34 * s * b * h) < 2.4
+
+
+def test_recorded_full_size_peak_is_what_memtracker_measures_now():
+    # llmcalc.published.MEMTRACKER_PEAKS is what chapter 3 shows as "measured"; keep the first record true
+    from llmcalc.published import MEMTRACKER_PEAKS
+
+    m = MEMTRACKER_PEAKS[0]
+    got = mpm.measure(llmcalc.preset_hf_config(m.preset), m.micro_batch, m.seq_len, regime=m.regime,
+                      checkpointing=m.checkpointing, attention=m.attention)
+    assert got["peak_bytes"] == m.peak_bytes
