@@ -26,6 +26,7 @@
 # - convert counts to bytes for fp32, bf16/fp16, int8 and int4, and keep GB ($10^9$) and GiB ($2^{30}$) apart;
 # - list the *model states* of Adam training (weights, gradients, fp32 master copy, two moments), explain why
 #   sources count 10, 16 or 18 bytes per parameter, and shard them with ZeRO stages 1–3;
+# - predict the peak memory of one real training step tensor by tensor, and compare it with torch's own count;
 # - estimate the *activations* a layer keeps for its backward pass (Korthikanti et al.'s $sbh(34 + 5as/h)$ and
 #   its tensor-parallel, sequence-parallel and recompute variants), and say how a LLaMA layer differs;
 # - tell the **minimum** number of chips (memory) from the number you actually use (compute);
@@ -465,7 +466,90 @@ print(f"16-byte states of 100B: {mem.model_state_bytes(100e9) / GB:,.0f} GB -> a
       f"{mem.min_chips(mem.model_state_bytes(100e9), 'A100')} A100-80GB before any activation")
 
 # %% [markdown]
-# ## 9. Explorer
+# ## 9. One real training step, measured
+#
+# Everything so far is a closed form for a Megatron-style run: 10, 16 or 18 bytes per parameter plus Korthikanti's
+# activations. What does a plain Hugging Face LLaMA trained with `torch.optim.AdamW` hold at its worst moment?
+# `llmcalc.peak_training_bytes(cfg, b, s, regime=..., checkpointing=..., attention=...)` answers by **replaying one
+# step** as the tensors PyTorch allocates and frees, each counted from its shape and dtype: the parameters and
+# AdamW's two states (bf16, 2 bytes each, in the `"bf16"` regime; fp32 with bf16 autocast in `"amp"`); what
+# every layer saves for the backward pass; the loss, which upcasts the logits to fp32; the gradients as the
+# backward pass creates them, last layer first; and the optimizer's temporaries (the foreach AdamW that is torch's
+# default on GPUs makes a square-root copy of every state). The peak is the largest running total.
+#
+# The truth comes from torch itself: `MemTracker` (`torch.distributed._tools.mem_tracker`) counts the live tensor
+# storages of the real model under `FakeTensorMode` — fake tensors with shapes but no data, so a 7B model's step
+# is measured on a laptop's CPU — on the second step, when AdamW's states exist (`tools/measure_peak_memory.py`;
+# `make crosscheck` re-measures). The full-size measurements are recorded in `llmcalc.published`:
+
+# %%
+from llmcalc import published
+from llmcalc.peak_memory import peak_training_breakdown, peak_training_moments
+
+rows = []
+for m in published.MEMTRACKER_PEAKS:
+    cfg_m = llmcalc.preset(m.preset)
+    kw = dict(regime=m.regime, checkpointing=m.checkpointing, attention=m.attention)
+    predicted = llmcalc.peak_training_bytes(cfg_m, m.micro_batch, m.seq_len, **kw)
+    moments = peak_training_moments(cfg_m, m.micro_batch, m.seq_len, **kw)
+    rows.append({"model": m.preset, "b": m.micro_batch, "s": m.seq_len, "regime": m.regime,
+                 "ckpt": m.checkpointing, "attention": m.attention, "measured GB": m.peak_bytes / GB,
+                 "llmcalc GB": predicted / GB, "error %": 100 * (predicted - m.peak_bytes) / m.peak_bytes,
+                 "peak at (llmcalc)": max(moments, key=moments.get), "peak at (measured)": m.phase})
+print(pd.DataFrame(rows).round(4).to_string(index=False))
+
+# %% [markdown]
+# The replay agrees with torch to a few parts in a million here, and within 0.14% on 184 smaller cases (both
+# regimes, with and without checkpointing, SDPA and eager attention, three AdamW implementations; tolerance 10%,
+# `docs/peak-memory.md`). Three things stand out. The peak is often **the optimizer step**, not the end of the
+# forward pass: foreach AdamW briefly holds a copy of a whole optimizer state. At the start of the backward pass
+# the loss holds $12\,b\,s\,V$ bytes of fp32 logits and gradients — exactly the course slides' $12BTV$ of §6.
+# And `"amp"` costs twice `"bf16"`: fp32 parameters, gradients and states, plus autocast's bf16 copies.
+#
+# What the replay leaves out, and a real GPU adds: the CUDA context (several hundred MB), the caching
+# allocator's rounding and fragmentation, cuBLAS and attention-kernel workspaces, communication buffers. That is
+# what the `headroom` argument of `fits` is for.
+#
+# **Question:** Korthikanti's $34\,s\,b\,h$ bytes per layer (§4) is for a GPT-style layer: LayerNorm, a two-matrix
+# MLP with $F = 4h$, dropout. How much does one LLaMA-7B layer really save at $b = 1$, $s = 4096$ in bf16 with SDPA
+# attention, and why is it more? What about eager attention and `"amp"`?
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:llama7b.hf_layer_vs_34sbh"]
+# Answer (click to reveal) · 答案(点击展开)
+from llmcalc.peak_memory import layer_saved_bytes
+
+s_, b_, h_, a_ = 4096, 1, llama_7b.D, llama_7b.N
+gpt_layer = 34 * s_ * b_ * h_
+for regime, attention, korthikanti in (("bf16", "sdpa", gpt_layer), ("bf16", "eager", s_ * b_ * h_ * (34 + 5 * a_ * s_ / h_)),
+                                       ("amp", "sdpa", gpt_layer)):
+    saved = layer_saved_bytes(llama_7b, b_, s_, regime=regime, attention=attention)
+    print(f"{regime:4s} {attention:5s}: one layer saves {saved / GB:6.3f} GB = {saved / korthikanti:.3f} x Korthikanti's "
+          f"{korthikanti / GB:.3f} GB ({saved / (s_ * b_ * h_):.1f} sbh)")
+
+# %% [markdown]
+# <details><summary>Where the extra bytes come from</summary>
+#
+# In bf16 with SDPA a LLaMA layer saves $45.5\,sbh$ instead of $34\,sbh$ (× 1.34), all of it counted tensor by tensor
+# and matched byte for byte by MemTracker:
+#
+# - **RMSNorm keeps fp32 copies**: Hugging Face's RMSNorm upcasts its input, so each of the two norms saves an fp32
+#   copy ($4h$), its fp32 reciprocal RMS, the bf16 normalised tensor and the bf16 output (the next linear's
+#   input): $16h$ per token for the pair, against $8h$ for two LayerNorm inputs and the linear inputs they feed.
+# - **SwiGLU keeps four $F$-wide tensors** (gate, up, $\mathrm{silu}$(gate), their product): $8F = 21.5h$ at
+#   LLaMA-7B's $F = 11008 \approx 2.69h$, against $16h$ for GPT's $F = 4h$ MLP (its GELU input and output).
+# - **No dropout**: LLaMA trains without it, which saves Korthikanti's masks and dropout outputs ($\approx 2h$ here).
+#
+# Eager attention saves the $a\,s^2$ softmax in fp32 **and** a bf16 copy (6 bytes per score against Korthikanti's 5):
+# × 1.22 of $sbh(34 + 5as/h)$. Under `"amp"` autocast adds bf16 copies of every linear layer's input and, per layer,
+# of its weights (0.4 GB for LLaMA-7B, whatever the batch): × 2.34.
+#
+# So a closed form written for one implementation undercounts another by a third or more. The planner of chapter 5
+# uses §4's per-tensor count with a fused SwiGLU (Megatron's kernels do not keep $\mathrm{silu}$), and it says so.
+#
+# </details>
+
+# %% [markdown]
+# ## 10. Explorer
 #
 # Pick a model and a chip; move the micro-batch, $T$, the ZeRO stage, the DP/TP/PP degrees, sequence parallelism,
 # the recompute policy and the precision regime. The bar stacks weights, grads, master, optimizer, activations and
@@ -495,6 +579,9 @@ ex.print_summary()
 # > - Memory sets the **minimum** number of chips; compute and the deadline set the number you use (225 v5p chips
 # >   could hold LLaMA 3-70B's training, and would take years).
 # > - A fine-tuning estimate must count the frozen base: seed 002 leaves out 23 GB (4-bit) to 93 GB (bf16).
+# > - One real Hugging Face step, replayed tensor by tensor (`peak_training_bytes`), matches torch's MemTracker to
+# >   0.01%: the peak is often the optimizer step, the loss holds $12bsV$, and a LLaMA layer saves 1.34 × $34sbh$
+# >   (fp32 RMSNorm copies, four SwiGLU tensors). Closed forms are for one implementation: check which.
 #
 # ## Exercises
 #

@@ -33,7 +33,8 @@ LINKS = {
                   "def smallest_layout(**kw):": ["l3_70b.min_gpus_per_replica_no_zero", "l3_70b.min_gpus_per_replica_zero1"],
                   'wide = mem.checkpoint_bytes(llama3_70b, 4e6, ("F",) * 12)': ["l3_70b.wide_ckpt_gb_per_chip",
                                                                               "l3_70b.wide_ckpt_min_chips"],
-                  "r = mem.training_bytes_per_device(llama_7b, 1, 4096, zero_stage=3, dp=n, recompute=\"full\")": ["llama7b.min_a100_zero3"]},
+                  "r = mem.training_bytes_per_device(llama_7b, 1, 4096, zero_stage=3, dp=n, recompute=\"full\")": ["llama7b.min_a100_zero3"],
+                  "gpt_layer = 34 * s_ * b_ * h_": ["llama7b.hf_layer_vs_34sbh"]},
     "04_sharding": {"S.max_data_parallel_degree(B_4M, 4096": ["llama3_70b.max_batch_only_fsdp", "l3_70b.fsdp_tokens_per_chip",
                                                               "l3_70b.fsdp_comm_ratio"],
                     'seed = S.best_fsdp_tp_split(llama3_70b, v5p, pod, B_4M, splits="powers_of_two"':

@@ -99,7 +99,7 @@ def _tpu_chip_bytes(policy):
 
 
 def _registry() -> dict[str, Answer]:
-    from . import flops, memory, params, sharding, timecost
+    from . import flops, memory, params, peak_memory, sharding, timecost
 
     return {
         # chapter 01
@@ -404,6 +404,12 @@ def _registry() -> dict[str, Answer]:
         "405b.bubble_8k_gpus": Answer(lambda: sharding.pipeline_bubble_fraction(16, _B_16M // 8192 // 64), 0.01,
                                       "With DP64 each pipeline gets twice the micro-batches: (p − 1)/(m + p − 1).",
                                       "DP64 时每条流水线的微批次数翻倍:(p − 1)/(m + p − 1)。", "fraction"),
+        "llama7b.hf_layer_vs_34sbh": Answer(
+            lambda: peak_memory.layer_saved_bytes(_p("llama-2-7b"), 1, 4096) / (34 * 4096 * 4096), 0.01,
+            "Count per token: two RMSNorms (fp32 input 4h, rsqrt, bf16 normalised 2h, output 2h), q, k, v, "
+            "attention output, SDPA's log-sum-exp 4a, SwiGLU's four F-wide tensors; divide by 34h.",
+            "逐 token 计:两个 RMSNorm(fp32 输入 4h、rsqrt、bf16 归一化 2h、输出 2h)、q、k、v、注意力输出、"
+            "SDPA 的 log-sum-exp 4a、SwiGLU 的四个 F 宽张量;再除以 34h。", "ratio"),
         "405b.planner_meta_mfu_v1": Answer(lambda: _planner_meta(1), 0.02,
                                            "planner.layout(l405, 'H100', 16384, 2048·8192, 8192, tp=8, pp=16, zero=1, "
                                            "interleave=1)['mfu']; the bubble alone is 15/31 of the step.",
