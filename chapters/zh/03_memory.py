@@ -23,6 +23,7 @@
 #
 # - 把“个数”换算成“字节”：fp32、bf16/fp16、int8、int4 各占多少，并且始终分清 GB($10^9$)和 GiB($2^{30}$)；
 # - 列出 Adam 训练时的*模型状态*(model states)：权重、梯度、fp32 主权重副本、两个动量；解释为什么不同资料会说每个参数要 10、16 或 18 字节；再用 ZeRO 第 1–3 阶段把它们切分到多张卡上；
+# - 逐个张量地预测一个真实训练步的显存峰值，并与 torch 自己的统计相比较；
 # - 估算一层为反向传播保留的*激活值*(activations)——Korthikanti 等人的 $sbh(34 + 5as/h)$，以及它在张量并行、序列并行和重计算下的几种变体——并说明 LLaMA 的层与之有何不同；
 # - 区分由显存决定的**最少**芯片数，和由算力决定的实际使用芯片数；
 # - 核对原始资料(课程讲义、Mixtral 微调笔记、一个“100B 计算器”)里的显存算术，找出它们在哪里出了错。
@@ -394,7 +395,64 @@ print(f"16-byte states of 100B: {mem.model_state_bytes(100e9) / GB:,.0f} GB -> a
       f"{mem.min_chips(mem.model_state_bytes(100e9), 'A100')} A100-80GB before any activation")
 
 # %% [markdown]
-# ## 9. 交互探索器(Explorer)
+# ## 9. 实测一个真实的训练步
+#
+# 到目前为止，每个结果都是针对 Megatron 式训练的闭式公式：每个参数 10、16 或 18 字节，再加上 Korthikanti 的激活值。那么，一个用 `torch.optim.AdamW` 训练的普通 Hugging Face LLaMA，在最吃紧的那一刻到底占用多少显存？`llmcalc.peak_training_bytes(cfg, b, s, regime=..., checkpointing=..., attention=...)` 的做法是**重放一步训练**：按 PyTorch 分配和释放张量的顺序走一遍，每个张量的字节数都由它的形状和数据类型算出。这些张量包括：参数和 AdamW 的两个状态(在 `"bf16"` 方案下都是 bf16，各 2 字节；在 `"amp"` 方案下是 fp32，配合 bf16 autocast)；每一层为反向传播保存的张量；损失函数(它会把 logits 上转为 fp32)；反向传播从最后一层开始依次产生的梯度；以及优化器的临时张量(torch 在 GPU 上默认使用 foreach 版 AdamW，它会为每个状态生成一份平方根副本)。累计总量在这一过程中的最大值，就是峰值。
+#
+# 真实值来自 torch 本身：`MemTracker`(`torch.distributed._tools.mem_tracker`)在 `FakeTensorMode` 下统计真实模型中仍然存活的张量存储(storage)。假张量(fake tensor)只有形状、没有数据，所以在笔记本电脑的 CPU 上就能测量 7B 模型的一步训练。测量取的是第二步，因为那时 AdamW 的状态已经存在(`tools/measure_peak_memory.py`；`make crosscheck` 会重新测量)。全尺寸模型的测量结果记录在 `llmcalc.published` 中：
+
+# %%
+from llmcalc import published
+from llmcalc.peak_memory import peak_training_breakdown, peak_training_moments
+
+rows = []
+for m in published.MEMTRACKER_PEAKS:
+    cfg_m = llmcalc.preset(m.preset)
+    kw = dict(regime=m.regime, checkpointing=m.checkpointing, attention=m.attention)
+    predicted = llmcalc.peak_training_bytes(cfg_m, m.micro_batch, m.seq_len, **kw)
+    moments = peak_training_moments(cfg_m, m.micro_batch, m.seq_len, **kw)
+    rows.append({"model": m.preset, "b": m.micro_batch, "s": m.seq_len, "regime": m.regime,
+                 "ckpt": m.checkpointing, "attention": m.attention, "measured GB": m.peak_bytes / GB,
+                 "llmcalc GB": predicted / GB, "error %": 100 * (predicted - m.peak_bytes) / m.peak_bytes,
+                 "peak at (llmcalc)": max(moments, key=moments.get), "peak at (measured)": m.phase})
+print(pd.DataFrame(rows).round(4).to_string(index=False))
+
+# %% [markdown]
+# 在这里，重放结果与 torch 的差别只有百万分之几；在另外 184 个较小的案例上(两种精度方案，开或不开检查点，SDPA 与 eager 两种注意力，三种 AdamW 实现；容差 10%，见 `docs/peak-memory.md`)，误差也都在 0.14% 以内。有三点值得注意。峰值往往出现在**优化器更新这一步**，而不是前向传播结束时：foreach 版 AdamW 会短暂地持有一整份优化器状态的副本。反向传播开始时，损失函数持有 $12\,b\,s\,V$ 字节的 fp32 logits 及其梯度——恰好就是 §6 课程讲义里的 $12BTV$。此外，`"amp"` 的开销是 `"bf16"` 的两倍：参数、梯度和状态都是 fp32，还要加上 autocast 生成的 bf16 副本。
+#
+# 重放没有计入、而真实 GPU 上会多出来的部分有：CUDA 上下文(几百 MB)、缓存分配器(caching allocator)的取整和碎片、cuBLAS 与注意力计算核(kernel)的工作区(workspace)，以及通信缓冲区。`fits` 的 `headroom` 参数正是为这些准备的。
+#
+# **问题(Question):** Korthikanti 的每层 $34\,s\,b\,h$ 字节(§4)针对的是 GPT 式的层：LayerNorm、$F = 4h$ 的两矩阵 MLP、dropout。在 $b = 1$、$s = 4096$、bf16、SDPA 注意力下，LLaMA-7B 的一层实际保存多少字节？为什么会更多？换成 eager 注意力和 `"amp"` 又如何？
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:llama7b.hf_layer_vs_34sbh"]
+# Answer (click to reveal) · 答案(点击展开)
+from llmcalc.peak_memory import layer_saved_bytes
+
+s_, b_, h_, a_ = 4096, 1, llama_7b.D, llama_7b.N
+gpt_layer = 34 * s_ * b_ * h_
+for regime, attention, korthikanti in (("bf16", "sdpa", gpt_layer), ("bf16", "eager", s_ * b_ * h_ * (34 + 5 * a_ * s_ / h_)),
+                                       ("amp", "sdpa", gpt_layer)):
+    saved = layer_saved_bytes(llama_7b, b_, s_, regime=regime, attention=attention)
+    print(f"{regime:4s} {attention:5s}: one layer saves {saved / GB:6.3f} GB = {saved / korthikanti:.3f} x Korthikanti's "
+          f"{korthikanti / GB:.3f} GB ({saved / (s_ * b_ * h_):.1f} sbh)")
+
+# %% [markdown]
+# <details><summary>多出来的字节从哪里来</summary>
+#
+# 在 bf16 加 SDPA 下，一个 LLaMA 层保存的是 $45.5\,sbh$，而不是 $34\,sbh$(× 1.34)。这些全都是逐个张量数出来的，并且与 MemTracker 的结果逐字节吻合：
+#
+# - **RMSNorm 保留 fp32 副本**：Hugging Face 的 RMSNorm 会把输入上转为 fp32，所以两个归一化层各自保存一份 fp32 副本($4h$)、fp32 的 RMS 倒数、bf16 的归一化张量和 bf16 的输出(也就是下一个线性层的输入)。两个合计每个 token $16h$；相比之下，GPT 的两个 LayerNorm 的输入，加上它们所馈入的线性层的输入，一共是 $8h$。
+# - **SwiGLU 保留四个 $F$ 宽的张量**(gate、up、$\mathrm{silu}$(gate)，以及它们的乘积)：LLaMA-7B 的 $F = 11008 \approx 2.69h$，于是是 $8F = 21.5h$；而 GPT 的 $F = 4h$ MLP(保存 GELU 的输入和输出)是 $16h$。
+# - **没有 dropout**：LLaMA 训练时不用 dropout，省掉了 Korthikanti 计入的掩码和 dropout 输出(这里 $\approx 2h$)。
+#
+# Eager 注意力会保存 fp32 的 $a\,s^2$ softmax，**另外**还有一份 bf16 副本(每个分数 6 字节，Korthikanti 算的是 5 字节)：是 $sbh(34 + 5as/h)$ 的 × 1.22。在 `"amp"` 下，autocast 会为每个线性层的输入加一份 bf16 副本，每层还会加一份权重的 bf16 副本(LLaMA-7B 为 0.4 GB，与批大小无关)：× 2.34。
+#
+# 所以，为某一种实现写下的闭式公式，拿去估算另一种实现，会少算三分之一甚至更多。第 5 章的规划器用的是 §4 的逐张量清单，并假设 SwiGLU 是融合的(Megatron 的计算核不保存 $\mathrm{silu}$)——它也明确说明了这一点。
+#
+# </details>
+
+# %% [markdown]
+# ## 10. 交互探索器(Explorer)
 #
 # 选一个模型和一种芯片；调节微批次、$T$、ZeRO 阶段、DP/TP/PP 并行度、序列并行、重计算策略和精度方案。柱状图把权重、梯度、主权重、优化器状态、激活值和 logits 叠在一起，与芯片的 HBM 对比(GB $= 10^9$ 字节)。
 
@@ -416,6 +474,7 @@ ex.print_summary()
 # > - 激活值与 $b\cdot s$ 成正比；如果不做重计算、也不用 FlashAttention，还与 $s^2$ 成正比。TP + SP + 选择性重计算把 Korthikanti 的 $sbh(34 + 5as/h)$ 降到 $34sbh/t$；SwiGLU 层保留的比 $34sbh$ 多。
 # > - 显存决定芯片数的**下限**；算力和截止日期决定实际用多少(225 张 v5p 芯片就能装下 LLaMA 3-70B 的训练，但要训练好几年)。
 # > - 微调的估算必须算上冻结的基座：seed 002 漏掉了 23 GB(4 位)到 93 GB(bf16)。
+# > - 把一个真实的 Hugging Face 训练步逐个张量地重放(`peak_training_bytes`)，结果与 torch 的 MemTracker 相差不到 0.01%：峰值往往出现在优化器更新这一步，损失函数持有 $12bsV$，一个 LLaMA 层保存的是 1.34 × $34sbh$(fp32 的 RMSNorm 副本、四个 SwiGLU 张量)。闭式公式只适用于某一种实现：先弄清是哪一种。
 #
 # ## 练习(Exercises)
 #
