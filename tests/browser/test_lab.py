@@ -394,7 +394,9 @@ def test_sliders_match_llmcalc(notebook: OpenNotebook, artifacts):
                         unchanged += step == "there"
                     if factory == "params_explorer":
                         _check_param_total(ex, values, shown_summary)
-            assert moved >= 5, f"{factory}: only {moved} sliders changed the numbers ({unchanged} did not)"
+            sliders = sum(isinstance(c, (w.IntSlider, w.FloatSlider, w.FloatLogSlider)) for c in ex.controls.values())
+            assert moved >= min(5, sliders), \
+                f"{factory}: only {moved} of {sliders} sliders changed the numbers ({unchanged} did not)"
     finally:
         if notebook.explorers:
             target = page.locator("[data-test-explorer='x0']")
