@@ -83,7 +83,7 @@ import numpy as np
 from . import _validate as v
 from .flops import forward_flops_breakdown
 from .hardware import Chip, chip as _chip
-from .memory import REGIMES, ZERO_STAGES, Regime, layer_activation_breakdown
+from .memory import ZERO_STAGES, Regime, _regime, layer_activation_breakdown
 from .models import ModelConfig
 from .params import param_breakdown
 from .sharding import collective_bandwidth
@@ -130,14 +130,6 @@ def _tp_ok(cfg: ModelConfig, tp: int) -> bool:
     if cfg.is_moe and (cfg.F_expert % tp or (cfg.F_shared and cfg.F_shared % tp)):
         return False
     return cfg.uses_mla or cfg.K % tp == 0 or tp % cfg.K == 0
-
-
-def _regime(regime) -> Regime:
-    if isinstance(regime, Regime):
-        return regime
-    if regime not in REGIMES:
-        raise ValueError(f"regime must be one of {list(REGIMES)}, got {regime!r}")
-    return REGIMES[regime]
 
 
 def _fast_bandwidth(c: Chip, size: np.ndarray) -> np.ndarray:
