@@ -185,7 +185,7 @@ print(f"\ntotal = L x (sum of the layer) + LM head = {walk_total:,} FLOPs = {wal
 # exact count with the full $T\times T$ score matrix (`causal=False`) lands on the same integer:
 
 # %%
-closed = flops.seed001_closed_form_forward_flops(B, T, D=D, L=L, V=V, F=F)
+closed = flops.article_closed_form_forward_flops(B, T, D=D, L=L, V=V, F=F)
 exact = llmcalc.forward_flops(qwen, B, T, causal=False)
 print(f"seed 001 closed form:               {closed:,}")
 print(f"llmcalc.forward_flops(causal=False): {exact:,}")
@@ -210,7 +210,7 @@ print(f"\nattention (projections + scores): {100 * (bd['attention_proj'] + bd['a
 
 # %%
 llama2_7b = llmcalc.preset("llama-2-7b")
-mha = flops.seed001_closed_form_forward_flops(1, 4096, D=llama2_7b.D, L=llama2_7b.L, V=llama2_7b.V, F=llama2_7b.F)
+mha = flops.article_closed_form_forward_flops(1, 4096, D=llama2_7b.D, L=llama2_7b.L, V=llama2_7b.V, F=llama2_7b.F)
 print(f"LLaMA 2-7B (K = N, no GQA), T = 4096: closed form {mha:.4e} vs exact {llmcalc.forward_flops(llama2_7b, 1, 4096, causal=False):.4e}")
 score_elements = B * N * flops.score_pairs(T, causal=False)          # one score per query-key pair and head
 elementwise = 4 * score_elements * L                                  # scale, exp, sum, divide in every layer

@@ -290,7 +290,7 @@ print(f"with the real gated MLP (m = 3): threshold {S.fsdp_tp_critical_tokens_pe
 # **Question:** $2048 \times 4$ is how many chips? What is the best split if we use *every* chip of the pod, with the
 # book's 2-matrix MLP? (TP degrees must divide the chip count, $F$ and the 64 heads.)
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:seed000.chips_2048x4", "check:l3_70b.best_split_fsdp_m2", "check:l3_70b.best_split_tp_m2"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.book_chips_2048x4", "check:l3_70b.best_split_fsdp_m2", "check:l3_70b.best_split_tp_m2"]
 # Answer (click to reveal) · 答案(点击展开)
 seed = S.best_fsdp_tp_split(llama3_70b, v5p, pod, B_4M, splits="powers_of_two", mlp_matrices=2)
 print(f"powers of two: {seed.X:,} x {seed.Y} = {seed.n_chips_used:,} chips ({pod - seed.n_chips_used:,} of {pod:,} idle, "

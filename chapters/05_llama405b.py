@@ -154,11 +154,11 @@ print(f"\nbytes per parameter: " + ", ".join(f"{r} {mem.bytes_per_param(r)}" for
 # (`dots_no_batch_dims`: Q, K, V, the attention output, gate, up, down — two of them $F$ wide)? With the states
 # added, what is the **minimum** number of TPU v5p chips (96 GB) and of H100s (80 GB) that could hold the run?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.ckpt_seed_4xd_tb", "check:405b.ckpt_dots_tb", "check:405b.min_v5p_dots", "check:405b.min_h100_dots"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.ckpt_book_4xd_tb", "check:405b.ckpt_dots_tb", "check:405b.min_v5p_dots", "check:405b.min_h100_dots"]
 # Answer (click to reveal) · 答案(点击展开)
 B_TOKENS = 16 * 2**20                                   # the Llama 3 batch: 2048 x 8192
 print(f"B = {B_TOKENS:,} tokens = {B_TOKENS // 8192:,} sequences of 8192")
-ckpt = {pol: mem.checkpoint_bytes(l405, B_TOKENS, pol) for pol in ("seed_4xD", "dots_no_batch_dims")}
+ckpt = {pol: mem.checkpoint_bytes(l405, B_TOKENS, pol) for pol in ("book_4xD", "dots_no_batch_dims")}
 for pol, c in ckpt.items():
     print(f"{pol:19s} {'+'.join(mem.CHECKPOINT_POLICIES[pol]):18s} {c / 1e12:7.1f} TB")
 rows = []
@@ -242,10 +242,10 @@ plt.show()
 # **Question (c3):** How many GB does each chip hold in this layout (10-byte states, FSDP over the 8960 chips of a
 # pod, checkpoints for the pod's 2M tokens)? How many days does 8-pod training take at 40% MFU?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.tpu_gb_per_chip_seed_ckpt", "check:405b.tpu_gb_per_chip_dots", "check:405b.days_8_pods_40pct"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.tpu_gb_per_chip_book_ckpt", "check:405b.tpu_gb_per_chip_dots", "check:405b.days_8_pods_40pct"]
 # Answer (click to reveal) · 答案(点击展开)
 state_chip = mem.model_state_bytes(l405, "bf16_fp32_adam", zero_stage=3, dp=v5p.fast_domain)
-for pol in ("seed_4xD", "dots_no_batch_dims"):
+for pol in ("book_4xD", "dots_no_batch_dims"):
     per_chip = state_chip + mem.checkpoint_bytes(l405, per_pod, pol) / v5p.fast_domain
     print(f"{pol:19s}: states {state_chip / GB:.2f} + checkpoints {(per_chip - state_chip) / GB:5.2f} "
           f"= {per_chip / GB:5.2f} GB per chip of {v5p.hbm_bytes / GB:.0f} GB")

@@ -146,7 +146,7 @@ def test_qwen2_72b_q_projection_is_a_17_6_tflop_matmul():
 
 def test_seed001_closed_form_prints_29_991_378_670_845_952():
     # seed 001: 4 · 32768 · 8192 · (2·152064 + 80·(4.5·8192 + 4·32768 + 6·29568)), printed exactly
-    value = llmcalc.flops.seed001_closed_form_forward_flops(4, 32768, D=8192, L=80, V=152064, F=29568)
+    value = llmcalc.flops.article_closed_form_forward_flops(4, 32768, D=8192, L=80, V=152064, F=29568)
     assert value == 29_991_378_670_845_952
     assert value == llmcalc.forward_flops(QWEN, 4, 32768, causal=False)
 
@@ -154,7 +154,7 @@ def test_seed001_closed_form_prints_29_991_378_670_845_952():
 def test_seed001_closed_form_undercounts_a_model_without_gqa():
     # LLaMA 2-7B has K = N (MHA): its projections are 8·D² per token per layer, not 4.5·D²
     c = llmcalc.preset("llama-2-7b")
-    closed = llmcalc.flops.seed001_closed_form_forward_flops(1, 4096, D=c.D, L=c.L, V=c.V, F=c.F)
+    closed = llmcalc.flops.article_closed_form_forward_flops(1, 4096, D=c.D, L=c.L, V=c.V, F=c.F)
     assert closed < llmcalc.forward_flops(c, 1, 4096, causal=False)
 
 

@@ -264,7 +264,7 @@ def test_twelve_checkpoints_per_layer_is_7_1_gb_per_chip_not_the_seeds_8():
     # hand: 2 · 8192 · 4e6 · 12 · 80 + 700 GB, over 8960 chips
     per_chip = (2 * 8192 * 4_000_000 * 12 * 80 + 700 * GB) / 8960
     assert round(per_chip / GB, 2) == 7.10
-    got = (mem.checkpoint_bytes(LLAMA3_70B, 4e6, "seed_12xD") + mem.model_state_bytes(70e9, "bf16_fp32_adam")) / 8960
+    got = (mem.checkpoint_bytes(LLAMA3_70B, 4e6, "book_12xD") + mem.model_state_bytes(70e9, "bf16_fp32_adam")) / 8960
     assert got == pytest.approx(per_chip, rel=1e-12)
     # even with 4M = 4·2^20 tokens it is 7.44 GB, still short of the seed's "8 GB"
     assert round((2 * 8192 * 4 * 2**20 * 12 * 80 + 700 * GB) / 8960 / GB, 2) == 7.44
@@ -274,7 +274,7 @@ def test_saving_the_two_f_wide_mlp_tensors_makes_checkpoints_2_75_times_the_seed
     # hand: (4·8192 + 2·28672) / (4·8192) = 90112 / 32768 = 2.75
     with_mlp = mem.checkpoint_bytes(LLAMA3_70B, 4e6, "4xD_plus_2F")
     assert with_mlp == 2 * 4_000_000 * 80 * (4 * 8192 + 2 * 28672)
-    assert with_mlp / mem.checkpoint_bytes(LLAMA3_70B, 4e6, "seed_4xD") == 2.75
+    assert with_mlp / mem.checkpoint_bytes(LLAMA3_70B, 4e6, "book_4xD") == 2.75
 
 
 def test_checkpoint_widths_accept_kh_and_integers():

@@ -156,7 +156,7 @@ print(f"\ntotal = L x (sum of the layer) + LM head = {walk_total:,} FLOPs = {wal
 # 其中每个 token、每层的 $4.5D^2$ 由 Q 和 O(各 $2D^2$)加上 K 和 V(各 $2D\cdot D/8$)组成,$4DT$ 是两个分数矩阵乘法,$6DF$ 是 MLP 的三个矩阵乘法。`llmcalc` 用一个专门的函数名保留了这个公式;而它按完整 $T\times T$ 分数矩阵(`causal=False`)所做的精确计数,得到的是同一个整数:
 
 # %%
-closed = flops.seed001_closed_form_forward_flops(B, T, D=D, L=L, V=V, F=F)
+closed = flops.article_closed_form_forward_flops(B, T, D=D, L=L, V=V, F=F)
 exact = llmcalc.forward_flops(qwen, B, T, causal=False)
 print(f"seed 001 closed form:               {closed:,}")
 print(f"llmcalc.forward_flops(causal=False): {exact:,}")
@@ -177,7 +177,7 @@ print(f"\nattention (projections + scores): {100 * (bd['attention_proj'] + bd['a
 
 # %%
 llama2_7b = llmcalc.preset("llama-2-7b")
-mha = flops.seed001_closed_form_forward_flops(1, 4096, D=llama2_7b.D, L=llama2_7b.L, V=llama2_7b.V, F=llama2_7b.F)
+mha = flops.article_closed_form_forward_flops(1, 4096, D=llama2_7b.D, L=llama2_7b.L, V=llama2_7b.V, F=llama2_7b.F)
 print(f"LLaMA 2-7B (K = N, no GQA), T = 4096: closed form {mha:.4e} vs exact {llmcalc.forward_flops(llama2_7b, 1, 4096, causal=False):.4e}")
 score_elements = B * N * flops.score_pairs(T, causal=False)          # one score per query-key pair and head
 elementwise = 4 * score_elements * L                                  # scale, exp, sum, divide in every layer

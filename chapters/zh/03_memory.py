@@ -228,7 +228,7 @@ plt.show()
 
 # %%
 v5p = llmcalc.chip("TPU v5p")
-ckpt4 = mem.checkpoint_bytes(llama3_70b, 4e6, "seed_4xD")
+ckpt4 = mem.checkpoint_bytes(llama3_70b, 4e6, "book_4xD")
 states = mem.model_state_breakdown(70e9, "bf16_fp32_adam")
 total_4 = ckpt4 + states["total"]
 print(f"weights {states['weights'] / GB:.0f} GB, Adam {states['optimizer'] / GB:.0f} GB, "
@@ -236,9 +236,9 @@ print(f"weights {states['weights'] / GB:.0f} GB, Adam {states['optimizer'] / GB:
 print(f"total {total_4 / 1e12:.2f} TB (checkpoints are {ckpt4 / total_4:.0%} of it)")
 print(f"minimum v5p chips: seed's rounded 21.6 TB -> {mem.min_chips(21.6e12, v5p)}, unrounded -> {mem.min_chips(total_4, v5p)}")
 print(f"on the full pod: {total_4 / v5p.fast_domain / GB:.2f} GB per chip of {v5p.hbm_bytes / GB:.0f} GB")
-total_12 = mem.checkpoint_bytes(llama3_70b, 4e6, "seed_12xD") + states["total"]
+total_12 = mem.checkpoint_bytes(llama3_70b, 4e6, "book_12xD") + states["total"]
 print(f"12 checkpoints per layer: {total_12 / v5p.fast_domain / GB:.2f} GB per chip (seed: '8 GB'); "
-      f"with 4 x 2**20 tokens: {(mem.checkpoint_bytes(llama3_70b, 4 * 2**20, 'seed_12xD') + states['total']) / v5p.fast_domain / GB:.2f} GB")
+      f"with 4 x 2**20 tokens: {(mem.checkpoint_bytes(llama3_70b, 4 * 2**20, 'book_12xD') + states['total']) / v5p.fast_domain / GB:.2f} GB")
 
 # %% [markdown]
 # seed 的 20.9 TB 是把乘积截断得到的，而不是四舍五入；它的总量如果不先向下取整，需要 226 张芯片而不是 225 张；每层 12 个检查点时每芯片是 7.1 GB，不是 8 GB。不过这些都不改变它的结论。

@@ -232,7 +232,7 @@ print(f"with the real gated MLP (m = 3): threshold {S.fsdp_tp_critical_tokens_pe
 #
 # **问题(Question):** $2048 \times 4$ 是多少张芯片？如果用上 Pod 的*每一张*芯片，并采用书中的 2 矩阵 MLP，最好的切法是什么？(TP 并行度必须整除芯片数、$F$ 和 64 个头。)
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:seed000.chips_2048x4", "check:l3_70b.best_split_fsdp_m2", "check:l3_70b.best_split_tp_m2"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.book_chips_2048x4", "check:l3_70b.best_split_fsdp_m2", "check:l3_70b.best_split_tp_m2"]
 # Answer (click to reveal) · 答案(点击展开)
 seed = S.best_fsdp_tp_split(llama3_70b, v5p, pod, B_4M, splits="powers_of_two", mlp_matrices=2)
 print(f"powers of two: {seed.X:,} x {seed.Y} = {seed.n_chips_used:,} chips ({pod - seed.n_chips_used:,} of {pod:,} idle, "

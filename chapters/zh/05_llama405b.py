@@ -136,11 +136,11 @@ print(f"\nbytes per parameter: " + ", ".join(f"{r} {mem.bytes_per_param(r)}" for
 #
 # 这是多少字节？如果换一种更贴近实际的策略——保留每个权重矩阵乘法的输出(`dots_no_batch_dims`：Q、K、V、注意力输出、gate、up、down，其中有两个宽 $F$)——又是多少？再加上模型状态，要装下这次训练，**最少**需要多少张 TPU v5p(96 GB)？多少张 H100(80 GB)？
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.ckpt_seed_4xd_tb", "check:405b.ckpt_dots_tb", "check:405b.min_v5p_dots", "check:405b.min_h100_dots"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.ckpt_book_4xd_tb", "check:405b.ckpt_dots_tb", "check:405b.min_v5p_dots", "check:405b.min_h100_dots"]
 # Answer (click to reveal) · 答案(点击展开)
 B_TOKENS = 16 * 2**20                                   # the Llama 3 batch: 2048 x 8192
 print(f"B = {B_TOKENS:,} tokens = {B_TOKENS // 8192:,} sequences of 8192")
-ckpt = {pol: mem.checkpoint_bytes(l405, B_TOKENS, pol) for pol in ("seed_4xD", "dots_no_batch_dims")}
+ckpt = {pol: mem.checkpoint_bytes(l405, B_TOKENS, pol) for pol in ("book_4xD", "dots_no_batch_dims")}
 for pol, c in ckpt.items():
     print(f"{pol:19s} {'+'.join(mem.CHECKPOINT_POLICIES[pol]):18s} {c / 1e12:7.1f} TB")
 rows = []
@@ -208,10 +208,10 @@ plt.show()
 # %% [markdown]
 # **问题 c3(Question c3):** 在这个布局下，每张芯片要装多少 GB(10 字节的模型状态，在一个 pod 的 8960 张芯片上做 FSDP 切分，检查点按每个 pod 的 2M 个 token 计)？在 40% MFU 下，8 个 pod 要训练多少天？
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.tpu_gb_per_chip_seed_ckpt", "check:405b.tpu_gb_per_chip_dots", "check:405b.days_8_pods_40pct"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.tpu_gb_per_chip_book_ckpt", "check:405b.tpu_gb_per_chip_dots", "check:405b.days_8_pods_40pct"]
 # Answer (click to reveal) · 答案(点击展开)
 state_chip = mem.model_state_bytes(l405, "bf16_fp32_adam", zero_stage=3, dp=v5p.fast_domain)
-for pol in ("seed_4xD", "dots_no_batch_dims"):
+for pol in ("book_4xD", "dots_no_batch_dims"):
     per_chip = state_chip + mem.checkpoint_bytes(l405, per_pod, pol) / v5p.fast_domain
     print(f"{pol:19s}: states {state_chip / GB:.2f} + checkpoints {(per_chip - state_chip) / GB:5.2f} "
           f"= {per_chip / GB:5.2f} GB per chip of {v5p.hbm_bytes / GB:.0f} GB")

@@ -13,7 +13,7 @@ from .flops import (
     matmul_flops,
     megatron_training_flops,
     score_pairs,
-    seed001_closed_form_forward_flops,
+    article_closed_form_forward_flops,
     flops_per_token,
     forward_flops,
     forward_flops_breakdown,

@@ -282,7 +282,7 @@ def _registry() -> dict[str, Answer]:
             lambda: sharding.fsdp_layer_time(_p("llama-3-70b"), "TPU v5p", _B_4M, _chip("TPU v5p").fast_domain, M_X=3).comm_ratio,
             0.05, "Communication / compute = (C/W over three axes) / (tokens per chip).",
             "通信 / 计算 = (三个轴上的 C/W) / (每块芯片的 token 数)。", "ratio"),
-        "seed000.chips_2048x4": Answer(
+        "l3_70b.book_chips_2048x4": Answer(
             lambda: sharding.best_fsdp_tp_split(_p("llama-3-70b"), "TPU v5p", _chip("TPU v5p").fast_domain, _B_4M,
                                                 splits="powers_of_two", mlp_matrices=2).n_chips_used, 0.0,
             "Multiply the FSDP degree by the TP degree.", "把 FSDP 度数乘以 TP 度数。", "chips"),
@@ -345,7 +345,7 @@ def _registry() -> dict[str, Answer]:
         "405b.states_tb_10b": Answer(lambda: memory.model_state_bytes(_p("llama-3.1-405b"), "bf16_fp32_adam") / 1e12, 0.02,
                                      "10 bytes per parameter: bf16 weights and two fp32 Adam moments, no master copy or kept gradients.",
                                      "每参数 10 字节:bf16 权重加两个 fp32 Adam 矩,没有主副本,也不保留梯度。", "TB"),
-        "405b.ckpt_seed_4xd_tb": Answer(lambda: memory.checkpoint_bytes(_p("llama-3.1-405b"), _B_16M, "seed_4xD") / 1e12, 0.02,
+        "405b.ckpt_book_4xd_tb": Answer(lambda: memory.checkpoint_bytes(_p("llama-3.1-405b"), _B_16M, "book_4xD") / 1e12, 0.02,
                                         "2 bytes × B tokens × L layers × 4·D.", "2 字节 × B 个 token × L 层 × 4·D。", "TB"),
         "405b.ckpt_dots_tb": Answer(lambda: memory.checkpoint_bytes(_p("llama-3.1-405b"), _B_16M, "dots_no_batch_dims") / 1e12, 0.02,
                                     "2 bytes × B × L × (NH + 2KH + 2D + 2F): Q, K, V, attention output, gate, up, down.",
@@ -376,7 +376,7 @@ def _registry() -> dict[str, Answer]:
             lambda: sharding.best_fsdp_tp_split(_p("llama-3.1-405b"), "TPU v5p", _chip("TPU v5p").fast_domain, _B_16M / 8).Y, 0.0,
             "Y near N / X_opt among the degrees that divide 8960, F and N; check which allowed split has the smaller comm/compute.",
             "在整除 8960、F 和 N 的度数中找接近 N / X_opt 的 Y,比较哪个可行切分的通信/计算比更小。", "TP degree"),
-        "405b.tpu_gb_per_chip_seed_ckpt": Answer(lambda: _tpu_chip_bytes("seed_4xD") / _GB, 0.03,
+        "405b.tpu_gb_per_chip_book_ckpt": Answer(lambda: _tpu_chip_bytes("book_4xD") / _GB, 0.03,
                                                  "10·P / 8960 for the states plus 2 bytes × 2M tokens × L × 4·D / 8960.",
                                                  "状态 10·P / 8960,加上 2 字节 × 2M token × L × 4·D / 8960。", "GB"),
         "405b.tpu_gb_per_chip_dots": Answer(lambda: _tpu_chip_bytes("dots_no_batch_dims") / _GB, 0.03,

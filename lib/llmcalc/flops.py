@@ -113,7 +113,7 @@ def attention_score_fraction(cfg: ModelConfig, seq_len: int, causal: bool = True
     return b["attention_scores"] / sum(b.values())
 
 
-def seed001_closed_form_forward_flops(batch: int, seq_len: int, D: int, L: int, V: int, F: int) -> int | float:
+def article_closed_form_forward_flops(batch: int, seq_len: int, D: int, L: int, V: int, F: int) -> int | float:
     """Seed 001's closed form for one forward pass, FLOPs: B·T·D·(2V + L·(4.5·D + 4·T + 6·F)).
 
     B = ``batch`` sequences of T = ``seq_len`` tokens. Per token and layer: 4.5·D² for the Q, K, V, O

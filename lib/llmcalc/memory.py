@@ -408,9 +408,9 @@ def logits_bytes(cfg: ModelConfig, micro_batch: int, seq_len: int, tp: int = 1, 
 
 CHECKPOINT_POLICIES: dict[str, tuple[str, ...]] = {
     # seed 000 / How To Scale Your Model part 6: "4 checkpoints per layer", each D wide
-    "seed_4xD": ("D", "D", "D", "D"),
+    "book_4xD": ("D", "D", "D", "D"),
     # seed 000's "more aggressive" 12 checkpoints per layer, read as 12 D-wide tensors
-    "seed_12xD": ("D",) * 12,
+    "book_12xD": ("D",) * 12,
     # the seed's four D-wide tensors plus the two F-wide MLP tensors (gate and up projections' outputs)
     # that a policy saving anything inside the MLP keeps: the seed undercounts these (reference §6)
     "4xD_plus_2F": ("D", "D", "D", "D", "F", "F"),
