@@ -575,11 +575,53 @@ def test_meta_bubble_is_15_of_31():
 
 
 def test_meta_compute_on_the_heaviest_stage():
-    # ⌈126/16⌉ = 8 layers on the heaviest stage; (126 layers + head)/16 is less (the head is ~0.7 layer),
-    # so each GPU computes 8 layers × 16 micro-batches × 3 × forward / TP8
+    # whole layers: 15 stages of ⌈126/16⌉ = 8 layers, the last 126 − 15·8 = 6 layers + the LM head;
+    # the head is ~0.7 layer, so 6 layers + head < 8 layers and a middle stage is the heaviest:
+    # each GPU computes 8 layers × 16 micro-batches × 3 × forward / TP8
     layer, head = hand_forward_flops(126, 16384, 53248, 128, 8, 128, 128256, 8192)
-    assert 8 * layer > (126 * layer + head) / 16
+    assert 6 * layer + head < 8 * layer
     assert meta().compute_s == exact(16 * 8 * 3 * layer / 8 / H100_PEAK)
+
+
+def test_last_stage_holds_the_head_when_pp_divides_L():
+    # tiny model, L = 4, PP = 2 (TP1, DP4 on 8 H100): each stage holds 4/2 = 2 whole layers and the last
+    # also the LM head, so the heaviest stage computes 2 layers + head, not (4 layers + head)/2.
+    # 32 sequences / DP4 = 8 micro-batches of 1; training = 3 × forward (no recompute)
+    r = tiny(pp=2)
+    assert (r.pp, r.dp, r.microbatches) == (2, 4, 8)
+    assert r.compute_s == exact(8 * 3 * (2 * TINY_LAYER_FWD + TINY_HEAD_FWD) / H100_PEAK)
+    # PP = 4 (DP2, 16 micro-batches): one layer per stage, the last one layer + head
+    r4 = tiny(pp=4)
+    assert r4.compute_s == exact(16 * 3 * (TINY_LAYER_FWD + TINY_HEAD_FWD) / H100_PEAK)
+
+
+def test_uneven_stages_put_the_remainder_on_the_last():
+    # L = 4, PP = 3 is not possible on 8 GPUs; on 6 GPUs (DP2): ⌈4/3⌉ = 2 layers on stages 1-2, the last
+    # stage 4 − 2·2 = 0 layers + head. Heaviest: max(2 layers, head). For TINY the head (2·T·D·V with
+    # V = 1000) is below 2 layers, so 2 layers: 16 micro-batches × 3 × 2 layers
+    assert TINY_HEAD_FWD < 2 * TINY_LAYER_FWD
+    r = P.layout(TINY, "H100", 6, 32 * T_TINY, T_TINY, pp=3, zero=0, fused_swiglu=False)
+    assert (r.dp, r.microbatches) == (2, 16)
+    assert r.compute_s == exact(16 * 3 * 2 * TINY_LAYER_FWD / H100_PEAK)
+
+
+def test_elementwise_passes_is_a_stated_linear_assumption():
+    # the non-matmul term is elementwise_passes × stored bytes / HBM bandwidth: 0 passes → no time,
+    # 8 passes → twice the default 4; full recompute adds 2 passes (6 by default, 2 with 0)
+    base = tiny()
+    assert tiny(elementwise_passes=0).elementwise_s == 0
+    assert tiny(elementwise_passes=8).elementwise_s == exact(2 * base.elementwise_s)
+    assert tiny(recompute="full").elementwise_s == exact(1.5 * base.elementwise_s)
+    assert tiny(recompute="full", elementwise_passes=0).elementwise_s == exact(0.5 * base.elementwise_s)
+    with pytest.raises(ValueError, match="elementwise_passes"):
+        tiny(elementwise_passes=-1)
+
+
+def test_search_with_nothing_that_fits_says_why():
+    # LLaMA 3.1-405B on 8 H100: 405.85e9 parameters × 16 bytes / 8 GPUs ≈ 812 GB per GPU of model
+    # states even with ZeRO-3: nothing fits, and the error says so with the counts and the memory gap
+    with pytest.raises(ValueError, match=r"no layout is accepted.*rejected for memory.*least memory any layout needs"):
+        P.search(L405, "H100", 8, 8 * 8192, 8192)
 
 
 def test_meta_mfu_counts_the_whole_batch():

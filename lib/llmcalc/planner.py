@@ -12,8 +12,8 @@ It is vectorised: the whole space is a handful of numpy arrays and every quantit
 for all layouts at once; the only Python loops run over the few distinct TP degrees and policies
 (to call :mod:`llmcalc.memory` and :mod:`llmcalc.flops` for the per-layer tensors and FLOPs).
 
-The model (an estimate; every assumption is listed, none is tuned to a published run)
-======================================================================================
+The model (an estimate; every assumption is listed; the constants are chosen, not fitted to a published run)
+===========================================================================================================
 
 Ranks are ordered TP innermost, then CP, then EP/DP, then PP outermost (Megatron-LM's default). A
 group's collectives run on the fast fabric (NVLink, TPU ICI) while the ranks it spans fit in one fast
@@ -45,12 +45,17 @@ Time of one step:
   training, + the score matmuls for selective recompute, + one layer forward for full recompute) of
   the heaviest stage, split by TP × CP, at ``compute_efficiency`` × peak (default 1.0: ideal kernels,
   so the predicted MFU is what the layout allows, an upper bound; real runs reach a fraction of it).
-  Stages are assumed balanced to whole layers with the LM head counted as part of the last stage's
-  work: the heaviest stage does max(⌈L/PP⌉ layers, (all layers + head)/PP).
+  Stages hold whole layers: the first PP − 1 stages ⌈L/PP⌉ each, the last stage what is left,
+  L − (PP − 1)·⌈L/PP⌉ (at least 0), plus the LM head; the heaviest stage does
+  max(⌈L/PP⌉ layers, last-stage layers + head). When PP divides L that is L/PP layers + the head.
 - non-matmul work (norms, activation functions, softmax, dropout, residual adds) is bound by HBM
   bandwidth: every activation the layer stores (:func:`llmcalc.memory.layer_activation_breakdown`
-  without recompute) is written and read in the forward pass and read and written in the backward,
-  4 passes (6 with full recompute) at ``hbm_bytes_per_s``.
+  without recompute) crosses HBM ``elementwise_passes`` times per step at ``hbm_bytes_per_s``
+  (default 4: written and read in the forward pass, read and written again in the backward; full
+  recompute adds 2 for the second forward). **This is an assumption, not a measurement nor a fit**:
+  no kernel-by-kernel count of a named implementation stands behind the 4, and fused kernels
+  (FlashAttention, fused norms and SwiGLU) move fewer bytes, unfused eager code more. The Megatron-LM
+  comparison in the README shows how the predicted throughput moves with it (0 to 8 passes).
 - TP (exposed, not overlapped): per layer and micro-batch 4 all-reduces (2 forward, 2 backward) of the
   micro-batch's activations b·(s/CP)·D in bf16 (with SP the same bytes as all-gathers and
   reduce-scatters), + 2 more with full recompute.
@@ -156,7 +161,8 @@ def _link_names(c: Chip, size: np.ndarray, span: np.ndarray) -> np.ndarray:
 
 
 def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime, tp, pp, cp, ep, zero, sp,
-              micro_batch, recompute, interleave, attention, causal, compute_efficiency, headroom, fused_swiglu) -> dict:
+              micro_batch, recompute, interleave, attention, causal, compute_efficiency, headroom, fused_swiglu,
+              elementwise_passes=4.0) -> dict:
     if not isinstance(cfg, ModelConfig):
         raise ValueError(f"cfg must be a llmcalc.ModelConfig (e.g. llmcalc.preset('llama-3.1-405b')), got {type(cfg).__name__}")
     c = _chip(chip)
@@ -174,6 +180,10 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
     eff = v.fraction("compute_efficiency", compute_efficiency)
     if isinstance(headroom, bool) or not isinstance(headroom, (int, float)) or not 0 <= headroom < 1:
         raise ValueError(f"headroom must be a number in [0, 1) (share of HBM kept free), got {headroom!r}")
+    passes = v.positive_number("elementwise_passes", elementwise_passes, allow_zero=True)
+    if passes > 64:
+        raise ValueError(f"elementwise_passes must be in [0, 64] (HBM passes over each stored activation "
+                         f"per step), got {elementwise_passes!r}")
     flash = attention == "flash"
 
     # ----- option lists -----
@@ -321,7 +331,10 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
     dense_train, moe_train = train_layer(dense_fl), train_layer(moe_fl)
     hw_seq = dense_layers * dense_train + moe_layers * moe_train + head_train
     heaviest = np.where(stage_moe > 0, moe_train, dense_train)
-    stage_seq = np.maximum(stage_layers * heaviest, hw_seq / pp_f)
+    # whole layers per stage: ⌈L/PP⌉ on the first PP − 1 stages, the rest (and the LM head) on the last
+    last_layers = np.maximum(0, L - (pp_a - 1) * stage_layers)
+    stage_seq = np.where(pp_a == 1, hw_seq,
+                         np.maximum(stage_layers * heaviest, last_layers * heaviest + head_train))
     compute_mb = mb_f * stage_seq / (tp_f * cp_f) / (c.peak_flops * eff)     # (M, 1, 1, B, R, 1)
 
     # ----- communication per micro-batch -----
@@ -342,10 +355,9 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
     w_pp = np.where(dp_span * pp_a <= c.fast_domain, c.fast_link_one_way, c.slow_link_one_way)
     p2p = np.where(pp_a > 1, 2.0 * v_f * act_msg / np.where(sp_a, tp_f, 1.0) / w_pp, 0.0)
     tp_mb, cp_mb, ep_mb = stage_layers * tp_l, stage_layers * cp_l, stage_moe * ep_l
-    # non-matmul work (norms, activations, softmax, dropout, residuals) is bound by HBM: each stored
-    # activation is written and read in the forward pass and read and written again in the backward
-    # (4 passes; 6 with full recompute, which runs the forward twice)
-    elementwise_mb = (np.where(full, 6.0, 4.0) * stage_layers * whole[ti, sp_idx] * mb_f / cp_f
+    # non-matmul work (norms, activations, softmax, dropout, residuals) is bound by HBM
+    # (elementwise_passes, default 4: an assumption, see the module docstring; +2 with full recompute)
+    elementwise_mb = ((passes + np.where(full, 2.0, 0.0)) * stage_layers * whole[ti, sp_idx] * mb_f / cp_f
                       / c.hbm_bytes_per_s)
     t_mb = compute_mb + elementwise_mb + tp_mb + cp_mb + ep_mb + p2p
     mm = np.maximum(m_a, 1).astype(f)
@@ -412,7 +424,7 @@ def search(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_tokens: int, 
            regime: str | Regime = "mixed", tp=None, pp=None, cp=None, ep=None, zero=None, sp=None,
            micro_batch=None, recompute=None, interleave=None, attention: str = "flash", causal: bool = True,
            compute_efficiency: float = 1.0, headroom: float = 0.1, fused_swiglu: bool = True,
-           top: int | None = None, include_rejected: bool = False):
+           elementwise_passes: float = 4.0, top: int | None = None, include_rejected: bool = False):
     """Every layout of ``cfg`` on ``n_chips`` chips for a global batch of ``batch_tokens`` tokens in
     sequences of ``seq_len``, ranked by predicted step time (a pandas DataFrame, one row per layout).
 
@@ -438,7 +450,7 @@ def search(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_tokens: int, 
     res = _evaluate(cfg, chip, n_chips, batch_tokens, seq_len, regime=regime, tp=tp, pp=pp, cp=cp, ep=ep,
                     zero=zero, sp=sp, micro_batch=micro_batch, recompute=recompute, interleave=interleave,
                     attention=attention, causal=causal, compute_efficiency=compute_efficiency, headroom=headroom,
-                    fused_swiglu=fused_swiglu)
+                    fused_swiglu=fused_swiglu, elementwise_passes=elementwise_passes)
     if top is not None:
         top = v.positive_int("top", top)
     shape, keep = res["shape"], res["keep"]
@@ -449,17 +461,34 @@ def search(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_tokens: int, 
     if include_rejected:
         rejected = np.flatnonzero(keep & (reason != 0))
         order = np.concatenate([order, rejected[np.argsort(step[rejected], kind="stable")]])
+    counts = np.bincount(reason[keep], minlength=len(REASONS))
+    if accepted.size == 0 and not include_rejected:
+        raise ValueError(_why_none(res, reason, keep, counts))
     if top is not None:
         order = order[:top]
     elapsed = time.perf_counter() - started
     df = _frame(res, order)
-    counts = np.bincount(reason[keep], minlength=len(REASONS))
     evaluated = int(counts.sum())
     df.attrs.update(evaluated=evaluated, seconds=elapsed,
                     layouts_per_s=evaluated / elapsed if elapsed > 0 else float("inf"),
                     rejected={REASONS[i]: int(counts[i]) for i in range(1, len(REASONS)) if counts[i]},
                     accepted=int(counts[0]))
     return df
+
+
+def _why_none(res: dict, reason: np.ndarray, keep: np.ndarray, counts: np.ndarray) -> str:
+    """The message for a search in which no layout is accepted: how many were rejected for each reason,
+    and for memory how far the least hungry layout is from fitting."""
+    parts = [f"{int(counts[i]):,} rejected for {REASONS[i]}" for i in range(1, len(REASONS)) if counts[i]]
+    msg = f"no layout is accepted: of {int(counts.sum()):,} evaluated, " + "; ".join(parts)
+    mem = keep & (reason == 4)
+    if mem.any():
+        need = float(np.broadcast_to(res["memory"], res["shape"]).ravel()[mem].min())
+        usable = float(res["usable"])
+        msg += (f". The least memory any layout needs is {need / 1e9:,.1f} GB per device, over the "
+                f"{usable / 1e9:,.1f} GB usable on {res['chip'].name} (HBM less headroom): use more chips, "
+                f"a smaller batch, recompute, or a chip with more memory")
+    return msg + (". Pass include_rejected=True to see every rejected layout with its reason." if parts else ".")
 
 
 def layout_name(row) -> str:
@@ -475,7 +504,8 @@ def layout_name(row) -> str:
 def layout(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_tokens: int, seq_len: int, *, tp: int = 1,
            pp: int = 1, cp: int = 1, ep: int = 1, zero: int = 1, sp: bool = True, micro_batch: int = 1,
            recompute: str = "none", interleave: int = 1, regime: str | Regime = "mixed", attention: str = "flash",
-           causal: bool = True, compute_efficiency: float = 1.0, headroom: float = 0.1, fused_swiglu: bool = True):
+           causal: bool = True, compute_efficiency: float = 1.0, headroom: float = 0.1, fused_swiglu: bool = True,
+           elementwise_passes: float = 4.0):
     """One named layout, evaluated with the same model as :func:`search` (a pandas Series).
 
     DP is n_chips / (tp·cp·pp); the Series has the same fields as a row of ``search``, including
@@ -495,7 +525,7 @@ def layout(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_tokens: int, 
                 sp=[sp and tp > 1], micro_batch=micro_batch, recompute=[recompute],
                 interleave=interleave if pp > 1 else 1, attention=attention, causal=causal,
                 compute_efficiency=compute_efficiency, headroom=headroom, fused_swiglu=fused_swiglu,
-                include_rejected=True)
+                elementwise_passes=elementwise_passes, include_rejected=True)
     if len(df) != 1:
         raise ValueError(f"zero={zero} needs more than one data-parallel replica (dp × cp = "
                          f"{n // (tp * pp)}); use zero=0")
