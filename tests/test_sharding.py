@@ -80,12 +80,29 @@ def test_llama3_70b_pure_fsdp_gets_468_tokens_per_chip_below_850():
     assert lt.comm_ratio == pytest.approx(850 / (B_4M / 8960))  # it needs 1.8× the tokens per chip
 
 
-def test_fsdp_tp_threshold_is_113_for_llama3_70b():
-    # 2550² / (M_X·M_Y·F) = 6,502,500 / (2 · 28672) = 113.4; 468 > 113, so FSDP+TP can work
+def test_fsdp_tp_threshold_is_453_for_llama3_70b():
+    # How To Scale Your Model, training.md ("Combining FSDP and tensor parallelism") and
+    # applied-training.md: B/N > 4α²/(M_X·M_Y·F) with α = C/W_ici = 4.59e14/1.8e11 = 2550, M_X·M_Y = 2:
+    # 2 · 2550² / 28672 = 13,005,000 / 28,672 = 453.58 ("453" in the book); 468 is only 3% above it
     t = S.fsdp_tp_critical_tokens_per_chip("TPU v5p", F=28672, M_X=2, M_Y=1)
-    assert t == pytest.approx(2550**2 / (2 * 28672))
+    assert t == pytest.approx(13_005_000 / 28_672, rel=1e-12)
+    assert int(t) == 453
+    assert 1.03 < S.tokens_per_chip(B_4M, 8960) / t < 1.04
+
+
+def test_fsdp_tp_overlap_variant_is_4x_more_optimistic():
+    # combine="max": FSDP and TP traffic fully overlapped, only the slower exposed. At X_opt the two are
+    # equal, so max = sum / 2 and, the ratio going as sqrt(B), the threshold is (1/2)² = 1/4 of the
+    # book's: 2550² / (2 · 28672) = 6,502,500 / 57,344 = 113.4 (the number a Chinese rendering prints)
+    t = S.fsdp_tp_critical_tokens_per_chip("TPU v5p", F=28672, combine="max")
+    assert t == pytest.approx(6_502_500 / 57_344, rel=1e-12)
     assert round(t) == 113
-    assert S.tokens_per_chip(B_4M, 8960) > t
+    # LLaMA 3.1-405B (F = 53248) on 8 pods: 2 · 2550² / 53248 = 244.2 > the 234 tokens per chip it gets
+    t405 = S.fsdp_tp_critical_tokens_per_chip("TPU v5p", F=53248)
+    assert t405 == pytest.approx(13_005_000 / 53_248, rel=1e-12)
+    per_chip = 16 * 2**20 / 8 / 8960
+    assert per_chip == pytest.approx(234.06, abs=0.01)
+    assert per_chip < t405
 
 
 def test_x_opt_is_1618():
@@ -96,25 +113,28 @@ def test_x_opt_is_1618():
 
 def test_seed_layout_2048_fsdp_by_4_tp_is_8192_chips_not_8960():
     # Power-of-two X and Y fit 8192 of the 8960 chips (the seed's slip: 2048 × 4 = 8192).
-    # Headroom by hand, book's 2-matrix MLP, B·W_X/C = 4,194,304 / 1275 = 3289.6 (M_X = 2):
-    #   FSDP comm/compute = X / 3289.6; TP comm/compute = Y·2550 / 28672 (M_Y = 1)
-    #   2048 × 4: max(0.623, 0.356) = 0.623;  1024 × 8: max(0.311, 0.711) = 0.711  -> 2048 × 4
+    # Forward pass by hand, book's 2-matrix MLP, summed traffic (the book's model), B·W_X/C =
+    # 4,194,304 / 1275 = 3289.6 (M_X = 2): FSDP comm/compute = X / 3289.6; TP comm/compute =
+    # Y·2550 / 28672 (M_Y = 1); the pass is compute-bound when their SUM is below 1:
+    #   4096 × 2: 1.245 + 0.178 = 1.423;  2048 × 4: 0.623 + 0.356 = 0.978;  1024 × 8: 0.311 + 0.711 = 1.023
     best = S.best_fsdp_tp_split(L3_70B, "TPU v5p", 8960, B_4M, splits="powers_of_two", mlp_matrices=2)
     assert (best.X, best.Y, best.n_chips_used) == (2048, 4, 8192)
     assert 2048 * 4 == 8192 != 8960
     assert best.compute_bound
-    assert best.layer.comm_ratio == pytest.approx(2048 / (B_4M * 2 / 2550))
+    assert best.layer.comm_ratio == pytest.approx(2048 / (B_4M * 2 / 2550) + 4 * 2550 / 28672)
     assert best.tokens_per_chip == 512
 
 
 def test_all_8960_chips_split_best_as_2240_fsdp_by_4_tp():
     # Y must divide 8960 = 2^8·5·7, F = 28672 = 2^12·7 and N = 64: Y in {1, 2, 4, 8, 16, 32, 64}.
-    #   2240 × 4: max(2240/3289.6, 4·2550/28672) = max(0.681, 0.356) = 0.681
-    #   1120 × 8: max(0.340, 0.711) = 0.711                                  -> 2240 × 4
+    #   2240 × 4: 2240/3289.6 + 4·2550/28672 = 0.681 + 0.356 = 1.037
+    #   1120 × 8: 0.340 + 0.711 = 1.052                                      -> 2240 × 4
+    # 468 tokens per chip is 3% above the 453 threshold, which holds only at X_opt = 1619; the allowed
+    # X (2240 or 1120) miss it, so the book's 2-matrix layer is communication-bound by 3.7%
     best = S.best_fsdp_tp_split(L3_70B, "TPU v5p", 8960, B_4M, mlp_matrices=2)
     assert (best.X, best.Y, best.n_chips_used) == (2240, 4, 8960)
-    assert best.compute_bound
-    assert round(best.layer.comm_ratio, 3) == 0.681
+    assert not best.compute_bound
+    assert round(best.layer.comm_ratio, 3) == 1.037
     pure_fsdp = [lt for x, y, lt in best.candidates if y == 1][0]
     assert pure_fsdp.bound == "communication"  # the 468 < 850 case again
     assert round(best.x_opt) == 1619
@@ -122,10 +142,13 @@ def test_all_8960_chips_split_best_as_2240_fsdp_by_4_tp():
 
 def test_gated_mlp_moves_the_best_split_to_1120_by_8():
     # A SwiGLU layer has 3 D×F matrices: compute grows 1.5×, TP traffic does not, so TP's ratio falls by 2/3:
-    #   2240 × 4: max(0.681, 0.237) = 0.681;  1120 × 8: max(0.340, 0.474) = 0.474  -> 1120 × 8
+    #   2240 × 4: 0.681 + 0.237 = 0.918;  1120 × 8: 0.340 + 0.474 = 0.815  -> 1120 × 8, compute-bound
     best = S.best_fsdp_tp_split(L3_70B, "TPU v5p", 8960, B_4M)
     assert (best.X, best.Y) == (1120, 8)
-    assert round(best.layer.comm_ratio, 3) == 0.474
+    assert best.compute_bound
+    assert round(best.layer.comm_ratio, 3) == 0.815
+    # with the optimistic overlap (max instead of sum): max(0.681, 0.237) = 0.681 vs max(0.340, 0.474) = 0.474
+    assert round(S.best_fsdp_tp_split(L3_70B, "TPU v5p", 8960, B_4M, combine="max").layer.comm_ratio, 3) == 0.474
     assert round(best.x_opt) == round(1619.09 * math.sqrt(2 / 3))  # 1322
 
 
@@ -283,7 +306,7 @@ def test_y_not_dividing_f_is_refused():
 
 
 def test_unknown_chip_suggests_the_closest():
-    with pytest.raises(ValueError, match=r"unknown chip 'H1000'.*did you mean.*'H100'"):
+    with pytest.raises(ValueError, match=r"Unknown chip 'H1000'\. Did you mean 'H100'"):
         S.dp_layer_time(L3_70B, "H1000", B_4M, 8)
 
 
@@ -432,10 +455,15 @@ def test_crossover_of_dp_over_64_h100_adds_nvlink_and_infiniband():
     assert t == pytest.approx(9.89e14 / 4.5e11 + 9.89e14 / 4e11, rel=1e-9)
 
 
-def test_crossover_of_fsdp_tp_at_fixed_y_is_the_fsdp_part():
-    # v5p, Y = 4 on one axis, FSDP on two: C / (Y · 2 · 1.8e11) = 2550 / 8 = 318.75 (TP's ratio 0.237 < 1)
+def test_crossover_of_fsdp_tp_at_fixed_y():
+    # v5p, Y = 4 on one axis, FSDP on two, gated MLP (m = 3). The FSDP part alone: C / (Y · 2 · 1.8e11)
+    # = 2550 / 8 = 318.75 tokens per chip; TP's ratio 4·2550·2/(3·28672) = 0.2372 does not depend on the
+    # batch. Summed (the book): t·(1/318.75) ... i.e. 318.75/t + 0.2372 = 1 → t = 318.75 / 0.7628 = 417.85.
     t = S.crossover_tokens_per_chip(L3_70B, V5P, "FSDP+TP", chips=8960, tp=4, axes=3)
-    assert t == pytest.approx(318.75, rel=1e-9)
+    assert t == pytest.approx(318.75 / (1 - 4 * 2550 * 2 / (3 * 28672)), rel=1e-9)
+    # overlapped (max): the FSDP part alone, since TP's 0.237 < 1
+    t_max = S.crossover_tokens_per_chip(L3_70B, V5P, "FSDP+TP", chips=8960, tp=4, axes=3, combine="max")
+    assert t_max == pytest.approx(318.75, rel=1e-9)
 
 
 def test_tp_too_wide_never_crosses_over():

@@ -48,6 +48,10 @@ LINKS = ("fast", "slow")
 PATTERNS = ("collective", "point_to_point")
 TOPOLOGIES = ("ring", "switch")
 SPLITS = ("divisors", "powers_of_two")
+# How FSDP × TP adds its two kinds of traffic in a pass: "sum" (HTSYM part 5: one after the other, the
+# book's model and the default) or "max" (concurrently on separate links, only the slower exposed: an
+# optimistic variant whose compute-bound threshold is 4× lower)
+COMBINES = ("sum", "max")
 
 
 # ----- bandwidth: the one place the convention lives ---------------------------------------------
@@ -319,16 +323,21 @@ def tp_layer_time(cfg: ModelConfig, chip: str | Chip, batch_tokens: float, Y: in
 
 def fsdp_tp_layer_time(cfg: ModelConfig, chip: str | Chip, batch_tokens: float, X: int, Y: int, *,
                        M_X: int | None = None, M_Y: int | None = None, mlp_matrices: int | None = None,
-                       dtype_bytes: int = 2, exact: bool = False) -> LayerTime:
+                       dtype_bytes: int = 2, exact: bool = False, combine: str = "sum") -> LayerTime:
     """FSDP over X chips × Megatron TP over Y chips (X·Y chips; TP the inner axis), one MLP layer.
 
     compute: forward 2·m·B·D·F / (X·Y·C), backward twice that.
     FSDP comm: all-gather of the TP-sharded weights, m·D·F·bytes / (Y·W_X) forward, twice backward
     (all-gather + reduce-scatter). TP comm per pass: 2·(B/X)·D·bytes / W_Y (HTSYM part 5).
-    The two run on different links (different torus axes, or NVLink vs InfiniBand), so a pass waits
-    for the slower: comm = max(FSDP, TP); on GPUs whose FSDP group also uses NVLink they add.
-    Compute-bound when B/(X·Y) > (2/m)·α²/(M_X·M_Y·F), α = C/W per axis (2550²/(2·28672) ≈ 113 on
-    v5p, m = 2), at the best X (:func:`fsdp_optimal_degree`).
+    ``combine="sum"`` (default, the book's model, HTSYM part 5 "Combining FSDP and tensor
+    parallelism"): the two kinds of traffic are not overlapped with each other, comm = FSDP + TP.
+    Compute-bound at the best X (:func:`fsdp_optimal_degree`) when B/(X·Y) > (8/m)·α²/(M_X·M_Y·F),
+    α = C/W per axis: 4·2550²/(2·28672) ≈ 453 on v5p for m = 2 (the book's 2·2550²/F).
+    ``combine="max"``: the two run at the same time on different links (different torus axes, or
+    NVLink vs InfiniBand) and only the slower is exposed, comm = max(FSDP, TP) (on a GPU whose FSDP
+    group also uses NVLink they still add). More optimistic: at the best X the two are equal, so max is
+    half the sum and the threshold 4× lower, (2/m)·α²/(M_X·M_Y·F) ≈ 113 — the number a Chinese
+    rendering of the book prints; it assumes perfect overlap of two collectives the book runs in turn.
     W from :func:`collective_bandwidth`: bidirectional per ICI axis × M_X (default fast_axes − 1, the
     book's 2 on v5p) and × M_Y (default 1); one-way NVLink / InfiniBand per GPU.
     """
@@ -351,8 +360,9 @@ def fsdp_tp_layer_time(cfg: ModelConfig, chip: str | Chip, batch_tokens: float, 
     fwd = _flops(cfg, nm, B) / (X * Y * c.peak_flops)
     fsdp, fsdp_label = _group_gather(nm * cfg.D * cfg.F * nbytes / Y, X, c, M_x, Y, exact)
     tp, tp_label = _group_gather(B / X * cfg.D * nbytes, Y, c, M_y, 1, exact)
+    v.choice("combine", combine, COMBINES)
     shared = c.kind == "gpu" and fsdp_label != "none" and c.fast_link_name in fsdp_label and Y > 1
-    combine = (lambda a, b: a + b) if shared else max
+    combine = (lambda a, b: a + b) if (combine == "sum" or shared) else max
     labels = f"FSDP: {fsdp_label}; TP: {tp_label}"
     return LayerTime("FSDP+TP", fwd, 2 * fwd, combine(fsdp, 2 * tp), combine(2 * fsdp, 2 * tp), labels)
 
@@ -467,18 +477,25 @@ def _xy_bandwidths(c: Chip, M_X, M_Y, link_X: str) -> tuple[float, float]:
 
 
 def fsdp_tp_critical_tokens_per_chip(chip: str | Chip, F: int, M_X: int = 2, M_Y: int = 1, *,
-                                     link_X: str = "fast", mlp_matrices: int = 2) -> float:
+                                     link_X: str = "fast", mlp_matrices: int = 2, combine: str = "sum") -> float:
     """Tokens per chip B/N above which FSDP × TP can be compute-bound (at the best X), HTSYM part 5.
 
-    (2/m)·C² / (W_X·W_Y·F) = α² / (M_X·M_Y·F) for m = 2 and α = C / W per ICI axis
-    (v5p, F = 28672, M_X·M_Y = 2: 2550² / 57344 ≈ 113). W: **bidirectional** per ICI axis × M_X, × M_Y;
+    Per forward pass and layer (bf16, m matrices of D × F): FSDP moves m·D·F·2/Y bytes over W_X, TP
+    2·(B/X)·D·2 bytes over W_Y, the matmuls take 2·m·B·D·F/(N·C). With ``combine="sum"`` (the book's
+    model: the two collectives one after the other) the sum is smallest at X_opt, where it equals
+    2·sqrt(FSDP·TP), and compute-bound requires
+        B/N > (8/m)·C² / (W_X·W_Y·F) = 4·α² / (M_X·M_Y·F) for m = 2, α = C / W per ICI axis
+    (v5p, F = 28672, M_X·M_Y = 2: 2·2550² / 28672 ≈ 453; the book's training.md and
+    applied-training.md). ``combine="max"`` (the two overlapped perfectly, only the slower exposed)
+    needs only a quarter: (2/m)·C²/(W_X·W_Y·F) ≈ 113. W: **bidirectional** per ICI axis × M_X, × M_Y;
     on GPUs one-way NVLink for TP and, with link_X="slow", one-way InfiniBand per GPU for FSDP.
     """
     c = _chip(chip)
     F = v.positive_int("F", F)
     nm = v.choice("mlp_matrices", mlp_matrices, (2, 3))
+    factor = {"sum": 8, "max": 2}[v.choice("combine", combine, COMBINES)]
     W_X, W_Y = _xy_bandwidths(c, M_X, M_Y, link_X)
-    return 2 / nm * c.peak_flops ** 2 / (W_X * W_Y * F)
+    return factor / nm * c.peak_flops ** 2 / (W_X * W_Y * F)
 
 
 def fsdp_optimal_degree(chip: str | Chip, n_chips: int, batch_tokens: float, F: int, M_X: int = 2,
@@ -537,7 +554,7 @@ def _divisors(n: int) -> list[int]:
 def best_fsdp_tp_split(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_tokens: float, *,
                        M_X: int | None = None, M_Y: int | None = None, splits: str = "divisors",
                        Y: int | None = None, max_tp: int | None = None, seq_len: int | None = None,
-                       mlp_matrices: int | None = None, dtype_bytes: int = 2) -> FsdpTpSplit:
+                       mlp_matrices: int | None = None, dtype_bytes: int = 2, combine: str = "sum") -> FsdpTpSplit:
     """The X (FSDP) × Y (TP) split of the chips with the shortest per-layer step, HTSYM part 5.
 
     Candidates: Y divides the chip count, F and N (so heads split evenly), Y <= ``max_tp`` (default:
@@ -555,6 +572,7 @@ def best_fsdp_tp_split(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_t
     n = v.positive_int("n_chips", n_chips)
     B = v.positive_number("batch_tokens", batch_tokens)
     v.choice("splits", splits, SPLITS)
+    v.choice("combine", combine, COMBINES)
     nm = _matrices(cfg, mlp_matrices)
     if splits == "powers_of_two":
         n = 1 << (n.bit_length() - 1)
@@ -583,7 +601,7 @@ def best_fsdp_tp_split(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_t
             continue
         mx, my = (pure, 1) if y == 1 else (1, pure) if x == 1 else (M_x, M_y)
         cands.append((x, y, fsdp_tp_layer_time(cfg, c, B, x, y, M_X=mx, M_Y=my, mlp_matrices=nm,
-                                               dtype_bytes=dtype_bytes)))
+                                               dtype_bytes=dtype_bytes, combine=combine)))
     if not cands:
         raise ValueError(f"no X × Y split of {n} chips fits: Y must divide n_chips, F={cfg.F} and N={cfg.N}"
                          f"{f', Y <= max_tp={cap}' if cap is not None else ''} and X <= {x_cap:g} "
@@ -690,12 +708,13 @@ STRATEGIES = ("DP", "FSDP", "TP", "FSDP+TP")
 
 
 def layer_time(cfg: ModelConfig, chip: str | Chip, strategy: str, tokens_per_chip: float, *, chips: int,
-               tp: int = 1, axes: int | None = None) -> LayerTime:
+               tp: int = 1, axes: int | None = None, combine: str = "sum") -> LayerTime:
     """:class:`LayerTime` of one layer for ``strategy`` at ``tokens_per_chip`` = B / (chips in the group).
 
     "DP"/"FSDP": X = ``chips`` over ``axes`` mesh axes (B = tokens_per_chip · chips).
     "TP": Y = ``tp`` chips, each holding all B = tokens_per_chip · tp tokens.
-    "FSDP+TP": X = chips / tp, Y = tp; on a TPU the FSDP axis gets ``axes − 1`` mesh axes and TP one.
+    "FSDP+TP": X = chips / tp, Y = tp; on a TPU the FSDP axis gets ``axes − 1`` mesh axes and TP one;
+    ``combine`` as in :func:`fsdp_tp_layer_time` (default "sum", the book's model).
     """
     v.choice("strategy", strategy, STRATEGIES)
     c = _chip(chip)
@@ -712,18 +731,20 @@ def layer_time(cfg: ModelConfig, chip: str | Chip, strategy: str, tokens_per_chi
         raise ValueError(f"tp must divide chips ({chips}) for FSDP+TP, got tp={tp}")
     tpu = c.kind == "tpu"
     return fsdp_tp_layer_time(cfg, c, tokens_per_chip * chips, chips // tp, tp,
-                              M_X=max(axes - 1, 1) if tpu else None, M_Y=1 if tpu else None)
+                              M_X=max(axes - 1, 1) if tpu else None, M_Y=1 if tpu else None, combine=combine)
 
 
 def crossover_tokens_per_chip(cfg: ModelConfig, chip: str | Chip, strategy: str, *, chips: int, tp: int = 1,
-                              axes: int | None = None, lo: float = 1.0, hi: float = 1e9) -> float:
+                              axes: int | None = None, lo: float = 1.0, hi: float = 1e9, combine: str = "sum") -> float:
     """Tokens per chip where one layer's communication time meets its compute time (the roofline crossover
     that :func:`llmcalc.plots.compute_vs_comm` draws), for the layout of :func:`layer_time`.
 
     Found by bisection on :attr:`LayerTime.comm_ratio`, which never rises with more tokens per chip:
     DP/FSDP give C/W_X (850 on a full v5p pod's three axes; on H100 past one node the two stages add,
-    C/W_NVLink + C/(8·W_IB) ≈ 2198 + 2473); FSDP+TP at a fixed Y gives the FSDP part, C/(Y·W_X)
-    (W as :func:`collective_bandwidth` gives it: bidirectional per ICI axis, one-way per GPU). Returns
+    C/W_NVLink + C/(8·W_IB) ≈ 2198 + 2473); FSDP+TP at a fixed Y, with the book's summed traffic
+    (``combine="sum"``), gives C/(Y·W_X) / (1 − 2·Y·C/(m·F·W_Y)): the FSDP part, raised because TP
+    traffic takes its share of the pass (W as :func:`collective_bandwidth` gives it: bidirectional per
+    ICI axis, one-way per GPU); ``combine="max"`` gives the FSDP part alone while it dominates. Returns
     ``lo`` when the layer is compute-bound already at ``lo`` tokens, and ``math.inf`` when it is still
     communication-bound at ``hi`` (TP's ratio does not depend on the batch: Y too large never recovers).
     """
@@ -733,7 +754,7 @@ def crossover_tokens_per_chip(cfg: ModelConfig, chip: str | Chip, strategy: str,
         raise ValueError(f"hi must be > lo ({lo!r}), got {hi!r}")
 
     def ratio(t: float) -> float:
-        return layer_time(cfg, chip, strategy, t, chips=chips, tp=tp, axes=axes).comm_ratio
+        return layer_time(cfg, chip, strategy, t, chips=chips, tp=tp, axes=axes, combine=combine).comm_ratio
 
     if ratio(lo) <= 1:
         return lo
