@@ -88,7 +88,7 @@ def test_experts_per_token_above_experts_is_refused():
 
 
 def test_unknown_preset_suggests_the_closest_names():
-    with pytest.raises(ValueError, match=r"unknown preset 'llama-3-7b'.*did you mean.*'llama-3-70b'"):
+    with pytest.raises(ValueError, match=r"^Unknown preset 'llama-3-7b'\. Did you mean 'llama-3-70b'.*\? Known presets: deepseek-v3, .*\.$"):
         llmcalc.preset("llama-3-7b")
 
 

@@ -671,7 +671,7 @@ def _search(**kw):
     (dict(pp=5), r"pp must be in \[1, L=4\]"),
     (dict(ep=2), r"ep must be 1 for a dense model"),
     (dict(zero=4), r"zero must be one of \[0, 1, 2, 3\]"),
-    (dict(chip="H999"), r"unknown chip 'H999'.*Known chips"),
+    (dict(chip="H999"), r"Unknown chip 'H999'\..*Known chips"),
     (dict(compute_efficiency=1.5), r"compute_efficiency must be in \(0, 1\]"),
     (dict(compute_efficiency=0), r"compute_efficiency must be in \(0, 1\]"),
     (dict(headroom=1.0), r"headroom must be a number in \[0, 1\)"),

@@ -64,8 +64,15 @@ def choices(field: str, values, allowed: Iterable[str]) -> list:
 
 
 def unknown_name(kind: str, name, known: Iterable[str]) -> ValueError:
-    """Build the error for an unknown preset/chip name, suggesting the closest known names."""
+    """Build the error for an unknown preset/chip name, suggesting the closest known names.
+
+    Whole sentences: "Unknown chip 'H1000'. Did you mean 'H100'? Known chips: A100, B200, …."
+    """
     known = sorted(known)
-    close = difflib.get_close_matches(str(name).lower(), known, n=3, cutoff=0.4)
-    hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-    return ValueError(f"unknown {kind} {name!r}{hint} Known {kind}s: {', '.join(known)}")
+    by_lower = {k.lower(): k for k in known}
+    close = [by_lower[c] for c in difflib.get_close_matches(str(name).lower(), list(by_lower), n=3, cutoff=0.4)]
+    options = [repr(c) for c in close]
+    if len(options) > 1:
+        options = [", ".join(options[:-1]) + " or " + options[-1]]
+    hint = f" Did you mean {options[0]}?" if options else ""
+    return ValueError(f"Unknown {kind} {name!r}.{hint} Known {kind}s: {', '.join(known)}.")
