@@ -288,8 +288,8 @@ def _registry() -> dict[str, Answer]:
             "Multiply the FSDP degree by the TP degree.", "把 FSDP 度数乘以 TP 度数。", "chips"),
         "l3_70b.best_split_fsdp_m2": Answer(
             lambda: sharding.best_fsdp_tp_split(_p("llama-3-70b"), "TPU v5p", _chip("TPU v5p").fast_domain, _B_4M, mlp_matrices=2).X,
-            0.0, "X·Y = 8960 with Y dividing F and the 64 heads; keep the split whose larger ratio (FSDP or TP) is smallest.",
-            "X·Y = 8960,Y 整除 F 和 64 个头;选两个比值(FSDP 与 TP)中较大者最小的切分。", "chips"),
+            0.0, "X·Y = 8960 with Y dividing F and the 64 heads; keep the split whose summed ratio (FSDP + TP traffic over compute) is smallest.",
+            "X·Y = 8960,Y 整除 F 和 64 个头;选 FSDP 与 TP 通信之和除以计算最小的切分。", "chips"),
         "l3_70b.best_split_tp_m2": Answer(
             lambda: sharding.best_fsdp_tp_split(_p("llama-3-70b"), "TPU v5p", _chip("TPU v5p").fast_domain, _B_4M, mlp_matrices=2).Y,
             0.0, "FSDP traffic grows with X, TP traffic with Y: balance them within TP's limit Y < F·W/C.",
@@ -317,8 +317,8 @@ def _registry() -> dict[str, Answer]:
                                      "Interleaving: (p − 1)/(v·m + p − 1).", "交错调度:(p − 1)/(v·m + p − 1)。", "fraction"),
         "l3_70b.h100_fsdp_tp8_min_batch": Answer(
             lambda: sharding.crossover_tokens_per_chip(_p("llama-3-70b"), "H100", "FSDP+TP", chips=8192, tp=8) * 8192, 0.03,
-            "FSDP's gathers cross InfiniBand: each GPU needs more than C / (Y · W_IB) tokens; multiply by 8192 GPUs.",
-            "FSDP 的 all-gather 要走 InfiniBand:每张卡需要超过 C / (Y · W_IB) 个 token,再乘以 8192 张卡。", "tokens"),
+            "FSDP's gathers cross InfiniBand (C / (Y · W_IB) tokens per GPU alone) and TP's NVLink traffic adds to them: find the tokens per GPU where the sum equals compute, then multiply by 8192 GPUs.",
+            "FSDP 的 all-gather 要走 InfiniBand(单算它就要 C / (Y · W_IB) 个 token/卡),TP 的 NVLink 通信再叠加上去:求两者之和等于计算时间时每张卡的 token 数,再乘以 8192 张卡。", "tokens"),
         **{f"l3_70b.pp4_dp{dp}_bubble": Answer(lambda dp=dp: sharding.pipeline_bubble_fraction(4, _B_4M // dp // 4096), 0.01,
                                                "Micro-batches m = batch / DP / 4096; bubble (p − 1)/(m + p − 1) with p = 4.",
                                                "微批次数 m = 批次 / DP / 4096;空泡 (p − 1)/(m + p − 1),p = 4。", "fraction")
@@ -367,8 +367,8 @@ def _registry() -> dict[str, Answer]:
         "405b.pod_tokens_per_chip": Answer(lambda: sharding.tokens_per_chip(_B_16M / 8, _chip("TPU v5p").fast_domain), 0.01,
                                            "A pod's tokens divided by its 8960 chips.", "一个 pod 的 token 数除以它的 8960 块芯片。", "tokens"),
         "405b.fsdp_tp_threshold_m2": Answer(lambda: sharding.fsdp_tp_critical_tokens_per_chip("TPU v5p", _p("llama-3.1-405b").F), 0.03,
-                                            "α² / (M_X·M_Y·F) with α = C/W per axis, M_X·M_Y = 2 and F = 53248.",
-                                            "α² / (M_X·M_Y·F),α = 每个轴的 C/W,M_X·M_Y = 2,F = 53248。", "tokens"),
+                                            "4·α² / (M_X·M_Y·F) with α = C/W per axis, M_X·M_Y = 2 and F = 53248 (FSDP and TP traffic added, as the book does).",
+                                            "4·α² / (M_X·M_Y·F),α = 每个轴的 C/W,M_X·M_Y = 2,F = 53248(按书中做法,FSDP 与 TP 的通信相加)。", "tokens"),
         "405b.fsdp_tp_threshold_m3": Answer(
             lambda: sharding.fsdp_tp_critical_tokens_per_chip("TPU v5p", _p("llama-3.1-405b").F, mlp_matrices=3), 0.03,
             "The gated MLP multiplies the book's threshold by 2/m = 2/3.", "门控 MLP 把书中的阈值乘以 2/m = 2/3。", "tokens"),
