@@ -16,6 +16,8 @@
 # %% [markdown]
 # # Chapter 1 — Where the parameters live
 #
+# Sources for every figure in this chapter: [References](../docs/references.md).
+#
 # Every later chapter of this workbook starts from one number: how many parameters $P$ the model has.
 # FLOPs per token are about $6P$, the optimizer state is about $16P$ bytes, and the number of chips you
 # need follows from both. So we begin by counting parameters *exactly*, and by learning which parts of a
@@ -44,8 +46,9 @@
 # | $E$, $k$ | routed experts per MoE layer, experts routed per token | `num_local_experts` / `n_routed_experts`, `num_experts_per_tok` |
 # | $P$ | parameter count | |
 #
-# A warning about sources: the course slides we quote below (seed 004) write $H$ for the hidden width and
-# $H'$ for the MLP width. In this book those are $D$ and $F$; $H$ is always the width of *one head*.
+# A warning about sources: the university course slides on pre-training that we quote in §4 (*预训练之训练技术*,
+# "Training techniques for pre-training", by Tang Tianyi of the team that wrote the textbook 《大语言模型》) write $H$
+# for the hidden width and $H'$ for the MLP width. In this book those are $D$ and $F$; $H$ is always the width of *one head*.
 
 # %%
 import json
@@ -69,7 +72,8 @@ llmcalc.i18n.use("en")  # the edition's language for explorer labels and plot ti
 #
 # A model's shape lives in its Hugging Face `config.json`. `llmcalc` ships the configs of some well-known
 # models as presets and reads them into a `ModelConfig` in the book's symbols. Here is LLaMA 3-70B,
-# the model that seed 000 (a rendering of *How To Scale Your Model*, part 6) sizes by hand:
+# the model that *How To Scale Your Model* (Austin et al., Google DeepMind), part 6, "Training LLaMA 3 on TPUs",
+# sizes by hand (we read it in a Chinese rendering):
 
 # %%
 cfg = preset("llama-3-70b")
@@ -81,7 +85,7 @@ for sym, key in fields.items():
     print(f"{sym} = {getattr(cfg, sym):>7,}   config.json {key}: {raw}")
 
 # %% [markdown]
-# These are the numbers in seed 000's table. Note that `head_dim` may be missing from a config; then
+# These are the numbers in the book's table. Note that `head_dim` may be missing from a config; then
 # $H = D/N$ (here $8192/64 = 128$). Some models set it explicitly and differently — Gemma-2 below.
 #
 # ## 2. Where the parameters live
@@ -137,17 +141,17 @@ for sym, key in fields.items():
 #
 # <details><summary>Show answer</summary>
 #
-# This is seed 000's own table:
+# This is *How To Scale Your Model*'s own table:
 #
-# | part | formula | seed's value |
+# | part | formula | the book's value |
 # |---|---|---|
 # | MLP | $3DFL = 3 \times 8192 \times 28672 \times 80$ | 56.3 B |
 # | attention | $L(2DNH + 2DKH) = 80\,(2 \cdot 8192 \cdot 64 \cdot 128 + 2 \cdot 8192 \cdot 8 \cdot 128)$ | 12.0 B |
 # | vocabulary | $2VD = 2 \times 128256 \times 8192$ | 2.1 B |
 # | total | | 70.4 B |
 #
-# The MLP holds about 80 %, attention about 17 %, the vocabulary about 3 %. The next cell prints the exact
-# values — and shows that the seed's 70.4 B is a sum of rounded-*down* parts.
+# The book puts the MLP at 80 %, attention at 17 %, the vocabulary at 3 %. The next cell prints the exact
+# values — and shows that the book's 70.4 B is a sum of rounded-*down* parts.
 #
 # </details>
 
@@ -155,7 +159,7 @@ for sym, key in fields.items():
 b = param_breakdown(cfg)
 parts = {"MLP": b["mlp"], "attention": b["attention"], "vocabulary": b["embedding"] + b["lm_head"]}
 total = param_count(cfg)
-print(f"{'part':<12}{'exact':>18}{'seed (x1e8, cut)':>18}{'share':>8}")
+print(f"{'part':<12}{'exact':>18}{'book (x1e8, cut)':>18}{'share':>8}")
 for name, n in parts.items():
     print(f"{name:<12}{n:>18,}{n // 10**8:>18}{100 * n / total:>7.1f}%")
 print(f"{'sum of cuts':<12}{'':>18}{sum(n // 10**8 for n in parts.values()):>18}")
@@ -164,10 +168,11 @@ print(f"{'norms':<12}{b['norms']:>18,}   = (2L+1)·D, left out by hand")
 print(f"{'total':<12}{total:>18,}   = {total / 1e9:.2f}B")
 
 # %% [markdown]
-# So the seed is right in spirit and slightly off in the last digit: it wrote each part in units of
-# $10^8$ (亿) with the fraction cut off (563 + 120 + 21 = 704), and the two big parts each lose most of a
-# unit that way. The unrounded parts add up to the total printed above, and the $(2L+1)D$ norm weights the hand
-# count skips close the gap to the exact count exactly. The 80 / 17 / 3 % split survives untouched.
+# So the book is right in spirit and slightly off in the last digit: it wrote each part with the fraction cut
+# off (in the Chinese rendering's units of $10^8$, 亿: 563 + 120 + 21 = 704), and the two big parts each lose most
+# of a unit that way. The unrounded parts add up to the total printed above, and the $(2L+1)D$ norm weights the
+# hand count skips close the gap to the exact count exactly. The book's 80 / 17 / 3 % split survives: compare the
+# share column.
 #
 # The whole breakdown, as `llmcalc` keeps it:
 
@@ -177,7 +182,7 @@ tables.breakdown_table(cfg)
 # %% [markdown]
 # ## 4. The course slides' formula: LLaMA-7B and LLaMA-65B
 #
-# The university slides (seed 004) count LLaMA's parameters as (in their symbols, $H$ = width,
+# The course slides count LLaMA's parameters as (in their symbols, $H$ = width,
 # $H'$ = MLP width)
 #
 # $$P = \underbrace{2VH}_{\text{embedding + head}} + \underbrace{H}_{\text{final norm}}
@@ -245,8 +250,8 @@ print(f"q/k/v biases: {bias:,} = L·(NH + 2KH) = {q.L}·({q.N * q.H} + {2 * q.K 
 # ## 6. Mixtral-8x7B: total versus active
 #
 # Mixtral has LLaMA/Mistral-7B's shape ($D = 4096$, $L = 32$, $N = 32$, $K = 8$) but every MLP is replaced by
-# $E = 8$ experts of width $F = 14336$, and each token is routed to $k = 2$ of them. Seed 002 puts one expert
-# at about $1.76 \times 10^8$ parameters and the router at about $D \times E = 4\text{k} \times 8 = 32\text{k}$
+# $E = 8$ experts of width $F = 14336$, and each token is routed to $k = 2$ of them. Yang Lewis's notes on
+# multi-GPU training memory (*大模型多卡训练笔记*) put one expert at about $1.76 \times 10^8$ parameters and the router at about $D \times E = 4\text{k} \times 8 = 32\text{k}$
 # per layer ("a million or so" over 32 layers).
 
 # %%
@@ -260,10 +265,10 @@ print(f"total parameters      = {param_count(m):,} ({fmt_count(param_count(m))})
 print(f"active per token      = {active_param_count(m):,} ({fmt_count(active_param_count(m))})")
 
 # %% [markdown]
-# The "8x7B" name suggests 56B, but the experts share attention, embeddings and norms, so the total is
-# 46.7B; and a token passes through only 2 of the 8 experts in each layer, so it touches about 12.9B. Its
-# *compute* per token is that of a 13B dense model, but its *memory* is that of a 47B one — the
-# distinction chapters 2 and 3 rely on.
+# The "8x7B" name suggests 56B, but the experts share attention, embeddings and norms, so the total printed
+# above is well short of that; and a token passes through only 2 of the 8 experts in each layer, so it touches
+# only the active count. Its *compute* per token is that of a dense model of the active size, but its *memory*
+# is that of a dense model of the total size — the distinction chapters 2 and 3 rely on.
 #
 # ## 7. DeepSeek-V3: MLA, shared and routed experts, three dense layers
 #
@@ -283,9 +288,9 @@ print(f"active {active_param_count(ds):,} ({fmt_count(active_param_count(ds))});
 tables.breakdown_table(ds)
 
 # %% [markdown]
-# The total rounds to the published 671B (the README's count leaves out the separate multi-token-prediction
-# module, and so does this one). The active count is about 37.6B with the token table, 36.6B without — the
-# README's "37B" sits between the two. Routed experts hold almost all of the parameters but only $8/256$ of
+# The total printed above rounds to the published 671B (the README's count leaves out the separate
+# multi-token-prediction module, and so does this one). The README's "37B" activated sits between the two active
+# counts printed, with and without the token table. Routed experts hold almost all of the parameters but only $8/256$ of
 # them run per token.
 #
 # How much does MLA save? Compare one MLA block with plain multi-head attention of the same $N = 128$ heads of
@@ -304,8 +309,8 @@ print(f"ratio: {params.attention_params_per_layer(ds) / params.attention_params_
 #
 # ## 8. Gemma-2-9B: $H \ne D/N$, tied embeddings, four norms per layer
 #
-# Gemma-2-9B has $D = 3584$ and $N = 16$, so $D/N = 224$ — but its config sets `head_dim` to 256, so the
-# attention works in a space of width $NH$ wider than $D$. It ties the LM head to the embedding, and every
+# Gemma-2-9B has $D = 3584$ and $N = 16$, but its config sets `head_dim` to 256 rather than $D/N$, so the
+# attention works in a space of width $NH$ wider than $D$ (the cell prints both widths). It ties the LM head to the embedding, and every
 # layer has four RMSNorms (before and after attention, before and after the MLP).
 
 # %%
@@ -327,9 +332,9 @@ print(f"total: {param_count(g):,} ({fmt_count(param_count(g))})")
 #
 # <details><summary>Show answer</summary>
 #
-# $12 \times 96 \times 12288^2 \approx 1.74 \times 10^{11}$: the layers' weight matrices are almost all of it.
-# The token and position tables add $(V + T_{\max})D$, biases and LayerNorms a few million more. The cell
-# below prints each piece; "175B" is the rounding of the exact total it prints.
+# $12 \times 96 \times 12288^2$: the layers' weight matrices are almost all of the model. The token and position
+# tables add $(V + T_{\max})D$, biases and LayerNorms a little more. The cell below prints each piece; "175B" is
+# the rounding of the exact total it prints.
 #
 # </details>
 
@@ -364,10 +369,10 @@ plots.param_shares(models)
 plt.show()
 
 # %% [markdown]
-# Three patterns to notice. In dense models the MLP holds two-thirds to four-fifths of the parameters; GQA
-# (LLaMA-2-70B and later) shrinks attention from about a third to under a fifth. The vocabulary matters only
-# for small models with big vocabularies (LLaMA 3-8B, Gemma-2). In MoE models the routed experts are nearly
-# everything.
+# Three patterns to notice in the share columns. In dense models the MLP holds most of the parameters; GQA
+# (LLaMA-2-70B and later) gives attention a much smaller share than plain multi-head attention does (LLaMA-2-7B,
+# LLaMA-65B). The vocabulary's share is large only for small models with big vocabularies (LLaMA 3-8B, Gemma-2).
+# In MoE models the routed experts are nearly everything.
 #
 # ## 11. Loading any `config.json`
 #
@@ -422,12 +427,13 @@ ex.print_summary()
 # >
 # > - Per layer: attention $DNH + 2DKH + NHD$ (plus biases), gated MLP $3DF$, norms $D$ each; per model:
 # >   embedding $VD$, LM head $VD$ unless tied, one final norm.
-# > - The MLP dominates dense models (about 80 % of LLaMA 3-70B); GQA cuts attention's share; the vocabulary
+# > - The MLP dominates dense models (§3 and the share table of §10); GQA cuts attention's share; the vocabulary
 # >   matters only for small models.
-# > - Hand counts drift through rounding: LLaMA 3-70B is 70,553,706,496 parameters, not "70.4B".
+# > - Hand counts drift through rounding: the exact LLaMA 3-70B count of §3 is not the book's "70.4B"; for the last
+# >   digit, count with `param_count`.
 # > - $2VD + D + L(4D^2 + 3DF + 2D)$ is exact only for MHA, untied, bias-free, dense LLaMA-1-style models.
-# > - MoE models have two sizes: total (memory) and active (compute per token) — 46.7B vs 12.9B for Mixtral,
-# >   671B vs about 37.6B for DeepSeek-V3.
+# > - MoE models have two sizes: total (memory) and active (compute per token), far apart for Mixtral (§6) and
+# >   DeepSeek-V3 (§7).
 # > - Read any supported `config.json` with `ModelConfig.from_hf` / `from_json_file`; never trust a name like
 # >   "8x7B" over a count.
 
@@ -439,9 +445,9 @@ ex.print_summary()
 #
 # <details><summary>Show answer</summary>
 #
-# $3DFL = 3 \cdot 16384 \cdot 53248 \cdot 126 \approx 3.30 \times 10^{11}$;
-# $L(2DNH + 2DKH) = 126\,(2 \cdot 16384 \cdot 16384 + 2 \cdot 16384 \cdot 1024) \approx 7.19 \times 10^{10}$;
-# $2VD \approx 4.2 \times 10^{9}$. Together about 405.85B; the cell adds the norms for the exact count.
+# MLP $3DFL = 3 \cdot 16384 \cdot 53248 \cdot 126$; attention
+# $L(2DNH + 2DKH) = 126\,(2 \cdot 16384 \cdot 16384 + 2 \cdot 16384 \cdot 1024)$; vocabulary
+# $2VD = 2 \cdot 128256 \cdot 16384$. The cell prints each, and adds the $(2L + 1)D$ norm weights for the exact count.
 #
 # </details>
 
@@ -460,8 +466,8 @@ print(f"{'total':<11}{param_count(big):>18,}  ({fmt_count(param_count(big))})")
 #
 # <details><summary>Show answer</summary>
 #
-# An untied head is one more $V \times D = 256000 \times 3584$ matrix — about $0.92 \times 10^9$, roughly a
-# tenth of the model, because Gemma's vocabulary is large and the model small.
+# An untied head is one more $V \times D = 256000 \times 3584$ matrix. The cell prints its size and its share of
+# the model; the share is large because Gemma's vocabulary is large and the model small.
 #
 # </details>
 

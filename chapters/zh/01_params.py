@@ -16,6 +16,8 @@
 # %% [markdown]
 # # 第 1 章 参数都在哪里
 #
+# 本章所有数字的出处：[参考文献](../../docs/references.zh.md)。
+#
 # 这本练习册后面的每一章,都从同一个数出发:模型有多少参数 $P$。每个 token 的 FLOPs 大约是 $6P$,优化器状态(optimizer state)大约占 $16P$ 字节,需要多少张卡又由这两者共同决定。所以我们先把参数*精确地*数清楚,并且弄明白 transformer 里到底是哪些部件在"装"这些参数。
 #
 # **学完本章,你将能够**
@@ -39,7 +41,7 @@
 # | $E$, $k$ | 每个 MoE 层的路由专家数、每个 token 被路由到的专家数 | `num_local_experts` / `n_routed_experts`, `num_experts_per_tok` |
 # | $P$ | 参数量 | |
 #
-# 关于资料来源,先提个醒:下文引用的课程讲义(种子 004)用 $H$ 表示隐藏层宽度,用 $H'$ 表示 MLP 宽度。本书里这两个量分别是 $D$ 和 $F$;$H$ 永远指*单个头*的宽度。读讲义时请自己换一下符号,别混了。
+# 关于资料来源,先提个醒:第 4 节引用的大学课程讲义《预训练之训练技术》(《大语言模型》编写团队的唐天一所作)用 $H$ 表示隐藏层宽度,用 $H'$ 表示 MLP 宽度。本书里这两个量分别是 $D$ 和 $F$;$H$ 永远指*单个头*的宽度。读讲义时请自己换一下符号,别混了。
 
 # %%
 import json
@@ -61,7 +63,7 @@ llmcalc.i18n.use("zh")  # the edition's language for explorer labels and plot ti
 # %% [markdown]
 # ## 1. 从配置文件读出符号表
 #
-# 模型的形状写在它的 Hugging Face `config.json` 里。`llmcalc` 自带了一些知名模型的配置作为预设(preset),并把它们读成用本书符号表示的 `ModelConfig`。下面是 LLaMA 3-70B——种子 000(*How To Scale Your Model* 第 6 部分的中文版)正是拿它来手算规模的:
+# 模型的形状写在它的 Hugging Face `config.json` 里。`llmcalc` 自带了一些知名模型的配置作为预设(preset),并把它们读成用本书符号表示的 `ModelConfig`。下面是 LLaMA 3-70B——*How To Scale Your Model*(Austin 等,Google DeepMind)第 6 部分"在 TPU 上训练 LLaMA 3"正是拿它来手算规模的(我们读的是它的中文译本):
 
 # %%
 cfg = preset("llama-3-70b")
@@ -73,7 +75,7 @@ for sym, key in fields.items():
     print(f"{sym} = {getattr(cfg, sym):>7,}   config.json {key}: {raw}")
 
 # %% [markdown]
-# 这些数和种子 000 表格里的一致。注意,有的配置文件里没有 `head_dim` 这一项,这时 $H = D/N$(这里是 $8192/64 = 128$)。也有模型会显式地把它设成别的值——后面的 Gemma-2 就是一例。
+# 这些数和书中表格里的一致。注意,有的配置文件里没有 `head_dim` 这一项,这时 $H = D/N$(这里是 $8192/64 = 128$)。也有模型会显式地把它设成别的值——后面的 Gemma-2 就是一例。
 #
 # ## 2. 参数都在哪里
 #
@@ -115,16 +117,16 @@ for sym, key in fields.items():
 #
 # <details><summary>显示答案</summary>
 #
-# 这正是种子 000 自己给出的表:
+# 这正是 *How To Scale Your Model* 自己给出的表:
 #
-# | 部分 | 公式 | 种子给出的值 |
+# | 部分 | 公式 | 书中的值 |
 # |---|---|---|
 # | MLP | $3DFL = 3 \times 8192 \times 28672 \times 80$ | 56.3 B |
 # | 注意力 | $L(2DNH + 2DKH) = 80\,(2 \cdot 8192 \cdot 64 \cdot 128 + 2 \cdot 8192 \cdot 8 \cdot 128)$ | 12.0 B |
 # | 词表 | $2VD = 2 \times 128256 \times 8192$ | 2.1 B |
 # | 合计 | | 70.4 B |
 #
-# MLP 约占 80 %,注意力约占 17 %,词表约占 3 %。下一个单元会打印精确值——你会看到,种子的 70.4 B 其实是几个*向下*取整后的部分相加得到的。
+# 书中说 MLP 占 80 %,注意力占 17 %,词表占 3 %。下一个单元会打印精确值——你会看到,书中的 70.4 B 其实是几个*向下*取整后的部分相加得到的。
 #
 # </details>
 
@@ -132,7 +134,7 @@ for sym, key in fields.items():
 b = param_breakdown(cfg)
 parts = {"MLP": b["mlp"], "attention": b["attention"], "vocabulary": b["embedding"] + b["lm_head"]}
 total = param_count(cfg)
-print(f"{'part':<12}{'exact':>18}{'seed (x1e8, cut)':>18}{'share':>8}")
+print(f"{'part':<12}{'exact':>18}{'book (x1e8, cut)':>18}{'share':>8}")
 for name, n in parts.items():
     print(f"{name:<12}{n:>18,}{n // 10**8:>18}{100 * n / total:>7.1f}%")
 print(f"{'sum of cuts':<12}{'':>18}{sum(n // 10**8 for n in parts.values()):>18}")
@@ -141,7 +143,7 @@ print(f"{'norms':<12}{b['norms']:>18,}   = (2L+1)·D, left out by hand")
 print(f"{'total':<12}{total:>18,}   = {total / 1e9:.2f}B")
 
 # %% [markdown]
-# 可见种子的思路是对的,只是最后一位有点偏差:它把每一部分都以 $10^8$(亿)为单位写出,并直接舍掉了小数部分(563 + 120 + 21 = 704),两个大头各自因此丢掉了将近一个单位。不取整的各部分加起来就是上面打印的那个和;再补上手算时略去的 $(2L+1)D$ 个归一化权重,就与精确总数分毫不差。而 80 / 17 / 3 % 的比例则完全不受影响。
+# 可见书的思路是对的,只是最后一位有点偏差:它把每一部分的小数都直接舍掉了(中文译本以 $10^8$,即亿为单位:563 + 120 + 21 = 704),两个大头各自因此丢掉了将近一个单位。不取整的各部分加起来就是上面打印的那个和;再补上手算时略去的 $(2L+1)D$ 个归一化权重,就与精确总数分毫不差。书中 80 / 17 / 3 % 的比例依然成立,对照占比(share)一列就能看到。
 #
 # 下面是 `llmcalc` 记录的完整分解:
 
@@ -151,7 +153,7 @@ tables.breakdown_table(cfg)
 # %% [markdown]
 # ## 4. 课程讲义的公式:LLaMA-7B 与 LLaMA-65B
 #
-# 大学课程讲义(种子 004)是这样数 LLaMA 的参数的(用讲义自己的符号,$H$ 为宽度,$H'$ 为 MLP 宽度):
+# 课程讲义是这样数 LLaMA 的参数的(用讲义自己的符号,$H$ 为宽度,$H'$ 为 MLP 宽度):
 #
 # $$P = \underbrace{2VH}_{\text{embedding + head}} + \underbrace{H}_{\text{final norm}}
 # + L\big(\underbrace{4H^2}_{\text{attention}} + \underbrace{3HH'}_{\text{MLP}} + \underbrace{2H}_{\text{norms}}\big),$$
@@ -209,9 +211,9 @@ print(f"q/k/v biases: {bias:,} = L·(NH + 2KH) = {q.L}·({q.N * q.H} + {2 * q.K 
 # %% [markdown]
 # ## 6. Mixtral-8x7B:总参数与激活参数
 #
-# Mixtral 的形状与 LLaMA/Mistral-7B 相同($D = 4096$,$L = 32$,$N = 32$,$K = 8$),但每个 MLP 都换成了 $E = 8$ 个宽度为 $F = 14336$ 的专家,每个 token 被路由到其中 $k = 2$ 个。种子 002 估计单个专家约 $1.76 \times 10^8$ 个参数,路由器每层约 $D \times E = 4\text{k} \times 8 = 32\text{k}$ 个参数(32 层加起来"百万级")。
+# Mixtral 的形状与 LLaMA/Mistral-7B 相同($D = 4096$,$L = 32$,$N = 32$,$K = 8$),但每个 MLP 都换成了 $E = 8$ 个宽度为 $F = 14336$ 的专家,每个 token 被路由到其中 $k = 2$ 个。Yang Lewis 的《大模型多卡训练笔记》估计单个专家约 $1.76 \times 10^8$ 个参数,路由器每层约 $D \times E = 4\text{k} \times 8 = 32\text{k}$ 个参数(32 层加起来"百万级")。
 #
-# 顺带说一下单位。下一个单元把单个专家的 bf16 权重换算成了 GB:本书的 GB 一律指 $10^9$ 字节,$2^{30}$ 字节则写作 GiB,两者从不混用。种子 002 开头把 1 GB 定义成 1024 MB,也就是 $2^{30}$ 字节——那其实是 GiB。我们不这样用,因为参数量、FLOPs、带宽(GB/s)这些量用的都是十进制前缀,字节数也按 $10^9$ 计才能直接相乘相除;一旦在同一笔账里混用两种 GB,结果就会悄悄偏掉几个百分点,而且很难查出来。
+# 顺带说一下单位。下一个单元把单个专家的 bf16 权重换算成了 GB:本书的 GB 一律指 $10^9$ 字节,$2^{30}$ 字节则写作 GiB,两者从不混用。那份笔记开头把 1 GB 定义成 1024 MB,也就是 $2^{30}$ 字节——那其实是 GiB。我们不这样用,因为参数量、FLOPs、带宽(GB/s)这些量用的都是十进制前缀,字节数也按 $10^9$ 计才能直接相乘相除;一旦在同一笔账里混用两种 GB,结果就会悄悄偏掉几个百分点,而且很难查出来。
 
 # %%
 m = preset("mixtral-8x7b")
@@ -224,7 +226,7 @@ print(f"total parameters      = {param_count(m):,} ({fmt_count(param_count(m))})
 print(f"active per token      = {active_param_count(m):,} ({fmt_count(active_param_count(m))})")
 
 # %% [markdown]
-# "8x7B" 这个名字让人以为是 56B,但各专家共用注意力、嵌入和归一化层,所以总参数是 46.7B;而一个 token 在每层只经过 8 个专家中的 2 个,所以它实际用到的约为 12.9B。也就是说,它每个 token 的*算力*(计算量)相当于一个 13B 的稠密模型,*显存*占用却相当于一个 47B 的模型——第 2 章和第 3 章都要用到这个区别。
+# "8x7B" 这个名字让人以为是 56B,但各专家共用注意力、嵌入和归一化层,所以上面打印的总参数远不到这个数;而一个 token 在每层只经过 8 个专家中的 2 个,所以它实际用到的只有激活参数那一行。也就是说,它每个 token 的*算力*(计算量)相当于一个激活参数那么大的稠密模型,*显存*占用却相当于一个总参数那么大的稠密模型——第 2 章和第 3 章都要用到这个区别。
 #
 # ## 7. DeepSeek-V3:MLA、共享专家与路由专家、三个稠密层
 #
@@ -242,7 +244,7 @@ print(f"active {active_param_count(ds):,} ({fmt_count(active_param_count(ds))});
 tables.breakdown_table(ds)
 
 # %% [markdown]
-# 总数四舍五入后正好是公布的 671B(README 的统计没有包括单独的多 token 预测(multi-token prediction)模块,这里也没有)。激活参数算上 token 嵌入表约为 37.6B,不算则为 36.6B——README 说的 "37B" 正好落在两者之间。路由专家几乎装下了全部参数,但每个 token 只用到其中的 $8/256$。
+# 上面打印的总数四舍五入后正好是公布的 671B(README 的统计没有包括单独的多 token 预测(multi-token prediction)模块,这里也没有)。README 说的 "37B" 激活参数,正好落在打印出的两个激活参数之间(一个算上 token 嵌入表,一个不算)。路由专家几乎装下了全部参数,但每个 token 只用到其中的 $8/256$。
 #
 # MLA 能省多少参数?我们拿一个 MLA 块,和同样有 $N = 128$ 个宽度为 128 的头的普通多头注意力比一比(后者是用 `ModelConfig` 搭出来的一个假想模型):
 
@@ -257,7 +259,7 @@ print(f"ratio: {params.attention_params_per_layer(ds) / params.attention_params_
 #
 # ## 8. Gemma-2-9B:$H \ne D/N$、共享嵌入、每层四个归一化层
 #
-# Gemma-2-9B 的 $D = 3584$,$N = 16$,所以 $D/N = 224$——可它的配置把 `head_dim` 设成了 256,于是注意力内部是在宽度为 $NH$ 的空间里计算的,比 $D$ 还宽。它的 LM 头与嵌入表共享,而且每层有四个 RMSNorm(注意力前后各一个,MLP 前后各一个)。
+# Gemma-2-9B 的 $D = 3584$,$N = 16$,可它的配置没有取 $D/N$,而是把 `head_dim` 设成了 256,于是注意力内部是在宽度为 $NH$ 的空间里计算的,比 $D$ 还宽(下面的单元把这两个宽度都打印了出来)。它的 LM 头与嵌入表共享,而且每层有四个 RMSNorm(注意力前后各一个,MLP 前后各一个)。
 
 # %%
 g = preset("gemma-2-9b")
@@ -276,7 +278,7 @@ print(f"total: {param_count(g):,} ({fmt_count(param_count(g))})")
 #
 # <details><summary>显示答案</summary>
 #
-# $12 \times 96 \times 12288^2 \approx 1.74 \times 10^{11}$:各层的权重矩阵几乎就是全部。token 表和位置表再加上 $(V + T_{\max})D$,偏置和 LayerNorm 又多出几百万。下面的单元会逐项打印;所谓 "175B",就是它打印出的精确总数四舍五入后的结果。
+# $12 \times 96 \times 12288^2$:各层的权重矩阵几乎就是模型的全部。token 表和位置表再加上 $(V + T_{\max})D$,偏置和 LayerNorm 又多出一点。下面的单元会逐项打印;所谓 "175B",就是它打印出的精确总数四舍五入后的结果。
 #
 # </details>
 
@@ -310,7 +312,7 @@ plots.param_shares(models)
 plt.show()
 
 # %% [markdown]
-# 有三个规律值得留意。在稠密模型里,MLP 占了参数的三分之二到五分之四;GQA(LLaMA-2-70B 及之后的模型)把注意力的占比从三分之一左右压到了五分之一以下。词表只有在"小模型配大词表"时才显得重要(LLaMA 3-8B、Gemma-2)。而在 MoE 模型里,路由专家几乎就是一切。
+# 看各部件的占比列,有三个规律值得留意。在稠密模型里,MLP 占了大部分参数;用了 GQA 的模型(LLaMA-2-70B 及之后),注意力的占比比普通多头注意力的模型(LLaMA-2-7B、LLaMA-65B)小得多。词表只有在"小模型配大词表"时占比才大(LLaMA 3-8B、Gemma-2)。而在 MoE 模型里,路由专家几乎就是一切。
 #
 # ## 11. 读取任意 `config.json`
 #
@@ -359,10 +361,10 @@ ex.print_summary()
 # > **要点(Takeaways)**
 # >
 # > - 每层:注意力 $DNH + 2DKH + NHD$(另加偏置),门控 MLP $3DF$,每个归一化层 $D$;整个模型:嵌入 $VD$,LM 头 $VD$(共享时为零),外加一个最终归一化层。
-# > - 稠密模型里 MLP 占大头(LLaMA 3-70B 约 80 %);GQA 降低了注意力的占比;词表只对小模型才重要。
-# > - 手算会因取整而产生偏差:LLaMA 3-70B 是 70,553,706,496 个参数,而不是 "70.4B"。
+# > - 稠密模型里 MLP 占大头(见第 3 节,以及第 10 节的占比表);GQA 降低了注意力的占比;词表只对小模型才重要。
+# > - 手算会因取整而产生偏差:第 3 节打印的 LLaMA 3-70B 精确参数量并不是书中的 "70.4B";要精确到个位,就用 `param_count` 来数。
 # > - $2VD + D + L(4D^2 + 3DF + 2D)$ 只对 MHA、不共享嵌入、无偏置、稠密的 LLaMA-1 式模型精确成立。
-# > - MoE 模型有两个"大小":总参数(决定显存)和激活参数(决定每个 token 的计算量)——Mixtral 是 46.7B 对 12.9B,DeepSeek-V3 是 671B 对约 37.6B。
+# > - MoE 模型有两个"大小":总参数(决定显存)和激活参数(决定每个 token 的计算量)——Mixtral(第 6 节)和 DeepSeek-V3(第 7 节)的这两个数都相差很远。
 # > - 用 `ModelConfig.from_hf` / `from_json_file` 读取任何受支持的 `config.json`;永远别拿 "8x7B" 这样的名字当参数量,要以实际计数为准。
 
 # %% [markdown]
@@ -372,9 +374,9 @@ ex.print_summary()
 #
 # <details><summary>显示答案</summary>
 #
-# $3DFL = 3 \cdot 16384 \cdot 53248 \cdot 126 \approx 3.30 \times 10^{11}$;
-# $L(2DNH + 2DKH) = 126\,(2 \cdot 16384 \cdot 16384 + 2 \cdot 16384 \cdot 1024) \approx 7.19 \times 10^{10}$;
-# $2VD \approx 4.2 \times 10^{9}$。三者合计约 405.85B;下面的单元再加上归一化层,给出精确总数。
+# MLP $3DFL = 3 \cdot 16384 \cdot 53248 \cdot 126$;注意力
+# $L(2DNH + 2DKH) = 126\,(2 \cdot 16384 \cdot 16384 + 2 \cdot 16384 \cdot 1024)$;词表
+# $2VD = 2 \cdot 128256 \cdot 16384$。下面的单元逐项打印,再加上 $(2L + 1)D$ 个归一化权重,给出精确总数。
 #
 # </details>
 
@@ -392,7 +394,7 @@ print(f"{'total':<11}{param_count(big):>18,}  ({fmt_count(param_count(big))})")
 #
 # <details><summary>显示答案</summary>
 #
-# 不共享的 LM 头就是再多一个 $V \times D = 256000 \times 3584$ 的矩阵——约 $0.92 \times 10^9$,大致是整个模型的十分之一,因为 Gemma 的词表很大、模型本身却不大。
+# 不共享的 LM 头就是再多一个 $V \times D = 256000 \times 3584$ 的矩阵。下面的单元打印它的大小,以及它占整个模型的比例;这个比例不小,因为 Gemma 的词表很大、模型本身却不大。
 #
 # </details>
 
