@@ -250,9 +250,11 @@ def test_llama3_70b_needs_21_6_tb_and_225_v5p_chips():
     total = mem.checkpoint_bytes(LLAMA3_70B, 4e6) + mem.model_state_bytes(70e9, "bf16_fp32_adam")
     assert total == L3_CKPT + 700 * GB == 21_671_520_000_000
     assert 21.6e12 <= total < 21.7e12  # seed: "~21.6 TB"
-    assert mem.min_chips(21.6e12, "TPU v5p") == 225  # seed: 21.6e12 / 96e9 = 225
-    # unrounded: 21.67e12 / 96e9 = 225.7, so the bound is 226 chips
-    assert mem.min_chips(total, "TPU v5p") == 226
+    assert mem.min_chips(21.6e12, 96e9) == 225  # seed: 21.6e12 / 96e9 = 225 (the book's 96 GB per chip)
+    # unrounded: 21.67e12 / 96e9 = 225.7, so the bound is 226 chips at 96 GB
+    assert mem.min_chips(total, 96e9) == 226
+    # with the 95 GiB a v5p exposes: 21,671,520,000,000 / (95 · 2**30 = 102,005,473,280) = 212.45 → 213
+    assert mem.min_chips(total, "TPU v5p") == 213
 
 
 def test_a_full_v5p_pod_holds_2_4_gb_per_chip():
@@ -285,11 +287,15 @@ def test_checkpoint_widths_accept_kh_and_integers():
 # ----- chips -----------------------------------------------------------------------------------------
 
 def test_fits_compares_with_hbm_and_headroom():
-    assert mem.fits(80e9, "H100")
-    assert not mem.fits(80e9 + 1, "H100")
-    assert not mem.fits(75e9, "H100", headroom=0.1)  # 90% of 80 GB is 72 GB
+    # an H100 exposes 81,559 MiB = 81,559 · 2**20 = 85,520,809,984 bytes (nvidia-smi, NVIDIA/nccl issue #1264)
+    assert mem.fits(85_520_809_984, "H100")
+    assert not mem.fits(85_520_809_984 + 1, "H100")
+    assert mem.fits(80e9 + 1, "H100")  # more than the "80 GB" label, still inside what the device has
+    # 90% of 85,520,809,984 is 76,968,728,985.6
+    assert mem.fits(76_968_728_985, "H100", headroom=0.1) and not mem.fits(76_968_728_986, "H100", headroom=0.1)
     assert mem.fits(44e9, 44e9)  # a card given by its bytes
-    assert mem.min_chips(1, "H100") == 1 and mem.min_chips(160e9, "H100") == 2 and mem.min_chips(160e9 + 1, "H100") == 3
+    two = 2 * 85_520_809_984
+    assert mem.min_chips(1, "H100") == 1 and mem.min_chips(two, "H100") == 2 and mem.min_chips(two + 1, "H100") == 3
 
 
 def test_korthikanti_22b_needs_sp_and_selective_recompute_to_fit_an_80gb_a100():
