@@ -14,10 +14,12 @@
 #   pipeline parallelism (PP) with micro-batches, and expert parallelism (EP), and what each one sends;
 # - derive the **critical tokens per chip** above which a layout stays compute-bound — on TPU v5p (one axis, three
 #   axes, FSDP + TP, across pods) and on H100 (NVLink, InfiniBand);
-# - find the best FSDP × TP split of a TPU pod for LLaMA 3-70B, and check seed 000's answer;
+# - find the best FSDP × TP split of a TPU pod for LLaMA 3-70B, and check the book's answer;
 # - lay out TP × PP × DP on a GPU cluster, and compute the pipeline bubble.
 #
-# **Symbols** (the book's table, see `shared/reference.md` §1)
+# Sources for every figure in this chapter: [References](../docs/references.md).
+#
+# **Symbols** (*How To Scale Your Model*'s table)
 #
 # | symbol | meaning | symbol | meaning |
 # |---|---|---|---|
@@ -28,8 +30,8 @@
 # | $N$ | chips used (in §4–8; heads elsewhere) | $X$, $Y$ | FSDP (data) degree, TP degree |
 # | $M_X$, $M_Y$ | torus axes the FSDP and TP collectives use | $p$, $m_\mu$, $v$ | pipeline stages, micro-batches, chunks |
 #
-# *How To Scale Your Model* writes $N$ for the number of chips in its sharding chapters, and so does seed 000; we
-# follow it in §4–8. Bytes are bf16 (2 per value) unless said otherwise.
+# *How To Scale Your Model* ("the book" below) writes $N$ for the number of chips in its sharding chapters, part 6
+# included; we follow it in §4–8. Bytes are bf16 (2 per value) unless said otherwise.
 
 # %%
 import math
@@ -45,7 +47,7 @@ from llmcalc import sharding as S
 
 llama3_70b = llmcalc.preset("llama-3-70b")
 v5p, h100 = llmcalc.chip("TPU v5p"), llmcalc.chip("H100")
-B_4M = 4 * 2**20                       # LLaMA 3-70B's batch: 4 x 1024 x 1024 tokens (seed 000)
+B_4M = 4 * 2**20                       # LLaMA 3-70B's batch: 4 x 1024 x 1024 tokens (the book, part 6)
 pod = v5p.fast_domain                  # one v5p pod
 print(f"LLaMA 3-70B: D = {llama3_70b.D:,}, F = {llama3_70b.F:,}, L = {llama3_70b.L}, gated MLP "
       f"(m = 3 matrices D x F per layer); batch B = {B_4M:,} tokens")
@@ -132,11 +134,11 @@ print(f"point-to-point of 1 GB: v5p one axis one-way {1e3 * S.point_to_point_tim
 # %% [markdown]
 # ## 3. Data parallelism (DP, DDP)
 #
-# Seed 002's notes describe the simplest scheme: **copy the whole model to every chip, give each a different slice of
+# The multi-GPU memory notes describe the simplest scheme: **copy the whole model to every chip, give each a different slice of
 # the batch, and average the gradients** before the update. PyTorch's `DataParallel` did it from one process; DDP
 # (`DistributedDataParallel`, one process per GPU) is what everyone uses: it all-reduces the gradients in *buckets*
-# during the backward pass, so the reduction of late layers overlaps the backward of earlier ones. (The seed's tips —
-# NCCL as the backend, the same random seed on every rank — belong to DDP.) Its weakness, also in the seed: each chip
+# during the backward pass, so the reduction of late layers overlaps the backward of earlier ones. (The notes' tips —
+# NCCL as the backend, the same random-number start on every rank — belong to DDP.) Its weakness, also in the notes: each chip
 # holds the full model states (chapter 3).
 #
 # Per layer of an MLP with $m$ matrices of $D\times F$, on $X$ chips with $B$ tokens:
@@ -157,9 +159,9 @@ for per_chip in (2000, 2400):
 # %% [markdown]
 # ## 4. ZeRO and FSDP
 #
-# ZeRO (seed 002 and chapter 3) shards the optimizer states (stage 1), then the gradients (2), then the weights (3)
+# ZeRO (the memory notes and chapter 3) shards the optimizer states (stage 1), then the gradients (2), then the weights (3)
 # across the $X$ data-parallel chips. Stage 3 is what PyTorch and JAX call **FSDP**: a layer's weights live in $X$
-# pieces and are all-gathered just before use — "fetched when needed, not kept", as the course slides (seed 004) put it.
+# pieces and are all-gathered just before use — "fetched when needed, not kept", as the course slides put it.
 # Per layer and step:
 #
 # | pass | compute | communication |
@@ -171,7 +173,7 @@ for per_chip in (2000, 2400):
 # extra all-gather in the forward is hidden by the forward's matmuls. FSDP gets its memory saving for no change in the
 # critical batch — only 1.5× the bytes.
 #
-# **Question:** Seed 000 trains LLaMA 3-70B with a batch of $4\cdot 2^{20}$ tokens, sequences of $T = 4096$, on a full
+# **Question:** The book's part 6 trains LLaMA 3-70B with a batch of $4\cdot 2^{20}$ tokens, sequences of $T = 4096$, on a full
 # v5p pod. (a) If FSDP shards only the batch axis, how many chips can it use? (b) If it shards batch *and* sequence
 # over all the pod's chips using all three torus axes, is each layer compute-bound?
 
@@ -189,7 +191,7 @@ print(f"(b) {B_4M:,} / {pod:,} = {per_chip:.1f} tokens per chip < {need:.0f} nee
 # <details><summary>Show answer</summary>
 #
 # (a) FSDP splits the batch *by sequences*, and there are only $B/T$ of them: most of the pod would idle. This is the
-# "pedantic but real" limit of seed 000. (b) Sharding the sequence axis too (a chip may hold part of a sequence: the
+# "pedantic but real" limit of the book's part 6. (b) Sharding the sequence axis too (a chip may hold part of a sequence: the
 # MLP is token-wise, only attention needs the rest — §6) fixes the count, but leaves too few tokens per chip to hide
 # the weight gathers: each layer waits on ICI. Pure FSDP cannot train this model on one pod at this batch.
 #
@@ -197,7 +199,7 @@ print(f"(b) {B_4M:,} / {pod:,} = {per_chip:.1f} tokens per chip < {need:.0f} nee
 #
 # ## 5. Tensor parallelism: split the matrices (Megatron)
 #
-# The course slides (seed 004) draw it with one matrix: split $W$ by columns, $W = [W_1\ W_2]$; two chips compute
+# The course slides draw it with one matrix: split $W$ by columns, $W = [W_1\ W_2]$; two chips compute
 # $XW_1$ and $XW_2$ and the output is their concatenation $[XW_1\ XW_2]$. Megatron-LM (Shoeybi et al. 2019) chains two
 # such splits through the MLP so that only two collectives are needed per pass:
 #
@@ -234,7 +236,7 @@ for Y in (8, 16):
 #   leaves replicated (norms, dropout, residual adds) are split along the sequence instead. TP's all-reduce becomes the
 #   all-gather + reduce-scatter pair of §5 — **the same bytes** — and the replicated activations shrink by $1/Y$
 #   (chapter 3's $34sbh/t$). It is free.
-# * **Context parallelism (CP)**: split each *sequence* across chips, as seed 000 does when it shards "batch and
+# * **Context parallelism (CP)**: split each *sequence* across chips, as the book's part 6 does when it shards "batch and
 #   sequence". The MLP and the projections act token by token and need nothing. Attention does: a query needs the keys
 #   and values of all earlier positions, so the $n_\text{CP}$ chips all-gather $K$ and $V$ (or pass them round a ring,
 #   "ring attention"), $2\cdot T\cdot K\cdot H$ values per layer per sequence. With grouped-query attention that is small:
@@ -254,49 +256,64 @@ print(f"all-gather over CP{cp} on InfiniBand: {1e3 * gather:.2f} ms  vs  the lay
 
 # %% [markdown]
 # At long context the attention FLOPs grow like $T^2$ while the $K, V$ bytes grow like $T$, so CP only gets easier as
-# sequences get longer. At $T = 4096$ it is the *sequence sharding* that lets seed 000's FSDP use more chips than it
+# sequences get longer. At $T = 4096$ it is the *sequence sharding* that lets the book's FSDP use more chips than it
 # has sequences.
 #
 # ## 7. FSDP + TP: the fix for LLaMA 3-70B on a pod
 #
 # Put FSDP on $X$ chips (two torus axes, $M_X = 2$) and TP on $Y$ (one axis, $M_Y = 1$), $N = XY$. The FSDP all-gather
-# now moves only the $1/Y$ of the weights this TP rank owns, and the TP collectives move $B/X$ tokens. Per pass, the
-# ratios of communication to compute are (bf16, FSDP and TP on different axes, so they overlap)
+# now moves only the $1/Y$ of the weights this TP rank owns, and the TP collectives move $B/X$ tokens. Per forward
+# pass, the ratios of communication to compute are (bf16)
 #
 # $$r_\text{FSDP} = \frac{X\,C}{B\,W_X}, \qquad r_\text{TP} = \frac{2\,Y\,C}{m\,F\,W_Y}, \qquad
 # r_\text{FSDP}\, r_\text{TP} = \frac{2}{m}\cdot\frac{N\,C^2}{B\,F\,W_X W_Y}.$$
 #
-# FSDP wants $X$ small, TP wants $Y$ small, and their product is fixed. The best split makes them equal, and both are
-# below 1 exactly when the product is:
+# The book does **not** overlap the two kinds of traffic with each other (both run on the same ICI links, one after
+# the other), so the pass is compute-bound when their **sum** is below 1: $r_\text{FSDP} + r_\text{TP} < 1$.
+# FSDP wants $X$ small, TP wants $Y$ small, and their product is fixed. A sum of two terms with a fixed product is
+# smallest when they are equal, and is then $2\sqrt{r_\text{FSDP}\,r_\text{TP}}$; below 1 exactly when the product is
+# below $1/4$:
 #
-# $$\frac{B}{N} > \frac{2}{m}\cdot\frac{\alpha^2}{M_X M_Y F}\quad(\alpha = C/W_\text{axis}),\qquad
+# $$\frac{B}{N} > \frac{8}{m}\cdot\frac{\alpha^2}{M_X M_Y F}\quad(\alpha = C/W_\text{axis}),\qquad
 # X_\text{opt} = \sqrt{\frac{2}{m}\cdot\frac{B}{F}\cdot\frac{M_X}{M_Y}\cdot N}.$$
 #
-# With the book's $m = 2$, $M_X = 2$, $M_Y = 1$ this is seed 000's $2550^2/(2\cdot 28672)$ and $\sqrt{2BN/F}$ — its "2"
-# in both is $M_X M_Y$ and $M_X/M_Y$, not a constant of nature.
+# With the book's $m = 2$, $M_X = 2$, $M_Y = 1$ this is its $4\alpha^2/(M_X M_Y F) = 2\cdot 2550^2/F$ and $\sqrt{2BN/F}$
+# (training.md, "Combining FSDP and tensor parallelism"; applied-training.md) — the "2" in both is $M_X M_Y$ and
+# $M_X/M_Y$, not a universal constant. The Chinese rendering we read prints $2550^2/(2F)$ instead, a quarter of the
+# book's threshold. That smaller number is what you get by asking only that **each** ratio be below 1, i.e. by
+# assuming the two collectives overlap perfectly and only the slower one costs time. `llmcalc` keeps that variant as a
+# named option, `combine="max"`, next to the book's default `combine="sum"`: it is 4× more optimistic, and nothing in
+# the book's model supports it.
 
 # %%
 crit = S.fsdp_tp_critical_tokens_per_chip(v5p, F, M_X=2, M_Y=1)
-print(f"FSDP + TP threshold, m = 2: {S.dp_critical_tokens_per_chip(v5p):.0f}^2 / (2 x {F:,}) = {crit:.1f} tokens per chip; "
-      f"LLaMA 3-70B has {S.tokens_per_chip(B_4M, pod):.1f} -> feasible")
-print(f"X_opt with the seed's B = 4.19e6: {S.fsdp_optimal_degree(v5p, pod, 4.19e6, F):.1f}; "
+crit_overlap = S.fsdp_tp_critical_tokens_per_chip(v5p, F, M_X=2, M_Y=1, combine="max")
+print(f"FSDP + TP threshold, m = 2 (the book): 2 x {S.dp_critical_tokens_per_chip(v5p):.0f}^2 / {F:,} = {crit:.1f} tokens per chip; "
+      f"LLaMA 3-70B has {S.tokens_per_chip(B_4M, pod):.1f} ({S.tokens_per_chip(B_4M, pod) / crit - 1:.1%} above)")
+print(f"overlapped variant (combine='max'): {crit_overlap:.1f} tokens per chip, {crit / crit_overlap:.0f}x lower")
+print(f"X_opt with the book's B = 4.19e6: {S.fsdp_optimal_degree(v5p, pod, 4.19e6, F):.1f}; "
       f"with the exact 4 x 2^20: {S.fsdp_optimal_degree(v5p, pod, B_4M, F):.1f}")
 print(f"with the real gated MLP (m = 3): threshold {S.fsdp_tp_critical_tokens_per_chip(v5p, F, mlp_matrices=3):.1f}, "
       f"X_opt {S.fsdp_optimal_degree(v5p, pod, B_4M, F, mlp_matrices=3):.1f}")
 
 # %% [markdown]
-# Seed 000 then rounds to powers of two and concludes "about 2048 × 4 ≈ 8000-way" (data 1024 × sequence 2 × tensor 4).
+# LLaMA 3-70B on one pod is only just above the book's threshold, and only at $X_\text{opt}$, where the two ratios are
+# equal. The book then rounds to powers of two and concludes "roughly 2048-way FSDP and 4-way model parallelism"
+# (data 1024 × sequence 2 × tensor 4).
 #
-# **Question:** $2048 \times 4$ is how many chips? What is the best split if we use *every* chip of the pod, with the
-# book's 2-matrix MLP? (TP degrees must divide the chip count, $F$ and the 64 heads.)
+# **Question:** $2048 \times 4$ is how many chips (give the count), and is that split compute-bound? What is the best
+# split if we use *every* chip of the pod, with the book's 2-matrix MLP (give $X$ and $Y$), and is it compute-bound?
+# (TP degrees must divide the chip count, $F$ and the 64 heads.)
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.book_chips_2048x4", "check:l3_70b.best_split_fsdp_m2", "check:l3_70b.best_split_tp_m2"]
 # Answer (click to reveal) · 答案(点击展开)
-seed = S.best_fsdp_tp_split(llama3_70b, v5p, pod, B_4M, splits="powers_of_two", mlp_matrices=2)
-print(f"powers of two: {seed.X:,} x {seed.Y} = {seed.n_chips_used:,} chips ({pod - seed.n_chips_used:,} of {pod:,} idle, "
-      f"{1 - seed.n_chips_used / pod:.1%}); comm/compute {seed.layer.comm_ratio:.3f}")
+pow2 = S.best_fsdp_tp_split(llama3_70b, v5p, pod, B_4M, splits="powers_of_two", mlp_matrices=2)
+print(f"powers of two: {pow2.X:,} x {pow2.Y} = {pow2.n_chips_used:,} chips ({pod - pow2.n_chips_used:,} of {pod:,} idle, "
+      f"{1 - pow2.n_chips_used / pod:.1%}); {pow2.tokens_per_chip:.0f} tokens per chip; comm/compute "
+      f"{pow2.layer.comm_ratio:.3f} -> {pow2.layer.bound}-bound")
 best2 = S.best_fsdp_tp_split(llama3_70b, v5p, pod, B_4M, mlp_matrices=2)
 print(f"all chips:     {best2.X:,} x {best2.Y} = {best2.n_chips_used:,}; comm/compute {best2.layer.comm_ratio:.3f} -> {best2.layer.bound}-bound")
+print(f"step time per layer, all chips vs powers of two: {best2.layer.step_s / pow2.layer.step_s:.3f}")
 cands = pd.DataFrame([{"X (FSDP)": x, "Y (TP)": y, "comm/compute": f"{lt.comm_ratio:.3f}", "bound": lt.bound,
                        "step ms/layer": f"{1e3 * lt.step_s:.3f}"} for x, y, lt in best2.candidates])
 print(cands.to_string(index=False))
@@ -304,10 +321,12 @@ print(cands.to_string(index=False))
 # %% [markdown]
 # <details><summary>Show answer</summary>
 #
-# $2048 \times 4$ is 8192 chips, not the pod's 8960 — the seed's slip leaves almost a tenth of the pod idle. Among the
-# splits of all 8960 chips, $2240 \times 4$ and $1120 \times 8$ are both compute-bound (same step time); $2240\times 4$
-# has more headroom (the larger of its two ratios is smaller), so it wins. Pure FSDP ($Y = 1$) is the 468 < 850 case of
-# §4, and $Y \ge 16$ is past TP's limit of §5.
+# $2048 \times 4$ leaves part of the pod idle (the rendering we read calls it "8960", a slip), but its extra tokens
+# per chip put it above the threshold: compute-bound. On all 8960 chips no allowed split is at $X_\text{opt}$
+# (it would need $Y$ between 4 and 8), and the 3% margin above the threshold does not survive the miss: every
+# split of the whole pod is communication-bound with the book's MLP, the best one narrowly. It is still the faster
+# choice per step (last line): waiting a little on ICI with every chip beats idling the rest of the pod. Pure FSDP
+# ($Y = 1$) is §4's case, and $Y \ge 16$ is past TP's limit of §5.
 #
 # </details>
 #
@@ -317,7 +336,8 @@ print(cands.to_string(index=False))
 # contain $m$ — the weights to gather and the FLOPs they do grow together. $r_\text{TP}$ falls as $1/m$: TP moves the
 # same $[B, D]$ activations in and out whatever happens inside the MLP, while the compute between them grows by half.
 # **More compute per byte of TP traffic** makes TP cheaper, so the balance shifts towards more TP and less FSDP
-# ($X_\text{opt}$ shrinks by $\sqrt{2/3}$).
+# ($X_\text{opt}$ shrinks by $\sqrt{2/3}$), and the threshold falls by $2/3$: the real model has room the book's
+# two-matrix layer lacks.
 
 # %%
 best3 = S.best_fsdp_tp_split(llama3_70b, v5p, pod, B_4M)
@@ -330,14 +350,15 @@ print(f"batch-only FSDP (X <= 1024 sequences), m = 2: forced to {seq_only.X} x {
 
 # %% [markdown]
 # The last line ties §4 back in: without sharding the sequence, $X \le 1024$ forces $Y \ge 16$ — too much TP for the
-# book's MLP. Sequence (context) sharding is what makes seed 000's layout possible at all.
+# book's MLP. Sequence (context) sharding is what makes the book's layout possible at all.
 #
 # ## 8. The roofline crossover, drawn
 #
 # `plots.compute_vs_comm` draws one layer's compute and communication time against tokens per chip for a fixed layout.
 # Where the lines cross is the critical batch per chip; `S.crossover_tokens_per_chip` finds the same point. With $X$ and
-# $Y$ fixed, FSDP + TP's crossover is the FSDP part, $C/(Y\,W_X)$ (its TP part does not depend on tokens). The dotted
-# line marks LLaMA 3-70B's 468 tokens per chip on a full pod.
+# $Y$ fixed, FSDP + TP's TP ratio does not depend on tokens, so it takes a fixed share of each pass and FSDP must fit in
+# the rest: the crossover is $C/(Y\,W_X)\,/\,(1 - r_\text{TP})$. The dotted line marks LLaMA 3-70B's tokens per
+# chip on a full pod.
 
 # %%
 for strategy, tp_deg in (("FSDP", 1), ("FSDP+TP", 4)):
@@ -378,8 +399,8 @@ for label, strategy, n, tp_deg in h100_cases[1:]:
 #
 # $$\text{compute-bound} \iff \frac{B}{n_\text{pods}} > \frac{C}{W_\text{DCN}}\quad\text{(tokens per pod; } W \text{ one-way per chip)}.$$
 #
-# **Question** (seed 000's first exercise, left to the reader there): LLaMA 3-70B on 4 v5p pods with the same batch.
-# Does the cross-pod gradient reduction slow it down?
+# **Question** (the book's part 6 leaves this exercise to the reader): LLaMA 3-70B on 4 v5p pods with the same
+# batch. Does the cross-pod gradient reduction slow it down? And inside each pod, is FSDP × TP still compute-bound?
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.4pods_dcn_margin", "check:l3_70b.4pods_tokens_per_chip"]
 # Answer (click to reveal) · 答案(点击展开)
@@ -390,16 +411,18 @@ print(f"4 pods = {4 * pod:,} chips; {B_4M:,} / 4 = {per_pod:,.0f} tokens per pod
       f"needed ({per_pod / S.dcn_critical_tokens_per_pod(v5p):.1f}x) -> {lt.bound}-bound, DCN busy {lt.comm_ratio:.0%} of the backward")
 print(f"inside each pod: {S.tokens_per_chip(per_pod, pod):.1f} tokens per chip vs FSDP+TP's threshold {crit:.1f} (m = 2), "
       f"{S.fsdp_tp_critical_tokens_per_chip(v5p, F, mlp_matrices=3):.1f} (gated MLP); "
-      f"best split {in_pod.X:,} x {in_pod.Y}, comm/compute {in_pod.layer.comm_ratio:.2f} -> {in_pod.layer.bound}-bound")
+      f"best split {in_pod.X:,} x {in_pod.Y}, comm/compute {in_pod.layer.comm_ratio:.2f} -> {in_pod.layer.bound}-bound, "
+      f"each layer takes {in_pod.layer.step_s / in_pod.layer.compute_s:.2f}x its compute time")
 
 # %% [markdown]
 # <details><summary>Show answer</summary>
 #
-# No: a pod sees over a million tokens per step, far above the DCN threshold, so the gradient all-reduce over DCN hides
-# behind the backward pass. The harder part is *inside* each pod, which now has a quarter of the tokens per chip: just
-# above the book's FSDP + TP threshold, comfortably above it for LLaMA's gated MLP, and the best split moves to more TP.
-# Four pods speed the run up only if the batch per chip can stay that small. Chapter 5 plans whole runs (including seed 000's second
-# exercise, LLaMA 3.1-405B on 8 pods) with these pieces.
+# No: each pod's share of the batch is far above the DCN threshold, so the gradient all-reduce over DCN hides behind
+# the backward pass. The problem is *inside* each pod, which now has a quarter of the tokens per chip: far below the
+# book's FSDP + TP threshold, and below it even for LLaMA's gated MLP. No split of the pod is compute-bound; each
+# layer waits on ICI for a large part of its time (the last number printed). Four pods still finish sooner than one,
+# but not four times sooner. Chapter 5 works out what to do about it (a larger batch, or fewer pods), and the book's
+# other exercise, LLaMA 3.1-405B on 8 pods.
 #
 # </details>
 #
@@ -409,7 +432,7 @@ print(f"inside each pod: {S.tokens_per_chip(per_pod, pod):.1f} tokens per chip v
 # **2019**) gives each of $p$ chips (or groups) $L/p$ consecutive layers. Only the $[B, D]$ activations cross a stage
 # boundary, point-to-point, once each way per micro-batch. The catch is time, not bytes: a stage cannot start before the
 # previous one hands it work. So the batch is cut into $m_\mu$ **micro-batches**, and their gradients are *accumulated*
-# and applied once per step — seed 004's "must be combined with gradient accumulation". With the GPipe or 1F1B schedule
+# and applied once per step — the course slides' "must be combined with gradient accumulation". With the GPipe or 1F1B schedule
 # each stage idles for $p-1$ micro-batch slots at the start and end of a step:
 #
 # $$\text{bubble fraction} = \frac{p - 1}{m_\mu + p - 1}.$$
@@ -435,7 +458,7 @@ print(f"\nLLaMA 3-70B, PP4 with TP8 inside each node: stage sends over {pp.links
 #
 # ## 11. Expert parallelism: all-to-all
 #
-# In a mixture-of-experts layer (Mixtral, DeepSeek-V3; chapter 1) each token goes to $k$ of $E$ experts. Seed 002: "experts
+# In a mixture-of-experts layer (Mixtral, DeepSeek-V3; chapter 1) each token goes to $k$ of $E$ experts. The memory notes: "experts
 # are spread over different cards; a token activates only some of them". With one expert group per chip, each chip
 # sends every token to the chips holding its chosen experts (**dispatch**) and gets the results back (**combine**): two
 # all-to-alls per pass, each moving $k$ copies of every token's $D$-vector. Mixtral-8x7B on 8 chips, 16,384 tokens per
@@ -467,12 +490,12 @@ for label, c, W, topo in (("H100 node, NVLink", h100, S.collective_bandwidth(h10
 # * **PP** sends only activations point-to-point: InfiniBand is enough.
 # * **DP** reduces gradients once per step over a whole replica's tokens: InfiniBand is enough (§9).
 #
-# Seed 003 proposes TP8 × PP4 × DP4 for a 100B model; LLaMA 3 trained 405B on 16,384 H100s as TP8 × PP16 × DP128
+# The 100B-compute article proposes TP8 × PP4 × DP4 for a 100B model; LLaMA 3 trained 405B on 16,384 H100s as TP8 × PP16 × DP128
 # (Llama 3 paper, Table 4).
 
 # %%
 l405 = llmcalc.preset("llama-3.1-405b")
-for name, lay in (("seed 003, 100B on A100", S.hybrid_layout(8, 4, 4, chip="A100", n_chips=128, model=100e9)),
+for name, lay in (("100B article, on A100", S.hybrid_layout(8, 4, 4, chip="A100", n_chips=128, model=100e9)),
                   ("LLaMA 3 405B on H100", S.hybrid_layout(8, 16, 128, n_chips=16_384, model=l405))):
     print(f"{name}: TP{lay.tp} x PP{lay.pp} x DP{lay.dp} = {lay.n_chips:,} GPUs in {lay.nodes:,} nodes; "
           f"TP on {lay.tp_link}, PP on {lay.pp_link}, DP on {lay.dp_link}; {lay.params_per_chip / 1e9:.3f}B weights per GPU"
@@ -524,8 +547,10 @@ ex.print_summary()
 # >   all-reduce $2V/W$, all-to-all $V/(4W)$ on a ring.
 # > - FSDP costs the same critical batch as DP. TP's limit does not depend on the batch: $Y < \frac{m}{2} M_Y F W/C$.
 # > - LLaMA 3-70B on a v5p pod: batch-only FSDP can use only 1024 chips, batch + sequence leaves 468 < 850 tokens per
-# >   chip; FSDP + TP needs only 113 and works. The seed's 2048 × 4 is 8192 chips; on all 8960 the book's MLP picks
-# >   2240 × 4 and LLaMA's gated MLP 1120 × 8.
+# >   chip; FSDP + TP needs $2\cdot2550^2/F$ tokens per chip (the book, with the two collectives added; a Chinese
+# >   rendering prints a quarter of it) and works only near $X_\text{opt}$: the book's 2048 × 4 (8192 chips) is
+# >   compute-bound, every split of all 8960 chips misses by a little with the book's MLP, and LLaMA's gated MLP
+# >   (1120 × 8) has room to spare.
 # > - Across pods, DP over DCN needs 73,440 tokens per pod (4 pods of LLaMA 3-70B have over a million each); across
 # >   H100 nodes about 19,780 per node.
 # > - Pipelines send little but idle for $(p-1)/(m_\mu+p-1)$ of a step; interleaving divides the idle time by $v$. On
@@ -587,8 +612,8 @@ for dp_deg in (256, 64, 16):
 # %% [markdown]
 # <details><summary>What the table says</summary>
 #
-# A 4M-token batch is too small for 8192 H100s however you split it: FSDP's weight traffic over InfiniBand needs
-# almost five times the batch, and with PP + DP the replicas get too few tokens for InfiniBand and too few micro-batches
+# A 4M-token batch is too small for 8192 H100s however you split it: FSDP's weight traffic over InfiniBand, with TP's
+# NVLink traffic added to it, needs several times the batch (a), and with PP + DP the replicas get too few tokens for InfiniBand and too few micro-batches
 # for the pipeline. With fewer, larger replicas both problems go away — at the price of fewer GPUs and a longer run.
 # Picking the batch, the chip count and the layout together is chapter 5's job.
 #

@@ -90,6 +90,14 @@ def _wide_ckpt_bytes():
             + memory.model_state_breakdown(70e9, "bf16_fp32_adam")["total"])
 
 
+def _l70_4pods_split(batch_mtokens):
+    """Chapter 05 §4: the best FSDP × TP split of one v5p pod for LLaMA 3-70B when 4 pods share a batch of
+    ``batch_mtokens`` × 2^20 tokens (the gated MLP, the book's summed communication)."""
+    from . import sharding
+    return sharding.best_fsdp_tp_split(_p("llama-3-70b"), "TPU v5p", _chip("TPU v5p").fast_domain,
+                                       batch_mtokens * 2**20 / 4)
+
+
 def _tpu_chip_bytes(policy):
     """Chapter 05 (c3): one v5p chip's bytes, 10-byte states under FSDP over a pod + its share of 2M tokens' checkpoints."""
     from . import memory
@@ -385,10 +393,21 @@ def _registry() -> dict[str, Answer]:
         "405b.days_8_pods_40pct": Answer(lambda: timecost.training_days(_META_FLOPS, 8 * _chip("TPU v5p").fast_domain, "TPU v5p", 0.4),
                                          0.05, "days = FLOPs / (71,680 chips · 4.59e14 · 0.4 · 86,400).",
                                          "天数 = FLOPs / (71,680 块芯片 · 4.59e14 · 0.4 · 86,400)。", "days"),
-        "l3_70b.days_4_pods_40pct": Answer(
+        "l3_70b.4pods_layer_slowdown": Answer(lambda: _l70_4pods_split(4).layer.step_s / _l70_4pods_split(4).layer.compute_s,
+            0.03, "Take the best FSDP × TP split of a pod at 2^20 tokens per pod (gated MLP, communication added as the book "
+                  "does): a pass takes max(compute, communication); divide the layer's time by its compute time.",
+            "取每个 pod 2^20 个 token 时最好的 FSDP × TP 切分(门控 MLP,按书中做法把两种通信相加):每一遍耗时取计算与通信中较大者;"
+            "用一层的总时间除以它的计算时间。", "ratio"),
+        "l3_70b.days_4_pods_comm_bound": Answer(
             lambda: timecost.training_days(flops.training_flops_6p(_p("llama-3-70b"), 15e12), 4 * _chip("TPU v5p").fast_domain,
-                                           "TPU v5p", 0.4), 0.03,
-            "6·P·15T / (35,840 chips · C · 0.4 · 86,400).", "6·P·15T / (35,840 块芯片 · C · 0.4 · 86,400)。", "days"),
+                                           "TPU v5p", 0.4) * _l70_4pods_split(4).layer.step_s / _l70_4pods_split(4).layer.compute_s,
+            0.03, "6·P·15T / (35,840 chips · C · 0.4 · 86,400), times how much longer each layer takes than its compute.",
+            "6·P·15T / (35,840 块芯片 · C · 0.4 · 86,400),再乘以每层耗时是其计算时间的倍数。", "days"),
+        "l3_70b.4pods_min_batch_mtokens": Answer(
+            lambda: next(m for m in range(4, 65) if _l70_4pods_split(m).layer.compute_bound), 0.0,
+            "Raise the batch in steps of 2^20 tokens until the best split of a pod (a quarter of the batch) is compute-bound "
+            "in both passes.", "以 2^20 个 token 为步长加大批次，直到一个 pod(分到四分之一批次)的最佳切分在前向和反向都算力受限。",
+            "× 2^20 tokens"),
         "405b.params_per_gpu_meta": Answer(
             lambda: sharding.hybrid_layout(8, 16, 128, chip="H100", n_chips=16_384, model=_p("llama-3.1-405b")).params_per_chip,
             0.01, "P / (TP · PP): the data-parallel replicas hold copies, not slices.",
