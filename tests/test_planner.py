@@ -2,7 +2,7 @@
 ``search``, monotonicity, Llama 3's published layout (Table 4) and input validation.
 
 Every expected value is worked out here from the chip's datasheet figures (hardware.py: H100 989 TFLOP/s
-bf16 dense, 80 GB at 3.35 TB/s, NVLink 450 GB/s one way per GPU, InfiniBand 400 Gb/s = 50 GB/s per GPU;
+bf16 dense, 81,559 MiB at 3.35 TB/s, NVLink 450 GB/s one way per GPU, InfiniBand 400 Gb/s = 50 GB/s per GPU;
 TPU v5p ICI 90 GB/s one way = 180 GB/s bidirectional per axis, pod 16×20×28) and the model's shape,
 following the model the planner's module docstring states. Nothing is computed with planner internals.
 Timings are not tested here (``make bench``).
@@ -18,7 +18,7 @@ from llmcalc import planner as P
 
 # ----- datasheet figures, written out (hardware.py cites NVIDIA's datasheets / HTSYM) ---------------
 H100_PEAK = 989e12          # FLOP/s, bf16 dense
-H100_HBM = 80e9             # bytes
+H100_HBM = 81_559 * 2**20   # bytes the device exposes (nvidia-smi; hardware.py cites it), not the label's 80e9
 H100_HBM_BW = 3.35e12       # bytes/s
 NVLINK = 450e9              # bytes/s one way per GPU (900 GB/s bidirectional)
 H800_NVLINK = 200e9         # bytes/s one way (400 GB/s bidirectional)

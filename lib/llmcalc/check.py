@@ -262,9 +262,9 @@ def _registry() -> dict[str, Answer]:
             "权重和梯度(4 字节)÷ 128 张模型并行的卡;12 字节优化器状态再 ÷ 128 个数据并行副本。", "GB"),
         "l3_70b.min_gpus_per_replica_no_zero": Answer(lambda: _smallest_tp_pp(), 0.0,
                                                       "Try t·p upwards (t ≤ 8, p divides 80): states 16P/(t·p), plus about L layers "
-                                                      "of one micro-batch's activations ÷ t on the first stage, within 90% of 80 GB.",
+                                                      "of one micro-batch's activations ÷ t on the first stage, within 90% of the H100's exposed memory (81,559 MiB, not the label's 80 GB).",
                                                       "从小到大试 t·p(t ≤ 8,p 整除 80):状态 16P/(t·p),第一段约有 L 层、"
-                                                      "一个微批次的激活 ÷ t,总和不超过 80 GB 的 90%。", "GPUs"),
+                                                      "一个微批次的激活 ÷ t,总和不超过 H100 实际可用显存(81,559 MiB,而非标称的 80 GB)的 90%。", "GPUs"),
         "l3_70b.min_gpus_per_replica_zero1": Answer(lambda: _smallest_tp_pp(zero_stage=1, dp=8), 0.0,
                                                     "As without ZeRO, but the 12 optimizer bytes per parameter are also split over the 8 replicas.",
                                                     "和不用 ZeRO 时一样,只是每参数 12 字节的优化器状态还要再分到 8 个副本上。", "GPUs"),
@@ -272,8 +272,8 @@ def _registry() -> dict[str, Answer]:
                                                "2 bytes × 4M tokens × L × 12·F, plus the 10-byte states of 70B, over the pod's 8960 chips.",
                                                "2 字节 × 4M token × L × 12·F,加上 70B 的 10 字节状态,再分到整个 pod 的 8960 块芯片上。", "GB"),
         "l3_70b.wide_ckpt_min_chips": Answer(lambda: memory.min_chips(_wide_ckpt_bytes(), "TPU v5p"), 0.01,
-                                             "Total bytes / 96 GB per v5p chip, rounded up.",
-                                             "总字节数 / 每块 v5p 的 96 GB,向上取整。", "chips"),
+                                             "Total bytes / the v5p's 95 GiB per chip (what the device exposes), rounded up.",
+                                             "总字节数 / 每块 v5p 实际可用的 95 GiB,向上取整。", "chips"),
         # chapter 04
         "v5p_pod.min_fsdp_batch": Answer(lambda: sharding.dp_critical_tokens_per_chip("TPU v5p", axes=3) * 8960, 0.02,
                                          "Pure FSDP needs more than C/W tokens per chip (850 over three ICI axes) on every chip.",
@@ -361,12 +361,12 @@ def _registry() -> dict[str, Answer]:
         "405b.min_v5p_dots": Answer(
             lambda: memory.min_chips(memory.checkpoint_bytes(_p("llama-3.1-405b"), _B_16M, "dots_no_batch_dims")
                                      + memory.model_state_bytes(_p("llama-3.1-405b"), "mixed"), "TPU v5p"), 0.02,
-            "(honest checkpoints + states) / 96 GB, rounded up; the states are about 1% of the total in any regime.",
-            "(如实的检查点 + 状态)/ 96 GB,向上取整;无论哪种方案,状态都只占总量的 1% 左右。", "chips"),
+            "(honest checkpoints + states) / the v5p's 95 GiB, rounded up; the states are about 1% of the total in any regime.",
+            "(如实的检查点 + 状态)/ v5p 的 95 GiB,向上取整;无论哪种方案,状态都只占总量的 1% 左右。", "chips"),
         "405b.min_h100_dots": Answer(
             lambda: memory.min_chips(memory.checkpoint_bytes(_p("llama-3.1-405b"), _B_16M, "dots_no_batch_dims")
                                      + memory.model_state_bytes(_p("llama-3.1-405b"), "mixed"), "H100"), 0.02,
-            "(honest checkpoints + states) / 80 GB, rounded up.", "(如实的检查点 + 状态)/ 80 GB,向上取整。", "chips"),
+            "(honest checkpoints + states) / the H100's 81,559 MiB, rounded up.", "(如实的检查点 + 状态)/ H100 的 81,559 MiB,向上取整。", "chips"),
         "405b.tokens_per_pod_8pods": Answer(lambda: _B_16M / 8, 0.0, "The 16·2²⁰-token batch split over 8 pods.",
                                             "16·2²⁰ 个 token 的批次分给 8 个 pod。", "tokens"),
         "v5p.dcn_critical_tokens_per_pod": Answer(lambda: sharding.dcn_critical_tokens_per_pod("TPU v5p"), 0.01,
