@@ -154,7 +154,8 @@ print(f"\nbytes per parameter: " + ", ".join(f"{r} {mem.bytes_per_param(r)}" for
 #
 # How many bytes is that? How many with a more honest policy that keeps every weight matmul's output
 # (`dots_no_batch_dims`: Q, K, V, the attention output, gate, up, down — two of them $F$ wide)? With the states
-# added, what is the **minimum** number of TPU v5p chips (96 GB) and of H100s (80 GB) that could hold the run?
+# added, what is the **minimum** number of TPU v5p chips (95 GiB each, the memory the chip exposes; the book rounds it to 96 GB) and of H100s (81,559 MiB
+# exposed, sold as "80 GB") that could hold the run?
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.ckpt_book_4xd_tb", "check:405b.ckpt_dots_tb", "check:405b.min_v5p_dots", "check:405b.min_h100_dots"]
 # Answer (click to reveal) · 答案(点击展开)
@@ -355,7 +356,7 @@ print(f"one step at 400 TFLOP/s: {step_s:.2f} s; ZeRO-1 gradient reduce-scatter 
 #
 # **Question (d2):** Estimate the memory per GPU of Meta's layout with `training_bytes_per_device`: 16-byte
 # states, TP8, PP16, ZeRO-1 over DP128, sequence parallelism, selective recompute, $T = 8192$, micro-batch 1.
-# Does it fit in 80 GB?
+# Does it fit on an H100?
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.meta_layout_gb", "check:405b.tp8_pp16_zero1_states_gb"]
 # Answer (click to reveal) · 答案(点击展开)
@@ -374,7 +375,7 @@ variants["Meta, full recompute"] = mem.training_bytes_per_device(l405, 1, 8192, 
                                                                  **dict(meta_kw, recompute="full"))
 for name, r in variants.items():
     print(f"{name:34s} states {r['model_states'] / GB:6.1f} + activations {r['activations'] / GB:5.1f} + logits "
-          f"{r['logits'] / GB:4.2f} = {r['total'] / GB:6.1f} GB   fits 80 GB: {mem.fits(r['total'], h100)}")
+          f"{r['logits'] / GB:4.2f} = {r['total'] / GB:6.1f} GB   fits an H100 ({h100.hbm_bytes / GB:.1f} GB): {mem.fits(r['total'], h100)}")
 print(f"one layer keeps {sum(layer.values()) / 1e6:.0f} MB per GPU per micro-batch; the first stage holds "
       f"{math.ceil(L / 16)} layers x 16 micro-batches in flight")
 fig = plots.memory_stack({k: {t: x for t, x in r.items() if t != "total"} for k, r in variants.items()}, chip=h100)
@@ -384,7 +385,7 @@ plt.show()
 # ZeRO-1 takes the states from about 50 GB to 13 GB: the fp32 master weights and Adam moments, 12 of the 16 bytes,
 # are split 128 ways. But the activations are the big term: in a 1F1B pipeline the first stage holds its $L/p$
 # layers for $p$ micro-batches in flight, i.e. **all** $L$ layers' worth of one micro-batch, whatever $p$ is. With
-# `llmcalc`'s count for a LLaMA layer (four $F$-wide SwiGLU tensors), that passes 80 GB.
+# `llmcalc`'s count for a LLaMA layer (four $F$-wide SwiGLU tensors), that passes what an H100 holds.
 #
 # The Llama 3 paper says that, after balancing the pipeline (one layer fewer on the first and the last stage, which
 # carry the embedding and the loss) and freeing tensors as early as possible, it trained at 8K tokens **without**
@@ -498,7 +499,7 @@ print(top.round(3).to_string())
 # %% [markdown]
 # **Question (e1):** Evaluate Meta's own layout with `planner.layout` (TP8 with sequence parallelism, PP16, DP128,
 # ZeRO-1, micro-batch 1, no recompute) with $v = 1, 2, 4, 8$. What MFU ceiling does the planner give, what share of
-# it did Meta's 41% reach, and does the memory estimate fit an 80 GB H100?
+# it did Meta's 41% reach, and does the memory estimate fit an H100?
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.planner_meta_mfu_v1", "check:405b.planner_meta_mfu_v4"]
 # Answer (click to reveal) · 答案(点击展开)
@@ -506,7 +507,7 @@ for v in (1, 2, 4, 8):
     row = planner.layout(l405, h100, H_CHIPS, H_BATCH, 8192, tp=8, pp=16, zero=1, interleave=v)
     print(f"v = {v}: ceiling MFU {row['mfu']:5.1%}; bubble {row['bubble_s'] / row['step_s']:5.1%} of the step; "
           f"Meta's 41% is {0.41 / row['mfu']:.2f} of it; memory {row['memory_gib'] * 2**30 / GB:5.1f} GB "
-          f"-> fits 80 GB less 10%: {row['fits']}")
+          f"-> fits {h100.hbm_bytes / GB:.1f} GB less 10%: {row['fits']}")
 
 # %% [markdown]
 # With plain 1F1B ($v = 1$) the bubble alone, $15/31$ of the step, holds even ideal kernels to about 40%: Meta
@@ -514,7 +515,8 @@ for v in (1, 2, 4, 8):
 # 0.63–0.67 of it; the rest is kernels running below peak, which the planner does not model (the table below shows
 # a similar share for Megatron's runs).
 #
-# The memory estimate **disagrees with reality**: 82–114 GB per GPU depending on $v$, more than an H100 has, yet
+# The memory estimate **disagrees with reality**: for every $v$ it is more than an H100 holds once the planner's 10%
+# headroom is set aside (the numbers under question e1), yet
 # Meta trained this layout without activation checkpointing. The planner charges the first stage $\lceil 126/16\rceil = 8$ full
 # layers for 16 micro-batches in flight (and more when interleaved); Meta gave the first and last stages one layer
 # fewer and freed tensors as soon as they were used (question d2 shows what those two changes are worth). Treat the
@@ -573,7 +575,7 @@ print(llama3[["layout", "planner MFU % (v = 1)", "planner best v", "planner MFU 
 # - the 128K-context row reached only 0.57: the planner sees context parallelism as cheap (a small all-gather of
 #   keys and values), while real attention split 16 ways over 128K tokens loses more to load balance and exposed
 #   communication;
-# - its activation memory for Meta's layouts exceeds 80 GB (the last column is in GiB, $2^{30}$ bytes), although
+# - its activation memory for Meta's layouts exceeds what an H100 holds (the last column is in GiB, $2^{30}$ bytes), although
 #   the layouts ran, as discussed under question e1.
 #
 # **Question (e3):** Run the planner for the TPU plan of section 3: 8 v5p pods (71,680 chips), the same batch. What
