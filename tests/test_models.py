@@ -88,7 +88,8 @@ def test_experts_per_token_above_experts_is_refused():
 
 
 def test_unknown_preset_suggests_the_closest_names():
-    with pytest.raises(ValueError, match=r"^Unknown preset 'llama-3-7b'\. Did you mean 'llama-3-70b'.*\? Known presets: deepseek-v3, .*\.$"):
+    known = r"Known presets: deepseek-v3, .*\.$"
+    with pytest.raises(ValueError, match=r"^Unknown preset 'llama-3-7b'\. Did you mean 'llama-3-70b'.*\? " + known):
         llmcalc.preset("llama-3-7b")
 
 
@@ -124,3 +125,112 @@ def test_import_llmcalc_pulls_in_no_heavy_libraries():
     code = "import sys, llmcalc; print(sorted(m for m in ('numpy', 'pandas', 'matplotlib', 'ipywidgets', 'torch') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]"
+
+
+# ----- near-miss keys in config.json -------------------------------------------------------------
+
+@pytest.mark.parametrize("typo, meant", [
+    ("num_key_value_head", "num_key_value_heads"),   # would silently give K = N (MHA) for LLaMA
+    ("intermediate_szie", "intermediate_size"),
+    ("rope_thetta", "rope_theta"),                   # an ignored key is still checked for spelling
+    ("tie_word_embedding", "tie_word_embeddings"),   # would silently untie Gemma-2 / tie nothing
+    ("head_dims", "head_dim"),                       # would silently give H = D / N = 224 for Gemma-2
+    ("attention_biass", "attention_bias"),
+])
+def test_a_near_miss_key_is_refused_naming_the_key_it_probably_means(typo, meant):
+    hf = dict(llmcalc.preset_hf_config("gemma-2-9b"))
+    hf[typo] = 1
+    with pytest.raises(ValueError, match=rf"'{typo}' \(did you mean '{meant}'\?\).*silently take its default"):
+        ModelConfig.from_hf(hf)
+
+
+def test_a_misspelt_required_key_is_named_before_it_is_reported_missing():
+    hf = llmcalc.preset_hf_config("llama-3-8b")
+    hf["hidden_szie"] = hf.pop("hidden_size")
+    with pytest.raises(ValueError, match=r"'hidden_szie' \(did you mean 'hidden_size'\?\)"):
+        ModelConfig.from_hf(hf)
+
+
+def test_every_near_miss_is_listed_at_once():
+    hf = dict(llmcalc.preset_hf_config("mixtral-8x7b"), num_experts_per_token=2, n_embed=4096)
+    with pytest.raises(ValueError) as e:
+        ModelConfig.from_hf(hf)
+    assert "'num_experts_per_token' (did you mean 'num_experts_per_tok'?)" in str(e.value)
+    assert "'n_embed' (did you mean 'n_embd'?)" in str(e.value)
+
+
+@pytest.mark.parametrize("key", ["sliding_window_size", "num_layers", "my_finetune_note", "use_flash_attn"])
+def test_keys_far_from_every_known_one_are_let_through(key):
+    # sliding_window_size is 5 letters longer than sliding_window; num_layers is 2 letters from num_labels
+    # in a 10-letter key (one edit allowed below 12 letters); the others are nobody's misspelling
+    hf = dict(llmcalc.preset_hf_config("llama-3-8b"), **{key: 1})
+    assert ModelConfig.from_hf(hf) == llmcalc.preset("llama-3-8b").replace(name=ModelConfig.from_hf(hf).name)
+
+
+@pytest.mark.parametrize("name", llmcalc.PRESETS)
+def test_every_preset_still_loads_and_uses_only_known_keys(name):
+    hf = llmcalc.preset_hf_config(name)
+    assert set(hf) <= llmcalc.models.HF_KEYS_KNOWN
+    llmcalc.preset(name)
+
+
+class _Recording(dict):
+    """A config dict that records every key a reader looks up."""
+
+    def __init__(self, *a, **k):
+        super().__init__(*a, **k)
+        self.touched = set()
+
+    def __getitem__(self, key):
+        self.touched.add(key)
+        return super().__getitem__(key)
+
+    def get(self, key, default=None):
+        self.touched.add(key)
+        return super().get(key, default)
+
+    def __contains__(self, key):
+        self.touched.add(key)
+        return super().__contains__(key)
+
+
+@pytest.mark.parametrize("name", llmcalc.PRESETS)
+def test_the_read_list_covers_every_key_the_readers_touch(name):
+    hf = _Recording(llmcalc.preset_hf_config(name))
+    ModelConfig.from_hf(hf)
+    assert hf.touched <= llmcalc.models.HF_KEYS_READ, hf.touched - llmcalc.models.HF_KEYS_READ
+
+
+# Published config.json files with every key they carry (written by transformers 4.x):
+# google/gemma-2-9b-it's config.json as quoted in the vllm-project/vllm issue "[Usage]: Can we extend the context
+# length of gemma2 model or other models?" (transformers 4.42.0.dev0), and
+# deepseek-ai/DeepSeek-V3's keys as EasyDeL's tests/test_models.py (test_deepseek_v3) writes them, widths cut
+# down there to a tiny model; "model_type" added, since that dict is passed to a DeepSeek-V3 class directly.
+GEMMA2_9B_IT_KEYS = dict(
+    architectures=["Gemma2ForCausalLM"], attention_bias=False, attention_dropout=0.0, attn_logit_softcapping=50.0,
+    bos_token_id=2, cache_implementation="hybrid", eos_token_id=1, final_logit_softcapping=30.0, head_dim=256,
+    hidden_act="gelu_pytorch_tanh", hidden_activation="gelu_pytorch_tanh", hidden_size=3584, initializer_range=0.02,
+    intermediate_size=14336, max_position_embeddings=8192, model_type="gemma2", num_attention_heads=16,
+    num_hidden_layers=42, num_key_value_heads=8, pad_token_id=0, query_pre_attn_scalar=256, rms_norm_eps=1e-06,
+    rope_theta=10000.0, sliding_window=4096, sliding_window_size=4096, torch_dtype="bfloat16",
+    transformers_version="4.42.0.dev0", use_cache=True, vocab_size=256000,
+)
+DEEPSEEK_V3_KEYS = dict(
+    aux_loss_alpha=0.001, bos_token_id=0, eos_token_id=1, ep_size=1, first_k_dense_replace=3, hidden_act="silu",
+    hidden_size=128, initializer_range=0.02, intermediate_size=256, kv_lora_rank=512, max_position_embeddings=1024,
+    moe_intermediate_size=128, moe_layer_freq=1, n_group=8, n_routed_experts=32, n_shared_experts=1,
+    norm_topk_prob=True, num_attention_heads=128, num_experts_per_tok=8, num_hidden_layers=4,
+    num_key_value_heads=128, num_nextn_predict_layers=1, pretraining_tp=1, q_lora_rank=1536, qk_nope_head_dim=128,
+    qk_rope_head_dim=64, rms_norm_eps=1e-06,
+    rope_scaling={"beta_fast": 32, "beta_slow": 1, "factor": 40, "mscale": 1.0, "mscale_all_dim": 1.0,
+                  "original_max_position_embeddings": 4096, "type": "yarn"},
+    rope_theta=10000, routed_scaling_factor=2.5, scoring_func="sigmoid", seq_aux=True, tie_word_embeddings=False,
+    topk_group=4, topk_method="noaux_tc", transformers_version="4.33.1", use_cache=True, v_head_dim=128,
+    vocab_size=129280, model_type="deepseek_v3",
+)
+
+
+@pytest.mark.parametrize("hf", [GEMMA2_9B_IT_KEYS, DEEPSEEK_V3_KEYS], ids=["gemma-2-9b-it", "deepseek-v3"])
+def test_published_configs_load_with_all_their_keys(hf):
+    assert set(hf) <= llmcalc.models.HF_KEYS_KNOWN
+    ModelConfig.from_hf(hf)

@@ -1,6 +1,6 @@
 """Model shapes in the book's symbols, read from Hugging Face ``config.json`` dicts, and the presets.
 
-Symbols (as in *How To Scale Your Model* and ``shared/reference.md``):
+Symbols (as in *How To Scale Your Model*):
 
 ====  ==========================================  ==============================
 L     transformer layers                          ``num_hidden_layers``
@@ -19,6 +19,7 @@ Only the standard library is imported here.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import json
 from dataclasses import dataclass, field
 from importlib import resources
@@ -181,6 +182,11 @@ class ModelConfig:
         Size fields are required; every optional field absent from the dict takes the default that
         transformers' config class uses (e.g. K = N, H = D // N, untied embeddings for LLaMA,
         H = 256 and tied embeddings for Gemma-2). Missing required fields are all listed in the error.
+
+        A key that is neither read (``HF_KEYS_READ``) nor knowingly ignored (``HF_KEYS_IGNORED``) but is one
+        or two edits away from one that is (``num_key_value_head``, ``intermediate_szie``, ``rope_thetta``)
+        is refused, naming the key it probably means: a misspelt key would silently take its default.
+        Keys far from every known one (a fine-tune's own fields) are let through.
         """
         if not isinstance(config, Mapping):
             raise ValueError(f"config must be a dict read from config.json, got {type(config).__name__}")
@@ -190,6 +196,7 @@ class ModelConfig:
                 f"model_type must be one of {sorted(_READERS)}, got {model_type!r}"
                 + (" (the dict has no 'model_type' field)" if model_type is None else "")
             )
+        _refuse_near_miss_keys(config)
         required = _REQUIRED[model_type]
         missing = [key for key in required if config.get(key) is None]
         if missing:
@@ -218,6 +225,110 @@ _REQUIRED = {
        "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim"],
     "gpt2": ["n_embd", "n_layer", "n_head", "vocab_size"],
 }
+
+
+# ----- keys of config.json: read, knowingly ignored, and near misses ------------------------------
+
+# Every key a reader below looks at (a test records the keys the readers touch on every preset).
+HF_KEYS_READ: frozenset[str] = frozenset({
+    "model_type", "_name_or_path", "hidden_size", "intermediate_size", "num_hidden_layers",
+    "num_attention_heads", "num_key_value_heads", "head_dim", "vocab_size", "tie_word_embeddings",
+    "attention_bias", "mlp_bias", "qkv_bias",
+    # MoE
+    "num_local_experts", "num_experts", "n_routed_experts", "num_experts_per_tok", "moe_intermediate_size",
+    "shared_expert_intermediate_size", "n_shared_experts", "decoder_sparse_step", "mlp_only_layers",
+    "first_k_dense_replace",
+    # MLA
+    "q_lora_rank", "kv_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim",
+    # GPT-2
+    "n_embd", "n_layer", "n_head", "n_inner", "n_positions",
+})
+
+# Keys that real config.json files of the supported model types carry and that change no parameter,
+# FLOP or memory count here, so from_hf reads past them. Built from (a) the keys of the config classes
+# of transformers 5.23.0 for llama, mistral, mixtral, qwen2, qwen2_moe, gemma2, deepseek_v3 and gpt2
+# (their to_dict() and __init__ arguments, with PreTrainedConfig's common attributes and the generation
+# parameters older configs still carry) and (b) keys of published config.json files written by
+# transformers 4.x: torch_dtype, rope_theta, rope_scaling; Gemma-2's cache_implementation and
+# sliding_window_size; DeepSeek-V3's aux_loss_alpha, ep_size, moe_layer_freq, scoring_func, seq_aux,
+# topk_method, quantization_config and auto_map; GPT-2's n_ctx and task_specific_params.
+HF_KEYS_IGNORED: frozenset[str] = frozenset({
+    # common to every config
+    "architectures", "transformers_version", "dtype", "torch_dtype", "use_cache", "bos_token_id",
+    "eos_token_id", "pad_token_id", "sep_token_id", "decoder_start_token_id", "initializer_range",
+    "id2label", "label2id", "num_labels", "problem_type", "return_dict", "output_attentions",
+    "output_hidden_states", "is_encoder_decoder", "is_decoder", "add_cross_attention",
+    "cross_attention_hidden_size", "tie_encoder_decoder", "chunk_size_feed_forward", "pruned_heads",
+    "prefix", "task_specific_params", "tokenizer_class", "finetuning_task", "torchscript", "use_bfloat16",
+    "tf_legacy_loss", "per_layer_config", "tie_last_hidden_states", "auto_map", "quantization_config",
+    "_attn_implementation", "attn_implementation", "_commit_hash",
+    # generation parameters older configs still carry
+    "max_length", "min_length", "do_sample", "early_stopping", "num_beams", "num_beam_groups",
+    "diversity_penalty", "temperature", "top_k", "top_p", "typical_p", "repetition_penalty",
+    "length_penalty", "no_repeat_ngram_size", "encoder_no_repeat_ngram_size", "bad_words_ids",
+    "num_return_sequences", "output_scores", "return_dict_in_generate", "forced_bos_token_id",
+    "forced_eos_token_id", "remove_invalid_values", "exponential_decay_length_penalty", "suppress_tokens",
+    "begin_suppress_tokens",
+    # attention, positions, norms, activations
+    "hidden_act", "hidden_activation", "activation_function", "rms_norm_eps", "layer_norm_epsilon",
+    "max_position_embeddings", "rope_theta", "rope_scaling", "rope_parameters", "rope_interleave",
+    "attention_dropout", "attn_pdrop", "embd_pdrop", "resid_pdrop", "pretraining_tp",
+    "sliding_window", "sliding_window_size", "use_sliding_window", "max_window_layers", "layer_types",
+    "use_bidirectional_attention", "cache_implementation", "attn_logit_softcapping",
+    "final_logit_softcapping", "query_pre_attn_scalar", "qk_head_dim",
+    "scale_attn_weights", "scale_attn_by_inverse_layer_idx", "reorder_and_upcast_attn", "n_ctx",
+    "summary_type", "summary_use_proj", "summary_activation", "summary_proj_to_labels",
+    "summary_first_dropout",
+    # routing (no parameters beyond the router counted from E and D)
+    "router_aux_loss_coef", "router_jitter_noise", "output_router_logits", "norm_topk_prob",
+    "routed_scaling_factor", "n_group", "topk_group", "topk_method", "scoring_func", "seq_aux",
+    "aux_loss_alpha", "ep_size", "moe_layer_freq",
+    # DeepSeek-V3 multi-token prediction module (not part of the 671B main model counted here)
+    "num_nextn_predict_layers", "num_mtp_layers",
+})
+
+HF_KEYS_KNOWN: frozenset[str] = HF_KEYS_READ | HF_KEYS_IGNORED
+
+
+def _edit_distance(a: str, b: str) -> int:
+    """Insertions, deletions, substitutions and swaps of two neighbours that turn ``a`` into ``b``."""
+    prev2, prev = None, list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def near_miss_key(key: str) -> str | None:
+    """The known config key that ``key`` is probably a misspelling of, or None.
+
+    Candidates come from ``difflib.get_close_matches`` against ``HF_KEYS_KNOWN``; one counts as a near miss
+    when it is one edit away (a letter added, dropped, changed, or two neighbours swapped), or two for keys
+    of 12 letters or more. So ``sliding_window_size`` is not taken for ``sliding_window`` (five letters
+    added), nor ``num_layers`` for ``num_labels`` (two letters changed in a 10-letter key).
+    """
+    if key in HF_KEYS_KNOWN:
+        return None
+    allowed = 1 if len(key) < 12 else 2
+    for candidate in difflib.get_close_matches(key, HF_KEYS_KNOWN, n=3, cutoff=0.8):
+        if _edit_distance(key, candidate) <= allowed:
+            return candidate
+    return None
+
+
+def _refuse_near_miss_keys(config: Mapping[str, Any]) -> None:
+    misses = [(k, near_miss_key(k)) for k in config if isinstance(k, str)]
+    misses = [(k, m) for k, m in misses if m is not None]
+    if misses:
+        named = "; ".join(f"{k!r} (did you mean {m!r}?)" for k, m in misses)
+        raise ValueError(
+            f"config has key(s) that from_hf does not know but that are one or two letters away from keys it "
+            f"does: {named}. A misspelt key would silently take its default; rename it (or remove it)."
+        )
 
 
 # transformers' default for an absent num_key_value_heads, by model type (None: K = N)
