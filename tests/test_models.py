@@ -204,7 +204,7 @@ def test_the_read_list_covers_every_key_the_readers_touch(name):
 # Published config.json files with every key they carry (written by transformers 4.x):
 # google/gemma-2-9b-it's config.json as quoted in the vllm-project/vllm issue "[Usage]: Can we extend the context
 # length of gemma2 model or other models?" (transformers 4.42.0.dev0), and
-# deepseek-ai/DeepSeek-V3's keys as EasyDeL's tests/test_models.py (test_deepseek_v3) writes them, widths cut
+# deepseek-ai/DeepSeek-V3's keys as the EasyDeL library's model test test_deepseek_v3 writes them, widths cut
 # down there to a tiny model; "model_type" added, since that dict is passed to a DeepSeek-V3 class directly.
 GEMMA2_9B_IT_KEYS = dict(
     architectures=["Gemma2ForCausalLM"], attention_bias=False, attention_dropout=0.0, attn_logit_softcapping=50.0,
