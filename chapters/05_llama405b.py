@@ -92,8 +92,12 @@ print(f"{'llmcalc.param_count':28s} {P:>17,}   equal: {total_by_hand == P}")
 print("llmcalc.param_breakdown:", {k: f"{n:,}" for k, n in llmcalc.param_breakdown(l405).items() if n})
 
 # %% [markdown]
-# As for the 70B, the three MLP matrices hold about four fifths of the weights. Grouped-query attention ($K = 8$
-# of $N = 128$ heads) makes K and V tiny, and at this width the 128,256-word vocabulary is only about 1%.
+# <details><summary>What the answer shows</summary>
+#
+# As for the 70B, the three MLP matrices hold most of the weights (the percentages above). Grouped-query attention
+# ($K = 8$ of $N = 128$ heads) makes K and V small, and at this width the vocabulary is a small share.
+#
+# </details>
 #
 # **Question (a2):** How many training FLOPs does one token cost by the $6P$ rule? And exactly, with the causal
 # attention scores at LLaMA 3's pre-training context $T = 8192$ (chapter 2: $+\,12LNHT$ per token for the full
@@ -112,8 +116,12 @@ print(f"one token on one v5p at full peak: {1e3 * llmcalc.training_seconds(six_p
       f"on one H100: {1e3 * llmcalc.training_seconds(six_p, 1, h100, 1.0):.2f} ms")
 
 # %% [markdown]
+# <details><summary>What the answer shows</summary>
+#
 # At $D = 16384$ an 8K context is short: attention adds only a few percent to $6P$ (chapter 2: the ratio grows like
 # $T/D$). $6P$ is a fine budget for the main pre-training stage.
+#
+# </details>
 #
 # **Question (a3):** LLaMA 3 trained on about 15T tokens. How many FLOPs is that? The Llama 3 paper reports
 # $3.8\times10^{25}$ FLOPs for 15.6T tokens — does $6P$ reproduce it?
@@ -129,8 +137,12 @@ print(f"exact at T = 8192 x 15.6T: {exact_8k * 15.6e12:.3e} FLOPs (the scores ad
 print(f"vs LLaMA 3-70B on 15T: {total_15t / llmcalc.training_flops_6p(l70, 15e12):.2f} x the compute")
 
 # %% [markdown]
+# <details><summary>What the answer shows</summary>
+#
 # Meta's $3.8\times10^{25}$ is exactly $6PD_\text{data}$ rounded to two digits: the paper counts model FLOPs the
 # way this book does, without the attention term. We use $3.8\times10^{25}$ as the run's budget from here on.
+#
+# </details>
 #
 # ## 2. Memory: states, checkpoints and the minimum number of chips
 #
@@ -175,9 +187,13 @@ print()
 print(pd.DataFrame(rows).to_string(index=False))
 
 # %% [markdown]
+# <details><summary>What the answer shows</summary>
+#
 # As for the 70B, the checkpoints of one big batch dwarf the model states, and the honest policy keeps more than
 # twice the book's (two $F$-wide tensors, $F = 3.25D$). Still, a few thousand chips would *hold* the run. Whether they
 # could *finish* it is a FLOPs question: the next sections use an order of magnitude more chips.
+#
+# </details>
 #
 # ## 3. The TPU plan: 8 v5p pods
 #
@@ -204,8 +220,12 @@ print(f"one layer: backward compute {1e3 * dcn.backward_compute_s:.2f} ms, DCN a
       f"-> {dcn.bound}-bound (comm / compute = {dcn.comm_ratio:.3f})")
 
 # %% [markdown]
+# <details><summary>What the answer shows</summary>
+#
 # DCN is comfortable: each pod's share of the batch is far above 73,440 tokens, so the cross-pod gradient
 # all-reduce hides under the backward pass.
+#
+# </details>
 #
 # **Question (c2):** Inside one pod, 8960 chips share $2{,}097{,}152$ tokens per step. How many tokens per chip is
 # that? Can pure FSDP work (threshold 850 on three axes)? What is the FSDP × TP threshold for $F = 53248$, the best
@@ -230,6 +250,8 @@ print(f"batch-only FSDP: {seqs} sequences per pod -> X <= {seqs}, best {batch_on
       f"-> {batch_only.layer.bound}-bound ({batch_only.layer.comm_ratio:.2f})")
 
 # %% [markdown]
+# <details><summary>What the answer shows</summary>
+#
 # Pure FSDP fails for the same reason as for the 70B in the book (too few tokens per chip). FSDP × TP is the question,
 # and the answer depends on the MLP: with the book's two-matrix layer the pod is just below the threshold, with LLaMA's
 # real gated MLP (three matrices: more compute for the same TP traffic) it is above it, and a split with more TP than
@@ -238,6 +260,9 @@ print(f"batch-only FSDP: {seqs} sequences per pod -> X <= {seqs}, best {batch_on
 # FSDP must shard the **sequence** axis too, since a pod gets too few whole sequences for batch-only FSDP (last line).
 # The plot is one layer of the chosen split, compute and communication against tokens per chip; the dotted line marks
 # the tokens per chip of this run.
+#
+# </details>
+#
 
 # %% tags=["solution", "hide-cell"] jupyter={"outputs_hidden": true, "source_hidden": true}
 # Answer (click to reveal) · 答案(点击展开)
@@ -261,9 +286,13 @@ print(f"days at 40% MFU on {tpu_chips:,} chips: {tpu_days_15t:.1f} (15T tokens),
       f"{llmcalc.chip_hours(META_FLOPS, v5p, 0.4) / 1e6:.1f}M chip-hours")
 
 # %% [markdown]
+# <details><summary>What the answer shows</summary>
+#
 # With the gated MLP compute-bound, the days at 40% MFU stand, and most of each chip's HBM is spare — the book's lesson
 # for the 70B again: at this scale memory is
 # cheap and the chips are there for FLOPs.
+#
+# </details>
 #
 # ## 4. The book's other exercise: LLaMA 3-70B on 4 pods
 #
@@ -349,10 +378,14 @@ print(f"one step at 400 TFLOP/s: {step_s:.2f} s; ZeRO-1 gradient reduce-scatter 
       f"{2 * meta.params_per_chip / GB:.1f} GB over InfiniBand: {grad_sync:.2f} s ({grad_sync / step_s:.0%} of a step)")
 
 # %% [markdown]
+# <details><summary>What the answer shows</summary>
+#
 # On GPUs, tensor parallelism cannot leave the node, so FSDP would have to span 2048 nodes and gather every
 # layer's weights over InfiniBand for every micro-batch. Pipeline parallelism cuts the model into 16 stages
-# instead: each GPU keeps its 3.2B weights, stages exchange only activations, and the data-parallel replicas
+# instead: each GPU keeps only its stage's share of the weights (printed above), stages exchange only activations, and the data-parallel replicas
 # synchronise gradients once per step, a few percent of it.
+#
+# </details>
 #
 # **Question (d2):** Estimate the memory per GPU of Meta's layout with `training_bytes_per_device`: 16-byte
 # states, TP8, PP16, ZeRO-1 over DP128, sequence parallelism, selective recompute, $T = 8192$, micro-batch 1.
@@ -382,7 +415,9 @@ fig = plots.memory_stack({k: {t: x for t, x in r.items() if t != "total"} for k,
 plt.show()
 
 # %% [markdown]
-# ZeRO-1 takes the states from about 50 GB to 13 GB: the fp32 master weights and Adam moments, 12 of the 16 bytes,
+# <details><summary>What the answer shows</summary>
+#
+# ZeRO-1 cuts the states to about a quarter (first two bars): the fp32 master weights and Adam moments, 12 of the 16 bytes,
 # are split 128 ways. But the activations are the big term: in a 1F1B pipeline the first stage holds its $L/p$
 # layers for $p$ micro-batches in flight, i.e. **all** $L$ layers' worth of one micro-batch, whatever $p$ is. With
 # `llmcalc`'s count for a LLaMA layer (four $F$-wide SwiGLU tensors), that passes what an H100 holds.
@@ -393,6 +428,8 @@ plt.show()
 # keeps only its two matmul outputs (the elementwise $\mathrm{silu}$ and product are cheap to redo). The estimate
 # hinges on which MLP tensors are kept: the 4-$F$ count is an upper end, and this is the term to measure on a
 # real node before trusting a layout. Full recompute always fits, at the price of an extra forward pass ($8P$).
+#
+# </details>
 #
 # **Question (d3):** Each step is 16M tokens $= 2048$ sequences of 8192; each of the 128 replicas gets 16 of them,
 # one micro-batch each. What fraction of a step is pipeline bubble with a plain 1F1B schedule, $(p-1)/(m+p-1)$?
@@ -413,6 +450,8 @@ for gpus, dp in ((16_384, 128), (8_192, 64)):
               f"first-stage activations x{act:.3f}")
 
 # %% [markdown]
+# <details><summary>What the answer shows</summary>
+#
 # With $m = p = 16$ a plain 1F1B pipeline would idle almost half of every step, capping MFU at about half of what
 # the same GPUs reach without a pipeline.
 # Interleaving divides the bubble by $v$ (there are $v$ times as many, $v$ times shorter, pipeline slots to fill),
@@ -421,6 +460,8 @@ for gpus, dp in ((16_384, 128), (8_192, 64)):
 # bubble overhead (bubble time per unit of useful time), one reason it reports a higher MFU (43%) than the
 # 16,384-GPU run. A bigger DP degree is not free: at a
 # fixed 16M batch it leaves each pipeline fewer micro-batches.
+#
+# </details>
 #
 # **Question (d4):** The paper reports 400 TFLOP/s per GPU on 16,384 H100s and calls it 41% MFU. Check it against
 # the H100's 989 TFLOP/s. At 41%, how many days do $3.8\times10^{25}$ FLOPs take on 16,384 GPUs, and how many GPU-hours?
@@ -441,10 +482,14 @@ print(f"model card: {CARD_HOURS / 1e6:.2f}M GPU-hours = {CARD_HOURS / gpu_hours:
 print(f"'goodput': implied / reported MFU = {card_mfu:.1%} / {META_MFU:.0%} = {card_mfu / META_MFU:.2f}")
 
 # %% [markdown]
+# <details><summary>What the answer shows</summary>
+#
 # The paper's 400 TFLOP/s is rounded: 41% of the peak is the throughput printed above. At that rate the budget takes
 # a bit over two months.
 #
-# <details><summary>Why does the model card imply only about 35%?</summary>
+# </details>
+#
+# <details><summary>Why does the model card imply a lower MFU?</summary>
 #
 # The 41% is measured **while training steps run**. The card's GPU-hours count the whole job:
 #
@@ -510,9 +555,11 @@ for v in (1, 2, 4, 8):
           f"-> fits {h100.hbm_bytes / GB:.1f} GB less 10%: {row['fits']}")
 
 # %% [markdown]
-# With plain 1F1B ($v = 1$) the bubble alone, $15/31$ of the step, holds even ideal kernels to about 40%: Meta
-# could not have reached 41% without interleaving. With $v = 4$–$8$ the ceiling is 61–65%, and Meta's 41% is
-# 0.63–0.67 of it; the rest is kernels running below peak, which the planner does not model (the table below shows
+# <details><summary>What the answer shows</summary>
+#
+# With plain 1F1B ($v = 1$) the bubble alone, $(p-1)/(m+p-1)$ of the step, holds even ideal kernels to about Meta's
+# reported MFU (first line): Meta could not have reached 41% without interleaving. With larger $v$ the ceiling rises,
+# and Meta's 41% is about two thirds of it (the ratios printed); the rest is kernels running below peak, which the planner does not model (the table below shows
 # a similar share for Megatron's runs).
 #
 # The memory estimate **disagrees with reality**: for every $v$ it is more than an H100 holds once the planner's 10%
@@ -521,6 +568,8 @@ for v in (1, 2, 4, 8):
 # layers for 16 micro-batches in flight (and more when interleaved); Meta gave the first and last stages one layer
 # fewer and freed tensors as soon as they were used (question d2 shows what those two changes are worth). Treat the
 # activation term as the number to measure on a real node before trusting a layout near the limit.
+#
+# </details>
 #
 # **Question (e2):** The planner's favourites are not Meta's: near the top are layouts with TP4, context
 # parallelism at 8K and 32 stages. What makes them faster *in the model*, and what would you check before believing
@@ -591,11 +640,16 @@ print(pd.DataFrame({"layout": [planner.layout_name(r) for _, r in tpu_found.iter
 print(f"{tpu_found.attrs['evaluated']:,} layouts evaluated")
 
 # %% [markdown]
+# <details><summary>What the answer shows</summary>
+#
 # The planner keeps TP, CP and DP inside a pod on ICI and sends only the pipeline across pods over DCN: 71,680 is
 # $2^{11}\times 35$ and the batch has 2048 sequences, so 35 pipeline stages is the way to use every chip with
-# whole sequences per replica. Its ceiling is in the 60s per cent; section 3 assumed 40% MFU, which a real TPU run
+# whole sequences per replica. Its ceiling (the MFU column) is well above the 40% MFU section 3 assumed, which a real TPU run
 # of this size would have to beat by keeping kernels near peak. Note that the planner has no FSDP × TP over
 # sequence shards as in section 3: its FSDP is ZeRO-3 over whole-sequence data parallelism.
+#
+# </details>
+#
 
 # %% [markdown]
 # ## 7. Explorers
