@@ -72,7 +72,7 @@ def test_zero_chips_is_refused():
 
 
 def test_unknown_chip_suggests_the_closest():
-    with pytest.raises(ValueError, match=r"^Unknown chip 'H10'\. Did you mean 'H100'.*\? Known chips: A100, .*, V100\.$"):
+    with pytest.raises(ValueError, match=r"^Unknown chip 'H10'\. Did you mean 'H100'.*\? Known chips: A100, .*V100\.$"):
         llmcalc.chip("H10")
 
 
@@ -83,3 +83,30 @@ def test_llama3_405b_400_tflops_per_h100_is_40_4_percent_of_the_989_peak():
     assert round(llmcalc.timecost.mfu_from_throughput(380e12, "H100"), 3) == 0.384
     with pytest.raises(ValueError, match=r"^flops_per_s_per_chip must be"):
         llmcalc.timecost.mfu_from_throughput(0, "H100")
+
+
+# ----- implausible MFU ---------------------------------------------------------------------------
+
+def test_implied_mfu_above_one_names_the_implausible_inputs():
+    # hand: 1e6 H100-hours at peak do 1e6 · 3600 · 9.89e14 = 3.5604e24 FLOPs; 4e24 of them is MFU 1.1235
+    with pytest.raises(ValueError, match=r"^implied MFU 1\.12 > 1: total_flops \(4e\+24\) is more than chip_hours_used "
+                                         r"\(1e\+06\).*H100's peak \(9\.89e\+14 FLOP/s\).*total_flops is too large, or "
+                                         r"chip_hours_used or the chip too small for it"):
+        llmcalc.implied_mfu(4e24, 1e6, "H100")
+    # the same FLOPs over twice the hours is MFU 0.5617: accepted
+    assert llmcalc.implied_mfu(4e24, 2e6, "H100") == pytest.approx(4e24 / (2e6 * 3600 * 9.89e14), rel=1e-15)
+    assert round(llmcalc.implied_mfu(4e24, 2e6, "H100"), 4) == 0.5617
+
+
+def test_implied_mfu_of_exactly_one_is_accepted():
+    # one H100-hour at peak: 3600 · 9.89e14 FLOPs
+    assert llmcalc.implied_mfu(3600 * 9.89e14, 1, "H100") == 1.0
+
+
+def test_throughput_above_peak_names_the_input():
+    # 1.2e15 FLOP/s on a 9.89e14 H100 is MFU 1.21 (a sparse-FLOPs figure, twice the dense one, would do that)
+    with pytest.raises(ValueError, match=r"^implied MFU 1\.21 > 1: flops_per_s_per_chip \(1\.2e\+15 FLOP/s\) is "
+                                         r"above the H100's dense peak \(9\.89e\+14 FLOP/s\); it must be in "
+                                         r"\(0, 9\.89e\+14\]"):
+        llmcalc.timecost.mfu_from_throughput(1.2e15, "H100")
+    assert llmcalc.timecost.mfu_from_throughput(9.89e14, "H100") == 1.0

@@ -34,10 +34,22 @@ def chip_hours(total_flops: float, chip: str | Chip, mfu: float) -> float:
 
 
 def implied_mfu(total_flops: float, chip_hours_used: float, chip: str | Chip) -> float:
-    """The MFU a run must have reached to do ``total_flops`` in ``chip_hours_used`` (a fraction)."""
+    """The MFU a run must have reached to do ``total_flops`` in ``chip_hours_used`` (a fraction in (0, 1]).
+
+    Above 1 the inputs cannot all be right (no chip beats its peak), so it is a ValueError naming them.
+    """
     v.positive_number("total_flops", total_flops)
     v.positive_number("chip_hours_used", chip_hours_used)
-    return total_flops / (chip_hours_used * 3600 * _chip(chip).peak_flops)
+    c = _chip(chip)
+    mfu = total_flops / (chip_hours_used * 3600 * c.peak_flops)
+    if mfu > 1:
+        raise ValueError(
+            f"implied MFU {mfu:.3g} > 1: total_flops ({total_flops:.4g}) is more than chip_hours_used "
+            f"({chip_hours_used:.4g}) · 3600 s · the {c.name}'s peak ({c.peak_flops:.4g} FLOP/s) could do. "
+            f"total_flops is too large, or chip_hours_used or the chip too small for it; an implied MFU "
+            f"must be in (0, 1]"
+        )
+    return mfu
 
 
 def mfu_from_throughput(flops_per_s_per_chip: float, chip: str | Chip) -> float:
@@ -45,9 +57,18 @@ def mfu_from_throughput(flops_per_s_per_chip: float, chip: str | Chip) -> float:
 
     The Llama 3 paper (Table 4) reports 400 TFLOP/s per H100 on 16,384 GPUs: 4.00e14 / 9.89e14 = 0.404
     (the paper prints 41%, from an unrounded throughput); 430 → 0.435, 380 → 0.384.
+    Above 1 (faster than the chip's dense peak) it is a ValueError naming the input.
     """
     v.positive_number("flops_per_s_per_chip", flops_per_s_per_chip)
-    return flops_per_s_per_chip / _chip(chip).peak_flops
+    c = _chip(chip)
+    mfu = flops_per_s_per_chip / c.peak_flops
+    if mfu > 1:
+        raise ValueError(
+            f"implied MFU {mfu:.3g} > 1: flops_per_s_per_chip ({flops_per_s_per_chip:.4g} FLOP/s) is above the "
+            f"{c.name}'s dense peak ({c.peak_flops:.4g} FLOP/s); it must be in (0, {c.peak_flops:.4g}]. "
+            f"Is it a sparse or fp8 figure, or a whole node's rather than one chip's, or the wrong chip?"
+        )
+    return mfu
 
 
 def chips_for_days(total_flops: float, days: float, chip: str | Chip, mfu: float) -> float:
