@@ -17,6 +17,8 @@
 # %% [markdown]
 # # Chapter 2 — FLOPs and training time
 #
+# Sources for every figure in this chapter: [References](../docs/references.md).
+#
 # Chapter 1 counted a model's parameters exactly. This chapter turns parameters into **work**: how many
 # floating-point operations (FLOPs) one token costs, how many a whole training run costs, and how many
 # days that takes on a given number of chips.
@@ -29,7 +31,7 @@
 # - turn a FLOP budget into days, chip-hours, dollars and back into an *implied MFU* for a published run;
 # - check the worked numbers of the sources, and spot where they slip.
 #
-# **Symbols** (the book's table, see `shared/reference.md` §1)
+# **Symbols** (the same in every chapter, after *How To Scale Your Model*)
 #
 # | symbol | meaning | symbol | meaning |
 # |---|---|---|---|
@@ -129,8 +131,8 @@ print(f"exact matmul count at T = 4096: training / forward = {llmcalc.training_f
       f"with full recompute = {llmcalc.training_flops(llama3_70b, 1, 4096, recompute='full') / fwd:.0f}")
 
 # %% [markdown]
-# Seed 000 writes $6 \times 70\times10^9 = 4.2\times10^{11}$ FLOPs per token; with the exact parameter count it
-# is the number above — the same to two digits.
+# *How To Scale Your Model* (part 6, "Training LLaMA 3 on TPUs") writes $6 \times 70\times10^9 = 4.2\times10^{11}$ FLOPs
+# per token; with the exact parameter count it is the number above — the same to two digits.
 #
 # **Question:** The optimizer step also touches every parameter (Adam does about a dozen operations per
 # parameter). Why is it left out of $6P$?
@@ -139,14 +141,15 @@ print(f"exact matmul count at T = 4096: training / forward = {llmcalc.training_f
 #
 # Because it runs **once per step**, not once per token. A step processes millions of tokens
 # ($B\cdot T$), each costing $6P$; the optimizer's $\approx 10P$–$20P$ FLOPs per step are divided by those millions
-# of tokens. Seed 001 makes the same point for plain SGD ($2P$ per update) and Adam.
+# of tokens. The Qwen2-72B article of §3 makes the same point for plain SGD ($2P$ per update) and Adam.
 #
 # </details>
 #
 # ## 3. Where the FLOPs go: Qwen2-72B, module by module
 #
-# Seed 001 walks through one forward pass of Qwen2-72B at batch 4 and $T = 32768$ (a deliberately long
-# sequence), matmul by matmul. Here is the same walk, every line a `matmul_flops` call. The attention scores
+# The Chinese article "How long does pre-training a 72B model take?" (*一文揭秘|预训练一个72b模型需要多久?*, by 研泽 on
+# the Alibaba Cloud developer channel) walks through one forward pass of Qwen2-72B at batch 4 and $T = 32768$ (a
+# deliberately long sequence), matmul by matmul. Here is the same walk, every line a `matmul_flops` call. The attention scores
 # are one matmul *per head and per sequence*: $QK^\top$ is $[T,H]\times[H,T]$ and the mix with values,
 # $PV$, is $[T,T]\times[T,H]$, each repeated $B\cdot N$ times (GQA shares $K$ and $V$ across heads but every
 # query head still scores all $T$ keys).
@@ -174,9 +177,9 @@ walk_total = L * sum(per_layer.values()) + lm_head
 print(f"\ntotal = L x (sum of the layer) + LM head = {walk_total:,} FLOPs = {walk_total / 1e15:.1f} PFLOPs")
 
 # %% [markdown]
-# These are the seed's printed values: 17,592,186,044,416 for Q (≈ 17.6 TFLOPs), ≈ 2.2 TFLOPs for K and V,
+# These are the values the article prints: 17,592,186,044,416 for Q (≈ 17.6 TFLOPs), ≈ 2.2 TFLOPs for K and V,
 # 70,368,744,177,664 for each score matmul, 63,496,796,504,064 for each MLP matmul, 326,554,953,449,472 for the
-# LM head. The seed then folds the walk into one closed form,
+# LM head. The article then folds the walk into one closed form,
 #
 # $$\text{forward FLOPs} = B\,T\,D\,\bigl(2V + L\,(4.5\,D + 4\,T + 6\,F)\bigr),$$
 #
@@ -187,7 +190,7 @@ print(f"\ntotal = L x (sum of the layer) + LM head = {walk_total:,} FLOPs = {wal
 # %%
 closed = flops.article_closed_form_forward_flops(B, T, D=D, L=L, V=V, F=F)
 exact = llmcalc.forward_flops(qwen, B, T, causal=False)
-print(f"seed 001 closed form:               {closed:,}")
+print(f"the article's closed form:           {closed:,}")
 print(f"llmcalc.forward_flops(causal=False): {exact:,}")
 print(f"walk above:                          {walk_total:,}")
 print("all equal:", closed == exact == walk_total)
@@ -197,14 +200,14 @@ print(f"\nattention (projections + scores): {100 * (bd['attention_proj'] + bd['a
       f"MLP: {100 * bd['mlp'] / exact:.0f}%   LM head: {100 * bd['lm_head'] / exact:.1f}%")
 
 # %% [markdown]
-# The seed's split — attention 48%, FFN 51% — is reproduced. Two cautions about the closed form:
+# The article's split — attention 48%, FFN 51% — is reproduced (the last line above). Two cautions about the closed form:
 #
 # * **$4.5D$ is not general.** It holds only when $N\cdot H = D$ and $K = N/8$. For a model with full multi-head
 #   attention ($K = N$) the projections cost $8D^2$ per token and layer, and the formula undercounts.
 # * **It counts the full $T\times T$ score matrix**, as `FlopCounterMode` does. A causal model only needs
 #   the lower triangle (§4).
 #
-# And the operations the walk ignored? The seed estimates the score scaling and softmax at a few FLOPs per
+# And the operations the walk ignored? The article estimates the score scaling and softmax at a few FLOPs per
 # score element and the RMSNorms at about 1 TFLOP. Even at 4 FLOPs per score element in every layer they stay
 # small:
 
@@ -232,7 +235,7 @@ print(f"Qwen2-72B, B=4, T=32768: score elements per layer {score_elements / 1e12
 #
 # **Causal masking.** A decoder only lets token $i$ attend to tokens $1\ldots i$, so only
 # $T(T+1)/2$ of the $T^2$ query-key pairs are needed. A kernel that skips masked blocks (FlashAttention does)
-# does about half the score work. `FlopCounterMode` — and seed 001 — count the full $T\times T$. In `llmcalc`
+# does about half the score work. `FlopCounterMode` — and the article — count the full $T\times T$. In `llmcalc`
 # the switch is `causal=True` (the default) or `causal=False`.
 
 # %%
@@ -246,17 +249,17 @@ fig = plots.attention_share(["llama-3-8b", "llama-3-70b", "llama-3.1-405b"])
 plt.show()
 
 # %% [markdown]
-# Seed 001 writes the per-token cost as $2.6\times10^{6}\cdot s + 2P$ (forward, full scores) for Qwen2-72B, and
+# The article writes the per-token cost as $2.6\times10^{6}\cdot s + 2P$ (forward, full scores) for Qwen2-72B, and
 # concludes that the sequence length only matters once it has "more than three digits". The slope is $4LD$
-# FLOPs per token per extra token of context. Read it off `llmcalc`'s exact count rather than by hand. The last line is the seed's other remark: going from
-# $s = 1$ to $s = 32768$ makes a forward about 1.6 times as expensive per token.
+# FLOPs per token per extra token of context. Read it off `llmcalc`'s exact count rather than by hand. The last line checks the article's other remark: that going
+# from $s = 1$ to $s = 32768$ makes a forward about 1.6 times as expensive per token.
 
 # %%
 def fwd_per_token(T_):
     return llmcalc.forward_flops(qwen, 1, T_, causal=False) / T_
 
 slope = (fwd_per_token(32768) - fwd_per_token(4096)) / (32768 - 4096)
-print(f"slope: {slope:.4g} FLOPs per token per token of context (seed: 2.6e6)")
+print(f"slope: {slope:.4g} FLOPs per token per token of context (article: 2.6e6)")
 print(f"intercept (T -> 0): {fwd_per_token(4096) - slope * 4096:.4g} FLOPs per token; 2P = {2 * llmcalc.param_count(qwen):.4g} "
       f"(the embedding table is not a matmul, so the exact count is a little below 2P)")
 for T_ in (128, 1024, 4096, 32768):
@@ -290,37 +293,74 @@ for name in ("llama-3-8b", "llama-3-70b"):
 # \qquad\Longrightarrow\qquad
 # \text{seconds} = \frac{\text{total FLOPs}}{\text{chips}\cdot C\cdot \text{MFU}} .$$
 #
-# "Model FLOPs" means the $6P$-style count (no recomputation). Published large runs report roughly 40–50%
-# (Llama 3 405B: 38–43%; PaLM: 46.2%; Megatron's 1T run: 52%).
+# "Model FLOPs" means the $6P$-style count: the work the model needs, with no recomputation. A run that recomputes
+# activations does more arithmetic than that; counting the recomputed work as well gives the **hardware FLOPs
+# utilisation** (HFU), which is never below the MFU. Published large runs report MFUs of roughly 40–50% (Llama 3
+# 405B: 38–43%, Dubey et al. 2024, Table 4; PaLM 540B: 46.2%, with an HFU of 57.8%, Chowdhery et al. 2022). Find out
+# which of the two a paper prints before you compare.
 #
-# **LLaMA 3-70B on a TPU v5p pod** (seed 000): 15T tokens, 8960 chips, $C = 4.59\times10^{14}$, MFU 40%.
+# **Question (MFU or HFU?):** Megatron-LM's 1T-parameter run (Narayanan et al. 2021, "Efficient Large-Scale Language
+# Model Training on GPU Clusters Using Megatron-LM", Table 1) is often quoted as "52% of peak". The model is GPT-style
+# ($L = 128$, $D = 25600$, $N = 160$, $V = 51200$, $F = 4D$), trained at $T = 2048$ with a batch of 3072 sequences on
+# 3072 A100s (312 TFLOP/s peak) with **full activation recomputation**, at 163 TFLOP/s per GPU. The paper counts
+# $96\,B\,T\,L\,D^2\bigl(1 + \tfrac{T}{6D} + \tfrac{V}{16LD}\bigr)$ FLOPs per iteration of $B$ sequences. Is 52% an MFU
+# or an HFU? What is the other one?
+#
+# <details><summary>Show answer</summary>
+#
+# The paper's count includes the recomputed forward of every layer: its $96 = 4 \times 24$ is one forward, a backward
+# twice as large, and the forward again. So 163 TFLOP/s is hardware work, and 52% is the **HFU**. The MFU counts only
+# the model's FLOPs: `llmcalc.training_flops` without `recompute` (for this GPT shape it equals the paper's own
+# formula without recomputation, $72\,B\,T\,L\,D^2\bigl(1 + \tfrac{T}{6D} + \tfrac{V}{12LD}\bigr)$). Then
+# MFU = HFU × model FLOPs / hardware FLOPs, a ratio a little above $6/8$. The cell computes both.
+#
+# </details>
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:megatron_1t.mfu"]
+# Answer (click to reveal) · 答案(点击展开)
+from llmcalc import published
+
+meg_1t = published.MEGATRON_TABLE1[-1]                 # Narayanan et al. 2021, Table 1: the 1T model
+gpt_1t = published.megatron_config(meg_1t)             # GPT-style: F = 4D, learned positions, V = 51200
+T_1t = published.MEGATRON_SEQ_LEN
+hardware_1t = flops.megatron_training_flops(meg_1t.batch_size, T_1t, gpt_1t.L, gpt_1t.D, gpt_1t.V, recompute=True)
+model_1t = llmcalc.training_flops(gpt_1t, meg_1t.batch_size, T_1t, causal=False)   # no recomputed forward
+hfu_1t = llmcalc.mfu_from_throughput(meg_1t.tflops_per_gpu * 1e12, "A100")
+print(f"{meg_1t.label} on {meg_1t.gpus:,} A100s: {meg_1t.tflops_per_gpu} TFLOP/s per GPU, recomputation counted -> HFU {hfu_1t:.1%}")
+print(f"model / hardware FLOPs per iteration: {model_1t:.4e} / {hardware_1t:.4e} = {model_1t / hardware_1t:.4f}")
+print(f"MFU = {hfu_1t:.1%} x {model_1t / hardware_1t:.4f} = {hfu_1t * model_1t / hardware_1t:.1%}")
+
+# %% [markdown]
+# **LLaMA 3-70B on a TPU v5p pod** (*How To Scale Your Model*, part 6): 15T tokens, 8960 chips, $C = 4.59\times10^{14}$,
+# MFU 40%.
 
 # %%
 v5p = llmcalc.chip("TPU v5p")
 total_l3 = llmcalc.training_flops_6p(llama3_70b, 15e12)
-print(f"total FLOPs (6P x 15T): {total_l3:.3e}   (seed 000: 6.3e24, from P = 70e9)")
+print(f"total FLOPs (6P x 15T): {total_l3:.3e}   (the book: 6.3e24, from P = 70e9)")
 one_chip = llmcalc.training_seconds(6.3e24, 1, v5p, 1.0)
 print(f"6.3e24 / {v5p.peak_flops:.3g} FLOP/s = {one_chip:.3g} s on one chip at 100% = {one_chip / (365 * 86400):.0f} years "
-      f"({one_chip / 4.35e8:.1f}x the seed's 4.35e8 s)")
-print(f"8960 chips at 40% MFU: {llmcalc.training_days(6.3e24, 8960, v5p, 0.4):.1f} days (seed's 6.3e24), "
+      f"({one_chip / 4.35e8:.1f}x the Chinese rendering's 4.35e8 s)")
+print(f"8960 chips at 40% MFU: {llmcalc.training_days(6.3e24, 8960, v5p, 0.4):.1f} days (the book's 6.3e24), "
       f"{llmcalc.training_days(total_l3, 8960, v5p, 0.4):.1f} days (exact P)")
 print(f"chip-hours: {llmcalc.chip_hours(total_l3, v5p, 0.4):.3e}")
 
 # %% [markdown]
-# **A slip in seed 000.** It prints "$6.3\times10^{24} \div 4.59\times10^{14} = 4.35$ 亿秒", i.e. $4.35\times10^{8}$ s.
-# The quotient is the number printed above — more than four centuries on one chip. The 44 days on the full pod
-# are right.
+# **A slip in the Chinese rendering.** It prints "$6.3\times10^{24} \div 4.59\times10^{14} = 4.35$ 亿秒", i.e.
+# $4.35\times10^{8}$ s. The quotient is the number printed above, in seconds and in years: the English original says
+# "435 years", which is right, and the rendering turned it into 4.35 亿 seconds. The book's 44 days on the full pod
+# agree with the cell.
 #
-# **Question:** Seed 000 shows that 225 chips would have enough memory to hold the run. How long would 225
+# **Question:** The book shows that 225 chips would have enough memory to hold the run (chapter 3 checks it). How long would 225
 # chips take at the same 40% MFU?
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.days_on_225_chips"]
 # Answer (click to reveal) · 答案(点击展开)
 days_225 = llmcalc.training_days(6.3e24, 225, v5p, 0.4)
-print(f"{days_225:,.0f} days = {days_225 / 365:.1f} years (the seed: 44 days x 8960/225 = 1752 days, 4.8 years)")
+print(f"{days_225:,.0f} days = {days_225 / 365:.1f} years (the book: 1752 days)")
 
 # %% [markdown]
-# That is why large clusters exist: not for memory, but to bring months of compute down to weeks. Time falls
+# That is why large clusters exist: not for memory, but to bring the compute down to weeks. Time falls
 # as $1/\text{chips}$ — on a log-log plot, a straight line per MFU. The dot is the pod at 40%.
 
 # %%
@@ -328,23 +368,23 @@ fig = plots.days_vs_chips(total_l3, "TPU v5p", mark=(8960, 0.4))
 plt.show()
 
 # %% [markdown]
-# ## 6. Qwen2-72B on 6000 A100s: what did the seed assume?
+# ## 6. Qwen2-72B on 6000 A100s: what did the article assume?
 #
-# Seed 001 estimates pre-training Qwen2-72B on 7T tokens with 6000 A100s at "50% MFU" as
+# The Qwen2-72B article estimates pre-training Qwen2-72B on 7T tokens with 6000 A100s at "50% MFU" as
 # $3\cdot 7\times10^{12}\cdot(2.6\times10^{6}\cdot 32768 + 144\times10^{9})$ FLOPs at 300 TFLOP/s per card,
-# and gets **30 days**. But an A100's dense bf16 peak is 312 TFLOP/s, so 300 TFLOP/s is not 50% — it is
-# 96% of peak.
+# and gets **30 days**. But an A100's dense bf16 peak is 312 TFLOP/s, so 300 TFLOP/s is not 50% of it but nearly all
+# of it (the cell prints the share).
 #
-# The seed also notes that Qwen2 trained at $T = 4096$ for most of the run and only extended to 32768 at the
-# end, so its estimate is too high, "but by less than 1.6×". Redo it with `llmcalc`, first as the seed set it
+# The article also notes that Qwen2 trained at $T = 4096$ for most of the run and only extended to 32768 at the
+# end, so its estimate is too high, "but by less than 1.6×". Redo it with `llmcalc`, first as the article set it
 # up, then with the context length and the causal mask varied (the table is at 50% MFU):
 
 # %%
 a100 = llmcalc.chip("A100")
 total_qwen = llmcalc.training_flops_per_token(qwen, 32768, causal=False) * 7e12
-seed_mfu = 300e12 / a100.peak_flops
+article_mfu = 300e12 / a100.peak_flops
 print(f"total FLOPs (T = 32768, full scores): {total_qwen:.3e}")
-print(f"at 300 TFLOP/s per card = {seed_mfu:.0%} MFU: {llmcalc.training_days(total_qwen, 6000, a100, seed_mfu):.1f} days")
+print(f"at 300 TFLOP/s per card = {article_mfu:.0%} MFU: {llmcalc.training_days(total_qwen, 6000, a100, article_mfu):.1f} days")
 print(f"at an honest 50% MFU:                    {llmcalc.training_days(total_qwen, 6000, a100, 0.5):.1f} days\n")
 rows = []
 for T_, causal in [(32768, False), (32768, True), (4096, False), (4096, True)]:
@@ -356,23 +396,23 @@ qwen_table = pd.DataFrame(rows)
 print(qwen_table.to_string(index=False))
 ratio = (llmcalc.training_flops_per_token(qwen, 32768, causal=False)
          / llmcalc.training_flops_per_token(qwen, 4096, causal=True))
-print(f"\nseed's setting (32768, full) / mostly-real setting (4096, causal) = {ratio:.2f}x")
+print(f"\nthe article's setting (32768, full) / mostly-real setting (4096, causal) = {ratio:.2f}x")
 
 # %% [markdown]
-# So the overestimate from the context length is real but modest, well inside the seed's 1.6× bound; the
+# So the overestimate from the context length is real but modest, well inside the article's 1.6× bound; the
 # larger error in its 30 days is the utilisation it assumed.
 #
 # ### A sanity check against inference speed
 #
-# Seed 001 checks its formula against Qwen's published generation speed on 2 A100s (8.48 tokens/s for
-# Qwen-72B-Chat, the first-generation model, at bf16): one forward over $s = 1000$ tokens at batch 1, at the
-# "1248 TFLOP/s" of two cards, takes ≈ 0.115 s, i.e. ≈ 8.7 tokens/s. Reproduced:
+# The article checks its formula against Qwen's published generation speed on 2 A100s (8.48 tokens/s for
+# Qwen-72B-Chat, the first-generation model, at bf16, in the Qwen README): one forward over $s = 1000$ tokens at
+# batch 1, at the "1248 TFLOP/s" of two cards, takes 0.115 s, i.e. 8.67 tokens/s. Reproduced:
 
 # %%
 fwd_1000 = llmcalc.forward_flops(qwen, 1, 1000, causal=False)
-seed_peak = 1248e12  # the seed's "2 x A100 bf16"; 2 x 624e12 is the A100's figure WITH 2:4 sparsity
-t_seed = fwd_1000 / seed_peak
-print(f"forward over 1000 tokens: {fwd_1000:.4e} FLOPs -> {t_seed:.3f} s at 1248 TFLOP/s -> {1 / t_seed:.2f} tokens/s")
+article_peak = 1248e12  # the article's "2 x A100 bf16"; 2 x 624e12 is the A100's figure WITH 2:4 sparsity
+t_article = fwd_1000 / article_peak
+print(f"forward over 1000 tokens: {fwd_1000:.4e} FLOPs -> {t_article:.3f} s at 1248 TFLOP/s -> {1 / t_article:.2f} tokens/s")
 t_dense = llmcalc.training_seconds(fwd_1000, 2, a100, 1.0)
 print(f"at the dense peak (2 x {a100.peak_flops / 1e12:.0f} TFLOP/s, 100%): {t_dense:.3f} s -> {1 / t_dense:.2f} tokens/s")
 weights_bytes = 2 * llmcalc.param_count(qwen)                        # bf16 weights, read once per generated token
@@ -385,7 +425,8 @@ print(f"decode with a KV cache is bound by reading the weights: {weights_bytes /
 # sequence (no KV cache); (2) the cards run at 100% of peak; (3) that peak, 1248 TFLOP/s for two cards, is the
 # structured-sparsity figure, twice the dense bf16 peak. With a KV cache, generating one token costs only about
 # $2P$ FLOPs and is limited by memory bandwidth, not FLOPs (GB here is $10^9$ bytes). The measured 8.48 tokens/s
-# is slower than that bound because the published benchmark is an unoptimised Hugging Face `generate` loop.
+# is well below that bound: it comes from a plain Hugging Face `transformers` profiling run, and the same README
+# gives 17.60 tokens/s for the model served with vLLM.
 # Inference speed is a poor check of a *training* FLOP formula.
 #
 # ## 7. Implied MFU and cost of published runs
@@ -417,14 +458,15 @@ for label, hours in [("pre-training", 2.664e6), ("whole run (incl. context exten
 # %% [markdown]
 # How to read these:
 #
-# * **LLaMA 2 70B** lands in the 40s, a typical value for a well-run A100 cluster at 4k context.
-# * **LLaMA 3.1 405B**: the Llama 3 paper reports 38–43% MFU *while training*. The card's GPU-hours also
-#   cover restarts, failures and evaluation, so the implied number comes out lower.
+# * **LLaMA 2 70B**: even though the card's A100-hours cover the whole run, the implied MFU is comparable to the
+#   38–43% that the Llama 3 paper measured for its 405B *while training*.
+# * **LLaMA 3.1 405B**: the paper's 38–43% is measured while training; the card counts "the total GPU time required
+#   for training each model", more than those steady-state steps, so the implied number comes out lower.
 # * **DeepSeek-V3** is a mixture of experts: a token uses 37B of its 671B parameters, so $6P$ uses the active
 #   count. It trained its matmuls in FP8, whose peak is twice the bf16 peak `llmcalc` stores for the H800 —
 #   against the FP8 peak the utilisation would be half of what the table shows.
 #
-# **Question:** Seed 003 lists LLaMA 2 70B as "2048 A100s, about 21 days". Is that consistent with the model
+# **Question:** The Chinese article "How much compute does a 100B model need?" lists LLaMA 2 70B as "2048 A100s, about 21 days". Is that consistent with the model
 # card's 1,720,320 A100-hours?
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:llama2_70b.implied_mfu", "check:llama2_70b.days_on_2048", "check:llama2_70b.mfu_for_21_days"]
@@ -448,7 +490,7 @@ print(f"GPT-3: 6P x 300B = {llmcalc.training_flops_6p(gpt3, 300e9):.3g} FLOPs; "
 for name, tokens in [("llama-2-70b", 2e12), ("llama-3-70b", 15e12)]:
     p = llmcalc.param_count(llmcalc.preset(name))
     print(f"{name}: Chinchilla {llmcalc.chinchilla_tokens(p):.2e} tokens; trained on {tokens:.2g} = {tokens / p:.0f} tokens per parameter")
-print(f"a 100B model, Chinchilla: {llmcalc.chinchilla_tokens(100e9):.1e} tokens (seed 003 uses 3e11 'per Chinchilla': 3 per parameter)")
+print(f"a 100B model, Chinchilla: {llmcalc.chinchilla_tokens(100e9):.1e} tokens (the 100B article uses 3e11 'per Chinchilla': 3 per parameter)")
 
 # %% [markdown]
 # **Batch size does not change the total compute.** The FLOPs of a step are proportional to the tokens in it
@@ -469,7 +511,7 @@ for batch in (1, 32, 64):
 # Time is FLOPs divided by the FLOP/s actually achieved, and that rate (the MFU) depends on the batch. Too small a
 # batch per chip leaves the chip waiting on memory (the weights are streamed for every step, whatever the batch)
 # or on communication (gradients are exchanged every step), so MFU drops. Above some batch the chips are busy and
-# time stops improving — the same saturation seed 001 describes for inference throughput. Chapter 4 finds
+# time stops improving — the same saturation the Qwen2-72B article describes for inference throughput. Chapter 4 finds
 # those thresholds for sharded training. Very large batches can also hurt *sample efficiency* (more tokens to
 # reach the same loss), which is about the tokens needed, not the FLOPs per token.
 #
@@ -518,11 +560,13 @@ ex.print_summary()
 # > - Training costs $\approx 6P$ FLOPs per token: $2P$ forward, $4P$ backward (the gradient for the weights and for
 # >   the inputs). Full recomputation makes it $8P$ of hardware work; MFU still counts $6P$.
 # > - Attention scores add $12LNHT$ per token for a full $T\times T$ matrix, half with a causal kernel. They matter
-# >   when $T$ is large compared with $D$; seed 001's closed form and `FlopCounterMode` count the full matrix.
+# >   when $T$ is large compared with $D$; the Qwen2-72B article's closed form and `FlopCounterMode` count the full
+# >   matrix.
 # > - Days $=$ FLOPs $/$ (chips $\cdot C \cdot$ MFU). Run it backwards on published GPU-hours to get an implied MFU,
 # >   and compare it with what the paper reports.
-# > - Check the utilisation a source assumes: seed 001's "50% MFU" is really 300 of 312 TFLOP/s, so its 30 days
-# >   should be about twice as long; seed 000's one-chip seconds are off by more than an order of magnitude.
+# > - Check the utilisation a source assumes: the Qwen2-72B article's "50% MFU" is really 300 of 312 TFLOP/s, so
+# >   its 30 days are too short (§6). And check which utilisation a paper prints: Megatron-LM's "52% of peak" counts
+# >   the recomputed work, so it is an HFU, not an MFU (§5).
 # > - Batch size does not change total FLOPs; it changes how fast they run.
 #
 # ## Exercises
@@ -550,7 +594,7 @@ for T_ in (8192, 131072):
           f"scores = {100 * llmcalc.attention_score_fraction(l405, T_):.1f}% of forward FLOPs")
 
 # %% [markdown]
-# **Exercise 4.** Seed 003 prices cloud GPUs at \$10 per A100-hour. What do 128 A100s for 30 days cost at that
+# **Exercise 4.** The 100B article prices cloud GPUs at \$10 per A100-hour. What do 128 A100s for 30 days cost at that
 # price, and how many 6P FLOPs do they deliver at 40% MFU? Which LLaMA 2 model could they train on 2T tokens?
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:a100x128.cost_30_days", "check:a100x128.flops_delivered"]

@@ -17,6 +17,8 @@
 # %% [markdown]
 # # 第 2 章 — 浮点运算量与训练时间
 #
+# 本章所有数字的出处：[参考文献](../../docs/references.zh.md)。
+#
 # 第 1 章把模型的参数量一个不差地数了出来。本章把参数量换算成**工作量**:处理一个 token 要做多少次浮点运算(floating-point operations, FLOPs),完整训练一次要做多少次,以及在给定数量的芯片上要跑多少天。
 #
 # **学完本章,你将能够**
@@ -27,7 +29,7 @@
 # - 把 FLOPs 预算换算成天数、卡时和美元,并反过来从已公开的训练记录推出*隐含 MFU*;
 # - 核对资料中的算例,找出其中算错的地方。
 #
-# **符号**(全书统一的符号表,见 `shared/reference.md` §1)
+# **符号**(全书各章通用,沿用 *How To Scale Your Model* 的记法)
 #
 # | 符号 | 含义 | 符号 | 含义 |
 # |---|---|---|---|
@@ -112,19 +114,19 @@ print(f"exact matmul count at T = 4096: training / forward = {llmcalc.training_f
       f"with full recompute = {llmcalc.training_flops(llama3_70b, 1, 4096, recompute='full') / fwd:.0f}")
 
 # %% [markdown]
-# 资料 000 写的是 $6 \times 70\times10^9 = 4.2\times10^{11}$ FLOPs/token;换成精确的参数量,得到的就是上面打印的数——前两位有效数字一样。
+# *How To Scale Your Model*(第 6 部分"在 TPU 上训练 LLaMA 3")写的是 $6 \times 70\times10^9 = 4.2\times10^{11}$ FLOPs/token;换成精确的参数量,得到的就是上面打印的数——前两位有效数字一样。
 #
 # **问题(Question):** 优化器更新同样要处理每一个参数(Adam 每个参数大约做十几次运算)。为什么 $6P$ 里没有它?
 #
 # <details><summary>显示答案</summary>
 #
-# 因为它**每一步只跑一次**,而不是每个 token 跑一次。一步要处理数以百万计的 token($B\cdot T$),每个 token 花 $6P$;优化器每步 $\approx 10P$–$20P$ 的 FLOPs 摊到这几百万个 token 上,就微不足道了。资料 001 对普通 SGD(每次更新 $2P$)和 Adam 也讲了同样的道理。
+# 因为它**每一步只跑一次**,而不是每个 token 跑一次。一步要处理数以百万计的 token($B\cdot T$),每个 token 花 $6P$;优化器每步 $\approx 10P$–$20P$ 的 FLOPs 摊到这几百万个 token 上,就微不足道了。第 3 节那篇讲 Qwen2-72B 的文章,对普通 SGD(每次更新 $2P$)和 Adam 也讲了同样的道理。
 #
 # </details>
 #
 # ## 3. FLOPs 花在哪里:Qwen2-72B 逐模块拆解
 #
-# 资料 001 以批大小 4、$T = 32768$(特意取了很长的序列)为例,把 Qwen2-72B 的一次前向按矩阵乘法逐个过了一遍。下面照着走一遍,每一行都是一次 `matmul_flops` 调用。注意力分数是*每个头、每条序列*各做一次矩阵乘法:$QK^\top$ 是 $[T,H]\times[H,T]$,与值相乘的 $PV$ 是 $[T,T]\times[T,H]$,各重复 $B\cdot N$ 次。(分组查询注意力(grouped-query attention, GQA)让多个查询头共享 $K$ 和 $V$,但每个查询头仍要和全部 $T$ 个键逐一打分。)
+# 研泽发表在阿里云开发者公众号上的文章《一文揭秘|预训练一个72b模型需要多久?》以批大小 4、$T = 32768$(特意取了很长的序列)为例,把 Qwen2-72B 的一次前向按矩阵乘法逐个过了一遍。下面照着走一遍,每一行都是一次 `matmul_flops` 调用。注意力分数是*每个头、每条序列*各做一次矩阵乘法:$QK^\top$ 是 $[T,H]\times[H,T]$,与值相乘的 $PV$ 是 $[T,T]\times[T,H]$,各重复 $B\cdot N$ 次。(分组查询注意力(grouped-query attention, GQA)让多个查询头共享 $K$ 和 $V$,但每个查询头仍要和全部 $T$ 个键逐一打分。)
 
 # %%
 B, T = 4, 32768
@@ -149,7 +151,7 @@ walk_total = L * sum(per_layer.values()) + lm_head
 print(f"\ntotal = L x (sum of the layer) + LM head = {walk_total:,} FLOPs = {walk_total / 1e15:.1f} PFLOPs")
 
 # %% [markdown]
-# 这些正是资料里打印出来的数值:Q 为 17,592,186,044,416(≈ 17.6 TFLOPs),K 和 V 各 ≈ 2.2 TFLOPs,每个分数矩阵乘法 70,368,744,177,664,每个 MLP 矩阵乘法 63,496,796,504,064,输出层(LM head)326,554,953,449,472。接着资料把这一串合并成一个闭式公式:
+# 这些正是文章里打印出来的数值:Q 为 17,592,186,044,416(≈ 17.6 TFLOPs),K 和 V 各 ≈ 2.2 TFLOPs,每个分数矩阵乘法 70,368,744,177,664,每个 MLP 矩阵乘法 63,496,796,504,064,输出层(LM head)326,554,953,449,472。接着文章把这一串合并成一个闭式公式:
 #
 # $$\text{forward FLOPs} = B\,T\,D\,\bigl(2V + L\,(4.5\,D + 4\,T + 6\,F)\bigr),$$
 #
@@ -158,7 +160,7 @@ print(f"\ntotal = L x (sum of the layer) + LM head = {walk_total:,} FLOPs = {wal
 # %%
 closed = flops.article_closed_form_forward_flops(B, T, D=D, L=L, V=V, F=F)
 exact = llmcalc.forward_flops(qwen, B, T, causal=False)
-print(f"seed 001 closed form:               {closed:,}")
+print(f"the article's closed form:           {closed:,}")
 print(f"llmcalc.forward_flops(causal=False): {exact:,}")
 print(f"walk above:                          {walk_total:,}")
 print("all equal:", closed == exact == walk_total)
@@ -168,12 +170,12 @@ print(f"\nattention (projections + scores): {100 * (bd['attention_proj'] + bd['a
       f"MLP: {100 * bd['mlp'] / exact:.0f}%   LM head: {100 * bd['lm_head'] / exact:.1f}%")
 
 # %% [markdown]
-# 资料中的比例——注意力 48%,FFN 51%——复现出来了。不过用这个闭式公式时要当心两点:
+# 文章中的比例——注意力 48%,FFN 51%——复现出来了(见上面最后一行)。不过用这个闭式公式时要当心两点:
 #
 # * **$4.5D$ 并不通用。** 它只在 $N\cdot H = D$ 且 $K = N/8$ 时成立。对于完整多头注意力($K = N$)的模型,每个 token 每层的投影要 $8D^2$,这个公式会少算。
 # * **它统计的是完整的 $T\times T$ 分数矩阵**,和 `FlopCounterMode` 一样。而因果模型只需要下三角部分(§4)。
 #
-# 那么逐项计算时略过的那些运算呢?资料估计,分数的缩放和 softmax 在每个分数元素上只需几次 FLOPs,RMSNorm 约 1 TFLOP。即使每一层的每个分数元素都按 4 FLOPs 算,它们依然很小:
+# 那么逐项计算时略过的那些运算呢?文章估计,分数的缩放和 softmax 在每个分数元素上只需几次 FLOPs,RMSNorm 约 1 TFLOP。即使每一层的每个分数元素都按 4 FLOPs 算,它们依然很小:
 
 # %%
 llama2_7b = llmcalc.preset("llama-2-7b")
@@ -193,7 +195,7 @@ print(f"Qwen2-72B, B=4, T=32768: score elements per layer {score_elements / 1e12
 #
 # 与 $6P \approx 6\cdot 12\,L\,D^2$(对 $F\approx 4D$ 的模型)相比,两者之比大约是 $T/(6D)$:只有当**上下文长度相对模型宽度足够大**时,注意力才要紧。同样的长上下文,窄的小模型比宽的大模型感受明显得多。
 #
-# **因果掩码(causal masking)。** 解码器只允许第 $i$ 个 token 关注第 $1\ldots i$ 个 token,所以 $T^2$ 个查询–键对里只需要算 $T(T+1)/2$ 个。能跳过被掩掉的块的计算核(kernel)——FlashAttention 就是这样——只做大约一半的分数计算。`FlopCounterMode` 和资料 001 统计的都是完整的 $T\times T$。在 `llmcalc` 里,开关是 `causal=True`(默认)或 `causal=False`。
+# **因果掩码(causal masking)。** 解码器只允许第 $i$ 个 token 关注第 $1\ldots i$ 个 token,所以 $T^2$ 个查询–键对里只需要算 $T(T+1)/2$ 个。能跳过被掩掉的块的计算核(kernel)——FlashAttention 就是这样——只做大约一半的分数计算。`FlopCounterMode` 和这篇文章统计的都是完整的 $T\times T$。在 `llmcalc` 里,开关是 `causal=True`(默认)或 `causal=False`。
 
 # %%
 for T_ in (4, 4096, 32768):
@@ -206,14 +208,14 @@ fig = plots.attention_share(["llama-3-8b", "llama-3-70b", "llama-3.1-405b"])
 plt.show()
 
 # %% [markdown]
-# 资料 001 把 Qwen2-72B 每个 token 的前向代价(完整分数矩阵)写成 $2.6\times10^{6}\cdot s + 2P$,并由此得出结论:序列长度要"超过三位数",才会明显影响计算量。其中的斜率是上下文每多一个 token、每个 token 多花 $4LD$ FLOPs。与其手算,不如直接从 `llmcalc` 的精确计数里读出来。最后几行对应资料的另一个说法:从 $s = 1$ 到 $s = 32768$,前向每个 token 的代价大约变成原来的 1.6 倍。
+# 文章把 Qwen2-72B 每个 token 的前向代价(完整分数矩阵)写成 $2.6\times10^{6}\cdot s + 2P$,并由此得出结论:序列长度要"超过三位数",才会明显影响计算量。其中的斜率是上下文每多一个 token、每个 token 多花 $4LD$ FLOPs。与其手算,不如直接从 `llmcalc` 的精确计数里读出来。最后几行检验文章的另一个说法:从 $s = 1$ 到 $s = 32768$,前向每个 token 的代价大约变成原来的 1.6 倍。
 
 # %%
 def fwd_per_token(T_):
     return llmcalc.forward_flops(qwen, 1, T_, causal=False) / T_
 
 slope = (fwd_per_token(32768) - fwd_per_token(4096)) / (32768 - 4096)
-print(f"slope: {slope:.4g} FLOPs per token per token of context (seed: 2.6e6)")
+print(f"slope: {slope:.4g} FLOPs per token per token of context (article: 2.6e6)")
 print(f"intercept (T -> 0): {fwd_per_token(4096) - slope * 4096:.4g} FLOPs per token; 2P = {2 * llmcalc.param_count(qwen):.4g} "
       f"(the embedding table is not a matmul, so the exact count is a little below 2P)")
 for T_ in (128, 1024, 4096, 32768):
@@ -244,51 +246,74 @@ for name in ("llama-3-8b", "llama-3-70b"):
 # \qquad\Longrightarrow\qquad
 # \text{seconds} = \frac{\text{total FLOPs}}{\text{chips}\cdot C\cdot \text{MFU}} .$$
 #
-# 这里的"模型 FLOPs"指按 $6P$ 这类方式计的量(不含重计算)。公开的大规模训练报告的 MFU 大约在 40–50%(Llama 3 405B:38–43%;PaLM:46.2%;Megatron 的 1T 模型训练:52%)。
+# 这里的"模型 FLOPs"指按 $6P$ 这类方式计的量:模型本身需要的工作量,不含重计算。做激活重计算的训练,实际做的运算比这更多;把重计算的那部分也算进去,得到的就是**硬件算力利用率**(HFU),它永远不低于 MFU。公开的大规模训练报告的 MFU 大约在 40–50%(Llama 3 405B:38–43%,见 Dubey 等 2024 年论文表 4;PaLM 540B:46.2%,其 HFU 为 57.8%,见 Chowdhery 等 2022)。拿论文的数字做比较之前,先弄清楚它报的是哪一种。
 #
-# **在 TPU v5p pod 上训练 LLaMA 3-70B**(资料 000):15T token,8960 块芯片,$C = 4.59\times10^{14}$,MFU 40%。
+# **问题(MFU 还是 HFU?):** Megatron-LM 的 1T 参数训练(Narayanan 等 2021,"Efficient Large-Scale Language Model Training on GPU Clusters Using Megatron-LM",表 1)常被引用为"峰值的 52%"。这是一个 GPT 式模型($L = 128$,$D = 25600$,$N = 160$,$V = 51200$,$F = 4D$),在 3072 张 A100(峰值 312 TFLOP/s)上以 $T = 2048$、每批 3072 条序列训练,开启了**全量激活重计算**,每张卡跑到 163 TFLOP/s。论文按每次迭代(每批 $B$ 条序列)$96\,B\,T\,L\,D^2\bigl(1 + \tfrac{T}{6D} + \tfrac{V}{16LD}\bigr)$ FLOPs 计数。这 52% 是 MFU 还是 HFU?另一个又是多少?
+#
+# <details><summary>显示答案</summary>
+#
+# 论文的计数包含了每一层重算的那次前向:$96 = 4 \times 24$,即一次前向、两倍于前向的反向,再加一次前向。所以 163 TFLOP/s 是硬件工作量,52% 是 **HFU**。MFU 只算模型本身的 FLOPs:即不带 `recompute` 的 `llmcalc.training_flops`(对这种 GPT 形状,它和论文自己不含重计算的公式 $72\,B\,T\,L\,D^2\bigl(1 + \tfrac{T}{6D} + \tfrac{V}{12LD}\bigr)$ 完全相等)。于是 MFU = HFU × 模型 FLOPs / 硬件 FLOPs,这个比值略大于 $6/8$。下面的单元把两个数都算出来。
+#
+# </details>
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:megatron_1t.mfu"]
+# Answer (click to reveal) · 答案(点击展开)
+from llmcalc import published
+
+meg_1t = published.MEGATRON_TABLE1[-1]                 # Narayanan et al. 2021, Table 1: the 1T model
+gpt_1t = published.megatron_config(meg_1t)             # GPT-style: F = 4D, learned positions, V = 51200
+T_1t = published.MEGATRON_SEQ_LEN
+hardware_1t = flops.megatron_training_flops(meg_1t.batch_size, T_1t, gpt_1t.L, gpt_1t.D, gpt_1t.V, recompute=True)
+model_1t = llmcalc.training_flops(gpt_1t, meg_1t.batch_size, T_1t, causal=False)   # no recomputed forward
+hfu_1t = llmcalc.mfu_from_throughput(meg_1t.tflops_per_gpu * 1e12, "A100")
+print(f"{meg_1t.label} on {meg_1t.gpus:,} A100s: {meg_1t.tflops_per_gpu} TFLOP/s per GPU, recomputation counted -> HFU {hfu_1t:.1%}")
+print(f"model / hardware FLOPs per iteration: {model_1t:.4e} / {hardware_1t:.4e} = {model_1t / hardware_1t:.4f}")
+print(f"MFU = {hfu_1t:.1%} x {model_1t / hardware_1t:.4f} = {hfu_1t * model_1t / hardware_1t:.1%}")
+
+# %% [markdown]
+# **在 TPU v5p pod 上训练 LLaMA 3-70B**(*How To Scale Your Model* 第 6 部分):15T token,8960 块芯片,$C = 4.59\times10^{14}$,MFU 40%。
 
 # %%
 v5p = llmcalc.chip("TPU v5p")
 total_l3 = llmcalc.training_flops_6p(llama3_70b, 15e12)
-print(f"total FLOPs (6P x 15T): {total_l3:.3e}   (seed 000: 6.3e24, from P = 70e9)")
+print(f"total FLOPs (6P x 15T): {total_l3:.3e}   (the book: 6.3e24, from P = 70e9)")
 one_chip = llmcalc.training_seconds(6.3e24, 1, v5p, 1.0)
 print(f"6.3e24 / {v5p.peak_flops:.3g} FLOP/s = {one_chip:.3g} s on one chip at 100% = {one_chip / (365 * 86400):.0f} years "
-      f"({one_chip / 4.35e8:.1f}x the seed's 4.35e8 s)")
-print(f"8960 chips at 40% MFU: {llmcalc.training_days(6.3e24, 8960, v5p, 0.4):.1f} days (seed's 6.3e24), "
+      f"({one_chip / 4.35e8:.1f}x the Chinese rendering's 4.35e8 s)")
+print(f"8960 chips at 40% MFU: {llmcalc.training_days(6.3e24, 8960, v5p, 0.4):.1f} days (the book's 6.3e24), "
       f"{llmcalc.training_days(total_l3, 8960, v5p, 0.4):.1f} days (exact P)")
 print(f"chip-hours: {llmcalc.chip_hours(total_l3, v5p, 0.4):.3e}")
 
 # %% [markdown]
-# **资料 000 的一处笔误。** 它写的是"$6.3\times10^{24} \div 4.59\times10^{14} = 4.35$ 亿秒",即 $4.35\times10^{8}$ 秒。而这个商其实是上面打印出来的数——单块芯片要跑四个多世纪。不过整个 pod 上 44 天这个结论是对的。
+# **中文译本的一处笔误。** 它写的是"$6.3\times10^{24} \div 4.59\times10^{14} = 4.35$ 亿秒",即 $4.35\times10^{8}$ 秒。这个商其实是上面打印出来的数,以秒和年各打印了一次:英文原书写的是"435 years"(435 年),这是对的,译本把它错成了 4.35 亿秒。书中整个 pod 要 44 天的结论与上面的单元一致。
 #
-# **问题(Question):** 资料 000 算出 225 块芯片的内存就足以装下这次训练。同样按 40% MFU,225 块芯片要跑多久?
+# **问题(Question):** 书中算出 225 块芯片的内存就足以装下这次训练(第 3 章会核对这一点)。同样按 40% MFU,225 块芯片要跑多久?
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.days_on_225_chips"]
 # Answer (click to reveal) · 答案(点击展开)
 days_225 = llmcalc.training_days(6.3e24, 225, v5p, 0.4)
-print(f"{days_225:,.0f} days = {days_225 / 365:.1f} years (the seed: 44 days x 8960/225 = 1752 days, 4.8 years)")
+print(f"{days_225:,.0f} days = {days_225 / 365:.1f} years (the book: 1752 days)")
 
 # %% [markdown]
-# 这正是大集群存在的理由:不是为了内存,而是为了把几个月的计算压缩到几周。时间按 $1/\text{chips}$ 下降——在双对数坐标下,每个 MFU 对应一条直线。图中的点就是整个 pod 在 40% MFU 下的位置。
+# 这正是大集群存在的理由:不是为了内存,而是为了把计算时间压缩到几周。时间按 $1/\text{chips}$ 下降——在双对数坐标下,每个 MFU 对应一条直线。图中的点就是整个 pod 在 40% MFU 下的位置。
 
 # %%
 fig = plots.days_vs_chips(total_l3, "TPU v5p", mark=(8960, 0.4))
 plt.show()
 
 # %% [markdown]
-# ## 6. 6000 张 A100 训 Qwen2-72B:资料做了什么假设?
+# ## 6. 6000 张 A100 训 Qwen2-72B:文章做了什么假设?
 #
-# 资料 001 估算用 6000 张 A100、在"50% MFU"下用 7T token 预训练 Qwen2-72B:计算量为 $3\cdot 7\times10^{12}\cdot(2.6\times10^{6}\cdot 32768 + 144\times10^{9})$ FLOPs,每张卡按 300 TFLOP/s 算,得出 **30 天**。但 A100 的稠密 bf16 峰值是 312 TFLOP/s,所以 300 TFLOP/s 并不是 50%——而是峰值的 96%。
+# 那篇 Qwen2-72B 文章估算用 6000 张 A100、在"50% MFU"下用 7T token 预训练 Qwen2-72B:计算量为 $3\cdot 7\times10^{12}\cdot(2.6\times10^{6}\cdot 32768 + 144\times10^{9})$ FLOPs,每张卡按 300 TFLOP/s 算,得出 **30 天**。但 A100 的稠密 bf16 峰值是 312 TFLOP/s,所以 300 TFLOP/s 并不是峰值的 50%,而是几乎跑满了峰值(下面的单元打印出这个比例)。
 #
-# 资料还提到,Qwen2 大部分时间是在 $T = 4096$ 下训练的,直到最后阶段才扩展到 32768,所以它的估计偏高,"但不会超过 1.6 倍"。下面用 `llmcalc` 重算:先照资料的设定算一遍,再改变上下文长度和是否用因果掩码(表中按 50% MFU 计):
+# 文章还提到,Qwen2 大部分时间是在 $T = 4096$ 下训练的,直到最后阶段才扩展到 32768,所以它的估计偏高,"但不会超过 1.6 倍"。下面用 `llmcalc` 重算:先照文章的设定算一遍,再改变上下文长度和是否用因果掩码(表中按 50% MFU 计):
 
 # %%
 a100 = llmcalc.chip("A100")
 total_qwen = llmcalc.training_flops_per_token(qwen, 32768, causal=False) * 7e12
-seed_mfu = 300e12 / a100.peak_flops
+article_mfu = 300e12 / a100.peak_flops
 print(f"total FLOPs (T = 32768, full scores): {total_qwen:.3e}")
-print(f"at 300 TFLOP/s per card = {seed_mfu:.0%} MFU: {llmcalc.training_days(total_qwen, 6000, a100, seed_mfu):.1f} days")
+print(f"at 300 TFLOP/s per card = {article_mfu:.0%} MFU: {llmcalc.training_days(total_qwen, 6000, a100, article_mfu):.1f} days")
 print(f"at an honest 50% MFU:                    {llmcalc.training_days(total_qwen, 6000, a100, 0.5):.1f} days\n")
 rows = []
 for T_, causal in [(32768, False), (32768, True), (4096, False), (4096, True)]:
@@ -300,20 +325,20 @@ qwen_table = pd.DataFrame(rows)
 print(qwen_table.to_string(index=False))
 ratio = (llmcalc.training_flops_per_token(qwen, 32768, causal=False)
          / llmcalc.training_flops_per_token(qwen, 4096, causal=True))
-print(f"\nseed's setting (32768, full) / mostly-real setting (4096, causal) = {ratio:.2f}x")
+print(f"\nthe article's setting (32768, full) / mostly-real setting (4096, causal) = {ratio:.2f}x")
 
 # %% [markdown]
-# 可见上下文长度带来的高估确实存在,但幅度不大,远在资料给出的 1.6 倍上限之内;它那 30 天里更大的误差,来自它假设的利用率。
+# 可见上下文长度带来的高估确实存在,但幅度不大,远在文章给出的 1.6 倍上限之内;它那 30 天里更大的误差,来自它假设的利用率。
 #
 # ### 用推理速度做个合理性检查
 #
-# 资料 001 拿 Qwen 公布的 2 张 A100 上的生成速度来验证自己的公式(Qwen-72B-Chat,即第一代模型,bf16 下 8.48 tokens/s):批大小为 1,对 $s = 1000$ 个 token 做一次前向,按两张卡"1248 TFLOP/s"计算,耗时 ≈ 0.115 s,也就是 ≈ 8.7 tokens/s。复现如下:
+# 文章拿 Qwen 公布的 2 张 A100 上的生成速度来验证自己的公式(Qwen README 中 Qwen-72B-Chat,即第一代模型,bf16 下 8.48 tokens/s):批大小为 1,对 $s = 1000$ 个 token 做一次前向,按两张卡"1248 TFLOP/s"计算,耗时 0.115 s,也就是 8.67 tokens/s。复现如下:
 
 # %%
 fwd_1000 = llmcalc.forward_flops(qwen, 1, 1000, causal=False)
-seed_peak = 1248e12  # the seed's "2 x A100 bf16"; 2 x 624e12 is the A100's figure WITH 2:4 sparsity
-t_seed = fwd_1000 / seed_peak
-print(f"forward over 1000 tokens: {fwd_1000:.4e} FLOPs -> {t_seed:.3f} s at 1248 TFLOP/s -> {1 / t_seed:.2f} tokens/s")
+article_peak = 1248e12  # the article's "2 x A100 bf16"; 2 x 624e12 is the A100's figure WITH 2:4 sparsity
+t_article = fwd_1000 / article_peak
+print(f"forward over 1000 tokens: {fwd_1000:.4e} FLOPs -> {t_article:.3f} s at 1248 TFLOP/s -> {1 / t_article:.2f} tokens/s")
 t_dense = llmcalc.training_seconds(fwd_1000, 2, a100, 1.0)
 print(f"at the dense peak (2 x {a100.peak_flops / 1e12:.0f} TFLOP/s, 100%): {t_dense:.3f} s -> {1 / t_dense:.2f} tokens/s")
 weights_bytes = 2 * llmcalc.param_count(qwen)                        # bf16 weights, read once per generated token
@@ -322,7 +347,7 @@ print(f"decode with a KV cache is bound by reading the weights: {weights_bytes /
       f"2 x {a100.hbm_bytes_per_s / 1e12:.2f} TB/s = {1e3 * t_read:.1f} ms -> at most {1 / t_read:.0f} tokens/s")
 
 # %% [markdown]
-# 两者对得上,其实是三个假设凑巧抵消的结果:(1)每生成一个 token 都把*整段* 1000 个 token 的序列重新跑一遍(没有 KV 缓存);(2)显卡跑满 100% 峰值;(3)这个峰值——两张卡 1248 TFLOP/s——是结构化稀疏(structured sparsity)下的指标,是稠密 bf16 峰值的两倍。有了 KV 缓存(KV cache),生成一个 token 只需约 $2P$ FLOPs,瓶颈在显存带宽而不在算力。(这里 GB 指 $10^9$ 字节。资料 002 把 1 GB 定义成 1024 MB,那其实是 GiB,即 $2^{30}$ 字节;显存带宽等硬件指标用的是十进制单位,两者并不相等,所以本书中 GB 和 GiB 从不混用。)实测的 8.48 tokens/s 比这个上限还慢,是因为公开的基准测试用的是未经优化的 Hugging Face `generate` 循环。总之,拿推理速度去检验*训练* FLOPs 公式,并不是好办法。
+# 两者对得上,其实是三个假设凑巧抵消的结果:(1)每生成一个 token 都把*整段* 1000 个 token 的序列重新跑一遍(没有 KV 缓存);(2)显卡跑满 100% 峰值;(3)这个峰值——两张卡 1248 TFLOP/s——是结构化稀疏(structured sparsity)下的指标,是稠密 bf16 峰值的两倍。有了 KV 缓存(KV cache),生成一个 token 只需约 $2P$ FLOPs,瓶颈在显存带宽而不在算力。(这里 GB 指 $10^9$ 字节。Yang Lewis 的《大模型多卡训练笔记》把 1 GB 定义成 1024 MB,那其实是 GiB,即 $2^{30}$ 字节;显存带宽等硬件指标用的是十进制单位,两者并不相等,所以本书中 GB 和 GiB 从不混用。)实测的 8.48 tokens/s 远低于这个上限:它来自一次普通的 Hugging Face `transformers` 性能测试,同一份 README 里,用 vLLM 部署的同一个模型是 17.60 tokens/s。总之,拿推理速度去检验*训练* FLOPs 公式,并不是好办法。
 #
 # ## 7. 已公开训练的隐含 MFU 与成本
 #
@@ -353,11 +378,11 @@ for label, hours in [("pre-training", 2.664e6), ("whole run (incl. context exten
 # %% [markdown]
 # 怎么解读这张表:
 #
-# * **LLaMA 2 70B** 落在 40% 多一点,对于在 4k 上下文下运转良好的 A100 集群,这是典型值。
-# * **LLaMA 3.1 405B**:Llama 3 论文报告*训练过程中*的 MFU 为 38–43%。模型卡上的卡时还包括了重启、故障和评测,所以反推出来的数值偏低。
+# * **LLaMA 2 70B**:模型卡上的 A100 卡时涵盖整个训练过程,反推出的 MFU 却与 Llama 3 论文为 405B 在*训练过程中*测得的 38–43% 相当。
+# * **LLaMA 3.1 405B**:论文的 38–43% 是在训练过程中测得的;模型卡记的是"训练每个模型所需的全部 GPU 时间",比那些稳定运行的训练步要多,所以反推出来的数值偏低。
 # * **DeepSeek-V3** 是混合专家模型(mixture of experts, MoE):每个 token 只用到 671B 参数中的 37B,所以 $6P$ 里用的是激活参数量。它的矩阵乘法用 FP8 训练,而 FP8 的峰值是 `llmcalc` 为 H800 记录的 bf16 峰值的两倍——若以 FP8 峰值为基准,利用率只有表中数值的一半。
 #
-# **问题(Question):** 资料 003 说 LLaMA 2 70B 是"2048 张 A100,约 21 天"。这和模型卡上的 1,720,320 A100 卡时一致吗?
+# **问题(Question):** 一篇讲"训练千亿参数模型需要多少算力"的中文文章说 LLaMA 2 70B 是"2048 张 A100,约 21 天"。这和模型卡上的 1,720,320 A100 卡时一致吗?
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:llama2_70b.implied_mfu", "check:llama2_70b.days_on_2048", "check:llama2_70b.mfu_for_21_days"]
 # Answer (click to reveal) · 答案(点击展开)
@@ -378,7 +403,7 @@ print(f"GPT-3: 6P x 300B = {llmcalc.training_flops_6p(gpt3, 300e9):.3g} FLOPs; "
 for name, tokens in [("llama-2-70b", 2e12), ("llama-3-70b", 15e12)]:
     p = llmcalc.param_count(llmcalc.preset(name))
     print(f"{name}: Chinchilla {llmcalc.chinchilla_tokens(p):.2e} tokens; trained on {tokens:.2g} = {tokens / p:.0f} tokens per parameter")
-print(f"a 100B model, Chinchilla: {llmcalc.chinchilla_tokens(100e9):.1e} tokens (seed 003 uses 3e11 'per Chinchilla': 3 per parameter)")
+print(f"a 100B model, Chinchilla: {llmcalc.chinchilla_tokens(100e9):.1e} tokens (the 100B article uses 3e11 'per Chinchilla': 3 per parameter)")
 
 # %% [markdown]
 # **批大小不改变总计算量。** 一步的 FLOPs 与这一步里的 token 数成正比(固定 $T$ 时就是 $B\cdot T$);一共 $D_\text{data}$ 个 token 的训练,无论切成许多小步还是少数几个大步,总花费都一样:
@@ -394,7 +419,7 @@ for batch in (1, 32, 64):
 #
 # <details><summary>显示答案</summary>
 #
-# 时间等于 FLOPs 除以实际达到的 FLOP/s,而这个速率(即 MFU)取决于批大小。每块芯片分到的批太小,芯片就得等显存(不管批多大,每一步都要把权重完整读一遍)或者等通信(每一步都要交换梯度),MFU 随之下降。批大小超过某个值后,芯片已经忙满,时间就不再缩短——这和资料 001 描述的推理吞吐量饱和是同一回事。第 4 章会针对切分后的训练求出这些阈值。批太大还可能损害*样本效率*(要多训一些 token 才能达到同样的损失),不过那关系到需要多少 token,而不是每个 token 的 FLOPs。
+# 时间等于 FLOPs 除以实际达到的 FLOP/s,而这个速率(即 MFU)取决于批大小。每块芯片分到的批太小,芯片就得等显存(不管批多大,每一步都要把权重完整读一遍)或者等通信(每一步都要交换梯度),MFU 随之下降。批大小超过某个值后,芯片已经忙满,时间就不再缩短——这和那篇 Qwen2-72B 文章描述的推理吞吐量饱和是同一回事。第 4 章会针对切分后的训练求出这些阈值。批太大还可能损害*样本效率*(要多训一些 token 才能达到同样的损失),不过那关系到需要多少 token,而不是每个 token 的 FLOPs。
 #
 # </details>
 #
@@ -434,9 +459,9 @@ ex.print_summary()
 # >
 # > - 矩阵乘法 $[m,k]\times[k,n]$ 的代价是 $2mkn$ FLOPs($mkn$ 次 MAC)。只有矩阵乘法要紧。
 # > - 训练每个 token $\approx 6P$ FLOPs:前向 $2P$,反向 $4P$(权重的梯度和输入的梯度各一份)。全量重计算让硬件工作量变成 $8P$;MFU 仍按 $6P$ 计。
-# > - 按完整 $T\times T$ 矩阵计,注意力分数让每个 token 额外增加 $12LNHT$,因果计算核只需其一半。当 $T$ 相对 $D$ 很大时它才要紧;资料 001 的闭式公式和 `FlopCounterMode` 统计的都是完整矩阵。
+# > - 按完整 $T\times T$ 矩阵计,注意力分数让每个 token 额外增加 $12LNHT$,因果计算核只需其一半。当 $T$ 相对 $D$ 很大时它才要紧;Qwen2-72B 那篇文章的闭式公式和 `FlopCounterMode` 统计的都是完整矩阵。
 # > - 天数 $=$ FLOPs $/$(芯片数 $\cdot C \cdot$ MFU)。拿公开的卡时倒推,可以得到隐含 MFU,再与论文报告的数值对比。
-# > - 核对资料假设的利用率:资料 001 的"50% MFU"其实是 312 TFLOP/s 里跑到 300,所以它的 30 天应该再长一倍左右;资料 000 的单芯片秒数差了一个数量级以上。
+# > - 核对资料假设的利用率:Qwen2-72B 那篇文章的"50% MFU"其实是 312 TFLOP/s 里跑到 300,所以它的 30 天算短了(第 6 节)。也要核对论文报的是哪一种利用率:Megatron-LM 的"峰值的 52%"把重计算的工作也算了进去,是 HFU 而不是 MFU(第 5 节)。
 # > - 批大小不改变总 FLOPs,它改变的是这些 FLOPs 跑得多快。
 #
 # ## 练习(Exercises)
@@ -463,7 +488,7 @@ for T_ in (8192, 131072):
           f"scores = {100 * llmcalc.attention_score_fraction(l405, T_):.1f}% of forward FLOPs")
 
 # %% [markdown]
-# **练习 4.** 资料 003 按每 A100 卡时 \$10 估算云上 GPU 的价格。按这个价格,128 张 A100 用 30 天要花多少钱?在 40% MFU 下,它们能提供多少 6P FLOPs?用 2T token 能训出哪个 LLaMA 2 模型?
+# **练习 4.** 那篇千亿模型文章按每 A100 卡时 \$10 估算云上 GPU 的价格。按这个价格,128 张 A100 用 30 天要花多少钱?在 40% MFU 下,它们能提供多少 6P FLOPs?用 2T token 能训出哪个 LLaMA 2 模型?
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:a100x128.cost_30_days", "check:a100x128.flops_delivered"]
 # Answer (click to reveal) · 答案(点击展开)

@@ -229,6 +229,14 @@ def _registry() -> dict[str, Answer]:
         "palm.extra_work": Answer(lambda: 0.578 / 0.462 - 1, 0.02,
                                   "Extra work = HFU / MFU − 1, with PaLM's reported 57.8% and 46.2%.",
                                   "额外工作量 = HFU / MFU − 1,用 PaLM 报告的 57.8% 和 46.2%。", "fraction"),
+        "megatron_1t.mfu": Answer(
+            lambda: timecost.mfu_from_throughput(163e12, "A100")
+            * flops.megatron_training_flops(3072, 2048, 128, 25600, 51200)
+            / flops.megatron_training_flops(3072, 2048, 128, 25600, 51200, recompute=True), 0.02,
+            "The 163 TFLOP/s counts the recomputed forward (96·B·s·l·h²·(…)): scale it by the model FLOPs without "
+            "recomputation (72·B·s·l·h²·(…)) over that count, then divide by the A100's 312e12.",
+            "163 TFLOP/s 里包含了重算的那次前向(96·B·s·l·h²·(…)):先乘以不含重计算的模型 FLOPs(72·B·s·l·h²·(…))"
+            "与它之比,再除以 A100 的 312e12。", "fraction"),
         # chapter 03
         "zero3.7_5b_64gpus_gb": Answer(lambda: memory.model_state_bytes(7.5e9, "mixed", 3, 64) / 1e9, 0.02,
                                        "ZeRO-3 shards all 16 bytes per parameter over the 64 data-parallel GPUs.",
