@@ -321,7 +321,8 @@ print(cands.to_string(index=False))
 # %% [markdown]
 # <details><summary>Show answer</summary>
 #
-# $2048 \times 4$ leaves part of the pod idle (the rendering we read calls it "8960", a slip), but its extra tokens
+# $2048 \times 4$ leaves part of the pod idle (the rendering we read offers it, "about 8000-way", as the pod's
+# layout), but its extra tokens
 # per chip put it above the threshold: compute-bound. On all 8960 chips no allowed split is at $X_\text{opt}$
 # (it would need $Y$ between 4 and 8), and the 3% margin above the threshold does not survive the miss: every
 # split of the whole pod is communication-bound with the book's MLP, the best one narrowly. It is still the faster
@@ -538,6 +539,25 @@ ex.print_summary()
 # node), then 1024; pick TP with TP 16 and move the tokens — nothing changes the bound; set the mesh axes to 1 and
 # watch FSDP's threshold triple.
 #
+# ## 14. Where the sources are wrong
+#
+# Numbers in this chapter's sources that the workbook corrects, each printed next to the value `llmcalc` computes and
+# the reason. The sources' own figures are quoted as they print them.
+
+# %%
+corrections = pd.DataFrame([
+    {"source": "Chinese rendering of the book, part 6", "prints": "FSDP + TP threshold 2550^2/(2F) = 113",
+     "right": f"{crit:.1f} tokens per chip",
+     "why": "the book adds FSDP and TP traffic (4 alpha^2/(M_X M_Y F)); 113 assumes they overlap perfectly"},
+    {"source": "Chinese rendering of the book, part 6", "prints": "the pod's layout: 2048 x 4, about 8000-way",
+     "right": f"{pow2.n_chips_used:,} of {pod:,} chips", "why": "a power-of-two split leaves part of the pod idle"},
+    {"source": "the book, part 6", "prints": "X_opt = 1618 (B = 4.19e6)",
+     "right": f"{S.fsdp_optimal_degree(v5p, pod, B_4M, F):.0f}", "why": "with the exact batch 4 x 2^20"},
+    {"source": "course slides", "prints": "GPipe, NeurIPS 2024", "right": "NeurIPS 2019", "why": "Huang et al. 2019"},
+])
+print(corrections.to_string(index=False))
+
+# %% [markdown]
 # > **Takeaways**
 # >
 # > - A layer is compute-bound when its matmuls take longer than its collectives; the crossover is a number of tokens
