@@ -43,8 +43,11 @@ $(XSTAMP): $(STAMP) $(XLOCK)
 	$(PIP) install -c $(LOCK) -r $(XLOCK)
 	@touch $@
 
+# As root (containers, cloud notebooks) Jupyter refuses to start without allow_root; the server still binds 127.0.0.1.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--ServerApp.allow_root=True,)
+
 lab: venv
-	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=chapters $(ARGS)
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=chapters $(ALLOW_ROOT) $(ARGS)
 
 test: venv
 	$(BIN)/python -m pytest tests --ignore=tests/crosscheck $(PYTEST_ARGS)
