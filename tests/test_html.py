@@ -4,7 +4,11 @@
   markdown answer lies inside a <details> that has no ``open`` attribute;
 - navigation: each chapter links to the index, the previous and next chapter (the last one back to the
   index) and the other language's page; the index links every page; every link resolves to a built file;
-- plots are embedded (every <img> is a data: URI) and widget outputs became a note.
+- plots are embedded (every <img> is a data: URI) and widget outputs became a note;
+- the references pages (docs/references.md, docs/references.zh.md) are rendered too, with every anchor of the
+  markdown; every chapter links to its language's references page, and every relative link on every built
+  page (``../docs/references.md#gpt3`` once rewritten) resolves to a built file and, with a fragment, to an
+  element with that id.
 """
 
 from __future__ import annotations
@@ -139,6 +143,69 @@ def _norm(p: Path) -> Path:
     return Path(os.path.normpath(p.as_posix()))
 
 
+def test_links_to_rendered_sources_are_rewritten():
+    # hand-written cases: a chapter in chapters/ links ../docs/references.md, a Chinese one in chapters/zh/
+    # links ../../docs/references.zh.md; the built pages sit at out/01_params.html and out/zh/01_params.html
+    targets = {"docs/references.md": Path("references.html"), "docs/references.zh.md": Path("references.zh.html"),
+               "chapters/02_flops.ipynb": Path("02_flops.html")}
+    en = '<a href="../docs/references.md">R</a> <a href="../docs/references.md#gpt3">G</a>'
+    assert (B.rewrite_links(en, REPO / "chapters", Path("01_params.html"), targets)
+            == '<a href="references.html">R</a> <a href="references.html#gpt3">G</a>')
+    zh = '<a href="../../docs/references.zh.md#palm">P</a> <a href="../02_flops.ipynb">C</a>'
+    assert (B.rewrite_links(zh, REPO / "chapters" / "zh", Path("zh/01_params.html"), targets)
+            == '<a href="../references.zh.html#palm">P</a> <a href="../02_flops.html">C</a>')
+    # from docs/: the other language's page and a chapter
+    doc = '<a href="references.zh.md">中文</a> <a href="../chapters/02_flops.ipynb#4">ch 2</a>'
+    assert (B.rewrite_links(doc, REPO / "docs", Path("references.html"), targets)
+            == '<a href="references.zh.html">中文</a> <a href="02_flops.html#4">ch 2</a>')
+    untouched = ('<a href="https://arxiv.org/abs/2104.04473">x</a> <a href="#top">t</a> '
+                 '<a href="../README.md">readme</a>')
+    assert B.rewrite_links(untouched, REPO / "chapters", Path("01_params.html"), targets) == untouched
+
+
+def _relative_links(doc):
+    return [a["href"] for a in doc.find_all("a", href=True)
+            if not re.match(r"^[a-z][a-z0-9+.-]*:", a["href"]) and not a["href"].startswith("#")]
+
+
+def test_references_pages_built_with_every_anchor(site):
+    out, _, _ = site
+    ids = {}
+    for lang, (source, page) in B.REFERENCES.items():
+        assert (out / page).is_file(), page
+        doc = soup(out / page)
+        ids[lang] = {t["id"] for t in doc.find_all(id=True)}
+        anchors = set(re.findall(r'<a id="([^"]+)"></a>', source.read_text(encoding="utf-8")))
+        assert anchors, f"{source.name}: no anchors"
+        assert anchors <= ids[lang], f"{page}: anchors lost in rendering: {sorted(anchors - ids[lang])[:5]}"
+        links = {k: _norm(page.parent / a["href"]) for a in doc.find("nav", class_="book-nav").find_all("a")
+                 for k in a["class"] if k.startswith("nav-")}
+        assert links == {"nav-index": Path("index.html"), "nav-lang": B.REFERENCES[B.OTHER[lang]][1]}, page
+        assert "<table" in str(doc), f"{page}: markdown tables not rendered"
+
+
+def test_every_relative_link_resolves(site):
+    out, pages, _ = site
+    built = [p.out for p in all_pages(pages)] + [page for _, page in B.REFERENCES.values()]
+    for page in built:
+        doc = soup(out / page)
+        for href in _relative_links(doc):
+            path, _, fragment = href.partition("#")
+            target = _norm(page.parent / path) if path else page
+            assert (out / target).is_file(), f"{page}: link {href!r} does not resolve in the built site"
+            if fragment and target.suffix == ".html":
+                assert soup(out / target).find(id=fragment), f"{page}: {href!r}: no element with id {fragment!r}"
+
+
+def test_every_chapter_links_its_references_page(site):
+    out, pages, _ = site
+    for lang, items in pages.items():
+        refs = B.REFERENCES[lang][1]
+        for page in items:
+            targets = {_norm(page.out.parent / h.partition("#")[0]) for h in _relative_links(soup(out / page.out))}
+            assert refs in targets, f"{page.out}: no link to {refs}"
+
+
 def test_navigation_and_index(site):
     out, pages, _ = site
     index = Path("index.html")
@@ -153,7 +220,7 @@ def test_navigation_and_index(site):
             assert all((out / target).is_file() for target in links.values()), page.out
     idx = soup(out / "index.html")
     targets = {_norm(Path(a["href"])) for a in idx.find_all("a")}
-    assert targets == {p.out for p in all_pages(pages)}
+    assert targets == {p.out for p in all_pages(pages)} | {page for _, page in B.REFERENCES.values()}
     assert all((out / t).is_file() for t in targets)
 
 

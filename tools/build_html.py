@@ -11,6 +11,10 @@
   summary in the next cell stays.
 - Each page gets a navigation bar (index, previous, next, the other language's page); ``index.html``
   lists both editions. English pages are ``DIR/NN_x.html``, Chinese ones ``DIR/zh/NN_x.html``.
+- The references pages (``docs/references.md``, ``docs/references.zh.md``) become ``DIR/references.html`` and
+  ``DIR/references.zh.html``. Every link a chapter or a references page makes to one of the rendered files
+  (``../docs/references.md#gpt3``, ``../../docs/references.zh.md``, ``../chapters/02_flops.ipynb``) is
+  rewritten to the built page, fragment kept.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import argparse
 import html
 import os
+import posixpath
 import re
 import sys
 import time
@@ -25,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+import mistune
 from jinja2 import DictLoader
 from nbconvert import HTMLExporter
 
@@ -34,15 +40,18 @@ EDITIONS = {"en": REPO / "chapters", "zh": REPO / "chapters" / "zh"}  # source f
 SUBDIR = {"en": "", "zh": "zh"}  # where each edition's pages go under the output folder
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 OTHER = {"en": "zh", "zh": "en"}
+# the references page of each edition: markdown source, output file relative to the output folder
+REFERENCES = {"en": (REPO / "docs" / "references.md", Path("references.html")),
+              "zh": (REPO / "docs" / "references.zh.md", Path("references.zh.html"))}
 
 TEXT = {
     "en": {"index": "Index", "prev": "Previous", "next": "Next", "other": "中文版",
-           "edition": "English edition", "start": "index",
+           "edition": "English edition", "start": "index", "references": "References",
            "widget": "Interactive explorer: it needs a live kernel. Open this chapter in JupyterLab "
                      "(<code>make lab</code>) or the instructor dashboard (<code>make demo</code>). The numbers it "
                      "shows at its default values are printed in the next cell."},
     "zh": {"index": "目录", "prev": "上一章", "next": "下一章", "other": "English",
-           "edition": "中文版", "start": "目录",
+           "edition": "中文版", "start": "目录", "references": "参考文献",
            "widget": "交互式探索器:需要运行中的内核。请在 JupyterLab(<code>make lab</code>)或讲师面板"
                      "(<code>make demo</code>)中打开本章。它在默认取值下显示的数字打印在下一个单元格中。"},
 }
@@ -160,7 +169,8 @@ def index_html(pages: dict[str, list[Page]]) -> str:
     parts = []
     for lang, items in pages.items():
         lis = "\n".join(f'<li><a href="{p.out.as_posix()}">{html.escape(p.title)}</a></li>' for p in items)
-        parts.append(f'<section lang="{lang}"><h2>{TEXT[lang]["edition"]}</h2>\n<ol>\n{lis}\n</ol></section>')
+        refs = f'<p><a class="references" href="{REFERENCES[lang][1].as_posix()}">{TEXT[lang]["references"]}</a></p>'
+        parts.append(f'<section lang="{lang}"><h2>{TEXT[lang]["edition"]}</h2>\n<ol>\n{lis}\n</ol>\n{refs}</section>')
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
             "<title>LLM Scaling Workbook · LLM 规模估算手册</title>\n"
             "<style>body{font:16px/1.6 system-ui,sans-serif;max-width:52em;margin:2em auto;padding:0 1em}"
@@ -171,10 +181,88 @@ def index_html(pages: dict[str, list[Page]]) -> str:
             + "\n".join(parts) + "\n</body></html>\n")
 
 
+def output_map(pages: dict[str, list[Page]]) -> dict[str, Path]:
+    """Repository path (posix, relative to the repo) of every rendered source -> its output file."""
+    found = {}
+    for items in pages.values():
+        for p in items:
+            rel = p.source.relative_to(REPO)
+            found[rel.as_posix()] = p.out
+            found[rel.with_suffix(".py").as_posix()] = p.out  # the jupytext source is the same page
+    for source, out in REFERENCES.values():
+        found[source.relative_to(REPO).as_posix()] = out
+    return found
+
+
+_HREF = re.compile(r'href="([^"#?]*)((?:#[^"]*)?)"')
+
+
+def rewrite_links(body: str, source_dir: Path, page_out: Path, targets: dict[str, Path]) -> str:
+    """Point every relative link to a rendered source file (a chapter, a references page) at its built page.
+
+    ``source_dir`` is the folder of the file the links were written in (so ``../docs/references.md`` in
+    ``chapters/`` means ``docs/references.md``); ``page_out`` is where the rendered page goes. Links with a
+    scheme, pure fragments and links to files that are not rendered are left as they are.
+    """
+    base = source_dir.relative_to(REPO).as_posix()
+
+    def swap(m: re.Match) -> str:
+        path, fragment = m.group(1), m.group(2)
+        if not path or ":" in path or path.startswith("/"):
+            return m.group(0)
+        target = targets.get(posixpath.normpath(posixpath.join(base, path)))
+        if target is None:
+            return m.group(0)
+        return f'href="{html.escape(_href(target, page_out), quote=True)}{fragment}"'
+
+    return _HREF.sub(swap, body)
+
+
+REFERENCES_PAGE = """<!DOCTYPE html>
+<html lang="{lang}"><head><meta charset="utf-8">
+<title>{title}</title>
+<style>
+body {{ font: 16px/1.6 system-ui, sans-serif; max-width: 60em; margin: 0 auto; padding: 0 1em 2em; }}
+nav.book-nav {{ font-size: 14px; padding: 8px 0; margin: 0 0 12px; border-bottom: 1px solid #d0d7de;
+               display: flex; gap: 18px; flex-wrap: wrap; }}
+nav.book-nav a {{ text-decoration: none; }}
+table {{ border-collapse: collapse; margin: 8px 0 16px; font-size: 14px; }}
+th, td {{ border: 1px solid #d0d7de; padding: 3px 8px; vertical-align: top; }}
+th {{ background: #f3f5f8; }}
+code {{ background: #f3f5f8; padding: 0 3px; border-radius: 3px; }}
+</style>
+</head>
+<body>
+{nav}
+{body}
+</body></html>
+"""
+
+
+def references_html(lang: str, pages: dict[str, list[Page]]) -> str:
+    """One references page (markdown rendered by mistune, raw HTML anchors kept), with its navigation bar.
+
+    The pages write formulas in plain text (no LaTeX), so the page needs no MathJax and works offline.
+    """
+    source, out = REFERENCES[lang]
+    text = source.read_text(encoding="utf-8")
+    m = re.search(r"^#\s+(.+)$", text, re.M)
+    title = m.group(1).strip() if m else TEXT[lang]["references"]
+    body = mistune.create_markdown(escape=False, plugins=["table", "strikethrough"])(text)
+    body = rewrite_links(body, source.parent, out, output_map(pages))
+    t = TEXT[lang]
+    other = REFERENCES[OTHER[lang]][1]
+    nav = (f'<nav class="book-nav top"><a class="nav-index" href="{_href(Path("index.html"), out)}">{t["index"]}</a>\n'
+           f'<a class="nav-lang" hreflang="{OTHER[lang]}" href="{_href(other, out)}">{t["other"]}</a></nav>')
+    return REFERENCES_PAGE.format(lang=lang, title=html.escape(title), nav=nav, body=body)
+
+
 def build(out: Path = DEFAULT_OUT, quiet: bool = False) -> dict[str, list[Page]]:
-    """Render every chapter of both editions and the index into ``out``; return the pages."""
+    """Render every chapter of both editions, the two references pages and the index into ``out``; return the
+    chapter pages."""
     out = Path(out)
     pages = chapter_pages()
+    targets = output_map(pages)
     exp = exporter()
     for items in pages.values():
         for page in items:
@@ -184,12 +272,17 @@ def build(out: Path = DEFAULT_OUT, quiet: bool = False) -> dict[str, list[Page]]
             resources = {"nav_top": nav_html(page, pages, "top"), "nav_bottom": nav_html(page, pages, "bottom"),
                          "metadata": {"name": page.title}}
             body, _ = exp.from_notebook_node(nb, resources=resources)
+            body = rewrite_links(body, page.source.parent, page.out, targets)
             target = out / page.out
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(body, encoding="utf-8")
             if not quiet:
                 print(f"{target.relative_to(out)}  ({time.perf_counter() - t0:.1f} s)")
     out.mkdir(parents=True, exist_ok=True)
+    for lang, (_, ref_out) in REFERENCES.items():
+        (out / ref_out).write_text(references_html(lang, pages), encoding="utf-8")
+        if not quiet:
+            print(ref_out)
     (out / "index.html").write_text(index_html(pages), encoding="utf-8")
     return pages
 
@@ -201,7 +294,8 @@ def main(argv=None) -> int:
     t0 = time.perf_counter()
     pages = build(args.out)
     n = sum(len(v) for v in pages.values())
-    print(f"{n} pages and index.html in {args.out} ({time.perf_counter() - t0:.1f} s)")
+    print(f"{n} chapter pages, {len(REFERENCES)} references pages and index.html in {args.out} "
+          f"({time.perf_counter() - t0:.1f} s)")
     return 0
 
 
