@@ -1,6 +1,10 @@
 """llmcalc: exact parameter and FLOP counts, and honest estimates of memory, time and sharding, for
 sizing the training of a large language model. Every number the workbook shows comes from here.
 
+Docstrings name their sources by what they are (*How To Scale Your Model*, part 6; the Qwen2-72B article;
+the course slides; a paper and its table); docs/references.md (English) and docs/references.zh.md (Chinese)
+list each with its authors and where it lives, numbered as "docs/references.md [n]".
+
 Formula modules import only the standard library; pandas, matplotlib and ipywidgets are imported only
 by ``llmcalc.tables``, ``llmcalc.plots`` and ``llmcalc.widgets`` when those are imported.
 """

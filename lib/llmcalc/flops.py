@@ -114,7 +114,7 @@ def attention_score_fraction(cfg: ModelConfig, seq_len: int, causal: bool = True
 
 
 def article_closed_form_forward_flops(batch: int, seq_len: int, D: int, L: int, V: int, F: int) -> int | float:
-    """Seed 001's closed form for one forward pass, FLOPs: B·T·D·(2V + L·(4.5·D + 4·T + 6·F)).
+    """The Qwen2-72B article's closed form for one forward pass, FLOPs: B·T·D·(2V + L·(4.5D + 4T + 6F)).
 
     B = ``batch`` sequences of T = ``seq_len`` tokens. Per token and layer: 4.5·D² for the Q, K, V, O
     projections (2·D² each for Q and O, 2·D·(D/8) each for K and V, so it holds only when N·H = D and

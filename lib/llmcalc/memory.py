@@ -78,9 +78,10 @@ BYTES_PER_VALUE: dict[str, Number] = {"fp32": 4, "fp16": 2, "bf16": 2, "int8": 1
 def value_bytes(count, dtype: str = "bf16") -> Number:
     """Bytes to store ``count`` values (parameters, activations) in ``dtype``: count × BYTES_PER_VALUE[dtype].
 
-    fp32 4, fp16/bf16 2, int8 1, int4 0.5 bytes per value (seed 002's table). Quantisation scales and
-    zero points are not included. LLaMA 3-70B's 70e9 parameters in bf16: 140e9 bytes = 140 GB
-    (seed 000). Exact: an int when the result is whole.
+    fp32 4, fp16/bf16 2, int8 1, int4 0.5 bytes per value (the table of the multi-GPU training notes,
+    docs/references.md [3]). Quantisation scales and zero points are not included. LLaMA 3-70B's 70e9
+    parameters in bf16: 140e9 bytes = 140 GB (*How To Scale Your Model*, part 6). Exact: an int when the
+    result is whole.
     """
     n = _count("count", count)
     v.choice("dtype", dtype, tuple(BYTES_PER_VALUE))
@@ -395,7 +396,7 @@ def logits_bytes(cfg: ModelConfig, micro_batch: int, seq_len: int, tp: int = 1, 
     The LM head's output over the vocabulary, in fp32 (4 bytes) by default since the softmax
     cross-entropy is taken in fp32; split by tp with a vocab-parallel LM head (Megatron). One copy
     only: implementations that also keep the fp32 softmax or a bf16 copy hold 2-3 times this
-    (the course slides' 12BTV counts three fp32 copies, seed 004). An estimate of the peak.
+    (the course slides' 12BTV counts three fp32 copies, docs/references.md [5]). An estimate of the peak.
     """
     b = v.positive_int("micro_batch", micro_batch)
     s = v.positive_int("seq_len", seq_len)
@@ -407,12 +408,13 @@ def logits_bytes(cfg: ModelConfig, micro_batch: int, seq_len: int, tp: int = 1, 
 # ----- 4. activation checkpoints, How To Scale Your Model style ------------------------------------
 
 CHECKPOINT_POLICIES: dict[str, tuple[str, ...]] = {
-    # seed 000 / How To Scale Your Model part 6: "4 checkpoints per layer", each D wide
+    # How To Scale Your Model, part 6: "4 checkpoints per layer", each D wide
     "book_4xD": ("D", "D", "D", "D"),
-    # seed 000's "more aggressive" 12 checkpoints per layer, read as 12 D-wide tensors
+    # the same part's "more aggressive" 12 checkpoints per layer, read as 12 D-wide tensors
     "book_12xD": ("D",) * 12,
-    # the seed's four D-wide tensors plus the two F-wide MLP tensors (gate and up projections' outputs)
-    # that a policy saving anything inside the MLP keeps: the seed undercounts these (reference §6)
+    # the book's four D-wide tensors plus the two F-wide MLP tensors (gate and up projections' outputs)
+    # that a policy saving anything inside the MLP keeps: the book's count misses these
+    # (docs/references.md, "Where a source is wrong")
     "4xD_plus_2F": ("D", "D", "D", "D", "F", "F"),
     # every weight matmul's output (JAX's checkpoint_dots_with_no_batch_dims): q, k, v, attention
     # output projection, gate, up, down
@@ -437,11 +439,11 @@ def checkpoint_bytes(cfg: ModelConfig, tokens, widths: Sequence | str = ("D", "D
                      bytes_per_value: Number = 2) -> Number:
     """Bytes of activation checkpoints for a whole batch: bytes_per_value · tokens · L · Σ widths.
 
-    *How To Scale Your Model*, part 6 (seed 000): every layer keeps one tensor per entry of ``widths``
+    *How To Scale Your Model*, part 6: every layer keeps one tensor per entry of ``widths``
     for each of the ``tokens`` tokens of the global batch (not per device): "D" is the model width,
     "F" the MLP width, "KH" the key/value width K·H, "NH" the query width N·H, or a whole number.
     ``widths`` may also name a policy in ``CHECKPOINT_POLICIES``. LLaMA 3-70B, 4e6 tokens, 4 × D:
-    2 · 8192 · 4e6 · 4 · 80 = 2.10e13 bytes (the seed prints 20.9 TB). Assumes nothing else is kept
+    2 · 8192 · 4e6 · 4 · 80 = 2.10e13 bytes (the book prints 20.9 TB). Assumes nothing else is kept
     between forward and backward; what the backward pass rematerialises from a checkpoint is
     transient and not counted.
     """
@@ -471,8 +473,8 @@ def min_chips(total_bytes, chip: str | Chip | Number) -> int:
     """The fewest chips whose HBM holds ``total_bytes``: ⌈total_bytes / HBM bytes per chip⌉.
 
     ``chip`` is a name (``"TPU v5p"``), a ``Chip``, or HBM bytes per device. A lower bound: it assumes
-    the bytes split perfectly evenly and nothing else needs room. Seed 000: 21.6e12 bytes ÷ 96e9 per
-    TPU v5p = 225 chips.
+    the bytes split perfectly evenly and nothing else needs room. *How To Scale Your Model*, part 6:
+    21.6e12 bytes ÷ 96e9 per TPU v5p = 225 chips.
     """
     total = _count("total_bytes", total_bytes)
     return math.ceil(total / _hbm_bytes(chip))
@@ -518,11 +520,11 @@ def training_bytes_per_device(cfg: ModelConfig, micro_batch: int, seq_len: int, 
     return {"model_states": states, "activations": acts, "logits": logits, "total": _exact(total)}
 
 
-# ----- 6. the course-slide rule (seed 004) -----------------------------------------------------------
+# ----- 6. the course-slide rule (docs/references.md [5]) ---------------------------------------------
 
 def course_slide_bytes(model, n_gpus: int, micro_batch: int, seq_len: int, *, overhead_bytes: Number = 6 * GiB,
                        L: int | None = None, D: int | None = None, V: int | None = None) -> dict[str, Number]:
-    """The course slides' rule of thumb (seed 004), per GPU, in bytes, by term:
+    """The course slides' rule of thumb (docs/references.md [5]), per GPU, in bytes, by term:
 
         16P/N  +  2·L·B·T·H  +  12·B·T·V  +  6
         model_and_optimizer  layer_inputs  logits   overhead
@@ -615,8 +617,9 @@ def lora_params(cfg: ModelConfig, r: int, targets: Iterable[str] = ("q", "k", "v
     adapters (default all L; MoE layers are assumed to be all layers when counting experts). Biases
     and norms are not adapted.
 
-    Seed 002, Mixtral-8x7B, r = 16 on gate/up/down of every expert: 3 · 16 · (4096 + 14336) = 884,736
-    per expert, 7,077,888 per layer, 226,492,416 in total (the seed prints 226.6M).
+    The multi-GPU training notes (docs/references.md [3]), Mixtral-8x7B, r = 16 on gate/up/down of every
+    expert: 3 · 16 · (4096 + 14336) = 884,736 per expert, 7,077,888 per layer, 226,492,416 in total (the
+    notes print 226.6M).
     """
     r = v.positive_int("r", r)
     targets = v.choices("targets", targets, LORA_TARGETS)
@@ -642,7 +645,8 @@ def subset_params(cfg: ModelConfig, parts: Iterable[str], *, layers: int | None 
     "embedding" and "lm_head" are the whole tables; "norms" with all layers includes the final norm.
     MoE layers are assumed uniform (no dense_layers) when ``layers`` is given.
 
-    Seed 002, Mixtral-8x7B: router only = 32 · 4096 · 8 = 1,048,576; bottom 6 layers × 2 experts +
+    The multi-GPU training notes (docs/references.md [3]), Mixtral-8x7B: router only = 32 · 4096 · 8 =
+    1,048,576; bottom 6 layers × 2 experts +
     those layers' routers = 6 · (2 · 3 · 4096 · 14336 + 4096 · 8) = 2,114,125,824 (≈ 2.11e9).
     """
     parts = v.choices("parts", parts, SUBSET_PARTS)
@@ -689,9 +693,10 @@ def finetune_bytes(base, trainable_params, *, regime: str | Regime = "mixed",
     in 16 bits, are left out: an estimate). Trainable weights are counted in the regime's dtype (bf16
     for "mixed"), so with ``trainable_in_base`` a trained part is stored once, not also as frozen.
 
-    Seed 002 (Mixtral-8x7B on a 44 GB card): (B) 2.11e9 trainable, "mixed": 4.23 GB weights, 4.23 GB
+    The multi-GPU training notes (docs/references.md [3]; Mixtral-8x7B on a 44 GB card): (B) 2.11e9
+    trainable, "mixed": 4.23 GB weights, 4.23 GB
     grads, 16.9 GB Adam, 8.46 GB master, 33.8 GB total, before the frozen rest (89.2 GB in bf16);
-    (C) 226.5M LoRA parameters at 16 bytes = 3.6 GB, plus the 4-bit base's 23.4 GB that the seed omits.
+    (C) 226.5M LoRA parameters at 16 bytes = 3.6 GB, plus the 4-bit base's 23.4 GB that the notes omit.
     """
     P = _params_of("base", base)
     n = _count("trainable_params", trainable_params)

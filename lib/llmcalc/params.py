@@ -111,7 +111,7 @@ def non_embedding_param_count(cfg: ModelConfig) -> int:
 
 
 def slide_formula_count(cfg: ModelConfig) -> int:
-    """The course slides' LLaMA closed form (seed 004), from L, D, F and V only.
+    """The course slides' LLaMA closed form (docs/references.md [5]), from L, D, F and V only.
 
         2·V·D + D + L·(4·D² + 3·D·F + 2·D)
 

@@ -560,12 +560,13 @@ def best_fsdp_tp_split(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_t
     Candidates: Y divides the chip count, F and N (so heads split evenly), Y <= ``max_tp`` (default:
     the node size on GPUs, so TP stays on NVLink; no cap on TPUs), X <= batch tokens (and <= B // T
     when ``seq_len`` is given: batch-only sharding). ``splits="powers_of_two"``: X and Y powers of two
-    on the largest power of two of chips <= ``n_chips`` (8960 → 8192, as seed 000's 2048 × 4 uses).
+    on the largest power of two of chips <= ``n_chips`` (8960 → 8192, as the 2048 × 4 of *How To Scale Your
+    Model*, part 6, uses).
     ``Y`` fixes the TP degree. Each candidate is timed by :func:`fsdp_tp_layer_time` (so W follows
     :func:`collective_bandwidth`: bidirectional per ICI axis, one-way per GPU); the fastest step wins,
     ties going to the most headroom (the smallest ``comm_ratio``, communication / compute in the tighter
     pass): the candidate where FSDP and TP traffic balance, nearest :func:`fsdp_optimal_degree`.
-    LLaMA 3-70B, 4·2²⁰ tokens, v5p, book's 2-matrix MLP: 2048 × 4 on 8192 chips (seed 000), 2240 × 4
+    LLaMA 3-70B, 4·2²⁰ tokens, v5p, book's 2-matrix MLP: 2048 × 4 on 8192 chips (the book's), 2240 × 4
     on all 8960; with the real gated MLP (3 matrices) 1120 × 8.
     """
     c = _chip(chip)
@@ -673,7 +674,8 @@ def hybrid_layout(tp: int, pp: int, dp: int, *, chip: str | Chip = "H100", n_chi
     then DP, then PP (Megatron's default order), and an axis runs on NVLink while the chips it spans
     (its degree × the degrees inside it) fit in a node, else on InfiniBand. ``model``: a ModelConfig
     or a parameter count, for ``params_per_chip`` = P / (TP·PP) and ``layers_per_stage`` = L / PP.
-    Seed 003: TP 8 × PP 4 × DP 4 = 128 GPUs; LLaMA 3 405B: TP 8 × PP 16 × DP 128 = 16,384 H100.
+    The 100B-compute article (docs/references.md [4]): TP 8 × PP 4 × DP 4 = 128 GPUs; LLaMA 3 405B:
+    TP 8 × PP 16 × DP 128 = 16,384 H100.
     Only names the links; time them with the ``*_layer_time`` functions (one-way NVLink / InfiniBand).
     """
     c = _chip(chip)
