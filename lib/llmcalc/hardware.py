@@ -158,8 +158,8 @@ CHIPS: dict[str, Chip] = {
              hbm_marketed="180 GB",
              hbm_source=_SMI + "183359MiB for 'NVIDIA B200' at 1000 W, driver 580.95.05, in"
              " NVIDIA/TensorRT-LLM issue #10278 ('b200x8 deepseek-ai/DeepSeek-V3.2-Exp max perf');"
-             " label: NVIDIA DGX B200 User Guide, 8 B200 GPUs with 1,440 GB in all (180 GB each;"
-             " NVIDIA's 2024 launch material said 192 GB)"),
+             " label: NVIDIA DGX B200 User Guide, 8 B200 GPUs with 1,440 GB in all (180 GB each; other"
+             " tables give 192 GB, e.g. glennklockwood.com/garden/processors/B200: '192 GB HBM3 (8 stacks)')"),
         Chip("TPU v4", 2.75e14, 32 * GiB, 1.2e12, 4.5e10, 3, 4096, 6.25e9, "tpu",
              _SB, (16, 16, 16), "ICI", "DCN",
              hbm_marketed="32 GiB",
