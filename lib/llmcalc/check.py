@@ -274,8 +274,8 @@ def _registry() -> dict[str, Answer]:
                                                       "从小到大试 t·p(t ≤ 8,p 整除 80):状态 16P/(t·p),第一段约有 L 层、"
                                                       "一个微批次的激活 ÷ t,总和不超过 H100 实际可用显存(81,559 MiB,而非标称的 80 GB)的 90%。", "GPUs"),
         "l3_70b.min_gpus_per_replica_zero1": Answer(lambda: _smallest_tp_pp(zero_stage=1, dp=8), 0.0,
-                                                    "As without ZeRO, but the 12 optimizer bytes per parameter are also split over the 8 replicas.",
-                                                    "和不用 ZeRO 时一样,只是每参数 12 字节的优化器状态还要再分到 8 个副本上。", "GPUs"),
+                                                    "As without ZeRO, but the 12 optimizer bytes per parameter are also split over the data-parallel replicas.",
+                                                    "和不用 ZeRO 时一样,只是每参数 12 字节的优化器状态还要再分到各个数据并行副本上。", "GPUs"),
         "l3_70b.wide_ckpt_gb_per_chip": Answer(lambda: _wide_ckpt_bytes() / _chip("TPU v5p").fast_domain / _GB, 0.03,
                                                "2 bytes × 4M tokens × L × 12·F, plus the 10-byte states of 70B, over the pod's 8960 chips.",
                                                "2 字节 × 4M token × L × 12·F,加上 70B 的 10 字节状态,再分到整个 pod 的 8960 块芯片上。", "GB"),
