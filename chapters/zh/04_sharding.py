@@ -1,6 +1,8 @@
 # %% [markdown]
 # # 第 4 章 — 切分：分摊计算，又不让芯片干等网络
 #
+# 本章所有数字的出处：[参考文献](../../docs/references.zh.md)。
+#
 # 第 2 章算出了一次训练需要多少“芯片·天”，第 3 章算出了每张芯片上要放多少字节。两章都默认成千上万张芯片能像一张芯片那样协同工作。而这只有在每张芯片都把时间花在**计算**上、而不是等着邻居把数据传过来时才成立。本章针对把模型切分(sharding)到多张芯片上的每一种方式，逐一回答：每一步要搬运多少字节？搬一趟要多久？矩阵乘法要算多长时间，才能把这段通信藏起来？
 #
 # **学完本章，你将能够**
@@ -8,10 +10,10 @@
 # - 说出几种集合通信(collective)——all-gather、reduce-scatter、all-reduce、all-to-all 和点对点(point-to-point)传输——用 `llmcalc.sharding` 算出它们的耗时，并说清每个公式用的是哪一种带宽；
 # - 解释数据并行(data parallelism, DP/DDP)、ZeRO/FSDP、Megatron 式的张量并行(tensor parallelism, TP)、序列并行/上下文并行(sequence/context parallelism)、配合微批次(micro-batch)的流水线并行(pipeline parallelism, PP)以及专家并行(expert parallelism, EP)，并说出每一种各自要传送什么；
 # - 推导**每芯片临界 token 数**(critical tokens per chip)：每张芯片分到的 token 超过这个数，某种布局就能保持计算受限(compute-bound)——分别在 TPU v5p(单轴、三轴、FSDP + TP、跨 Pod)和 H100(NVLink、InfiniBand)上推导；
-# - 为 LLaMA 3-70B 找出一个 TPU Pod 上最好的 FSDP × TP 切法，并核对 seed 000 的答案；
+# - 为 LLaMA 3-70B 找出一个 TPU Pod 上最好的 FSDP × TP 切法，并核对本书给出的答案；
 # - 在 GPU 集群上安排 TP × PP × DP 的布局，并算出流水线的气泡(pipeline bubble)。
 #
-# **符号**(沿用本书的符号表，见 `shared/reference.md` §1)
+# **符号**(沿用 *How To Scale Your Model* 的符号表)
 #
 # | 符号 | 含义 | 符号 | 含义 |
 # |---|---|---|---|
@@ -22,7 +24,7 @@
 # | $N$ | 所用的芯片数(§4–8；其他地方表示头数) | $X$, $Y$ | FSDP(数据)并行度，TP 并行度 |
 # | $M_X$, $M_Y$ | FSDP 和 TP 的集合通信所用的环面(torus)轴数 | $p$, $m_\mu$, $v$ | 流水线级数，微批次数，每个设备分到的层块数 |
 #
-# *How To Scale Your Model* 在讲切分的几章里用 $N$ 表示芯片数，seed 000 也是如此；§4–8 沿用这一记法。除非特别说明，字节数一律按 bf16(每个数值 2 字节)计算。
+# *How To Scale Your Model*(下文简称“本书”)在讲切分的几章里用 $N$ 表示芯片数，第 6 部分也是如此；§4–8 沿用这一记法。除非特别说明，字节数一律按 bf16(每个数值 2 字节)计算。
 
 # %%
 import math
@@ -38,7 +40,7 @@ from llmcalc import sharding as S
 
 llama3_70b = llmcalc.preset("llama-3-70b")
 v5p, h100 = llmcalc.chip("TPU v5p"), llmcalc.chip("H100")
-B_4M = 4 * 2**20                       # LLaMA 3-70B's batch: 4 x 1024 x 1024 tokens (seed 000)
+B_4M = 4 * 2**20                       # LLaMA 3-70B's batch: 4 x 1024 x 1024 tokens (the book, part 6)
 pod = v5p.fast_domain                  # one v5p pod
 print(f"LLaMA 3-70B: D = {llama3_70b.D:,}, F = {llama3_70b.F:,}, L = {llama3_70b.L}, gated MLP "
       f"(m = 3 matrices D x F per layer); batch B = {B_4M:,} tokens")
@@ -111,7 +113,7 @@ print(f"point-to-point of 1 GB: v5p one axis one-way {1e3 * S.point_to_point_tim
 # %% [markdown]
 # ## 3. 数据并行(DP、DDP)
 #
-# seed 002 的笔记描述了最简单的方案：**每张芯片拷贝一份完整的模型，各自处理批次中不同的一片，在更新之前把梯度汇总平均**。PyTorch 的 `DataParallel` 在单个进程里做这件事；大家实际使用的是 DDP(`DistributedDataParallel`，一卡一进程)：它在反向传播的*过程中*按*桶*(bucket)对梯度做 all-reduce，于是靠后几层梯度的规约，与靠前几层的反向计算重叠进行。(seed 里的踩坑经验——通信库首选 NCCL、每个进程设置相同的随机种子——说的都是 DDP。)它的弱点 seed 里也写了：每张芯片都要存下完整的模型状态(第 3 章)。
+# Yang Lewis 的《大模型多卡训练笔记》描述了最简单的方案：**每张芯片拷贝一份完整的模型，各自处理批次中不同的一片，在更新之前把梯度汇总平均**。PyTorch 的 `DataParallel` 在单个进程里做这件事；大家实际使用的是 DDP(`DistributedDataParallel`，一卡一进程)：它在反向传播的*过程中*按*桶*(bucket)对梯度做 all-reduce，于是靠后几层梯度的规约，与靠前几层的反向计算重叠进行。(笔记里的踩坑经验——通信库首选 NCCL、每个进程的随机数初始状态必须一致——说的都是 DDP。)它的弱点笔记里也写了：每张芯片都要存下完整的模型状态(第 3 章)。
 #
 # 对于一层含 $m$ 个 $D\times F$ 矩阵的 MLP，在 $X$ 张芯片上处理 $B$ 个 token：
 #
@@ -131,7 +133,7 @@ for per_chip in (2000, 2400):
 # %% [markdown]
 # ## 4. ZeRO 与 FSDP
 #
-# ZeRO(见 seed 002 和第 3 章)把优化器状态(第 1 阶段)、梯度(第 2 阶段)、权重(第 3 阶段)依次切分到 $X$ 张数据并行的芯片上。第 3 阶段就是 PyTorch 和 JAX 所说的 **FSDP**(fully sharded data parallel，完全分片数据并行)：一层的权重分成 $X$ 份分开存放，直到要用之前才用 all-gather 收集起来——正如课程讲义(seed 004)所说，“不长期存储，需要时动态获取”。每层每步：
+# ZeRO(见那份多卡训练笔记和第 3 章)把优化器状态(第 1 阶段)、梯度(第 2 阶段)、权重(第 3 阶段)依次切分到 $X$ 张数据并行的芯片上。第 3 阶段就是 PyTorch 和 JAX 所说的 **FSDP**(fully sharded data parallel，完全分片数据并行)：一层的权重分成 $X$ 份分开存放，直到要用之前才用 all-gather 收集起来——正如课程讲义所说，“不长期存储，需要时动态获取”。每层每步：
 #
 # | 阶段 | 计算 | 通信 |
 # |---|---|---|
@@ -140,7 +142,7 @@ for per_chip in (2000, 2400):
 #
 # 两趟给出的都是**与 DP 相同的门槛**，$B/X > C/W$：reduce-scatter 只是 DP 的 all-reduce 的一半，而前向里多出来的那次 all-gather 被前向的矩阵乘法掩盖了。FSDP 省下了显存，临界批大小却分毫未变——代价只是字节数变成 1.5 倍。
 #
-# **问题(Question):** seed 000 用 $4\cdot 2^{20}$ 个 token 的批次、$T = 4096$ 的序列，在一整个 v5p Pod 上训练 LLaMA 3-70B。(a) 如果 FSDP 只沿批次维度切分，最多能用上多少张芯片？(b) 如果沿批次*和*序列两个维度切分到 Pod 的全部芯片上，并用上全部三个环面轴，每一层是计算受限的吗？
+# **问题(Question):** 本书第 6 部分用 $4\cdot 2^{20}$ 个 token 的批次、$T = 4096$ 的序列，在一整个 v5p Pod 上训练 LLaMA 3-70B。(a) 如果 FSDP 只沿批次维度切分，最多能用上多少张芯片？(b) 如果沿批次*和*序列两个维度切分到 Pod 的全部芯片上，并用上全部三个环面轴，每一层是计算受限的吗？
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:llama3_70b.max_batch_only_fsdp", "check:l3_70b.fsdp_tokens_per_chip", "check:l3_70b.fsdp_comm_ratio"]
 # Answer (click to reveal) · 答案(点击展开)
@@ -155,13 +157,13 @@ print(f"(b) {B_4M:,} / {pod:,} = {per_chip:.1f} tokens per chip < {need:.0f} nee
 # %% [markdown]
 # <details><summary>显示答案</summary>
 #
-# (a) FSDP 是*按序列*切分批次的，而序列总共只有 $B/T$ 条：Pod 里的大部分芯片都会闲着。这就是 seed 000 所说的那个“很‘学究’、但确实存在”的限制。(b) 把序列维也切开(一张芯片可以只持有一条序列的一部分：MLP 是逐 token 计算的，只有注意力需要序列的其余部分——见 §6)，芯片数量的问题就解决了；但每张芯片分到的 token 太少，藏不住权重的收集：每一层都在等 ICI。在这个批大小下，纯 FSDP 无法在一个 Pod 上训练这个模型。
+# (a) FSDP 是*按序列*切分批次的，而序列总共只有 $B/T$ 条：Pod 里的大部分芯片都会闲着。这就是本书第 6 部分所说的那个“很‘学究’、但确实存在”的限制。(b) 把序列维也切开(一张芯片可以只持有一条序列的一部分：MLP 是逐 token 计算的，只有注意力需要序列的其余部分——见 §6)，芯片数量的问题就解决了；但每张芯片分到的 token 太少，藏不住权重的收集：每一层都在等 ICI。在这个批大小下，纯 FSDP 无法在一个 Pod 上训练这个模型。
 #
 # </details>
 #
 # ## 5. 张量并行：把矩阵切开(Megatron)
 #
-# 课程讲义(seed 004)用一个矩阵来画它：把 $W$ 按列切开，$W = [W_1\ W_2]$；两张芯片分别计算 $XW_1$ 和 $XW_2$，输出就是两者的拼接 $[XW_1\ XW_2]$。Megatron-LM(Shoeybi 等人，2019)把两次这样的切分串起来贯穿整个 MLP，使得每一趟只需要两次集合通信：
+# 课程讲义用一个矩阵来画它：把 $W$ 按列切开，$W = [W_1\ W_2]$；两张芯片分别计算 $XW_1$ 和 $XW_2$，输出就是两者的拼接 $[XW_1\ XW_2]$。Megatron-LM(Shoeybi 等人，2019)把两次这样的切分串起来贯穿整个 MLP，使得每一趟只需要两次集合通信：
 #
 # $$\underbrace{W_\text{in} = [W_\text{in}^{(1)} \cdots W_\text{in}^{(Y)}]}_{\text{by columns: each chip has } F/Y \text{ of the hidden units}},\qquad
 # \underbrace{W_\text{out} = \begin{bmatrix} W_\text{out}^{(1)} \\ \vdots \\ W_\text{out}^{(Y)} \end{bmatrix}}_{\text{by rows}},\qquad
@@ -188,7 +190,7 @@ for Y in (8, 16):
 # 有两种不同的思路共用这个名字：
 #
 # * **序列并行**(sequence parallelism, SP)，出自 Megatron(Korthikanti 等人，2022)：在一个 TP 组内，TP 没有切分、每张卡各存一份的那些部分(归一化、dropout、残差相加)，改为沿序列维切分。TP 的 all-reduce 变成了 §5 里的 all-gather + reduce-scatter 这一对——**字节数完全相同**——而那些原本重复存放的激活值缩小为 $1/Y$(即第 3 章的 $34sbh/t$)。它是免费的。
-# * **上下文并行**(context parallelism, CP)：把每一条*序列*切分到多张芯片上，seed 000 在“批次和序列两个维度”上切分时就是这么做的。MLP 和各个投影都是逐 token 计算的，什么也不用传。注意力则不然：一个查询需要所有更早位置的键和值，所以 $n_\text{CP}$ 张芯片要对 $K$ 和 $V$ 做 all-gather(或者让它们沿环依次传递，即“环形注意力”，ring attention)，每层每条序列 $2\cdot T\cdot K\cdot H$ 个数值。有了分组查询注意力(grouped-query attention, GQA)，这个量很小：LLaMA 3-70B 的 $2KH$ 只有 $D$ 的四分之一。
+# * **上下文并行**(context parallelism, CP)：把每一条*序列*切分到多张芯片上，本书第 6 部分在“批次和序列两个维度”上切分时就是这么做的。MLP 和各个投影都是逐 token 计算的，什么也不用传。注意力则不然：一个查询需要所有更早位置的键和值，所以 $n_\text{CP}$ 张芯片要对 $K$ 和 $V$ 做 all-gather(或者让它们沿环依次传递，即“环形注意力”，ring attention)，每层每条序列 $2\cdot T\cdot K\cdot H$ 个数值。有了分组查询注意力(grouped-query attention, GQA)，这个量很小：LLaMA 3-70B 的 $2KH$ 只有 $D$ 的四分之一。
 #
 # LLaMA 3 在长上下文阶段以 $T = 131{,}072$ 用 CP16 训练(节点内还有 TP8，所以 CP 要跨 InfiniBand)。对 70B 的形状，每层每张 GPU 的情况如下：
 
@@ -202,43 +204,47 @@ print(f"K, V of one 131,072-token sequence, one layer, 1/{tp} of the heads: {kv_
 print(f"all-gather over CP{cp} on InfiniBand: {1e3 * gather:.2f} ms  vs  the layer's forward compute per GPU: {1e3 * fwd_layer:.2f} ms")
 
 # %% [markdown]
-# 在长上下文下，注意力的 FLOPs 随 $T^2$ 增长，而 $K, V$ 的字节数只随 $T$ 增长，所以序列越长，CP 反而越容易。在 $T = 4096$ 时，正是*序列切分*让 seed 000 的 FSDP 能用上比序列条数更多的芯片。
+# 在长上下文下，注意力的 FLOPs 随 $T^2$ 增长，而 $K, V$ 的字节数只随 $T$ 增长，所以序列越长，CP 反而越容易。在 $T = 4096$ 时，正是*序列切分*让本书的 FSDP 能用上比序列条数更多的芯片。
 #
 # ## 7. FSDP + TP：在一个 Pod 上训练 LLaMA 3-70B 的办法
 #
-# 把 FSDP 放在 $X$ 张芯片上(两个环面轴，$M_X = 2$)，TP 放在 $Y$ 张上(一个轴，$M_Y = 1$)，$N = XY$。这时 FSDP 的 all-gather 只需搬运本 TP rank 所拥有的那 $1/Y$ 权重，而 TP 的集合通信搬运的是 $B/X$ 个 token。每一趟的通信与计算之比为(bf16；FSDP 和 TP 位于不同的轴上，所以二者可以重叠)
+# 把 FSDP 放在 $X$ 张芯片上(两个环面轴，$M_X = 2$)，TP 放在 $Y$ 张上(一个轴，$M_Y = 1$)，$N = XY$。这时 FSDP 的 all-gather 只需搬运本 TP rank 所拥有的那 $1/Y$ 权重，而 TP 的集合通信搬运的是 $B/X$ 个 token。在一趟前向中，通信与计算之比为(bf16)
 #
 # $$r_\text{FSDP} = \frac{X\,C}{B\,W_X}, \qquad r_\text{TP} = \frac{2\,Y\,C}{m\,F\,W_Y}, \qquad
 # r_\text{FSDP}\, r_\text{TP} = \frac{2}{m}\cdot\frac{N\,C^2}{B\,F\,W_X W_Y}.$$
 #
-# FSDP 希望 $X$ 小，TP 希望 $Y$ 小，而二者的乘积是固定的。最好的切法是让两个比值相等；并且当且仅当它们的乘积小于 1 时，两者才都能小于 1：
+# 本书**并不**让这两类流量彼此重叠(它们走的是同一批 ICI 链路，一个做完再做另一个)，所以只有两者之**和**小于 1 时，这一趟才是计算受限的：$r_\text{FSDP} + r_\text{TP} < 1$。FSDP 希望 $X$ 小，TP 希望 $Y$ 小，而二者的乘积是固定的。乘积固定的两项之和，在两项相等时最小，这时它等于 $2\sqrt{r_\text{FSDP}\,r_\text{TP}}$；所以它能小于 1，当且仅当乘积小于 $1/4$：
 #
-# $$\frac{B}{N} > \frac{2}{m}\cdot\frac{\alpha^2}{M_X M_Y F}\quad(\alpha = C/W_\text{axis}),\qquad
+# $$\frac{B}{N} > \frac{8}{m}\cdot\frac{\alpha^2}{M_X M_Y F}\quad(\alpha = C/W_\text{axis}),\qquad
 # X_\text{opt} = \sqrt{\frac{2}{m}\cdot\frac{B}{F}\cdot\frac{M_X}{M_Y}\cdot N}.$$
 #
-# 取书中的 $m = 2$、$M_X = 2$、$M_Y = 1$，这就是 seed 000 的 $2550^2/(2\cdot 28672)$ 和 $\sqrt{2BN/F}$——两个式子里的“2”分别是 $M_X M_Y$ 和 $M_X/M_Y$，并不是什么自然常数。
+# 取本书的 $m = 2$、$M_X = 2$、$M_Y = 1$，这就是书中的 $4\alpha^2/(M_X M_Y F) = 2\cdot 2550^2/F$ 和 $\sqrt{2BN/F}$(training.md 的 “Combining FSDP and tensor parallelism” 一节，以及 applied-training.md)——两个式子里的“2”分别是 $M_X M_Y$ 和 $M_X/M_Y$，并不是什么普适的常数。我们读到的中文译本印的却是 $2550^2/(2F)$，只有本书门槛的四分之一。只要求**每一个**比值各自小于 1，得到的就是这个更小的数；这等于假设两种集合通信完全重叠、只有较慢的那个花时间。`llmcalc` 把这种算法保留为一个有名字的选项 `combine="max"`，与本书的默认算法 `combine="sum"` 并列：它乐观了 4 倍，而本书的模型里找不到任何支持它的依据。
 
 # %%
 crit = S.fsdp_tp_critical_tokens_per_chip(v5p, F, M_X=2, M_Y=1)
-print(f"FSDP + TP threshold, m = 2: {S.dp_critical_tokens_per_chip(v5p):.0f}^2 / (2 x {F:,}) = {crit:.1f} tokens per chip; "
-      f"LLaMA 3-70B has {S.tokens_per_chip(B_4M, pod):.1f} -> feasible")
-print(f"X_opt with the seed's B = 4.19e6: {S.fsdp_optimal_degree(v5p, pod, 4.19e6, F):.1f}; "
+crit_overlap = S.fsdp_tp_critical_tokens_per_chip(v5p, F, M_X=2, M_Y=1, combine="max")
+print(f"FSDP + TP threshold, m = 2 (the book): 2 x {S.dp_critical_tokens_per_chip(v5p):.0f}^2 / {F:,} = {crit:.1f} tokens per chip; "
+      f"LLaMA 3-70B has {S.tokens_per_chip(B_4M, pod):.1f} ({S.tokens_per_chip(B_4M, pod) / crit - 1:.1%} above)")
+print(f"overlapped variant (combine='max'): {crit_overlap:.1f} tokens per chip, {crit / crit_overlap:.0f}x lower")
+print(f"X_opt with the book's B = 4.19e6: {S.fsdp_optimal_degree(v5p, pod, 4.19e6, F):.1f}; "
       f"with the exact 4 x 2^20: {S.fsdp_optimal_degree(v5p, pod, B_4M, F):.1f}")
 print(f"with the real gated MLP (m = 3): threshold {S.fsdp_tp_critical_tokens_per_chip(v5p, F, mlp_matrices=3):.1f}, "
       f"X_opt {S.fsdp_optimal_degree(v5p, pod, B_4M, F, mlp_matrices=3):.1f}")
 
 # %% [markdown]
-# seed 000 接着取 2 的幂，得出“总共约 2048 × 4 ≈ 8000 路”(数据 1024 × 序列 2 × 张量 4)。
+# LLaMA 3-70B 在一个 Pod 上只比本书的门槛高出一点点，而且只在两个比值相等的 $X_\text{opt}$ 处才成立。本书接着取 2 的幂，得出“大约 2048 路 FSDP 加 4 路模型并行”(数据 1024 × 序列 2 × 张量 4)。
 #
-# **问题(Question):** $2048 \times 4$ 是多少张芯片？如果用上 Pod 的*每一张*芯片，并采用书中的 2 矩阵 MLP，最好的切法是什么？(TP 并行度必须整除芯片数、$F$ 和 64 个头。)
+# **问题(Question):** $2048 \times 4$ 是多少张芯片(给出张数)？这种切法是计算受限的吗？如果用上 Pod 的*每一张*芯片，并采用本书的 2 矩阵 MLP，最好的切法是什么(给出 $X$ 和 $Y$)？它是计算受限的吗？(TP 并行度必须整除芯片数、$F$ 和 64 个头。)
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.book_chips_2048x4", "check:l3_70b.best_split_fsdp_m2", "check:l3_70b.best_split_tp_m2"]
 # Answer (click to reveal) · 答案(点击展开)
-seed = S.best_fsdp_tp_split(llama3_70b, v5p, pod, B_4M, splits="powers_of_two", mlp_matrices=2)
-print(f"powers of two: {seed.X:,} x {seed.Y} = {seed.n_chips_used:,} chips ({pod - seed.n_chips_used:,} of {pod:,} idle, "
-      f"{1 - seed.n_chips_used / pod:.1%}); comm/compute {seed.layer.comm_ratio:.3f}")
+pow2 = S.best_fsdp_tp_split(llama3_70b, v5p, pod, B_4M, splits="powers_of_two", mlp_matrices=2)
+print(f"powers of two: {pow2.X:,} x {pow2.Y} = {pow2.n_chips_used:,} chips ({pod - pow2.n_chips_used:,} of {pod:,} idle, "
+      f"{1 - pow2.n_chips_used / pod:.1%}); {pow2.tokens_per_chip:.0f} tokens per chip; comm/compute "
+      f"{pow2.layer.comm_ratio:.3f} -> {pow2.layer.bound}-bound")
 best2 = S.best_fsdp_tp_split(llama3_70b, v5p, pod, B_4M, mlp_matrices=2)
 print(f"all chips:     {best2.X:,} x {best2.Y} = {best2.n_chips_used:,}; comm/compute {best2.layer.comm_ratio:.3f} -> {best2.layer.bound}-bound")
+print(f"step time per layer, all chips vs powers of two: {best2.layer.step_s / pow2.layer.step_s:.3f}")
 cands = pd.DataFrame([{"X (FSDP)": x, "Y (TP)": y, "comm/compute": f"{lt.comm_ratio:.3f}", "bound": lt.bound,
                        "step ms/layer": f"{1e3 * lt.step_s:.3f}"} for x, y, lt in best2.candidates])
 print(cands.to_string(index=False))
@@ -246,13 +252,13 @@ print(cands.to_string(index=False))
 # %% [markdown]
 # <details><summary>显示答案</summary>
 #
-# $2048 \times 4$ 是 8192 张芯片，而不是 Pod 的 8960 张——seed 的这一疏忽让 Pod 近十分之一的芯片闲置。在用上全部 8960 张芯片的切法中，$2240 \times 4$ 和 $1120 \times 8$ 都是计算受限的(每步耗时相同)；$2240\times 4$ 的余量更大(两个比值中较大的那个更小)，所以它胜出。纯 FSDP($Y = 1$)就是 §4 中 468 < 850 的情形，而 $Y \ge 16$ 超出了 §5 中 TP 的上限。
+# $2048 \times 4$ 让 Pod 的一部分芯片闲着(我们读到的中文译本把它当作整个 Pod 的布局，说是“约 8000 路”)，但每张芯片因此多分到一些 token，越过了门槛：它是计算受限的。用上全部 8960 张芯片时，没有哪种允许的切法正好落在 $X_\text{opt}$ 上(那需要 $Y$ 介于 4 和 8 之间)，而门槛之上那 3% 的余量经不起这点偏离：采用本书的 MLP，整个 Pod 的每一种切法都是通信受限的，最好的那种只差一点点。按每步耗时算，它仍然是更快的选择(最后一行)：让每张芯片都在 ICI 上稍等片刻，胜过让 Pod 的其余芯片闲着。纯 FSDP($Y = 1$)就是 §4 的情形，而 $Y \ge 16$ 超出了 §5 中 TP 的上限。
 #
 # </details>
 #
 # ### 为什么真实的 LLaMA 把最优点移到了 1120 × 8
 #
-# LLaMA 的 MLP 是门控的：三个 $D\times F$ 矩阵，$m = 3$。再看一看那两个比值。$r_\text{FSDP}$ 里没有 $m$——要收集的权重和它们带来的 FLOPs 同步增长。$r_\text{TP}$ 按 $1/m$ 下降：不论 MLP 内部做什么，TP 进出搬运的都是同样的 $[B, D]$ 激活值，而两次通信之间的计算量多了一半。**每字节 TP 流量换来的计算更多**，TP 就更便宜，于是平衡点向更多 TP、更少 FSDP 的方向移动($X_\text{opt}$ 缩小为原来的 $\sqrt{2/3}$)。
+# LLaMA 的 MLP 是门控的：三个 $D\times F$ 矩阵，$m = 3$。再看一看那两个比值。$r_\text{FSDP}$ 里没有 $m$——要收集的权重和它们带来的 FLOPs 同步增长。$r_\text{TP}$ 按 $1/m$ 下降：不论 MLP 内部做什么，TP 进出搬运的都是同样的 $[B, D]$ 激活值，而两次通信之间的计算量多了一半。**每字节 TP 流量换来的计算更多**，TP 就更便宜，于是平衡点向更多 TP、更少 FSDP 的方向移动($X_\text{opt}$ 缩小为原来的 $\sqrt{2/3}$)，门槛也降为原来的 $2/3$：真实的模型有本书的两矩阵层所没有的余量。
 
 # %%
 best3 = S.best_fsdp_tp_split(llama3_70b, v5p, pod, B_4M)
@@ -264,11 +270,11 @@ seq_only = S.best_fsdp_tp_split(llama3_70b, v5p, pod, B_4M, seq_len=4096, mlp_ma
 print(f"batch-only FSDP (X <= 1024 sequences), m = 2: forced to {seq_only.X} x {seq_only.Y} -> {seq_only.layer.bound}-bound")
 
 # %% [markdown]
-# 最后一行把 §4 也串了起来：如果不切分序列，$X \le 1024$ 就迫使 $Y \ge 16$——对书中的 MLP 来说，这样的 TP 太多了。正是序列(上下文)切分，才让 seed 000 的布局得以成立。
+# 最后一行把 §4 也串了起来：如果不切分序列，$X \le 1024$ 就迫使 $Y \ge 16$——对书中的 MLP 来说，这样的 TP 太多了。正是序列(上下文)切分，才让本书的布局得以成立。
 #
 # ## 8. 画出屋顶线(roofline)的交点
 #
-# `plots.compute_vs_comm` 针对一个固定的布局，画出一层的计算时间和通信时间随每芯片 token 数的变化。两条线的交点就是每芯片临界批大小；`S.crossover_tokens_per_chip` 求的也是这个点。当 $X$ 和 $Y$ 固定时，FSDP + TP 的交点由其中的 FSDP 部分决定，即 $C/(Y\,W_X)$(TP 部分与 token 数无关)。点线标出了 LLaMA 3-70B 在一整个 Pod 上每芯片 468 个 token 的位置。
+# `plots.compute_vs_comm` 针对一个固定的布局，画出一层的计算时间和通信时间随每芯片 token 数的变化。两条线的交点就是每芯片临界批大小；`S.crossover_tokens_per_chip` 求的也是这个点。当 $X$ 和 $Y$ 固定时，FSDP + TP 中 TP 的比值与 token 数无关，它在每一趟里固定占去一份时间，FSDP 只能挤在剩下的部分里：交点是 $C/(Y\,W_X)\,/\,(1 - r_\text{TP})$。点线标出了 LLaMA 3-70B 在一整个 Pod 上的每芯片 token 数。
 
 # %%
 for strategy, tp_deg in (("FSDP", 1), ("FSDP+TP", 4)):
@@ -301,7 +307,7 @@ for label, strategy, n, tp_deg in h100_cases[1:]:
 #
 # $$\text{compute-bound} \iff \frac{B}{n_\text{pods}} > \frac{C}{W_\text{DCN}}\quad\text{(tokens per pod; } W \text{ one-way per chip)}.$$
 #
-# **问题(Question)**(seed 000 的第一道练习，原文留给读者自己做)：用同样的批大小，在 4 个 v5p Pod 上训练 LLaMA 3-70B。跨 Pod 的梯度规约会拖慢训练吗？
+# **问题(Question)**(本书第 6 部分把这道练习留给了读者)：用同样的批大小，在 4 个 v5p Pod 上训练 LLaMA 3-70B。跨 Pod 的梯度规约会拖慢训练吗？在每个 Pod 内部，FSDP × TP 还是计算受限的吗？
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.4pods_dcn_margin", "check:l3_70b.4pods_tokens_per_chip"]
 # Answer (click to reveal) · 答案(点击展开)
@@ -312,18 +318,19 @@ print(f"4 pods = {4 * pod:,} chips; {B_4M:,} / 4 = {per_pod:,.0f} tokens per pod
       f"needed ({per_pod / S.dcn_critical_tokens_per_pod(v5p):.1f}x) -> {lt.bound}-bound, DCN busy {lt.comm_ratio:.0%} of the backward")
 print(f"inside each pod: {S.tokens_per_chip(per_pod, pod):.1f} tokens per chip vs FSDP+TP's threshold {crit:.1f} (m = 2), "
       f"{S.fsdp_tp_critical_tokens_per_chip(v5p, F, mlp_matrices=3):.1f} (gated MLP); "
-      f"best split {in_pod.X:,} x {in_pod.Y}, comm/compute {in_pod.layer.comm_ratio:.2f} -> {in_pod.layer.bound}-bound")
+      f"best split {in_pod.X:,} x {in_pod.Y}, comm/compute {in_pod.layer.comm_ratio:.2f} -> {in_pod.layer.bound}-bound, "
+      f"each layer takes {in_pod.layer.step_s / in_pod.layer.compute_s:.2f}x its compute time")
 
 # %% [markdown]
 # <details><summary>显示答案</summary>
 #
-# 不会：每个 Pod 每步要处理一百多万个 token，远高于 DCN 的门槛，所以 DCN 上的梯度 all-reduce 能藏在反向传播后面。更难的是每个 Pod 的*内部*：每张芯片分到的 token 只剩原来的四分之一——刚好高于书中 FSDP + TP 的门槛，对 LLaMA 的门控 MLP 来说则绰绰有余，而最好的切法移向了更多的 TP。只有每张芯片在这么小的批次下依然能保持计算受限，4 个 Pod 才真正能让训练变快。第 5 章会用这些积木规划完整的训练(包括 seed 000 的第二道练习：在 8 个 Pod 上训练 LLaMA 3.1-405B)。
+# 不会：每个 Pod 分到的那份批次远高于 DCN 的门槛，所以 DCN 上的梯度 all-reduce 能藏在反向传播后面。问题出在每个 Pod 的*内部*：每张芯片分到的 token 只剩原来的四分之一，远低于本书 FSDP + TP 的门槛，就连按 LLaMA 的门控 MLP 算也在门槛之下。Pod 的任何切法都不是计算受限的；每一层都有相当一部分时间在等 ICI(最后打印的那个数)。4 个 Pod 仍然比 1 个 Pod 训得快，只是快不到 4 倍。第 5 章会讨论该怎么办(加大批次，或者少用几个 Pod)，并做本书的另一道练习：在 8 个 Pod 上训练 LLaMA 3.1-405B。
 #
 # </details>
 #
 # ## 10. 流水线并行与气泡
 #
-# 流水线并行(GPipe，Huang 等人，2019——课程讲义把它标为“NeurIPS 2024”，实际发表于 NeurIPS **2019**)让 $p$ 张芯片(或 $p$ 组芯片)各自负责 $L/p$ 个连续的层。跨越级与级之间边界的只有 $[B, D]$ 的激活值，点对点传输，每个微批次前向、反向各一次。难处不在字节，而在时间：上一级把活交过来之前，下一级无法开工。所以要把批次切成 $m_\mu$ 个**微批次**(micro-batch)，把它们的梯度*累积*起来，每步只更新一次——这正是 seed 004 所说的“需要与梯度累积联合使用”。在 GPipe 或 1F1B 调度下，每一级在一步的开头和结尾总共要空等 $p-1$ 个微批次的时间，这段空闲就是**气泡**(bubble)：
+# 流水线并行(GPipe，Huang 等人，2019——课程讲义把它标为“NeurIPS 2024”，实际发表于 NeurIPS **2019**)让 $p$ 张芯片(或 $p$ 组芯片)各自负责 $L/p$ 个连续的层。跨越级与级之间边界的只有 $[B, D]$ 的激活值，点对点传输，每个微批次前向、反向各一次。难处不在字节，而在时间：上一级把活交过来之前，下一级无法开工。所以要把批次切成 $m_\mu$ 个**微批次**(micro-batch)，把它们的梯度*累积*起来，每步只更新一次——这正是课程讲义所说的“需要与梯度累积联合使用”。在 GPipe 或 1F1B 调度下，每一级在一步的开头和结尾总共要空等 $p-1$ 个微批次的时间，这段空闲就是**气泡**(bubble)：
 #
 # $$\text{bubble fraction} = \frac{p - 1}{m_\mu + p - 1}.$$
 #
@@ -345,7 +352,7 @@ print(f"\nLLaMA 3-70B, PP4 with TP8 inside each node: stage sends over {pp.links
 #
 # ## 11. 专家并行：all-to-all
 #
-# 在混合专家(mixture-of-experts, MoE)层中(Mixtral、DeepSeek-V3；见第 1 章)，每个 token 被送往 $E$ 个专家中的 $k$ 个。seed 002 写道：“专家分散在不同卡，token 激活部分专家”。每张芯片放一组专家时，每张芯片要把每个 token 发送到持有它所选专家的那些芯片上(**分发**，dispatch)，再把结果取回来(**汇总**，combine)：每一趟两次 all-to-all，每次搬运每个 token 的 $D$ 维向量的 $k$ 份副本。下面是 Mixtral-8x7B 在 8 张芯片上、每张芯片 16,384 个 token 的情形，并与这些通信换来的专家 FLOPs 作比较：
+# 在混合专家(mixture-of-experts, MoE)层中(Mixtral、DeepSeek-V3；见第 1 章)，每个 token 被送往 $E$ 个专家中的 $k$ 个。那份多卡训练笔记写道：“专家分散在不同卡，token 激活部分专家”。每张芯片放一组专家时，每张芯片要把每个 token 发送到持有它所选专家的那些芯片上(**分发**，dispatch)，再把结果取回来(**汇总**，combine)：每一趟两次 all-to-all，每次搬运每个 token 的 $D$ 维向量的 $k$ 份副本。下面是 Mixtral-8x7B 在 8 张芯片上、每张芯片 16,384 个 token 的情形，并与这些通信换来的专家 FLOPs 作比较：
 
 # %%
 mix = llmcalc.preset("mixtral-8x7b")
@@ -369,11 +376,11 @@ for label, c, W, topo in (("H100 node, NVLink", h100, S.collective_bandwidth(h10
 # * **PP** 只点对点地发送激活值：InfiniBand 就够了。
 # * **DP** 每步对一整个副本的 token 只规约一次梯度：InfiniBand 也够了(§9)。
 #
-# seed 003 为一个 100B 模型提出了 TP8 × PP4 × DP4；LLaMA 3 在 16,384 张 H100 上以 TP8 × PP16 × DP128 训练了 405B(Llama 3 论文，表 4)。
+# 那篇讲千亿参数模型算力需求的文章为一个 100B 模型提出了 TP8 × PP4 × DP4；LLaMA 3 在 16,384 张 H100 上以 TP8 × PP16 × DP128 训练了 405B(Llama 3 论文，表 4)。
 
 # %%
 l405 = llmcalc.preset("llama-3.1-405b")
-for name, lay in (("seed 003, 100B on A100", S.hybrid_layout(8, 4, 4, chip="A100", n_chips=128, model=100e9)),
+for name, lay in (("100B article, on A100", S.hybrid_layout(8, 4, 4, chip="A100", n_chips=128, model=100e9)),
                   ("LLaMA 3 405B on H100", S.hybrid_layout(8, 16, 128, n_chips=16_384, model=l405))):
     print(f"{name}: TP{lay.tp} x PP{lay.pp} x DP{lay.dp} = {lay.n_chips:,} GPUs in {lay.nodes:,} nodes; "
           f"TP on {lay.tp_link}, PP on {lay.pp_link}, DP on {lay.dp_link}; {lay.params_per_chip / 1e9:.3f}B weights per GPU"
@@ -407,12 +414,30 @@ ex.print_summary()
 # %% [markdown]
 # 可以试试：把策略切换为 FSDP+TP，TP 先设为 4、再设为 8；把芯片设为 H100、芯片数设为 8(一个节点)，再设为 1024；选 TP 策略、TP 设为 16，然后拖动 token 数——无论怎么调，受限类型都不变；把网格轴数设为 1，看 FSDP 的门槛变成原来的三倍。
 #
+# ## 14. 资料里的错误
+#
+# 本章所依据的资料中，有几个数字要纠正。下面的单元逐条列出：资料原来印的数(照原样引用)、`llmcalc` 算出的值，以及原因。
+
+# %%
+corrections = pd.DataFrame([
+    {"source": "Chinese rendering of the book, part 6", "prints": "FSDP + TP threshold 2550^2/(2F) = 113",
+     "right": f"{crit:.1f} tokens per chip",
+     "why": "the book adds FSDP and TP traffic (4 alpha^2/(M_X M_Y F)); 113 assumes they overlap perfectly"},
+    {"source": "Chinese rendering of the book, part 6", "prints": "the pod's layout: 2048 x 4, about 8000-way",
+     "right": f"{pow2.n_chips_used:,} of {pod:,} chips", "why": "a power-of-two split leaves part of the pod idle"},
+    {"source": "the book, part 6", "prints": "X_opt = 1618 (B = 4.19e6)",
+     "right": f"{S.fsdp_optimal_degree(v5p, pod, B_4M, F):.0f}", "why": "with the exact batch 4 x 2^20"},
+    {"source": "course slides", "prints": "GPipe, NeurIPS 2024", "right": "NeurIPS 2019", "why": "Huang et al. 2019"},
+])
+print(corrections.to_string(index=False))
+
+# %% [markdown]
 # > **要点(Takeaways)**
 # >
 # > - 当一层的矩阵乘法比它的集合通信耗时更长时，这一层就是计算受限的；交点是一个每芯片 token 数，对 DP 和 FSDP 而言就是 $C/W$——v5p 单轴为 2550，三轴为 850，H100 节点约为 2200。
 # > - 说清用的是哪种带宽：`llmcalc` 对 TPU 的集合通信使用每轴的双向 ICI 带宽，对 NVLink、InfiniBand、DCN 和点对点发送使用每张 GPU 的单向带宽。all-gather 和 reduce-scatter 耗时 $V/W$，all-reduce 为 $2V/W$，环上的 all-to-all 为 $V/(4W)$。
 # > - FSDP 的临界批大小与 DP 相同。TP 的上限与批大小无关：$Y < \frac{m}{2} M_Y F W/C$。
-# > - 在一个 v5p Pod 上训练 LLaMA 3-70B：只按批次切分的 FSDP 只能用上 1024 张芯片，按批次 + 序列切分则每芯片只剩 468 < 850 个 token；FSDP + TP 只需要 113，可行。seed 的 2048 × 4 是 8192 张芯片；用上全部 8960 张时，书中的 MLP 选 2240 × 4，LLaMA 的门控 MLP 选 1120 × 8。
+# > - 在一个 v5p Pod 上训练 LLaMA 3-70B：只按批次切分的 FSDP 只能用上 1024 张芯片，按批次 + 序列切分则每芯片只剩 468 < 850 个 token；FSDP + TP 需要每芯片 $2\cdot2550^2/F$ 个 token(本书的算法，两种集合通信的时间相加；一份中文译本印的是它的四分之一)，而且只在 $X_\text{opt}$ 附近才行得通：本书的 2048 × 4(8192 张芯片)是计算受限的；用上全部 8960 张芯片时，采用本书的 MLP，每种切法都差一点点；LLaMA 的门控 MLP(1120 × 8)则绰绰有余。
 # > - 跨 Pod 时，DCN 上的 DP 需要每个 Pod 73,440 个 token(4 个 Pod 训练 LLaMA 3-70B 时，每个 Pod 有一百多万)；跨 H100 节点时约为每节点 19,780 个。
 # > - 流水线发送的数据很少，但每步有 $(p-1)/(m_\mu+p-1)$ 的时间在空等；交错调度把空等时间缩小为 $1/v$。在 GPU 上，TP 留在 NVLink 节点之内，PP 和 DP 跨 InfiniBand。
 #
@@ -466,6 +491,6 @@ for dp_deg in (256, 64, 16):
 # %% [markdown]
 # <details><summary>这张表说明了什么</summary>
 #
-# 4M token 的批次对 8192 张 H100 来说太小了，不管怎么切分都一样：FSDP 的权重流量走 InfiniBand，需要将近五倍于此的批次；而用 PP + DP 时，每个副本分到的 token 对 InfiniBand 来说太少，分到的微批次对流水线来说也太少。换成数量更少、规模更大的副本，两个问题都会消失——代价是用的 GPU 更少，训练时间更长。把批大小、芯片数和布局放在一起挑选，是第 5 章的任务。
+# 4M token 的批次对 8192 张 H100 来说太小了，不管怎么切分都一样：FSDP 的权重流量走 InfiniBand，再加上 TP 在 NVLink 上的流量，需要数倍于此的批次((a))；而用 PP + DP 时，每个副本分到的 token 对 InfiniBand 来说太少，分到的微批次对流水线来说也太少。换成数量更少、规模更大的副本，两个问题都会消失——代价是用的 GPU 更少，训练时间更长。把批大小、芯片数和布局放在一起挑选，是第 5 章的任务。
 #
 # </details>
