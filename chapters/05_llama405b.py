@@ -123,8 +123,8 @@ print(f"one token on one v5p at full peak: {1e3 * llmcalc.training_seconds(six_p
 #
 # </details>
 #
-# **Question (a3):** LLaMA 3 trained on about 15T tokens. How many FLOPs is that? The Llama 3 paper reports
-# $3.8\times10^{25}$ FLOPs for 15.6T tokens — does $6P$ reproduce it?
+# **Question (a3):** LLaMA 3 trained on about 15T tokens. How many FLOPs is that? The Llama 3 paper (§1) reports
+# $3.8\times10^{25}$ FLOPs for the 405B model on 15.6T tokens — does $6P$ reproduce it?
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.total_flops", "check:405b.meta_flops"]
 # Answer (click to reveal) · 答案(点击展开)
@@ -139,8 +139,9 @@ print(f"vs LLaMA 3-70B on 15T: {total_15t / llmcalc.training_flops_6p(l70, 15e12
 # %% [markdown]
 # <details><summary>What the answer shows</summary>
 #
-# Meta's $3.8\times10^{25}$ is exactly $6PD_\text{data}$ rounded to two digits: the paper counts model FLOPs the
-# way this book does, without the attention term. We use $3.8\times10^{25}$ as the run's budget from here on.
+# Meta's $3.8\times10^{25}$ is $6PD_\text{data}$ rounded to two digits. The paper does not say how it counts FLOPs;
+# the match suggests that it leaves out the attention term, as $6P$ does. We use $3.8\times10^{25}$ as the run's
+# budget from here on.
 #
 # </details>
 #
@@ -159,8 +160,9 @@ print(pd.DataFrame({r: {k: f"{x / 1e12:.3f}" for k, x in b.items()} for r, b in 
 print(f"\nbytes per parameter: " + ", ".join(f"{r} {mem.bytes_per_param(r)}" for r in mem.REGIMES))
 
 # %% [markdown]
-# **Question (b2):** The Llama 3 paper trained with a batch of 16M tokens ($2048$ sequences of $T = 8192$, i.e.
-# $16\cdot2^{20}$ tokens). The book keeps 4 checkpoints per layer, each $D$ wide, for every token of the batch:
+# **Question (b2):** The Llama 3 paper's batch grew from 4M to 8M tokens and reached 16M after the first 2.87T
+# tokens (§3.4.1); Table 4 gives each of 128 data-parallel groups 16 sequences of $T = 8192$: $2048$ sequences, i.e.
+# $16\cdot2^{20}$ tokens. Take that 16M batch. The book keeps 4 checkpoints per layer, each $D$ wide, for every token of the batch:
 #
 # $$\text{checkpoints} = 2\ \text{bytes}\times B\times L\times\textstyle\sum \text{widths}.$$
 #
@@ -351,10 +353,14 @@ print(f"smallest batch that is compute-bound in every pod: {mult} x 2^20 = {mult
 #
 # ## 5. The GPU plan Meta used: 16,384 H100s
 #
-# On GPUs the fast domain is an 8-GPU NVLink node; everything else crosses InfiniBand (here $5\times10^{10}$
-# bytes/s per GPU, one way). The Llama 3 paper (Table 4) trained the 405B model on 16,384 H100s as
-# **TP8 × PP16 × DP128**: tensor parallel inside a node, 16 pipeline stages, 128 data-parallel replicas (with
-# the optimizer sharded over them, ZeRO-1), $T = 8192$, 16M tokens per step, 400 TFLOP/s per GPU.
+# On GPUs the fast domain is an 8-GPU NVLink node; everything else crosses the cluster network, which `llmcalc`
+# calls InfiniBand (here $5\times10^{10}$ bytes/s per GPU, one way; Meta's 405B cluster used RoCE, Ethernet at the
+# same 400 Gbps per GPU, the Llama 3 paper, §3.3.1). The paper's Table 4 lists the 405B model on 16,384 H100s as
+# **TP8 × PP16 × DP128**: tensor parallel inside a node, 16 pipeline stages, 128 data-parallel replicas,
+# $T = 8192$, 16M tokens per step, 400 TFLOP/s per GPU. Its data parallelism is FSDP that "shards optimizer states
+# and gradients" but keeps the weights gathered in the forward pass for the backward (§3.3.2), and it accumulates
+# gradients in fp32 across micro-batches; the paper gives too little detail to size those states exactly, and this
+# chapter models them as 16-byte states with ZeRO-1 (optimizer states sharded over the 128 replicas).
 #
 # **Question (d1):** Which link does each axis use, and how many parameters does one GPU hold? Why not simply use
 # chapter 4's FSDP × TP on these GPUs?
@@ -422,9 +428,10 @@ plt.show()
 # layers for $p$ micro-batches in flight, i.e. **all** $L$ layers' worth of one micro-batch, whatever $p$ is. With
 # `llmcalc`'s count for a LLaMA layer (four $F$-wide SwiGLU tensors), that passes what an H100 holds.
 #
-# The Llama 3 paper says that, after balancing the pipeline (one layer fewer on the first and the last stage, which
-# carry the embedding and the loss) and freeing tensors as early as possible, it trained at 8K tokens **without**
-# activation checkpointing. Our third bar shows how that can fit: 7 layers on the first stage, and a SwiGLU that
+# The Llama 3 paper (§3.3.2) says that after balancing the pipeline (one Transformer layer fewer on the first and
+# the last stage, which carry the embedding and the output and loss) and proactively freeing tensors that later
+# computation does not use, the input and output tensors of each pipeline stage among them, it could pre-train on
+# 8K-token sequences **without** activation checkpointing. Our third bar shows how that can fit: 7 layers on the first stage, and a SwiGLU that
 # keeps only its two matmul outputs (the elementwise $\mathrm{silu}$ and product are cheap to redo). The estimate
 # hinges on which MLP tensors are kept: the 4-$F$ count is an upper end, and this is the term to measure on a
 # real node before trusting a layout. Full recompute always fits, at the price of an extra forward pass ($8P$).
@@ -432,8 +439,8 @@ plt.show()
 # </details>
 #
 # **Question (d3):** Each step is 16M tokens $= 2048$ sequences of 8192; each of the 128 replicas gets 16 of them,
-# one micro-batch each. What fraction of a step is pipeline bubble with a plain 1F1B schedule, $(p-1)/(m+p-1)$?
-# Meta used an **interleaved** schedule (Narayanan et al. 2021): each GPU holds $v$ smaller chunks of layers. What
+# one micro-batch each (Table 4 gives the 16; the micro-batch size is our assumption). What fraction of a step is pipeline bubble with a plain 1F1B schedule, $(p-1)/(m+p-1)$?
+# Meta used an **interleaved** schedule (Narayanan et al. 2021; the Llama 3 paper, §3.3.2): each GPU holds $v$ smaller chunks of layers. What
 # does that change? Compare the 8,192-GPU run (DP64).
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.bubble_16k_gpus", "check:405b.bubble_8k_gpus"]
@@ -457,13 +464,13 @@ for gpus, dp in ((16_384, 128), (8_192, 64)):
 # Interleaving divides the bubble by $v$ (there are $v$ times as many, $v$ times shorter, pipeline slots to fill),
 # at the price of $v$ times more point-to-point sends and, in Korthikanti's accounting, a first stage that holds
 # $1 + (p-1)/(p\,v)$ times the activations of plain 1F1B (the last column). The 8,192-GPU run has twice the micro-batches per pipeline and half the
-# bubble overhead (bubble time per unit of useful time), one reason it reports a higher MFU (43%) than the
-# 16,384-GPU run. A bigger DP degree is not free: at a
+# bubble overhead (bubble time per unit of useful time); the paper (§3.3.2) puts the 16,384-GPU run's lower MFU
+# (41% against 43%) down to "the lower batch size per DP group". A bigger DP degree is not free: at a
 # fixed 16M batch it leaves each pipeline fewer micro-batches.
 #
 # </details>
 #
-# **Question (d4):** The paper reports 400 TFLOP/s per GPU on 16,384 H100s and calls it 41% MFU. Check it against
+# **Question (d4):** The paper's Table 4 reports 400 TFLOP/s per GPU on 16,384 H100s and calls it 41% MFU. Check it against
 # the H100's 989 TFLOP/s. At 41%, how many days do $3.8\times10^{25}$ FLOPs take on 16,384 GPUs, and how many GPU-hours?
 # The Llama 3.1 model card reports **30.84M H100-hours** for the 405B. What MFU do those hours imply?
 
@@ -493,11 +500,13 @@ print(f"'goodput': implied / reported MFU = {card_mfu:.1%} / {META_MFU:.0%} = {c
 #
 # The 41% is measured **while training steps run**. The card's GPU-hours count the whole job:
 #
-# - **Failures and restarts.** The paper reports hundreds of job interruptions in a 54-day window (most from
-#   hardware), with more than 90% effective training time; each restart also loses the work since the last checkpoint.
+# - **Failures and restarts.** The Llama 3 paper (§3.3.4) counts 466 job interruptions in a 54-day snapshot of
+#   pre-training, 419 of them unexpected and about 78% of those attributed to confirmed or suspected hardware
+#   issues, and reports "higher than 90% effective training time"; each restart also loses the work since the last
+#   checkpoint.
 # - **Checkpointing.** Saving a 405B model with its optimizer state (the 16-byte states above) is terabytes per save.
-# - **Other stages at lower MFU.** Early training used smaller batches and fewer GPUs; the long-context stage ran at
-#   $T = 131072$ with context parallelism at 38% — and its attention FLOPs, a large share at that length, are
+# - **Other stages.** Early training used smaller batches (4M, then 8M tokens, §3.4.1), at an MFU the paper does
+#   not report; the long-context stage ended at $T = 131072$ with context parallelism at 38% (Table 4) — and its attention FLOPs, a large share at that length, are
 #   not in $6P$, so they show up as "lost" hours here; annealing and data-mix changes too.
 # - **Evaluation and ablations** run on the same reservation.
 #
@@ -542,8 +551,9 @@ top = pd.DataFrame({"layout": [planner.layout_name(r) for _, r in found.head(8).
 print(top.round(3).to_string())
 
 # %% [markdown]
-# **Question (e1):** Evaluate Meta's own layout with `planner.layout` (TP8 with sequence parallelism, PP16, DP128,
-# ZeRO-1, micro-batch 1, no recompute) with $v = 1, 2, 4, 8$. What MFU ceiling does the planner give, what share of
+# **Question (e1):** Evaluate Meta's layout with `planner.layout`: TP8, PP16, DP128 (Table 4) and no activation
+# recompute (§3.3.2), with what the paper does not state filled in as in question d2 (sequence parallelism, ZeRO-1,
+# micro-batch 1), for $v = 1, 2, 4, 8$. What MFU ceiling does the planner give, what share of
 # it did Meta's 41% reach, and does the memory estimate fit an H100?
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.planner_meta_mfu_v1", "check:405b.planner_meta_mfu_v4"]
@@ -566,7 +576,7 @@ for v in (1, 2, 4, 8):
 # headroom is set aside (the numbers under question e1), yet
 # Meta trained this layout without activation checkpointing. The planner charges the first stage $\lceil 126/16\rceil = 8$ full
 # layers for 16 micro-batches in flight (and more when interleaved); Meta gave the first and last stages one layer
-# fewer and freed tensors as soon as they were used (question d2 shows what those two changes are worth). Treat the
+# fewer and freed tensors that later computation did not use (§3.3.2; question d2 shows what those two changes are worth). Treat the
 # activation term as the number to measure on a real node before trusting a layout near the limit.
 #
 # </details>
@@ -755,8 +765,8 @@ print(plan.to_string())
 #
 # **Exercise 1 — a 1T dense model.** Take a LLaMA-style shape with $L = 128$, $D = 25600$, $F = 83200$ ($3.25D$),
 # $N = 200$, $K = 8$, $H = 128$, $V = 128256$. (a) Its parameters and the FLOPs for 15.6T tokens. (b) Days on
-# 16,384 H100 at 40% MFU, and how many H100s finish in 90 days. (c) Memory per GPU with Meta's layout (TP8, PP16,
-# ZeRO-1 over DP128, SP, $T = 8192$) for selective and full recompute. Does more pipeline depth help?
+# 16,384 H100 at 40% MFU, and how many H100s finish in 90 days. (c) Memory per GPU with Meta's layout as question
+# d2 models it (TP8, PP16, ZeRO-1 over DP128, SP, $T = 8192$) for selective and full recompute. Does more pipeline depth help?
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:dense1t.params", "check:dense1t.flops_15_6t", "check:dense1t.days_16k_h100_40pct", "check:dense1t.h100_for_90_days", "check:dense1t.gb_per_gpu_selective", "check:dense1t.gb_per_gpu_full"]
 # Answer (click to reveal) · 答案(点击展开)
@@ -783,11 +793,14 @@ for pp in (16, 32, 64):
 #
 # </details>
 #
-# **Exercise 2 — long context.** Meta's long-context stage used $T = 131072$ on 16,384 H100 as TP8 × CP16 × PP16 × DP8
-# (CP: context parallelism, each sequence split over 16 GPUs) and reports 380 TFLOP/s (38%). (a) Check the GPU
+# **Exercise 2 — long context.** Table 4 of the Llama 3 paper lists the long-context configuration: $T = 131072$ on
+# 16,384 H100 as TP8 × CP16 × PP16 × DP8 (CP: context parallelism, each sequence split over 16 GPUs), at 380 TFLOP/s
+# (38%). The table as first published prints DP 4 in this row; one of the paper's authors confirmed on the
+# meta-llama/llama3 issue tracker (issue 324) that it is a typo for 8, since the four degrees must multiply to 16,384. (a) Check the GPU
 # count and the micro-batches per pipeline with the same 16M tokens per step. (b) How much do the attention scores
-# add to $6P$ at this length? (c) The paper says the long-context stage used about 800B tokens: how many days at
-# 38%, counting the exact FLOPs? (d) Why does the per-GPU memory look like the $T = 8192$ case?
+# add to $6P$ at this length? (c) The paper says the long-context stage used about 800B tokens, raising the context from 8K to 128K in six
+# steps (§3.4.2): how many days would they take at 38% if all ran at $T = 131072$ (an upper end), counting the
+# exact FLOPs? (d) Why does the per-GPU memory look like the $T = 8192$ case?
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.long_ctx_microbatches", "check:405b.attention_ratio_128k", "check:405b.long_ctx_days"]
 # Answer (click to reveal) · 答案(点击展开)
