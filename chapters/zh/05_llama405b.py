@@ -17,7 +17,9 @@
 # %% [markdown]
 # # 第 5 章 — 综合实战：从头到尾估算 LLaMA 3.1-405B 的训练
 #
-# seed 000(*How To Scale Your Model* 第 6 部分)以 TPU v5p pod 上训练 LLaMA 3-70B 为例，完整走了一遍估算流程，最后留给读者两道练习：把同样的 70B 训练放到 **4 个 pod** 上；为 **8 个 pod 上的 LLaMA 3.1-405B** 做一份完整的训练方案。本章用第 1–4 章的工具，一问一答地把这两道题做完。然后再做一件 Meta 的规划者真正做过的事：在 **16,384 张 H100** 上训练同一个模型，并把我们的估算与 Meta 公布的数字逐一对照。
+# 本章所有数字的出处：[参考文献](../../docs/references.zh.md)。
+#
+# *How To Scale Your Model*(下文简称“本书”)的第 6 部分以 TPU v5p pod 上训练 LLaMA 3-70B 为例，完整走了一遍估算流程，最后留给读者两道练习：把同样的 70B 训练放到 **4 个 pod** 上；为 **8 个 pod 上的 LLaMA 3.1-405B** 做一份完整的训练方案。本章用第 1–4 章的工具，一问一答地把这两道题做完。然后再做一件 Meta 的规划者真正做过的事：在 **16,384 张 H100** 上训练同一个模型，并把我们的估算与 Meta 公布的数字逐一对照。
 #
 # **学完本章，你将能够**
 #
@@ -38,7 +40,7 @@
 # | $T$ | 序列长度 | $W$ | 一条链路的带宽(字节/秒) |
 # | $X$, $Y$ | FSDP(数据)并行度，张量并行度 | $p$, $m$, $v$ | 流水线级数，微批次数，每个设备上的层块(chunk)数 |
 #
-# 本章的 GB 一律指 $10^9$ 字节；全章唯一以 GiB($2^{30}$ 字节)为单位的是第 6 节保真度表中的一列，表头已注明。(seed 002 把 1 GB 定义为 1024 MB，那其实是 GiB。芯片规格书上的 HBM 容量用的是十进制的 GB，本书也一样；两种单位混用，就会让“放不放得下”的判断出错，详见第 3 章。)
+# 本章的 GB 一律指 $10^9$ 字节；全章唯一以 GiB($2^{30}$ 字节)为单位的是第 6 节保真度表中的一列，表头已注明。
 
 # %%
 import math
@@ -66,7 +68,7 @@ llmcalc.i18n.use("zh")  # the edition's language for explorer labels and plot ti
 # %% [markdown]
 # ## 1. 模型：参数量与 FLOPs
 #
-# **问题 a1(Question a1):** 根据上面的形状表，像 seed 000 数 70B 那样，手算 LLaMA 3.1-405B 的参数量：MLP(每层 $3DF$：gate、up、down 三个矩阵)，注意力(每层 $2DNH + 2DKH$：先是 Q 和 O，再是 K 和 V)，词表(嵌入和 LM 头不共享，$2VD$)，以及 RMSNorm 的权重(每层 $2D$，最后再加一个 $D$)。哪一部分占大头？
+# **问题 a1(Question a1):** 根据上面的形状表，像本书数 70B 那样，手算 LLaMA 3.1-405B 的参数量：MLP(每层 $3DF$：gate、up、down 三个矩阵)，注意力(每层 $2DNH + 2DKH$：先是 Q 和 O，再是 K 和 V)，词表(嵌入和 LM 头不共享，$2VD$)，以及 RMSNorm 的权重(每层 $2D$，最后再加一个 $D$)。哪一部分占大头？
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.mlp_params", "check:405b.attention_params", "check:405b.vocab_params", "check:405b.norm_params", "check:405b.params_by_hand"]
 # Answer (click to reveal) · 答案(点击展开)
@@ -82,7 +84,11 @@ print(f"{'llmcalc.param_count':28s} {P:>17,}   equal: {total_by_hand == P}")
 print("llmcalc.param_breakdown:", {k: f"{n:,}" for k, n in llmcalc.param_breakdown(l405).items() if n})
 
 # %% [markdown]
-# 和 70B 一样，MLP 的三个矩阵占了约五分之四的权重。分组查询注意力(grouped-query attention, GQA)只用 $K = 8$ 个键/值头(查询头有 $N = 128$ 个)，所以 K、V 的投影很小；而在这样的宽度下，128,256 个词的词表只占约 1%。
+# <details><summary>答案说明了什么</summary>
+#
+# 和 70B 一样，MLP 的三个矩阵占了大部分权重(见上面的百分比)。分组查询注意力(grouped-query attention, GQA)只用 $K = 8$ 个键/值头(查询头有 $N = 128$ 个)，所以 K、V 的投影很小；而在这样的宽度下，词表只占一小部分。
+#
+# </details>
 #
 # **问题 a2(Question a2):** 按 $6P$ 规则，训练一个 token 要多少 FLOPs？如果精确计算，把 LLaMA 3 预训练上下文 $T = 8192$ 下的因果注意力分数也算进去，又是多少？(第 2 章：完整的 $T\times T$ 矩阵让每个 token 多出 $+\,12LNHT$，用因果计算核(causal kernel)大约只需一半。)
 
@@ -99,9 +105,13 @@ print(f"one token on one v5p at full peak: {1e3 * llmcalc.training_seconds(six_p
       f"on one H100: {1e3 * llmcalc.training_seconds(six_p, 1, h100, 1.0):.2f} ms")
 
 # %% [markdown]
+# <details><summary>答案说明了什么</summary>
+#
 # 在 $D = 16384$ 这样的宽度下，8K 的上下文算是短的：注意力只在 $6P$ 之上多出几个百分点(第 2 章：这个比例大致随 $T/D$ 增长)。对主预训练阶段来说，用 $6P$ 做预算完全够用。
 #
-# **问题 a3(Question a3):** LLaMA 3 训练了约 15T 个 token，这需要多少 FLOPs？Llama 3 论文报告 15.6T 个 token 用了 $3.8\times10^{25}$ FLOPs——$6P$ 能复现这个数吗？
+# </details>
+#
+# **问题 a3(Question a3):** LLaMA 3 训练了约 15T 个 token，这需要多少 FLOPs？Llama 3 论文(§1)报告，405B 模型在 15.6T 个 token 上用了 $3.8\times10^{25}$ FLOPs——$6P$ 能复现这个数吗？
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.total_flops", "check:405b.meta_flops"]
 # Answer (click to reveal) · 答案(点击展开)
@@ -114,7 +124,11 @@ print(f"exact at T = 8192 x 15.6T: {exact_8k * 15.6e12:.3e} FLOPs (the scores ad
 print(f"vs LLaMA 3-70B on 15T: {total_15t / llmcalc.training_flops_6p(l70, 15e12):.2f} x the compute")
 
 # %% [markdown]
-# Meta 的 $3.8\times10^{25}$ 恰好就是 $6PD_\text{data}$ 取两位有效数字：论文统计模型 FLOPs 的方式和本书一样，不含注意力项。从这里开始，我们就把 $3.8\times10^{25}$ 当作这次训练的算力预算。
+# <details><summary>答案说明了什么</summary>
+#
+# Meta 的 $3.8\times10^{25}$ 就是 $6PD_\text{data}$ 取两位有效数字。论文没有说明它怎样统计 FLOPs；这个吻合说明它很可能没有计入注意力项，和 $6P$ 一样。从这里开始，我们就把 $3.8\times10^{25}$ 当作这次训练的算力预算。
+#
+# </details>
 #
 # ## 2. 显存：模型状态、检查点与最少芯片数
 #
@@ -130,11 +144,11 @@ print(pd.DataFrame({r: {k: f"{x / 1e12:.3f}" for k, x in b.items()} for r, b in 
 print(f"\nbytes per parameter: " + ", ".join(f"{r} {mem.bytes_per_param(r)}" for r in mem.REGIMES))
 
 # %% [markdown]
-# **问题 b2(Question b2):** Llama 3 论文训练时的批大小是 16M 个 token($2048$ 条 $T = 8192$ 的序列，即 $16\cdot2^{20}$ 个 token)。seed 000 为批次里的每个 token 在每层保留 4 个检查点(checkpoint)，每个宽 $D$：
+# **问题 b2(Question b2):** Llama 3 论文的批大小先是 4M 个 token，后来加到 8M，训完前 2.87T 个 token 之后才到 16M(§3.4.1)；表 4 给 128 个数据并行组各分 16 条 $T = 8192$ 的序列，合计 $2048$ 条，即 $16\cdot2^{20}$ 个 token。就取这个 16M 的批次。本书为批次里的每个 token 在每层保留 4 个检查点(checkpoint)，每个宽 $D$：
 #
 # $$\text{checkpoints} = 2\ \text{bytes}\times B\times L\times\textstyle\sum \text{widths}.$$
 #
-# 这是多少字节？如果换一种更贴近实际的策略——保留每个权重矩阵乘法的输出(`dots_no_batch_dims`：Q、K、V、注意力输出、gate、up、down，其中有两个宽 $F$)——又是多少？再加上模型状态，要装下这次训练，**最少**需要多少张 TPU v5p(96 GB)？多少张 H100(80 GB)？
+# 这是多少字节？如果换一种更贴近实际的策略——保留每个权重矩阵乘法的输出(`dots_no_batch_dims`：Q、K、V、注意力输出、gate、up、down，其中有两个宽 $F$)——又是多少？再加上模型状态，要装下这次训练，**最少**需要多少张 TPU v5p(每张 95 GiB，这是芯片实际能用的显存；本书取整为 96 GB)？多少张 H100(实际能用 81,559 MiB，标称“80 GB”)？
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.ckpt_book_4xd_tb", "check:405b.ckpt_dots_tb", "check:405b.min_v5p_dots", "check:405b.min_h100_dots"]
 # Answer (click to reveal) · 答案(点击展开)
@@ -154,7 +168,11 @@ print()
 print(pd.DataFrame(rows).to_string(index=False))
 
 # %% [markdown]
-# 和 70B 一样，一个大批次的检查点远远超过模型状态；而更贴近实际的策略保留的量是 seed 算法的两倍多(多了两个 $F$ 宽的张量，$F = 3.25D$)。即便如此，几千张芯片就能*装下*这次训练。至于能不能*训完*，那是算力的问题：后面几节用到的芯片要多一个数量级。
+# <details><summary>答案说明了什么</summary>
+#
+# 和 70B 一样，一个大批次的检查点远远超过模型状态；而更贴近实际的策略保留的量是本书算法的两倍多(多了两个 $F$ 宽的张量，$F = 3.25D$)。即便如此，几千张芯片就能*装下*这次训练。至于能不能*训完*，那是算力的问题：后面几节用到的芯片要多一个数量级。
+#
+# </details>
 #
 # ## 3. TPU 方案：8 个 v5p pod
 #
@@ -176,7 +194,11 @@ print(f"one layer: backward compute {1e3 * dcn.backward_compute_s:.2f} ms, DCN a
       f"-> {dcn.bound}-bound (comm / compute = {dcn.comm_ratio:.3f})")
 
 # %% [markdown]
+# <details><summary>答案说明了什么</summary>
+#
 # DCN 绰绰有余：每个 pod 分到的 token 远多于 73,440 个，所以跨 pod 的梯度 all-reduce 可以完全藏在反向传播的计算之下。
+#
+# </details>
 #
 # **问题 c2(Question c2):** 在一个 pod 内，8960 张芯片每步分摊 $2{,}097{,}152$ 个 token，每张芯片分到多少？纯 FSDP 行得通吗(三个轴上的阈值为 850)？$F = 53248$ 时 FSDP × TP 的阈值是多少？用 `best_fsdp_tp_split` 找到的最佳切分是什么，它是算力受限的吗？请分别用本书的两矩阵 MLP 和 LLaMA 实际使用的门控 MLP(三个矩阵)检验。如果 FSDP 只能按整条序列切分，又会怎样？
 
@@ -198,7 +220,11 @@ print(f"batch-only FSDP: {seqs} sequences per pod -> X <= {seqs}, best {batch_on
       f"-> {batch_only.layer.bound}-bound ({batch_only.layer.comm_ratio:.2f})")
 
 # %% [markdown]
-# 纯 FSDP 失败的原因和 seed 000 中一样(每张芯片分到的 token 太少)，但 FSDP × TP 的余量很大：405B 模型的 $F$ 几乎是 70B 的两倍，这既降低了阈值 $\alpha^2/(M_XM_YF)$，又抬高了 TP 的上限。有一个前提，也和 seed 000 相同：FSDP 必须把**序列**轴也切开，因为一个 pod 只分到 256 条完整的序列。下图画的是所选切分下的一层：计算时间和通信时间随每芯片 token 数的变化；虚线标出的是我们的 234。
+# <details><summary>答案说明了什么</summary>
+#
+# 纯 FSDP 失败的原因和本书中 70B 的情形一样(每张芯片分到的 token 太少)。问题在于 FSDP × TP，而答案取决于 MLP：按本书的两矩阵层，这个 pod 刚好低于阈值；按 LLaMA 实际使用的门控 MLP(三个矩阵：TP 流量不变，计算更多)，它高于阈值，而一种比 70B 用了更多 TP 的切分是算力受限的。我们读到的中文译本拿 234 去比它的 $2550^2/(2F)$——只有本书阈值的四分之一——于是得出余量很大的结论；按本书自己的公式，几乎没有余量。还有一个前提，和 70B 一样：FSDP 必须把**序列**轴也切开，因为一个 pod 分到的完整序列太少，只按批次切分的 FSDP 不够用(最后一行)。下图画的是所选切分下的一层：计算时间和通信时间随每芯片 token 数的变化；点线标出这次训练的每芯片 token 数。
+#
+# </details>
 
 # %% tags=["solution", "hide-cell"] jupyter={"outputs_hidden": true, "source_hidden": true}
 # Answer (click to reveal) · 答案(点击展开)
@@ -221,13 +247,17 @@ print(f"days at 40% MFU on {tpu_chips:,} chips: {tpu_days_15t:.1f} (15T tokens),
       f"{llmcalc.chip_hours(META_FLOPS, v5p, 0.4) / 1e6:.1f}M chip-hours")
 
 # %% [markdown]
-# 大约一个月，而且每张芯片的 HBM 大部分都空着——和 seed 000 得出的教训一样：在这个规模上，显存很便宜，用这么多芯片是为了算力。
+# <details><summary>答案说明了什么</summary>
 #
-# ## 4. seed 000 的另一道练习：4 个 pod 上的 LLaMA 3-70B
+# 既然门控 MLP 是算力受限的，按 40% MFU 算出的天数就站得住，而且每张芯片的 HBM 大部分都空着——这又是本书从 70B 得出的教训：在这个规模上，显存很便宜，用这么多芯片是为了算力。
 #
-# **问题(Question):** 在 4 个 pod 上训练 LLaMA 3-70B($4\times 8960 = 35{,}840$ 张芯片，即“大约 36,000 张”)，批大小不变，仍为 $4\cdot2^{20}$ 个 token，pod 之间通过 DCN 做数据并行。每个 pod 分到多少个 token，和 73,440 相比如何？pod 内每张芯片分到多少？FSDP × TP 在那里还是算力受限的吗(按本书的形式，阈值为 113)？在 40% MFU 下要训练多少天？
+# </details>
+#
+# ## 4. 本书的另一道练习：4 个 pod 上的 LLaMA 3-70B
+#
+# **问题(Question):** 在 4 个 pod 上训练 LLaMA 3-70B($4\times 8960 = 35{,}840$ 张芯片，即“大约 36,000 张”)，批大小不变，仍为 $4\cdot2^{20}$ 个 token，pod 之间通过 DCN 做数据并行。每个 pod 分到多少个 token，和 73,440 相比如何？pod 内每张芯片分到多少？FSDP × TP 在那里还是算力受限的吗(第 4 章的阈值，按本书的 MLP 为 $2\cdot2550^2/F$)？假设内核只要不在等网络，就以峰值的 40% 运行：每一层要花它计算时间的多少倍(一个比值)？整次训练要多少天？要让每个 pod 都算力受限，批大小最小要多少(以 $2^{20}$ 个 token 为单位)？
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.4pods_dcn_margin", "check:l3_70b.4pods_tokens_per_chip", "check:l3_70b.days_4_pods_40pct"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.4pods_dcn_margin", "check:l3_70b.4pods_tokens_per_chip", "check:l3_70b.4pods_layer_slowdown", "check:l3_70b.days_4_pods_comm_bound", "check:l3_70b.4pods_min_batch_mtokens"]
 # Answer (click to reveal) · 答案(点击展开)
 B70 = 4 * 2**20
 per_pod_70 = B70 / 4
@@ -237,25 +267,38 @@ tpc_70 = S.tokens_per_chip(per_pod_70, v5p.fast_domain)
 for m in (2, 3):
     thr = S.fsdp_tp_critical_tokens_per_chip(v5p, l70.F, mlp_matrices=m)
     best = S.best_fsdp_tp_split(l70, v5p, v5p.fast_domain, per_pod_70, mlp_matrices=m)
-    print(f"{m}-matrix MLP: {tpc_70:.1f} tokens per chip vs threshold {thr:.1f}; X_opt = {best.x_opt:.0f}, best "
-          f"allowed split {best.X} x {best.Y} -> {best.layer.bound}-bound (comm / compute = {best.layer.comm_ratio:.2f})")
-days_70 = llmcalc.training_days(llmcalc.training_flops_6p(l70, 15e12), 4 * v5p.fast_domain, v5p, 0.4)
-print(f"margin: {tpc_70 / S.fsdp_tp_critical_tokens_per_chip(v5p, l70.F) - 1:.1%} above the book's threshold; "
-      f"X_opt wants Y = {v5p.fast_domain / S.fsdp_optimal_degree(v5p, v5p.fast_domain, per_pod_70, l70.F):.1f}, "
-      f"allowed Y: {sorted({y for x, y, lt in S.best_fsdp_tp_split(l70, v5p, v5p.fast_domain, per_pod_70).candidates})}")
-print(f"days at 40% MFU on {4 * v5p.fast_domain:,} chips: {days_70:.1f} (one pod: "
-      f"{llmcalc.training_days(llmcalc.training_flops_6p(l70, 15e12), v5p.fast_domain, v5p, 0.4):.1f})")
+    print(f"{m}-matrix MLP: {tpc_70:.1f} tokens per chip vs threshold {thr:.1f}; best allowed split {best.X} x {best.Y} "
+          f"-> {best.layer.bound}-bound (comm / compute = {best.layer.comm_ratio:.2f})")
+flops_70 = llmcalc.training_flops_6p(l70, 15e12)
+in_pod_70 = S.best_fsdp_tp_split(l70, v5p, v5p.fast_domain, per_pod_70)          # the real gated MLP
+slowdown = in_pod_70.layer.step_s / in_pod_70.layer.compute_s
+days_ideal = llmcalc.training_days(flops_70, 4 * v5p.fast_domain, v5p, 0.4)
+print(f"each layer takes {slowdown:.2f}x its compute time -> {days_ideal * slowdown:.1f} days on {4 * v5p.fast_domain:,} chips "
+      f"(not the {days_ideal:.1f} that 40% MFU alone gives; effective MFU {0.4 / slowdown:.1%}); one pod, compute-bound: "
+      f"{llmcalc.training_days(flops_70, v5p.fast_domain, v5p, 0.4):.1f} days")
+for mult in range(4, 65):
+    fix = S.best_fsdp_tp_split(l70, v5p, v5p.fast_domain, mult * 2**20 / 4)
+    if fix.layer.compute_bound:
+        break
+print(f"smallest batch that is compute-bound in every pod: {mult} x 2^20 = {mult * 2**20:,} tokens "
+      f"({mult * 2**20 // 4096:,} sequences of 4096): {fix.tokens_per_chip:.0f} tokens per chip, split {fix.X} x {fix.Y}, "
+      f"comm / compute {fix.layer.comm_ratio:.2f}")
 
 # %% [markdown]
-# <details><summary>为什么 117 > 113 还不够？</summary>
+# <details><summary>为什么 4 个 pod 快不了 4 倍</summary>
 #
-# 问题不在 DCN：每个 pod 有一百万个 token，远高于 73,440。问题出在 pod 内部。批大小不变而芯片数变为四倍，每张芯片分到的 token 只剩四分之一，即 117，只比 FSDP × TP 的阈值高出一点点。可这个阈值只在理想的 $X_\text{opt}$ 处成立——在那里 FSDP 和 TP 的通信量恰好平衡。实际的切分必须整除 8960、$F$ 和 $N$(而且 $X$ 不能超过 token 数)，所以 $Y$ 取不到最优点想要的值；允许的切分离最优点的差距，超过了这点微薄的余量：按本书的两矩阵 MLP，这次训练是通信受限的。LLaMA 的门控 MLP 在 TP 通信量不变的情况下有 1.5 倍的矩阵乘法计算量，勉强把它救了回来。实践中，你会增大批大小(这正是 LLaMA 3 在大规模训练时把批大小提高到 16M token 的原因)，或者接受更低的 MFU；“11 天”的前提是 40% 的 MFU 能保持住。
+# 问题不在 DCN：每个 pod 分到四分之一的批次，仍远高于 DCN 的阈值。问题出在 pod 内部。批大小不变而芯片数变为四倍，每张芯片分到的 token 只剩四分之一，无论按哪种 MLP 都远低于 FSDP × TP 的阈值；pod 的任何切分都藏不住它的通信：每一层都要等 ICI。(我们读到的中文译本拿每芯片 token 数去比 $2550^2/(2F)$——只有本书阈值的四分之一——得出“刚好高出一点”的结论；第 4 章 §7 说明了这个 4 倍从哪里来。)
+#
+# 实事求是地说，有三种做法：
+# - **接受它。** 在 4M 的批大小下，这次训练是通信受限的；它仍然比在一个 pod 上训得快，但 40% 的 MFU 保不住：天数要乘上上面打印的每层减速比。
+# - **加大批次。** 让每个 pod 都算力受限的最小批大小打印在最后一行；LLaMA 3 在大规模训练时正是这么做的(每步 16M 个 token)。批次更大会改变优化过程(步数更少、每步更大)，这是建模上的决定，而不是系统上的决定。
+# - **少用几个 pod**，批次仍为 4M：一个 pod 是算力受限的，两个就不是了。
 #
 # </details>
 #
 # ## 5. Meta 实际采用的 GPU 方案：16,384 张 H100
 #
-# 在 GPU 上，高速互连域是一个 8 卡的 NVLink 节点；除此之外的通信都要走 InfiniBand(这里每张 GPU 单向 $5\times10^{10}$ 字节/秒)。Llama 3 论文(表 4)在 16,384 张 H100 上训练 405B 模型，布局是 **TP8 × PP16 × DP128**：节点内做张量并行，16 个流水线级(pipeline stage)，128 个数据并行副本(优化器状态在这些副本之间切分，即 ZeRO-1)，$T = 8192$，每步 16M 个 token，每张 GPU 400 TFLOP/s。
+# 在 GPU 上，高速互连域是一个 8 卡的 NVLink 节点；除此之外的通信都要走集群网络，`llmcalc` 把它叫作 InfiniBand(这里每张 GPU 单向 $5\times10^{10}$ 字节/秒；Meta 训练 405B 的集群用的是 RoCE，即以太网上的 RDMA，每张 GPU 同样是 400 Gbps，见 Llama 3 论文 §3.3.1)。论文的表 4 列出了 405B 模型在 16,384 张 H100 上的布局 **TP8 × PP16 × DP128**：节点内做张量并行，16 个流水线级(pipeline stage)，128 个数据并行副本，$T = 8192$，每步 16M 个 token，每张 GPU 400 TFLOP/s。它的数据并行是 FSDP：按论文的说法，它“切分优化器状态和梯度”，但前向时收集起来的权重要留到反向再用，不再重新切分(§3.3.2)；它还在多个微批次之间用 fp32 累积梯度。论文给的细节不足以精确估算这些状态占多少显存，本章把它们当作 16 字节的模型状态加 ZeRO-1(优化器状态在 128 个副本之间切分)来建模。
 #
 # **问题 d1(Question d1):** 每个并行轴走哪种链路？一张 GPU 持有多少参数？为什么不在这些 GPU 上直接使用第 4 章的 FSDP × TP？
 
@@ -278,9 +321,13 @@ print(f"one step at 400 TFLOP/s: {step_s:.2f} s; ZeRO-1 gradient reduce-scatter 
       f"{2 * meta.params_per_chip / GB:.1f} GB over InfiniBand: {grad_sync:.2f} s ({grad_sync / step_s:.0%} of a step)")
 
 # %% [markdown]
-# 在 GPU 上，张量并行出不了节点，于是 FSDP 只能横跨 2048 个节点，每个微批次都要通过 InfiniBand 把每一层的权重收集一遍。流水线并行(pipeline parallelism)换了一种做法，把模型切成 16 段：每张 GPU 始终持有自己那 3.2B 个权重，相邻的级之间只传递激活值，数据并行副本每步同步一次梯度，只占一步时间的几个百分点。
+# <details><summary>答案说明了什么</summary>
 #
-# **问题 d2(Question d2):** 用 `training_bytes_per_device` 估算 Meta 这个布局下每张 GPU 的显存：16 字节的模型状态，TP8，PP16，在 DP128 上做 ZeRO-1，序列并行(sequence parallelism)，选择性重计算(selective recompute)，$T = 8192$，微批次为 1。80 GB 放得下吗？
+# 在 GPU 上，张量并行出不了节点，于是 FSDP 只能横跨 2048 个节点，每个微批次都要通过 InfiniBand 把每一层的权重收集一遍。流水线并行(pipeline parallelism)换了一种做法，把模型切成 16 段：每张 GPU 只持有自己那一级分到的那份权重(见上面打印的数)，相邻的级之间只传递激活值，数据并行副本每步同步一次梯度，只占一步时间的几个百分点。
+#
+# </details>
+#
+# **问题 d2(Question d2):** 用 `training_bytes_per_device` 估算 Meta 这个布局下每张 GPU 的显存：16 字节的模型状态，TP8，PP16，在 DP128 上做 ZeRO-1，序列并行(sequence parallelism)，选择性重计算(selective recompute)，$T = 8192$，微批次为 1。一张 H100 放得下吗？
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.meta_layout_gb", "check:405b.tp8_pp16_zero1_states_gb"]
 # Answer (click to reveal) · 答案(点击展开)
@@ -299,18 +346,22 @@ variants["Meta, full recompute"] = mem.training_bytes_per_device(l405, 1, 8192, 
                                                                  **dict(meta_kw, recompute="full"))
 for name, r in variants.items():
     print(f"{name:34s} states {r['model_states'] / GB:6.1f} + activations {r['activations'] / GB:5.1f} + logits "
-          f"{r['logits'] / GB:4.2f} = {r['total'] / GB:6.1f} GB   fits 80 GB: {mem.fits(r['total'], h100)}")
+          f"{r['logits'] / GB:4.2f} = {r['total'] / GB:6.1f} GB   fits an H100 ({h100.hbm_bytes / GB:.1f} GB): {mem.fits(r['total'], h100)}")
 print(f"one layer keeps {sum(layer.values()) / 1e6:.0f} MB per GPU per micro-batch; the first stage holds "
       f"{math.ceil(L / 16)} layers x 16 micro-batches in flight")
 fig = plots.memory_stack({k: {t: x for t, x in r.items() if t != "total"} for k, r in variants.items()}, chip=h100)
 plt.show()
 
 # %% [markdown]
-# ZeRO-1 把模型状态从约 50 GB 降到 13 GB：16 字节中的 12 字节——fp32 主权重和 Adam 的两个动量——被切成了 128 份。但激活值才是大头：在 1F1B 流水线中，第一级要为 $p$ 个在途(in flight)的微批次保存它那 $L/p$ 层的激活值，合起来相当于一个微批次**全部** $L$ 层的量，与 $p$ 无关。按 `llmcalc` 对 LLaMA 层的统计(SwiGLU 有四个 $F$ 宽的张量)，这就超过了 80 GB。
+# <details><summary>答案说明了什么</summary>
 #
-# Llama 3 论文说，在平衡了流水线(第一级和最后一级分别承担嵌入和损失，因此各少放一层)、并尽早释放张量之后，他们在 8K token 下**没有**使用激活检查点(activation checkpointing)就完成了训练。图中第三根柱子说明了这如何放得下：第一级放 7 层，SwiGLU 只保留它的两个矩阵乘法输出(逐元素的 $\mathrm{silu}$ 和乘积重算起来很便宜)。这个估算的关键在于 MLP 保留了哪些张量：4 个 $F$ 宽张量的算法是上限，而这一项正是你在信任某个布局之前，应当先在真实节点上实测的。完全重计算(full recompute)总能放下，代价是多做一次前向传播($8P$)。
+# ZeRO-1 把模型状态减到约四分之一(前两根柱子)：16 字节中的 12 字节——fp32 主权重和 Adam 的两个动量——被切成了 128 份。但激活值才是大头：在 1F1B 流水线中，第一级要为 $p$ 个在途(in flight)的微批次保存它那 $L/p$ 层的激活值，合起来相当于一个微批次**全部** $L$ 层的量，与 $p$ 无关。按 `llmcalc` 对 LLaMA 层的统计(SwiGLU 有四个 $F$ 宽的张量)，这就超过了一张 H100 的容量。
 #
-# **问题 d3(Question d3):** 每步 16M 个 token $= 2048$ 条长度为 8192 的序列；128 个副本每个分到 16 条，每条是一个微批次。使用普通的 1F1B 调度时，一步中有多大比例是流水线气泡，即 $(p-1)/(m+p-1)$？Meta 用的是**交错式**(interleaved)调度(Narayanan 等人，2021)：每张 GPU 持有 $v$ 个更小的层块。这会带来什么变化？再和 8,192 张 GPU 的那次训练(DP64)比较一下。
+# Llama 3 论文(§3.3.2)说，平衡了流水线(第一级和最后一级分别承担嵌入和输出层及损失计算，因此各少放一个 Transformer 层)、并主动释放后续计算不再用到的张量(包括每个流水线级的输入和输出张量)之后，他们得以在 8K token 的序列上**不用**激活检查点(activation checkpointing)进行预训练。图中第三根柱子说明了这如何放得下：第一级放 7 层，SwiGLU 只保留它的两个矩阵乘法输出(逐元素的 $\mathrm{silu}$ 和乘积重算起来很便宜)。这个估算的关键在于 MLP 保留了哪些张量：4 个 $F$ 宽张量的算法是上限，而这一项正是你在信任某个布局之前，应当先在真实节点上实测的。完全重计算(full recompute)总能放下，代价是多做一次前向传播($8P$)。
+#
+# </details>
+#
+# **问题 d3(Question d3):** 每步 16M 个 token $= 2048$ 条长度为 8192 的序列；128 个副本每个分到 16 条，每条是一个微批次(16 来自表 4；微批次的大小是我们的假设)。使用普通的 1F1B 调度时，一步中有多大比例是流水线气泡，即 $(p-1)/(m+p-1)$？Meta 用的是**交错式**(interleaved)调度(Narayanan 等人，2021；Llama 3 论文 §3.3.2)：每张 GPU 持有 $v$ 个更小的层块。这会带来什么变化？再和 8,192 张 GPU 的那次训练(DP64)比较一下。
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.bubble_16k_gpus", "check:405b.bubble_8k_gpus"]
 # Answer (click to reveal) · 答案(点击展开)
@@ -326,10 +377,14 @@ for gpus, dp in ((16_384, 128), (8_192, 64)):
               f"first-stage activations x{act:.3f}")
 
 # %% [markdown]
-# 在 $m = p = 16$ 时，普通的 1F1B 流水线每一步几乎有一半时间在空等，MFU 最多只能达到同样的 GPU 不用流水线时的一半左右。
-# 交错调度把气泡除以 $v$(需要填充的流水线时隙变为 $v$ 倍多、每个时隙缩短为 $1/v$)，代价是点对点发送次数变为 $v$ 倍；而且按 Korthikanti 的统计，第一级持有的激活值是普通 1F1B 的 $1 + (p-1)/(p\,v)$ 倍(输出的最后一列)。8,192 张 GPU 的那次训练每条流水线有两倍的微批次，气泡开销(每单位有用时间对应的气泡时间)减半，这是它报告的 MFU(43%)高于 16,384 张 GPU 那次的原因之一。更大的数据并行度并不是免费的：批大小固定在 16M 时，它会让每条流水线分到的微批次变少。
+# <details><summary>答案说明了什么</summary>
 #
-# **问题 d4(Question d4):** 论文报告在 16,384 张 H100 上每张 GPU 达到 400 TFLOP/s，并称之为 41% 的 MFU。请对照 H100 的 989 TFLOP/s 验证一下。按 41% 计算，$3.8\times10^{25}$ FLOPs 在 16,384 张 GPU 上要多少天？合多少 GPU 时？Llama 3.1 的模型卡报告 405B 用了 **30.84M H100 时**。这些时长对应多大的 MFU？
+# 在 $m = p = 16$ 时，普通的 1F1B 流水线每一步几乎有一半时间在空等，MFU 最多只能达到同样的 GPU 不用流水线时的一半左右。
+# 交错调度把气泡除以 $v$(需要填充的流水线时隙变为 $v$ 倍多、每个时隙缩短为 $1/v$)，代价是点对点发送次数变为 $v$ 倍；而且按 Korthikanti 的统计，第一级持有的激活值是普通 1F1B 的 $1 + (p-1)/(p\,v)$ 倍(输出的最后一列)。8,192 张 GPU 的那次训练每条流水线有两倍的微批次，气泡开销(每单位有用时间对应的气泡时间)减半；论文(§3.3.2)也把 16,384 张 GPU 那次较低的 MFU(41%，对比 43%)归因于“每个 DP 组的批大小更小”。更大的数据并行度并不是免费的：批大小固定在 16M 时，它会让每条流水线分到的微批次变少。
+#
+# </details>
+#
+# **问题 d4(Question d4):** 论文的表 4 报告在 16,384 张 H100 上每张 GPU 达到 400 TFLOP/s，并称之为 41% 的 MFU。请对照 H100 的 989 TFLOP/s 验证一下。按 41% 计算，$3.8\times10^{25}$ FLOPs 在 16,384 张 GPU 上要多少天？合多少 GPU 时？Llama 3.1 的模型卡报告 405B 用了 **30.84M H100 时**。这些时长对应多大的 MFU？
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:h100.mfu_at_400_tflops", "check:405b.days_16k_h100_41pct", "check:405b.gpu_hours_41pct", "check:405b.card_implied_mfu"]
 # Answer (click to reveal) · 答案(点击展开)
@@ -346,18 +401,22 @@ print(f"model card: {CARD_HOURS / 1e6:.2f}M GPU-hours = {CARD_HOURS / gpu_hours:
 print(f"'goodput': implied / reported MFU = {card_mfu:.1%} / {META_MFU:.0%} = {card_mfu / META_MFU:.2f}")
 
 # %% [markdown]
+# <details><summary>答案说明了什么</summary>
+#
 # 论文的 400 TFLOP/s 是取整后的数：峰值的 41% 就是上面打印出的吞吐量。按这个速率，这份预算要跑两个多月。
 #
-# <details><summary>为什么模型卡只对应约 35% 的 MFU？</summary>
+# </details>
+#
+# <details><summary>为什么模型卡对应的 MFU 更低？</summary>
 #
 # 41% 是**训练步正在运行时**测得的，而模型卡上的 GPU 时统计的是整个任务：
 #
-# - **故障与重启。** 论文报告，在 54 天的时间窗口内任务被中断了几百次(大多来自硬件)，有效训练时间超过 90%；每次重启还会丢掉自上一个检查点以来的计算。
+# - **故障与重启。** Llama 3 论文(§3.3.4)记录了预训练中一段 54 天的时间里共 466 次任务中断，其中 419 次是意外中断，这些意外中断约 78% 归因于已确认或疑似的硬件问题；论文报告的有效训练时间“高于 90%”。每次重启还会丢掉自上一个检查点以来的计算。
 # - **保存模型检查点。** 保存一个带优化器状态(上面那 16 字节的状态)的 405B 模型，每次都要写几 TB。
-# - **其他阶段的 MFU 更低。** 训练早期用的批次更小、GPU 更少；长上下文阶段在 $T = 131072$ 下用上下文并行(context parallelism)训练，MFU 为 38%——而且在这个长度下占很大比例的注意力 FLOPs 不在 $6P$ 之内，所以在这里它们表现为“损失掉”的时间；退火(annealing)和数据配比的调整也是一样。
+# - **其他阶段。** 训练早期用的批次更小(先 4M、后 8M 个 token，§3.4.1)，论文没有给出那时的 MFU；长上下文阶段最后在 $T = 131072$ 下用上下文并行(context parallelism)训练，MFU 为 38%(表 4)——而且在这个长度下占很大比例的注意力 FLOPs 不在 $6P$ 之内，所以在这里它们表现为“损失掉”的时间；退火(annealing)和数据配比的调整也是一样。
 # - **评测和消融实验(ablation)** 也在同一批预留的机器上运行。
 #
-# 实际的方案要用一个“有效产出率”(goodput)来修正理想天数(把理想天数除以它)：它就是上面最后打印的那个比值。
+# 实际的方案要用一个“有效产出率”(goodput)来修正理想天数(把理想天数除以它)：它就是上面最后打印的那个比值(小于 1，所以工期会变长)。
 #
 # </details>
 
@@ -387,7 +446,7 @@ top = pd.DataFrame({"layout": [planner.layout_name(r) for _, r in found.head(8).
 print(top.round(3).to_string())
 
 # %% [markdown]
-# **问题 e1(Question e1):** 用 `planner.layout` 评估 Meta 自己的布局(TP8 加序列并行，PP16，DP128，ZeRO-1，微批次为 1，不做重计算)，分别取 $v = 1, 2, 4, 8$。规划器给出的 MFU 上限是多少？Meta 的 41% 达到了这个上限的多大比例？显存估算放得进 80 GB 的 H100 吗？
+# **问题 e1(Question e1):** 用 `planner.layout` 评估 Meta 的布局：TP8、PP16、DP128(表 4)，不做激活重计算(§3.3.2)；论文没有交代的部分按问题 d2 的假设补上(序列并行、ZeRO-1、微批次为 1)。分别取 $v = 1, 2, 4, 8$。规划器给出的 MFU 上限是多少？Meta 的 41% 达到了这个上限的多大比例？显存估算放得进一张 H100 吗？
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.planner_meta_mfu_v1", "check:405b.planner_meta_mfu_v4"]
 # Answer (click to reveal) · 答案(点击展开)
@@ -395,12 +454,16 @@ for v in (1, 2, 4, 8):
     row = planner.layout(l405, h100, H_CHIPS, H_BATCH, 8192, tp=8, pp=16, zero=1, interleave=v)
     print(f"v = {v}: ceiling MFU {row['mfu']:5.1%}; bubble {row['bubble_s'] / row['step_s']:5.1%} of the step; "
           f"Meta's 41% is {0.41 / row['mfu']:.2f} of it; memory {row['memory_gib'] * 2**30 / GB:5.1f} GB "
-          f"-> fits 80 GB less 10%: {row['fits']}")
+          f"-> fits {h100.hbm_bytes / GB:.1f} GB less 10%: {row['fits']}")
 
 # %% [markdown]
-# 用普通的 1F1B 调度($v = 1$)时，单是气泡就占了一步的 $15/31$，即使内核是理想的，MFU 也只有 40% 左右：不用交错调度，Meta 不可能达到 41%。取 $v = 4$–$8$ 时，上限为 61–65%，Meta 的 41% 是它的 0.63–0.67；剩下的差距来自内核跑不到峰值，而规划器并不对此建模(下面的表格显示，Megatron 的几次训练也是差不多的比例)。
+# <details><summary>答案说明了什么</summary>
 #
-# 显存估算**与实际不符**：随 $v$ 不同，每张 GPU 需要 82–114 GB，超过了 H100 的容量，可 Meta 正是在不做激活检查点的情况下训练了这个布局。规划器让第一级为 16 个在途微批次保存 $\lceil 126/16\rceil = 8$ 个完整的层(交错时还要更多)；而 Meta 让第一级和最后一级各少放一层，并且张量一用完就释放(问题 d2 给出了这两处改动各值多少)。在信任一个接近显存上限的布局之前，激活值这一项应当先在真实节点上实测。
+# 用普通的 1F1B 调度($v = 1$)时，单是气泡就占了一步的 $(p-1)/(m+p-1)$，即使内核是理想的，MFU 也只能达到 Meta 报告的水平上下(第一行)：不用交错调度，Meta 不可能达到 41%。$v$ 越大上限越高，Meta 的 41% 大约是它的三分之二(见打印的比值)；剩下的差距来自内核跑不到峰值，而规划器并不对此建模(下面的表格显示，Megatron 的几次训练也是差不多的比例)。
+#
+# 显存估算**与实际不符**：扣掉规划器留出的 10% 余量之后，无论 $v$ 取多少，它都超过了一张 H100 的容量(见问题 e1 下打印的数)，可 Meta 正是在不做激活检查点的情况下训练了这个布局。规划器让第一级为 16 个在途微批次保存 $\lceil 126/16\rceil = 8$ 个完整的层(交错时还要更多)；而 Meta 让第一级和最后一级各少放一层，并释放了后续计算不再用到的张量(§3.3.2；问题 d2 给出了这两处改动各值多少)。在信任一个接近显存上限的布局之前，激活值这一项应当先在真实节点上实测。
+#
+# </details>
 #
 # **问题 e2(Question e2):** 规划器最看好的布局并不是 Meta 的：排在前面的是 TP4、在 8K 下也用上下文并行、32 级流水线的布局。*在模型里*，是什么让它们更快？在相信这个结论之前，你会检查什么？用 `compute_efficiency=0.6` 重新搜索，看看排名是否保持不变。
 
@@ -439,7 +502,7 @@ print(llama3[["layout", "planner MFU % (v = 1)", "planner best v", "planner MFU 
 # 模型规模横跨 600 倍、布局从 TP1 到 TP8 × PP64，Megatron 的训练都达到了规划器理想内核吞吐量的 0.66–0.73：一个常数——也就是规划器略去的内核效率——就能把每一行解释到 7% 以内，而且没有为此拟合任何东西。Llama 3 的两行 8K 训练在最佳 $v$ 下达到了各自上限的 0.61–0.63，与 Megatron 的比例相近。规划器**超出这个范围的错误**在于：
 #
 # - 128K 上下文的那一行只达到 0.57：规划器认为上下文并行很便宜(只是对键和值做一次很小的 all-gather)，而真实的注意力在 128K 个 token 上切成 16 份后，在负载均衡和暴露在外的通信上损失更多；
-# - 它对 Meta 各布局估算的激活值显存超过了 80 GB(最后一列的单位是 GiB，即 $2^{30}$ 字节)，可这些布局确实跑起来了，正如问题 e1 中所讨论的。
+# - 它对 Meta 各布局估算的激活值显存超过了一张 H100 的容量(最后一列的单位是 GiB，即 $2^{30}$ 字节)，可这些布局确实跑起来了，正如问题 e1 中所讨论的。
 #
 # **问题 e3(Question e3):** 为第 3 节的 TPU 方案运行规划器：8 个 v5p pod(71,680 张芯片)，批大小不变。它选择了什么布局？各个并行组走的是哪种链路？
 
@@ -453,7 +516,11 @@ print(pd.DataFrame({"layout": [planner.layout_name(r) for _, r in tpu_found.iter
 print(f"{tpu_found.attrs['evaluated']:,} layouts evaluated")
 
 # %% [markdown]
-# 规划器把 TP、CP 和 DP 都留在 pod 内走 ICI，只让流水线跨 pod 走 DCN：71,680 等于 $2^{11}\times 35$，而一批有 2048 条序列，所以要用上每一张芯片、又让每个副本分到整条的序列，就得用 35 级流水线。它给出的上限在 60% 多；第 3 节假设的是 40% MFU，这个规模的真实 TPU 训练要超过它，就得让内核始终接近峰值。注意，规划器里没有第 3 节那种沿序列切分的 FSDP × TP：它的 FSDP 是在整条序列的数据并行上做的 ZeRO-3。
+# <details><summary>答案说明了什么</summary>
+#
+# 规划器把 TP、CP 和 DP 都留在 pod 内走 ICI，只让流水线跨 pod 走 DCN：71,680 等于 $2^{11}\times 35$，而一批有 2048 条序列，所以要用上每一张芯片、又让每个副本分到整条的序列，就得用 35 级流水线。它给出的上限(MFU 一列)远高于第 3 节假设的 40% MFU；这个规模的真实 TPU 训练要超过这 40%，就得让内核始终接近峰值。注意，规划器里没有第 3 节那种沿序列切分的 FSDP × TP：它的 FSDP 是在整条序列的数据并行上做的 ZeRO-3。
+#
+# </details>
 
 # %% [markdown]
 # ## 7. 交互探索器(Explorers)
@@ -547,7 +614,7 @@ print(plan.to_string())
 #
 # ## 练习(Exercises)
 #
-# **练习 1——1T 稠密模型。** 取一个 LLaMA 风格的形状：$L = 128$，$D = 25600$，$F = 83200$($3.25D$)，$N = 200$，$K = 8$，$H = 128$，$V = 128256$。(a) 求它的参数量，以及训练 15.6T 个 token 所需的 FLOPs。(b) 在 16,384 张 H100 上以 40% MFU 训练要多少天？要在 90 天内训完需要多少张 H100？(c) 用 Meta 的布局(TP8，PP16，在 DP128 上做 ZeRO-1，序列并行，$T = 8192$)，选择性重计算和完全重计算时每张 GPU 各需多少显存？加深流水线有帮助吗？
+# **练习 1——1T 稠密模型。** 取一个 LLaMA 风格的形状：$L = 128$，$D = 25600$，$F = 83200$($3.25D$)，$N = 200$，$K = 8$，$H = 128$，$V = 128256$。(a) 求它的参数量，以及训练 15.6T 个 token 所需的 FLOPs。(b) 在 16,384 张 H100 上以 40% MFU 训练要多少天？要在 90 天内训完需要多少张 H100？(c) 用问题 d2 所建模的 Meta 布局(TP8，PP16，在 DP128 上做 ZeRO-1，序列并行，$T = 8192$)，选择性重计算和完全重计算时每张 GPU 各需多少显存？加深流水线有帮助吗？
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:dense1t.params", "check:dense1t.flops_15_6t", "check:dense1t.days_16k_h100_40pct", "check:dense1t.h100_for_90_days", "check:dense1t.gb_per_gpu_selective", "check:dense1t.gb_per_gpu_full"]
 # Answer (click to reveal) · 答案(点击展开)
@@ -571,7 +638,7 @@ for pp in (16, 32, 64):
 #
 # </details>
 #
-# **练习 2——长上下文。** Meta 的长上下文阶段在 16,384 张 H100 上使用 $T = 131072$，布局为 TP8 × CP16 × PP16 × DP8(CP：上下文并行，每条序列切分到 16 张 GPU 上)，报告的吞吐为 380 TFLOP/s(38%)。(a) 验证 GPU 数，以及每步仍为 16M 个 token 时每条流水线的微批次数。(b) 在这个长度下，注意力分数在 $6P$ 之上增加了多少？(c) 论文说长上下文阶段用了约 800B 个 token：按精确 FLOPs、38% 的 MFU 计算，要训练多少天？(d) 为什么每张 GPU 的显存看起来和 $T = 8192$ 时一样？
+# **练习 2——长上下文。** Llama 3 论文的表 4 列出了长上下文阶段的配置：在 16,384 张 H100 上使用 $T = 131072$，布局为 TP8 × CP16 × PP16 × DP8(CP：上下文并行，每条序列切分到 16 张 GPU 上)，吞吐为 380 TFLOP/s(38%)。最初发表的表格在这一行印的是 DP 4；论文的一位作者在 meta-llama/llama3 的 issue 324 中确认这是笔误，应为 8，因为四个并行度相乘必须等于 16,384。(a) 验证 GPU 数，以及每步仍为 16M 个 token 时每条流水线的微批次数。(b) 在这个长度下，注意力分数在 $6P$ 之上增加了多少？(c) 论文说长上下文阶段用了约 800B 个 token，分六步把上下文从 8K 加到 128K(§3.4.2)：如果这些 token 全按 $T = 131072$ 训练(这是一个上限)，按精确 FLOPs、38% 的 MFU 计算，要多少天？(d) 为什么每张 GPU 的显存看起来和 $T = 8192$ 时一样？
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.long_ctx_microbatches", "check:405b.attention_ratio_128k", "check:405b.long_ctx_days"]
 # Answer (click to reveal) · 答案(点击展开)
