@@ -47,7 +47,7 @@
 # | $P$ | parameter count | |
 #
 # A warning about sources: the university course slides on pre-training that we quote in §4 (*预训练之训练技术*,
-# "Training techniques for pre-training", by Tang Tianyi of the team that wrote the textbook 《大语言模型》) write $H$
+# "Pre-training: training techniques", by Tang Tianyi of the team that wrote the textbook 《大语言模型》) write $H$
 # for the hidden width and $H'$ for the MLP width. In this book those are $D$ and $F$; $H$ is always the width of *one head*.
 
 # %%

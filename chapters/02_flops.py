@@ -78,8 +78,8 @@ llmcalc.i18n.use("en")  # the edition's language for explorer labels and plot ti
 # |---|---|---|---|---|---|---|
 # | factor | $10^{6}$ | $10^{9}$ | $10^{12}$ | $10^{15}$ | $10^{18}$ | $10^{21}$ |
 #
-# Only matmuls matter for a transformer: norms, softmax, activations and the optimizer step add well under
-# 1% (we check this for Qwen2-72B in §3). `llmcalc` therefore counts matmuls only — the same thing
+# Only matmuls matter for a transformer: norms, softmax, activations and the optimizer step add only a small
+# fraction (§3 measures it for Qwen2-72B). `llmcalc` therefore counts matmuls only — the same thing
 # PyTorch's `FlopCounterMode` counts, and the repository's cross-check (`make crosscheck`) confirms the two
 # agree to the FLOP on the `transformers` models built from the presets' configs.
 
@@ -147,8 +147,8 @@ print(f"exact matmul count at T = 4096: training / forward = {llmcalc.training_f
 #
 # ## 3. Where the FLOPs go: Qwen2-72B, module by module
 #
-# The Chinese article "How long does pre-training a 72B model take?" (*一文揭秘|预训练一个72b模型需要多久?*, by 研泽 on
-# the Alibaba Cloud developer channel) walks through one forward pass of Qwen2-72B at batch 4 and $T = 32768$ (a
+# The Chinese article "How long does pre-training a 72B model take?" (*一文揭秘|预训练一个72b模型需要多久?*, by 研泽,
+# published by the Alibaba Cloud Developer account) walks through one forward pass of Qwen2-72B at batch 4 and $T = 32768$ (a
 # deliberately long sequence), matmul by matmul. Here is the same walk, every line a `matmul_flops` call. The attention scores
 # are one matmul *per head and per sequence*: $QK^\top$ is $[T,H]\times[H,T]$ and the mix with values,
 # $PV$, is $[T,T]\times[T,H]$, each repeated $B\cdot N$ times (GQA shares $K$ and $V$ across heads but every
@@ -466,7 +466,9 @@ for label, hours in [("pre-training", 2.664e6), ("whole run (incl. context exten
 #   count. It trained its matmuls in FP8, whose peak is twice the bf16 peak `llmcalc` stores for the H800 —
 #   against the FP8 peak the utilisation would be half of what the table shows.
 #
-# **Question:** The Chinese article "How much compute does a 100B model need?" lists LLaMA 2 70B as "2048 A100s, about 21 days". Is that consistent with the model
+# **Question:** The Chinese article "How many GPUs does training a 100B model take?"
+# (*大模型的算力需求：训练一个千亿模型需要多少 GPU？*, 2048 AI community) lists LLaMA 2 70B as "2048 A100s, about 21
+# days". Is that consistent with the model
 # card's 1,720,320 A100-hours?
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:llama2_70b.implied_mfu", "check:llama2_70b.days_on_2048", "check:llama2_70b.mfu_for_21_days"]

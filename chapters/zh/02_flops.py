@@ -71,7 +71,7 @@ llmcalc.i18n.use("zh")  # the edition's language for explorer labels and plot ti
 # |---|---|---|---|---|---|---|
 # | 倍数 | $10^{6}$ | $10^{9}$ | $10^{12}$ | $10^{15}$ | $10^{18}$ | $10^{21}$ |
 #
-# 对 Transformer 来说,真正占分量的只有矩阵乘法:归一化、softmax、激活函数和优化器更新加在一起远不到 1%(§3 会拿 Qwen2-72B 验证这一点)。因此 `llmcalc` 只统计矩阵乘法——这和 PyTorch 的 `FlopCounterMode` 统计的是同一样东西。仓库里的交叉校验(`make crosscheck`)用各预设模型的配置搭出 `transformers` 模型,确认两者的结果一个 FLOP 都不差。
+# 对 Transformer 来说,真正占分量的只有矩阵乘法:归一化、softmax、激活函数和优化器更新加在一起只占很小一部分(§3 会拿 Qwen2-72B 算一算)。因此 `llmcalc` 只统计矩阵乘法——这和 PyTorch 的 `FlopCounterMode` 统计的是同一样东西。仓库里的交叉校验(`make crosscheck`)用各预设模型的配置搭出 `transformers` 模型,确认两者的结果一个 FLOP 都不差。
 
 # %%
 print(f"[4, 3] x [3, 2]: {flops.matmul_flops(4, 3, 2)} FLOPs = {flops.matmul_flops(4, 3, 2) // 2} MACs")
@@ -382,7 +382,7 @@ for label, hours in [("pre-training", 2.664e6), ("whole run (incl. context exten
 # * **LLaMA 3.1 405B**:论文的 38–43% 是在训练过程中测得的;模型卡记的是"训练每个模型所需的全部 GPU 时间",比那些稳定运行的训练步要多,所以反推出来的数值偏低。
 # * **DeepSeek-V3** 是混合专家模型(mixture of experts, MoE):每个 token 只用到 671B 参数中的 37B,所以 $6P$ 里用的是激活参数量。它的矩阵乘法用 FP8 训练,而 FP8 的峰值是 `llmcalc` 为 H800 记录的 bf16 峰值的两倍——若以 FP8 峰值为基准,利用率只有表中数值的一半。
 #
-# **问题(Question):** 一篇讲"训练千亿参数模型需要多少算力"的中文文章说 LLaMA 2 70B 是"2048 张 A100,约 21 天"。这和模型卡上的 1,720,320 A100 卡时一致吗?
+# **问题(Question):** 2048 AI 社区上的中文文章《大模型的算力需求：训练一个千亿模型需要多少 GPU？》说 LLaMA 2 70B 是"2048 张 A100,约 21 天"。这和模型卡上的 1,720,320 A100 卡时一致吗?
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:llama2_70b.implied_mfu", "check:llama2_70b.days_on_2048", "check:llama2_70b.mfu_for_21_days"]
 # Answer (click to reveal) · 答案(点击展开)
