@@ -17,13 +17,16 @@
 # %% [markdown]
 # # Chapter 3 — Memory: will it fit?
 #
+# Sources for every figure in this chapter: [References](../docs/references.md).
+#
 # Chapter 1 counted parameters and chapter 2 turned them into FLOPs and days. This chapter asks the other
 # question every training plan must answer before it starts: **how many bytes does each chip hold, and does
 # that fit in its HBM?**
 #
 # **What you will be able to do**
 #
-# - convert counts to bytes for fp32, bf16/fp16, int8 and int4, and keep GB ($10^9$) and GiB ($2^{30}$) apart;
+# - convert counts to bytes for fp32, bf16/fp16, int8 and int4, keep GB ($10^9$) and GiB ($2^{30}$) apart, and read a
+#   chip's memory as the bytes it exposes rather than its label;
 # - list the *model states* of Adam training (weights, gradients, fp32 master copy, two moments), explain why
 #   sources count 10, 16 or 18 bytes per parameter, and shard them with ZeRO stages 1–3;
 # - predict the peak memory of one real training step tensor by tensor, and compare it with torch's own count;
@@ -69,16 +72,17 @@ llmcalc.i18n.use("en")  # the edition's language for explorer labels and plot ti
 # %% [markdown]
 # ## 1. Bytes per value, and GB vs GiB
 #
-# Everything in this chapter is a count times a size. The sizes (seed 002's table):
+# Everything in this chapter is a count times a size. The sizes (the table in Yang Lewis's notes on multi-GPU training
+# memory, *大模型多卡训练笔记*):
 #
 # | dtype | fp32 | fp16 / bf16 | int8 | int4 |
 # |---|---|---|---|---|
 # | bytes per value | 4 | 2 | 1 | 0.5 |
 #
-# **Units.** Seed 002 defines "1 GB = 1024 MB = 1024³ bytes", which is a **GiB**. Seed 003's code divides by
-# $1024^3$ and prints "GB". Chip datasheets, and this workbook, use **GB $= 10^9$ bytes**; when we need the binary
-# unit we write **GiB $= 2^{30}$ bytes**. The two differ by about 7% — enough to turn a plan that fits into one
-# that does not. `llmcalc` works in bytes and only divides by one of them when printing.
+# **Units.** Those notes define "1 GB = 1024 MB = 1024³ bytes", which is a **GiB**. The Chinese article "How many
+# GPUs does training a 100B model take?" (*大模型的算力需求：训练一个千亿模型需要多少 GPU？*) divides by $1024^3$ in its code and prints "GB". Chip datasheets, and this workbook, use **GB $= 10^9$ bytes**; when we need the binary
+# unit we write **GiB $= 2^{30}$ bytes**. The two differ by the ratio printed above — enough to turn a plan that
+# fits into one that does not. `llmcalc` works in bytes and only divides by one of them when printing.
 
 # %%
 P = llmcalc.param_count(llama3_70b)
@@ -86,10 +90,41 @@ print(f"LLaMA 3-70B, P = {P:,} parameters")
 for dtype, size in mem.BYTES_PER_VALUE.items():
     b = mem.value_bytes(P, dtype)
     print(f"  {dtype:5s} {size:>3} bytes each: {b / GB:7.1f} GB = {b / GiB:7.1f} GiB")
-print(f"seed 003's 100B in fp16: {mem.value_bytes(100e9, 'fp16') / GB:.0f} GB, which its code prints as "
+print(f"the 100B article's model in fp16: {mem.value_bytes(100e9, 'fp16') / GB:.0f} GB, which its code prints as "
       f"{mem.value_bytes(100e9, 'fp16') / GiB:.1f} 'GB' (really GiB)")
 
 # %% [markdown]
+# ### What a card's "80 GB" holds
+#
+# A chip's memory is sold under a round label, but what counts is the number of bytes the device exposes, and that is
+# not the label: `nvidia-smi` prints a total of 81,559 MiB on an "H100 80GB HBM3" and 81,920 MiB on an
+# "A100-SXM4-80GB" (the total moves a little with the driver); Google's Cloud TPU documentation gives a
+# TPU v5p 95 GiB per chip, which *How To Scale Your Model* rounds to "96 GB". `Chip.hbm_bytes` is the exposed figure,
+# and it is what every `fits` and `min_chips` in this workbook compares with; `hbm_marketed` keeps the vendor's
+# label, and `hbm_source` says where the exposed figure was read. The cell prints both, then checks one real
+# training step against each:
+
+# %%
+print(f"{'chip':9s}{'label':>8s}{'exposed bytes':>17s}{'GB':>8s}{'GiB':>8s}   exposed / label")
+for name in ("A100", "H100", "H200", "TPU v5p"):
+    c = llmcalc.chip(name)
+    print(f"{c.name:9s}{c.hbm_marketed:>8s}{c.hbm_bytes:>17,.0f}{c.hbm_bytes / GB:8.2f}{c.hbm_bytes / GiB:8.2f}"
+          f"   {c.hbm_bytes / c.hbm_marketed_bytes:.4f}")
+h100 = llmcalc.chip("H100")
+step_8b = llmcalc.peak_training_bytes(llmcalc.preset("llama-3-8b"), 1, 8192, regime="bf16", checkpointing=True,
+                                      attention="sdpa")
+print(f"\none training step of LLaMA 3-8B (b = 1, s = 8192, bf16, checkpointing; see §9): {step_8b / GB:.2f} GB")
+for what, capacity in ((f"the label '{h100.hbm_marketed}'", h100.hbm_marketed_bytes),
+                       ("the bytes an H100 exposes", h100.hbm_bytes)):
+    print(f"  against {what:26s} ({capacity / GB:5.2f} GB): fits {mem.fits(step_8b, capacity)}, "
+          f"with 10% headroom {mem.fits(step_8b, capacity, headroom=0.1)}")
+
+# %% [markdown]
+# Checked against the label, the step is refused; checked against the bytes the card exposes, it fits. Not all of
+# those bytes are yours, though: the driver keeps part of the total for itself and the CUDA context takes more, which
+# is what the `headroom` argument of `fits` is for — and with 10% kept free, this step fits neither. Compare with the
+# exposed bytes and keep headroom; never compare with the label.
+#
 # ## 2. Model states: weights, gradients, master weights, optimizer
 #
 # Training with Adam keeps, for every parameter:
@@ -108,7 +143,9 @@ print(f"seed 003's 100B in fp16: {mem.value_bytes(100e9, 'fp16') / GB:.0f} GB, w
 #
 # The 10-byte count keeps no master copy (it updates the bf16 weights from fp32 moments) and does not count
 # gradients, which it treats as transient: each layer's gradient is reduced and consumed by the optimizer
-# as it is produced. Seed 000 uses it; seed 002 and the course slides (seed 004) use 16; Korthikanti et al. use 18.
+# as it is produced. *How To Scale Your Model* uses it; Yang Lewis's notes and the university course slides on
+# pre-training (*预训练之训练技术*, Tang Tianyi, of the team behind the textbook 《大语言模型》) use 16; Korthikanti
+# et al. use 18.
 
 # %%
 rows = {name: {**r.as_dict(), "total": r.total} for name, r in mem.REGIMES.items()}
@@ -117,20 +154,21 @@ print()
 for name in mem.REGIMES:
     b = mem.model_state_breakdown(llama3_70b, name)
     print(f"LLaMA 3-70B, {name:17s}: " + ", ".join(f"{k} {x / GB:,.0f}" for k, x in b.items()) + " GB")
-seed002 = mem.model_state_breakdown(2e9, "mixed")
-print(f"\nseed 002's 2B example: weights {seed002['weights'] / GB:.0f} GB, grads {seed002['grads'] / GB:.0f} GB, "
-      f"Adam {seed002['optimizer'] / GB:.0f} GB, master {seed002['master'] / GB:.0f} GB")
-print(f"seed 004's 7B example: 16 x 7e9 = {mem.model_state_bytes(7e9, 'mixed') / GB:.0f} GB")
+notes_2b = mem.model_state_breakdown(2e9, "mixed")
+print(f"\nthe multi-GPU notes' 2B example: weights {notes_2b['weights'] / GB:.0f} GB, grads {notes_2b['grads'] / GB:.0f} GB, "
+      f"Adam {notes_2b['optimizer'] / GB:.0f} GB, master {notes_2b['master'] / GB:.0f} GB")
+print(f"the course slides' 7B example: 16 x 7e9 = {mem.model_state_bytes(7e9, 'mixed') / GB:.0f} GB")
 
 # %% [markdown]
-# **Question:** Seed 000 trains LLaMA 3-70B with "bf16 parameters + fp32 optimizer" and counts
-# $2\cdot70\times10^9 + 8\cdot70\times10^9 = 700$ GB. Seed 004 would count 16 bytes per parameter. Which is right?
+# **Question:** *How To Scale Your Model* trains LLaMA 3-70B with "bf16 parameters + fp32 optimizer" and counts
+# $2\cdot70\times10^9 + 8\cdot70\times10^9 = 700$ GB. The course slides would count 16 bytes per parameter. Which is
+# right?
 #
 # <details><summary>Show answer</summary>
 #
 # Both, for different training recipes. The 10-byte recipe stores no fp32 master copy and never holds a full
 # set of gradients at once; the 16-byte recipe (classic mixed precision with a master copy, as in DeepSpeed) pays
-# 6 more bytes per parameter for the master copy and a whole gradient buffer. When you read a memory estimate, first
+# for an fp32 master copy and a whole gradient buffer on top. When you read a memory estimate, first
 # find which recipe it assumes — the table above shows how far apart they are for the same model.
 #
 # </details>
@@ -158,7 +196,7 @@ fig = plots.memory_stack({k: {t: x for t, x in b.items() if t != "total"} for k,
 plt.show()
 
 # %% [markdown]
-# Stage 1 removes about three quarters of the states because the optimizer holds 12 of the 16 bytes. Stage 3 divides
+# Stage 1 removes most of the states because the optimizer holds 12 of the 16 bytes. Stage 3 divides
 # everything by $N_d$ but must all-gather each layer's weights before using them, in the forward *and* the backward
 # pass — the communication cost is the topic of chapter 4.
 #
@@ -204,8 +242,9 @@ print(table.to_string(float_format=lambda x: f"{x:.4f}"))
 
 # %% [markdown]
 # All four of the paper's values come out to the last digit. Selective recompute is the sweet spot: it drops the
-# tensors that grow with $s^2$ (cheap to recompute: no weight matmul) and costs a few percent of extra FLOPs,
-# where full recompute costs a whole extra forward (chapter 2's $8P$).
+# tensors that grow with $s^2$, which are cheap to recompute (no weight matmul); with sequence parallelism the paper
+# reports that it cuts the execution-time overhead of recomputation by over 90%, where full recompute costs a whole
+# extra forward (chapter 2's $8P$).
 #
 # ### A LLaMA layer keeps more than $34sbh$
 #
@@ -231,7 +270,8 @@ print(f"with fp32 copies of the RMSNorm inputs (eager Hugging Face): {fp32_norms
 # $4F\cdot 2$ bytes instead of $2\cdot 4h\cdot 2$, so the ratio depends on $F/D$. Real eager PyTorch keeps a little more
 # again (RoPE copies, norm internals); `llmcalc`'s list is an estimate to be measured before trusting it to the last GB.
 #
-# Seed 004 also quotes, without a derivation, "17 GB" of activations for a 7B model that keeps *everything*. One
+# The course slides also quote, leaving the derivation to their textbook, "17 GB" of activations for a 7B model that
+# keeps *everything*. One
 # sequence of $T = 2048$ with nothing recomputed comes close — if the 17 is read as GiB (the slide does not say
 # which batch and sequence it assumed, so this is a plausible reading, not a check):
 
@@ -255,15 +295,16 @@ fig = plots.memory_stack(cases_22b, chip="A100")
 plt.show()
 
 # %% [markdown]
-# ## 5. Checkpoints per layer: LLaMA 3-70B on TPU v5p (seed 000)
+# ## 5. Checkpoints per layer: LLaMA 3-70B on TPU v5p
 #
-# *How To Scale Your Model* (part 6, rendered as seed 000) estimates memory the other way round: decide which
+# *How To Scale Your Model* (part 6, "Training LLaMA 3 on TPUs", read here in a Chinese rendering) estimates memory the
+# other way round: decide which
 # tensors to **keep** per layer (the checkpoints; everything else is recomputed) and multiply by all the tokens of a
 # global batch:
 #
 # $$\text{checkpoints} = 2\ \text{bytes}\times B \times L \times \sum_{\text{kept tensors}} \text{width}.$$
 #
-# Seed 000: 4 checkpoints per layer, each $D$ wide, a batch of $4\times10^6$ tokens, plus the 10-byte states of
+# The book: 4 checkpoints per layer, each $D$ wide, a batch of $4\times10^6$ tokens, plus the 10-byte states of
 # $70\times10^9$ parameters. It prints 140 GB, 560 GB, "20.9 TB", "~21.6 TB" and $21.6\times10^{12}/96\times10^9 = 225$
 # chips; then 2.4 GB per chip on a full pod of 8960, and "8 GB" with 12 checkpoints per layer.
 
@@ -275,15 +316,18 @@ total_4 = ckpt4 + states["total"]
 print(f"weights {states['weights'] / GB:.0f} GB, Adam {states['optimizer'] / GB:.0f} GB, "
       f"checkpoints 2 x {llama3_70b.D} x 4e6 x 4 x {llama3_70b.L} = {ckpt4:,} bytes = {ckpt4 / 1e12:.2f} TB")
 print(f"total {total_4 / 1e12:.2f} TB (checkpoints are {ckpt4 / total_4:.0%} of it)")
-print(f"minimum v5p chips: seed's rounded 21.6 TB -> {mem.min_chips(21.6e12, v5p)}, unrounded -> {mem.min_chips(total_4, v5p)}")
-print(f"on the full pod: {total_4 / v5p.fast_domain / GB:.2f} GB per chip of {v5p.hbm_bytes / GB:.0f} GB")
+for hbm, what in ((96e9, "the book's '96 GB'"), (v5p.hbm_bytes, f"the {v5p.hbm_marketed} a v5p exposes")):
+    print(f"minimum v5p chips at {what} per chip: rounded 21.6 TB -> {mem.min_chips(21.6e12, hbm)}, "
+          f"unrounded -> {mem.min_chips(total_4, hbm)}")
+print(f"on the full pod: {total_4 / v5p.fast_domain / GB:.2f} GB per chip of {v5p.hbm_bytes / GB:.1f} GB")
 total_12 = mem.checkpoint_bytes(llama3_70b, 4e6, "book_12xD") + states["total"]
-print(f"12 checkpoints per layer: {total_12 / v5p.fast_domain / GB:.2f} GB per chip (seed: '8 GB'); "
+print(f"12 checkpoints per layer: {total_12 / v5p.fast_domain / GB:.2f} GB per chip (the book: '8 GB'); "
       f"with 4 x 2**20 tokens: {(mem.checkpoint_bytes(llama3_70b, 4 * 2**20, 'book_12xD') + states['total']) / v5p.fast_domain / GB:.2f} GB")
 
 # %% [markdown]
-# The seed's 20.9 TB is the product truncated, not rounded; its total needs 226 chips, not 225, once it is
-# not rounded down first; and 12 checkpoints give 7.1 GB per chip, not 8. None of this changes its conclusion.
+# The book's 20.9 TB is the product cut off, not rounded; at its own 96 GB per chip the unrounded total needs more
+# chips than its 225; at the 95 GiB a v5p chip exposes, fewer are needed either way; and 12 checkpoints per layer give
+# less than its "8 GB" per chip. None of this changes its conclusion.
 #
 # **Where the $4\times D$ count undercounts.** "Four checkpoints of width $D$" is fine if the kept tensors are the
 # layer input, the attention output and the like. But a policy that saves anything *inside* the MLP (the usual
@@ -293,14 +337,14 @@ print(f"12 checkpoints per layer: {total_12 / v5p.fast_domain / GB:.2f} GB per c
 # %%
 for policy, widths in mem.CHECKPOINT_POLICIES.items():
     c = mem.checkpoint_bytes(llama3_70b, 4e6, policy)
-    print(f"{policy:19s} {'+'.join(widths):22s} {c / 1e12:6.2f} TB = {c / ckpt4:.2f} x the seed's, "
+    print(f"{policy:19s} {'+'.join(widths):22s} {c / 1e12:6.2f} TB = {c / ckpt4:.2f} x the book's, "
           f"{(c + states['total']) / v5p.fast_domain / GB:5.2f} GB per chip on the pod")
 
 # %% [markdown]
 # ### Minimum chips vs chips used
 #
-# With the seed's 4 checkpoints, a few hundred chips *hold* the run. Would you train on them? Chapter 2's time
-# formula answers (6.3e24 FLOPs as in the seed, 40% MFU):
+# With the book's 4 checkpoints, a few hundred chips *hold* the run. Would you train on them? Chapter 2's time
+# formula answers (6.3e24 FLOPs as in the book, 40% MFU):
 
 # %%
 for n in (mem.min_chips(21.6e12, v5p), v5p.fast_domain):
@@ -309,11 +353,12 @@ for n in (mem.min_chips(21.6e12, v5p), v5p.fast_domain):
           f"{total_4 / n / v5p.hbm_bytes:.1%} of HBM)")
 
 # %% [markdown]
-# (At the seed's 225 chips the unrounded total overflows HBM slightly, as found above.) Large clusters are
+# (At that minimum, worked out from the book's rounded 21.6 TB, the unrounded total overflows HBM slightly: see the
+# memory column.) Large clusters are
 # **compute-bound**, not memory-bound: the pod exists to finish in weeks, and at that size memory is
 # nearly free. Memory sets the *minimum*; FLOPs and the deadline set the number you buy.
 #
-# ## 6. The course-slide rule of thumb (seed 004)
+# ## 6. The course slides' rule of thumb
 #
 # The slides estimate memory per GPU, with ZeRO-3 over $N$ GPUs, micro-batch $B$, sequence $T$ and width $H$ ($= D$):
 #
@@ -334,13 +379,13 @@ for unit, r, u in (("GiB", gib, GiB), ("GB", gb, GB)):
 # %% [markdown]
 # The "66" only comes out if every term is in GiB; in GB (the unit of the card's "80G") the same rule gives the
 # second line. And the slide's
-# labels look **swapped**: its own activation terms make about 10 and its "other" is the 6 of the formula, not
-# "activations 6.2, other 10". The card still fits, in either unit.
+# labels look **swapped**: its own activation terms make the number the cell prints, close to its "other 10", and its
+# "other" is the 6 of the formula — not "activations 6.2, other 10". The card still fits, in either unit.
 #
-# ## 7. Fine-tuning Mixtral-8x7B on a 44 GB card (seed 002)
+# ## 7. Fine-tuning Mixtral-8x7B on a 44 GB card
 #
 # Training only part of a model shrinks the optimizer states to the trainable part — but the **frozen** weights
-# still have to sit on the card for the forward pass. Seed 002 sizes Mixtral-8x7B's experts first:
+# still have to sit on the card for the forward pass. Yang Lewis's notes size Mixtral-8x7B's experts first:
 
 # %%
 mixtral = llmcalc.preset("mixtral-8x7b")
@@ -359,8 +404,8 @@ print(f"8 experts of one layer: {mem.value_bytes(mem.subset_params(mixtral, ('ex
 # * **C** — a 4-bit base with LoRA adapters of rank $r = 16$ on the gate, up and down matrices of every expert.
 #   LoRA adds $r\,(d_\text{in} + d_\text{out})$ parameters per adapted matrix.
 #
-# The seed prints: A "about a million" parameters; B 4.23 / 4.23 / 16.9 / 8.46 = 33.8 GB; C 0.885M per expert,
-# 7.08M per layer, "226.6M" in all and 3.6 GB — and calls all three feasible on 44 GB.
+# The notes print: A "about a million" parameters; B 4.23 / 4.23 / 16.9 / 8.46 = 33.8 GB; C 0.885M per expert,
+# 7.08M per layer, "226.6M" in all and 3.6 GB — and call all three feasible on 44 GB.
 
 # %%
 lora = mem.lora_params(mixtral, 16, ("gate", "up", "down"))
@@ -386,15 +431,17 @@ fig.axes[0].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
 plt.show()
 
 # %% [markdown]
-# Reading the table and the bars (GB are $10^9$ bytes; the seed's header says 1024-based, but its numbers are in $10^9$):
+# Reading the table and the bars (GB are $10^9$ bytes; the notes' header says 1024-based, but their numbers are in
+# $10^9$):
 #
-# * The seed's trainable-state numbers are right: B is 33.8 GB, C's adapter states 3.6 GB. Its 226.6M is the
-#   rounded 0.885M multiplied by 256; the exact count is 226.5M.
-# * But it **forgets the frozen base.** All 46.7B parameters must be read in the forward pass: 93.4 GB in bf16,
-#   23.4 GB at 4 bits. In bf16 *no* case fits a 44 GB card. With a 4-bit base, A and C fit (before activations),
-#   while B does not: 33.8 GB of states plus the 4-bit rest is over 44 GB before a single activation.
-# * So the seed's "feasible" needs qualifying: A and C only with a quantised base (or CPU offload of the frozen
-#   experts, which seed 002 itself warns is slow), and B not on one card at all without offloading.
+# * The notes' trainable-state numbers agree with the table: B's 33.8 GB, C's 3.6 GB of adapter states. Their
+#   "226.6M" is the rounded 0.885M multiplied by 256; the exact count is printed above the table.
+# * But they **forget the frozen base.** All of Mixtral's parameters must be read in the forward pass (the
+#   frozen_weights column, in bf16 and at 4 bits). In bf16 *no* case fits a 44 GB card. With a 4-bit base, A and C
+#   fit (before activations), while B does not: its states plus the 4-bit rest are over 44 GB before a single
+#   activation.
+# * So the notes' "feasible" needs qualifying: A and C only with a quantised base (or CPU offload of the frozen
+#   experts, which the notes themselves warn is slow), and B not on one card at all without offloading.
 
 # %% [markdown]
 # ## 8. Will it fit on this card?
@@ -429,9 +476,10 @@ plt.show()
 # %% [markdown]
 # Two things to notice. Pipeline parallelism alone (TP8 → TP8 PP4) divides the model states but not the activations:
 # the first stage holds $L/p$ layers for $p$ micro-batches in flight. And selective recompute with SP is what brings
-# a 70B model at $T = 8192$ under 80 GB; full recompute leaves plenty of room but costs an extra forward pass.
+# a 70B model at $T = 8192$ well inside an H100; full recompute leaves plenty of room but costs an extra forward pass.
 #
-# **Question (what's wrong here?).** Seed 003 sizes a 100B model with a small calculator: fp16 weights and
+# **Question (what's wrong here?).** That article ("How many GPUs does training a 100B model take?") sizes a 100B model with
+# a small calculator: fp16 weights and
 # gradients, 8 bytes of Adam state per parameter, activations "$\approx$ batch × seq_len × hidden × layers × 2 bytes"
 # with hidden 12288 and 80 layers, plus 10 "GB" of buffers — every term divided by $1024^3$ and labelled GB. Its
 # prose says "activations need another 300–500 GB, 500–700 GB in total". Find the problems.
@@ -442,26 +490,26 @@ plt.show()
 # 2. **The states.** 2 + 2 + 8 = 12 bytes per parameter has no fp32 master copy; its own comment lists
 #    "parameters, momentum, variance" for the 8 bytes but only has room for two of them.
 # 3. **Activations.** One $D$-wide tensor per layer is full recomputation's layer input only; a layer that keeps its
-#    tensors needs $sbh(34 + 5as/h)$. The activation term is off by more than an order of magnitude, and its prose
+#    tensors needs $sbh(34 + 5as/h)$. The activation term is far too small (the cell compares the two), and its prose
 #    (300–500 GB) does not agree with its code.
-# 4. **The shape.** $L = 80$, $D = 12288$ is not a 100B model: $12LD^2$ alone is about 145B.
-# 5. **The totals.** Its own code sums to over a thousand "GB"; the prose's 500–700 GB leaves out the gradients
-#    and optimizer it has just counted.
+# 4. **The shape.** $L = 80$, $D = 12288$ is not a 100B model: $12LD^2$ alone is well above 100B (the cell counts it).
+# 5. **The totals.** Its own code's terms add up far beyond the prose's 500–700 GB (the cell prints the sum); the
+#    prose leaves out the gradients and optimizer it has just counted.
 #
 # </details>
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
 # Answer (click to reveal) · 答案(点击展开)
-shape_003 = ModelConfig(L=80, D=12288, F=4 * 12288, N=96, V=50257, mlp="plain", norm="layernorm", positions="learned",
+shape_100b = ModelConfig(L=80, D=12288, F=4 * 12288, N=96, V=50257, mlp="plain", norm="layernorm", positions="learned",
                         max_positions=2048, qkv_bias=True, o_bias=True, mlp_bias=True, tied_embeddings=True)
-seed_terms = {"weights": mem.value_bytes(100e9, "fp16"), "grads": mem.value_bytes(100e9, "fp16"),
-              "optimizer": 8 * 100e9, "activations": mem.checkpoint_bytes(shape_003, 2048, ("D",))}
-seed_total = sum(seed_terms.values()) / GiB + 10
-print("seed 003 as coded: " + ", ".join(f"{k} {x / GiB:.1f}" for k, x in seed_terms.items()) + f", + 10 -> {seed_total:.1f} 'GB' (GiB)")
-print(f"its shape (L=80, D=12288, GPT-style) has {llmcalc.param_count(shape_003) / 1e9:.0f}B parameters, not 100B")
+article_terms = {"weights": mem.value_bytes(100e9, "fp16"), "grads": mem.value_bytes(100e9, "fp16"),
+                 "optimizer": 8 * 100e9, "activations": mem.checkpoint_bytes(shape_100b, 2048, ("D",))}
+article_total = sum(article_terms.values()) / GiB + 10
+print("the article's code: " + ", ".join(f"{k} {x / GiB:.1f}" for k, x in article_terms.items()) + f", + 10 -> {article_total:.1f} 'GB' (GiB)")
+print(f"its shape (L=80, D=12288, GPT-style) has {llmcalc.param_count(shape_100b) / 1e9:.0f}B parameters, not 100B")
 for pol, kw in (("nothing recomputed", {}), ("selective recompute", dict(recompute="selective"))):
-    a = mem.activation_bytes(shape_003, 1, 2048, **kw)
-    print(f"activations, b = 1, s = 2048, {pol}: {a / GB:.0f} GB = {a / seed_terms['activations']:.0f}x the seed's term")
+    a = mem.activation_bytes(shape_100b, 1, 2048, **kw)
+    print(f"activations, b = 1, s = 2048, {pol}: {a / GB:.0f} GB = {a / article_terms['activations']:.0f}x the article's term")
 print(f"16-byte states of 100B: {mem.model_state_bytes(100e9) / GB:,.0f} GB -> at least "
       f"{mem.min_chips(mem.model_state_bytes(100e9), 'A100')} A100-80GB before any activation")
 
@@ -480,14 +528,19 @@ print(f"16-byte states of 100B: {mem.model_state_bytes(100e9) / GB:,.0f} GB -> a
 # The truth comes from torch itself: `MemTracker` (`torch.distributed._tools.mem_tracker`) counts the live tensor
 # storages of the real model under `FakeTensorMode` — fake tensors with shapes but no data, so a 7B model's step
 # is measured on a laptop's CPU — on the second step, when AdamW's states exist (`tools/measure_peak_memory.py`;
-# `make crosscheck` re-measures). The full-size measurements are recorded in `llmcalc.published`:
+# `make crosscheck` re-measures). These are **this project's own measurements** with torch's MemTracker, not figures
+# from a paper; `llmcalc.measured` keeps them with the versions they were made with. The replay follows one code
+# path, that of transformers 5.23.0 on torch 2.13.0 (`peak_memory.REPLAYED_VERSIONS`): another version may allocate
+# other tensors, and `peak_training_bytes` warns when it finds one installed.
 
 # %%
-from llmcalc import published
-from llmcalc.peak_memory import peak_training_breakdown, peak_training_moments
+from llmcalc import measured
+from llmcalc.peak_memory import REPLAYED_VERSIONS, peak_training_moments
 
+print("the replay follows:", ", ".join(f"{k} {x}" for k, x in REPLAYED_VERSIONS.items()),
+      "| measured with:", ", ".join(f"{k} {x}" for k, x in measured.MEASURED_WITH.items()))
 rows = []
-for m in published.MEMTRACKER_PEAKS:
+for m in measured.MEMTRACKER_PEAKS:
     cfg_m = llmcalc.preset(m.preset)
     kw = dict(regime=m.regime, checkpointing=m.checkpointing, attention=m.attention)
     predicted = llmcalc.peak_training_bytes(cfg_m, m.micro_batch, m.seq_len, **kw)
@@ -496,12 +549,15 @@ for m in published.MEMTRACKER_PEAKS:
                  "ckpt": m.checkpointing, "attention": m.attention, "measured GB": m.peak_bytes / GB,
                  "llmcalc GB": predicted / GB, "error %": 100 * (predicted - m.peak_bytes) / m.peak_bytes,
                  "peak at (llmcalc)": max(moments, key=moments.get), "peak at (measured)": m.phase})
-print(pd.DataFrame(rows).round(4).to_string(index=False))
+table_9 = pd.DataFrame(rows)
+print(table_9.round(4).to_string(index=False))
+print(f"\nlargest |error| in this table: {table_9['error %'].abs().max():.5f}%; over the {measured.small_shape_cases()} "
+      f"smaller steps recorded in llmcalc.measured: {100 * measured.small_shape_max_abs_error():.3f}%")
 
 # %% [markdown]
-# The replay agrees with torch to a few parts in a million here, and within 0.14% on 184 smaller cases (both
-# regimes, with and without checkpointing, SDPA and eager attention, three AdamW implementations; tolerance 10%,
-# `docs/peak-memory.md`). Three things stand out. The peak is often **the optimizer step**, not the end of the
+# The replay agrees with torch to within the error column above, and on the smaller steps recorded in
+# `llmcalc.measured` (both regimes, with and without checkpointing, SDPA and eager attention, three AdamW
+# implementations, biased layers; `docs/peak-memory.md`) to within the largest error the cell prints. Three things stand out. The peak is often **the optimizer step**, not the end of the
 # forward pass: foreach AdamW briefly holds a copy of a whole optimizer state. At the start of the backward pass
 # the loss holds $12\,b\,s\,V$ bytes of fp32 logits and gradients — exactly the course slides' $12BTV$ of §6.
 # And `"amp"` costs twice `"bf16"`: fp32 parameters, gradients and states, plus autocast's bf16 copies.
@@ -529,21 +585,21 @@ for regime, attention, korthikanti in (("bf16", "sdpa", gpt_layer), ("bf16", "ea
 # %% [markdown]
 # <details><summary>Where the extra bytes come from</summary>
 #
-# In bf16 with SDPA a LLaMA layer saves $45.5\,sbh$ instead of $34\,sbh$ (× 1.34), all of it counted tensor by tensor
-# and matched byte for byte by MemTracker:
+# In bf16 with SDPA a LLaMA layer saves more than $34\,sbh$ (the cell prints how much more), all of it counted tensor
+# by tensor and matched byte for byte by MemTracker:
 #
 # - **RMSNorm keeps fp32 copies**: Hugging Face's RMSNorm upcasts its input, so each of the two norms saves an fp32
 #   copy ($4h$), its fp32 reciprocal RMS, the bf16 normalised tensor and the bf16 output (the next linear's
 #   input): $16h$ per token for the pair, against $8h$ for two LayerNorm inputs and the linear inputs they feed.
-# - **SwiGLU keeps four $F$-wide tensors** (gate, up, $\mathrm{silu}$(gate), their product): $8F = 21.5h$ at
-#   LLaMA-7B's $F = 11008 \approx 2.69h$, against $16h$ for GPT's $F = 4h$ MLP (its GELU input and output).
+# - **SwiGLU keeps four $F$-wide tensors** (gate, up, $\mathrm{silu}$(gate), their product): $8F$ per token, which at
+#   LLaMA-7B's $F = 11008 > 2h$ is more than the $16h$ of GPT's $F = 4h$ MLP (its GELU input and output).
 # - **No dropout**: LLaMA trains without it, which saves Korthikanti's masks and dropout outputs ($\approx 2h$ here).
 #
-# Eager attention saves the $a\,s^2$ softmax in fp32 **and** a bf16 copy (6 bytes per score against Korthikanti's 5):
-# × 1.22 of $sbh(34 + 5as/h)$. Under `"amp"` autocast adds bf16 copies of every linear layer's input and, per layer,
-# of its weights (0.4 GB for LLaMA-7B, whatever the batch): × 2.34.
+# Eager attention saves the $a\,s^2$ softmax in fp32 **and** a bf16 copy (6 bytes per score against Korthikanti's 5),
+# so it too stays above $sbh(34 + 5as/h)$. Under `"amp"` autocast adds bf16 copies of every linear layer's input and,
+# per layer, of its weights (a fixed amount, whatever the batch): the largest ratio of the three.
 #
-# So a closed form written for one implementation undercounts another by a third or more. The planner of chapter 5
+# So a closed form written for one implementation undercounts another, by the factors the cell prints. The planner of chapter 5
 # uses §4's per-tensor count with a fused SwiGLU (Megatron's kernels do not keep $\mathrm{silu}$), and it says so.
 #
 # </details>
@@ -568,20 +624,21 @@ ex.print_summary()
 #
 # > **Takeaways**
 # >
-# > - Bytes = count × bytes per value (fp32 4, bf16 2, int8 1, int4 0.5). GB $= 10^9$, GiB $= 2^{30}$: a 7% gap that
-# >   sources blur (seed 002's "1 GB = 1024 MB", seed 003's $1024^3$, the course slide's 66).
+# > - Bytes = count × bytes per value (fp32 4, bf16 2, int8 1, int4 0.5). GB $= 10^9$, GiB $= 2^{30}$: a gap that
+# >   sources blur (the multi-GPU notes' "1 GB = 1024 MB", the 100B article's $1024^3$, the course slides' 66). A
+# >   card's "80 GB" is a label, not a capacity: compare with the bytes it exposes (`hbm_bytes`), and keep headroom.
 # > - Adam model states are 16 bytes per parameter with an fp32 master copy (ZeRO), 18 with fp32 gradients
 # >   (Megatron), 10 without master or kept gradients (*How To Scale Your Model*). Find the recipe first.
-# > - ZeRO-1/2/3 shard optimizer, then gradients, then weights over $N_d$ replicas: 7.5B on 64 GPUs goes from
-# >   120 GB to under 2 GB of states per GPU.
+# > - ZeRO-1/2/3 shard optimizer, then gradients, then weights over $N_d$ replicas (the ZeRO paper's example:
+# >   7.5B on 64 GPUs, 120 GB of states per GPU down to 1.9 GB).
 # > - Activations scale with $b\cdot s$ and, without recompute or FlashAttention, with $s^2$. TP + SP + selective
 # >   recompute brings Korthikanti's $sbh(34 + 5as/h)$ down to $34sbh/t$; a SwiGLU layer keeps more than $34sbh$.
 # > - Memory sets the **minimum** number of chips; compute and the deadline set the number you use (225 v5p chips
-# >   could hold LLaMA 3-70B's training, and would take years).
-# > - A fine-tuning estimate must count the frozen base: seed 002 leaves out 23 GB (4-bit) to 93 GB (bf16).
-# > - One real Hugging Face step, replayed tensor by tensor (`peak_training_bytes`), matches torch's MemTracker to
-# >   0.01%: the peak is often the optimizer step, the loss holds $12bsV$, and a LLaMA layer saves 1.34 × $34sbh$
-# >   (fp32 RMSNorm copies, four SwiGLU tensors). Closed forms are for one implementation: check which.
+# >   could hold LLaMA 3-70B's training, by the book's count, and would take years).
+# > - A fine-tuning estimate must count the frozen base, which the multi-GPU notes leave out (§7).
+# > - One real Hugging Face step, replayed tensor by tensor (`peak_training_bytes`), matches what torch's MemTracker
+# >   measured in every case of §9: the peak is often the optimizer step, the loss holds $12bsV$, and a LLaMA layer
+# >   saves more than $34sbh$ (fp32 RMSNorm copies, four SwiGLU tensors). Closed forms are for one implementation: check which.
 #
 # ## Exercises
 #
@@ -625,7 +682,7 @@ for label, kw in (("no ZeRO", {}), ("ZeRO-1 x 8", dict(zero_stage=1, dp=8))):
     print(f"{label:10s}: TP{tp} x PP{pp} = {tp * pp} GPUs per replica, {total / GB:.1f} GB per GPU")
 
 # %% [markdown]
-# **Exercise 3.** Seed 000's 12 checkpoints per layer gave about 7 GB per chip on a full v5p pod. If all 12 were
+# **Exercise 3.** §5 printed the bytes per chip of the book's 12 checkpoints per layer on a full v5p pod. If all 12 were
 # $F$ wide instead of $D$ wide (an exaggeration, but the direction of the error), how much would each chip hold? How
 # many chips would the run need at minimum, and does the full pod still have room?
 

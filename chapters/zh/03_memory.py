@@ -17,11 +17,13 @@
 # %% [markdown]
 # # 第 3 章 — 显存：装得下吗？
 #
+# 本章所有数字的出处：[参考文献](../../docs/references.zh.md)。
+#
 # 第 1 章数清了参数量，第 2 章把参数量换算成了 FLOPs 和训练天数。这一章回答每个训练方案开跑之前都必须回答的另一个问题：**每张芯片上要放多少字节？它的 HBM(高带宽显存，high-bandwidth memory)放得下吗？**
 #
 # **学完本章，你将能够**
 #
-# - 把“个数”换算成“字节”：fp32、bf16/fp16、int8、int4 各占多少，并且始终分清 GB($10^9$)和 GiB($2^{30}$)；
+# - 把“个数”换算成“字节”：fp32、bf16/fp16、int8、int4 各占多少，并且始终分清 GB($10^9$)和 GiB($2^{30}$)；看一张芯片的显存，要看它实际提供的字节数，而不是标称容量；
 # - 列出 Adam 训练时的*模型状态*(model states)：权重、梯度、fp32 主权重副本、两个动量；解释为什么不同资料会说每个参数要 10、16 或 18 字节；再用 ZeRO 第 1–3 阶段把它们切分到多张卡上；
 # - 逐个张量地预测一个真实训练步的显存峰值，并与 torch 自己的统计相比较；
 # - 估算一层为反向传播保留的*激活值*(activations)——Korthikanti 等人的 $sbh(34 + 5as/h)$，以及它在张量并行、序列并行和重计算下的几种变体——并说明 LLaMA 的层与之有何不同；
@@ -63,13 +65,13 @@ llmcalc.i18n.use("zh")  # the edition's language for explorer labels and plot ti
 # %% [markdown]
 # ## 1. 每个数值几个字节，以及 GB 与 GiB
 #
-# 本章的每一个数都是“个数 × 每个数值的字节数”。各数据类型(dtype)的大小如下(即 seed 002 中的表格；seed 000–004 是本书依据的五份中文原始资料)：
+# 本章的每一个数都是“个数 × 每个数值的字节数”。各数据类型(dtype)的大小如下(取自 Yang Lewis 的《大模型多卡训练笔记》中的表格)：
 #
 # | 数据类型 | fp32 | fp16 / bf16 | int8 | int4 |
 # |---|---|---|---|---|
 # | 每个数值的字节数 | 4 | 2 | 1 | 0.5 |
 #
-# **单位。** seed 002 规定“1 GB = 1024 MB = 1024³ 字节”，可这其实是 **GiB**。seed 003 的代码除以 $1024^3$，打印出来却标成“GB”。芯片的规格书(datasheet)和本书用的都是 **GB $= 10^9$ 字节**；需要二进制单位时，我们写 **GiB $= 2^{30}$ 字节**。两者相差约 7%——足以把一个放得下的方案变成放不下的方案，所以本书不采用 seed 002 的定义。`llmcalc` 内部一律用字节计算，只在打印时才除以其中一种单位。
+# **单位。** 这份笔记规定“1 GB = 1024 MB = 1024³ 字节”，可这其实是 **GiB**。2048 AI 社区上的中文文章《大模型的算力需求：训练一个千亿模型需要多少 GPU？》，代码里除以 $1024^3$，打印出来却标成“GB”。芯片的规格书(datasheet)和本书用的都是 **GB $= 10^9$ 字节**；需要二进制单位时，我们写 **GiB $= 2^{30}$ 字节**。两者之比就是上面打印的那个数——足以把一个放得下的方案变成放不下的方案，所以本书不采用这份笔记的定义。`llmcalc` 内部一律用字节计算，只在打印时才除以其中一种单位。
 
 # %%
 P = llmcalc.param_count(llama3_70b)
@@ -77,10 +79,32 @@ print(f"LLaMA 3-70B, P = {P:,} parameters")
 for dtype, size in mem.BYTES_PER_VALUE.items():
     b = mem.value_bytes(P, dtype)
     print(f"  {dtype:5s} {size:>3} bytes each: {b / GB:7.1f} GB = {b / GiB:7.1f} GiB")
-print(f"seed 003's 100B in fp16: {mem.value_bytes(100e9, 'fp16') / GB:.0f} GB, which its code prints as "
+print(f"the 100B article's model in fp16: {mem.value_bytes(100e9, 'fp16') / GB:.0f} GB, which its code prints as "
       f"{mem.value_bytes(100e9, 'fp16') / GiB:.1f} 'GB' (really GiB)")
 
 # %% [markdown]
+# ### 一张“80 GB”的卡能装多少
+#
+# 芯片的显存是按一个整数标称来卖的，但真正算数的是设备实际提供的字节数，它并不等于标称值：在一张“H100 80GB HBM3”上，`nvidia-smi` 打印的总量是 81,559 MiB，在“A100-SXM4-80GB”上是 81,920 MiB(这个总量随驱动版本略有变化)；Google 的 Cloud TPU 文档给出每块 TPU v5p 芯片 95 GiB，*How To Scale Your Model* 则把它取整成“96 GB”。`Chip.hbm_bytes` 是设备实际提供的字节数，本书所有的 `fits` 和 `min_chips` 都拿它来比较；`hbm_marketed` 保留厂商的标称值，`hbm_source` 写明实际字节数是从哪里读来的。下面的单元把两者都打印出来，再拿一个真实的训练步分别和它们比一比：
+
+# %%
+print(f"{'chip':9s}{'label':>8s}{'exposed bytes':>17s}{'GB':>8s}{'GiB':>8s}   exposed / label")
+for name in ("A100", "H100", "H200", "TPU v5p"):
+    c = llmcalc.chip(name)
+    print(f"{c.name:9s}{c.hbm_marketed:>8s}{c.hbm_bytes:>17,.0f}{c.hbm_bytes / GB:8.2f}{c.hbm_bytes / GiB:8.2f}"
+          f"   {c.hbm_bytes / c.hbm_marketed_bytes:.4f}")
+h100 = llmcalc.chip("H100")
+step_8b = llmcalc.peak_training_bytes(llmcalc.preset("llama-3-8b"), 1, 8192, regime="bf16", checkpointing=True,
+                                      attention="sdpa")
+print(f"\none training step of LLaMA 3-8B (b = 1, s = 8192, bf16, checkpointing; see §9): {step_8b / GB:.2f} GB")
+for what, capacity in ((f"the label '{h100.hbm_marketed}'", h100.hbm_marketed_bytes),
+                       ("the bytes an H100 exposes", h100.hbm_bytes)):
+    print(f"  against {what:26s} ({capacity / GB:5.2f} GB): fits {mem.fits(step_8b, capacity)}, "
+          f"with 10% headroom {mem.fits(step_8b, capacity, headroom=0.1)}")
+
+# %% [markdown]
+# 按标称值比，这一步被判为放不下；按卡实际提供的字节数比，它放得下。不过这些字节并不全归你用：驱动自己要留一部分，CUDA 上下文还要再占一些，`fits` 的 `headroom` 参数就是为此准备的——留出 10% 余量后，这一步两种比法都放不下。所以要拿实际提供的字节数来比，并留出余量；永远不要拿标称值来比。
+#
 # ## 2. 模型状态：权重、梯度、主权重与优化器状态
 #
 # 用 Adam 训练时，每个参数都要保存以下几样东西：
@@ -96,7 +120,7 @@ print(f"seed 003's 100B in fp16: {mem.value_bytes(100e9, 'fp16') / GB:.0f} GB, w
 # \underbrace{2 + 4 + 4 + 8}_{\text{Megatron: fp32 grads}} = 18, \qquad
 # \underbrace{2 + 8}_{\textit{How To Scale Your Model}} = 10 .$$
 #
-# 10 字节的算法不保留主权重副本(它直接用 fp32 的动量去更新 bf16 权重)，也不计入梯度——它把梯度看成临时量：每一层的梯度一算出来，就立即完成归约(reduce)并被优化器用掉。seed 000 用的是 10 字节；seed 002 和课程讲义(seed 004)用 16 字节；Korthikanti 等人用 18 字节。
+# 10 字节的算法不保留主权重副本(它直接用 fp32 的动量去更新 bf16 权重)，也不计入梯度——它把梯度看成临时量：每一层的梯度一算出来，就立即完成归约(reduce)并被优化器用掉。*How To Scale Your Model* 用的是 10 字节；Yang Lewis 的笔记和大学课程讲义《预训练之训练技术》(《大语言模型》编写团队的唐天一所作)用 16 字节；Korthikanti 等人用 18 字节。
 
 # %%
 rows = {name: {**r.as_dict(), "total": r.total} for name, r in mem.REGIMES.items()}
@@ -105,17 +129,17 @@ print()
 for name in mem.REGIMES:
     b = mem.model_state_breakdown(llama3_70b, name)
     print(f"LLaMA 3-70B, {name:17s}: " + ", ".join(f"{k} {x / GB:,.0f}" for k, x in b.items()) + " GB")
-seed002 = mem.model_state_breakdown(2e9, "mixed")
-print(f"\nseed 002's 2B example: weights {seed002['weights'] / GB:.0f} GB, grads {seed002['grads'] / GB:.0f} GB, "
-      f"Adam {seed002['optimizer'] / GB:.0f} GB, master {seed002['master'] / GB:.0f} GB")
-print(f"seed 004's 7B example: 16 x 7e9 = {mem.model_state_bytes(7e9, 'mixed') / GB:.0f} GB")
+notes_2b = mem.model_state_breakdown(2e9, "mixed")
+print(f"\nthe multi-GPU notes' 2B example: weights {notes_2b['weights'] / GB:.0f} GB, grads {notes_2b['grads'] / GB:.0f} GB, "
+      f"Adam {notes_2b['optimizer'] / GB:.0f} GB, master {notes_2b['master'] / GB:.0f} GB")
+print(f"the course slides' 7B example: 16 x 7e9 = {mem.model_state_bytes(7e9, 'mixed') / GB:.0f} GB")
 
 # %% [markdown]
-# **问题(Question):** seed 000 用“bf16 参数 + fp32 优化器”训练 LLaMA 3-70B，算出 $2\cdot70\times10^9 + 8\cdot70\times10^9 = 700$ GB。seed 004 则会按每个参数 16 字节来算。哪一个对？
+# **问题(Question):** *How To Scale Your Model* 用“bf16 参数 + fp32 优化器”训练 LLaMA 3-70B，算出 $2\cdot70\times10^9 + 8\cdot70\times10^9 = 700$ GB。课程讲义则会按每个参数 16 字节来算。哪一个对？
 #
 # <details><summary>显示答案</summary>
 #
-# 两个都对，只是对应不同的训练配方(recipe)。10 字节的配方不存 fp32 主权重，也从不同时持有一整套梯度；16 字节的配方(带主权重的经典混合精度，DeepSpeed 就是这么做的)每个参数多付 6 字节，用于主权重和一整份梯度缓冲区。读任何一个显存估算时，先弄清它假设的是哪种配方——上面的表格显示，同一个模型在不同配方下会差出多少。
+# 两个都对，只是对应不同的训练配方(recipe)。10 字节的配方不存 fp32 主权重，也从不同时持有一整套梯度；16 字节的配方(带主权重的经典混合精度，DeepSpeed 就是这么做的)还要额外付出一份 fp32 主权重和一整份梯度缓冲区。读任何一个显存估算时，先弄清它假设的是哪种配方——上面的表格显示，同一个模型在不同配方下会差出多少。
 #
 # </details>
 #
@@ -140,7 +164,7 @@ fig = plots.memory_stack({k: {t: x for t, x in b.items() if t != "total"} for k,
 plt.show()
 
 # %% [markdown]
-# 阶段 1 就去掉了大约四分之三的状态，因为 16 字节中有 12 字节属于优化器。阶段 3 把一切都除以 $N_d$，代价是每一层在使用权重之前都必须先把它全收集(all-gather)回来，前向要做一次，反向*还要*再做一次——这部分通信开销是第 4 章的主题。
+# 阶段 1 就去掉了大部分状态，因为 16 字节中有 12 字节属于优化器。阶段 3 把一切都除以 $N_d$，代价是每一层在使用权重之前都必须先把它全收集(all-gather)回来，前向要做一次，反向*还要*再做一次——这部分通信开销是第 4 章的主题。
 #
 # ## 4. 激活值：反向传播需要什么
 #
@@ -177,7 +201,7 @@ print("activations per GPU of the first pipeline stage, GiB")
 print(table.to_string(float_format=lambda x: f"{x:.4f}"))
 
 # %% [markdown]
-# 论文的四个值全部对上，连最后一位都一样。选择性重计算是最划算的折中：它丢掉那些随 $s^2$ 增长的张量(重算它们很便宜，因为不涉及与权重的矩阵乘法)，只多花几个百分点的 FLOPs；而完全重计算要多跑一整遍前向(第 2 章的 $8P$)。
+# 论文的四个值全部对上，连最后一位都一样。选择性重计算是最划算的折中：它丢掉那些随 $s^2$ 增长的张量(重算它们很便宜，因为不涉及与权重的矩阵乘法)；论文报告，配合序列并行，它把重计算带来的执行时间开销减少了 90% 以上；而完全重计算要多跑一整遍前向(第 2 章的 $8P$)。
 #
 # ### LLaMA 的层保留的不止 $34sbh$
 #
@@ -197,7 +221,7 @@ print(f"with fp32 copies of the RMSNorm inputs (eager Hugging Face): {fp32_norms
 # %% [markdown]
 # 可见 $34sbh$ 并不是放之四海而皆准的常数：它属于 GPT 的结构。对 SwiGLU 模型，MLP 部分是 $4F\cdot 2$ 字节，而不是 $2\cdot 4h\cdot 2$，所以两者之比取决于 $F/D$。实际运行的 PyTorch eager 模式还会再多存一些(RoPE 的副本、归一化的中间量)；`llmcalc` 的清单只是估算，要想精确到最后 1 GB，先实测再相信它。
 #
-# seed 004 还在没有给出推导的情况下说：一个保留*全部*激活值的 7B 模型有“17 GB”激活值。一条 $T = 2048$ 的序列、完全不重计算，结果与之接近——前提是把这个 17 理解为 GiB(讲义没有说明它假设的批大小和序列长度，所以这只是一种说得通的解读，算不上验证)：
+# 课程讲义还说(推导留给了配套教材)：一个保留*全部*激活值的 7B 模型有“17 GB”激活值。一条 $T = 2048$ 的序列、完全不重计算，结果与之接近——前提是把这个 17 理解为 GiB(讲义没有说明它假设的批大小和序列长度，所以这只是一种说得通的解读，算不上验证)：
 
 # %%
 full_7b = mem.activation_bytes(llmcalc.preset("llama-2-7b"), 1, 2048)
@@ -218,13 +242,13 @@ fig = plots.memory_stack(cases_22b, chip="A100")
 plt.show()
 
 # %% [markdown]
-# ## 5. 每层的检查点：在 TPU v5p 上训练 LLaMA 3-70B(seed 000)
+# ## 5. 每层的检查点：在 TPU v5p 上训练 LLaMA 3-70B
 #
-# *How To Scale Your Model*(第 6 部分，seed 000 是它的中文版)从另一个方向估算显存：先决定每层**保留**哪些张量(即检查点，checkpoints；其余的全部重计算)，再乘以一个全局批次中的全部 token 数：
+# *How To Scale Your Model*(第 6 部分“在 TPU 上训练 LLaMA 3”，这里读的是它的中文译本)从另一个方向估算显存：先决定每层**保留**哪些张量(即检查点，checkpoints；其余的全部重计算)，再乘以一个全局批次中的全部 token 数：
 #
 # $$\text{checkpoints} = 2\ \text{bytes}\times B \times L \times \sum_{\text{kept tensors}} \text{width}.$$
 #
-# seed 000 的设定是：每层 4 个检查点，每个宽 $D$，一个批次 $4\times10^6$ 个 token，再加上 $70\times10^9$ 个参数的 10 字节状态。它依次给出 140 GB、560 GB、“20.9 TB”、“~21.6 TB”，以及 $21.6\times10^{12}/96\times10^9 = 225$ 张芯片；接着是在 8960 张芯片的整个 pod 上每芯片 2.4 GB，以及每层 12 个检查点时的“8 GB”。
+# 书中的设定是：每层 4 个检查点，每个宽 $D$，一个批次 $4\times10^6$ 个 token，再加上 $70\times10^9$ 个参数的 10 字节状态。它依次给出 140 GB、560 GB、“20.9 TB”、“~21.6 TB”，以及 $21.6\times10^{12}/96\times10^9 = 225$ 张芯片；接着是在 8960 张芯片的整个 pod 上每芯片 2.4 GB，以及每层 12 个检查点时的“8 GB”。
 
 # %%
 v5p = llmcalc.chip("TPU v5p")
@@ -234,27 +258,29 @@ total_4 = ckpt4 + states["total"]
 print(f"weights {states['weights'] / GB:.0f} GB, Adam {states['optimizer'] / GB:.0f} GB, "
       f"checkpoints 2 x {llama3_70b.D} x 4e6 x 4 x {llama3_70b.L} = {ckpt4:,} bytes = {ckpt4 / 1e12:.2f} TB")
 print(f"total {total_4 / 1e12:.2f} TB (checkpoints are {ckpt4 / total_4:.0%} of it)")
-print(f"minimum v5p chips: seed's rounded 21.6 TB -> {mem.min_chips(21.6e12, v5p)}, unrounded -> {mem.min_chips(total_4, v5p)}")
-print(f"on the full pod: {total_4 / v5p.fast_domain / GB:.2f} GB per chip of {v5p.hbm_bytes / GB:.0f} GB")
+for hbm, what in ((96e9, "the book's '96 GB'"), (v5p.hbm_bytes, f"the {v5p.hbm_marketed} a v5p exposes")):
+    print(f"minimum v5p chips at {what} per chip: rounded 21.6 TB -> {mem.min_chips(21.6e12, hbm)}, "
+          f"unrounded -> {mem.min_chips(total_4, hbm)}")
+print(f"on the full pod: {total_4 / v5p.fast_domain / GB:.2f} GB per chip of {v5p.hbm_bytes / GB:.1f} GB")
 total_12 = mem.checkpoint_bytes(llama3_70b, 4e6, "book_12xD") + states["total"]
-print(f"12 checkpoints per layer: {total_12 / v5p.fast_domain / GB:.2f} GB per chip (seed: '8 GB'); "
+print(f"12 checkpoints per layer: {total_12 / v5p.fast_domain / GB:.2f} GB per chip (the book: '8 GB'); "
       f"with 4 x 2**20 tokens: {(mem.checkpoint_bytes(llama3_70b, 4 * 2**20, 'book_12xD') + states['total']) / v5p.fast_domain / GB:.2f} GB")
 
 # %% [markdown]
-# seed 的 20.9 TB 是把乘积截断得到的，而不是四舍五入；它的总量如果不先向下取整，需要 226 张芯片而不是 225 张；每层 12 个检查点时每芯片是 7.1 GB，不是 8 GB。不过这些都不改变它的结论。
+# 书中的 20.9 TB 是把乘积截断得到的，而不是四舍五入；按它自己每芯片 96 GB 的算法，不先向下取整的总量需要的芯片比 225 张多；按一块 v5p 芯片实际提供的 95 GiB，两种算法需要的芯片都更少；每层 12 个检查点时，每芯片也不到它说的“8 GB”。不过这些都不改变它的结论。
 #
 # **$4\times D$ 的算法在哪里会少算。** 如果保留的是层的输入、注意力的输出这一类张量，“4 个 $D$ 宽的检查点”没有问题。但只要某种策略保存了 MLP *内部*的任何张量(这很常见：JAX 的 `checkpoint_dots` 会保留每个矩阵乘法的输出)，它保留的就是 $F$ 宽的张量，而 LLaMA 3-70B 的 $F = 3.5D$。`CHECKPOINT_POLICIES` 列出了几种策略：
 
 # %%
 for policy, widths in mem.CHECKPOINT_POLICIES.items():
     c = mem.checkpoint_bytes(llama3_70b, 4e6, policy)
-    print(f"{policy:19s} {'+'.join(widths):22s} {c / 1e12:6.2f} TB = {c / ckpt4:.2f} x the seed's, "
+    print(f"{policy:19s} {'+'.join(widths):22s} {c / 1e12:6.2f} TB = {c / ckpt4:.2f} x the book's, "
           f"{(c + states['total']) / v5p.fast_domain / GB:5.2f} GB per chip on the pod")
 
 # %% [markdown]
 # ### 最少芯片数与实际使用的芯片数
 #
-# 按 seed 的 4 个检查点，几百张芯片就能*装下*这次训练。可你真的会只用这些芯片来训练吗？第 2 章的时间公式给出了答案(与 seed 一样取 6.3e24 FLOPs，MFU 为 40%)：
+# 按书中的 4 个检查点，几百张芯片就能*装下*这次训练。可你真的会只用这些芯片来训练吗？第 2 章的时间公式给出了答案(与书中一样取 6.3e24 FLOPs，MFU 为 40%)：
 
 # %%
 for n in (mem.min_chips(21.6e12, v5p), v5p.fast_domain):
@@ -263,9 +289,9 @@ for n in (mem.min_chips(21.6e12, v5p), v5p.fast_domain):
           f"{total_4 / n / v5p.hbm_bytes:.1%} of HBM)")
 
 # %% [markdown]
-# (正如前面算过的，在 seed 的 225 张芯片上，未取整的总量会略微超出 HBM。)大集群的瓶颈是**算力**(compute-bound)，而不是显存：整个 pod 的存在是为了在几周内训练完，到了这个规模，显存几乎是白给的。显存决定的是*最少*要几张芯片；FLOPs 和截止日期决定你实际要买多少张。
+# (这个最少芯片数是按书中取整后的 21.6 TB 算的；未取整的总量放在这些芯片上会略微超出 HBM，见显存那一列。)大集群的瓶颈是**算力**(compute-bound)，而不是显存：整个 pod 的存在是为了在几周内训练完，到了这个规模，显存几乎是白给的。显存决定的是*最少*要几张芯片；FLOPs 和截止日期决定你实际要买多少张。
 #
-# ## 6. 课程讲义里的经验公式(seed 004)
+# ## 6. 课程讲义里的经验公式
 #
 # 讲义估算每张 GPU 的显存，假设在 $N$ 张 GPU 上用 ZeRO-3，微批次为 $B$，序列长度为 $T$，宽度为 $H$($= D$)：
 #
@@ -283,11 +309,11 @@ for unit, r, u in (("GiB", gib, GiB), ("GB", gb, GB)):
           f"{(r['layer_inputs'] + r['logits']) / u:5.2f} + other {r['overhead'] / u:.0f} = {r['total'] / u:5.1f} {unit}")
 
 # %% [markdown]
-# 只有每一项都按 GiB 计算，才能得到这个“66”；如果按 GB(也就是显卡标称“80G”所用的单位)，同一个公式给出的是第二行。另外，讲义的标签看起来**标反了**：按它自己的公式，激活值各项加起来约为 10，而“其他”就是公式里的 6，并不是“激活值 6.2，其他 10”。不过无论用哪种单位，这张卡都放得下。
+# 只有每一项都按 GiB 计算，才能得到这个“66”；如果按 GB(也就是显卡标称“80G”所用的单位)，同一个公式给出的是第二行。另外，讲义的标签看起来**标反了**：按它自己的公式，激活值各项加起来就是上面单元打印的数，与它的“其他 10”相近，而“其他”就是公式里的 6，并不是“激活值 6.2，其他 10”。不过无论用哪种单位，这张卡都放得下。
 #
-# ## 7. 在 44 GB 的卡上微调 Mixtral-8x7B(seed 002)
+# ## 7. 在 44 GB 的卡上微调 Mixtral-8x7B
 #
-# 只训练模型的一部分，优化器状态就只需覆盖可训练的那部分——但**冻结**(frozen)的权重仍然必须放在卡上，因为前向传播要用到它们。seed 002 先估算了 Mixtral-8x7B 中专家(experts)的大小：
+# 只训练模型的一部分，优化器状态就只需覆盖可训练的那部分——但**冻结**(frozen)的权重仍然必须放在卡上，因为前向传播要用到它们。Yang Lewis 的笔记先估算了 Mixtral-8x7B 中专家(experts)的大小：
 
 # %%
 mixtral = llmcalc.preset("mixtral-8x7b")
@@ -305,7 +331,7 @@ print(f"8 experts of one layer: {mem.value_bytes(mem.subset_params(mixtral, ('ex
 # * **B** —— 最底下 6 层，每层 2 个专家，外加这几层的路由器；
 # * **C** —— 4 位量化的基座模型，在每个专家的 gate、up、down 矩阵上加秩 $r = 16$ 的 LoRA 适配器(adapter)。LoRA 为每个被适配的矩阵增加 $r\,(d_\text{in} + d_\text{out})$ 个参数。
 #
-# seed 给出的结果是：A“约一百万”个参数；B 为 4.23 / 4.23 / 16.9 / 8.46 = 33.8 GB；C 每个专家 0.885M、每层 7.08M、总共“226.6M”，合 3.6 GB——并认为三种情形在 44 GB 上都可行。
+# 笔记给出的结果是：A“约一百万”个参数；B 为 4.23 / 4.23 / 16.9 / 8.46 = 33.8 GB；C 每个专家 0.885M、每层 7.08M、总共“226.6M”，合 3.6 GB——并认为三种情形在 44 GB 上都可行。
 
 # %%
 lora = mem.lora_params(mixtral, 16, ("gate", "up", "down"))
@@ -331,11 +357,11 @@ fig.axes[0].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
 plt.show()
 
 # %% [markdown]
-# 怎样读这张表和柱状图(GB 为 $10^9$ 字节；seed 开头声明按 1024 进制，但它的数字其实是按 $10^9$ 算的)：
+# 怎样读这张表和柱状图(GB 为 $10^9$ 字节；笔记开头声明按 1024 进制，但它的数字其实是按 $10^9$ 算的)：
 #
-# * seed 对可训练状态的计算是对的：B 为 33.8 GB，C 的适配器状态为 3.6 GB。它的 226.6M 是用四舍五入后的 0.885M 乘以 256 得到的；精确值是 226.5M。
-# * 但它**忘了冻结的基座模型。** 前向传播要读取全部 46.7B 个参数：bf16 下是 93.4 GB，4 位下是 23.4 GB。在 bf16 下，三种情形*没有一种*放得进 44 GB 的卡。用 4 位基座时，A 和 C 放得下(还没算激活值)，B 却不行：33.8 GB 的状态，加上其余参数的 4 位权重，还没算任何激活值就已经超过 44 GB。
-# * 所以 seed 说的“可行”要加上限定条件：A 和 C 只有在基座量化之后才可行(或者把冻结的专家卸载到 CPU 内存，即 CPU offload——seed 002 自己也提醒过这样很慢)，而 B 不做卸载的话，单卡根本放不下。
+# * 笔记对可训练状态的计算与表中一致：B 为 33.8 GB，C 的适配器状态为 3.6 GB。它的“226.6M”是用四舍五入后的 0.885M 乘以 256 得到的；精确值打印在表格上方。
+# * 但它**忘了冻结的基座模型。** 前向传播要读取 Mixtral 的全部参数(见 frozen_weights 一列，分 bf16 和 4 位两种)。在 bf16 下，三种情形*没有一种*放得进 44 GB 的卡。用 4 位基座时，A 和 C 放得下(还没算激活值)，B 却不行：它的状态加上其余参数的 4 位权重，还没算任何激活值就已经超过 44 GB。
+# * 所以笔记说的“可行”要加上限定条件：A 和 C 只有在基座量化之后才可行(或者把冻结的专家卸载到 CPU 内存，即 CPU offload——笔记自己也提醒过这样很慢)，而 B 不做卸载的话，单卡根本放不下。
 
 # %% [markdown]
 # ## 8. 这张卡放得下吗？
@@ -365,32 +391,32 @@ fig = plots.memory_stack(cases_70b, chip="H100")
 plt.show()
 
 # %% [markdown]
-# 有两点值得注意。只加流水线并行(从 TP8 到 TP8 PP4)能切分模型状态，却切不动激活值：第一级持有 $L/p$ 层，同时有 $p$ 个微批次在流水线中。而让 $T = 8192$ 的 70B 模型降到 80 GB 以下的，是选择性重计算加 SP；完全重计算留出了大量空间，但要多付一整遍前向传播的代价。
+# 有两点值得注意。只加流水线并行(从 TP8 到 TP8 PP4)能切分模型状态，却切不动激活值：第一级持有 $L/p$ 层，同时有 $p$ 个微批次在流水线中。而让 $T = 8192$ 的 70B 模型稳稳放进一张 H100 的，是选择性重计算加 SP；完全重计算留出了大量空间，但要多付一整遍前向传播的代价。
 #
-# **问题(Question):** 这里错在哪里？seed 003 用一个小计算器估算 100B 模型：fp16 的权重和梯度，每个参数 8 字节的 Adam 状态，激活值“$\approx$ batch × seq_len × hidden × layers × 2 bytes”，其中 hidden 为 12288、共 80 层，再加 10 “GB” 的缓冲区——每一项都除以 $1024^3$，并标成 GB。它的正文说“激活值还需要 300–500 GB，总共 500–700 GB”。找出其中的问题。
+# **问题(Question):** 这里错在哪里？那篇千亿模型文章用一个小计算器估算 100B 模型：fp16 的权重和梯度，每个参数 8 字节的 Adam 状态，激活值“$\approx$ batch × seq_len × hidden × layers × 2 bytes”，其中 hidden 为 12288、共 80 层，再加 10 “GB” 的缓冲区——每一项都除以 $1024^3$，并标成 GB。它的正文说“激活值还需要 300–500 GB，总共 500–700 GB”。找出其中的问题。
 #
 # <details><summary>显示答案</summary>
 #
 # 1. **单位。** 除以 $1024^3$ 得到的是 GiB，不是 GB。
 # 2. **状态。** 每个参数 2 + 2 + 8 = 12 字节，里面没有 fp32 主权重；它自己的注释说这 8 字节是“参数、动量、方差”，可 8 字节只够放其中两项。
-# 3. **激活值。** 每层一个 $D$ 宽的张量，只是完全重计算时保留的层输入；一个保留自身张量的层需要 $sbh(34 + 5as/h)$。激活值这一项少算了一个数量级以上，而且正文里的 300–500 GB 和它自己的代码也对不上。
-# 4. **形状。** $L = 80$、$D = 12288$ 不是 100B 的模型：光是 $12LD^2$ 就约有 145B。
-# 5. **总数。** 按它自己的代码，总和超过一千“GB”；正文的 500–700 GB 把刚刚算过的梯度和优化器状态漏掉了。
+# 3. **激活值。** 每层一个 $D$ 宽的张量，只是完全重计算时保留的层输入；一个保留自身张量的层需要 $sbh(34 + 5as/h)$。激活值这一项少算得太多(下面的单元把两者放在一起比较)，而且正文里的 300–500 GB 和它自己的代码也对不上。
+# 4. **形状。** $L = 80$、$D = 12288$ 不是 100B 的模型：光是 $12LD^2$ 就远超 100B(下面的单元数出了它的参数量)。
+# 5. **总数。** 按它自己的代码，各项之和远远超出正文的 500–700 GB(下面的单元打印了这个和)；正文把刚刚算过的梯度和优化器状态漏掉了。
 #
 # </details>
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
 # Answer (click to reveal) · 答案(点击展开)
-shape_003 = ModelConfig(L=80, D=12288, F=4 * 12288, N=96, V=50257, mlp="plain", norm="layernorm", positions="learned",
+shape_100b = ModelConfig(L=80, D=12288, F=4 * 12288, N=96, V=50257, mlp="plain", norm="layernorm", positions="learned",
                         max_positions=2048, qkv_bias=True, o_bias=True, mlp_bias=True, tied_embeddings=True)
-seed_terms = {"weights": mem.value_bytes(100e9, "fp16"), "grads": mem.value_bytes(100e9, "fp16"),
-              "optimizer": 8 * 100e9, "activations": mem.checkpoint_bytes(shape_003, 2048, ("D",))}
-seed_total = sum(seed_terms.values()) / GiB + 10
-print("seed 003 as coded: " + ", ".join(f"{k} {x / GiB:.1f}" for k, x in seed_terms.items()) + f", + 10 -> {seed_total:.1f} 'GB' (GiB)")
-print(f"its shape (L=80, D=12288, GPT-style) has {llmcalc.param_count(shape_003) / 1e9:.0f}B parameters, not 100B")
+article_terms = {"weights": mem.value_bytes(100e9, "fp16"), "grads": mem.value_bytes(100e9, "fp16"),
+                 "optimizer": 8 * 100e9, "activations": mem.checkpoint_bytes(shape_100b, 2048, ("D",))}
+article_total = sum(article_terms.values()) / GiB + 10
+print("the article's code: " + ", ".join(f"{k} {x / GiB:.1f}" for k, x in article_terms.items()) + f", + 10 -> {article_total:.1f} 'GB' (GiB)")
+print(f"its shape (L=80, D=12288, GPT-style) has {llmcalc.param_count(shape_100b) / 1e9:.0f}B parameters, not 100B")
 for pol, kw in (("nothing recomputed", {}), ("selective recompute", dict(recompute="selective"))):
-    a = mem.activation_bytes(shape_003, 1, 2048, **kw)
-    print(f"activations, b = 1, s = 2048, {pol}: {a / GB:.0f} GB = {a / seed_terms['activations']:.0f}x the seed's term")
+    a = mem.activation_bytes(shape_100b, 1, 2048, **kw)
+    print(f"activations, b = 1, s = 2048, {pol}: {a / GB:.0f} GB = {a / article_terms['activations']:.0f}x the article's term")
 print(f"16-byte states of 100B: {mem.model_state_bytes(100e9) / GB:,.0f} GB -> at least "
       f"{mem.min_chips(mem.model_state_bytes(100e9), 'A100')} A100-80GB before any activation")
 
@@ -399,14 +425,16 @@ print(f"16-byte states of 100B: {mem.model_state_bytes(100e9) / GB:,.0f} GB -> a
 #
 # 到目前为止，每个结果都是针对 Megatron 式训练的闭式公式：每个参数 10、16 或 18 字节，再加上 Korthikanti 的激活值。那么，一个用 `torch.optim.AdamW` 训练的普通 Hugging Face LLaMA，在最吃紧的那一刻到底占用多少显存？`llmcalc.peak_training_bytes(cfg, b, s, regime=..., checkpointing=..., attention=...)` 的做法是**重放一步训练**：按 PyTorch 分配和释放张量的顺序走一遍，每个张量的字节数都由它的形状和数据类型算出。这些张量包括：参数和 AdamW 的两个状态(在 `"bf16"` 方案下都是 bf16，各 2 字节；在 `"amp"` 方案下是 fp32，配合 bf16 autocast)；每一层为反向传播保存的张量；损失函数(它会把 logits 上转为 fp32)；反向传播从最后一层开始依次产生的梯度；以及优化器的临时张量(torch 在 GPU 上默认使用 foreach 版 AdamW，它会为每个状态生成一份平方根副本)。累计总量在这一过程中的最大值，就是峰值。
 #
-# 真实值来自 torch 本身：`MemTracker`(`torch.distributed._tools.mem_tracker`)在 `FakeTensorMode` 下统计真实模型中仍然存活的张量存储(storage)。假张量(fake tensor)只有形状、没有数据，所以在笔记本电脑的 CPU 上就能测量 7B 模型的一步训练。测量取的是第二步，因为那时 AdamW 的状态已经存在(`tools/measure_peak_memory.py`；`make crosscheck` 会重新测量)。全尺寸模型的测量结果记录在 `llmcalc.published` 中：
+# 真实值来自 torch 本身：`MemTracker`(`torch.distributed._tools.mem_tracker`)在 `FakeTensorMode` 下统计真实模型中仍然存活的张量存储(storage)。假张量(fake tensor)只有形状、没有数据，所以在笔记本电脑的 CPU 上就能测量 7B 模型的一步训练。测量取的是第二步，因为那时 AdamW 的状态已经存在(`tools/measure_peak_memory.py`；`make crosscheck` 会重新测量)。这些是**本项目自己用 torch 的 MemTracker 测得的结果**，不是论文里公布的数字；`llmcalc.measured` 把它们连同测量时所用的软件版本一起保存了下来。重放遵循的是 transformers 5.23.0 在 torch 2.13.0 上的那条代码路径(`peak_memory.REPLAYED_VERSIONS`)：换一个版本，分配的张量可能就不一样，`peak_training_bytes` 发现装的是别的版本时会给出警告。
 
 # %%
-from llmcalc import published
-from llmcalc.peak_memory import peak_training_breakdown, peak_training_moments
+from llmcalc import measured
+from llmcalc.peak_memory import REPLAYED_VERSIONS, peak_training_moments
 
+print("the replay follows:", ", ".join(f"{k} {x}" for k, x in REPLAYED_VERSIONS.items()),
+      "| measured with:", ", ".join(f"{k} {x}" for k, x in measured.MEASURED_WITH.items()))
 rows = []
-for m in published.MEMTRACKER_PEAKS:
+for m in measured.MEMTRACKER_PEAKS:
     cfg_m = llmcalc.preset(m.preset)
     kw = dict(regime=m.regime, checkpointing=m.checkpointing, attention=m.attention)
     predicted = llmcalc.peak_training_bytes(cfg_m, m.micro_batch, m.seq_len, **kw)
@@ -415,10 +443,13 @@ for m in published.MEMTRACKER_PEAKS:
                  "ckpt": m.checkpointing, "attention": m.attention, "measured GB": m.peak_bytes / GB,
                  "llmcalc GB": predicted / GB, "error %": 100 * (predicted - m.peak_bytes) / m.peak_bytes,
                  "peak at (llmcalc)": max(moments, key=moments.get), "peak at (measured)": m.phase})
-print(pd.DataFrame(rows).round(4).to_string(index=False))
+table_9 = pd.DataFrame(rows)
+print(table_9.round(4).to_string(index=False))
+print(f"\nlargest |error| in this table: {table_9['error %'].abs().max():.5f}%; over the {measured.small_shape_cases()} "
+      f"smaller steps recorded in llmcalc.measured: {100 * measured.small_shape_max_abs_error():.3f}%")
 
 # %% [markdown]
-# 在这里，重放结果与 torch 的差别只有百万分之几；在另外 184 个较小的案例上(两种精度方案，开或不开检查点，SDPA 与 eager 两种注意力，三种 AdamW 实现；容差 10%，见 `docs/peak-memory.md`)，误差也都在 0.14% 以内。有三点值得注意。峰值往往出现在**优化器更新这一步**，而不是前向传播结束时：foreach 版 AdamW 会短暂地持有一整份优化器状态的副本。反向传播开始时，损失函数持有 $12\,b\,s\,V$ 字节的 fp32 logits 及其梯度——恰好就是 §6 课程讲义里的 $12BTV$。此外，`"amp"` 的开销是 `"bf16"` 的两倍：参数、梯度和状态都是 fp32，还要加上 autocast 生成的 bf16 副本。
+# 重放结果与 torch 的差别见上表的误差一列；`llmcalc.measured` 里记录的那些较小的训练步(两种精度方案，开或不开检查点，SDPA 与 eager 两种注意力，三种 AdamW 实现，带偏置的层；见 `docs/peak-memory.md`)，误差也都不超过上面单元打印的最大值。有三点值得注意。峰值往往出现在**优化器更新这一步**，而不是前向传播结束时：foreach 版 AdamW 会短暂地持有一整份优化器状态的副本。反向传播开始时，损失函数持有 $12\,b\,s\,V$ 字节的 fp32 logits 及其梯度——恰好就是 §6 课程讲义里的 $12BTV$。此外，`"amp"` 的开销是 `"bf16"` 的两倍：参数、梯度和状态都是 fp32，还要加上 autocast 生成的 bf16 副本。
 #
 # 重放没有计入、而真实 GPU 上会多出来的部分有：CUDA 上下文(几百 MB)、缓存分配器(caching allocator)的取整和碎片、cuBLAS 与注意力计算核(kernel)的工作区(workspace)，以及通信缓冲区。`fits` 的 `headroom` 参数正是为这些准备的。
 #
@@ -439,15 +470,15 @@ for regime, attention, korthikanti in (("bf16", "sdpa", gpt_layer), ("bf16", "ea
 # %% [markdown]
 # <details><summary>多出来的字节从哪里来</summary>
 #
-# 在 bf16 加 SDPA 下，一个 LLaMA 层保存的是 $45.5\,sbh$，而不是 $34\,sbh$(× 1.34)。这些全都是逐个张量数出来的，并且与 MemTracker 的结果逐字节吻合：
+# 在 bf16 加 SDPA 下，一个 LLaMA 层保存的比 $34\,sbh$ 多(多出多少，由上面的单元打印)。这些全都是逐个张量数出来的，并且与 MemTracker 的结果逐字节吻合：
 #
 # - **RMSNorm 保留 fp32 副本**：Hugging Face 的 RMSNorm 会把输入上转为 fp32，所以两个归一化层各自保存一份 fp32 副本($4h$)、fp32 的 RMS 倒数、bf16 的归一化张量和 bf16 的输出(也就是下一个线性层的输入)。两个合计每个 token $16h$；相比之下，GPT 的两个 LayerNorm 的输入，加上它们所馈入的线性层的输入，一共是 $8h$。
-# - **SwiGLU 保留四个 $F$ 宽的张量**(gate、up、$\mathrm{silu}$(gate)，以及它们的乘积)：LLaMA-7B 的 $F = 11008 \approx 2.69h$，于是是 $8F = 21.5h$；而 GPT 的 $F = 4h$ MLP(保存 GELU 的输入和输出)是 $16h$。
+# - **SwiGLU 保留四个 $F$ 宽的张量**(gate、up、$\mathrm{silu}$(gate)，以及它们的乘积)：每个 token $8F$；LLaMA-7B 的 $F = 11008 > 2h$，所以这比 GPT 的 $F = 4h$ MLP(保存 GELU 的输入和输出)的 $16h$ 更多。
 # - **没有 dropout**：LLaMA 训练时不用 dropout，省掉了 Korthikanti 计入的掩码和 dropout 输出(这里 $\approx 2h$)。
 #
-# Eager 注意力会保存 fp32 的 $a\,s^2$ softmax，**另外**还有一份 bf16 副本(每个分数 6 字节，Korthikanti 算的是 5 字节)：是 $sbh(34 + 5as/h)$ 的 × 1.22。在 `"amp"` 下，autocast 会为每个线性层的输入加一份 bf16 副本，每层还会加一份权重的 bf16 副本(LLaMA-7B 为 0.4 GB，与批大小无关)：× 2.34。
+# Eager 注意力会保存 fp32 的 $a\,s^2$ softmax，**另外**还有一份 bf16 副本(每个分数 6 字节，Korthikanti 算的是 5 字节)，所以它同样超过 $sbh(34 + 5as/h)$。在 `"amp"` 下，autocast 会为每个线性层的输入加一份 bf16 副本，每层还会加一份权重的 bf16 副本(一个固定的量，与批大小无关)：三者中比值最大。
 #
-# 所以，为某一种实现写下的闭式公式，拿去估算另一种实现，会少算三分之一甚至更多。第 5 章的规划器用的是 §4 的逐张量清单，并假设 SwiGLU 是融合的(Megatron 的计算核不保存 $\mathrm{silu}$)——它也明确说明了这一点。
+# 所以，为某一种实现写下的闭式公式，拿去估算另一种实现，会少算，少算多少就是上面单元打印的那几个倍数。第 5 章的规划器用的是 §4 的逐张量清单，并假设 SwiGLU 是融合的(Megatron 的计算核不保存 $\mathrm{silu}$)——它也明确说明了这一点。
 #
 # </details>
 
@@ -468,13 +499,13 @@ ex.print_summary()
 #
 # > **要点(Takeaways)**
 # >
-# > - 字节数 = 个数 × 每个数值的字节数(fp32 4，bf16 2，int8 1，int4 0.5)。GB $= 10^9$，GiB $= 2^{30}$：两者相差 7%，而资料常常把它们混为一谈(seed 002 的“1 GB = 1024 MB”、seed 003 的 $1024^3$、课程讲义的 66)。
+# > - 字节数 = 个数 × 每个数值的字节数(fp32 4，bf16 2，int8 1，int4 0.5)。GB $= 10^9$，GiB $= 2^{30}$：两者并不相等，而资料常常把它们混为一谈(多卡训练笔记的“1 GB = 1024 MB”、千亿模型那篇文章的 $1024^3$、课程讲义的 66)。一张卡的“80 GB”只是标称值，不是容量：要拿它实际提供的字节数(`hbm_bytes`)来比，并留出余量。
 # > - Adam 的模型状态：带 fp32 主权重副本时每个参数 16 字节(ZeRO)，梯度也用 fp32 时 18 字节(Megatron)，既不存主权重也不保留梯度时 10 字节(*How To Scale Your Model*)。先弄清配方。
-# > - ZeRO-1/2/3 依次把优化器状态、梯度、权重切分到 $N_d$ 个副本上：7.5B 的模型放在 64 张 GPU 上，每张 GPU 的状态从 120 GB 降到 2 GB 以下。
+# > - ZeRO-1/2/3 依次把优化器状态、梯度、权重切分到 $N_d$ 个副本上：ZeRO 论文的例子是 7.5B 的模型放在 64 张 GPU 上，每张 GPU 的状态从 120 GB 降到 1.9 GB。
 # > - 激活值与 $b\cdot s$ 成正比；如果不做重计算、也不用 FlashAttention，还与 $s^2$ 成正比。TP + SP + 选择性重计算把 Korthikanti 的 $sbh(34 + 5as/h)$ 降到 $34sbh/t$；SwiGLU 层保留的比 $34sbh$ 多。
-# > - 显存决定芯片数的**下限**；算力和截止日期决定实际用多少(225 张 v5p 芯片就能装下 LLaMA 3-70B 的训练，但要训练好几年)。
-# > - 微调的估算必须算上冻结的基座：seed 002 漏掉了 23 GB(4 位)到 93 GB(bf16)。
-# > - 把一个真实的 Hugging Face 训练步逐个张量地重放(`peak_training_bytes`)，结果与 torch 的 MemTracker 相差不到 0.01%：峰值往往出现在优化器更新这一步，损失函数持有 $12bsV$，一个 LLaMA 层保存的是 1.34 × $34sbh$(fp32 的 RMSNorm 副本、四个 SwiGLU 张量)。闭式公式只适用于某一种实现：先弄清是哪一种。
+# > - 显存决定芯片数的**下限**；算力和截止日期决定实际用多少(按书中的算法，225 张 v5p 芯片就能装下 LLaMA 3-70B 的训练，但要训练好几年)。
+# > - 微调的估算必须算上冻结的基座，而多卡训练笔记把它漏掉了(§7)。
+# > - 把一个真实的 Hugging Face 训练步逐个张量地重放(`peak_training_bytes`)，结果与 §9 中 torch 的 MemTracker 测得的每一个案例都吻合：峰值往往出现在优化器更新这一步，损失函数持有 $12bsV$，一个 LLaMA 层保存的比 $34sbh$ 多(fp32 的 RMSNorm 副本、四个 SwiGLU 张量)。闭式公式只适用于某一种实现：先弄清是哪一种。
 #
 # ## 练习(Exercises)
 #
@@ -511,7 +542,7 @@ for label, kw in (("no ZeRO", {}), ("ZeRO-1 x 8", dict(zero_stage=1, dp=8))):
     print(f"{label:10s}: TP{tp} x PP{pp} = {tp * pp} GPUs per replica, {total / GB:.1f} GB per GPU")
 
 # %% [markdown]
-# **练习 3.** seed 000 每层 12 个检查点时，在整个 v5p pod 上每张芯片约 7 GB。如果这 12 个检查点都是 $F$ 宽而不是 $D$ 宽(这有些夸张，但正是误差的方向)，每张芯片要装多少？这次训练最少需要多少张芯片？整个 pod 还放得下吗？
+# **练习 3.** §5 打印了书中每层 12 个检查点时，整个 v5p pod 上每张芯片的字节数。如果这 12 个检查点都是 $F$ 宽而不是 $D$ 宽(这有些夸张，但正是误差的方向)，每张芯片要装多少？这次训练最少需要多少张芯片？整个 pod 还放得下吗？
 
 # %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.wide_ckpt_gb_per_chip", "check:l3_70b.wide_ckpt_min_chips"]
 # Answer (click to reveal) · 答案(点击展开)
