@@ -279,8 +279,8 @@ for name in ("llama-3-8b", "llama-3-70b"):
 # %% [markdown]
 # <details><summary>Why the difference?</summary>
 #
-# The ratio of score FLOPs to weight FLOPs scales like $T/D$: LLaMA 3-70B is twice as wide as LLaMA 3-8B, so it
-# needs about twice the context before attention takes the same share.
+# The ratio of score FLOPs to weight FLOPs scales like $T/D$, and LLaMA 3-70B ($D = 8192$) is wider than LLaMA 3-8B
+# ($D = 4096$): the wider model needs a longer context before attention takes the same share.
 #
 # </details>
 #

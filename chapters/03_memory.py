@@ -297,10 +297,9 @@ plt.show()
 # %% [markdown]
 # ## 5. Checkpoints per layer: LLaMA 3-70B on TPU v5p
 #
-# *How To Scale Your Model* (part 6, "Training LLaMA 3 on TPUs", read here in a Chinese rendering) estimates memory the
-# other way round: decide which
-# tensors to **keep** per layer (the checkpoints; everything else is recomputed) and multiply by all the tokens of a
-# global batch:
+# *How To Scale Your Model* (part 6, "Training LLaMA 3 on TPUs", read here in a Chinese rendering) estimates memory
+# the other way round: decide which tensors to **keep** per layer (the checkpoints; everything else is recomputed)
+# and multiply by all the tokens of a global batch:
 #
 # $$\text{checkpoints} = 2\ \text{bytes}\times B \times L \times \sum_{\text{kept tensors}} \text{width}.$$
 #

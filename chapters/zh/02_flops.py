@@ -234,7 +234,7 @@ for name in ("llama-3-8b", "llama-3-70b"):
 # %% [markdown]
 # <details><summary>为什么两者不同?</summary>
 #
-# 分数 FLOPs 与权重 FLOPs 之比大致按 $T/D$ 变化:LLaMA 3-70B 的宽度是 LLaMA 3-8B 的两倍,所以上下文要长到约两倍,注意力才会占到同样的份额。
+# 分数 FLOPs 与权重 FLOPs 之比大致按 $T/D$ 变化,而 LLaMA 3-70B($D = 8192$)比 LLaMA 3-8B($D = 4096$)宽:模型越宽,上下文就要越长,注意力才会占到同样的份额。
 #
 # </details>
 #
