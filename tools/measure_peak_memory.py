@@ -19,7 +19,12 @@ materialises a (b, 1, s, s) boolean mask, which also turns off SDPA's grouped-qu
 take the other branch (``find_packed_sequence_indices`` returns ``None`` for one unpacked sequence per
 row); :func:`measure` patches that function to return ``None`` for the duration of the step.
 
-Usage:  python tools/measure_peak_memory.py [--markdown]   (the table of docs/peak-memory.md, ~2 min)
+Usage:
+    python tools/measure_peak_memory.py [--markdown]   the 96-case table of docs/peak-memory.md (~2 min)
+    python tools/measure_peak_memory.py --sweeps       every small-shape set (``SWEEPS``, 176 steps, ~4 min):
+                                                       count and largest error of each, as recorded in
+                                                       ``llmcalc.measured.SMALL_SHAPE_SWEEPS``
+    python tools/measure_peak_memory.py --full-size    re-measure ``llmcalc.measured.MEMTRACKER_PEAKS`` (~3 min)
 Needs torch and transformers (``make crosscheck`` installs them); nothing is downloaded.
 """
 
@@ -128,6 +133,90 @@ SHAPES = {
 BATCHES = [(1, 512), (2, 256), (4, 1024)]
 
 
+# Two LLaMA-style shapes beyond SHAPES: every linear with a bias (attention_bias and mlp_bias), and a head
+# width H = 128 that is not D / N = 64.
+EXTRA_SHAPES = {
+    "E: D512 L2 N8 K2 V4000 biases": dict(hidden_size=512, intermediate_size=1376, num_hidden_layers=2,
+                                          num_attention_heads=8, num_key_value_heads=2, vocab_size=4000,
+                                          attention_bias=True, mlp_bias=True),
+    "F: D512 L2 N8 K4 H128 V4000": dict(hidden_size=512, intermediate_size=1376, num_hidden_layers=2,
+                                        num_attention_heads=8, num_key_value_heads=4, head_dim=128,
+                                        vocab_size=4000),
+}
+_REGIMES, _CKPT, _ATTENTION = ("bf16", "amp"), (False, True), ("sdpa", "eager")
+
+
+def _sweep_cases():
+    """(set label, shape name, hf dict, b, s, keyword arguments) of every step in ``SWEEPS``."""
+    out = []
+    for shape, hf in SHAPES.items():
+        for b, s in BATCHES:
+            for regime in _REGIMES:
+                for ckpt in _CKPT:
+                    for attention in _ATTENTION:
+                        out.append(("foreach", shape, hf, b, s, dict(regime=regime, checkpointing=ckpt,
+                                                                     attention=attention)))
+    for adamw in ("for-loop", "fused"):
+        for shape, hf in SHAPES.items():
+            for b, s in ((1, 128), (2, 512)):
+                for regime in _REGIMES:
+                    for ckpt in _CKPT:
+                        out.append((adamw, shape, hf, b, s, dict(regime=regime, checkpointing=ckpt, adamw=adamw)))
+    for shape, hf in EXTRA_SHAPES.items():
+        for regime in _REGIMES:
+            for ckpt in _CKPT:
+                for attention in _ATTENTION:
+                    out.append(("biases, head_dim", shape, hf, 2, 256, dict(regime=regime, checkpointing=ckpt,
+                                                                            attention=attention)))
+    return out
+
+
+# label -> what the set is (the same words as llmcalc.measured.SMALL_SHAPE_SWEEPS)
+SWEEPS = {
+    "foreach": "4 shapes (SHAPES) x 3 (b, s) x {bf16, amp} x {no ckpt, ckpt} x {SDPA, eager}, AdamW foreach",
+    "for-loop": "4 shapes x (b, s) in {(1, 128), (2, 512)} x {bf16, amp} x {no ckpt, ckpt}, SDPA, AdamW for-loop",
+    "fused": "the same 32 steps with AdamW fused",
+    "biases, head_dim": "2 shapes (EXTRA_SHAPES: every linear biased; H 128 != D/N) x {bf16, amp} x "
+                        "{no ckpt, ckpt} x {SDPA, eager}, b 2, s 256, AdamW foreach",
+}
+
+
+def run_sweeps() -> dict:
+    """Measure every step of ``SWEEPS``; per set: cases, the largest |predicted - measured| / measured and
+    the step where it occurs."""
+    import llmcalc
+
+    result = {}
+    for label, shape, hf, b, s, kw in _sweep_cases():
+        measured = measure(hf, b, s, **kw)["peak_bytes"]
+        predicted = llmcalc.peak_training_bytes(model_config(hf), b, s, **kw)
+        error = abs(predicted - measured) / measured
+        entry = result.setdefault(label, {"cases": 0, "max_abs_error": -1.0, "worst": ""})
+        entry["cases"] += 1
+        if error > entry["max_abs_error"]:
+            entry["max_abs_error"] = error
+            entry["worst"] = f"{shape}, b {b}, s {s}, " + ", ".join(f"{k}={v}" for k, v in kw.items())
+        print(f"{label:16s} {shape:30s} b {b} s {s:5d} {kw}: {100 * (predicted - measured) / measured:+.5f}%",
+              flush=True)
+    return result
+
+
+def run_full_size() -> list:
+    """Re-measure every record of ``llmcalc.measured.MEMTRACKER_PEAKS``; (record, measured bytes) pairs."""
+    import llmcalc
+    from llmcalc import measured as recorded
+
+    out = []
+    for m in recorded.MEMTRACKER_PEAKS:
+        got = measure(llmcalc.preset_hf_config(m.preset), m.micro_batch, m.seq_len, regime=m.regime,
+                      checkpointing=m.checkpointing, attention=m.attention, adamw=m.adamw)["peak_bytes"]
+        print(f"{m.preset} b {m.micro_batch} s {m.seq_len} {m.regime} ckpt={m.checkpointing} {m.attention}: "
+              f"measured {got:,} recorded {m.peak_bytes:,} {'same' if got == m.peak_bytes else 'DIFFERENT'}",
+              flush=True)
+        out.append((m, got))
+    return out
+
+
 def model_config(hf_config: dict):
     """The llmcalc ModelConfig of a LlamaConfig dict."""
     import llmcalc
@@ -139,7 +228,20 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
     import llmcalc
 
-    markdown = "--markdown" in (sys.argv[1:] if argv is None else argv)
+    args = sys.argv[1:] if argv is None else argv
+    if "--sweeps" in args:
+        import torch
+        import transformers
+
+        print(f"torch {torch.__version__}, transformers {transformers.__version__}")
+        for label, entry in run_sweeps().items():
+            print(f"{label}: {entry['cases']} cases, max |error| {100 * entry['max_abs_error']:.4f}% "
+                  f"({entry['worst']})")
+        return 0
+    if "--full-size" in args:
+        pairs = run_full_size()
+        return 0 if all(m.peak_bytes == got for m, got in pairs) else 1
+    markdown = "--markdown" in args
     errors = []
     if markdown:
         print("| shape | b | s | regime | ckpt | attention | measured GiB | predicted GiB | error | peak phase |")

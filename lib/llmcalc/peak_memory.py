@@ -1,7 +1,11 @@
 """Peak memory of one training step of a Hugging Face LLaMA-style model on one device, tensor by tensor.
 
 :func:`peak_training_bytes` predicts the largest number of bytes held by live tensors at any moment of
-one steady-state training step (the second and every later step, when AdamW's states exist):
+one steady-state training step (the second and every later step, when AdamW's states exist) of one code
+path: ``transformers.LlamaForCausalLM`` as transformers 5.23.0 runs it on torch 2.13.0 with
+``torch.optim.AdamW`` (``REPLAYED_VERSIONS``). Other versions may allocate different tensors (a changed
+loss, mask, cache or optimizer implementation changes the peak); the first call warns once when a
+different torch or transformers is installed (read with ``importlib.metadata``; neither is imported).
 
     loss = model(input_ids=ids, labels=ids).loss      # HF forward, fp32 cross-entropy
     loss.backward()
@@ -90,10 +94,15 @@ workspaces (cuBLAS, flash-attention's internal buffers), forward-pass temporarie
 FakeTensorMode (CPU fake tensors) for ``transformers.LlamaForCausalLM``; see ``docs/peak-memory.md``.
 
 Supported: dense decoder-only models with a gated (SwiGLU) MLP, two RMSNorms per layer, RoPE and
-standard multi-head/grouped-query attention (``cfg.mlp == "gated"``, ``cfg.norm == "rmsnorm"``); MoE,
-MLA, plain-MLP (GPT) and LayerNorm models raise ``ValueError``. Biases are counted as parameters.
+standard multi-head/grouped-query attention over the whole causal context (``cfg.mlp == "gated"``,
+``cfg.norm == "rmsnorm"``); MoE, MLA, plain-MLP (GPT) and LayerNorm models raise ``ValueError``, and so do
+configs of model types with sliding-window attention (``cfg.model_type`` "mistral": every layer attends to
+the last ``sliding_window`` tokens; "gemma2": every other layer does), which transformers runs with another
+mask and other kernels. ``ModelConfig`` does not record a window, so the refusal goes by ``model_type``; a
+Qwen2 config with ``use_sliding_window: true`` cannot be told apart from one without and is replayed as
+full attention. Biases are counted as parameters.
 
-Only the standard library is imported.
+Only the standard library is imported (``importlib.metadata`` and ``warnings`` when called).
 """
 
 from __future__ import annotations
@@ -101,8 +110,47 @@ from __future__ import annotations
 from . import _validate as v
 from .models import ModelConfig
 
-__all__ = ["PEAK_REGIMES", "ATTENTIONS", "ADAMW_IMPLS", "PEAK_TERMS", "PEAK_PHASES",
-           "peak_training_bytes", "peak_training_breakdown", "peak_training_moments", "layer_saved_bytes"]
+__all__ = ["PEAK_REGIMES", "ATTENTIONS", "ADAMW_IMPLS", "PEAK_TERMS", "PEAK_PHASES", "REPLAYED_VERSIONS",
+           "SLIDING_WINDOW_MODEL_TYPES", "peak_training_bytes", "peak_training_breakdown", "peak_training_moments",
+           "layer_saved_bytes"]
+
+# the versions whose code path the replay follows (requirements/crosscheck.lock; llmcalc.measured)
+REPLAYED_VERSIONS = {"torch": "2.13.0", "transformers": "5.23.0"}
+# model types whose attention is windowed (HF config field), refused by every function here
+SLIDING_WINDOW_MODEL_TYPES = {
+    "mistral": "sliding_window: every layer attends only to the last sliding_window tokens",
+    "gemma2": "sliding_window on alternating layers: every other layer attends only to a local window",
+}
+_versions_checked = False
+
+
+def _installed_version(package: str) -> str | None:
+    """The installed distribution's version, from its metadata (the package is not imported); None if absent."""
+    import importlib.metadata
+
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def _warn_once_if_other_versions() -> None:
+    """Warn (once per process) when torch or transformers is installed in a version the replay does not follow."""
+    global _versions_checked
+    if _versions_checked:
+        return
+    _versions_checked = True
+    others = []
+    for package, replayed in REPLAYED_VERSIONS.items():
+        installed = _installed_version(package)
+        if installed is not None and installed.split("+")[0] != replayed:
+            others.append(f"{package} {installed} (replayed: {replayed})")
+    if others:
+        import warnings
+
+        warnings.warn("peak_training_bytes replays the tensors of transformers 5.23.0 on torch 2.13.0; installed: "
+                      + ", ".join(others) + ". Other versions may allocate other tensors: re-measure with "
+                      "tools/measure_peak_memory.py before trusting the bytes.", UserWarning, stacklevel=4)
 
 PEAK_REGIMES = ("bf16", "amp")
 ATTENTIONS = ("sdpa", "eager")
@@ -163,6 +211,13 @@ class _Ledger:
 def _check(cfg: ModelConfig, micro_batch, seq_len, regime, checkpointing, attention, adamw):
     if not isinstance(cfg, ModelConfig):
         raise ValueError(f"cfg must be a llmcalc.ModelConfig, got {type(cfg).__name__}")
+    if cfg.model_type in SLIDING_WINDOW_MODEL_TYPES:
+        raise ValueError(f"model_type={cfg.model_type!r} has sliding-window attention "
+                         f"({SLIDING_WINDOW_MODEL_TYPES[cfg.model_type]}); peak_training_bytes replays only "
+                         f"LlamaForCausalLM's full causal attention and does not treat a windowed model as LLaMA. "
+                         f"Supported: dense LLaMA-style configs (model_type 'llama' or 'qwen2' without "
+                         f"use_sliding_window)")
+    _warn_once_if_other_versions()
     unsupported = []
     if cfg.is_moe:
         unsupported.append("a mixture of experts (E >= 1)")
@@ -577,7 +632,10 @@ def peak_training_breakdown(cfg: ModelConfig, micro_batch: int, seq_len: int, *,
 
 def peak_training_bytes(cfg: ModelConfig, micro_batch: int, seq_len: int, *, regime: str = "bf16",
                         checkpointing: bool = False, attention: str = "sdpa", adamw: str = "foreach") -> int:
-    """Peak bytes of one steady-state training step of the Hugging Face model for ``cfg`` on one device.
+    """Peak bytes of one steady-state training step of the Hugging Face model for ``cfg`` on one device,
+    as ``transformers.LlamaForCausalLM`` 5.23.0 on torch 2.13.0 runs it (``REPLAYED_VERSIONS``; the first
+    call warns once if other versions are installed). Sliding-window models (Mistral, Gemma-2) raise
+    ``ValueError``.
 
     ``regime``: ``"bf16"`` (bf16 parameters and AdamW states) or ``"amp"`` (fp32 parameters, bf16
     autocast); ``checkpointing``: activation checkpointing of every decoder layer; ``attention``:

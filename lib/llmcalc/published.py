@@ -1,11 +1,14 @@
-"""Published training runs, as plain data: what papers and model cards print, with where it comes from.
+"""Published training runs, as plain data: only what papers and model cards print, with where it is printed.
 
-Every record carries a ``source`` string (paper or model card, table). Values are stored as printed,
-in the units the field name states (``_billion`` = 1e9, ``_tflops`` = 1e12 FLOP/s, ``_pflops`` =
-1e15 FLOP/s, ``_gib`` = 2**30 bytes, ``_percent`` = per cent); ``None`` means the source prints no
-value for that field. The ``*_ROUNDING`` dicts (and ``*_rounding`` fields) give half the last printed
-step of a figure: the largest error rounding alone can explain. Nothing here is computed from llmcalc's formulas; the fidelity suite
-(``tests/fidelity``) and ``tools/fidelity_report.py`` compare these figures with what llmcalc predicts.
+Every record carries a ``source`` string (authors, title, where it lives, table or section). Values are
+stored as printed, in the units the field name states (``_billion`` = 1e9, ``_tflops`` = 1e12 FLOP/s,
+``_pflops`` = 1e15 FLOP/s, ``_percent`` = per cent); ``None`` means the source prints no value for that
+field. The ``*_ROUNDING`` dicts (and ``*_rounding`` fields) give half the last printed step of a figure: the
+largest error rounding alone can explain. Where a printed figure is inconsistent with the rest of its table,
+the printed value is kept and the consistent one is a separate, documented field (``Llama3Layout``).
+Nothing here is computed from llmcalc's formulas, and nothing here was measured by this project (the
+project's own measurements are in :mod:`llmcalc.measured`). The fidelity suite (``tests/fidelity``) and
+``tools/fidelity_report.py`` compare these figures with what llmcalc predicts.
 
 Only the standard library is imported (plus ``llmcalc.models``, itself standard-library only, for
 :func:`gpt_style_config`).
@@ -20,26 +23,32 @@ from .models import ModelConfig
 # ----- sources ------------------------------------------------------------------------------------
 
 NARAYANAN_2021 = ("Narayanan et al. 2021, \"Efficient Large-Scale Language Model Training on GPU Clusters "
-                  "Using Megatron-LM\"")
-_NARAYANAN_T1 = NARAYANAN_2021 + ", Table 1"
-_NARAYANAN_T1_UNCHECKED = (_NARAYANAN_T1 + " (rows other than 1T transcribed from the paper, not yet in "
-                           "reference.md)")
-_LLAMA3_T4 = "Dubey et al. 2024, \"The Llama 3 Herd of Models\", Table 4 (reference.md §4)"
-_LLAMA3_PAPER = "Dubey et al. 2024, \"The Llama 3 Herd of Models\" (reference.md §4)"
-_LLAMA2_CARD = "Llama 2 model card, training hardware table (reference.md §4)"
-_LLAMA31_CARD = "Llama 3.1 model card, training hardware table (reference.md §4)"
-_GPT3 = "Brown et al. 2020, \"Language Models are Few-Shot Learners\" (reference.md §4)"
-_KORTHIKANTI_T3 = ("Korthikanti et al. 2022, \"Reducing Activation Recomputation in Large Transformer "
-                   "Models\", Table 3 (reference.md §8)")
+                  "Using Megatron-LM\" (SC '21; arXiv 2104.04473)")
+_NARAYANAN_T1 = NARAYANAN_2021 + ", §5.1, Table 1"
+LLAMA3_PAPER = ("Llama Team, AI @ Meta (Dubey et al.) 2024, \"The Llama 3 Herd of Models\", arXiv 2407.21783v3 "
+                "(23 Nov 2024)")
+_LLAMA3_T4 = LLAMA3_PAPER + ", §3.3.2, Table 4"
+_LLAMA2_CARD = "Llama 2 model card (Meta, 2023), training hardware table (A100-80GB GPU hours)"
+_LLAMA31_CARD = "Llama 3.1 model card (Meta, 2024), training hardware table (H100-80GB GPU hours)"
+_GPT3 = "Brown et al. 2020, \"Language Models are Few-Shot Learners\" (arXiv 2005.14165)"
+KORTHIKANTI_2022 = ("Korthikanti et al. 2022, \"Reducing Activation Recomputation in Large Transformer Models\" "
+                    "(MLSys 2023; arXiv 2205.05198)")
+_KORTHIKANTI_T3 = KORTHIKANTI_2022 + ", Table 3 (layouts) and §6 (m = 3 interleaved chunks for 175B and 530B)"
 
 
 # ----- Megatron-LM, Narayanan et al. 2021, Table 1 ---------------------------------------------------
 
+# All ten rows checked against the paper's Table 1 (every column), and the constants below against §5
+# ("All models use a vocabulary size (denoted by V) of 51,200 ... and a sequence length (s) of 2048"; "The
+# peak device throughput of an A100 GPU with 16-bit precision is 312 teraFLOP/s"; equation (3), the FLOPs
+# behind the table's throughput, "assumes activation recomputation"; the runs use "the interleaved pipeline
+# schedule with the scatter/gather optimization" and 80-GB A100s).
 MEGATRON_SEQ_LEN = 2048
 MEGATRON_VOCAB = 51200
 MEGATRON_CHIP = "A100"
-MEGATRON_PEAK_TFLOPS = 312  # A100 dense bf16/fp16 peak the paper divides by
-MEGATRON_RECOMPUTE = "full"  # every row trains with full activation recomputation
+MEGATRON_PEAK_TFLOPS = 312  # A100 dense 16-bit peak the paper divides by
+MEGATRON_RECOMPUTE = "full"  # equation (3) counts the recomputed forward: every row recomputes activations
+MEGATRON_SCHEDULE = "interleaved"  # §5.1; the paper does not print the number of chunks per row
 # half the last printed step of each field: the largest error rounding alone explains
 MEGATRON_ROUNDING = {"params_billion": 0.05, "tflops_per_gpu": 0.5, "percent_of_peak": 0.5,
                      "aggregate_pflops": 0.05}
@@ -78,8 +87,7 @@ class MegatronRow:
 
 
 def _megatron(params, heads, hidden, layers, tp, pp, gpus, batch, tflops, pct, agg):
-    source = _NARAYANAN_T1 + " (reference.md §4)" if params == 1008.0 else _NARAYANAN_T1_UNCHECKED
-    return MegatronRow(params, heads, hidden, layers, tp, pp, gpus, batch, tflops, pct, agg, source)
+    return MegatronRow(params, heads, hidden, layers, tp, pp, gpus, batch, tflops, pct, agg, _NARAYANAN_T1)
 
 
 MEGATRON_TABLE1: tuple[MegatronRow, ...] = (
@@ -102,18 +110,30 @@ MEGATRON_TABLE1: tuple[MegatronRow, ...] = (
 LLAMA3_MODEL = "llama-3.1-405b"
 LLAMA3_CHIP = "H100"
 LLAMA3_BATCH_TOKENS = 16 * 2**20  # "16M" tokens per step: 2048 sequences of 8192 = 128 of 131072 = 2**24
-LLAMA3_TOTAL_FLOPS = 3.8e25
-LLAMA3_TOTAL_TOKENS = 15.6e12
+LLAMA3_TOTAL_FLOPS = 3.8e25    # §1: "pre-trained using 3.8 × 10^25 FLOPs"
+LLAMA3_TOTAL_TOKENS = 15.6e12  # §1: "on 15.6T text tokens"
+# §3.3.4: "we achieved higher than 90% effective training time" (time spent on useful training over the
+# elapsed time), during pre-training with daily maintenance interruptions
+LLAMA3_EFFECTIVE_TRAINING_TIME_MIN = 0.90
 # throughput printed as multiples of 10 TFLOP/s (430, 400, 380), MFU as whole per cent
 LLAMA3_ROUNDING = {"tflops_per_gpu": 5.0, "mfu_percent": 0.5}
 
 
 @dataclass(frozen=True)
 class Llama3Layout:
-    """One row of Llama 3 paper Table 4: a 4D-parallel layout of the 405B model and its throughput.
+    """One row of the Llama 3 paper's Table 4: a 4D-parallel layout of the 405B model and its throughput.
 
-    ``mfu_percent`` is the paper's "BF16 MFU"; ``tflops_per_gpu`` its achieved TFLOP/s per GPU.
-    ``batch_tokens`` is the paper's "16M" tokens per step, read as 2**24 (see ``LLAMA3_BATCH_TOKENS``).
+    ``mfu_percent`` is the paper's "BF16 MFU"; ``tflops_per_gpu`` its "TFLOPs/GPU"; ``batch_per_dp`` its
+    "Batch size/DP" (sequences per data-parallel group); ``batch_tokens`` its "16M" tokens per batch, read as
+    2**24 (see ``LLAMA3_BATCH_TOKENS``).
+
+    DP as printed differs between versions of the paper, so both printings are kept:
+    ``dp_printed_v3`` is the DP column of arXiv 2407.21783v3 (23 Nov 2024); ``dp_printed_before_v3`` the
+    one of the earlier versions (arXiv's own HTML rendering, ar5iv, and a PDF copy of the July 2024 paper),
+    which print DP 4 in the 128K-context row. ``dp_consistent`` is the value consistent with the rest of the
+    row: GPUs = TP·CP·PP·DP, and 16M tokens / sequence length / DP = the printed "Batch size/DP". For the
+    128K row that is 8 (16,384 / (8·16·16) = 8 and 128 sequences / 8 = 16, as printed; DP 4 would use 8,192
+    GPUs and 32 sequences per DP group); v3 prints 8. Code that needs the layout uses ``dp_consistent``.
     """
 
     label: str
@@ -121,20 +141,29 @@ class Llama3Layout:
     tp: int
     cp: int
     pp: int
-    dp: int
+    dp_printed_v3: int
+    dp_printed_before_v3: int
+    dp_consistent: int
     seq_len: int
+    batch_per_dp: int
     batch_tokens: int
     tflops_per_gpu: int
     mfu_percent: int
+    dp_note: str = ""
     source: str = _LLAMA3_T4
     model: str = LLAMA3_MODEL
     chip: str = LLAMA3_CHIP
 
 
+_DP_NOTE_128K = ("DP printed 4 before v3 and 8 in v3; 8 is the value consistent with 16,384 GPUs = TP8·CP16·PP16·DP "
+                 "and with the printed 16 sequences per DP group of a 16M-token batch at T = 131,072")
+
 LLAMA3_TABLE4: tuple[Llama3Layout, ...] = (
-    Llama3Layout("8K context, 8,192 GPUs", 8192, 8, 1, 16, 64, 8192, LLAMA3_BATCH_TOKENS, 430, 43),
-    Llama3Layout("8K context, 16,384 GPUs", 16384, 8, 1, 16, 128, 8192, LLAMA3_BATCH_TOKENS, 400, 41),
-    Llama3Layout("128K context, 16,384 GPUs", 16384, 8, 16, 16, 8, 131072, LLAMA3_BATCH_TOKENS, 380, 38),
+    #            label                          GPUs  TP CP PP  DP v3, before v3, consistent    T   batch/DP
+    Llama3Layout("8K context, 8,192 GPUs", 8192, 8, 1, 16, 64, 64, 64, 8192, 32, LLAMA3_BATCH_TOKENS, 430, 43),
+    Llama3Layout("8K context, 16,384 GPUs", 16384, 8, 1, 16, 128, 128, 128, 8192, 16, LLAMA3_BATCH_TOKENS, 400, 41),
+    Llama3Layout("128K context, 16,384 GPUs", 16384, 8, 16, 16, 8, 4, 8, 131072, 16, LLAMA3_BATCH_TOKENS, 380, 38,
+                 dp_note=_DP_NOTE_128K),
 )
 
 
@@ -177,7 +206,7 @@ LLAMA31_RUNS: tuple[TrainingRun, ...] = (
     TrainingRun("LLaMA 3.1 70B", "llama-3.1-70b", "H100", 7.0e6, 15e12, 8192, _LLAMA31_CARD, tokens_approx=True,
                 note="the card says ~15T tokens", gpu_hours_rounding=0.05e6),
     TrainingRun("LLaMA 3.1 405B", "llama-3.1-405b", "H100", 30.84e6, LLAMA3_TOTAL_TOKENS, 8192,
-                _LLAMA31_CARD + "; tokens and FLOPs: " + _LLAMA3_PAPER, total_flops=LLAMA3_TOTAL_FLOPS,
+                _LLAMA31_CARD + "; tokens and FLOPs: " + LLAMA3_PAPER + ", §1", total_flops=LLAMA3_TOTAL_FLOPS,
                 gpu_hours_rounding=0.005e6, tokens_rounding=0.05e12, total_flops_rounding=0.05e25),
 )
 
@@ -189,22 +218,22 @@ TOTAL_FLOPS_RUNS: tuple[TrainingRun, ...] = (GPT3_RUN, LLAMA31_RUNS[2])
 
 
 # ----- Korthikanti et al. 2022, Table 3 ---------------------------------------------------------------
+# Table 3 ("Model configurations used during evaluation") prints layouts only. The paper prints no activation
+# memory in GiB: its Equations 1-6 are closed forms, and its memory figures (Figure 1, Figure 7, Figure 9) are
+# plots without printed values. What can be compared with llmcalc is therefore the closed form evaluated at
+# these layouts: an implementation check (the formula against itself), not a measurement
+# (tests/fidelity/test_korthikanti_table3.py).
 
-KORTHIKANTI_SEQ_LEN = 2048
-KORTHIKANTI_VOCAB = 51200
-KORTHIKANTI_BYTES_PER_PARAM = 18  # Megatron: bf16 weights 2 + fp32 grads 4 + fp32 master 4 + Adam 8
-# activations are exact binary fractions of a GiB (59.25, 9.5625, ...); 1T's model states print as 32.96
-KORTHIKANTI_ROUNDING = {"activations_tp_gib": 0.0, "activations_tp_sp_selective_gib": 0.0,
-                        "model_states_gib": 0.005}
+KORTHIKANTI_SEQ_LEN = 2048   # §6: "sequence length is set to s = 2048"
+KORTHIKANTI_VOCAB = 51200    # §6: "vocabulary size is set to v = 51200"
 
 
 @dataclass(frozen=True)
 class KorthikantiLayout:
     """One model of Korthikanti et al. 2022, Table 3 (GPT-style, T = 2048, V = 51200, A100s).
 
-    ``interleave`` is the number of model chunks per device of the interleaved pipeline schedule (1:
-    plain 1F1B). Reported activations are per GPU of the first pipeline stage, in GiB; they are the
-    paper's own closed form, not profiler readings. ``None``: not in reference.md.
+    ``interleave`` is the number of model chunks per device of the interleaved pipeline schedule (1: plain
+    1F1B); §6 uses m = 3 for the 175B and 530B models.
     """
 
     label: str
@@ -217,17 +246,14 @@ class KorthikantiLayout:
     global_batch: int
     micro_batch: int
     interleave: int
-    activations_tp_gib: float | None
-    activations_tp_sp_selective_gib: float | None
-    model_states_gib: float | None
     source: str = _KORTHIKANTI_T3
 
 
 KORTHIKANTI_TABLE3: tuple[KorthikantiLayout, ...] = (
-    KorthikantiLayout("22B", 64, 6144, 48, 8, 1, 8, 4, 4, 1, 59.25, 9.5625, 45.5625),
-    KorthikantiLayout("175B", 96, 12288, 96, 8, 8, 64, 64, 1, 3, None, None, None),
-    KorthikantiLayout("530B", 128, 20480, 105, 8, 35, 280, 280, 1, 3, None, None, None),
-    KorthikantiLayout("1T", 160, 25600, 128, 8, 64, 512, 512, 1, 1, 131.25, 26.5625, 32.96),
+    KorthikantiLayout("22B", 64, 6144, 48, 8, 1, 8, 4, 4, 1),
+    KorthikantiLayout("175B", 96, 12288, 96, 8, 8, 64, 64, 1, 3),
+    KorthikantiLayout("530B", 128, 20480, 105, 8, 35, 280, 280, 1, 3),
+    KorthikantiLayout("1T", 160, 25600, 128, 8, 64, 512, 512, 1, 1),
 )
 
 
@@ -255,37 +281,3 @@ def korthikanti_config(row: KorthikantiLayout) -> ModelConfig:
     """The model of one Korthikanti Table 3 row (T = 2048, V = 51200)."""
     return gpt_style_config(row.layers, row.hidden, row.heads, vocab=KORTHIKANTI_VOCAB,
                             seq_len=KORTHIKANTI_SEQ_LEN, name=f"korthikanti-{row.label}")
-
-
-# ----- peak memory of one training step, measured here ------------------------------------------------
-
-_MEMTRACKER = ("measured with torch.distributed._tools.mem_tracker.MemTracker under FakeTensorMode (fake CPU "
-               "tensors: no data, the same on any machine; torch 2.13.0, transformers 5.23.0), second training "
-               "step, AdamW foreach; "
-               "tools/measure_peak_memory.py; re-measured by tests/crosscheck/test_peak_memory.py")
-
-
-@dataclass(frozen=True)
-class PeakMeasurement:
-    """One measured peak of a Hugging Face LLaMA training step (bytes of live tensors on the device)."""
-
-    preset: str
-    micro_batch: int
-    seq_len: int
-    regime: str          # "bf16" or "amp"
-    checkpointing: bool
-    attention: str       # "sdpa" or "eager"
-    peak_bytes: int
-    phase: str           # the phase of the step that sets the peak
-    source: str = _MEMTRACKER
-
-
-MEMTRACKER_PEAKS: tuple[PeakMeasurement, ...] = (
-    PeakMeasurement("llama-2-7b", 1, 4096, "bf16", False, "sdpa", 67_384_190_608, "optimizer step"),
-    PeakMeasurement("llama-2-7b", 2, 4096, "bf16", False, "sdpa", 92_737_758_868, "start of the backward pass"),
-    PeakMeasurement("llama-2-7b", 1, 4096, "amp", True, "sdpa", 134_768_346_768, "optimizer step"),
-    PeakMeasurement("llama-3-8b", 1, 8192, "bf16", True, "sdpa", 80_302_679_696, "optimizer step"),
-    PeakMeasurement("llama-3-8b", 2, 4096, "amp", False, "sdpa", 187_887_273_636, "end of the forward pass"),
-    PeakMeasurement("llama-3-8b", 1, 4096, "bf16", False, "eager", 185_619_523_220, "start of the backward pass"),
-    PeakMeasurement("llama-3-8b", 1, 8192, "bf16", True, "eager", 89_653_438_100, "a recomputed layer's backward"),
-)
