@@ -1,27 +1,28 @@
 """Fidelity report: what llmcalc predicts for published training runs, next to what was published.
 
     python tools/fidelity_report.py              print the Markdown tables (English)
-    python tools/fidelity_report.py --lang zh    the same tables, headings in Chinese
+    python tools/fidelity_report.py --lang zh    the same tables, headings and prose in Chinese
     python tools/fidelity_report.py --write      rewrite the blocks between <!-- fidelity:begin --> and
                                                  <!-- fidelity:end --> in README.md and README.zh.md
     python tools/fidelity_report.py --check      exit 1 if either README block is stale
 
-The published figures come from ``llmcalc.published`` (each record names its paper and table); the
-predictions from llmcalc's formula modules. Errors are (predicted − reported) / reported, in per cent.
-``tests/fidelity`` asserts the error bounds and that the README blocks equal what this prints.
+The published figures come from ``llmcalc.published`` (each record names its paper and table), the
+project's own measurements from ``llmcalc.measured``, the predictions from llmcalc's formula modules.
+Errors are (predicted − reported) / reported, in per cent. Every number in the block, prose included, is
+computed here from those modules: the notes under the tables are functions of the tables they describe
+(``tests/fidelity/test_readme_fidelity.py`` checks that and that the README blocks equal what this prints).
 
 Each table is a function returning a pandas DataFrame (``megatron_table1()``, ``llama3_table4()``,
-``total_flops()``, ``llama_hours()``, ``llama405b_hours()``, ``korthikanti_table3()``), so a later
-column is one more assignment in one function. Hook for ``llmcalc.planner``: add the planner's predicted
-TFLOP/s per GPU and MFU as columns of ``megatron_table1()`` and ``llama3_table4()`` (one row per
-published layout, in order) and name them in that table's ``views`` in ``SECTIONS`` (or leave them out
-of every view: columns no view names are printed in an extra table under the section, so nothing added
-is silently dropped). Give each new column a format in ``FORMATS`` and a Chinese name in ``ZH``.
+``total_flops()``, ``llama_hours()``, ``llama405b_hours()``, ``korthikanti_implementation_check()``, and
+the planner's tables in ``llmcalc.fidelity``), so a later column is one more assignment in one function;
+columns no view names are printed in an extra table under the section, so nothing added is silently
+dropped. Give each new column a format in ``FORMATS`` and a Chinese name in ``ZH``.
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,8 +31,9 @@ from typing import Callable
 import pandas as pd
 
 import llmcalc
-from llmcalc import fidelity as planner_fidelity, published as pub
-from llmcalc.memory import GiB
+from llmcalc import fidelity as planner_fidelity, measured, planner, published as pub
+from llmcalc.memory import GB, GiB
+from llmcalc.peak_memory import layer_saved_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 READMES = {"en": ROOT / "README.md", "zh": ROOT / "README.zh.md"}
@@ -41,6 +43,10 @@ BEGIN, END = "<!-- fidelity:begin -->", "<!-- fidelity:end -->"
 def error_percent(predicted: float, reported: float) -> float:
     """(predicted − reported) / reported × 100."""
     return (predicted - reported) / reported * 100
+
+
+def _peak_tflops(chip: str) -> float:
+    return llmcalc.chip(chip).peak_flops / 1e12
 
 
 # ----- tables ------------------------------------------------------------------------------------------
@@ -77,7 +83,7 @@ def megatron_table1() -> pd.DataFrame:
             "aggregate PFLOP/s = TFLOP/s × GPUs": aggregate,
             "aggregate PFLOP/s reported": r.aggregate_pflops,
             "aggregate error %": error_percent(aggregate, r.aggregate_pflops),
-            "% of peak = TFLOP/s / 312": r.tflops_per_gpu / peak * 100,
+            "% of peak = TFLOP/s / peak": r.tflops_per_gpu / peak * 100,
             "% of peak reported": r.percent_of_peak,
             "model TFLOP/s per GPU": model_tflops,
             "MFU %": model_tflops / peak * 100,
@@ -86,7 +92,8 @@ def megatron_table1() -> pd.DataFrame:
 
 
 def llama3_table4() -> pd.DataFrame:
-    """Llama 3 paper, Table 4: layout arithmetic, MFU from the printed TFLOP/s, and what a step costs.
+    """Llama 3 paper, Table 4: layout arithmetic (DP as printed in each version and the consistent DP),
+    MFU from the printed TFLOP/s, and what a step costs.
 
     ``exact FLOPs per token / 6P``: llmcalc's exact training matmul FLOPs per token (causal attention
     counted as the unmasked half) over 6·P; it shows how much attention adds at each context length.
@@ -101,11 +108,14 @@ def llama3_table4() -> pd.DataFrame:
         six_p = 6 * llmcalc.param_count(cfg)
         mfu = llmcalc.timecost.mfu_from_throughput(r.tflops_per_gpu * 1e12, r.chip) * 100
         rows.append({
-            "layout": r.label, "GPUs": r.gpus, "TP": r.tp, "CP": r.cp, "PP": r.pp, "DP": r.dp,
-            "TP·CP·PP·DP": r.tp * r.cp * r.pp * r.dp, "T": r.seq_len,
-            "sequences per step": sequences, "sequences per DP rank": sequences / r.dp,
+            "layout": r.label, "GPUs": r.gpus, "TP": r.tp, "CP": r.cp, "PP": r.pp,
+            "DP printed (v3)": r.dp_printed_v3, "DP printed (before v3)": r.dp_printed_before_v3,
+            "DP consistent": r.dp_consistent, "TP·CP·PP·DP consistent": r.tp * r.cp * r.pp * r.dp_consistent,
+            "TP·CP·PP·DP printed before v3": r.tp * r.cp * r.pp * r.dp_printed_before_v3, "T": r.seq_len,
+            "sequences per step": sequences, "batch size/DP printed": r.batch_per_dp,
+            "sequences per DP (consistent DP)": sequences / r.dp_consistent,
             "TFLOP/s per GPU reported": r.tflops_per_gpu,
-            "MFU % = TFLOP/s / 989": mfu,
+            "MFU % = TFLOP/s / peak": mfu,
             "MFU % reported": r.mfu_percent,
             "MFU diff (points)": mfu - r.mfu_percent,
             "exact FLOPs per token / 6P": step_flops / r.batch_tokens / six_p,
@@ -130,39 +140,28 @@ def total_flops() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-# GPUs each run is assumed to have trained on, for the "days" column: Llama 3's 405B used up to 16,384
-# H100s (reference.md §4); the other clusters are not in reference.md and are stated assumptions.
-ASSUMED_CLUSTER_GPUS = {"LLaMA 2 7B": 2048, "LLaMA 2 13B": 2048, "LLaMA 2 70B": 2048,
-                        "LLaMA 3.1 8B": 16384, "LLaMA 3.1 70B": 16384, "LLaMA 3.1 405B": 16384}
-
-
 def llama_hours() -> pd.DataFrame:
-    """LLaMA 2 and 3.1: MFU implied by the model cards' GPU-hours, and days on a stated cluster.
+    """LLaMA 2 and 3.1: MFU implied by the model cards' GPU-hours.
 
     ``implied MFU % (6P)`` = 6·P·tokens / (GPU-hours · 3600 · peak) (llmcalc.implied_mfu);
     ``(exact, causal)`` uses llmcalc's exact training FLOPs per token at the run's context T instead.
-    ``days`` = llmcalc.training_days at the implied MFU on ``ASSUMED_CLUSTER_GPUS`` GPUs.
     """
     rows = []
     for r in pub.GPU_HOUR_RUNS:
         cfg = llmcalc.preset(r.preset)
         flops_6p = llmcalc.training_flops_6p(cfg, r.tokens)
         flops_exact = llmcalc.training_flops_per_token(cfg, r.context, causal=True) * r.tokens
-        mfu = llmcalc.implied_mfu(flops_6p, r.gpu_hours, r.chip)
-        gpus = ASSUMED_CLUSTER_GPUS[r.label]
         rows.append({
             "run": r.label, "chip": r.chip, "GPU-hours reported": r.gpu_hours,
             "tokens": r.tokens, "T": r.context, "FLOPs 6·P·tokens": flops_6p,
-            "implied MFU % (6P)": mfu * 100,
+            "implied MFU % (6P)": llmcalc.implied_mfu(flops_6p, r.gpu_hours, r.chip) * 100,
             "implied MFU % (exact, causal)": llmcalc.implied_mfu(flops_exact, r.gpu_hours, r.chip) * 100,
-            "GPUs (assumed)": gpus,
-            "days on those GPUs": llmcalc.training_days(flops_6p, gpus, r.chip, mfu),
         })
     return pd.DataFrame(rows)
 
 
 def llama405b_hours() -> pd.DataFrame:
-    """LLaMA 3.1-405B GPU-hours predicted from each Table 4 MFU (3.8e25 FLOPs) vs the card's 30.84M."""
+    """LLaMA 3.1-405B GPU-hours predicted from each Table 4 MFU (the paper's total FLOPs) vs the model card."""
     run = pub.LLAMA31_RUNS[2]
     rows = []
     for r in pub.LLAMA3_TABLE4:
@@ -175,126 +174,429 @@ def llama405b_hours() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def korthikanti_table3() -> pd.DataFrame:
-    """Korthikanti et al. 2022, Table 3: activation GiB per GPU of the first stage, and model states.
+def korthikanti_closed_form_bytes(row: pub.KorthikantiLayout, variant: str) -> float:
+    """The paper's closed form at one Table 3 layout: activation bytes per GPU of the first pipeline stage.
 
-    Activations: llmcalc.activation_bytes with the row's TP, PP, micro-batch and interleaved chunks.
-    Model states: exact parameters (GPT-style, tied, biases) × 18 bytes / (TP · PP); the paper uses
-    12·l·h² parameters, so the exact count is a little larger.
+    ``"TP only"``: Equation 2, sbh(10 + 24/t + 5as/(ht)) per layer; ``"TP+SP+selective"``: Equation 6,
+    34·sbh/t per layer. The first stage holds L layers' worth (§4.2.3), × (1 + (p − 1)/(p·m)) with m ≥ 2
+    interleaved chunks. Written out from the paper, independently of ``llmcalc.memory``.
+    """
+    s, b, h, a, t = pub.KORTHIKANTI_SEQ_LEN, row.micro_batch, row.hidden, row.heads, row.tp
+    if variant == "TP only":
+        per_layer = s * b * h * (10 + 24 / t + 5 * a * s / (h * t))
+    elif variant == "TP+SP+selective":
+        per_layer = 34 * s * b * h / t
+    else:
+        raise ValueError(f"variant must be one of ['TP only', 'TP+SP+selective'], got {variant!r}")
+    factor = 1 + (row.pp - 1) / (row.pp * row.interleave) if row.interleave > 1 else 1
+    return per_layer * row.layers * factor
+
+
+def korthikanti_implementation_check() -> pd.DataFrame:
+    """llmcalc.activation_bytes vs Korthikanti et al.'s closed form at the paper's Table 3 layouts.
+
+    An implementation check (the formula against itself): the paper prints no activation memory, only
+    the equations and plots, so this shows that llmcalc implements its equations, not that they describe
+    a real run. (For that, see ``peak_training_bytes`` against torch's MemTracker.)
     """
     s = pub.KORTHIKANTI_SEQ_LEN
     rows = []
     for r in pub.KORTHIKANTI_TABLE3:
         cfg = pub.korthikanti_config(r)
-        act = lambda **kw: llmcalc.activation_bytes(cfg, r.micro_batch, s, tp=r.tp, pp=r.pp,
-                                                    interleave=r.interleave, **kw) / GiB
+
+        def act(**kw):
+            return llmcalc.activation_bytes(cfg, r.micro_batch, s, tp=r.tp, pp=r.pp, interleave=r.interleave, **kw)
+
         tp_only, lean = act(), act(sp=True, recompute="selective")
-        states = llmcalc.model_state_bytes(cfg, "mixed_fp32_grads", model_parallel=r.tp * r.pp) / GiB
+        form_tp, form_lean = (korthikanti_closed_form_bytes(r, v) for v in ("TP only", "TP+SP+selective"))
         rows.append({
             "model": r.label, "TP": r.tp, "PP": r.pp, "GPUs": r.gpus, "micro-batch": r.micro_batch,
             "chunks": r.interleave,
-            "TP only GiB": tp_only, "TP only reported GiB": r.activations_tp_gib,
-            "TP only error %": _maybe_error(tp_only, r.activations_tp_gib),
-            "TP+SP+selective GiB": lean, "TP+SP+selective reported GiB": r.activations_tp_sp_selective_gib,
-            "TP+SP+selective error %": _maybe_error(lean, r.activations_tp_sp_selective_gib),
-            "model states GiB (exact P, 18 B/param)": states, "model states reported GiB": r.model_states_gib,
-            "model states error %": _maybe_error(states, r.model_states_gib),
+            "TP only GiB llmcalc": tp_only / GiB, "TP only GiB closed form": form_tp / GiB,
+            "TP only difference %": error_percent(tp_only, form_tp),
+            "TP+SP+selective GiB llmcalc": lean / GiB, "TP+SP+selective GiB closed form": form_lean / GiB,
+            "TP+SP+selective difference %": error_percent(lean, form_lean),
         })
     return pd.DataFrame(rows)
 
 
-def _maybe_error(predicted, reported):
-    return None if reported is None else error_percent(predicted, reported)
+# ----- numbers the prose states ---------------------------------------------------------------------------
+
+# a relative difference below this is "equal" (floating-point rounding of the closed form's fractions)
+EQUAL = 1e-12
+
+
+def _peak_memory_numbers() -> dict:
+    """Largest errors of peak_training_bytes against the recorded MemTracker measurements."""
+    full = []
+    for m in measured.MEMTRACKER_PEAKS:
+        got = llmcalc.peak_training_bytes(llmcalc.preset(m.preset), m.micro_batch, m.seq_len, regime=m.regime,
+                                          checkpointing=m.checkpointing, attention=m.attention, adamw=m.adamw)
+        full.append(abs(got - m.peak_bytes) / m.peak_bytes)
+    return {"small_cases": measured.small_shape_cases(), "small_max": measured.small_shape_max_abs_error(),
+            "full_cases": len(full), "full_max": max(full),
+            "full_largest_gb": max(m.peak_bytes for m in measured.MEMTRACKER_PEAKS) / GB,
+            "presets": sorted({m.preset for m in measured.MEMTRACKER_PEAKS})}
+
+
+def _layer_ratios() -> dict:
+    """Bytes one LLaMA-7B layer saves (b 1, s 4096) over Korthikanti's 34·sbh (and sbh(34 + 5as/h) for eager)."""
+    cfg = llmcalc.preset("llama-2-7b")
+    s, b, h, a = 4096, 1, cfg.D, cfg.N
+    return {"s": s, "b": b,
+            "bf16": layer_saved_bytes(cfg, b, s) / (34 * s * b * h),
+            "eager": layer_saved_bytes(cfg, b, s, attention="eager") / (s * b * h * (34 + 5 * a * s / h)),
+            "amp": layer_saved_bytes(cfg, b, s, regime="amp") / (34 * s * b * h)}
+
+
+def _planner_numbers(mega: pd.DataFrame, llama: pd.DataFrame) -> dict:
+    spread = planner_fidelity.ratio_spread(mega["reported / planner"])
+    mega_bound = int((mega["planner TFLOP/s per GPU (ideal kernels)"]
+                      > mega["TFLOP/s per GPU reported"] - pub.MEGATRON_ROUNDING["tflops_per_gpu"]).sum())
+    llama_bound = int((llama["planner MFU % (best v)"]
+                       > llama["MFU % reported"] - pub.LLAMA3_ROUNDING["mfu_percent"]).sum())
+    return {"spread": spread, "mega_bound": mega_bound, "mega_rows": len(mega), "llama_bound": llama_bound,
+            "llama_rows": len(llama)}
+
+
+def _short_sci(x: float) -> str:
+    """3.8e25, not 3.8e+25."""
+    mantissa, exponent = f"{x:.3g}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
+def _range(values, spec: str, dash: str = "–") -> str:
+    lo, hi = min(values), max(values)
+    return format(lo, spec) if format(lo, spec) == format(hi, spec) else f"{lo:{spec}}{dash}{hi:{spec}}"
+
+
+def summary(lang: str = "en") -> pd.DataFrame:
+    """The block's first table: each check of this block, what it compares with, and the result."""
+    pm, lr = _peak_memory_numbers(), _layer_ratios()
+    kort = korthikanti_implementation_check()
+    n_equal, n_form = _korthikanti_equal(kort), 2 * len(kort)
+    mega, llama = planner_fidelity.megatron_table1(), planner_fidelity.llama3_table4()
+    pn = _planner_numbers(mega, llama)
+    sens = planner_fidelity.megatron_elementwise_sensitivity()
+    worst = sens["largest distance from median %"]
+    passes = planner_fidelity.ELEMENTWISE_PASSES_ASSUMED
+    lo_p, hi_p = sens["elementwise passes (assumed)"].min(), sens["elementwise passes (assumed)"].max()
+    small, full = 100 * pm["small_max"], 100 * pm["full_max"]
+    claim, k = 100 * measured.CLAIMED_FULL_SIZE_MAX_ERROR, measured.TOLERANCE_OVER_CLAIM
+    presets = " / ".join(p.upper().replace("LLAMA", "LLaMA") for p in pm["presets"])
+    text = {
+        "en": [
+            ("activations per GPU at the four layouts of Korthikanti et al. 2022, Table 3 (TP only; TP + SP + "
+             "selective recompute)",
+             "the paper's closed form (Equations 2 and 6) evaluated at those layouts: an implementation check, "
+             "the formula against itself; the paper prints no measured activation memory",
+             f"{n_equal}/{n_form} equal"),
+            (f"`peak_training_bytes` vs torch's MemTracker (FakeTensorMode, second step, AdamW): {pm['small_cases']} "
+             f"small LLaMA-shape steps (both regimes, checkpointing on/off, SDPA/eager, three AdamW "
+             f"implementations, biases); {pm['full_cases']} full-size {presets} steps up to "
+             f"{pm['full_largest_gb']:.0f} GB",
+             "the project's own measurements (`llmcalc.measured`: how, when, which torch and transformers)",
+             f"max error {small:.2f}% (small) and {full:.5f}% (full size; claimed: at most {claim:.4f}%); tests "
+             f"allow {k}× each, {k * small:.2f}% and {k * claim:.3f}%, and `make crosscheck` re-measures every "
+             f"full-size step"),
+            (f"bytes one LLaMA-7B layer saves (b {lr['b']}, s {lr['s']}) vs Korthikanti's 34·s·b·h",
+             "MemTracker's per-layer difference, equal to `layer_saved_bytes` (crosscheck)",
+             f"bf16 SDPA {lr['bf16']:.3f}×, eager {lr['eager']:.3f}× of sbh(34 + 5as/h), amp {lr['amp']:.3f}×"),
+            ("`llmcalc.planner` vs Megatron-LM Table 1 and Llama 3 Table 4",
+             "the published throughput of each layout",
+             f"ideal kernels bound {pn['mega_bound']}/{pn['mega_rows']} Megatron and {pn['llama_bound']}/"
+             f"{pn['llama_rows']} Llama 3 rows; with the assumed {passes:g} HBM passes one efficiency explains "
+             f"the {pn['mega_rows']} Megatron rows within {pn['spread']['worst_from_median_percent']:.1f}%; "
+             f"assuming {lo_p:g} to {hi_p:g} passes instead, within {worst.min():.1f}% to {worst.max():.1f}%"),
+        ],
+        "zh": [
+            ("Korthikanti 等(2022)表 3 的四个布局下每 GPU 的激活值(仅 TP;TP + SP + 选择性重计算)",
+             "论文的闭式公式(式 2 与式 6)在这些布局下的取值:这是实现检查,即公式对照公式本身;"
+             "论文没有给出实测的激活显存",
+             f"{n_equal}/{n_form} 相等"),
+            (f"`peak_training_bytes` 对比 torch 的 MemTracker(FakeTensorMode,第二步,AdamW):"
+             f"{pm['small_cases']} 个小型 LLaMA 形状的训练步(两种精度、开/关检查点、SDPA/eager、三种 AdamW 实现、"
+             f"偏置);{pm['full_cases']} 个完整规模的 {presets} 训练步,最大 {pm['full_largest_gb']:.0f} GB",
+             "本项目自己的测量(`llmcalc.measured`:如何测、何时测、所用 torch 与 transformers 版本)",
+             f"最大误差 {small:.2f}%(小形状)与 {full:.5f}%(完整规模;声称不超过 {claim:.4f}%);测试容差为各自的 "
+             f"{k} 倍,即 {k * small:.2f}% 与 {k * claim:.3f}%,`make crosscheck` 会重新测量每个完整规模的训练步"),
+            (f"一个 LLaMA-7B 层保存的字节数(b {lr['b']},s {lr['s']})对比 Korthikanti 的 34·s·b·h",
+             "MemTracker 测得的逐层差值,与 `layer_saved_bytes` 相等(交叉检查)",
+             f"bf16 SDPA {lr['bf16']:.3f}×,eager 为 sbh(34 + 5as/h) 的 {lr['eager']:.3f}×,amp {lr['amp']:.3f}×"),
+            ("`llmcalc.planner` 对比 Megatron-LM 表 1 与 Llama 3 表 4",
+             "每个布局公开的吞吐",
+             f"理想内核给出的上界覆盖 Megatron {pn['mega_bound']}/{pn['mega_rows']} 行、Llama 3 "
+             f"{pn['llama_bound']}/{pn['llama_rows']} 行;在假设的 {passes:g} 次 HBM 读写下,一个内核效率把 "
+             f"{pn['mega_rows']} 行 Megatron 解释到 {pn['spread']['worst_from_median_percent']:.1f}% 以内;"
+             f"若改设 {lo_p:g} 到 {hi_p:g} 次,则为 {worst.min():.1f}% 到 {worst.max():.1f}% 以内"),
+        ],
+    }[lang]
+    return pd.DataFrame([{"check": c, "compared with": w, "result": r} for c, w, r in text])
+
+
+# ----- prose under each table: functions of the table, so every number in it is computed ------------------
+
+def _note_megatron(df: pd.DataFrame) -> dict[str, str]:
+    step = 2 * pub.MEGATRON_ROUNDING["params_billion"]
+    return {
+        "en": f"Parameters: exact GPT-2-architecture count (tied embeddings, learned positions, biases); the paper "
+              f"prints {step:g} B steps, so rounding explains up to the ± column. FLOPs: llmcalc's exact matmul count "
+              f"with full recompute and the full T×T scores vs the paper's 96·B·s·l·h²·(1 + s/(6h) + V/(16·l·h)); "
+              f"the gap is exactly the LM head's forward, which llmcalc also recomputes (2·B·s·h·V). MFU: the "
+              f"printed TFLOP/s count the recomputed forward; model TFLOP/s = printed × FLOPs without recompute / "
+              f"the paper's FLOPs with recompute. Peak: {pub.MEGATRON_PEAK_TFLOPS} TFLOP/s, as the paper divides.",
+        "zh": f"参数量:GPT-2 结构的精确计数(共享词嵌入、可学习位置编码、带偏置);论文只印到 {step:g} B,"
+              f"“±” 列是舍入能解释的误差。FLOPs:llmcalc 的精确矩阵乘法计数(完全重计算,完整 T×T 注意力分数)"
+              f"对比论文的 96·B·s·l·h²·(1 + s/(6h) + V/(16·l·h));差值恰好是 LM head 的一次前向"
+              f"(2·B·s·h·V),llmcalc 把它也算进重计算。MFU:论文的 TFLOP/s 含重计算的那次前向;"
+              f"模型 TFLOP/s = 论文值 × 不含重计算的 FLOPs / 论文含重计算的 FLOPs。峰值按论文取 "
+              f"{pub.MEGATRON_PEAK_TFLOPS} TFLOP/s。",
+    }
+
+
+def _note_llama3(df: pd.DataFrame) -> dict[str, str]:
+    rounding = pub.LLAMA3_ROUNDING["mfu_percent"] + 100 * pub.LLAMA3_ROUNDING["tflops_per_gpu"] / _peak_tflops(
+        pub.LLAMA3_CHIP)
+    step = 2 * pub.LLAMA3_ROUNDING["tflops_per_gpu"]
+    odd = df[df["DP printed (before v3)"] != df["DP consistent"]]
+    en_dp, zh_dp = [], []
+    for _, r in odd.iterrows():
+        en_dp.append(f"The paper's versions before v3 print DP {r['DP printed (before v3)']} for the {r['layout']} row: "
+                     f"TP·CP·PP·DP would then be {r['TP·CP·PP·DP printed before v3']:,} GPUs, not {r['GPUs']:,}, and "
+                     f"{r['sequences per step'] // r['DP printed (before v3)']} sequences per DP group, not the printed "
+                     f"{r['batch size/DP printed']}; v3 prints {r['DP printed (v3)']}, the consistent value, which "
+                     f"llmcalc uses.")
+        zh_dp.append(f"论文 v3 之前的版本在 {r['layout']} 这一行印的是 DP {r['DP printed (before v3)']}:那样 TP·CP·PP·DP "
+                     f"只有 {r['TP·CP·PP·DP printed before v3']:,} 张 GPU,而不是 {r['GPUs']:,},每个 DP 组也会有 "
+                     f"{r['sequences per step'] // r['DP printed (before v3)']} 条序列,而不是论文印的 "
+                     f"{r['batch size/DP printed']};v3 印的是 {r['DP printed (v3)']},即自洽的值,llmcalc 用的就是它。")
+    peak = _peak_tflops(pub.LLAMA3_CHIP)
+    return {
+        "en": f"MFU = printed TFLOP/s / {peak:g}; the paper's TFLOP/s are multiples of {step:g}, so a difference up to "
+              f"{rounding:.2f} points is rounding. \"16M\" tokens per step read as 2^24. " + " ".join(en_dp) +
+              " The last two columns use llmcalc's exact causal FLOPs; the paper does not say how it counts attention.",
+        "zh": f"MFU = 论文的 TFLOP/s / {peak:g};论文的 TFLOP/s 是 {step:g} 的整数倍,所以 {rounding:.2f} 个百分点以内的"
+              f"差异都可能来自舍入。每步 “16M” token 按 2^24 计。" + "".join(zh_dp) +
+              "最后两列用 llmcalc 的精确因果 FLOPs;论文没有说明它如何计入注意力。",
+    }
+
+
+def _note_planner_megatron(df: pd.DataFrame) -> dict[str, str]:
+    sp = planner_fidelity.ratio_spread(df["reported / planner"])
+    sizes = [r.params_billion for r in pub.MEGATRON_TABLE1]
+    size_ratio = max(sizes) / min(sizes)
+    passes = planner_fidelity.ELEMENTWISE_PASSES_ASSUMED
+    return {
+        "en": f"The planner (`llmcalc.fidelity.megatron_table1`) with ideal matmul kernels; TP, PP, GPUs and batch as "
+              f"published, micro-batch and interleaving chosen by the planner; full recompute, fp32 gradients, no "
+              f"ZeRO, no sequence parallelism, unfused attention, as in 2021. Reported / planner is the share of the "
+              f"layout's ideal the run reached: {sp['min']:.2f}–{sp['max']:.2f} (median {sp['median']:.2f}) across a "
+              f"{size_ratio:.0f}× range of model sizes. With the assumed {passes:g} HBM passes over each stored "
+              f"activation (+2 for full recompute), one kernel efficiency explains every row within "
+              f"{sp['worst_from_median_percent']:.1f}%. The passes are an assumption, not a measurement: the next "
+              f"table shows how the ratios move with them.",
+        "zh": f"规划器(`llmcalc.fidelity.megatron_table1`)假设理想的矩阵乘法内核;TP、PP、GPU 数和批大小取论文值,"
+              f"微批大小与交错深度由规划器选择;按 2021 年的做法:完全重计算、fp32 梯度、无 ZeRO、无序列并行、"
+              f"未融合的注意力。“论文 / 规划器” 是该布局理想吞吐中真正达到的比例:在模型规模相差 "
+              f"{size_ratio:.0f} 倍的各行之间为 {sp['min']:.2f}–{sp['max']:.2f}(中位数 {sp['median']:.2f})。"
+              f"在假设每个保存的激活值经过 {passes:g} 次 HBM 读写(完全重计算再加 2 次)时,一个内核效率能把每一行"
+              f"解释到 {sp['worst_from_median_percent']:.1f}% 以内。读写次数是假设,不是测量:下一张表给出比值随它"
+              f"如何变化。",
+    }
+
+
+def _note_sensitivity(df: pd.DataFrame) -> dict[str, str]:
+    passes = planner_fidelity.ELEMENTWISE_PASSES_ASSUMED
+    at = df.set_index("elementwise passes (assumed)")
+    worst = df["largest distance from median %"]
+    best_row, worst_row = df.loc[worst.idxmin()], df.loc[worst.idxmax()]
+    mid = df["reported / planner median"]
+    return {
+        "en": f"The planner's non-matmul time is every stored activation crossing HBM `elementwise_passes` times a "
+              f"step (+2 with full recompute, which every Megatron row uses). No kernel-by-kernel count stands behind "
+              f"the default {passes:g}. Across {df['elementwise passes (assumed)'].min():g} to "
+              f"{df['elementwise passes (assumed)'].max():g} passes the median share reached moves from "
+              f"{mid.iloc[0]:.2f} to {mid.iloc[-1]:.2f}, and the largest distance of a row from it from "
+              f"{worst_row['largest distance from median %']:.1f}% (at {worst_row['elementwise passes (assumed)']:g} "
+              f"passes) to {best_row['largest distance from median %']:.1f}% (at "
+              f"{best_row['elementwise passes (assumed)']:g}); at the assumed {passes:g} it is "
+              f"{at.loc[passes, 'largest distance from median %']:.1f}%. \"One efficiency explains every row\" is "
+              f"a statement about the model with this assumed constant, not a result independent of it.",
+        "zh": f"规划器的非矩阵乘法时间 = 每个保存的激活值每步经过 HBM `elementwise_passes` 次(完全重计算再加 2 次,"
+              f"Megatron 的每一行都用完全重计算)。默认的 {passes:g} 次背后没有逐个内核的计数。在 "
+              f"{df['elementwise passes (assumed)'].min():g} 到 {df['elementwise passes (assumed)'].max():g} 次之间,"
+              f"达到比例的中位数从 {mid.iloc[0]:.2f} 变到 {mid.iloc[-1]:.2f},各行离中位数的最大距离从 "
+              f"{worst_row['largest distance from median %']:.1f}%({worst_row['elementwise passes (assumed)']:g} 次)"
+              f"变到 {best_row['largest distance from median %']:.1f}%({best_row['elementwise passes (assumed)']:g} 次);"
+              f"在假设的 {passes:g} 次时为 {at.loc[passes, 'largest distance from median %']:.1f}%。"
+              f"“一个效率解释每一行” 是带着这个假设常数的模型的结论,而不是与它无关的结果。",
+    }
+
+
+def _note_planner_llama3(df: pd.DataFrame) -> dict[str, str]:
+    mega = planner_fidelity.ratio_spread(planner_fidelity.megatron_table1()["reported / planner"])
+    short = df[df["layout"].str.startswith("8K")]
+    long_ = df[~df["layout"].str.startswith("8K")]
+    ratio_short = _range(short["reported / planner (best v)"], ".2f")
+    ratio_long = _range(long_["reported / planner (best v)"], ".2f")
+    plain = _range(df["planner MFU % (v = 1)"], ".0f")
+    gib = _range(df["planner GiB per GPU (best v)"], ".0f")
+    headroom = inspect.signature(planner.search).parameters["headroom"].default
+    hbm = llmcalc.chip(pub.LLAMA3_CHIP).hbm_gib
+    over = df[df["planner MFU % (best v)"] <= df["MFU % reported"] - pub.LLAMA3_ROUNDING["mfu_percent"]]
+    unfit = df[~df["fits 80 GB less 10%"].astype(bool)]
+    if len(over):
+        en_bound = (f"The planner predicts no more than Meta reports for {', '.join(over['layout'])}: an ideal-kernel "
+                    f"figure should be an upper bound, so there it charges something Meta avoided.")
+        zh_bound = (f"对 {'、'.join(over['layout'])},规划器的预测不高于 Meta 的报告值:理想内核的数值本应是上界,"
+                    f"说明规划器在这里多算了 Meta 避开的开销。")
+    else:
+        en_bound, zh_bound = "Ideal kernels bound every reported MFU.", "理想内核给出的数值是每个公开 MFU 的上界。"
+    if len(unfit):
+        en_mem = (f"exceeds an H100's {hbm:.1f} GiB less the planner's {headroom:.0%} headroom for "
+                  f"{', '.join(unfit['layout'])}, although Meta ran them")
+        zh_mem = f"对 {'、'.join(unfit['layout'])} 超过了 H100 的 {hbm:.1f} GiB 减去规划器 {headroom:.0%} 的余量,可 Meta 确实这样训练了"
+    else:
+        en_mem = f"fits an H100's {hbm:.1f} GiB less the planner's {headroom:.0%} headroom"
+        zh_mem = f"在 H100 的 {hbm:.1f} GiB 减去规划器 {headroom:.0%} 的余量之内"
+    return {
+        "en": f"Ideal kernels; micro-batch 1, no recompute, sequence parallelism, flash attention, ZeRO-1/2; DP as "
+              f"consistent with the GPU count. The paper does not print the interleaving depth v: with plain 1F1B "
+              f"(v = 1) the planner gives {plain}% MFU; at its best v the 8K rows reach {ratio_short} of the planner's "
+              f"figure and the 128K row {ratio_long} (Megatron on A100: median {mega['median']:.2f}). {en_bound} "
+              f"Memory: the planner's estimate for these layouts, {gib} GiB per GPU, {en_mem}. Meta gave the first "
+              f"and the last pipeline stage one layer fewer and freed tensors early (Llama 3 paper, §3.3.2); the "
+              f"planner models neither.",
+        "zh": f"理想内核;微批 1、不重计算、序列并行、flash attention、ZeRO-1/2;DP 取与 GPU 数自洽的值。论文没有给出"
+              f"交错深度 v:用普通 1F1B(v = 1)时,规划器给出 {plain}% 的 MFU;在最佳 v 下,8K 的两行达到规划器数值的 "
+              f"{ratio_short},128K 那一行为 {ratio_long}(Megatron 在 A100 上的中位数为 {mega['median']:.2f})。"
+              f"{zh_bound}显存:规划器对这些布局的估计为每 GPU {gib} GiB,{zh_mem}。Meta 让流水线的第一级和最后一级"
+              f"各少放一层,并尽早释放张量(Llama 3 论文 §3.3.2);这两点规划器都没有建模。",
+    }
+
+
+def _note_total_flops(df: pd.DataFrame) -> dict[str, str]:
+    return {
+        "en": "P is the exact parameter count of the preset. GPT-3: Brown et al. 2020; 405B: Llama 3 paper. "
+              "The ± column is the rounding of the printed total and token count.",
+        "zh": "P 为预设模型的精确参数量。GPT-3 来自 Brown 等(2020);405B 来自 Llama 3 论文。"
+              "“±” 列是公开总量与 token 数的舍入误差。",
+    }
+
+
+def _note_llama_hours(df: pd.DataFrame) -> dict[str, str]:
+    a100, h100 = _peak_tflops("A100"), _peak_tflops("H100")
+    approx = [r.label for r in pub.GPU_HOUR_RUNS if r.tokens_approx]
+    return {
+        "en": f"Implied MFU = training FLOPs / (GPU-hours · 3600 · peak), peak {a100:g} (A100) or {h100:g} (H100) "
+              f"TFLOP/s. The cards' hours include everything, not only steady-state steps. {' and '.join(approx)}: "
+              f"the card gives the token count only roughly (\"~15T\").",
+        "zh": f"反推 MFU = 训练 FLOPs / (GPU 小时 · 3600 · 峰值),峰值 {a100:g}(A100)或 {h100:g}(H100)TFLOP/s。"
+              f"模型卡的小时数包含全部开销,不只是稳定训练步。{' 与 '.join(approx)}:模型卡只给出大约的 token 数"
+              f"(“~15T”)。",
+    }
+
+
+def _note_llama405b(df: pd.DataFrame) -> dict[str, str]:
+    run = pub.LLAMA31_RUNS[2]
+    long_mfu = [r.mfu_percent for r in pub.LLAMA3_TABLE4 if r.seq_len > 8192]
+    eff = pub.LLAMA3_EFFECTIVE_TRAINING_TIME_MIN
+    peak = _peak_tflops(run.chip)
+    return {
+        "en": f"Predicted = {_short_sci(run.total_flops)} / ({peak:g} TFLOP/s · MFU · 3600). The card's hours are higher "
+              f"because they include all of training: the long-context phase at {_range(long_mfu, 'g')}% MFU, "
+              f"annealing, failures and restarts; the paper reports higher than {eff:.0%} effective training time "
+              f"(time on useful training over elapsed time, §3.3.4).",
+        "zh": f"推算值 = {_short_sci(run.total_flops)} / ({peak:g} TFLOP/s · MFU · 3600)。模型卡的小时数更高,因为它包含整个"
+              f"训练:{_range(long_mfu, 'g')}% MFU 的长上下文阶段、退火、故障与重启;论文报告的有效训练时间"
+              f"(有用训练时间占总经过时间的比例,§3.3.4)高于 {eff:.0%}。",
+    }
+
+
+def _korthikanti_equal(df: pd.DataFrame) -> int:
+    """How many llmcalc values of the implementation check equal the closed form (to ``EQUAL``)."""
+    return int(sum((df[c].abs() < EQUAL * 100).sum() for c in ("TP only difference %", "TP+SP+selective difference %")))
+
+
+def _note_korthikanti(df: pd.DataFrame) -> dict[str, str]:
+    n_equal = _korthikanti_equal(df)
+    chunked = [r.label for r in pub.KORTHIKANTI_TABLE3 if r.interleave > 1]
+    m = sorted({r.interleave for r in pub.KORTHIKANTI_TABLE3 if r.interleave > 1})
+    return {
+        "en": f"An implementation check, not a fidelity check: Table 3 prints the layouts only, and the paper prints "
+              f"no activation memory as numbers (its memory figures, Figures 1, 7 and 9, are plots). The closed form "
+              f"is Equation 2 (TP only, sbh(10 + 24/t + 5as/(ht)) per layer) or Equation 6 (34·sbh/t), L layers' "
+              f"worth on the first stage, × (1 + (p − 1)/(p·m)) for {' and '.join(chunked)} (m = "
+              f"{', '.join(str(x) for x in m)} interleaved chunks, §6). llmcalc.activation_bytes (GPT-style layer, "
+              f"16-bit values, 1-byte dropout masks) reproduces {n_equal} of {2 * len(df)} values. GiB = 2^30 bytes. "
+              f"Whether a real layer stores this much is what `peak_training_bytes` against MemTracker answers.",
+        "zh": f"这是实现检查,不是保真度检查:表 3 只给出布局,论文也没有以数字给出激活显存(它的显存图,即图 1、图 7、图 9,"
+              f"只有图形)。"
+              f"闭式公式为式 2(仅 TP,每层 sbh(10 + 24/t + 5as/(ht)))或式 6(34·sbh/t),第一级保存 L 层的量,"
+              f"{' 与 '.join(chunked)} 再乘以 (1 + (p − 1)/(p·m))(m = {', '.join(str(x) for x in m)} 个交错分块,§6)。"
+              f"llmcalc.activation_bytes(GPT 结构的层,16 位数值,1 字节 dropout 掩码)复现了 {2 * len(df)} 个值中的 "
+              f"{n_equal} 个。GiB = 2^30 字节。真实的层是否保存这么多,要看 `peak_training_bytes` 对比 MemTracker 的结果。",
+    }
 
 
 # ----- how the tables are printed ----------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Section:
-    """One table function and how it is printed: titles and notes per language, and column views."""
+    """One table function and how it is printed: titles per language, a note computed from the table, and
+    column views."""
 
     build: Callable[[], pd.DataFrame]
     title: dict[str, str]
-    note: dict[str, str]
+    note: Callable[[pd.DataFrame], dict[str, str]]
     views: tuple[tuple[str, ...], ...]  # each view is one Markdown table; the first column is repeated
 
 
-_MEGATRON_KEY = ("model",)
+_S, _V = pub.MEGATRON_SEQ_LEN, pub.MEGATRON_VOCAB
 SECTIONS: tuple[Section, ...] = (
     Section(
         megatron_table1,
-        {"en": "Megatron-LM, Narayanan et al. 2021, Table 1 (GPT-style, T 2048, V 51200, A100, full recompute)",
-         "zh": "Megatron-LM(Narayanan 等,2021)表 1(GPT 结构,T 2048,V 51200,A100,完全重计算)"},
-        {"en": "Parameters: exact GPT-2-architecture count (tied embeddings, learned positions, biases); the "
-               "paper prints 0.1 B, so rounding explains up to the ± column. FLOPs: llmcalc's exact matmul "
-               "count with full recompute and the full T×T scores vs the paper's 96·B·s·l·h²·(1 + s/(6h) + "
-               "V/(16·l·h)); the gap is exactly the LM head's forward, which llmcalc also recomputes "
-               "(2·B·s·h·V). MFU: the printed TFLOP/s count the recomputed forward; model TFLOP/s = printed × "
-               "FLOPs without recompute / the paper's FLOPs with recompute.",
-         "zh": "参数量:GPT-2 结构的精确计数(共享词嵌入、可学习位置编码、带偏置);论文只印到 0.1 B,"
-               "“±” 列是舍入能解释的误差。FLOPs:llmcalc 的精确矩阵乘法计数(完全重计算,完整 T×T 注意力分数)"
-               "对比论文的 96·B·s·l·h²·(1 + s/(6h) + V/(16·l·h));差值恰好是 LM head 的一次前向"
-               "(2·B·s·h·V),llmcalc 把它也算进重计算。MFU:论文的 TFLOP/s 含重计算的那次前向;"
-               "模型 TFLOP/s = 论文值 × 不含重计算的 FLOPs / 论文含重计算的 FLOPs。"},
+        {"en": f"Megatron-LM, Narayanan et al. 2021, Table 1 (GPT-style, T {_S}, V {_V}, A100, full recompute)",
+         "zh": f"Megatron-LM(Narayanan 等,2021)表 1(GPT 结构,T {_S},V {_V},A100,完全重计算)"},
+        _note_megatron,
         (("model", "L", "D", "N", "params exact (B)", "params reported (B)", "params error %",
           "params rounding ± %", "FLOPs/iter llmcalc, full recompute", "FLOPs/iter Megatron formula",
           "FLOPs error %"),
          ("model", "GPUs", "TP", "PP", "DP", "batch (sequences)", "TFLOP/s per GPU reported",
           "aggregate PFLOP/s = TFLOP/s × GPUs", "aggregate PFLOP/s reported", "aggregate error %",
-          "% of peak = TFLOP/s / 312", "% of peak reported", "model TFLOP/s per GPU", "MFU %")),
+          "% of peak = TFLOP/s / peak", "% of peak reported", "model TFLOP/s per GPU", "MFU %")),
     ),
     Section(
         llama3_table4,
         {"en": "Llama 3 paper, Table 4 (405B on H100s)", "zh": "Llama 3 论文表 4(405B,H100)"},
-        {"en": "MFU = printed TFLOP/s / 989; the paper's TFLOP/s are multiples of 10, so a difference up to "
-               "0.5 + 0.51 points is rounding. \"16M\" tokens per step read as 2^24. The last two columns "
-               "use llmcalc's exact causal FLOPs; the paper does not say how it counts attention.",
-         "zh": "MFU = 论文的 TFLOP/s / 989;论文的 TFLOP/s 是 10 的整数倍,所以 0.5 + 0.51 个百分点以内的差异"
-               "都可能来自舍入。每步 “16M” token 按 2^24 计。最后两列用 llmcalc 的精确因果 FLOPs;"
-               "论文没有说明它如何计入注意力。"},
-        (("layout", "GPUs", "TP", "CP", "PP", "DP", "TP·CP·PP·DP", "T", "sequences per step",
-          "sequences per DP rank"),
-         ("layout", "TFLOP/s per GPU reported", "MFU % = TFLOP/s / 989", "MFU % reported", "MFU diff (points)",
+        _note_llama3,
+        (("layout", "GPUs", "TP", "CP", "PP", "DP printed (v3)", "DP printed (before v3)", "DP consistent",
+          "TP·CP·PP·DP consistent", "TP·CP·PP·DP printed before v3", "T", "sequences per step",
+          "batch size/DP printed", "sequences per DP (consistent DP)"),
+         ("layout", "TFLOP/s per GPU reported", "MFU % = TFLOP/s / peak", "MFU % reported", "MFU diff (points)",
           "exact FLOPs per token / 6P", "step s at reported TFLOP/s")),
     ),
     Section(
         planner_fidelity.megatron_table1,
         {"en": "llmcalc.planner vs Megatron-LM Table 1: hardware TFLOP/s per GPU for each published layout",
          "zh": "llmcalc.planner 对比 Megatron-LM 表 1:每个公开布局的每 GPU 硬件 TFLOP/s"},
-        {"en": "The planner (`llmcalc.fidelity.megatron_table1`) with ideal matmul kernels; TP, PP, GPUs and "
-               "batch as published, micro-batch and interleaving chosen by the planner; full recompute, fp32 "
-               "gradients, no ZeRO, no sequence parallelism, unfused attention, as in 2021. Reported / "
-               "planner is the share of the layout's ideal the run reached: 0.66–0.73 across a 600× range "
-               "of model sizes, so one kernel efficiency (about 0.69 on A100 in 2021) explains every row "
-               "to within 7%; the planner does not know that constant and is not fitted to it.",
-         "zh": "规划器(`llmcalc.fidelity.megatron_table1`)假设理想的矩阵乘法内核;TP、PP、GPU 数和批大小"
-               "取论文值,微批大小与交错深度由规划器选择;按 2021 年的做法:完全重计算、fp32 梯度、无 ZeRO、"
-               "无序列并行、未融合的注意力。“论文 / 规划器” 是该布局理想吞吐中真正达到的比例:在模型规模相差 "
-               "600 倍的各行之间为 0.66–0.73,因此一个内核效率(2021 年 A100 上约 0.69)能把每一行解释到 7% "
-               "以内;规划器并不知道这个常数,也没有用它拟合。"},
+        _note_planner_megatron,
         (("model", "TP", "PP", "DP", "GPUs", "planner micro-batch", "planner interleave", "planner GiB per GPU",
           "planner TFLOP/s per GPU (ideal kernels)", "TFLOP/s per GPU reported", "reported / planner"),),
+    ),
+    Section(
+        planner_fidelity.megatron_elementwise_sensitivity,
+        {"en": "How the Megatron-LM comparison depends on the planner's assumed HBM passes over stored activations",
+         "zh": "Megatron-LM 对照结果如何随规划器假设的激活值 HBM 读写次数变化"},
+        _note_sensitivity,
+        (("elementwise passes (assumed)", "reported / planner median", "min", "max", "spread % of median",
+          "largest distance from median %"),),
     ),
     Section(
         planner_fidelity.llama3_table4,
         {"en": "llmcalc.planner vs Llama 3 Table 4: MFU of 405B for each published layout",
          "zh": "llmcalc.planner 对比 Llama 3 表 4:405B 在每个公开布局下的 MFU"},
-        {"en": "Ideal kernels; micro-batch 1, no recompute, sequence parallelism, flash attention, ZeRO-1/2. "
-               "The paper does not print the interleaving depth v: with plain 1F1B (v = 1) the bubble alone "
-               "(15/31 at 16 micro-batches) holds the 16,384-GPU layouts to about 40%; with interleaving the "
-               "8K rows reach 0.61–0.63 of the planner's figure, close to Megatron's 0.66–0.73 on A100. Two "
-               "disagreements: the 128K-context row reaches only 0.57 (the planner sees little cost in "
-               "context parallelism; the real all-gather attention at 128K loses more), and the planner's "
-               "memory estimate for these layouts (about 78 GiB) exceeds an 80 GB H100 less headroom although "
-               "Meta ran them: it charges the first stage 8 full layers for 16 micro-batches in flight, "
-               "while Meta gave the first stage one layer fewer and freed tensors early.",
-         "zh": "理想内核;微批 1、不重计算、序列并行、flash attention、ZeRO-1/2。论文没有给出交错深度 v:"
-               "用普通 1F1B(v = 1)时,单是流水线气泡(16 个微批时为 15/31)就把 16,384 卡的布局限制在约 40%;"
-               "用交错调度时,8K 的两行达到规划器数值的 0.61–0.63,接近 Megatron 在 A100 上的 0.66–0.73。"
-               "两处不一致:128K 上下文那一行只有 0.57(规划器认为上下文并行代价很小,而 128K 下真实的 "
-               "all-gather 注意力损失更多);规划器对这些布局的显存估计(约 78 GiB)超过了 80 GB H100 "
-               "减去余量,可 Meta 确实这样训练了:规划器让第一级为 16 个在途微批保存 8 整层的激活,"
-               "而 Meta 让第一级少放一层,并尽早释放张量。"},
+        _note_planner_llama3,
         (("layout", "GPUs", "TP", "CP", "PP", "DP", "planner MFU % (v = 1)", "planner best v",
           "planner MFU % (best v)", "MFU % reported", "reported / planner (best v)",
           "planner GiB per GPU (best v)", "fits 80 GB less 10%"),),
@@ -302,10 +604,7 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         total_flops,
         {"en": "Total training FLOPs: 6·P·tokens vs published", "zh": "训练总 FLOPs:6·P·tokens 对比公开值"},
-        {"en": "P is the exact parameter count of the preset. GPT-3: Brown et al. 2020; 405B: Llama 3 paper. "
-               "The ± column is the rounding of the printed total and token count.",
-         "zh": "P 为预设模型的精确参数量。GPT-3 来自 Brown 等(2020);405B 来自 Llama 3 论文。"
-               "“±” 列是公开总量与 token 数的舍入误差。"},
+        _note_total_flops,
         (("run", "P exact (B)", "tokens", "FLOPs 6·P·tokens", "FLOPs reported", "FLOPs error %",
           "rounding ± %"),),
     ),
@@ -313,41 +612,26 @@ SECTIONS: tuple[Section, ...] = (
         llama_hours,
         {"en": "LLaMA 2 and LLaMA 3.1: MFU implied by the model cards' GPU-hours",
          "zh": "LLaMA 2 与 LLaMA 3.1:由模型卡 GPU 小时反推的 MFU"},
-        {"en": "Implied MFU = training FLOPs / (GPU-hours · 3600 · peak), peak 312 (A100) or 989 (H100) "
-               "TFLOP/s. The cards' hours include everything, not only steady-state steps. LLaMA 3.1 8B "
-               "and 70B: \"~15T\" tokens. Days: at the implied MFU on the GPU count shown (405B: the paper's "
-               "16,384; the others are assumptions, not published).",
-         "zh": "反推 MFU = 训练 FLOPs / (GPU 小时 · 3600 · 峰值),峰值 312(A100)或 989(H100)TFLOP/s。"
-               "模型卡的小时数包含全部开销,不只是稳定训练步。LLaMA 3.1 8B 与 70B 的 token 数是 “~15T”。"
-               "天数:按反推 MFU 在所列 GPU 数上计算(405B 用论文的 16,384;其余是假设,并非公开数据)。"},
+        _note_llama_hours,
         (("run", "chip", "GPU-hours reported", "tokens", "T", "FLOPs 6·P·tokens", "implied MFU % (6P)",
-          "implied MFU % (exact, causal)", "GPUs (assumed)", "days on those GPUs"),),
+          "implied MFU % (exact, causal)"),),
     ),
     Section(
         llama405b_hours,
-        {"en": "LLaMA 3.1-405B: GPU-hours from Table 4's MFU vs the model card's 30.84M",
-         "zh": "LLaMA 3.1-405B:由表 4 的 MFU 推算 GPU 小时,对比模型卡的 30.84M"},
-        {"en": "Predicted = 3.8e25 / (989 TFLOP/s · MFU · 3600). The card's hours are higher because they "
-               "include all of training: the long-context phase at 38%, annealing, failures and restarts; "
-               "as we remember the paper, it reports more than 90% effective training time.",
-         "zh": "推算值 = 3.8e25 / (989 TFLOP/s · MFU · 3600)。模型卡的小时数更高,因为它包含整个训练:"
-               "38% MFU 的长上下文阶段、退火、故障与重启;据我们对论文的记忆,其有效训练时间在 90% 以上。"},
+        {"en": "LLaMA 3.1-405B: GPU-hours from Table 4's MFU vs the model card",
+         "zh": "LLaMA 3.1-405B:由表 4 的 MFU 推算 GPU 小时,对比模型卡"},
+        _note_llama405b,
         (("layout", "MFU % reported", "GPU-hours predicted", "GPU-hours reported (card)", "GPU-hours error %"),),
     ),
     Section(
-        korthikanti_table3,
-        {"en": "Korthikanti et al. 2022, Table 3: activations per GPU of the first pipeline stage",
-         "zh": "Korthikanti 等(2022)表 3:流水线第一级每张 GPU 的激活值"},
-        {"en": "llmcalc.activation_bytes (GPT-style layer, 16-bit values, 1-byte dropout masks), in GiB "
-               "(2^30 bytes). 175B and 530B use the interleaved schedule with 3 chunks; their reported values "
-               "are not in reference.md (–). Model states: exact parameters × 18 bytes / (TP · PP); the paper "
-               "counts 12·l·h² parameters.",
-         "zh": "llmcalc.activation_bytes(GPT 结构的层,16 位数值,1 字节 dropout 掩码),单位 GiB(2^30 字节)。"
-               "175B 与 530B 使用 3 个分块的交错流水线调度;它们的论文值不在 reference.md 中(–)。"
-               "模型状态:精确参数量 × 18 字节 / (TP · PP);论文按 12·l·h² 个参数计。"},
-        (("model", "TP", "PP", "GPUs", "micro-batch", "chunks", "TP only GiB", "TP only reported GiB",
-          "TP only error %", "TP+SP+selective GiB", "TP+SP+selective reported GiB", "TP+SP+selective error %"),
-         ("model", "model states GiB (exact P, 18 B/param)", "model states reported GiB", "model states error %")),
+        korthikanti_implementation_check,
+        {"en": "Korthikanti et al. 2022, Table 3 layouts: activations per GPU of the first pipeline stage "
+               "(implementation check)",
+         "zh": "Korthikanti 等(2022)表 3 的布局:流水线第一级每张 GPU 的激活值(实现检查)"},
+        _note_korthikanti,
+        (("model", "TP", "PP", "GPUs", "micro-batch", "chunks", "TP only GiB llmcalc", "TP only GiB closed form",
+          "TP only difference %", "TP+SP+selective GiB llmcalc", "TP+SP+selective GiB closed form",
+          "TP+SP+selective difference %"),),
     ),
 )
 
@@ -375,29 +659,33 @@ def _fmt(spec: str) -> Callable[[object], str]:
 # 30.84M); default: str for text, .4g for numbers
 FORMATS: dict[str, str] = {
     **{c: "int" for c in ("L", "D", "N", "TP", "PP", "DP", "CP", "GPUs", "batch (sequences)", "T",
-                          "TP·CP·PP·DP", "sequences per step", "micro-batch", "chunks", "GPU-hours reported",
-                          "GPUs (assumed)", "TFLOP/s per GPU reported", "MFU % reported", "% of peak reported")},
+                          "DP printed (v3)", "DP printed (before v3)", "DP consistent", "TP·CP·PP·DP consistent",
+                          "TP·CP·PP·DP printed before v3", "batch size/DP printed",
+                          "sequences per step", "micro-batch", "chunks", "GPU-hours reported",
+                          "TFLOP/s per GPU reported", "MFU % reported", "% of peak reported")},
     "params exact (B)": ".3f", "params reported (B)": ".1f", "params error %": "+.2f", "params rounding ± %": ".2f",
     "FLOPs/iter llmcalc, full recompute": "sci", "FLOPs/iter Megatron formula": "sci", "FLOPs error %": "+.3f",
     "aggregate PFLOP/s = TFLOP/s × GPUs": ".2f", "aggregate PFLOP/s reported": ".1f", "aggregate error %": "+.2f",
-    "% of peak = TFLOP/s / 312": ".1f", "model TFLOP/s per GPU": ".1f", "MFU %": ".1f",
-    "sequences per DP rank": "g", "MFU % = TFLOP/s / 989": ".1f", "MFU diff (points)": "+.2f",
+    "% of peak = TFLOP/s / peak": ".1f", "model TFLOP/s per GPU": ".1f", "MFU %": ".1f",
+    "sequences per DP (consistent DP)": "g", "MFU % = TFLOP/s / peak": ".1f", "MFU diff (points)": "+.2f",
     "exact FLOPs per token / 6P": ".3f", "step s at reported TFLOP/s": ".2f",
     "P exact (B)": ".2f", "tokens": "T", "FLOPs 6·P·tokens": "sci", "FLOPs reported": "sci",
     "rounding ± %": ".2f", "implied MFU % (6P)": ".1f", "implied MFU % (exact, causal)": ".1f",
-    "days on those GPUs": ".1f", "GPU-hours predicted": "M", "GPU-hours reported (card)": "M",
-    "GPU-hours error %": "+.1f",
-    "TP only GiB": ".4f", "TP only reported GiB": "g", "TP only error %": "+.2f",
-    "TP+SP+selective GiB": ".4f", "TP+SP+selective reported GiB": "g", "TP+SP+selective error %": "+.2f",
-    "model states GiB (exact P, 18 B/param)": ".2f", "model states reported GiB": "g", "model states error %": "+.2f",
+    "GPU-hours predicted": "M", "GPU-hours reported (card)": "M", "GPU-hours error %": "+.1f",
+    "TP only GiB llmcalc": ".4f", "TP only GiB closed form": ".4f", "TP only difference %": "+.2g",
+    "TP+SP+selective GiB llmcalc": ".4f", "TP+SP+selective GiB closed form": ".4f",
+    "TP+SP+selective difference %": "+.2g",
     "planner micro-batch": "int", "planner interleave": "int", "planner GiB per GPU": ".1f",
     "planner TFLOP/s per GPU (ideal kernels)": ".1f", "reported / planner": ".3f",
+    "elementwise passes (assumed)": "g", "reported / planner median": ".3f", "min": ".3f", "max": ".3f",
+    "spread % of median": ".1f", "largest distance from median %": ".1f",
     "planner MFU % (v = 1)": ".1f", "planner best v": "int", "planner MFU % (best v)": ".1f",
     "reported / planner (best v)": ".3f", "planner GiB per GPU (best v)": ".1f", "fits 80 GB less 10%": "str",
 }
 
 # column names in the Chinese README (numbers and symbols stay as they are)
 ZH: dict[str, str] = {
+    "check": "检查", "compared with": "对照", "result": "结果",
     "model": "模型", "layout": "布局", "run": "训练", "chip": "芯片", "GPUs": "GPU 数",
     "batch (sequences)": "批大小(序列)",
     "params exact (B)": "精确参数量(B)", "params reported (B)": "论文参数量(B)", "params error %": "参数误差 %",
@@ -406,36 +694,46 @@ ZH: dict[str, str] = {
     "每步 FLOPs,Megatron 公式", "FLOPs error %": "FLOPs 误差 %",
     "TFLOP/s per GPU reported": "论文每 GPU TFLOP/s", "aggregate PFLOP/s = TFLOP/s × GPUs": "总 PFLOP/s = TFLOP/s × GPU 数",
     "aggregate PFLOP/s reported": "论文总 PFLOP/s", "aggregate error %": "总量误差 %",
-    "% of peak = TFLOP/s / 312": "峰值占比 % = TFLOP/s / 312", "% of peak reported": "论文峰值占比 %",
+    "% of peak = TFLOP/s / peak": "峰值占比 % = TFLOP/s / 峰值", "% of peak reported": "论文峰值占比 %",
     "model TFLOP/s per GPU": "每 GPU 模型 TFLOP/s", "MFU %": "MFU %",
-    "sequences per step": "每步序列数", "sequences per DP rank": "每个 DP 副本的序列数",
-    "MFU % = TFLOP/s / 989": "MFU % = TFLOP/s / 989", "MFU % reported": "论文 MFU %", "MFU diff (points)": "MFU 差(百分点)",
+    "DP printed (v3)": "论文 DP(v3)", "DP printed (before v3)": "论文 DP(v3 之前)", "DP consistent": "自洽的 DP",
+    "TP·CP·PP·DP consistent": "TP·CP·PP·DP(自洽)", "TP·CP·PP·DP printed before v3": "TP·CP·PP·DP(v3 之前的印刷值)",
+    "sequences per step": "每步序列数", "batch size/DP printed": "论文每 DP 批大小",
+    "sequences per DP (consistent DP)": "每个 DP 组的序列数(自洽 DP)",
+    "MFU % = TFLOP/s / peak": "MFU % = TFLOP/s / 峰值", "MFU % reported": "论文 MFU %", "MFU diff (points)": "MFU 差(百分点)",
     "exact FLOPs per token / 6P": "每 token 精确 FLOPs / 6P", "step s at reported TFLOP/s": "按论文 TFLOP/s 的步时(秒)",
     "P exact (B)": "精确 P(B)", "tokens": "token 数", "FLOPs 6·P·tokens": "FLOPs 6·P·tokens",
     "FLOPs reported": "公开 FLOPs", "rounding ± %": "舍入 ± %",
     "GPU-hours reported": "公开 GPU 小时", "implied MFU % (6P)": "反推 MFU %(6P)",
-    "implied MFU % (exact, causal)": "反推 MFU %(精确,因果)", "GPUs (assumed)": "GPU 数(假设)",
-    "days on those GPUs": "天数", "GPU-hours predicted": "推算 GPU 小时", "GPU-hours reported (card)": "模型卡 GPU 小时",
+    "implied MFU % (exact, causal)": "反推 MFU %(精确,因果)",
+    "GPU-hours predicted": "推算 GPU 小时", "GPU-hours reported (card)": "模型卡 GPU 小时",
     "GPU-hours error %": "GPU 小时误差 %", "micro-batch": "微批大小", "chunks": "分块数",
-    "TP only GiB": "仅 TP(GiB)", "TP only reported GiB": "仅 TP 论文值(GiB)", "TP only error %": "仅 TP 误差 %",
-    "TP+SP+selective GiB": "TP+SP+选择性重计算(GiB)", "TP+SP+selective reported GiB": "TP+SP+选择性 论文值(GiB)",
-    "TP+SP+selective error %": "TP+SP+选择性 误差 %",
-    "model states GiB (exact P, 18 B/param)": "模型状态 GiB(精确 P,每参数 18 字节)",
-    "model states reported GiB": "模型状态论文值(GiB)", "model states error %": "模型状态误差 %",
+    "TP only GiB llmcalc": "仅 TP,llmcalc(GiB)", "TP only GiB closed form": "仅 TP,闭式公式(GiB)",
+    "TP only difference %": "仅 TP 差异 %",
+    "TP+SP+selective GiB llmcalc": "TP+SP+选择性,llmcalc(GiB)",
+    "TP+SP+selective GiB closed form": "TP+SP+选择性,闭式公式(GiB)",
+    "TP+SP+selective difference %": "TP+SP+选择性 差异 %",
     "planner micro-batch": "规划器微批", "planner interleave": "规划器交错深度", "planner GiB per GPU": "规划器每 GPU GiB",
     "planner TFLOP/s per GPU (ideal kernels)": "规划器每 GPU TFLOP/s(理想内核)", "reported / planner": "论文 / 规划器",
+    "elementwise passes (assumed)": "HBM 读写次数(假设)", "reported / planner median": "论文 / 规划器 中位数",
+    "min": "最小", "max": "最大", "spread % of median": "极差占中位数 %",
+    "largest distance from median %": "离中位数最大距离 %",
     "planner MFU % (v = 1)": "规划器 MFU %(v = 1)", "planner best v": "规划器最佳 v",
     "planner MFU % (best v)": "规划器 MFU %(最佳 v)", "reported / planner (best v)": "论文 / 规划器(最佳 v)",
     "planner GiB per GPU (best v)": "规划器每 GPU GiB(最佳 v)", "fits 80 GB less 10%": "能否放入 80 GB(留 10%)",
 }
 
 _TEXT = {
-    "en": {"intro": "Generated by `tools/fidelity_report.py` from `llmcalc.published` (each record names its "
-                    "paper and table); `tests/fidelity` asserts the error bounds and keeps this block current. "
+    "en": {"intro": "Generated by `tools/fidelity_report.py` from `llmcalc.published` (figures papers and model cards "
+                    "print, each with its paper and table) and `llmcalc.measured` (this project's own measurements); "
+                    "`tests/fidelity` asserts the error bounds and keeps this block current, prose included. "
                     "Error % = (predicted − reported) / reported.",
+           "summary": "What each comparison below is checked against",
            "more": "more columns"},
-    "zh": {"intro": "由 `tools/fidelity_report.py` 根据 `llmcalc.published`(每条记录注明论文与表格)生成;"
-                    "`tests/fidelity` 检查误差界并保证本节与之一致。误差 % = (预测 − 公开值) / 公开值。",
+    "zh": {"intro": "由 `tools/fidelity_report.py` 根据 `llmcalc.published`(论文与模型卡印出的数字,每条记录注明论文与"
+                    "表格)和 `llmcalc.measured`(本项目自己的测量)生成;`tests/fidelity` 检查误差界并保证本节(包括文字)"
+                    "与之一致。误差 % = (预测 − 公开值) / 公开值。",
+           "summary": "下面每项对照的依据",
            "more": "其他列"},
 }
 
@@ -465,14 +763,21 @@ def _object_frame(df: pd.DataFrame) -> pd.DataFrame:
     return df.astype(object).where(df.notna(), None)
 
 
-def render(lang: str = "en", sections: tuple[Section, ...] | None = None) -> str:
-    """Every table of ``sections`` (default ``SECTIONS``) as Markdown, with ### headings and a note under
-    each; ends with a newline."""
+def render(lang: str = "en", sections: tuple[Section, ...] | None = None, with_summary: bool | None = None) -> str:
+    """The summary table, then every table of ``sections`` (default ``SECTIONS``) as Markdown, with ###
+    headings and the computed note under each; ends with a newline. ``with_summary`` defaults to True for
+    the default sections."""
     if lang not in _TEXT:
         raise ValueError(f"lang must be one of {sorted(_TEXT)}, got {lang!r}")
+    if with_summary is None:
+        with_summary = sections is None
     out = [_TEXT[lang]["intro"], ""]
+    if with_summary:
+        out += [f"### {_TEXT[lang]['summary']}", "", markdown_table(summary(lang), ("check", "compared with", "result"),
+                                                                    lang), ""]
     for section in SECTIONS if sections is None else sections:
-        df = _object_frame(section.build())
+        built = section.build()
+        df = _object_frame(built)
         out += [f"### {section.title[lang]}", ""]
         named = {c for view in section.views for c in view}
         views = list(section.views)
@@ -481,7 +786,7 @@ def render(lang: str = "en", sections: tuple[Section, ...] | None = None) -> str
             views.append((df.columns[0], *extra))
         for view in views:
             out += [markdown_table(df, view, lang), ""]
-        out += [section.note[lang], ""]
+        out += [section.note(built)[lang], ""]
     return "\n".join(out)
 
 

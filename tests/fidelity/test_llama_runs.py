@@ -9,9 +9,10 @@ import pytest
 import llmcalc
 from llmcalc import published as pub
 
-# exact parameter counts from reference.md §2 (sum(p.numel()) of the transformers models) and, for
-# LLaMA 2-13B (not in reference.md), the LLaMA closed form 2VD + D + L(4D² + 3DF + 2D) with D 5120,
-# F 13824, L 40, V 32000 (multi-head attention, untied), worked by hand
+# exact parameter counts: sum(p.numel()) of the transformers models built from each preset's config.json on
+# the meta device (tests/crosscheck checks llmcalc against the same count) and, for LLaMA 2-13B, the LLaMA
+# closed form 2VD + D + L(4D² + 3DF + 2D) with D 5120, F 13824, L 40, V 32000 (multi-head attention,
+# untied), worked by hand
 P_EXACT = {
     "llama-2-7b": 6_738_415_616,
     "llama-2-13b": 2 * 32000 * 5120 + 5120 + 40 * (4 * 5120**2 + 3 * 5120 * 13824 + 2 * 5120),
@@ -20,7 +21,9 @@ P_EXACT = {
     "llama-3.1-70b": 70_553_706_496,
     "llama-3.1-405b": 405_853_388_800,
 }
-PEAK_FLOPS = {"A100": 312e12, "H100": 989e12}  # reference.md §3
+# dense 16-bit tensor peaks: A100 312 TFLOP/s (NVIDIA A100 datasheet; Narayanan et al. 2021, §5), H100 SXM
+# 989.4 TFLOP/s (NVIDIA H100 Tensor Core GPU Architecture whitepaper, Table 1), which llmcalc rounds to 989
+PEAK_FLOPS = {"A100": 312e12, "H100": 989e12}
 
 
 def test_every_record_names_its_source():
@@ -53,7 +56,7 @@ def test_gpt3_exact_parameters_are_the_papers_174_6_billion():
     assert round(174_604_259_328 / 1e9, 1) == 174.6
 
 
-# ----- GPU-hours: implied MFU and days ---------------------------------------------------------------------
+# ----- GPU-hours: implied MFU ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("run", pub.GPU_HOUR_RUNS, ids=lambda r: r.label)
 def test_implied_mfu_from_the_cards_gpu_hours(run):
@@ -79,25 +82,15 @@ def test_llama31_405b_card_hours_imply_less_than_every_table4_steady_state_mfu()
     assert mfu < min(r.mfu_percent for r in pub.LLAMA3_TABLE4) / 100
 
 
-@pytest.mark.parametrize("run, gpus", [(pub.LLAMA2_RUNS[2], 2048), (pub.LLAMA31_RUNS[2], 16384)],
-                         ids=["LLaMA 2 70B on 2048 A100 (assumed)", "LLaMA 3.1 405B on 16384 H100"])
-def test_training_days_at_the_implied_mfu_spread_the_cards_hours_over_the_cluster(run, gpus):
-    # 16,384 H100s is the Llama 3 paper's cluster; 2048 A100s for LLaMA 2 is an assumption (not published)
-    flops = llmcalc.training_flops_6p(llmcalc.preset(run.preset), run.tokens)
-    mfu = llmcalc.implied_mfu(flops, run.gpu_hours, run.chip)
-    days = llmcalc.training_days(flops, gpus, run.chip, mfu)
-    # hand: the card's GPU-hours shared by the cluster, 24 h a day (405B: 30.84e6 / 16384 / 24 = 78.4 days)
-    assert days == pytest.approx(run.gpu_hours / gpus / 24, rel=1e-12)
-
-
 def test_llama31_405b_hours_predicted_from_table4_41_percent_mfu_fall_short_of_the_card():
     """GPU-hours predicted from Table 4's 41% MFU at 16,384 GPUs: 3.8e25 / (989e12 · 0.41 · 3600) = 26.0M,
     15.6% below the model card's 30.84M.
 
     Why the card is higher: its hours are the whole of pre-training, not one steady-state layout. They
     include the long-context phase (Table 4: 38% MFU at T = 131072), annealing, and time lost to
-    failures, restarts and checkpointing; as we remember the paper (not in reference.md), it reports
-    more than 90% effective training time, so the rest is not spent on steps at all.
+    failures, restarts and checkpointing; the Llama 3 paper (§3.3.4) reports "higher than 90% effective
+    training time" (time spent on useful training over the elapsed time), so up to 10% is not spent on
+    steps at all.
 
     Bounds: at least the hours of the fastest layout (43%, the 8,192-GPU phase) and at most the hours of
     the slowest one (38%) at 90% effective time, each widened by the rounding of 3.8e25 (± 0.05e25) and
@@ -107,22 +100,45 @@ def test_llama31_405b_hours_predicted_from_table4_41_percent_mfu_fall_short_of_t
     mfu_41 = next(r for r in pub.LLAMA3_TABLE4 if r.gpus == 16384 and r.seq_len == 8192).mfu_percent / 100
     predicted = llmcalc.chip_hours(run.total_flops, "H100", mfu_41)
     assert predicted == pytest.approx(3.8e25 / (989e12 * 0.41 * 3600), rel=1e-12)
+    assert pub.LLAMA3_EFFECTIVE_TRAINING_TIME_MIN == 0.90
     flops_low, flops_high = 3.75e25, 3.85e25
     fastest = flops_low / (989e12 * 0.435 * 3600)
-    slowest_with_lost_time = flops_high / (989e12 * 0.375 * 3600) / 0.9
+    slowest_with_lost_time = flops_high / (989e12 * 0.375 * 3600) / pub.LLAMA3_EFFECTIVE_TRAINING_TIME_MIN
     assert fastest < run.gpu_hours < slowest_with_lost_time
     assert predicted < run.gpu_hours  # the steady-state figure undershoots
 
 
 # ----- Llama 3 paper, Table 4 --------------------------------------------------------------------------
 
+def test_table4_as_printed_in_v3():
+    # arXiv 2407.21783v3, Table 4: GPUs, TP, CP, PP, DP, Seq. Len., Batch size/DP, TFLOPs/GPU, BF16 MFU
+    printed_v3 = [(8192, 8, 1, 16, 64, 8192, 32, 430, 43), (16384, 8, 1, 16, 128, 8192, 16, 400, 41),
+                  (16384, 8, 16, 16, 8, 131072, 16, 380, 38)]
+    assert [(r.gpus, r.tp, r.cp, r.pp, r.dp_printed_v3, r.seq_len, r.batch_per_dp, r.tflops_per_gpu, r.mfu_percent)
+            for r in pub.LLAMA3_TABLE4] == printed_v3
+    # the versions before v3 (arXiv's HTML rendering, ar5iv, the July 2024 PDF) print DP 4 in the last row
+    assert [r.dp_printed_before_v3 for r in pub.LLAMA3_TABLE4] == [64, 128, 4]
+
+
 @pytest.mark.parametrize("row", pub.LLAMA3_TABLE4, ids=lambda r: r.label)
-def test_table4_layouts_multiply_to_the_gpu_count_and_split_16m_tokens_evenly(row):
-    assert row.tp * row.cp * row.pp * row.dp == row.gpus
-    # "16M" tokens a step: 2^24 = 2048 sequences of 8192 = 128 sequences of 131072, whole per DP rank
+def test_consistent_dp_reproduces_the_gpu_count_and_the_printed_batch_per_dp(row):
+    assert row.tp * row.cp * row.pp * row.dp_consistent == row.gpus
+    # "16M" tokens a step: 2^24 = 2048 sequences of 8192 = 128 sequences of 131072; per DP group that is the
+    # printed "Batch size/DP" (32, 16, 16), an independent column of the same table
     assert row.batch_tokens % row.seq_len == 0
-    assert (row.batch_tokens // row.seq_len) % row.dp == 0
+    assert row.batch_tokens // row.seq_len // row.dp_consistent == row.batch_per_dp
+    assert (row.batch_tokens // row.seq_len) % row.dp_consistent == 0
     assert llmcalc.preset(row.model).N % row.tp == 0  # 128 query heads split over TP 8
+
+
+def test_dp_printed_before_v3_is_inconsistent_and_documented():
+    long_ctx = pub.LLAMA3_TABLE4[2]
+    # DP 4 would make 8·16·16·4 = 8,192 GPUs, not 16,384, and 128 / 4 = 32 sequences per DP group, not 16
+    assert long_ctx.tp * long_ctx.cp * long_ctx.pp * long_ctx.dp_printed_before_v3 == 8192 != long_ctx.gpus
+    assert long_ctx.batch_tokens // long_ctx.seq_len // long_ctx.dp_printed_before_v3 == 32 != long_ctx.batch_per_dp
+    assert long_ctx.dp_consistent == long_ctx.dp_printed_v3 == 8 and "v3" in long_ctx.dp_note
+    assert not hasattr(long_ctx, "dp")  # code names which DP it uses
+    assert "2407.21783v3" in long_ctx.source and "Table 4" in long_ctx.source
 
 
 @pytest.mark.parametrize("row", pub.LLAMA3_TABLE4, ids=lambda r: r.label)
