@@ -122,20 +122,18 @@ def test_set_values_recomputes_once_and_a_preset_change_never_shows_a_transient_
     assert ex.summary["total params"] == 9_241_705_984  # Gemma-2-9B, from transformers (see crosscheck)
 
 
-def test_planner_explorer_best_layout_uses_every_chip_and_fits():
-    import re
+@pytest.mark.parametrize("row", range(3), ids=["8K 8,192 GPUs", "8K 16,384 GPUs", "128K 16,384 GPUs"])
+def test_planner_explorer_finds_a_layout_at_least_as_fast_as_metas(row):
+    # Llama 3 paper (arXiv 2407.21783v3), Table 4: 405B on H100s, 16M tokens a step, BF16 MFU 43%, 41%, 38%
+    # (printed whole: at least 42.5%, 40.5%, 37.5%). With ideal kernels (efficiency 1) the best layout the
+    # explorer shows for the same GPUs, batch and sequence length must be at least as fast as what Meta ran.
+    from llmcalc import published as pub
 
+    r = pub.LLAMA3_TABLE4[row]
     ex = W.planner_explorer("llama-3.1-405b", chip="H100")
-    ex.set_values(chips=8192, batch_seqs=1024)
-    m = re.match(r"TP(\d+)(\+SP)? CP(\d+) PP(\d+)(×v\d+)? DP(\d+)", ex.summary["best layout"])
-    tp, cp, pp, dp = (int(m.group(i)) for i in (1, 3, 4, 6))
-    assert tp * cp * pp * dp == 8192
-    assert 1024 % dp == 0                             # whole sequences per replica
-    assert ex.summary["GB/device"] * 1e9 <= 0.9 * 80e9  # H100 80 GB less the 10% headroom
-    assert 0 < ex.summary["MFU"] <= 1
-    # the table lists five layouts, fastest first
-    steps = list(ex.result.table["step s"])
-    assert len(steps) == 5 and steps == sorted(steps)
+    ex.set_values(chips=r.gpus, batch_seqs=r.batch_tokens // r.seq_len, seq_len=r.seq_len)
+    assert (ex.controls["chips"].value, ex.controls["batch_seqs"].value) == (r.gpus, r.batch_tokens // r.seq_len)
+    assert ex.summary["MFU"] >= (r.mfu_percent - 0.5) / 100, (ex.summary, r.mfu_percent)
 
 
 def test_planner_explorer_lower_kernel_efficiency_lowers_mfu():
