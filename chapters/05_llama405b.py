@@ -625,15 +625,22 @@ print()
 print(llama3[["layout", "planner MFU % (v = 1)", "planner best v", "planner MFU % (best v)", "MFU % reported",
               "reported / planner (best v)", "planner GiB per GPU (best v)"]].round(3).to_string(index=False))
 
+# %%
+ratios = mega["reported / planner"]
+print(f"Megatron-LM, {len(mega)} rows: reported / planner from {ratios.min():.3f} to {ratios.max():.3f}, median "
+      f"{ratios.median():.3f}; every row within {(ratios / ratios.median() - 1).abs().max():.1%} of the median")
+print("Llama 3: reported / planner (best v) per layout: "
+      + "; ".join(f"{r['layout']}: {r['reported / planner (best v)']:.3f}" for _, r in llama3.iterrows()))
+
 # %% [markdown]
-# Across a 600-fold range of model sizes and layouts from TP1 to TP8 × PP64, Megatron's runs reached 0.66–0.73 of
-# the planner's ideal-kernel throughput: one constant — the kernel efficiency the planner leaves out — explains
-# every row to within 7%, and nothing was fitted to get there. The two 8K rows of Llama 3 reached 0.61–0.63 of
-# their ceiling at the best $v$, close to Megatron's share. Where the planner is **wrong beyond that**:
+# Across a wide range of model sizes and layouts from TP1 to TP8 × PP64, Megatron's runs reached a steady share of the
+# planner's ideal-kernel throughput (the first line): one constant, the kernel efficiency the planner leaves out,
+# explains most of the gap. That holds **with the planner's assumed non-matmul cost** (each stored activation crossing
+# HBM four times per step, an assumption, not a measurement); the README shows how the shares move when that assumption
+# changes. Llama 3's rows are the second line; where the planner is **wrong beyond a kernel efficiency**:
 #
-# - the 128K-context row reached only 0.57: the planner sees context parallelism as cheap (a small all-gather of
-#   keys and values), while real attention split 16 ways over 128K tokens loses more to load balance and exposed
-#   communication;
+# - the 128K-context row: the planner sees context parallelism as cheap (a small all-gather of keys and values),
+#   while real attention split 16 ways over 128K tokens loses more to load balance and exposed communication;
 # - its activation memory for Meta's layouts exceeds what an H100 holds (the last column is in GiB, $2^{30}$ bytes), although
 #   the layouts ran, as discussed under question e1.
 #
@@ -750,15 +757,14 @@ print(plan.to_string())
 # > - LLaMA 3.1-405B: 405.85B parameters, $3.8\times10^{25}$ FLOPs for 15.6T tokens — Meta's figure is $6PD$.
 # > - Memory sets a floor of a few thousand chips; FLOPs and the calendar set the tens of thousands actually used.
 # > - TPU pods: data parallelism across pods over DCN is easy above 73,440 tokens per pod; inside a pod FSDP × TP must
-# >   clear its threshold at a split whose degrees divide the chips, $F$ and $N$ — a margin of a few percent (70B on 4 pods) is not
-# >   enough.
+# >   clear the book's threshold, $2\cdot2550^2/F$ for its two-matrix MLP, at a split whose degrees divide the chips,
+# >   $F$ and $N$: LLaMA 3-70B on one pod barely does, on four pods at the same batch it cannot.
 # > - GPUs: TP stays in the 8-GPU node, so large models add pipeline stages; the first stage still holds about $L$
 # >   layers of activations, and the bubble $(p-1)/(vm+p-1)$ needs many micro-batches or interleaving.
-# > - A planner that searches every layout at once (here about 60,000 in a few hundredths of a second) finds the
-# >   ceiling and rules layouts out; with ideal kernels its MFU is an upper bound, and published runs reach a
-# >   steady share of it (0.66–0.73 for Megatron on A100, about 0.6 for Llama 3 on H100). Its activation memory is
-# >   the estimate to measure before trusting it near the limit.
-# > - Reported MFU (41%) describes running steps; GPU-hours on a model card (implied ≈ 35%) include failures,
+# > - A planner that searches every layout at once finds the ceiling and rules layouts out; with ideal kernels its
+# >   MFU is an upper bound, and published runs reach a share of it (section 6). Its activation memory is the
+# >   estimate to measure before trusting it near the limit.
+# > - Reported MFU (41%) describes running steps; the GPU-hours on a model card imply a lower MFU: they include failures,
 # >   checkpoints, other stages and evaluation. Plan with both.
 #
 # ## Exercises

@@ -444,7 +444,7 @@ def _note_planner_llama3(df: pd.DataFrame) -> dict[str, str]:
     headroom = inspect.signature(planner.search).parameters["headroom"].default
     hbm = llmcalc.chip(pub.LLAMA3_CHIP).hbm_gib
     over = df[df["planner MFU % (best v)"] <= df["MFU % reported"] - pub.LLAMA3_ROUNDING["mfu_percent"]]
-    unfit = df[~df["fits 80 GB less 10%"].astype(bool)]
+    unfit = df[~df["fits H100 less 10%"].astype(bool)]
     if len(over):
         en_bound = (f"The planner predicts no more than Meta reports for {', '.join(over['layout'])}: an ideal-kernel "
                     f"figure should be an upper bound, so there it charges something Meta avoided.")
@@ -599,7 +599,7 @@ SECTIONS: tuple[Section, ...] = (
         _note_planner_llama3,
         (("layout", "GPUs", "TP", "CP", "PP", "DP", "planner MFU % (v = 1)", "planner best v",
           "planner MFU % (best v)", "MFU % reported", "reported / planner (best v)",
-          "planner GiB per GPU (best v)", "fits 80 GB less 10%"),),
+          "planner GiB per GPU (best v)", "fits H100 less 10%"),),
     ),
     Section(
         total_flops,
@@ -680,7 +680,7 @@ FORMATS: dict[str, str] = {
     "elementwise passes (assumed)": "g", "reported / planner median": ".3f", "min": ".3f", "max": ".3f",
     "spread % of median": ".1f", "largest distance from median %": ".1f",
     "planner MFU % (v = 1)": ".1f", "planner best v": "int", "planner MFU % (best v)": ".1f",
-    "reported / planner (best v)": ".3f", "planner GiB per GPU (best v)": ".1f", "fits 80 GB less 10%": "str",
+    "reported / planner (best v)": ".3f", "planner GiB per GPU (best v)": ".1f", "fits H100 less 10%": "str",
 }
 
 # column names in the Chinese README (numbers and symbols stay as they are)
@@ -720,7 +720,7 @@ ZH: dict[str, str] = {
     "largest distance from median %": "离中位数最大距离 %",
     "planner MFU % (v = 1)": "规划器 MFU %(v = 1)", "planner best v": "规划器最佳 v",
     "planner MFU % (best v)": "规划器 MFU %(最佳 v)", "reported / planner (best v)": "论文 / 规划器(最佳 v)",
-    "planner GiB per GPU (best v)": "规划器每 GPU GiB(最佳 v)", "fits 80 GB less 10%": "能否放入 80 GB(留 10%)",
+    "planner GiB per GPU (best v)": "规划器每 GPU GiB(最佳 v)", "fits H100 less 10%": "能否放入 80 GB(留 10%)",
 }
 
 _TEXT = {

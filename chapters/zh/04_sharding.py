@@ -419,12 +419,13 @@ ex.print_summary()
 # 本章所依据的资料中，有几个数字要纠正。下面的单元逐条列出：资料原来印的数(照原样引用)、`llmcalc` 算出的值，以及原因。
 
 # %%
+pow2_split = S.best_fsdp_tp_split(llama3_70b, v5p, pod, B_4M, splits="powers_of_two", mlp_matrices=2)
 corrections = pd.DataFrame([
     {"source": "Chinese rendering of the book, part 6", "prints": "FSDP + TP threshold 2550^2/(2F) = 113",
      "right": f"{crit:.1f} tokens per chip",
      "why": "the book adds FSDP and TP traffic (4 alpha^2/(M_X M_Y F)); 113 assumes they overlap perfectly"},
     {"source": "Chinese rendering of the book, part 6", "prints": "the pod's layout: 2048 x 4, about 8000-way",
-     "right": f"{pow2.n_chips_used:,} of {pod:,} chips", "why": "a power-of-two split leaves part of the pod idle"},
+     "right": f"{pow2_split.n_chips_used:,} of {pod:,} chips", "why": "a power-of-two split leaves part of the pod idle"},
     {"source": "the book, part 6", "prints": "X_opt = 1618 (B = 4.19e6)",
      "right": f"{S.fsdp_optimal_degree(v5p, pod, B_4M, F):.0f}", "why": "with the exact batch 4 x 2^20"},
     {"source": "course slides", "prints": "GPipe, NeurIPS 2024", "right": "NeurIPS 2019", "why": "Huang et al. 2019"},

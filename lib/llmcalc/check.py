@@ -39,7 +39,7 @@ def _chip(name):
 
 
 _GB = 1e9
-_B_4M = 4 * 2**20            # LLaMA 3-70B's batch (seed 000)
+_B_4M = 4 * 2**20            # LLaMA 3-70B's batch (How To Scale Your Model, part 6)
 _B_16M = 16 * 2**20          # the Llama 3 405B batch: 2048 sequences of 8192
 _META_FLOPS = 3.8e25         # the Llama 3 paper's budget for the 405B
 _CARD_HOURS = 30.84e6        # the Llama 3.1 model card's H100-hours for the 405B

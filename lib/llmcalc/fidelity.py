@@ -101,15 +101,19 @@ def llama3_table4() -> pd.DataFrame:
     pipeline, as the batch allows), no recompute (the paper trained 8K without activation checkpointing),
     sequence parallelism, flash attention, causal scores, ZeRO-1 or 2 over DP. The paper does not print
     the interleaving depth v, so the table shows the planner at v = 1 (plain 1F1B) and at its best v.
-    Memory: the planner's estimate for the best-v layout, and whether it fits 80 GB less 10% headroom.
+    The best v is the fastest valid layout whether or not its memory estimate fits (the published layouts ran);
+    memory: the planner's estimate for it, and whether that fits the H100's exposed bytes less 10% headroom.
     """
     cfg = preset("llama-3.1-405b")
     rows = []
     for r in pub.LLAMA3_TABLE4:
         df = planner.search(cfg, r.chip, r.gpus, r.batch_tokens, r.seq_len, tp=r.tp, pp=r.pp, cp=r.cp,
                             zero=[1, 2], sp=True, micro_batch=1, recompute="none", include_rejected=True)
-        plain = df[df["interleave"] == 1].iloc[0]
-        best = df.iloc[0]
+        # the ceiling: the fastest valid layout whether or not the planner's memory estimate fits (Meta's
+        # layouts ran, while the estimate rejects the interleaved ones); "fits" says what the estimate says
+        valid = df[df["rejected"].isin(["", planner.REASONS[4]])].sort_values("step_s", kind="stable")
+        plain = valid[valid["interleave"] == 1].iloc[0]
+        best = valid.iloc[0]
         rows.append({
             "layout": r.label, "GPUs": r.gpus, "TP": r.tp, "CP": r.cp, "PP": r.pp, "DP": r.dp_consistent,
             "planner MFU % (v = 1)": 100 * float(plain["mfu"]),
@@ -118,6 +122,6 @@ def llama3_table4() -> pd.DataFrame:
             "MFU % reported": r.mfu_percent,
             "reported / planner (best v)": r.mfu_percent / (100 * float(best["mfu"])),
             "planner GiB per GPU (best v)": float(best["memory_gib"]),
-            "fits 80 GB less 10%": bool(best["fits"]),
+            "fits H100 less 10%": bool(best["fits"]),
         })
     return pd.DataFrame(rows)

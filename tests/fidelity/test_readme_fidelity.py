@@ -117,7 +117,7 @@ def test_planner_llama3_prose_follows_its_table():
     gib = df["planner GiB per GPU (best v)"]
     text = REPORT._note_planner_llama3(df)["en"]
     assert f"{gib.min():.0f}–{gib.max():.0f} GiB per GPU" in text or f"{gib.min():.0f} GiB per GPU" in text
-    bigger = df.assign(**{"planner GiB per GPU (best v)": gib + 100, "fits 80 GB less 10%": False})
+    bigger = df.assign(**{"planner GiB per GPU (best v)": gib + 100, "fits H100 less 10%": False})
     changed = REPORT._note_planner_llama3(bigger)["en"]
     assert f"{gib.min() + 100:.0f}" in changed and "exceeds an H100's" in changed and "although Meta ran them" in changed
 
