@@ -445,17 +445,25 @@ def _note_planner_llama3(df: pd.DataFrame) -> dict[str, str]:
     hbm = llmcalc.chip(pub.LLAMA3_CHIP).hbm_gib
     over = df[df["planner MFU % (best v)"] <= df["MFU % reported"] - pub.LLAMA3_ROUNDING["mfu_percent"]]
     unfit = df[~df["fits H100 less 10%"].astype(bool)]
+    def which(rows: pd.DataFrame) -> tuple[str, str]:
+        """The layouts named (labels hold commas, so they are joined with semicolons), or "every layout"."""
+        if len(rows) == len(df):
+            return "every layout", "每个布局"
+        return "; ".join(rows["layout"]), "、".join(rows["layout"])
+
     if len(over):
-        en_bound = (f"The planner predicts no more than Meta reports for {', '.join(over['layout'])}: an ideal-kernel "
-                    f"figure should be an upper bound, so there it charges something Meta avoided.")
-        zh_bound = (f"对 {'、'.join(over['layout'])},规划器的预测不高于 Meta 的报告值:理想内核的数值本应是上界,"
+        en_which, zh_which = which(over)
+        en_bound = (f"The planner predicts no more than Meta reports for {en_which}: an ideal-kernel figure should "
+                    f"be an upper bound, so there it charges something Meta avoided.")
+        zh_bound = (f"对{zh_which},规划器的预测不高于 Meta 的报告值:理想内核的数值本应是上界,"
                     f"说明规划器在这里多算了 Meta 避开的开销。")
     else:
         en_bound, zh_bound = "Ideal kernels bound every reported MFU.", "理想内核给出的数值是每个公开 MFU 的上界。"
     if len(unfit):
-        en_mem = (f"exceeds an H100's {hbm:.1f} GiB less the planner's {headroom:.0%} headroom for "
-                  f"{', '.join(unfit['layout'])}, although Meta ran them")
-        zh_mem = f"对 {'、'.join(unfit['layout'])} 超过了 H100 的 {hbm:.1f} GiB 减去规划器 {headroom:.0%} 的余量,可 Meta 确实这样训练了"
+        en_which, zh_which = which(unfit)
+        en_mem = (f"exceeds an H100's {hbm:.1f} GiB less the planner's {headroom:.0%} headroom for {en_which}, "
+                  f"although Meta ran them")
+        zh_mem = f"对{zh_which}都超过了 H100 的 {hbm:.1f} GiB 减去规划器 {headroom:.0%} 的余量,可 Meta 确实这样训练了"
     else:
         en_mem = f"fits an H100's {hbm:.1f} GiB less the planner's {headroom:.0%} headroom"
         zh_mem = f"在 H100 的 {hbm:.1f} GiB 减去规划器 {headroom:.0%} 的余量之内"
@@ -720,7 +728,7 @@ ZH: dict[str, str] = {
     "largest distance from median %": "离中位数最大距离 %",
     "planner MFU % (v = 1)": "规划器 MFU %(v = 1)", "planner best v": "规划器最佳 v",
     "planner MFU % (best v)": "规划器 MFU %(最佳 v)", "reported / planner (best v)": "论文 / 规划器(最佳 v)",
-    "planner GiB per GPU (best v)": "规划器每 GPU GiB(最佳 v)", "fits H100 less 10%": "能否放入 80 GB(留 10%)",
+    "planner GiB per GPU (best v)": "规划器每 GPU GiB(最佳 v)", "fits H100 less 10%": "能否放入 H100(留 10%)",
 }
 
 _TEXT = {
