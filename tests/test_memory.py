@@ -1,6 +1,6 @@
-"""Training memory: the seeds', the ZeRO paper's and Korthikanti et al.'s worked numbers, and properties.
+"""Training memory: the sources', the ZeRO paper's and Korthikanti et al.'s worked numbers, and properties.
 
-Every expected value below is either a number printed by a source (seed, paper, reference.md), with a
+Every expected value below is either a number printed by a source (a source document, paper, or docs/references.md), with a
 tolerance its rounding justifies, or a hand calculation written out in the test. None is produced by
 calling the function under test a second time.
 """
@@ -36,20 +36,20 @@ MIXTRAL = llmcalc.preset("mixtral-8x7b")
 # ----- bytes per value ------------------------------------------------------------------------------
 
 def test_bytes_per_value_are_4_2_2_1_and_half():
-    # seed 002's table: FP32 4, FP16/BF16 2, INT8 1, INT4 0.5 bytes
+    # the multi-GPU memory notes' table: FP32 4, FP16/BF16 2, INT8 1, INT4 0.5 bytes
     assert mem.BYTES_PER_VALUE == {"fp32": 4, "fp16": 2, "bf16": 2, "int8": 1, "int4": 0.5}
 
 
 def test_llama3_70b_bf16_weights_are_140_gb_and_mixtral_at_4_bits_is_23_4_gb():
-    # seed 000: 2 × 70e9 = 140 GB; hand: 46,702,792,704 / 2 bytes at 4 bits
+    # the book, part 6: 2 × 70e9 = 140 GB; hand: 46,702,792,704 / 2 bytes at 4 bits
     got = mem.value_bytes(70e9, "bf16")
     assert got == 140 * GB and type(got) is int
     assert mem.value_bytes(46_702_792_704, "int4") == 23_351_396_352
     assert mem.value_bytes(3, "int4") == 1.5
 
 
-def test_seed_003_divides_by_1024_cubed_so_its_200_gb_prints_as_186_3():
-    # seed 003: 100e9 fp16 parameters "≈ 200 GB" in prose, but its code prints 100e9·2/1024³ = 186.3 "GB"
+def test_article_100b_divides_by_1024_cubed_so_its_200_gb_prints_as_186_3():
+    # the 100B-compute article: 100e9 fp16 parameters "≈ 200 GB" in prose, but its code prints 100e9·2/1024³ = 186.3 "GB"
     assert mem.value_bytes(100e9, "fp16") == 200 * GB
     assert round(mem.value_bytes(100e9, "fp16") / GiB, 1) == 186.3
 
@@ -57,7 +57,7 @@ def test_seed_003_divides_by_1024_cubed_so_its_200_gb_prints_as_186_3():
 # ----- precision regimes and ZeRO -----------------------------------------------------------------
 
 def test_regimes_are_16_18_and_10_bytes_per_param():
-    # reference.md §5: ZeRO (2 + 2 + 12) = 16; Megatron fp32 grads 18; How To Scale Your Model 2 + 8 = 10
+    # docs/references.md: ZeRO (2 + 2 + 12) = 16; Megatron fp32 grads 18; How To Scale Your Model 2 + 8 = 10
     assert mem.bytes_per_param("mixed") == 16
     assert mem.bytes_per_param("mixed_fp32_grads") == 18
     assert mem.bytes_per_param("bf16_fp32_adam") == 10
@@ -76,14 +76,14 @@ def test_zero_stages_give_31_4_16_6_1_9_gb_for_7_5b_on_64_gpus():
 
 
 def test_korthikanti_22b_params_and_optimizer_are_45_5625_gib_at_18_bytes():
-    # reference.md §8: 45.5625 GiB per GPU at 18 bytes/param; the paper's parameter count is 12·l·h²
+    # docs/references.md: 45.5625 GiB per GPU at 18 bytes/param; the paper's parameter count is 12·l·h²
     # split over t = 8 GPUs
     params = 12 * 48 * 6144**2
     assert mem.model_state_bytes(params, "mixed_fp32_grads", model_parallel=8) == 45.5625 * GiB
 
 
 def test_korthikanti_1t_params_and_optimizer_are_32_96_gib_at_18_bytes():
-    # reference.md §8: 32.96 GiB; 12·l·h² parameters over t·p = 8·64 = 512 GPUs
+    # docs/references.md: 32.96 GiB; 12·l·h² parameters over t·p = 8·64 = 512 GPUs
     params = 12 * 128 * 25600**2
     got = mem.model_state_bytes(params, "mixed_fp32_grads", model_parallel=512)
     assert round(got / GiB, 2) == 32.96
@@ -100,7 +100,7 @@ def test_zero_breakdown_shards_optimizer_then_grads_then_weights():
 # ----- activations: Korthikanti et al. 2022 -------------------------------------------------------
 
 def test_korthikanti_22b_tp_only_is_59_25_gib():
-    # reference.md §8 / paper Table 3: 22B, t = 8, p = 1, micro-batch 4, s = 2048
+    # docs/references.md / paper Table 3: 22B, t = 8, p = 1, micro-batch 4, s = 2048
     assert mem.activation_bytes(GPT_22B, 4, 2048, tp=8) == 59.25 * GiB
 
 
@@ -118,7 +118,7 @@ def test_korthikanti_1t_tp_sp_selective_is_26_5625_gib():
 
 
 def test_korthikanti_175b_interleaved_3_chunks_is_66_84_gib_tp_only_and_12_35_gib_with_sp_selective():
-    # reference.md gives the layout only (t 8, p 8, b 1, 3 chunks); hand calculation with the paper's
+    # docs/references.md gives the layout only (t 8, p 8, b 1, 3 chunks); hand calculation with the paper's
     # closed form: 5as/(ht) = 5·96·2048/(12288·8) = 10, so TP-only is sbh·L·(10 + 3 + 10) = 23·sbhL;
     # sbhL = 2048·12288·96 bytes = 2.25 GiB; interleave factor 1 + (8 − 1)/(8·3) = 31/24
     sbhL = 2048 * 1 * 12288 * 96
@@ -229,19 +229,19 @@ def test_logits_are_b_s_v_fp32_split_by_tp():
     assert mem.logits_bytes(GPT_22B, 1, 2048, bytes_per_value=2) == 2048 * 51200 * 2
 
 
-# ----- seed 000: LLaMA 3-70B checkpoints on TPU v5p -------------------------------------------------
+# ----- the book, part 6: LLaMA 3-70B checkpoints on TPU v5p -------------------------------------------------
 
-L3_CKPT = 2 * 8192 * 4_000_000 * 4 * 80  # seed 000's own product: 2 · 8192 · 4e6 · 4 · 80
+L3_CKPT = 2 * 8192 * 4_000_000 * 4 * 80  # the book's part 6's own product: 2 · 8192 · 4e6 · 4 · 80
 
 
 def test_llama3_70b_four_d_wide_checkpoints_are_20_97_tb_printed_as_20_9():
     got = mem.checkpoint_bytes(LLAMA3_70B, 4e6)
     assert got == L3_CKPT and type(got) is int
-    assert 20.9e12 <= got < 21.0e12  # the seed prints "20.9 TB": 20.97 truncated
+    assert 20.9e12 <= got < 21.0e12  # the source prints "20.9 TB": 20.97 truncated
 
 
 def test_llama3_70b_params_and_adam_are_140_and_560_gb():
-    # seed 000: bf16 params 2 × 70e9 = 140 GB, fp32 Adam 8 × 70e9 = 560 GB
+    # the book, part 6: bf16 params 2 × 70e9 = 140 GB, fp32 Adam 8 × 70e9 = 560 GB
     b = mem.model_state_breakdown(70e9, "bf16_fp32_adam")
     assert (b["weights"], b["optimizer"], b["total"]) == (140 * GB, 560 * GB, 700 * GB)
 
@@ -249,8 +249,8 @@ def test_llama3_70b_params_and_adam_are_140_and_560_gb():
 def test_llama3_70b_needs_21_6_tb_and_225_v5p_chips():
     total = mem.checkpoint_bytes(LLAMA3_70B, 4e6) + mem.model_state_bytes(70e9, "bf16_fp32_adam")
     assert total == L3_CKPT + 700 * GB == 21_671_520_000_000
-    assert 21.6e12 <= total < 21.7e12  # seed: "~21.6 TB"
-    assert mem.min_chips(21.6e12, 96e9) == 225  # seed: 21.6e12 / 96e9 = 225 (the book's 96 GB per chip)
+    assert 21.6e12 <= total < 21.7e12  # source: "~21.6 TB"
+    assert mem.min_chips(21.6e12, 96e9) == 225  # source: 21.6e12 / 96e9 = 225 (the book's 96 GB per chip)
     # unrounded: 21.67e12 / 96e9 = 225.7, so the bound is 226 chips at 96 GB
     assert mem.min_chips(total, 96e9) == 226
     # with the 95 GiB a v5p exposes: 21,671,520,000,000 / (95 · 2**30 = 102,005,473,280) = 212.45 → 213
@@ -259,20 +259,20 @@ def test_llama3_70b_needs_21_6_tb_and_225_v5p_chips():
 
 def test_a_full_v5p_pod_holds_2_4_gb_per_chip():
     total = L3_CKPT + 700 * GB
-    assert round(total / 8960 / GB, 1) == 2.4  # seed: 2.4 GB per chip
+    assert round(total / 8960 / GB, 1) == 2.4  # source: 2.4 GB per chip
 
 
-def test_twelve_checkpoints_per_layer_is_7_1_gb_per_chip_not_the_seeds_8():
+def test_twelve_checkpoints_per_layer_is_7_1_gb_per_chip_not_the_sources_8():
     # hand: 2 · 8192 · 4e6 · 12 · 80 + 700 GB, over 8960 chips
     per_chip = (2 * 8192 * 4_000_000 * 12 * 80 + 700 * GB) / 8960
     assert round(per_chip / GB, 2) == 7.10
     got = (mem.checkpoint_bytes(LLAMA3_70B, 4e6, "book_12xD") + mem.model_state_bytes(70e9, "bf16_fp32_adam")) / 8960
     assert got == pytest.approx(per_chip, rel=1e-12)
-    # even with 4M = 4·2^20 tokens it is 7.44 GB, still short of the seed's "8 GB"
+    # even with 4M = 4·2^20 tokens it is 7.44 GB, still short of the source's "8 GB"
     assert round((2 * 8192 * 4 * 2**20 * 12 * 80 + 700 * GB) / 8960 / GB, 2) == 7.44
 
 
-def test_saving_the_two_f_wide_mlp_tensors_makes_checkpoints_2_75_times_the_seeds():
+def test_saving_the_two_f_wide_mlp_tensors_makes_checkpoints_2_75_times_the_sources():
     # hand: (4·8192 + 2·28672) / (4·8192) = 90112 / 32768 = 2.75
     with_mlp = mem.checkpoint_bytes(LLAMA3_70B, 4e6, "4xD_plus_2F")
     assert with_mlp == 2 * 4_000_000 * 80 * (4 * 8192 + 2 * 28672)
@@ -315,7 +315,7 @@ def test_korthikanti_22b_needs_sp_and_selective_recompute_to_fit_an_80gb_a100():
     assert mem.fits(lean["total"], "A100")
 
 
-# ----- seed 004: the course-slide rule ---------------------------------------------------------------
+# ----- the course slides: the course-slide rule ---------------------------------------------------------------
 
 def test_course_slide_66_gb_per_card_only_comes_out_in_gib():
     # slide: LLaMA-7B (P = 6,738,415,616) on 2 × A100-80G, B = 8, T = 2048 → "66 GB"
@@ -336,10 +336,10 @@ def test_course_slide_rule_in_gb_is_70_5_not_66():
     assert round((r["layer_inputs"] + r["logits"]) / GB, 1) == 10.6 and r["overhead"] == 6 * GB
 
 
-# ----- seed 002: Mixtral-8x7B fine-tuning on a 44 GB card -----------------------------------------------
+# ----- the multi-GPU memory notes: Mixtral-8x7B fine-tuning on a 44 GB card -----------------------------------------------
 
 def test_mixtral_expert_is_176m_params_352_mb_and_90_gb_for_all_experts():
-    # seed 002: ≈1.76e8 per expert → 352 MB bf16; 2.82 GB per layer of 8; ≈ 90 GB for 32 layers
+    # the multi-GPU memory notes: ≈1.76e8 per expert → 352 MB bf16; 2.82 GB per layer of 8; ≈ 90 GB for 32 layers
     one = mem.subset_params(MIXTRAL, ("experts",), layers=1, experts=1)
     assert one == 3 * 4096 * 14336 == 176_160_768
     assert round(2 * one / 1e6) == 352
@@ -348,13 +348,13 @@ def test_mixtral_expert_is_176m_params_352_mb_and_90_gb_for_all_experts():
 
 
 def test_mixtral_lora_r16_on_every_expert_is_226_5m_not_226_6m():
-    # seed 002: r·(in + out) per matrix, 3 matrices per expert: 0.885M/expert, 7.08M/layer, "226.6M"
+    # the multi-GPU memory notes: r·(in + out) per matrix, 3 matrices per expert: 0.885M/expert, 7.08M/layer, "226.6M"
     assert mem.lora_params(MIXTRAL, 16, ("gate", "up", "down"), layers=1, experts=1) == 3 * 16 * (4096 + 14336)
     assert round(3 * 16 * (4096 + 14336) / 1e6, 3) == 0.885
     assert mem.lora_params(MIXTRAL, 16, ("gate", "up", "down"), layers=1) == 7_077_888
     total = mem.lora_params(MIXTRAL, 16, ("gate", "up", "down"))
     assert total == 32 * 7_077_888 == 226_492_416
-    assert round(total / 1e6, 1) == 226.5  # the seed's 226.6 comes from the rounded 0.885M × 256
+    assert round(total / 1e6, 1) == 226.5  # the source's 226.6 comes from the rounded 0.885M × 256
 
 
 def test_lora_on_attention_is_r_times_in_plus_out():
@@ -364,12 +364,12 @@ def test_lora_on_attention_is_r_times_in_plus_out():
 
 
 def test_mixtral_router_only_is_1_048_576_params():
-    # seed 002 case A: 32 layers × 4096 × 8
+    # the multi-GPU memory notes case A: 32 layers × 4096 × 8
     assert mem.subset_params(MIXTRAL, ("router",)) == 32 * 4096 * 8 == 1_048_576
 
 
 def test_mixtral_six_layers_two_experts_is_33_8_gb_of_trainable_state():
-    # seed 002 case B: ≈2.11e9 params; 4.23 GB weights, 4.23 GB grads, 16.9 GB Adam, 8.46 GB master, 33.8 GB
+    # the multi-GPU memory notes case B: ≈2.11e9 params; 4.23 GB weights, 4.23 GB grads, 16.9 GB Adam, 8.46 GB master, 33.8 GB
     n = mem.subset_params(MIXTRAL, ("experts", "router"), layers=6, experts=2)
     assert n == 6 * (2 * 3 * 4096 * 14336 + 4096 * 8)
     assert round(n / 1e9, 2) == 2.11
@@ -378,7 +378,7 @@ def test_mixtral_six_layers_two_experts_is_33_8_gb_of_trainable_state():
     assert round(b["optimizer"] / GB, 1) == 16.9 and round(b["master"] / GB, 2) == 8.46
     trainable = b["weights"] + b["grads"] + b["master"] + b["optimizer"]
     assert round(trainable / GB, 1) == 33.8
-    # the seed's header defines 1 GB = 1024³ bytes, but its numbers are in 1e9: in GiB weights are 3.94
+    # the source's header defines 1 GB = 1024³ bytes, but its numbers are in 1e9: in GiB weights are 3.94
     assert round(b["weights"] / GiB, 2) == 3.94
 
 
@@ -403,8 +403,8 @@ def test_mixtral_case_a_fits_44_gb_only_with_a_quantised_base():
     assert mem.fits(q4["total"], 44e9)
 
 
-def test_mixtral_4bit_lora_adapters_are_3_6_gb_plus_the_23_4_gb_base_the_seed_omits():
-    # seed 002 case C: weights ≈ 0.45 GB, grads ≈ 0.45 GB, Adam + master ≈ 2.72 GB, total ≈ 3.6 GB
+def test_mixtral_4bit_lora_adapters_are_3_6_gb_plus_the_23_4_gb_base_the_source_omits():
+    # the multi-GPU memory notes case C: weights ≈ 0.45 GB, grads ≈ 0.45 GB, Adam + master ≈ 2.72 GB, total ≈ 3.6 GB
     b = mem.finetune_bytes(MIXTRAL, 226_492_416, frozen_bytes_per_param=0.5, trainable_in_base=False)
     assert round(b["weights"] / GB, 2) == 0.45 and round(b["grads"] / GB, 2) == 0.45
     assert round((b["optimizer"] + b["master"]) / GB, 2) == 2.72

@@ -1,7 +1,7 @@
-"""Sharding: the book's critical batch sizes, seed 000's LLaMA 3-70B layout on a v5p pod, seed 003's
+"""Sharding: the book's critical batch sizes, the book's part 6's LLaMA 3-70B layout on a v5p pod, the 100B-compute article's
 and LLaMA 3's GPU layouts, pipeline bubbles, collectives, and properties.
 
-Expected values are the book's / seeds' printed numbers or hand calculations written out here."""
+Expected values are the book's / the sources' printed numbers or hand calculations written out here."""
 
 import dataclasses
 import math
@@ -13,7 +13,7 @@ import llmcalc
 from llmcalc import sharding as S
 
 L3_70B = llmcalc.preset("llama-3-70b")
-B_4M = 4 * 2**20  # LLaMA 3-70B's 4M-token batch (seed 000: 4 × 1024 × 1024)
+B_4M = 4 * 2**20  # LLaMA 3-70B's 4M-token batch (the book, part 6: 4 × 1024 × 1024)
 V5P = llmcalc.chip("TPU v5p")
 H100 = llmcalc.chip("H100")
 PLAIN = llmcalc.ModelConfig(L=8, D=1024, F=4096, N=16, V=1000, mlp="plain")  # the book's 2-matrix MLP
@@ -65,7 +65,7 @@ def test_eight_h100s_in_a_node_flip_at_2200_tokens_each():
     assert S.dp_layer_time(L3_70B, H100, 8 * 2150, 8).bound == "communication"
 
 
-# ----- seed 000: LLaMA 3-70B on a full v5p pod ---------------------------------------------------
+# ----- the book, part 6: LLaMA 3-70B on a full v5p pod ---------------------------------------------------
 
 def test_1024_sequences_limit_pure_fsdp():
     # 4·2^20 tokens / 4096 per sequence = 1024 sequences: batch-only FSDP can use at most 1024 chips
@@ -106,13 +106,13 @@ def test_fsdp_tp_overlap_variant_is_4x_more_optimistic():
 
 
 def test_x_opt_is_1618():
-    # seed 000: sqrt(2BN/F) = sqrt(2 · 4.19e6 · 8960 / 28672) = 1618 (1619 with the exact 4·2^20)
+    # the book, part 6: sqrt(2BN/F) = sqrt(2 · 4.19e6 · 8960 / 28672) = 1618 (1619 with the exact 4·2^20)
     assert round(S.fsdp_optimal_degree("TPU v5p", 8960, 4.19e6, 28672, M_X=2, M_Y=1)) == 1618
     assert round(S.fsdp_optimal_degree("TPU v5p", 8960, B_4M, 28672)) == round(math.sqrt(2 * B_4M * 8960 / 28672)) == 1619
 
 
-def test_seed_layout_2048_fsdp_by_4_tp_is_8192_chips_not_8960():
-    # Power-of-two X and Y fit 8192 of the 8960 chips (the seed's slip: 2048 × 4 = 8192).
+def test_book_layout_2048_fsdp_by_4_tp_is_8192_chips_not_8960():
+    # Power-of-two X and Y fit 8192 of the 8960 chips (the source's slip: 2048 × 4 = 8192).
     # Forward pass by hand, book's 2-matrix MLP, summed traffic (the book's model), B·W_X/C =
     # 4,194,304 / 1275 = 3289.6 (M_X = 2): FSDP comm/compute = X / 3289.6; TP comm/compute =
     # Y·2550 / 28672 (M_Y = 1); the pass is compute-bound when their SUM is below 1:
@@ -160,7 +160,7 @@ def test_batch_only_sharding_forces_16_way_tp():
 
 
 def test_llama3_70b_on_4_pods_over_dcn_is_compute_bound():
-    # seed 000's exercise: 4 pods, same 4M batch: 1,048,576 tokens per pod >> 73,440
+    # the book's part 6's exercise: 4 pods, same 4M batch: 1,048,576 tokens per pod >> 73,440
     assert B_4M / 4 > 73_440
     assert S.dcn_dp_layer_time(L3_70B, V5P, B_4M, 4).bound == "compute"
 
@@ -265,7 +265,7 @@ def test_point_to_point_by_hand():
 
 # ----- GPU hybrid layouts ------------------------------------------------------------------------
 
-def test_seed_003_tp8_pp4_dp4_is_128_gpus():
+def test_article_100b_tp8_pp4_dp4_is_128_gpus():
     lay = S.hybrid_layout(8, 4, 4, chip="A100", n_chips=128, model=100e9)
     assert (lay.n_chips, lay.nodes) == (128, 16)
     assert lay.params_per_chip == pytest.approx(100e9 / 32)  # 3.125e9 weights per GPU

@@ -1,4 +1,4 @@
-"""Training time, implied MFU and cost: the seeds' and the published runs' numbers."""
+"""Training time, implied MFU and cost: the sources' and the published runs' numbers."""
 
 import pytest
 
@@ -8,32 +8,32 @@ L3_70B_FLOPS = llmcalc.training_flops_6p(llmcalc.preset("llama-3-70b"), 15e12)
 
 
 def test_llama3_70b_trains_in_44_days_on_a_v5p_pod_at_40_percent_mfu():
-    # seed 000: 6.3e24 / (8960 · 4.59e14 · 0.4) s ≈ 44 days
+    # the book, part 6: 6.3e24 / (8960 · 4.59e14 · 0.4) s ≈ 44 days
     assert round(llmcalc.training_days(6.3e24, 8960, "TPU v5p", 0.4)) == 44
     assert round(llmcalc.training_days(L3_70B_FLOPS, 8960, "TPU v5p", 0.4)) == 45  # with the exact 70.55B
 
 
-def test_one_v5p_alone_needs_1_37e10_seconds_not_the_seeds_4_35e8():
-    # seed 000 prints "6.3e24 / 4.59e14 = 4.35e8 s"; the quotient is 1.37e10 s (435 years at full peak)
+def test_one_v5p_alone_needs_1_37e10_seconds_not_the_sources_4_35e8():
+    # the book, part 6 prints "6.3e24 / 4.59e14 = 4.35e8 s"; the quotient is 1.37e10 s (435 years at full peak)
     seconds = llmcalc.training_seconds(6.3e24, 1, "TPU v5p", 1.0)
     assert f"{seconds:.3g}" == "1.37e+10"
     assert round(seconds / (365 * 86400)) == 435
 
 
 def test_225_chips_would_take_1752_days_which_is_4_8_years():
-    # seed 000: 44 days × 8960 / 225 = 1752 days; the seed's "≈ 4.8 years" is 1752 / 365 = 4.8
+    # the book, part 6: 44 days × 8960 / 225 = 1752 days; the source's "≈ 4.8 years" is 1752 / 365 = 4.8
     days = llmcalc.training_days(6.3e24, 225, "TPU v5p", 0.4)
     assert round(days / 10) * 10 == 1770  # unrounded 44.3 days × 8960/225
     assert round(1752 / 365, 1) == 4.8
 
 
-def test_qwen2_72b_seed_30_days_assumes_300_tflops_per_a100():
-    # seed 001: 3 · 7e12 · (2.6e6 · 32768 + 144e9) FLOPs at 300e12 FLOP/s per card on 6000 cards ≈ 30 days
+def test_qwen2_72b_article_30_days_assumes_300_tflops_per_a100():
+    # the Qwen2-72B article: 3 · 7e12 · (2.6e6 · 32768 + 144e9) FLOPs at 300e12 FLOP/s per card on 6000 cards ≈ 30 days
     qwen = llmcalc.preset("qwen2-72b")
     total = 3 * llmcalc.forward_flops(qwen, 1, 32768, causal=False) / 32768 * 7e12
-    assert f"{total:.2e}" == f"{3 * 7e12 * (2.6e6 * 32768 + 144e9):.2e}"  # the seed's closed form
-    mfu_seed = 300e12 / 312e12  # 300 TFLOP/s is 96% of an A100's 312, not "50%"
-    assert round(llmcalc.training_days(total, 6000, "A100", mfu_seed)) == 31
+    assert f"{total:.2e}" == f"{3 * 7e12 * (2.6e6 * 32768 + 144e9):.2e}"  # the source's closed form
+    mfu_article = 300e12 / 312e12  # 300 TFLOP/s is 96% of an A100's 312, not "50%"
+    assert round(llmcalc.training_days(total, 6000, "A100", mfu_article)) == 31
     assert round(llmcalc.training_days(total, 6000, "A100", 0.5)) == 59  # 4.805e24 / (6000 · 312e12 · 0.5 · 86400)
 
 

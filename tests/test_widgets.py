@@ -22,7 +22,7 @@ def test_params_explorer_preset_dropdown_loads_the_model():
     ex = W.params_explorer("llama-3-70b")
     ex.controls["preset"].value = "mixtral-8x7b"
     assert (ex.controls["E"].value, ex.controls["k"].value) == (8, 2)
-    assert ex.summary["total params"] == 46_702_792_704  # reference.md, from transformers
+    assert ex.summary["total params"] == 46_702_792_704  # docs/references.md, from transformers
     assert ex.summary["active params"] == llmcalc.active_param_count(llmcalc.preset("mixtral-8x7b"))
 
 
@@ -75,7 +75,7 @@ def test_memory_explorer_says_whether_it_fits():
 
 
 def test_sharding_explorer_pure_fsdp_on_a_v5p_pod_is_communication_bound_at_468_tokens():
-    # seed 000: 4M tokens over 8960 chips = 468 tokens per chip < 850, so pure FSDP waits on ICI
+    # the book, part 6: 4M tokens over 8960 chips = 468 tokens per chip < 850, so pure FSDP waits on ICI
     ex = W.sharding_explorer("llama-3-70b", chip="TPU v5p")
     ex.controls["strategy"].value = "FSDP"
     ex.controls["chips"].value = 8960
@@ -98,7 +98,7 @@ def test_sharding_explorer_crossover_moves_with_tokens_per_chip():
 
 
 def test_flops_explorer_batch_changes_steps_but_not_total_compute():
-    # seed 001: for a fixed number of training tokens, the batch size does not change the total FLOPs
+    # the Qwen2-72B article: for a fixed number of training tokens, the batch size does not change the total FLOPs
     ex = W.flops_explorer("llama-3-70b", chip="TPU v5p")
     ex.controls["batch"].value = 2**22
     before = dict(ex.summary)

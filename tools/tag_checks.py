@@ -37,7 +37,7 @@ LINKS = {
                   "gpt_layer = 34 * s_ * b_ * h_": ["llama7b.hf_layer_vs_34sbh"]},
     "04_sharding": {"S.max_data_parallel_degree(B_4M, 4096": ["llama3_70b.max_batch_only_fsdp", "l3_70b.fsdp_tokens_per_chip",
                                                               "l3_70b.fsdp_comm_ratio"],
-                    'seed = S.best_fsdp_tp_split(llama3_70b, v5p, pod, B_4M, splits="powers_of_two"':
+                    'pow2 = S.best_fsdp_tp_split(llama3_70b, v5p, pod, B_4M, splits="powers_of_two"':
                         ["l3_70b.book_chips_2048x4", "l3_70b.best_split_fsdp_m2", "l3_70b.best_split_tp_m2"],
                     "lt = S.dcn_dp_layer_time(llama3_70b, v5p, B_4M, 4)": ["l3_70b.4pods_dcn_margin", "l3_70b.4pods_tokens_per_chip"],
                     "min_B = S.dp_critical_tokens_per_chip(v5p, axes=3) * pod": ["v5p_pod.min_fsdp_batch",

@@ -363,8 +363,10 @@ def activation_bytes(cfg: ModelConfig, micro_batch: int, seq_len: int, *, tp: in
     first. Per-layer tensors, the TP/SP split and the
     recompute options are listed in :func:`layer_activation_breakdown`.
 
-    Paper Table 3 values (GPT-style, s = 2048, V = 51200, t = 8): 22B (b = 4) 59.25 GiB with TP only,
-    9.5625 GiB with TP + SP + selective recompute; 1T (b = 1, p = 64) 131.25 GiB and 26.5625 GiB.
+    The paper's closed form (its Equations 2 and 6) evaluated at its Table 3 layouts (GPT-style, s = 2048,
+    V = 51200, t = 8) gives 22B (b = 4) 59.25 GiB with TP only, 9.5625 GiB with TP + SP + selective recompute;
+    1T (b = 1, p = 64) 131.25 GiB and 26.5625 GiB. These are formula values, not measurements: reproducing
+    them is an implementation check (the paper prints no measured memory to compare with).
     """
     pp = v.positive_int("pp", pp)
     if pp > cfg.L:
