@@ -681,7 +681,7 @@ def _search(**kw):
     (dict(regime="fp8"), r"regime must be one of \['mixed'"),
     (dict(micro_batch=0), r"micro_batch must be a whole number >= 1"),
     (dict(top=0), r"top must be a whole number >= 1"),
-    (dict(cfg="llama-3-8b"), r"cfg must be a llmcalc.ModelConfig"),
+    (dict(cfg={"num_hidden_layers": 32}), r"cfg must be a llmcalc.ModelConfig .* or a preset name"),
 ])
 def test_search_rejects_bad_input(kw, pattern):
     with pytest.raises(ValueError, match=pattern):

@@ -192,3 +192,15 @@ def unknown_name(kind: str, name, known: Iterable[str]) -> ValueError:
     else:
         hint = ""
     return ValueError(f"Unknown {kind} {name!r}.{hint} Known {kind}s: {', '.join(known)}.")
+
+
+def takes_config(fn):
+    """Decorator for a public function whose first argument is a model: it accepts a ModelConfig or a
+    preset name (``param_count("llama-3-70b")``) and raises ValueError naming ``cfg`` for anything else."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(cfg, *args, **kwargs):
+        return fn(config("cfg", cfg), *args, **kwargs)
+
+    return wrapper

@@ -277,6 +277,7 @@ def _layer_tensors(cfg: ModelConfig, seq_len: int, tp: int, *, dropout: bool, fl
     return t
 
 
+@v.takes_config
 def layer_activation_breakdown(cfg: ModelConfig, micro_batch: int, seq_len: int, *, tp: int = 1,
                                sp: bool = False, recompute: str = "none", bytes_per_value: Number = 2,
                                dropout: bool | None = None, flash_attention: bool = False,
@@ -345,6 +346,7 @@ def layer_activation_breakdown(cfg: ModelConfig, micro_batch: int, seq_len: int,
     return out
 
 
+@v.takes_config
 def activation_bytes(cfg: ModelConfig, micro_batch: int, seq_len: int, *, tp: int = 1, sp: bool = False,
                      pp: int = 1, recompute: str = "none", bytes_per_value: Number = 2, interleave: int = 1,
                      dropout: bool | None = None, flash_attention: bool = False,
@@ -392,6 +394,7 @@ def activation_bytes(cfg: ModelConfig, micro_batch: int, seq_len: int, *, tp: in
 
 # ----- 8. logits -------------------------------------------------------------------------------------
 
+@v.takes_config
 def logits_bytes(cfg: ModelConfig, micro_batch: int, seq_len: int, tp: int = 1, bytes_per_value: Number = 4) -> Number:
     """Bytes of the logits the loss keeps, per device: b · s · V · bytes_per_value / tp.
 
@@ -437,6 +440,7 @@ def _width(cfg: ModelConfig, w) -> int:
     return w
 
 
+@v.takes_config
 def checkpoint_bytes(cfg: ModelConfig, tokens, widths: Sequence | str = ("D", "D", "D", "D"),
                      bytes_per_value: Number = 2) -> Number:
     """Bytes of activation checkpoints for a whole batch: bytes_per_value · tokens · L · Σ widths.
@@ -494,6 +498,7 @@ def fits(bytes_per_device, chip: str | Chip | Number, headroom: float = 0.0) -> 
     return need <= _hbm_bytes(chip) * (1 - Fraction(headroom))
 
 
+@v.takes_config
 def training_bytes_per_device(cfg: ModelConfig, micro_batch: int, seq_len: int, *, regime: str | Regime = "mixed",
                               zero_stage: int = 0, dp: int = 1, tp: int = 1, pp: int = 1, sp: bool = False,
                               recompute: str = "none", interleave: int = 1, bytes_per_value: Number = 2,
@@ -608,6 +613,7 @@ def _layers(cfg: ModelConfig, layers) -> int:
     return n
 
 
+@v.takes_config
 def lora_params(cfg: ModelConfig, r: int, targets: Iterable[str] = ("q", "k", "v", "o"), *,
                 layers: int | None = None, experts: int | None = None) -> int:
     """Trainable parameters of LoRA adapters of rank r: r·(in + out) per adapted matrix (exact).
@@ -637,6 +643,7 @@ def lora_params(cfg: ModelConfig, r: int, targets: Iterable[str] = ("q", "k", "v
 SUBSET_PARTS = ("attention", "mlp", "router", "experts", "shared_experts", "norms", "embedding", "lm_head")
 
 
+@v.takes_config
 def subset_params(cfg: ModelConfig, parts: Iterable[str], *, layers: int | None = None,
                   experts: int | None = None) -> int:
     """Exact parameters of a trainable subset of the model: ``parts`` of the bottom ``layers`` layers.

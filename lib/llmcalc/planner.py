@@ -420,6 +420,7 @@ def _frame(res: dict, rows: np.ndarray):
     return pd.DataFrame(data)
 
 
+@v.takes_config
 def search(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_tokens: int, seq_len: int, *,
            regime: str | Regime = "mixed", tp=None, pp=None, cp=None, ep=None, zero=None, sp=None,
            micro_batch=None, recompute=None, interleave=None, attention: str = "flash", causal: bool = True,
@@ -501,6 +502,7 @@ def layout_name(row) -> str:
             f"b{row['micro_batch']} {row['recompute']}")
 
 
+@v.takes_config
 def layout(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_tokens: int, seq_len: int, *, tp: int = 1,
            pp: int = 1, cp: int = 1, ep: int = 1, zero: int = 1, sp: bool = True, micro_batch: int = 1,
            recompute: str = "none", interleave: int = 1, regime: str | Regime = "mixed", attention: str = "flash",

@@ -268,6 +268,7 @@ def _data_parallel_terms(cfg, chip, batch_tokens, X, M_X, mlp_matrices, dtype_by
     return fwd, ag, label
 
 
+@v.takes_config
 def dp_layer_time(cfg: ModelConfig, chip: str | Chip, batch_tokens: float, X: int, *, M_X: int | None = None,
                   mlp_matrices: int | None = None, dtype_bytes: int = 2, exact: bool = False) -> LayerTime:
     """Pure data parallelism over X chips (each holds every weight), one MLP-shaped layer.
@@ -283,6 +284,7 @@ def dp_layer_time(cfg: ModelConfig, chip: str | Chip, batch_tokens: float, X: in
     return LayerTime("DP", fwd, 2 * fwd, 0.0, 2 * ag, label)
 
 
+@v.takes_config
 def fsdp_layer_time(cfg: ModelConfig, chip: str | Chip, batch_tokens: float, X: int, *, M_X: int | None = None,
                     mlp_matrices: int | None = None, dtype_bytes: int = 2, exact: bool = False) -> LayerTime:
     """Fully sharded data parallelism (ZeRO-3) over X chips, one MLP-shaped layer.
@@ -298,6 +300,7 @@ def fsdp_layer_time(cfg: ModelConfig, chip: str | Chip, batch_tokens: float, X: 
     return LayerTime("FSDP", fwd, 2 * fwd, ag, 2 * ag, label)
 
 
+@v.takes_config
 def tp_layer_time(cfg: ModelConfig, chip: str | Chip, batch_tokens: float, Y: int, *, M_Y: int | None = None,
                   mlp_matrices: int | None = None, dtype_bytes: int = 2, exact: bool = False) -> LayerTime:
     """Megatron tensor parallelism over Y chips (W_in split by columns, W_out by rows), one MLP layer.
@@ -321,6 +324,7 @@ def tp_layer_time(cfg: ModelConfig, chip: str | Chip, batch_tokens: float, Y: in
     return LayerTime("TP", fwd, 2 * fwd, 2 * ag, 2 * ag, label)
 
 
+@v.takes_config
 def fsdp_tp_layer_time(cfg: ModelConfig, chip: str | Chip, batch_tokens: float, X: int, Y: int, *,
                        M_X: int | None = None, M_Y: int | None = None, mlp_matrices: int | None = None,
                        dtype_bytes: int = 2, exact: bool = False, combine: str = "sum") -> LayerTime:
@@ -367,6 +371,7 @@ def fsdp_tp_layer_time(cfg: ModelConfig, chip: str | Chip, batch_tokens: float, 
     return LayerTime("FSDP+TP", fwd, 2 * fwd, combine(fsdp, 2 * tp), combine(2 * fsdp, 2 * tp), labels)
 
 
+@v.takes_config
 def pipeline_layer_time(cfg: ModelConfig, chip: str | Chip, batch_tokens: float, p: int, *, inner: int = 1,
                         mlp_matrices: int | None = None, dtype_bytes: int = 2) -> LayerTime:
     """Pipeline parallelism over p stages (GPipe, Megatron), per layer of a stage; bubble not included.
@@ -397,6 +402,7 @@ def pipeline_layer_time(cfg: ModelConfig, chip: str | Chip, batch_tokens: float,
     return LayerTime("PP", fwd, 2 * fwd, send, send, c.fast_link_name if link == "fast" else c.slow_link_name)
 
 
+@v.takes_config
 def dcn_dp_layer_time(cfg: ModelConfig, chip: str | Chip, batch_tokens: float, n_pods: int, *,
                       chips_per_pod: int | None = None, mlp_matrices: int | None = None,
                       dtype_bytes: int = 2, exact: bool = False) -> LayerTime:
@@ -551,6 +557,7 @@ def _divisors(n: int) -> list[int]:
     return sorted(set(small + [n // d for d in small]))
 
 
+@v.takes_config
 def best_fsdp_tp_split(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_tokens: float, *,
                        M_X: int | None = None, M_Y: int | None = None, splits: str = "divisors",
                        Y: int | None = None, max_tp: int | None = None, seq_len: int | None = None,
@@ -709,6 +716,7 @@ def hybrid_layout(tp: int, pp: int, dp: int, *, chip: str | Chip = "H100", n_chi
 STRATEGIES = ("DP", "FSDP", "TP", "FSDP+TP")
 
 
+@v.takes_config
 def layer_time(cfg: ModelConfig, chip: str | Chip, strategy: str, tokens_per_chip: float, *, chips: int,
                tp: int = 1, axes: int | None = None, combine: str = "sum") -> LayerTime:
     """:class:`LayerTime` of one layer for ``strategy`` at ``tokens_per_chip`` = B / (chips in the group).
@@ -736,6 +744,7 @@ def layer_time(cfg: ModelConfig, chip: str | Chip, strategy: str, tokens_per_chi
                               M_X=max(axes - 1, 1) if tpu else None, M_Y=1 if tpu else None, combine=combine)
 
 
+@v.takes_config
 def crossover_tokens_per_chip(cfg: ModelConfig, chip: str | Chip, strategy: str, *, chips: int, tp: int = 1,
                               axes: int | None = None, lo: float = 1.0, hi: float = 1e9, combine: str = "sum") -> float:
     """Tokens per chip where one layer's communication time meets its compute time (the roofline crossover

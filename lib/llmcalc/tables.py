@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from . import _validate as v
 from .flops import forward_flops_breakdown
 from .models import PRESETS, ModelConfig, preset
 from .params import active_param_count, param_breakdown, param_count
@@ -40,6 +41,7 @@ def params_table(names=None) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("model").fillna(0.0)
 
 
+@v.takes_config
 def breakdown_table(cfg: ModelConfig) -> pd.DataFrame:
     """One model's parameters by component: count and share of the total."""
     b = param_breakdown(cfg)
@@ -49,6 +51,7 @@ def breakdown_table(cfg: ModelConfig) -> pd.DataFrame:
     return df
 
 
+@v.takes_config
 def flops_table(cfg: ModelConfig, batch: int, seq_len: int, causal: bool = True) -> pd.DataFrame:
     """Forward matmul FLOPs by component (and share) for one forward over batch × seq_len tokens."""
     b = forward_flops_breakdown(cfg, batch, seq_len, causal)
