@@ -88,14 +88,21 @@ def test_experts_per_token_above_experts_is_refused():
 
 
 def test_unknown_preset_suggests_the_closest_names():
-    known = r"Known presets: deepseek-v3, .*\.$"
+    known = r"Known presets: deepseek-v2, deepseek-v2-lite, deepseek-v3, .*\.$"
     with pytest.raises(ValueError, match=r"^Unknown preset 'llama-3-7b'\. Did you mean 'llama-3-70b'.*\? " + known):
         llmcalc.preset("llama-3-7b")
 
 
 def test_unsupported_model_type_is_refused_with_the_supported_list():
-    with pytest.raises(ValueError, match=r"model_type must be one of \['deepseek_v3', 'gemma2', 'gpt2', 'llama'"):
+    # the twenty types read (issue 14 added qwen3, qwen3_moe, gemma3(_text), gpt_oss, llama4(_text), phi3, olmo2,
+    # smollm3, deepseek_v2, glm4_moe), listed in sorted order, and the field it could not interpret
+    listed = ("['deepseek_v2', 'deepseek_v3', 'gemma2', 'gemma3', 'gemma3_text', 'glm4_moe', 'gpt2', 'gpt_oss', "
+              "'llama', 'llama4', 'llama4_text', 'mistral', 'mixtral', 'olmo2', 'phi3', 'qwen2', 'qwen2_moe', "
+              "'qwen3', 'qwen3_moe', 'smollm3']")
+    with pytest.raises(ValueError) as e:
         ModelConfig.from_hf({"model_type": "bert", "hidden_size": 768})
+    assert str(e.value).startswith(f"model_type must be one of {listed}, got 'bert'")
+    assert "cannot interpret the field 'model_type'" in str(e.value)
 
 
 def test_config_without_model_type_says_so():

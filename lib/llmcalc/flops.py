@@ -7,8 +7,12 @@ models). The embedding lookup is not a matmul; the LM head is.
 
 Forward over ``batch`` sequences of ``seq_len`` = T tokens (B·T tokens):
     projections     2·B·T · (matmul weights of attention, MLP/experts, LM head)
-    scores          QKᵀ and PV: 2·B·N·T·T·(H_qk + H_v) for a full T×T matrix
-                    (causal=True counts only the T(T+1)/2 unmasked pairs: B·N·T(T+1)·(H_qk + H_v))
+    scores          QKᵀ and PV: 2·B·N·T·T·(H_qk + H_v) per layer for a full T×T matrix
+                    (causal=True counts only the T(T+1)/2 unmasked pairs: B·N·T(T+1)·(H_qk + H_v));
+                    on a sliding-window layer (window W) causal=True counts the W(W+1)/2 + (T − W)·W
+                    pairs a windowed kernel computes (T(T+1)/2 while T ≤ W), on a chunked layer (chunks
+                    of C) the causal pairs inside each chunk; causal=False is the eager full matrix on
+                    every layer, window or not (eager attention masks after computing all T×T scores)
     MoE             router 2·B·T·D·E; each token runs k routed experts (+ shared experts)
 Backward = exactly 2 × forward (each matmul Y = XW needs dX = dY·Wᵀ and dW = Xᵀ·dY, both the same size).
 Full recomputation repeats the forward once more (4 × forward); selective recomputation (Korthikanti
@@ -37,10 +41,45 @@ def _check(batch, seq_len):
     return v.positive_int("batch", batch), v.positive_int("seq_len", seq_len)
 
 
-def score_pairs(seq_len: int, causal: bool = True) -> int:
-    """Query-key pairs a sequence of T tokens scores: T² in full, T(T+1)/2 under a causal mask."""
+def score_pairs(seq_len: int, causal: bool = True, window: int | None = None, chunk: int | None = None) -> int:
+    """Query-key pairs a sequence of T tokens scores: T² in full, T(T+1)/2 under a causal mask.
+
+    With ``window`` = W (a sliding window: query i sees keys i − W + 1 … i, itself included, as
+    transformers' sliding-window mask and FlashAttention's ``window_size=(W − 1, 0)`` do), the causal
+    pairs number Σ min(i + 1, W) = W(W + 1)/2 + (T − W)·W once T > W. With ``chunk`` = C (Llama 4's
+    chunked attention: query i sees keys of its own block of C tokens up to itself), Σ over blocks of
+    n(n + 1)/2. Window and chunk apply to causal scores only; ``causal=False`` is the full T².
+    """
     T = v.positive_int("seq_len", seq_len)
-    return T * (T + 1) // 2 if causal else T * T
+    if window is not None and chunk is not None:
+        raise ValueError("give window or chunk, not both (a layer is either sliding-window or chunked)")
+    if not causal:
+        if window is not None or chunk is not None:
+            raise ValueError("window and chunk need causal=True (the eager full matrix is T² whatever the mask)")
+        return T * T
+    if window is not None:
+        W = v.positive_int("window", window)
+        return T * (T + 1) // 2 if T <= W else W * (W + 1) // 2 + (T - W) * W
+    if chunk is not None:
+        C = v.positive_int("chunk", chunk)
+        full, rest = divmod(T, C)
+        return full * C * (C + 1) // 2 + rest * (rest + 1) // 2
+    return T * (T + 1) // 2
+
+
+def attention_score_pairs(cfg: ModelConfig, seq_len: int, causal: bool = True) -> int:
+    """Query-key pairs one query head scores over one sequence of T tokens, summed over the L layers.
+
+    ``causal=True``: what a kernel that skips masked blocks computes, layer by layer (full causal,
+    windowed or chunked, from ``cfg.layer_types``); ``causal=False``: the eager full T² on every layer.
+    """
+    T = v.positive_int("seq_len", seq_len)
+    if not causal:
+        return cfg.L * T * T
+    per_type = {"full_attention": score_pairs(T, True),
+                "sliding_attention": score_pairs(T, True, window=cfg.sliding_window) if cfg.sliding_layers else 0,
+                "chunked_attention": score_pairs(T, True, chunk=cfg.attention_chunk_size) if cfg.chunked_layers else 0}
+    return sum(per_type[t] for t in cfg.attention_per_layer)
 
 
 def forward_flops_breakdown(cfg: ModelConfig, batch: int, seq_len: int, causal: bool = True) -> dict[str, int]:
@@ -50,11 +89,11 @@ def forward_flops_breakdown(cfg: ModelConfig, batch: int, seq_len: int, causal: 
     D, L = cfg.D, cfg.L
     out = dict.fromkeys(FLOP_COMPONENTS, 0)
     out["attention_proj"] = 2 * tokens * L * attention_matmul_weights_per_layer(cfg)
-    out["attention_scores"] = 2 * B * L * cfg.N * score_pairs(T, causal) * (cfg.qk_head_dim + cfg.v_dim)
+    out["attention_scores"] = 2 * B * cfg.N * attention_score_pairs(cfg, T, causal) * (cfg.qk_head_dim + cfg.v_dim)
     out["mlp"] = 2 * tokens * cfg.dense_mlp_layers * mlp_params(cfg, cfg.F, bias=False)
     if cfg.is_moe:
         moe = cfg.moe_layers
-        out["router"] = 2 * tokens * moe * D * cfg.E
+        out["router"] = 2 * tokens * moe * D * cfg.E  # a router's bias is an add, not a matmul
         out["experts"] = 2 * tokens * moe * cfg.k * mlp_params(cfg, cfg.F_expert, bias=False)
         shared = mlp_params(cfg, cfg.F_shared, bias=False) if cfg.F_shared else 0
         out["shared_experts"] = 2 * tokens * moe * (shared + (D if cfg.shared_expert_gate else 0))
@@ -65,8 +104,10 @@ def forward_flops_breakdown(cfg: ModelConfig, batch: int, seq_len: int, causal: 
 def forward_flops(cfg: ModelConfig, batch: int, seq_len: int, causal: bool = True) -> int:
     """Matmul FLOPs of one forward pass over ``batch`` sequences of ``seq_len`` tokens, LM head included.
 
-    ``causal=False`` counts the full T×T score matrix, as ``FlopCounterMode`` does; ``causal=True``
-    counts only the unmasked half (what a kernel that skips masked blocks, like FlashAttention, does).
+    ``causal=False`` counts the full T×T score matrix on every layer, as eager attention computes it and
+    ``FlopCounterMode`` counts it; ``causal=True`` counts only the unmasked pairs (what a kernel that
+    skips masked blocks, like FlashAttention, does): half the matrix, or less on sliding-window and
+    chunked layers.
     """
     return sum(forward_flops_breakdown(cfg, batch, seq_len, causal).values())
 

@@ -6,8 +6,13 @@ bias) are not parameters and are not counted.
 
 Per layer, dense (LLaMA-style, GQA):
     attention  D·N·H + 2·D·K·H + N·H·D   (+ N·H + 2·K·H if q/k/v carry biases, + D if o_proj does)
+               + 2·H for per-head q/k norms (Qwen3, Gemma 3), (N + K)·H for full-width ones (OLMo 2)
+               + N attention sinks (gpt-oss)
     MLP        3·D·F (gated) or 2·D·F (plain)   (+ 2F + D or F + D with biases)
     norms      norms_per_layer · D  (· 2 for LayerNorm, which has a bias)
+Per MoE layer: router E·D (+ E with a bias), E experts of 3·D·F_expert (+ 2·F_expert + D each with
+biases, gpt-oss), shared experts 3·D·F_shared. Fused projections (Phi-3's qkv_proj, gate_up_proj) hold
+the same weights as separate ones; sliding windows and chunked attention add none.
 Model: V·D embedding (+ positions·D if learned) + D final norm + V·D LM head unless tied.
 The course slides' LLaMA formula 2VH + H + L(4H² + 3HH' + 2H) is the MHA, untied case of this.
 """
@@ -40,7 +45,12 @@ def attention_params_per_layer(cfg: ModelConfig) -> int:
     K, H = cfg.K, cfg.H
     weights = D * N * H + 2 * D * K * H + N * H * D
     biases = (N * H + 2 * K * H if cfg.qkv_bias else 0) + (D if cfg.o_bias else 0)
-    return weights + biases
+    return weights + biases + qk_norm_params_per_layer(cfg) + (N if cfg.attention_sinks else 0)
+
+
+def qk_norm_params_per_layer(cfg: ModelConfig) -> int:
+    """Weights of one layer's query and key norms: 2·H per-head (shared by the heads), (N + K)·H full-width."""
+    return {"none": 0, "head": 2 * cfg.H, "full": (cfg.N + cfg.K) * cfg.H}[cfg.qk_norm]
 
 
 def attention_matmul_weights_per_layer(cfg: ModelConfig) -> int:
@@ -63,12 +73,24 @@ def mlp_params(cfg: ModelConfig, width: int, bias: bool | None = None) -> int:
     return 2 * D * width + ((width + D) if bias else 0)
 
 
+def expert_params(cfg: ModelConfig) -> int:
+    """One routed expert: a gated MLP of width F_expert (3·D·F_expert), + 2·F_expert + D biases with
+    ``expert_bias`` (gpt-oss's gate_up_proj_bias and down_proj_bias). 0 for a dense model."""
+    return mlp_params(cfg, cfg.F_expert, bias=cfg.expert_bias) if cfg.is_moe else 0
+
+
+def router_params(cfg: ModelConfig) -> int:
+    """One MoE layer's router: E·D, + E with ``router_bias``. 0 for a dense model."""
+    return cfg.E * cfg.D + (cfg.E if cfg.router_bias else 0)
+
+
 def param_breakdown(cfg: ModelConfig) -> dict[str, int]:
     """Exact parameters per component; the values sum to :func:`param_count`.
 
-    Keys: embedding (token table, plus learned positions), attention, mlp (dense MLPs), router,
-    experts (routed), shared_experts (with Qwen2-MoE's shared-expert gate), norms (all of them, incl.
-    the final one), lm_head (0 when tied to the embedding).
+    Keys: embedding (token table, plus learned positions), attention (projections, their biases, q/k
+    norms, sinks, MLA's internal norms), mlp (dense MLPs), router, experts (routed), shared_experts (with
+    Qwen2-MoE's shared-expert gate), norms (the D-wide ones: norms_per_layer per layer and the final one),
+    lm_head (0 when tied to the embedding).
     """
     D, L, V = cfg.D, cfg.L, cfg.V
     moe = cfg.moe_layers
@@ -77,8 +99,8 @@ def param_breakdown(cfg: ModelConfig) -> dict[str, int]:
     out["attention"] = L * attention_params_per_layer(cfg)
     out["mlp"] = cfg.dense_mlp_layers * mlp_params(cfg, cfg.F)
     if moe:
-        out["router"] = moe * cfg.E * D
-        out["experts"] = moe * cfg.E * mlp_params(cfg, cfg.F_expert, bias=False)
+        out["router"] = moe * router_params(cfg)
+        out["experts"] = moe * cfg.E * expert_params(cfg)
         shared = mlp_params(cfg, cfg.F_shared, bias=False) if cfg.F_shared else 0
         out["shared_experts"] = moe * (shared + (D if cfg.shared_expert_gate else 0))
     out["norms"] = (L * cfg.norms_per_layer + 1) * _norm_params(cfg, D)
@@ -99,7 +121,7 @@ def active_param_count(cfg: ModelConfig, *, include_embedding: bool = True) -> i
     """
     b = param_breakdown(cfg)
     if cfg.is_moe:
-        b["experts"] = cfg.moe_layers * cfg.k * mlp_params(cfg, cfg.F_expert, bias=False)
+        b["experts"] = cfg.moe_layers * cfg.k * expert_params(cfg)
     if not include_embedding:
         b["embedding"] = 0
     return sum(b.values())

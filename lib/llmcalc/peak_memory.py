@@ -95,12 +95,14 @@ FakeTensorMode (CPU fake tensors) for ``transformers.LlamaForCausalLM``; see ``d
 
 Supported: dense decoder-only models with a gated (SwiGLU) MLP, two RMSNorms per layer, RoPE and
 standard multi-head/grouped-query attention over the whole causal context (``cfg.mlp == "gated"``,
-``cfg.norm == "rmsnorm"``); MoE, MLA, plain-MLP (GPT) and LayerNorm models raise ``ValueError``, and so do
-configs of model types with sliding-window attention (``cfg.model_type`` "mistral": every layer attends to
-the last ``sliding_window`` tokens; "gemma2": every other layer does), which transformers runs with another
-mask and other kernels. ``ModelConfig`` does not record a window, so the refusal goes by ``model_type``; a
-Qwen2 config with ``use_sliding_window: true`` cannot be told apart from one without and is replayed as
-full attention. Biases are counted as parameters.
+``cfg.norm == "rmsnorm"``); MoE, MLA, plain-MLP (GPT) and LayerNorm models, and models with query/key norms
+(Qwen3, OLMo 2) or attention sinks raise ``ValueError``, and so do
+configs with a sliding-window or chunked layer (``cfg.layer_types``: Mistral and Phi-3 window every
+layer, Gemma 2/3 and gpt-oss alternate, Qwen2/Qwen3 with ``use_sliding_window`` window some layers, Llama 4
+chunks), which transformers runs with other masks and other kernels. The refusal goes by the layers
+themselves, whatever the ``model_type``: a Qwen2 config with ``use_sliding_window: true`` is refused like a
+Mistral one, and a Mistral config whose ``sliding_window`` is null (every layer full) is replayed as LLaMA.
+Biases are counted as parameters.
 
 Only the standard library is imported (``importlib.metadata`` and ``warnings`` when called).
 """
@@ -116,7 +118,8 @@ __all__ = ["PEAK_REGIMES", "ATTENTIONS", "ADAMW_IMPLS", "PEAK_TERMS", "PEAK_PHAS
 
 # the versions whose code path the replay follows (requirements/crosscheck.lock; llmcalc.measured)
 REPLAYED_VERSIONS = {"torch": "2.13.0", "transformers": "5.23.0"}
-# model types whose attention is windowed (HF config field), refused by every function here
+# model types whose published configs window their attention (kept for reference; the refusal below goes by
+# cfg.layer_types, so any config with a sliding-window or chunked layer is refused, whatever its model type)
 SLIDING_WINDOW_MODEL_TYPES = {
     "mistral": "sliding_window: every layer attends only to the last sliding_window tokens",
     "gemma2": "sliding_window on alternating layers: every other layer attends only to a local window",
@@ -211,12 +214,16 @@ class _Ledger:
 def _check(cfg: ModelConfig, micro_batch, seq_len, regime, checkpointing, attention, adamw):
     if not isinstance(cfg, ModelConfig):
         raise ValueError(f"cfg must be a llmcalc.ModelConfig, got {type(cfg).__name__}")
-    if cfg.model_type in SLIDING_WINDOW_MODEL_TYPES:
-        raise ValueError(f"model_type={cfg.model_type!r} has sliding-window attention "
-                         f"({SLIDING_WINDOW_MODEL_TYPES[cfg.model_type]}); peak_training_bytes replays only "
-                         f"LlamaForCausalLM's full causal attention and does not treat a windowed model as LLaMA. "
-                         f"Supported: dense LLaMA-style configs (model_type 'llama' or 'qwen2' without "
-                         f"use_sliding_window)")
+    if cfg.has_local_attention:
+        local = []
+        if cfg.sliding_layers:
+            local.append(f"sliding_window={cfg.sliding_window} on {cfg.sliding_layers} of L={cfg.L} layers")
+        if cfg.chunked_layers:
+            local.append(f"attention_chunk_size={cfg.attention_chunk_size} on {cfg.chunked_layers} of L={cfg.L} layers")
+        raise ValueError(f"model_type={cfg.model_type!r} config has local attention in layer_types ("
+                         + "; ".join(local) + "); peak_training_bytes replays only LlamaForCausalLM's full causal "
+                         "attention and does not treat a windowed model as LLaMA. Supported: dense LLaMA-style "
+                         "configs whose layer_types are all 'full_attention' (sliding_window 0)")
     _warn_once_if_other_versions()
     unsupported = []
     if cfg.is_moe:
@@ -229,9 +236,14 @@ def _check(cfg: ModelConfig, micro_batch, seq_len, regime, checkpointing, attent
         unsupported.append(f"norm={cfg.norm!r} with norms_per_layer={cfg.norms_per_layer}")
     if cfg.positions != "rope":
         unsupported.append(f"positions={cfg.positions!r}")
+    if cfg.qk_norm != "none":
+        unsupported.append(f"qk_norm={cfg.qk_norm!r} (query/key norms save more activations than LLaMA's layer)")
+    if cfg.attention_sinks:
+        unsupported.append("attention_sinks=True")
     if unsupported:
         raise ValueError("peak_training_bytes supports dense LLaMA-style models only (mlp='gated', norm='rmsnorm' "
-                         "with norms_per_layer=2, positions='rope', no MoE, no MLA); got " + ", ".join(unsupported))
+                         "with norms_per_layer=2, positions='rope', qk_norm='none', no sinks, no MoE, no MLA); got "
+                         + ", ".join(unsupported))
     b = v.positive_int("micro_batch", micro_batch)
     s = v.positive_int("seq_len", seq_len)
     v.choice("regime", regime, PEAK_REGIMES)
