@@ -169,3 +169,67 @@ def test_megatron_formula_equals_llmcalc_for_gpt3():
     # GPT-3 is GPT-style (F = 4D, MHA), so Megatron's closed form and the exact count agree to the FLOP
     g = llmcalc.preset("gpt-3-175b")
     assert llmcalc.flops.megatron_training_flops(1536, 2048, g.L, g.D, g.V) == llmcalc.training_flops(g, 1536, 2048, causal=False)
+
+
+# ----- sliding windows and chunks (issue 14) ----------------------------------------------------------------
+
+def test_window_and_chunk_pairs_by_hand():
+    # T = 5 with a window of 2: queries 0..4 see 1, 2, 2, 2, 2 keys = 9 pairs (= 2·3/2 + 3·2)
+    assert llmcalc.score_pairs(5, window=2) == 1 + 2 + 2 + 2 + 2 == 9
+    # chunks of 2: blocks {0,1}, {2,3}, {4}: 3 + 3 + 1 = 7 causal pairs
+    assert llmcalc.score_pairs(5, chunk=2) == 3 + 3 + 1 == 7
+    # a window as long as the sequence, or a chunk, changes nothing: 5·6/2 = 15
+    assert llmcalc.score_pairs(5, window=5) == llmcalc.score_pairs(5, window=9) == llmcalc.score_pairs(5, chunk=5) == 15
+
+
+def test_gemma3_27b_attention_scores_at_32k_by_hand():
+    # Gemma 3 27B: 52 of 62 layers see the last 1024 tokens, 10 the whole causal context. At T = 32768, per
+    # head and sequence: windowed 1024·1025/2 + (32768 − 1024)·1024 = 524,800 + 32,505,856 = 33,030,656 pairs;
+    # full causal 32768·32769/2 = 536,887,296. Scores: 2 FLOPs × pairs × (128 + 128) × 32 heads
+    g = llmcalc.preset("gemma-3-27b")
+    assert (g.sliding_layers, g.L - g.sliding_layers) == (52, 10)
+    pairs = 52 * 33_030_656 + 10 * 536_887_296
+    b = llmcalc.forward_flops_breakdown(g, 1, 32768)
+    assert b["attention_scores"] == 2 * pairs * 256 * 32
+    # the eager count (causal=False) is the full matrix on all 62 layers, window or not
+    eager = llmcalc.forward_flops_breakdown(g, 1, 32768, causal=False)
+    assert eager["attention_scores"] == 2 * 62 * 32768 * 32768 * 256 * 32
+
+
+def test_a_window_longer_than_the_sequence_changes_nothing():
+    # Mistral 7B's 4096-token window: at T ≤ 4096 every query already sees its whole past
+    m = llmcalc.preset("mistral-7b")
+    full = m.replace(layer_types=(), sliding_window=0)
+    assert llmcalc.forward_flops(m, 1, 4096) == llmcalc.forward_flops(full, 1, 4096)
+    assert llmcalc.forward_flops(m, 1, 8192) < llmcalc.forward_flops(full, 1, 8192)
+
+
+def test_llama4_chunks_of_8192_at_128k():
+    # Llama 4 Scout: 36 layers attend within chunks of 8192 (16 whole chunks at T = 131072), 12 to everything
+    s = llmcalc.preset("llama-4-scout-17b-16e")
+    per_head = 36 * 16 * (8192 * 8193 // 2) + 12 * (131072 * 131073 // 2)
+    assert llmcalc.flops.attention_score_pairs(s, 131072) == per_head
+
+
+@given(configs(), st.integers(1, 700))
+@settings(max_examples=200, deadline=None)
+def test_windowed_scores_never_exceed_causal_ones(c, T):
+    local = llmcalc.flops.attention_score_pairs(c, T)
+    no_local = llmcalc.flops.attention_score_pairs(c.replace(layer_types=(), sliding_window=0, attention_chunk_size=0), T)
+    assert local <= no_local <= c.L * T * T == llmcalc.flops.attention_score_pairs(c, T, causal=False)
+
+
+@pytest.mark.parametrize("kw, field", [(dict(window=0), "window"), (dict(chunk=-2), "chunk"),
+                                       (dict(window=4, chunk=4), "window or chunk"),
+                                       (dict(causal=False, window=4), "window and chunk need causal")])
+def test_bad_window_or_chunk_is_refused(kw, field):
+    with pytest.raises(ValueError, match=field):
+        llmcalc.score_pairs(16, **kw)
+
+
+def test_moe_flops_per_token_use_the_active_parameters():
+    # 6P with P the parameters a token uses: gpt-oss-120b runs 4 of its 128 experts
+    c = llmcalc.preset("gpt-oss-120b")
+    assert llmcalc.flops_per_token(c) == 6 * llmcalc.active_param_count(c)
+    b = llmcalc.forward_flops_breakdown(c, 1, 1)
+    assert b["experts"] == 2 * 36 * 4 * 3 * 2880 * 2880  # one token: 4 experts' matmuls in 36 layers

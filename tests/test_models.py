@@ -178,6 +178,7 @@ def test_keys_far_from_every_known_one_are_let_through(key):
 def test_every_preset_still_loads_and_uses_only_known_keys(name):
     hf = llmcalc.preset_hf_config(name)
     assert set(hf) <= llmcalc.models.HF_KEYS_KNOWN
+    assert set(hf.get("text_config") or {}) <= llmcalc.models.HF_KEYS_KNOWN
     llmcalc.preset(name)
 
 
@@ -241,3 +242,104 @@ DEEPSEEK_V3_KEYS = dict(
 def test_published_configs_load_with_all_their_keys(hf):
     assert set(hf) <= llmcalc.models.HF_KEYS_KNOWN
     ModelConfig.from_hf(hf)
+
+
+# ----- issue 14: the newer model types ---------------------------------------------------------------------
+
+ISSUE14_PRESETS = {"qwen3-8b", "qwen3-235b-a22b", "gpt-oss-120b", "gemma-3-27b", "llama-4-scout-17b-16e",
+                   "phi-3-mini-4k", "olmo-2-7b", "deepseek-v2", "deepseek-v2-lite", "glm-4.5", "glm-4.5-air",
+                   "smollm3-3b"}
+
+
+def test_the_headline_models_of_issue_14_are_shipped_with_their_sources():
+    assert ISSUE14_PRESETS <= set(llmcalc.PRESETS)
+    assert set(llmcalc.models.PRESET_SOURCES) == ISSUE14_PRESETS
+    assert all("config.json" in src for src in llmcalc.models.PRESET_SOURCES.values())
+
+
+# shapes as the sources named in PRESET_SOURCES print them: (L, D, F, N, K, H, V, tied)
+@pytest.mark.parametrize("name, shape", [
+    ("qwen3-8b", (36, 4096, 12288, 32, 8, 128, 151936, False)),          # THUDM/slime qwen3-8B.sh
+    ("gpt-oss-120b", (36, 2880, 2880, 64, 8, 64, 201088, False)),        # openai/gpt-oss ModelConfig
+    ("gemma-3-27b", (62, 5376, 21504, 32, 16, 128, 262208, True)),      # gemma_pytorch get_config_for_27b_v3
+    ("llama-4-scout-17b-16e", (48, 5120, 16384, 40, 8, 128, 202048, False)),
+    ("phi-3-mini-4k", (32, 3072, 8192, 32, 32, 96, 32064, False)),
+    ("olmo-2-7b", (32, 4096, 11008, 32, 32, 128, 100352, False)),
+    ("glm-4.5", (92, 5120, 12288, 96, 8, 128, 151552, False)),          # D / N = 53.3: head_dim given
+    ("smollm3-3b", (36, 2048, 11008, 16, 4, 128, 128256, True)),
+])
+def test_new_presets_read_their_shapes(name, shape):
+    c = llmcalc.preset(name)
+    assert (c.L, c.D, c.F, c.N, c.K, c.H, c.V, c.tied_embeddings) == shape
+
+
+def test_what_makes_each_new_type_differ_is_read():
+    q3, oss, g3 = llmcalc.preset("qwen3-8b"), llmcalc.preset("gpt-oss-120b"), llmcalc.preset("gemma-3-27b")
+    assert q3.qk_norm == "head" and not q3.qkv_bias and not q3.has_local_attention
+    assert oss.attention_sinks and oss.qkv_bias and oss.o_bias and oss.expert_bias and oss.router_bias
+    assert (oss.E, oss.k, oss.F_expert, oss.dense_layers, oss.sliding_layers, oss.sliding_window) == (128, 4, 2880, 0, 18, 128)
+    assert (g3.qk_norm, g3.norms_per_layer, g3.sliding_layers, g3.sliding_window) == ("head", 4, 52, 1024)
+    assert llmcalc.preset("olmo-2-7b").qk_norm == "full"
+    scout = llmcalc.preset("llama-4-scout-17b-16e")
+    assert (scout.E, scout.k, scout.F_expert, scout.F_shared, scout.dense_layers) == (16, 1, 8192, 8192, 0)
+    assert (scout.chunked_layers, scout.attention_chunk_size, scout.qk_norm) == (36, 8192, "none")  # L2 norm: no weights
+    q235 = llmcalc.preset("qwen3-235b-a22b")
+    assert (q235.E, q235.k, q235.F_expert, q235.F_shared, q235.dense_layers, q235.qk_norm) == (128, 8, 1536, 0, 0, "head")
+    v2, lite = llmcalc.preset("deepseek-v2"), llmcalc.preset("deepseek-v2-lite")
+    assert (v2.q_lora_rank, v2.E, v2.k, v2.F_shared, v2.dense_layers) == (1536, 160, 6, 2 * 1536, 1)
+    assert (lite.q_lora_rank, lite.kv_lora_rank, lite.E, lite.F_shared, lite.dense_layers) == (None, 512, 64, 2 * 1408, 1)
+    glm, air = llmcalc.preset("glm-4.5"), llmcalc.preset("glm-4.5-air")
+    assert (glm.qk_norm, glm.qkv_bias, glm.o_bias, glm.dense_layers, glm.E, glm.F_shared) == ("head", True, False, 3, 160, 1536)
+    assert (air.qk_norm, air.dense_layers, air.E, air.F_expert) == ("none", 1, 128, 1408)
+    assert llmcalc.preset("phi-3-mini-4k").sliding_layers == 32
+
+
+def test_moe_layer_frequency_and_interleaving():
+    base = dict(hidden_size=64, intermediate_size=32, num_hidden_layers=8, num_attention_heads=8, vocab_size=50,
+                num_local_experts=4, num_experts_per_tok=1)
+    # Llama 4: MoE on layers step−1, 2·step−1, ... (Maverick: every 2nd); an explicit moe_layers list wins
+    assert ModelConfig.from_hf(dict(base, model_type="llama4_text", interleave_moe_layer_step=2)).moe_layers == 4
+    assert ModelConfig.from_hf(dict(base, model_type="llama4_text", moe_layers=[1, 7])).dense_layers == 6
+    # Qwen3-MoE: (i + 1) a multiple of decoder_sparse_step, except mlp_only_layers
+    q = dict(base, model_type="qwen3_moe", num_experts=4, moe_intermediate_size=16, decoder_sparse_step=2,
+             mlp_only_layers=[3])
+    q.pop("num_local_experts")
+    assert ModelConfig.from_hf(q).moe_layers == 3  # layers 1, 5, 7
+
+
+def test_a_multimodal_config_counts_its_language_model_with_the_text_defaults():
+    # Gemma 3's text_config leaves out what equals Gemma3TextConfig's defaults (262,208 tokens, 2304 wide, ...)
+    c = ModelConfig.from_hf({"model_type": "gemma3", "text_config": {"hidden_size": 5376, "num_hidden_layers": 62}})
+    assert (c.V, c.D, c.F, c.N, c.K, c.H, c.L) == (262208, 5376, 9216, 8, 4, 256, 62)
+    assert c.model_type == "gemma3"
+    with pytest.raises(ValueError, match=r"'text_config.model_type' must be 'gemma3_text', got 'llama'"):
+        ModelConfig.from_hf({"model_type": "gemma3", "text_config": {"model_type": "llama"}})
+    with pytest.raises(ValueError, match=r"inside 'text_config'.*'num_hiden_layers' \(did you mean 'num_hidden_layers'"):
+        ModelConfig.from_hf({"model_type": "llama4", "text_config": {"num_hiden_layers": 4}})
+
+
+def test_configs_that_are_not_causal_language_models_or_that_from_hf_cannot_count_are_refused():
+    g = dict(llmcalc.preset_hf_config("gemma-3-27b")["text_config"], vocab_size=262208, use_bidirectional_attention=True)
+    with pytest.raises(ValueError, match="use_bidirectional_attention=true is an encoder"):
+        ModelConfig.from_hf(g)
+    with pytest.raises(ValueError, match="deepseek_v2 config field 'mlp_bias' must be false"):
+        ModelConfig.from_hf(dict(llmcalc.preset_hf_config("deepseek-v2-lite"), mlp_bias=True))
+
+
+def test_new_fields_are_validated():
+    with pytest.raises(ValueError, match=r"^qk_norm must be one of \['none', 'head', 'full'\]"):
+        ModelConfig(L=2, D=64, F=128, N=8, V=10, qk_norm="yes")
+    with pytest.raises(ValueError, match="expert_bias and router_bias need E >= 1"):
+        ModelConfig(L=2, D=64, F=128, N=8, V=10, expert_bias=True)
+    with pytest.raises(ValueError, match="qk_norm and attention_sinks are not defined for MLA"):
+        llmcalc.preset("deepseek-v2-lite").replace(qk_norm="head")
+    with pytest.raises(ValueError, match=r"^attention_sinks must be True or False"):
+        ModelConfig(L=2, D=64, F=128, N=8, V=10, attention_sinks="yes")
+
+
+def test_published_configs_of_the_new_types_load_with_all_their_keys():
+    # the presets of issue 14 are the published files (gpt-oss-120b, DeepSeek-V2/-Lite, Qwen3 and Phi-3 with every
+    # key; the others trimmed): each of their keys is known, so a real config.json of these types loads
+    for name in ISSUE14_PRESETS:
+        hf = llmcalc.preset_hf_config(name)
+        assert set(hf) | set(hf.get("text_config") or {}) <= llmcalc.models.HF_KEYS_KNOWN, name
