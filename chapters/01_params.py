@@ -27,7 +27,8 @@
 #
 # - read a model's shape ($L, D, F, N, K, H, V$, and $E, k$ for mixtures of experts) from its `config.json`;
 # - write down, for any decoder-only transformer, how many parameters its embeddings, attention, MLP, norms
-#   and experts hold — including grouped-query attention, biases, tied embeddings, MoE and MLA;
+#   and experts hold — including grouped-query attention, biases, tied embeddings, MoE and MLA, and the newer
+#   q/k norms, attention sinks, shared experts and sliding windows (Qwen3, Gemma 3, gpt-oss, Llama 4, …);
 # - check a published size (LLaMA 3-70B, Mixtral, DeepSeek-V3, GPT-3…) by hand in a minute, and exactly
 #   with `llmcalc`;
 # - say when a textbook closed form such as $2VD + D + L(4D^2 + 3DF + 2D)$ applies, and when it does not.
@@ -409,7 +410,117 @@ for what, bad in bad_configs.items():
         print(f"{what}: {err}")
 
 # %% [markdown]
-# ## 12. Explorer
+# ## 12. Newer families: what each feature costs
+#
+# The presets also hold the open models most used today, read from their `config.json` like the others:
+# Qwen3-8B and Qwen3-235B-A22B, Gemma 3 27B, gpt-oss-120b, Llama 4 Scout, Phi-3-mini, OLMo 2 7B, DeepSeek-V2 and
+# V2-Lite, GLM-4.5 and GLM-4.5-Air, SmolLM3-3B (`llmcalc.models.PRESET_SOURCES` says where each shape comes from).
+# Every count equals `sum(p.numel())` of transformers' own model. What sets them apart:
+#
+# - **q/k norms.** Qwen3, Gemma 3 and GLM-4.5 put an RMSNorm on every query and key head, with one $H$-wide weight
+#   that all heads share: $2H$ per layer. OLMo 2 normalises the whole query ($NH$ wide) and key ($KH$ wide):
+#   $(N + K)H$ per layer.
+# - **Post-norms.** Gemma 2 and 3 put a norm before *and* after attention and the MLP: four $D$-wide norms per layer.
+#   OLMo 2 moves its two norms after the blocks: the same count as LLaMA's.
+# - **Fused projections.** Phi-3 keeps $W_Q, W_K, W_V$ in one `qkv_proj` and gate and up in one `gate_up_proj`: the
+#   same weights, the same count.
+# - **$H \ne D/N$.** Gemma 3 27B ($D = 5376$, $N = 32$, $H = 128$) attends in a space narrower than $D$, GLM-4.5
+#   ($D = 5120$, $N = 96$, $H = 128$) in one wider than $D$.
+# - **Sinks and biases.** gpt-oss gives every head of every layer one learned *sink* logit (a slot a query can put
+#   attention weight on instead of a real token), biases on $q, k, v, o$, on each expert and on the router.
+# - **Local attention.** A *sliding window* lets a layer's queries see only the last $W$ tokens: Mistral and Phi-3
+#   on every layer, gpt-oss on every other one, Gemma 3 on five layers in six. Llama 4 Scout's *chunked* layers
+#   (three in four) see only their own block of 8192 tokens. No parameters; fewer score FLOPs at long context
+#   (chapter 2).
+# - **NoPE and partial rotary.** SmolLM3 and Llama 4 skip RoPE on every fourth layer; GLM-4.5 rotates half of each
+#   head. No parameters, no matmuls.
+# - **MoE layouts.** Shared experts that every token runs (DeepSeek-V2, GLM-4.5, Llama 4), leading dense layers
+#   (DeepSeek-V2's first, GLM-4.5's first three), MoE on every other layer only (Llama 4 Maverick's
+#   `interleave_moe_layer_step: 2`; Scout has it on every layer), one routed expert per token (Llama 4).
+# - **MLA without query compression.** DeepSeek-V2-Lite's `q_lora_rank` is null: one $D \times N(d_n + d_r)$ query
+#   projection instead of the bottleneck of section 2.
+#
+# The cell switches each feature off on a model that has it (`replace`) and prints what the feature adds, in
+# parameters and in forward matmul FLOPs per token at $T = 32768$ with a kernel that skips masked pairs (norms,
+# sinks and bias additions are not matmuls):
+
+# %%
+T_new = 32768
+features = [("qwen3-8b", "per-head q/k norms", dict(qk_norm="none")),
+            ("olmo-2-7b", "full-width q/k norms", dict(qk_norm="none")),
+            ("gemma-3-27b", "post-norms (4 a layer, not 2)", dict(norms_per_layer=2)),
+            ("gpt-oss-120b", "attention sinks", dict(attention_sinks=False)),
+            ("gpt-oss-120b", "q/k/v/o biases", dict(qkv_bias=False, o_bias=False)),
+            ("gpt-oss-120b", "expert and router biases", dict(expert_bias=False, router_bias=False)),
+            ("glm-4.5", "q/k/v biases", dict(qkv_bias=False)),
+            ("llama-4-scout-17b-16e", "the shared expert", dict(F_shared=0)),
+            ("gemma-3-27b", "sliding windows", dict(layer_types=(), sliding_window=0)),
+            ("llama-4-scout-17b-16e", "chunked attention", dict(layer_types=(), attention_chunk_size=0))]
+print(f"{'model':<23}{'feature':<31}{'parameters':>15}{'share':>10}{'FLOPs/token':>17}")
+for name, what, off in features:
+    c = preset(name)
+    without = c.replace(**off)
+    added = param_count(c) - param_count(without)
+    per_token = (llmcalc.forward_flops(c, 1, T_new) - llmcalc.forward_flops(without, 1, T_new)) // T_new
+    print(f"{name:<23}{what:<31}{added:>15,}{100 * added / param_count(c):>9.4f}%{per_token:>17,}")
+
+# %% [markdown]
+# Norms, sinks and biases are rounding errors in the count and cost no matmul. The shared expert is a real slice of
+# Llama 4 Scout, and every token runs it. Local attention adds nothing at all to the count, but *removes* score
+# FLOPs (the negative entries): chapter 2 counts them.
+#
+# Fused projections change nothing, a head width other than $D/N$ changes the attention block's size, and a
+# query bottleneck pays only when the full query projection is large:
+
+# %%
+phi = preset("phi-3-mini-4k")
+as_llama = ModelConfig(L=phi.L, D=phi.D, F=phi.F, N=phi.N, K=phi.K, V=phi.V)
+print(f"Phi-3-mini, fused qkv_proj and gate_up_proj: {param_count(phi):,}; separate projections: {param_count(as_llama):,}")
+for name in ("qwen3-8b", "gemma-3-27b", "glm-4.5"):
+    c = preset(name)
+    print(f"{name:<12} D = {c.D}, N·H = {c.N} x {c.H} = {c.N * c.H} (D/N = {c.D / c.N:.4g}); "
+          f"attention per layer {params.attention_params_per_layer(c):,}")
+for name, rank in (("deepseek-v2-lite", 1536), ("deepseek-v2", None)):
+    c = preset(name)
+    print(f"{name:<17} q_lora_rank {str(c.q_lora_rank):>5}: attention per layer {params.attention_params_per_layer(c):>12,}; "
+          f"with q_lora_rank {str(rank):>5}: {params.attention_params_per_layer(c.replace(q_lora_rank=rank)):>12,}")
+
+# %% [markdown]
+# Side by side (`params_table` gives the shares of each component in %):
+
+# %%
+new_models = ["qwen3-8b", "qwen3-235b-a22b", "gemma-3-27b", "gpt-oss-120b", "llama-4-scout-17b-16e", "phi-3-mini-4k",
+              "olmo-2-7b", "deepseek-v2", "deepseek-v2-lite", "glm-4.5", "glm-4.5-air", "smollm3-3b"]
+print(tables.params_table(new_models).to_string(formatters={"params": "{:,}".format, "active": "{:,}".format}))
+
+# %% [markdown]
+# The names round these counts: Qwen3-235B-A22B's total and active counts are the 235 and 22 billion of its name.
+# gpt-oss-120b has fewer than 120 billion, and Llama 4 Scout's "17B" is its active count; the language model printed
+# here leaves out its vision encoder.
+#
+# **Question:** gpt-oss-120b routes each token to 4 of its 128 experts per layer. What share of its parameters does
+# one token use, if you leave out the embedding table (a lookup, not a matmul)? And how many parameters do all its
+# sinks and biases add together?
+#
+# <details><summary>Show answer</summary>
+#
+# Per token: attention, norms, routers and the unembedding in full, plus 4 experts of $3DF_e + 2F_e + D$ in each of
+# the 36 layers. The sinks are $N$ per layer; the biases $NH + 2KH + D$ in attention, $E(2F_e + D)$ on the experts
+# and $E$ on the router, per layer. The cell prints both; the active share is a few percent, the sinks and biases
+# far less than a tenth of a percent.
+#
+# </details>
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:gpt_oss.active_params_no_embedding", "check:gpt_oss.sinks_and_biases"]
+# Answer (click to reveal) · 答案(点击展开)
+oss = preset("gpt-oss-120b")
+oss_active = active_param_count(oss, include_embedding=False)
+oss_plain = oss.replace(attention_sinks=False, qkv_bias=False, o_bias=False, expert_bias=False, router_bias=False)
+print(f"active without the embedding table: {oss_active:,} = {100 * oss_active / param_count(oss):.2f}% of {param_count(oss):,}")
+print(f"sinks and biases: {param_count(oss) - param_count(oss_plain):,}")
+
+# %% [markdown]
+# ## 13. Explorer
 #
 # Pick a preset, then move the sliders: the exact count and the share of each component update. Try
 # lowering $K$ from 64 to 8 on `llama-65b`, or setting $E = 0$ on `mixtral-8x7b`. (If a combination is
@@ -434,6 +545,9 @@ ex.print_summary()
 # > - $2VD + D + L(4D^2 + 3DF + 2D)$ is exact only for MHA, untied, bias-free, dense LLaMA-1-style models.
 # > - MoE models have two sizes: total (memory) and active (compute per token), far apart for Mixtral (§6) and
 # >   DeepSeek-V3 (§7).
+# > - Newer features (§12) are cheap in parameters: q/k norms ($2H$ or $(N + K)H$ a layer), sinks ($N$), biases,
+# >   post-norms; fused projections change nothing; shared experts and the head width change real blocks; sliding
+# >   windows and chunks change no parameter, only score FLOPs.
 # > - Read any supported `config.json` with `ModelConfig.from_hf` / `from_json_file`; never trust a name like
 # >   "8x7B" over a count.
 
@@ -517,3 +631,21 @@ gqa_layer, mha_layer = params.attention_params_per_layer(l2), params.attention_p
 print(f"per layer: GQA (K={l2.K}) {gqa_layer:,}   MHA (K={l2_mha.K}) {mha_layer:,}   ratio {gqa_layer / mha_layer:.3f}")
 print(f"whole model: {param_count(l2):,} with GQA, {param_count(l2_mha):,} with MHA "
       f"(+{param_count(l2_mha) - param_count(l2):,})")
+
+# %% [markdown]
+# **Question 5:** GLM-4.5 has $D = 5120$ but $N = 96$ query heads of width $H = 128$ and $K = 8$ key/value heads,
+# with biases on $q$, $k$ and $v$ (not on $o$) and per-head q/k norms. How many attention parameters does one layer
+# hold, and how does its attention width $NH$ compare with $D$?
+#
+# <details><summary>Show answer</summary>
+#
+# $W_Q$ is $D \times NH$, $W_K$ and $W_V$ are $D \times KH$, $W_O$ is $NH \times D$; add $NH + 2KH$ biases and $2H$
+# norm weights. Here $NH$ is larger than $D$, so Q and O are wider than in a model with $H = D/N$. The cell prints
+# the count and both widths.
+#
+# </details>
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:glm45.attention_params_per_layer"]
+# Answer (click to reveal) · 答案(点击展开)
+glm = preset("glm-4.5")
+print(f"attention per layer: {params.attention_params_per_layer(glm):,}; N·H = {glm.N * glm.H} vs D = {glm.D}")

@@ -27,7 +27,7 @@
 #
 # - count the FLOPs of any matmul ($2mkn$) and tell FLOPs from MACs;
 # - explain why training costs about $6P$ FLOPs per token (forward $2P$, backward $4P$), and $8P$ with full recomputation;
-# - say when the attention term ($\propto T$) matters next to $6P$, and what a causal mask does to it;
+# - say when the attention term ($\propto T$) matters next to $6P$, and what a causal mask and a sliding window do to it;
 # - turn a FLOP budget into days, chip-hours, dollars and back into an *implied MFU* for a published run;
 # - check the worked numbers of the sources, and spot where they slip.
 #
@@ -284,6 +284,67 @@ for name in ("llama-3-8b", "llama-3-70b"):
 #
 # </details>
 #
+# ### Sliding windows and chunks
+#
+# Some models cap how far back a layer looks. On a **sliding-window** layer a query sees only the last $W$ tokens,
+# itself included, so query $i$ scores $\min(i + 1, W)$ keys instead of $i + 1$:
+#
+# $$\text{pairs} = \frac{W(W+1)}{2} + (T - W)\,W \quad (T > W),$$
+#
+# which grows like $TW$, not $T^2/2$: once $T > W$ such a layer's score cost *per token* stops growing. On a
+# **chunked** layer (Llama 4) a query sees only the earlier tokens of its own block of $C$, about $TC/2$ pairs.
+# Mistral and Phi-3 window every layer, gpt-oss every other one, Gemma 3 five layers in six; the remaining global
+# layers still pay the full causal cost, so at long context they do most of the score work.
+#
+# What the chip does depends on the kernel. Eager attention computes all $T \times T$ scores and masks the rest
+# afterwards: that is what `FlopCounterMode` counts, and `causal=False` in `llmcalc`. A kernel that supports windows
+# (FlashAttention's `window_size`) computes only the pairs inside them: `causal=True`, counted layer by layer from
+# the config's `layer_types`. The table gives the score share of forward FLOPs three ways: with the model's own
+# windows or chunks, with every layer global, and as the eager full matrix.
+
+# %%
+local_models = ["mistral-7b", "phi-3-mini-4k", "gpt-oss-120b", "gemma-3-27b", "llama-4-scout-17b-16e"]
+print(f"{'model':<23}{'local layers':<31}{'T':>8}{'kernel':>9}{'all global':>12}{'eager T x T':>13}")
+for name in local_models:
+    c = llmcalc.preset(name)
+    global_only = c.replace(layer_types=(), sliding_window=0, attention_chunk_size=0)
+    local = (f"{c.sliding_layers}/{c.L} window {c.sliding_window}" if c.sliding_layers
+             else f"{c.chunked_layers}/{c.L} chunk {c.attention_chunk_size}")
+    for T_ in (4096, 32768, 131072):
+        print(f"{name:<23}{local:<31}{T_:>8}{100 * llmcalc.attention_score_fraction(c, T_):>8.1f}%"
+              f"{100 * llmcalc.attention_score_fraction(global_only, T_):>11.1f}%"
+              f"{100 * llmcalc.attention_score_fraction(c, T_, causal=False):>12.1f}%")
+
+# %% [markdown]
+# A 4096-token window (Mistral) changes nothing until the context is longer than the window; gpt-oss's 128-token
+# windows remove half of its layers' score work almost entirely; the eager kernel pays the full matrix whatever the
+# mask says.
+#
+# **Question:** Gemma 3 27B windows 52 of its 62 layers to the last 1024 tokens. At $T = 32768$, by what factor do
+# the windows cut its causal attention-score FLOPs, and which layers do most of what is left?
+#
+# <details><summary>Show answer</summary>
+#
+# A windowed layer scores about $TW$ pairs instead of $T^2/2$, a factor of about $T/(2W) = 16$ fewer; but the 10
+# global layers keep their $T^2/2$, so the whole model saves much less than 16 times, and the global layers do most
+# of the remaining score work. The cell prints the factor and their share.
+#
+# </details>
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:gemma3_27b.window_score_cut_32k"]
+# Answer (click to reveal) · 答案(点击展开)
+g3 = llmcalc.preset("gemma-3-27b")
+g3_global = g3.replace(layer_types=(), sliding_window=0)
+windowed = llmcalc.forward_flops_breakdown(g3, 1, 32768)["attention_scores"]
+all_causal = llmcalc.forward_flops_breakdown(g3_global, 1, 32768)["attention_scores"]
+print(f"score FLOPs at T = 32768: {all_causal:.4e} with every layer global, {windowed:.4e} with the windows "
+      f"({all_causal / windowed:.2f}x fewer)")
+full_layer = flops.score_pairs(32768)
+window_layer = flops.score_pairs(32768, window=g3.sliding_window)
+print(f"one global layer scores {full_layer:,} pairs per head, one windowed layer {window_layer:,}; "
+      f"the {g3.L - g3.sliding_layers} global layers do {100 * (g3.L - g3.sliding_layers) * full_layer / flops.attention_score_pairs(g3, 32768):.0f}% of the pairs")
+
+# %% [markdown]
 # ## 5. From FLOPs to days: MFU
 #
 # A chip with peak $C$ FLOP/s never runs at peak for a whole training run: communication, memory traffic,
@@ -569,6 +630,9 @@ ex.print_summary()
 # > - Check the utilisation a source assumes: the Qwen2-72B article's "50% MFU" is really 300 of 312 TFLOP/s, so
 # >   its 30 days are too short (§6). And check which utilisation a paper prints: Megatron-LM's "52% of peak" counts
 # >   the recomputed work, so it is an HFU, not an MFU (§5).
+# > - Sliding windows (Mistral, Phi-3, gpt-oss, Gemma 3) and chunks (Llama 4) make a layer's score cost grow like $TW$
+# >   instead of $T^2/2$ when the kernel skips the masked pairs; the global layers left then do most of the score
+# >   work. Eager attention, and `FlopCounterMode`, still count the full matrix (`causal=False`).
 # > - Batch size does not change total FLOPs; it changes how fast they run.
 #
 # ## Exercises

@@ -23,7 +23,7 @@
 # **学完本章,你将能够**
 #
 # - 从模型的 `config.json` 里读出它的形状($L, D, F, N, K, H, V$,混合专家模型还有 $E, k$);
-# - 对任意一个仅解码器(decoder-only)的 transformer,写出它的嵌入层、注意力、MLP、归一化层和专家各有多少参数——包括分组查询注意力、偏置、共享嵌入、MoE 和 MLA 这些情况;
+# - 对任意一个仅解码器(decoder-only)的 transformer,写出它的嵌入层、注意力、MLP、归一化层和专家各有多少参数——包括分组查询注意力、偏置、共享嵌入、MoE 和 MLA 这些情况,以及较新的 q/k 归一化、注意力 sink、共享专家和滑动窗口(Qwen3、Gemma 3、gpt-oss、Llama 4……);
 # - 花一分钟手算核对一个公开的模型规模(LLaMA 3-70B、Mixtral、DeepSeek-V3、GPT-3……),再用 `llmcalc` 算出精确值;
 # - 判断教科书上的闭式公式,比如 $2VD + D + L(4D^2 + 3DF + 2D)$,什么时候成立、什么时候不成立。
 #
@@ -346,7 +346,89 @@ for what, bad in bad_configs.items():
         print(f"{what}: {err}")
 
 # %% [markdown]
-# ## 12. 交互探索器(Explorer)
+# ## 12. 新一代模型:每个新特性要花多少
+#
+# 预设里还收录了如今最常用的一批开放模型,和前面的模型一样从各自的 `config.json` 读入:Qwen3-8B 和 Qwen3-235B-A22B、Gemma 3 27B、gpt-oss-120b、Llama 4 Scout、Phi-3-mini、OLMo 2 7B、DeepSeek-V2 与 V2-Lite、GLM-4.5 与 GLM-4.5-Air、SmolLM3-3B(每个形状的出处见 `llmcalc.models.PRESET_SOURCES`)。每个参数量都与 transformers 自己搭出来的模型的 `sum(p.numel())` 一致。它们的不同之处在于:
+#
+# - **q/k 归一化。** Qwen3、Gemma 3 和 GLM-4.5 对每个查询头和键头各做一次 RMSNorm,所有头共用一个 $H$ 宽的权重:每层 $2H$。OLMo 2 对整个查询($NH$ 宽)和整个键($KH$ 宽)做归一化:每层 $(N + K)H$。
+# - **后置归一化。** Gemma 2 和 3 在注意力和 MLP 的前面*和*后面各放一个归一化层:每层四个 $D$ 宽的归一化层。OLMo 2 把它的两个归一化层挪到了子层之后:个数与 LLaMA 相同。
+# - **融合投影。** Phi-3 把 $W_Q, W_K, W_V$ 存成一个 `qkv_proj`,把 gate 和 up 存成一个 `gate_up_proj`:权重一样,参数量也一样。
+# - **$H \ne D/N$。** Gemma 3 27B($D = 5376$,$N = 32$,$H = 128$)的注意力空间比 $D$ 窄,GLM-4.5($D = 5120$,$N = 96$,$H = 128$)的比 $D$ 宽。
+# - **sink 与偏置。** gpt-oss 给每层的每个头一个可学习的 *sink* logit(查询可以把注意力权重放在这个位置上,而不是放在某个真实 token 上),$q, k, v, o$ 带偏置,每个专家和路由器也带偏置。
+# - **局部注意力。** *滑动窗口*让一层的查询只能看到最近的 $W$ 个 token:Mistral 和 Phi-3 每层都用,gpt-oss 隔层使用,Gemma 3 每六层里有五层使用。Llama 4 Scout 的*分块*层(每四层里有三层)只能看到自己那一块 8192 个 token。不增加参数;长上下文时分数 FLOPs 更少(见第 2 章)。
+# - **NoPE 与部分旋转。** SmolLM3 和 Llama 4 每四层有一层不用 RoPE;GLM-4.5 只旋转每个头的一半。既不增加参数,也没有矩阵乘。
+# - **MoE 的布局。** 每个 token 都要经过的共享专家(DeepSeek-V2、GLM-4.5、Llama 4),开头的稠密层(DeepSeek-V2 的第一层、GLM-4.5 的前三层),只在隔层放 MoE(Llama 4 Maverick 的 `interleave_moe_layer_step: 2`;Scout 每层都是 MoE),每个 token 只路由到一个专家(Llama 4)。
+# - **不压缩查询的 MLA。** DeepSeek-V2-Lite 的 `q_lora_rank` 为 null:用一个 $D \times N(d_n + d_r)$ 的查询投影代替第 2 节里的瓶颈结构。
+#
+# 下面的单元在一个具备该特性的模型上把它关掉(`replace`),打印这个特性带来的参数,以及在 $T = 32768$、内核跳过被掩掉的位置对时,每个 token 前向矩阵乘 FLOPs 的变化(归一化、sink 和加偏置都不是矩阵乘):
+
+# %%
+T_new = 32768
+features = [("qwen3-8b", "per-head q/k norms", dict(qk_norm="none")),
+            ("olmo-2-7b", "full-width q/k norms", dict(qk_norm="none")),
+            ("gemma-3-27b", "post-norms (4 a layer, not 2)", dict(norms_per_layer=2)),
+            ("gpt-oss-120b", "attention sinks", dict(attention_sinks=False)),
+            ("gpt-oss-120b", "q/k/v/o biases", dict(qkv_bias=False, o_bias=False)),
+            ("gpt-oss-120b", "expert and router biases", dict(expert_bias=False, router_bias=False)),
+            ("glm-4.5", "q/k/v biases", dict(qkv_bias=False)),
+            ("llama-4-scout-17b-16e", "the shared expert", dict(F_shared=0)),
+            ("gemma-3-27b", "sliding windows", dict(layer_types=(), sliding_window=0)),
+            ("llama-4-scout-17b-16e", "chunked attention", dict(layer_types=(), attention_chunk_size=0))]
+print(f"{'model':<23}{'feature':<31}{'parameters':>15}{'share':>10}{'FLOPs/token':>17}")
+for name, what, off in features:
+    c = preset(name)
+    without = c.replace(**off)
+    added = param_count(c) - param_count(without)
+    per_token = (llmcalc.forward_flops(c, 1, T_new) - llmcalc.forward_flops(without, 1, T_new)) // T_new
+    print(f"{name:<23}{what:<31}{added:>15,}{100 * added / param_count(c):>9.4f}%{per_token:>17,}")
+
+# %% [markdown]
+# 归一化、sink 和偏置在参数量里只是零头,也不花任何矩阵乘。共享专家则是 Llama 4 Scout 实打实的一块,而且每个 token 都要过它。局部注意力完全不增加参数,却能*省下*分数 FLOPs(表中的负数):第 2 章会把它们数出来。
+#
+# 融合投影什么都不改变;头宽不等于 $D/N$ 会改变注意力块的大小;查询瓶颈只有在完整的查询投影很大时才划算:
+
+# %%
+phi = preset("phi-3-mini-4k")
+as_llama = ModelConfig(L=phi.L, D=phi.D, F=phi.F, N=phi.N, K=phi.K, V=phi.V)
+print(f"Phi-3-mini, fused qkv_proj and gate_up_proj: {param_count(phi):,}; separate projections: {param_count(as_llama):,}")
+for name in ("qwen3-8b", "gemma-3-27b", "glm-4.5"):
+    c = preset(name)
+    print(f"{name:<12} D = {c.D}, N·H = {c.N} x {c.H} = {c.N * c.H} (D/N = {c.D / c.N:.4g}); "
+          f"attention per layer {params.attention_params_per_layer(c):,}")
+for name, rank in (("deepseek-v2-lite", 1536), ("deepseek-v2", None)):
+    c = preset(name)
+    print(f"{name:<17} q_lora_rank {str(c.q_lora_rank):>5}: attention per layer {params.attention_params_per_layer(c):>12,}; "
+          f"with q_lora_rank {str(rank):>5}: {params.attention_params_per_layer(c.replace(q_lora_rank=rank)):>12,}")
+
+# %% [markdown]
+# 横向对比(`params_table` 给出各部件所占的百分比):
+
+# %%
+new_models = ["qwen3-8b", "qwen3-235b-a22b", "gemma-3-27b", "gpt-oss-120b", "llama-4-scout-17b-16e", "phi-3-mini-4k",
+              "olmo-2-7b", "deepseek-v2", "deepseek-v2-lite", "glm-4.5", "glm-4.5-air", "smollm3-3b"]
+print(tables.params_table(new_models).to_string(formatters={"params": "{:,}".format, "active": "{:,}".format}))
+
+# %% [markdown]
+# 模型名是这些数取整后的结果:Qwen3-235B-A22B 的总参数和激活参数正是名字里的 235 和 22 个十亿。gpt-oss-120b 不到 1200 亿;Llama 4 Scout 名字里的 "17B" 是它的激活参数,这里打印的语言模型不含视觉编码器。
+#
+# **问题(Question):** gpt-oss-120b 在每层把每个 token 路由到 128 个专家中的 4 个。如果不算嵌入表(它只是查表,不是矩阵乘),一个 token 用到了多大比例的参数?它所有的 sink 和偏置加起来又有多少参数?
+#
+# <details><summary>显示答案</summary>
+#
+# 每个 token:注意力、归一化层、路由器和输出层全部用到,另外每层 4 个专家,每个 $3DF_e + 2F_e + D$,共 36 层。sink 每层 $N$ 个;偏置每层包括注意力的 $NH + 2KH + D$、专家的 $E(2F_e + D)$ 和路由器的 $E$。下面的单元把两者都打印出来;激活比例只有百分之几,sink 和偏置远不到千分之一。
+#
+# </details>
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:gpt_oss.active_params_no_embedding", "check:gpt_oss.sinks_and_biases"]
+# Answer (click to reveal) · 答案(点击展开)
+oss = preset("gpt-oss-120b")
+oss_active = active_param_count(oss, include_embedding=False)
+oss_plain = oss.replace(attention_sinks=False, qkv_bias=False, o_bias=False, expert_bias=False, router_bias=False)
+print(f"active without the embedding table: {oss_active:,} = {100 * oss_active / param_count(oss):.2f}% of {param_count(oss):,}")
+print(f"sinks and biases: {param_count(oss) - param_count(oss_plain):,}")
+
+# %% [markdown]
+# ## 13. 交互探索器(Explorer)
 #
 # 先选一个预设模型,再拖动滑块:精确的参数量和各部件的占比会随之更新。可以试试把 `llama-65b` 的 $K$ 从 64 降到 8,或者把 `mixtral-8x7b` 的 $E$ 设为 0。(如果组合不合法——比如 $K$ 不能整除 $N$——探索器会显示库给出的报错,而不是一个数。)
 
@@ -365,6 +447,7 @@ ex.print_summary()
 # > - 手算会因取整而产生偏差:第 3 节打印的 LLaMA 3-70B 精确参数量并不是书中的 "70.4B";要精确到个位,就用 `param_count` 来数。
 # > - $2VD + D + L(4D^2 + 3DF + 2D)$ 只对 MHA、不共享嵌入、无偏置、稠密的 LLaMA-1 式模型精确成立。
 # > - MoE 模型有两个"大小":总参数(决定显存)和激活参数(决定每个 token 的计算量)——Mixtral(第 6 节)和 DeepSeek-V3(第 7 节)的这两个数都相差很远。
+# > - 新特性(第 12 节)在参数上都很便宜:q/k 归一化(每层 $2H$ 或 $(N + K)H$)、sink($N$)、偏置、后置归一化;融合投影什么也不改变;共享专家和头宽改变的是实打实的模块;滑动窗口和分块不改变参数,只改变分数 FLOPs。
 # > - 用 `ModelConfig.from_hf` / `from_json_file` 读取任何受支持的 `config.json`;永远别拿 "8x7B" 这样的名字当参数量,要以实际计数为准。
 
 # %% [markdown]
@@ -438,3 +521,17 @@ gqa_layer, mha_layer = params.attention_params_per_layer(l2), params.attention_p
 print(f"per layer: GQA (K={l2.K}) {gqa_layer:,}   MHA (K={l2_mha.K}) {mha_layer:,}   ratio {gqa_layer / mha_layer:.3f}")
 print(f"whole model: {param_count(l2):,} with GQA, {param_count(l2_mha):,} with MHA "
       f"(+{param_count(l2_mha) - param_count(l2):,})")
+
+# %% [markdown]
+# **问题 5(Question 5):** GLM-4.5 的 $D = 5120$,却有 $N = 96$ 个宽 $H = 128$ 的查询头和 $K = 8$ 个键/值头,$q$、$k$、$v$ 带偏置($o$ 不带),还有逐头的 q/k 归一化。一层注意力有多少参数?它的注意力宽度 $NH$ 和 $D$ 相比如何?
+#
+# <details><summary>显示答案</summary>
+#
+# $W_Q$ 是 $D \times NH$,$W_K$、$W_V$ 是 $D \times KH$,$W_O$ 是 $NH \times D$;再加上 $NH + 2KH$ 个偏置和 $2H$ 个归一化权重。这里 $NH$ 比 $D$ 大,所以 Q 和 O 比 $H = D/N$ 的模型更宽。下面的单元打印参数量和两个宽度。
+#
+# </details>
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:glm45.attention_params_per_layer"]
+# Answer (click to reveal) · 答案(点击展开)
+glm = preset("glm-4.5")
+print(f"attention per layer: {params.attention_params_per_layer(glm):,}; N·H = {glm.N * glm.H} vs D = {glm.D}")

@@ -25,7 +25,7 @@
 #
 # - 算出任意矩阵乘法的 FLOPs($2mkn$),并分清 FLOPs 与 MACs;
 # - 解释为什么训练时每个 token 大约花 $6P$ FLOPs(前向 $2P$,反向 $4P$),开启全量重计算后则是 $8P$;
-# - 判断注意力项($\propto T$)什么时候与 $6P$ 相比不可忽略,以及因果掩码对它有什么影响;
+# - 判断注意力项($\propto T$)什么时候与 $6P$ 相比不可忽略,以及因果掩码和滑动窗口对它有什么影响;
 # - 把 FLOPs 预算换算成天数、卡时和美元,并反过来从已公开的训练记录推出*隐含 MFU*;
 # - 核对资料中的算例,找出其中算错的地方。
 #
@@ -238,6 +238,54 @@ for name in ("llama-3-8b", "llama-3-70b"):
 #
 # </details>
 #
+# ### 滑动窗口与分块
+#
+# 有些模型限制一层往回能看多远。在**滑动窗口**层里,查询只能看到最近的 $W$ 个 token(包括它自己),所以第 $i$ 个查询只对 $\min(i + 1, W)$ 个键打分,而不是 $i + 1$ 个:
+#
+# $$\text{位置对数} = \frac{W(W+1)}{2} + (T - W)\,W \quad (T > W),$$
+#
+# 它按 $TW$ 增长,而不是 $T^2/2$:一旦 $T > W$,这一层*每个 token* 的分数代价就不再随 $T$ 增长。在**分块**层(Llama 4)里,查询只能看到自己那一块($C$ 个 token)中排在它前面的 token,约 $TC/2$ 个位置对。Mistral 和 Phi-3 每层都用窗口,gpt-oss 隔层使用,Gemma 3 每六层里有五层使用;剩下的全局层仍要付出完整的因果代价,所以在长上下文下,大部分分数计算落在它们身上。
+#
+# 芯片实际做多少,取决于计算核。eager 注意力先算出全部 $T \times T$ 个分数,再把其余的掩掉:`FlopCounterMode` 统计的就是这个,对应 `llmcalc` 里的 `causal=False`。支持窗口的计算核(FlashAttention 的 `window_size`)只计算窗口内的位置对:对应 `causal=True`,按配置里的 `layer_types` 逐层计数。下表用三种方式给出分数在前向 FLOPs 中的占比:按模型自己的窗口或分块、假设每层都是全局层、以及 eager 的完整矩阵。
+
+# %%
+local_models = ["mistral-7b", "phi-3-mini-4k", "gpt-oss-120b", "gemma-3-27b", "llama-4-scout-17b-16e"]
+print(f"{'model':<23}{'local layers':<31}{'T':>8}{'kernel':>9}{'all global':>12}{'eager T x T':>13}")
+for name in local_models:
+    c = llmcalc.preset(name)
+    global_only = c.replace(layer_types=(), sliding_window=0, attention_chunk_size=0)
+    local = (f"{c.sliding_layers}/{c.L} window {c.sliding_window}" if c.sliding_layers
+             else f"{c.chunked_layers}/{c.L} chunk {c.attention_chunk_size}")
+    for T_ in (4096, 32768, 131072):
+        print(f"{name:<23}{local:<31}{T_:>8}{100 * llmcalc.attention_score_fraction(c, T_):>8.1f}%"
+              f"{100 * llmcalc.attention_score_fraction(global_only, T_):>11.1f}%"
+              f"{100 * llmcalc.attention_score_fraction(c, T_, causal=False):>12.1f}%")
+
+# %% [markdown]
+# 4096 个 token 的窗口(Mistral)在上下文超过窗口之前什么也不改变;gpt-oss 的 128 个 token 的窗口几乎完全去掉了一半层的分数计算;而 eager 计算核不管掩码怎么写,都要付出完整矩阵的代价。
+#
+# **问题(Question):** Gemma 3 27B 的 62 层里有 52 层只看最近的 1024 个 token。在 $T = 32768$ 时,窗口把它的因果注意力分数 FLOPs 减少到几分之一?剩下的计算主要由哪些层来做?
+#
+# <details><summary>显示答案</summary>
+#
+# 一个窗口层只算约 $TW$ 个位置对,而不是 $T^2/2$,大约少 $T/(2W) = 16$ 倍;但那 10 个全局层仍是 $T^2/2$,所以整个模型省下的远不到 16 倍,剩下的分数计算大部分由全局层来做。下面的单元打印这个倍数和全局层所占的份额。
+#
+# </details>
+
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:gemma3_27b.window_score_cut_32k"]
+# Answer (click to reveal) · 答案(点击展开)
+g3 = llmcalc.preset("gemma-3-27b")
+g3_global = g3.replace(layer_types=(), sliding_window=0)
+windowed = llmcalc.forward_flops_breakdown(g3, 1, 32768)["attention_scores"]
+all_causal = llmcalc.forward_flops_breakdown(g3_global, 1, 32768)["attention_scores"]
+print(f"score FLOPs at T = 32768: {all_causal:.4e} with every layer global, {windowed:.4e} with the windows "
+      f"({all_causal / windowed:.2f}x fewer)")
+full_layer = flops.score_pairs(32768)
+window_layer = flops.score_pairs(32768, window=g3.sliding_window)
+print(f"one global layer scores {full_layer:,} pairs per head, one windowed layer {window_layer:,}; "
+      f"the {g3.L - g3.sliding_layers} global layers do {100 * (g3.L - g3.sliding_layers) * full_layer / flops.attention_score_pairs(g3, 32768):.0f}% of the pairs")
+
+# %% [markdown]
 # ## 5. 从 FLOPs 到天数:MFU
 #
 # 一块峰值为 $C$ FLOP/s 的芯片,在整个训练过程中不可能一直跑在峰值上:通信、访存、非矩阵乘法的计算核、流水线气泡(pipeline bubble)以及故障重启,都要占用时间。**模型算力利用率**(model FLOPs utilisation, MFU)定义为
@@ -462,6 +510,7 @@ ex.print_summary()
 # > - 按完整 $T\times T$ 矩阵计,注意力分数让每个 token 额外增加 $12LNHT$,因果计算核只需其一半。当 $T$ 相对 $D$ 很大时它才要紧;Qwen2-72B 那篇文章的闭式公式和 `FlopCounterMode` 统计的都是完整矩阵。
 # > - 天数 $=$ FLOPs $/$(芯片数 $\cdot C \cdot$ MFU)。拿公开的卡时倒推,可以得到隐含 MFU,再与论文报告的数值对比。
 # > - 核对资料假设的利用率:Qwen2-72B 那篇文章的"50% MFU"其实是 312 TFLOP/s 里跑到 300,所以它的 30 天算短了(第 6 节)。也要核对论文报的是哪一种利用率:Megatron-LM 的"峰值的 52%"把重计算的工作也算了进去,是 HFU 而不是 MFU(第 5 节)。
+# > - 当计算核跳过被掩掉的位置对时,滑动窗口(Mistral、Phi-3、gpt-oss、Gemma 3)和分块(Llama 4)让一层的分数代价按 $TW$ 而不是 $T^2/2$ 增长;这时剩下的全局层承担了大部分分数计算。eager 注意力和 `FlopCounterMode` 仍按完整矩阵统计(`causal=False`)。
 # > - 批大小不改变总 FLOPs,它改变的是这些 FLOPs 跑得多快。
 #
 # ## 练习(Exercises)

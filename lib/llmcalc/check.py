@@ -152,6 +152,22 @@ def _registry() -> dict[str, Answer]:
             lambda: params.param_count(_p("llama-2-70b").replace(K=_p("llama-2-70b").N)) - params.param_count(_p("llama-2-70b")),
             0.01, "Each layer gains 2·D·(N − K)·H in K and V; multiply by L.",
             "每层的 K、V 多出 2·D·(N − K)·H,再乘以 L。", "parameters"),
+        "gpt_oss.active_params_no_embedding": Answer(
+            lambda: params.active_param_count(_p("gpt-oss-120b"), include_embedding=False), 0.02,
+            "Attention, norms, routers and the unembedding in full, plus k = 4 experts (3·D·F_e and their 2·F_e + D "
+            "biases) per layer; leave out the V × D lookup table.",
+            "注意力、归一化层、路由器和输出层全部计入,每层再加 k = 4 个专家(3·D·F_e 及其 2·F_e + D 个偏置);"
+            "不计 V × D 的查表。", "parameters"),
+        "gpt_oss.sinks_and_biases": Answer(
+            lambda: params.param_count(_p("gpt-oss-120b")) - params.param_count(_p("gpt-oss-120b").replace(
+                attention_sinks=False, qkv_bias=False, o_bias=False, expert_bias=False, router_bias=False)), 0.01,
+            "Per layer: N sinks, N·H + 2·K·H + D attention biases, E·(2·F_e + D) expert biases and E router biases.",
+            "每层:N 个 sink,N·H + 2·K·H + D 个注意力偏置,E·(2·F_e + D) 个专家偏置,E 个路由器偏置。", "parameters"),
+        "glm45.attention_params_per_layer": Answer(lambda: params.attention_params_per_layer(_p("glm-4.5")), 0.01,
+            "Q is D × N·H and O is N·H × D with N·H = 96 · 128, K and V are D × K·H; add N·H + 2·K·H biases and the "
+            "two H-wide q/k norms.",
+            "Q 是 D × N·H,O 是 N·H × D,N·H = 96 · 128;K、V 是 D × K·H;再加 N·H + 2·K·H 个偏置和两个 H 宽的 q/k 归一化权重。",
+            "parameters"),
         # chapter 02
         "405b.flops_per_token": Answer(lambda: flops.flops_per_token(_p("llama-3.1-405b")), 0.02,
                                        "Training costs 6 FLOPs per parameter per token: 2 forward, 4 backward.",
@@ -207,6 +223,13 @@ def _registry() -> dict[str, Answer]:
             lambda: timecost.implied_mfu(flops.training_flops_6p(_p("llama-2-70b"), 2e12), 2048 * 21 * 24, "A100"), 0.03,
             "MFU = 6·P·tokens / (2048 GPUs · 21 days · 86,400 s · 312e12 FLOP/s).",
             "MFU = 6·P·tokens / (2048 张卡 · 21 天 · 86,400 秒 · 312e12 FLOP/s)。", "fraction"),
+        "gemma3_27b.window_score_cut_32k": Answer(
+            lambda: flops.forward_flops_breakdown(_p("gemma-3-27b").replace(layer_types=(), sliding_window=0), 1, 32768)[
+                "attention_scores"] / flops.forward_flops_breakdown(_p("gemma-3-27b"), 1, 32768)["attention_scores"], 0.02,
+            "Per head: a global layer scores T(T + 1)/2 pairs, a windowed one W(W + 1)/2 + (T − W)·W; weigh them by "
+            "10 global and 52 windowed layers, and compare with 62 global ones.",
+            "每个头:全局层算 T(T + 1)/2 个位置对,窗口层算 W(W + 1)/2 + (T − W)·W;按 10 个全局层和 52 个窗口层加权,"
+            "再与 62 个全局层相比。", "ratio"),
         "405b.attention_ratio_8k": Answer(
             lambda: flops.training_flops_per_token(_p("llama-3.1-405b"), 8192) / flops.flops_per_token(_p("llama-3.1-405b")), 0.01,
             "Give exact / 6P. The causal scores add about half of 12·L·N·H·T per token to 6P.",
