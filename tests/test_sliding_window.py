@@ -113,3 +113,8 @@ def test_a_mistral_config_with_a_null_window_is_replayed_as_llama():
 def test_qk_norms_are_refused_too():
     with pytest.raises(ValueError, match=r"qk_norm='head'"):
         llmcalc.peak_training_bytes(llmcalc.preset("qwen3-8b"), 1, 64)
+
+
+def test_qwen_layer_types_without_use_sliding_window_attend_in_full():
+    # Qwen2Config sets sliding_window to None unless use_sliding_window: a 'sliding_attention' entry then has no window
+    assert read("qwen2", layer_types=[S, F] * 3, sliding_window=32).layer_types == ()

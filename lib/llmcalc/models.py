@@ -597,6 +597,8 @@ def _qwen_windows(c: Mapping[str, Any], L: int, alternate: bool) -> dict[str, An
     use = bool(c.get("use_sliding_window", False))
     w = _window(c, 4096) if use else 0
     types = _hf_layer_types(c, L)
+    if not w:  # transformers sets sliding_window to None without use_sliding_window: every layer attends in full
+        return _windows((), 0)
     if types is None:
         m = int(c.get("max_window_layers", 28))
         if alternate:
