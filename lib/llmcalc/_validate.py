@@ -79,6 +79,7 @@ def positive_int(field: str, value, *, allow_zero: bool = False) -> int:
         x = int(x)
     if x < low:
         raise ValueError(f"{field} must be {expected}, got {value!r}")
+    _float(field, x, expected)  # a whole number past float range would overflow every formula downstream
     return x
 
 
@@ -202,5 +203,42 @@ def takes_config(fn):
     @functools.wraps(fn)
     def wrapper(cfg, *args, **kwargs):
         return fn(config("cfg", cfg), *args, **kwargs)
+
+    return wrapper
+
+
+def _finite_everywhere(value, depth: int = 0) -> bool:
+    if depth > 3:
+        return True
+    value = _scalar(value)
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(_finite_everywhere(x, depth + 1) for x in value.values())
+    if isinstance(value, (list, tuple)):
+        return all(_finite_everywhere(x, depth + 1) for x in value)
+    fields = getattr(value, "__dataclass_fields__", None)
+    if fields:
+        return all(_finite_everywhere(getattr(value, name), depth + 1) for name in fields)
+    return True
+
+
+def checked(fn):
+    """Decorator for a public function: a result that overflows (an OverflowError inside, or an inf or
+    NaN in what it returns) becomes a ValueError that says the inputs are too large, never a silent
+    ``inf``."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            out = fn(*args, **kwargs)
+        except OverflowError as e:
+            raise ValueError(f"{fn.__name__}: the inputs are too large, a result overflows ({e})") from None
+        except ZeroDivisionError as e:  # an input the checks let through as zero
+            raise ValueError(f"{fn.__name__}: an input makes a division by zero ({e})") from None
+        if not _finite_everywhere(out):
+            raise ValueError(f"{fn.__name__}: the inputs are too large, the result is not finite ({out!r:.120})")
+        return out
 
     return wrapper

@@ -533,12 +533,14 @@ def answers() -> dict[str, Answer]:
 def is_right(key: str, answer) -> bool:
     """True when ``answer`` is within the exercise's relative tolerance of llmcalc's value."""
     a = answers()
+    if not isinstance(key, str):
+        raise ValueError(f"key must be an exercise key (a string such as '405b.params'), got {key!r:.60}")
     if key not in a:
         raise v.unknown_name("exercise key", key, list(a))
-    if isinstance(answer, bool) or not isinstance(answer, (int, float)) or not math.isfinite(answer):
-        raise ValueError(f"answer must be a finite number, got {answer!r}")
+    # any real number: Python, numpy of any width, a 0-d array, Fraction, Decimal
+    answer = v._real("answer", answer, "a finite number")
     expected = a[key].compute()
-    return math.isclose(answer, expected, rel_tol=a[key].rtol)
+    return math.isclose(float(answer), expected, rel_tol=a[key].rtol)
 
 
 def check(key: str, answer, lang: str = "en") -> bool | None:
@@ -550,12 +552,14 @@ def check(key: str, answer, lang: str = "en") -> bool | None:
     if answer is Ellipsis:
         print("✍️  把 ... 换成你的答案,再运行这个单元。" if zh else "✍️  Replace ... with your answer, then run this cell again.")
         return None
-    a = answers().get(key)
+    lang = v.choice("lang", lang, ("en", "zh"))
+    zh = lang == "zh"
     try:
         ok = is_right(key, answer)
     except ValueError as e:
         print(f"⚠️  {e}")
         return False
+    a = answers()[key]
     pct = f"{a.rtol:.0%}" if a.rtol >= 0.01 else f"{a.rtol:.1%}"
     if ok and a.rtol == 0:
         print("✅ 正确。" if zh else "✅ Right.")

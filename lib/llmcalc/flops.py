@@ -29,6 +29,7 @@ FLOP_COMPONENTS = ("attention_proj", "attention_scores", "mlp", "router", "exper
 RECOMPUTE = ("none", "selective", "full")
 
 
+@v.checked
 def matmul_flops(m: int, k: int, n: int) -> int:
     """FLOPs of one matmul [m, k] × [k, n]: 2·m·k·n (m·n outputs, each k multiplies and k adds).
 
@@ -41,6 +42,7 @@ def _check(batch, seq_len):
     return v.positive_int("batch", batch), v.positive_int("seq_len", seq_len)
 
 
+@v.checked
 def score_pairs(seq_len: int, causal: bool = True, window: int | None = None, chunk: int | None = None) -> int:
     """Query-key pairs a sequence of T tokens scores: T² in full, T(T+1)/2 under a causal mask.
 
@@ -67,6 +69,8 @@ def score_pairs(seq_len: int, causal: bool = True, window: int | None = None, ch
     return T * (T + 1) // 2
 
 
+@v.checked
+@v.takes_config
 def attention_score_pairs(cfg: ModelConfig, seq_len: int, causal: bool = True) -> int:
     """Query-key pairs one query head scores over one sequence of T tokens, summed over the L layers.
 
@@ -82,6 +86,8 @@ def attention_score_pairs(cfg: ModelConfig, seq_len: int, causal: bool = True) -
     return sum(per_type[t] for t in cfg.attention_per_layer)
 
 
+@v.checked
+@v.takes_config
 def forward_flops_breakdown(cfg: ModelConfig, batch: int, seq_len: int, causal: bool = True) -> dict[str, int]:
     """Forward matmul FLOPs per component (keys ``FLOP_COMPONENTS``); sums to :func:`forward_flops`."""
     B, T = _check(batch, seq_len)
@@ -101,6 +107,8 @@ def forward_flops_breakdown(cfg: ModelConfig, batch: int, seq_len: int, causal: 
     return out
 
 
+@v.checked
+@v.takes_config
 def forward_flops(cfg: ModelConfig, batch: int, seq_len: int, causal: bool = True) -> int:
     """Matmul FLOPs of one forward pass over ``batch`` sequences of ``seq_len`` tokens, LM head included.
 
@@ -112,24 +120,30 @@ def forward_flops(cfg: ModelConfig, batch: int, seq_len: int, causal: bool = Tru
     return sum(forward_flops_breakdown(cfg, batch, seq_len, causal).values())
 
 
+@v.checked
+@v.takes_config
 def training_flops(cfg: ModelConfig, batch: int, seq_len: int, causal: bool = True, recompute: str = "none") -> int:
     """Matmul FLOPs of one training step (forward + backward) over ``batch`` × ``seq_len`` tokens.
 
     ``recompute="none"``: 3 × forward (the model FLOPs that MFU counts).
     ``"selective"``: + the attention-score matmuls once more. ``"full"``: 4 × forward (hardware FLOPs).
     """
-    v.choice("recompute", recompute, RECOMPUTE)
+    recompute = v.choice("recompute", recompute, RECOMPUTE)
     b = forward_flops_breakdown(cfg, batch, seq_len, causal)
     fwd = sum(b.values())
     extra = {"none": 0, "selective": b["attention_scores"], "full": fwd}[recompute]
     return 3 * fwd + extra
 
 
+@v.checked
+@v.takes_config
 def training_flops_per_token(cfg: ModelConfig, seq_len: int, causal: bool = True, recompute: str = "none") -> float:
     """Exact training FLOPs per token at sequence length T (attention included), FLOPs."""
     return training_flops(cfg, 1, seq_len, causal, recompute) / seq_len
 
 
+@v.checked
+@v.takes_config
 def flops_per_token(cfg: ModelConfig, recompute: str = "none") -> int:
     """The 6P rule: 2P forward + 4P backward per token (8P with full recomputation), FLOPs.
 
@@ -137,23 +151,28 @@ def flops_per_token(cfg: ModelConfig, recompute: str = "none") -> int:
     It ignores attention scores (see :func:`training_flops_per_token`) and counts the embedding table
     as if it were a matmul.
     """
-    v.choice("recompute", recompute, ("none", "full"))
+    recompute = v.choice("recompute", recompute, ("none", "full"))
     P = active_param_count(cfg) if cfg.is_moe else param_count(cfg)
     return (8 if recompute == "full" else 6) * P
 
 
+@v.checked
+@v.takes_config
 def training_flops_6p(cfg: ModelConfig, tokens: int | float, recompute: str = "none") -> float:
     """Total training FLOPs by the 6P rule: ``flops_per_token(cfg) × tokens`` (8P with full recompute)."""
-    v.positive_number("tokens", tokens)
+    tokens = v.positive_number("tokens", tokens)
     return flops_per_token(cfg, recompute) * tokens
 
 
+@v.checked
+@v.takes_config
 def attention_score_fraction(cfg: ModelConfig, seq_len: int, causal: bool = True) -> float:
     """Share of forward matmul FLOPs spent on the T×T attention scores (grows with T, shrinks with D)."""
     b = forward_flops_breakdown(cfg, 1, seq_len, causal)
     return b["attention_scores"] / sum(b.values())
 
 
+@v.checked
 def article_closed_form_forward_flops(batch: int, seq_len: int, D: int, L: int, V: int, F: int) -> int | float:
     """The Qwen2-72B article's closed form for one forward pass, FLOPs: B·T·D·(2V + L·(4.5D + 4T + 6F)).
 
@@ -168,6 +187,7 @@ def article_closed_form_forward_flops(batch: int, seq_len: int, D: int, L: int, 
     return twice // 2 if twice % 2 == 0 else twice / 2
 
 
+@v.checked
 def megatron_training_flops(batch: int, seq_len: int, L: int, D: int, V: int, recompute: bool = False) -> int:
     """Narayanan et al. 2021 (Megatron-LM), FLOPs of one training iteration of a GPT-style model (F = 4·D, MHA).
 

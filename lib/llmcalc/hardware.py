@@ -74,7 +74,13 @@ class Chip:
     hbm_source: str = field(default="", kw_only=True)
 
     def __post_init__(self) -> None:
-        v.positive_number("hbm_bytes", self.hbm_bytes)
+        # a Chip built by hand is checked like any input: no zero, negative or NaN rates (they would give
+        # negative days or a division by zero downstream)
+        for name in ("peak_flops", "hbm_bytes", "hbm_bytes_per_s", "fast_link_one_way", "slow_link_one_way"):
+            object.__setattr__(self, name, v.positive_number(name, getattr(self, name)))
+        for name in ("fast_axes", "fast_domain"):
+            object.__setattr__(self, name, v.positive_int(name, getattr(self, name)))
+        object.__setattr__(self, "kind", v.choice("kind", self.kind, ("gpu", "tpu")))
         if self.hbm_marketed:
             label_bytes(self.hbm_marketed)  # raises on a label that is not '<n> GB' / '<n> GiB'
 
@@ -196,6 +202,9 @@ def chip(name: str | Chip) -> Chip:
     """Look a chip up by name (``"H100"``, ``"TPU v5p"``, ``"v5p"``, case-insensitive); a Chip passes through."""
     if isinstance(name, Chip):
         return name
+    if not isinstance(name, str):
+        raise ValueError(f"chip must be a chip name such as 'H100' or 'TPU v5p', or a llmcalc.Chip; got "
+                         f"{type(name).__name__} {name!r:.60}. Known chips: {', '.join(sorted(CHIPS))}.")
     if name in CHIPS:
         return CHIPS[name]
     key = str(name).strip().lower().replace("_", "-").replace(" ", "-")

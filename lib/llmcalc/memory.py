@@ -55,13 +55,11 @@ def _exact(value) -> Number:
 def _count(field: str, value) -> Fraction:
     """A positive size (params, tokens) as an exact Fraction; integer-valued floats such as 7.5e9 are
     whole numbers, so results built from them stay exact integers."""
-    v.positive_number(field, value)
-    return Fraction(value)
+    return Fraction(v.positive_number(field, value))
 
 
 def _bytes_each(field: str, value, *, allow_zero: bool = False) -> Fraction:
-    v.positive_number(field, value, allow_zero=allow_zero)
-    return Fraction(value)
+    return Fraction(v.positive_number(field, value, allow_zero=allow_zero))
 
 
 def _params_of(field: str, model) -> Fraction:
@@ -75,6 +73,7 @@ def _params_of(field: str, model) -> Fraction:
 BYTES_PER_VALUE: dict[str, Number] = {"fp32": 4, "fp16": 2, "bf16": 2, "int8": 1, "int4": 0.5}
 
 
+@v.checked
 def value_bytes(count, dtype: str = "bf16") -> Number:
     """Bytes to store ``count`` values (parameters, activations) in ``dtype``: count × BYTES_PER_VALUE[dtype].
 
@@ -84,7 +83,7 @@ def value_bytes(count, dtype: str = "bf16") -> Number:
     result is whole.
     """
     n = _count("count", count)
-    v.choice("dtype", dtype, tuple(BYTES_PER_VALUE))
+    dtype = v.choice("dtype", dtype, tuple(BYTES_PER_VALUE))
     return _exact(n * Fraction(BYTES_PER_VALUE[dtype]))
 
 
@@ -104,6 +103,13 @@ class Regime:
     master: int
     optimizer: int
     source: str
+
+    def __post_init__(self) -> None:
+        # bytes per parameter of each kind: whole or half bytes (int4), never negative; at least one kind
+        for name in ("weights", "grads", "master", "optimizer"):
+            object.__setattr__(self, name, v.positive_number(name, getattr(self, name), allow_zero=True))
+        if self.total == 0:
+            raise ValueError("a Regime must keep some bytes per parameter (weights + grads + master + optimizer > 0)")
 
     @property
     def total(self) -> int:
@@ -134,11 +140,10 @@ ZERO_STAGES = (0, 1, 2, 3)
 def _regime(regime) -> Regime:
     if isinstance(regime, Regime):
         return regime
-    if regime not in REGIMES:
-        raise ValueError(f"regime must be one of {list(REGIMES)}, got {regime!r}")
-    return REGIMES[regime]
+    return REGIMES[v.choice("regime (a name, or a llmcalc.memory.Regime)", regime, list(REGIMES))]
 
 
+@v.checked
 def bytes_per_param(regime: str | Regime = "mixed") -> int:
     """Bytes of model state per parameter in a precision regime (``REGIMES``): 16, 18 or 10.
 
@@ -150,6 +155,7 @@ def bytes_per_param(regime: str | Regime = "mixed") -> int:
 
 # ----- 2. model states under ZeRO ------------------------------------------------------------------
 
+@v.checked
 def model_state_breakdown(params, regime: str | Regime = "mixed", zero_stage: int = 0, dp: int = 1, *,
                           model_parallel: int = 1) -> dict[str, Number]:
     """Model-state bytes per device by kind (weights, grads, master, optimizer) and their ``total``.
@@ -179,6 +185,7 @@ def model_state_breakdown(params, regime: str | Regime = "mixed", zero_stage: in
     return {k: _exact(x) for k, x in out.items()}
 
 
+@v.checked
 def model_state_bytes(params, regime: str | Regime = "mixed", zero_stage: int = 0, dp: int = 1, *,
                       model_parallel: int = 1) -> Number:
     """Model-state bytes per device (weights + grads + fp32 master + Adam) under ZeRO stage 0-3.
@@ -277,6 +284,7 @@ def _layer_tensors(cfg: ModelConfig, seq_len: int, tp: int, *, dropout: bool, fl
     return t
 
 
+@v.checked
 @v.takes_config
 def layer_activation_breakdown(cfg: ModelConfig, micro_batch: int, seq_len: int, *, tp: int = 1,
                                sp: bool = False, recompute: str = "none", bytes_per_value: Number = 2,
@@ -323,7 +331,7 @@ def layer_activation_breakdown(cfg: ModelConfig, micro_batch: int, seq_len: int,
     b = v.positive_int("micro_batch", micro_batch)
     s = v.positive_int("seq_len", seq_len)
     tp = _check_tp(cfg, tp)
-    v.choice("recompute", recompute, RECOMPUTE)
+    recompute = v.choice("recompute", recompute, RECOMPUTE)
     bpv = _bytes_each("bytes_per_value", bytes_per_value)
     if not isinstance(sp, bool):
         raise ValueError(f"sp must be True or False, got {sp!r}")
@@ -346,6 +354,7 @@ def layer_activation_breakdown(cfg: ModelConfig, micro_batch: int, seq_len: int,
     return out
 
 
+@v.checked
 @v.takes_config
 def activation_bytes(cfg: ModelConfig, micro_batch: int, seq_len: int, *, tp: int = 1, sp: bool = False,
                      pp: int = 1, recompute: str = "none", bytes_per_value: Number = 2, interleave: int = 1,
@@ -394,6 +403,7 @@ def activation_bytes(cfg: ModelConfig, micro_batch: int, seq_len: int, *, tp: in
 
 # ----- 8. logits -------------------------------------------------------------------------------------
 
+@v.checked
 @v.takes_config
 def logits_bytes(cfg: ModelConfig, micro_batch: int, seq_len: int, tp: int = 1, bytes_per_value: Number = 4) -> Number:
     """Bytes of the logits the loss keeps, per device: b · s · V · bytes_per_value / tp.
@@ -440,6 +450,7 @@ def _width(cfg: ModelConfig, w) -> int:
     return w
 
 
+@v.checked
 @v.takes_config
 def checkpoint_bytes(cfg: ModelConfig, tokens, widths: Sequence | str = ("D", "D", "D", "D"),
                      bytes_per_value: Number = 2) -> Number:
@@ -470,11 +481,12 @@ def checkpoint_bytes(cfg: ModelConfig, tokens, widths: Sequence | str = ("D", "D
 
 def _hbm_bytes(chip) -> Fraction:
     """HBM bytes of a chip given by name, as a ``Chip``, or directly as a number of bytes (a 44 GB card)."""
-    if isinstance(chip, (int, float)) and not isinstance(chip, bool):
-        return Fraction(v.positive_number("chip (HBM bytes)", chip))
+    if not isinstance(chip, (str, Chip)):
+        return Fraction(v.positive_number("chip (a chip name, a Chip, or HBM bytes)", chip))
     return Fraction(_chip(chip).hbm_bytes)
 
 
+@v.checked
 def min_chips(total_bytes, chip: str | Chip | Number) -> int:
     """The fewest chips whose HBM holds ``total_bytes``: ⌈total_bytes / HBM bytes per chip⌉.
 
@@ -486,6 +498,7 @@ def min_chips(total_bytes, chip: str | Chip | Number) -> int:
     return math.ceil(total / _hbm_bytes(chip))
 
 
+@v.checked
 def fits(bytes_per_device, chip: str | Chip | Number, headroom: float = 0.0) -> bool:
     """True when ``bytes_per_device`` ≤ HBM · (1 − headroom).
 
@@ -493,11 +506,11 @@ def fits(bytes_per_device, chip: str | Chip | Number, headroom: float = 0.0) -> 
     kept free for what the estimate leaves out (allocator fragmentation, buffers, CUDA context).
     """
     need = Fraction(v.positive_number("bytes_per_device", bytes_per_device, allow_zero=True))
-    if isinstance(headroom, bool) or not isinstance(headroom, (int, float)) or not 0 <= headroom < 1:
-        raise ValueError(f"headroom must be a fraction in [0, 1), got {headroom!r}")
+    headroom = v.unit_interval("headroom", headroom)
     return need <= _hbm_bytes(chip) * (1 - Fraction(headroom))
 
 
+@v.checked
 @v.takes_config
 def training_bytes_per_device(cfg: ModelConfig, micro_batch: int, seq_len: int, *, regime: str | Regime = "mixed",
                               zero_stage: int = 0, dp: int = 1, tp: int = 1, pp: int = 1, sp: bool = False,
@@ -529,6 +542,7 @@ def training_bytes_per_device(cfg: ModelConfig, micro_batch: int, seq_len: int, 
 
 # ----- 6. the course-slide rule (docs/references.md [5]) ---------------------------------------------
 
+@v.checked
 def course_slide_bytes(model, n_gpus: int, micro_batch: int, seq_len: int, *, overhead_bytes: Number = 6 * GiB,
                        L: int | None = None, D: int | None = None, V: int | None = None) -> dict[str, Number]:
     """The course slides' rule of thumb (docs/references.md [5]), per GPU, in bytes, by term:
@@ -613,6 +627,7 @@ def _layers(cfg: ModelConfig, layers) -> int:
     return n
 
 
+@v.checked
 @v.takes_config
 def lora_params(cfg: ModelConfig, r: int, targets: Iterable[str] = ("q", "k", "v", "o"), *,
                 layers: int | None = None, experts: int | None = None) -> int:
@@ -643,6 +658,7 @@ def lora_params(cfg: ModelConfig, r: int, targets: Iterable[str] = ("q", "k", "v
 SUBSET_PARTS = ("attention", "mlp", "router", "experts", "shared_experts", "norms", "embedding", "lm_head")
 
 
+@v.checked
 @v.takes_config
 def subset_params(cfg: ModelConfig, parts: Iterable[str], *, layers: int | None = None,
                   experts: int | None = None) -> int:
@@ -688,6 +704,7 @@ def subset_params(cfg: ModelConfig, parts: Iterable[str], *, layers: int | None 
     return total
 
 
+@v.checked
 def finetune_bytes(base, trainable_params, *, regime: str | Regime = "mixed",
                    frozen_bytes_per_param: Number = 2, trainable_in_base: bool = True) -> dict[str, Number]:
     """Bytes of model state for fine-tuning a subset or adapters, by term (activations not included).

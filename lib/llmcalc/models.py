@@ -114,8 +114,10 @@ class ModelConfig:
     model_type: str = field(default="llama", compare=False)
 
     def __post_init__(self) -> None:
+        # every field is stored as validated: 32.0 becomes 32, numpy scalars Python ints, etc.
+        keep = self._keep
         for name in ("L", "D", "F", "N", "V"):
-            v.positive_int(name, getattr(self, name))
+            keep(name, v.positive_int(name, getattr(self, name)))
         N = self.N
         K = N if self.K is None else v.positive_int("K", self.K)
         if N % K:
@@ -131,42 +133,45 @@ class ModelConfig:
             H = v.positive_int("H", self.H)
         object.__setattr__(self, "K", K)
         object.__setattr__(self, "H", H)
-        v.choice("norm", self.norm, NORMS)
-        v.choice("mlp", self.mlp, MLPS)
-        v.choice("positions", self.positions, POSITIONS)
-        v.choice("qk_norm", self.qk_norm, QK_NORMS)
-        v.positive_int("norms_per_layer", self.norms_per_layer, allow_zero=True)
+        keep("norm", v.choice("norm", self.norm, NORMS))
+        keep("mlp", v.choice("mlp", self.mlp, MLPS))
+        keep("positions", v.choice("positions", self.positions, POSITIONS))
+        keep("qk_norm", v.choice("qk_norm", self.qk_norm, QK_NORMS))
+        keep("norms_per_layer", v.positive_int("norms_per_layer", self.norms_per_layer, allow_zero=True))
         if self.positions == "learned":
-            v.positive_int("max_positions", self.max_positions)
+            keep("max_positions", v.positive_int("max_positions", self.max_positions))
         else:
-            v.positive_int("max_positions", self.max_positions, allow_zero=True)
+            keep("max_positions", v.positive_int("max_positions", self.max_positions, allow_zero=True))
         for name in ("tied_embeddings", "qkv_bias", "o_bias", "mlp_bias", "attention_sinks", "shared_expert_gate",
                      "expert_bias", "router_bias"):
-            v.flag(name, getattr(self, name))
+            keep(name, v.flag(name, getattr(self, name)))
         self._check_layer_types()
         # MoE
-        v.positive_int("E", self.E, allow_zero=True)
+        keep("E", v.positive_int("E", self.E, allow_zero=True))
         if self.E:
-            v.positive_int("k", self.k)
+            keep("k", v.positive_int("k", self.k))
             if self.k > self.E:
                 raise ValueError(f"k (experts per token) must be in [1, E={self.E}], got {self.k}")
             F_expert = self.F if self.F_expert is None else v.positive_int("F_expert", self.F_expert)
             object.__setattr__(self, "F_expert", F_expert)
-            v.positive_int("F_shared", self.F_shared, allow_zero=True)
+            keep("F_shared", v.positive_int("F_shared", self.F_shared, allow_zero=True))
+            keep("dense_layers", v.positive_int("dense_layers", self.dense_layers, allow_zero=True))
             if not 0 <= self.dense_layers <= self.L:
                 raise ValueError(f"dense_layers must be in [0, L={self.L}], got {self.dense_layers}")
         else:
+            for name in ("k", "F_shared", "dense_layers"):
+                keep(name, v.positive_int(name, getattr(self, name), allow_zero=True))
             if (self.k or self.F_shared or self.dense_layers or self.F_expert is not None or self.shared_expert_gate
                     or self.expert_bias or self.router_bias):
                 raise ValueError("k, F_expert, F_shared, dense_layers, shared_expert_gate, expert_bias and router_bias "
                                  "need E >= 1 (a MoE model)")
         # MLA
-        v.positive_int("kv_lora_rank", self.kv_lora_rank, allow_zero=True)
+        keep("kv_lora_rank", v.positive_int("kv_lora_rank", self.kv_lora_rank, allow_zero=True))
         if self.kv_lora_rank:
             for name in ("qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim"):
-                v.positive_int(name, getattr(self, name))
+                keep(name, v.positive_int(name, getattr(self, name)))
             if self.q_lora_rank is not None:
-                v.positive_int("q_lora_rank", self.q_lora_rank)
+                keep("q_lora_rank", v.positive_int("q_lora_rank", self.q_lora_rank))
             if self.qk_norm != "none" or self.attention_sinks:
                 raise ValueError("qk_norm and attention_sinks are not defined for MLA attention (kv_lora_rank >= 1); "
                                  "use qk_norm='none' and attention_sinks=False")
@@ -184,8 +189,8 @@ class ModelConfig:
         for t in types:
             v.choice("layer_types entries", t, LAYER_TYPES)
         object.__setattr__(self, "layer_types", types)
-        v.positive_int("sliding_window", self.sliding_window, allow_zero=True)
-        v.positive_int("attention_chunk_size", self.attention_chunk_size, allow_zero=True)
+        self._keep("sliding_window", v.positive_int("sliding_window", self.sliding_window, allow_zero=True))
+        self._keep("attention_chunk_size", v.positive_int("attention_chunk_size", self.attention_chunk_size, allow_zero=True))
         for kind, size_name in (("sliding_attention", "sliding_window"), ("chunked_attention", "attention_chunk_size")):
             used, size = kind in types, getattr(self, size_name)
             if used and not size:
@@ -193,6 +198,10 @@ class ModelConfig:
             if size and not used:
                 raise ValueError(f"{size_name}={size} needs at least one '{kind}' entry in layer_types (which layers use "
                                  f"it); give layer_types, e.g. ('{kind}',) * L for every layer")
+
+    def _keep(self, name: str, value):
+        object.__setattr__(self, name, value)
+        return value
 
     # ----- derived shape facts -------------------------------------------------------------------
     @property

@@ -19,6 +19,7 @@ The course slides' LLaMA formula 2VH + H + L(4H² + 3HH' + 2H) is the MHA, untie
 
 from __future__ import annotations
 
+from . import _validate as v
 from .models import ModelConfig
 
 COMPONENTS = ("embedding", "attention", "mlp", "router", "experts", "shared_experts", "norms", "lm_head")
@@ -28,6 +29,8 @@ def _norm_params(cfg: ModelConfig, width: int) -> int:
     return 2 * width if cfg.norm == "layernorm" else width
 
 
+@v.checked
+@v.takes_config
 def attention_params_per_layer(cfg: ModelConfig) -> int:
     """Parameters of one attention block: projections, their biases, and MLA's internal norms."""
     D, N = cfg.D, cfg.N
@@ -48,11 +51,15 @@ def attention_params_per_layer(cfg: ModelConfig) -> int:
     return weights + biases + qk_norm_params_per_layer(cfg) + (N if cfg.attention_sinks else 0)
 
 
+@v.checked
+@v.takes_config
 def qk_norm_params_per_layer(cfg: ModelConfig) -> int:
     """Weights of one layer's query and key norms: 2·H per-head (shared by the heads), (N + K)·H full-width."""
     return {"none": 0, "head": 2 * cfg.H, "full": (cfg.N + cfg.K) * cfg.H}[cfg.qk_norm]
 
 
+@v.checked
+@v.takes_config
 def attention_matmul_weights_per_layer(cfg: ModelConfig) -> int:
     """Weights of one attention block that take part in matmuls (no biases, no norms)."""
     D, N = cfg.D, cfg.N
@@ -64,6 +71,8 @@ def attention_matmul_weights_per_layer(cfg: ModelConfig) -> int:
     return D * cfg.N * cfg.H + 2 * D * cfg.K * cfg.H + cfg.N * cfg.H * D
 
 
+@v.checked
+@v.takes_config
 def mlp_params(cfg: ModelConfig, width: int, bias: bool | None = None) -> int:
     """One MLP (or one expert) of the given width: 3·D·width if gated, 2·D·width if plain, + biases."""
     bias = cfg.mlp_bias if bias is None else bias
@@ -73,17 +82,23 @@ def mlp_params(cfg: ModelConfig, width: int, bias: bool | None = None) -> int:
     return 2 * D * width + ((width + D) if bias else 0)
 
 
+@v.checked
+@v.takes_config
 def expert_params(cfg: ModelConfig) -> int:
     """One routed expert: a gated MLP of width F_expert (3·D·F_expert), + 2·F_expert + D biases with
     ``expert_bias`` (gpt-oss's gate_up_proj_bias and down_proj_bias). 0 for a dense model."""
     return mlp_params(cfg, cfg.F_expert, bias=cfg.expert_bias) if cfg.is_moe else 0
 
 
+@v.checked
+@v.takes_config
 def router_params(cfg: ModelConfig) -> int:
     """One MoE layer's router: E·D, + E with ``router_bias``. 0 for a dense model."""
     return cfg.E * cfg.D + (cfg.E if cfg.router_bias else 0)
 
 
+@v.checked
+@v.takes_config
 def param_breakdown(cfg: ModelConfig) -> dict[str, int]:
     """Exact parameters per component; the values sum to :func:`param_count`.
 
@@ -108,11 +123,15 @@ def param_breakdown(cfg: ModelConfig) -> dict[str, int]:
     return out
 
 
+@v.checked
+@v.takes_config
 def param_count(cfg: ModelConfig) -> int:
     """Total parameters, exact (an int)."""
     return sum(param_breakdown(cfg).values())
 
 
+@v.checked
+@v.takes_config
 def active_param_count(cfg: ModelConfig, *, include_embedding: bool = True) -> int:
     """Parameters used for one token: a MoE model touches only k of its E routed experts per layer.
 
@@ -127,11 +146,15 @@ def active_param_count(cfg: ModelConfig, *, include_embedding: bool = True) -> i
     return sum(b.values())
 
 
+@v.checked
+@v.takes_config
 def non_embedding_param_count(cfg: ModelConfig) -> int:
     """Parameters outside the token/position table (the LM head is kept unless it is tied)."""
     return param_count(cfg) - param_breakdown(cfg)["embedding"]
 
 
+@v.checked
+@v.takes_config
 def slide_formula_count(cfg: ModelConfig) -> int:
     """The course slides' LLaMA closed form (docs/references.md [5]), from L, D, F and V only.
 

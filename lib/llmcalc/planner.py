@@ -119,14 +119,29 @@ def _powers_of_two(limit: int) -> list[int]:
     return out
 
 
+def _items(field: str, value, what: str) -> list:
+    """One value or a non-empty list/tuple/array of them, as a list (a string or a dict is one value)."""
+    if isinstance(value, (list, tuple, set, frozenset)) or (isinstance(value, np.ndarray) and value.ndim > 0):
+        values = list(value)
+        if not values:
+            raise ValueError(f"{field} must be {what} or a non-empty list of them, got {value!r}")
+        return values
+    return [value]
+
+
+def _unique(values: list) -> list:
+    out = []
+    for x in values:
+        if x not in out:
+            out.append(x)
+    return out
+
+
 def _options(field: str, value, default: list[int], *, low: int = 1) -> list[int]:
-    """None → default; an int → [it]; an iterable of ints → them (sorted, unique)."""
+    """None → default; one whole number (any real type) → [it]; a list of them → them (sorted, unique)."""
     if value is None:
         return list(default)
-    values = [value] if isinstance(value, (int, np.integer)) and not isinstance(value, bool) else list(value)
-    if not values:
-        raise ValueError(f"{field} must be a whole number >= {low} or a non-empty list of them, got {value!r}")
-    return sorted({v.positive_int(field, int(x) if isinstance(x, np.integer) else x) for x in values})
+    return sorted({v.positive_int(field, x) for x in _items(field, value, f"a whole number >= {low}")})
 
 
 def _tp_ok(cfg: ModelConfig, tp: int) -> bool:
@@ -169,6 +184,10 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
     n = v.positive_int("n_chips", n_chips)
     s = v.positive_int("seq_len", seq_len)
     bt = v.positive_int("batch_tokens", batch_tokens)
+    for field, value, cap in (("n_chips", n, 2**40), ("seq_len", s, 2**40), ("batch_tokens", bt, 2**53)):
+        if value > cap:
+            raise ValueError(f"{field} must be a whole number in [1, 2^{cap.bit_length() - 1}] for the planner's "
+                             f"arrays, got {value:.4g}")
     if bt % s:
         lo, hi = (bt // s) * s, (bt // s + 1) * s
         raise ValueError(f"batch_tokens must be a whole number of sequences of seq_len={s} tokens, got {bt}; "
@@ -176,10 +195,11 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
                          f"batch_tokens must be at least one sequence (seq_len={s} tokens), got {bt}")
     seqs = bt // s
     r = _regime(regime)
-    v.choice("attention", attention, ATTENTION)
+    attention = v.choice("attention", attention, ATTENTION)
     eff = v.fraction("compute_efficiency", compute_efficiency)
-    if isinstance(headroom, bool) or not isinstance(headroom, (int, float)) or not 0 <= headroom < 1:
-        raise ValueError(f"headroom must be a number in [0, 1) (share of HBM kept free), got {headroom!r}")
+    headroom = v.unit_interval("headroom", headroom)
+    fused_swiglu = v.flag("fused_swiglu", fused_swiglu)
+    causal = v.flag("causal", causal)
     passes = v.positive_number("elementwise_passes", elementwise_passes, allow_zero=True)
     if passes > 64:
         raise ValueError(f"elementwise_passes must be in [0, 64] (HBM passes over each stored activation "
@@ -209,20 +229,13 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
         eps = _options("ep", ep, [1])
         if eps != [1]:
             raise ValueError(f"ep must be 1 for a dense model ({cfg.name or 'cfg'} has no experts), got {eps}")
-    zeros = list(ZERO_STAGES) if zero is None else ([zero] if isinstance(zero, int) and not isinstance(zero, bool)
-                                                     else list(zero))
-    for z in zeros:
-        if z not in ZERO_STAGES or isinstance(z, bool):
-            raise ValueError(f"zero must be one of {list(ZERO_STAGES)} (or a list of them), got {z!r}")
-    sps = [False, True] if sp is None else ([sp] if isinstance(sp, bool) else list(sp))
-    for x in sps:
-        if not isinstance(x, bool):
-            raise ValueError(f"sp must be True, False or a list of them, got {x!r}")
+    zeros = list(ZERO_STAGES) if zero is None else _unique(
+        [v.choice("zero (a ZeRO stage, or a list of them)", z, ZERO_STAGES) for z in _items("zero", zero, "a ZeRO stage")])
+    sps = [False, True] if sp is None else _unique(
+        [v.flag("sp (or a list of True/False)", x) for x in _items("sp", sp, "True or False")])
     mbs = _options("micro_batch", micro_batch, _powers_of_two(min(64, seqs)))
-    rcs = (["none", "full"] if flash else list(RECOMPUTE)) if recompute is None else \
-        ([recompute] if isinstance(recompute, str) else list(recompute))
-    for x in rcs:
-        v.choice("recompute", x, RECOMPUTE)
+    rcs = (["none", "full"] if flash else list(RECOMPUTE)) if recompute is None else _unique(
+        [v.choice("recompute (or a list of them)", x, RECOMPUTE) for x in _items("recompute", recompute, "a policy")])
     vs = _options("interleave", interleave, [1, 2, 4, 8])
 
     # ----- meshes (tp, cp, pp, ep) whose product divides n -----
@@ -515,14 +528,15 @@ def layout(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_tokens: int, 
     LLaMA 3.1-405B as Meta trained it (Llama 3 paper, Table 4): ``layout(cfg, "H100", 16384,
     16 * 2**20, 8192, tp=8, pp=16)`` gives DP 128.
     """
-    for field, value in (("tp", tp), ("pp", pp), ("cp", cp), ("ep", ep), ("micro_batch", micro_batch),
-                         ("interleave", interleave)):
-        v.positive_int(field, value)
+    tp, pp, cp, ep, micro_batch, interleave = (
+        v.positive_int(field, value) for field, value in (("tp", tp), ("pp", pp), ("cp", cp), ("ep", ep),
+                                                          ("micro_batch", micro_batch), ("interleave", interleave)))
+    zero = v.choice("zero", zero, ZERO_STAGES)
+    recompute = v.choice("recompute", recompute, RECOMPUTE)
     n = v.positive_int("n_chips", n_chips)
     if n % (tp * cp * pp):
         raise ValueError(f"tp × cp × pp = {tp} × {cp} × {pp} = {tp * cp * pp} must divide n_chips={n}")
-    if not isinstance(sp, bool):
-        raise ValueError(f"sp must be True or False, got {sp!r}")
+    sp = v.flag("sp", sp)
     df = search(cfg, chip, n, batch_tokens, seq_len, regime=regime, tp=tp, pp=pp, cp=cp, ep=ep, zero=[zero],
                 sp=[sp and tp > 1], micro_batch=micro_batch, recompute=[recompute],
                 interleave=interleave if pp > 1 else 1, attention=attention, causal=causal,

@@ -56,6 +56,7 @@ COMBINES = ("sum", "max")
 
 # ----- bandwidth: the one place the convention lives ---------------------------------------------
 
+@v.checked
 def collective_bandwidth(chip: str | Chip, link: str = "fast", axes: int = 1,
                          pattern: str = "collective") -> float:
     """Bytes/s that a chip gets in a collective (or a point-to-point send) over the given links.
@@ -70,8 +71,8 @@ def collective_bandwidth(chip: str | Chip, link: str = "fast", axes: int = 1,
     H100: 9.89e14 / 4.5e11 ≈ 2200.
     """
     c = _chip(chip)
-    v.choice("link", link, LINKS)
-    v.choice("pattern", pattern, PATTERNS)
+    link = v.choice("link", link, LINKS)
+    pattern = v.choice("pattern", pattern, PATTERNS)
     axes = v.positive_int("axes", axes)
     if link == "slow" or pattern == "point_to_point":
         if axes != 1:
@@ -99,6 +100,7 @@ def _collective_args(total_bytes, n, bandwidth):
             v.positive_number("bandwidth", bandwidth))
 
 
+@v.checked
 def all_gather_time(total_bytes: float, n: int, bandwidth: float, *, exact: bool = False) -> float:
     """Seconds to all-gather an array of ``total_bytes`` (its full, gathered size) over ``n`` chips.
 
@@ -112,6 +114,7 @@ def all_gather_time(total_bytes: float, n: int, bandwidth: float, *, exact: bool
     return V / W * ((n - 1) / n if exact else 1.0)
 
 
+@v.checked
 def reduce_scatter_time(total_bytes: float, n: int, bandwidth: float, *, exact: bool = False) -> float:
     """Seconds to reduce-scatter a ``total_bytes`` array over ``n`` chips: V / W, as an all-gather.
 
@@ -120,6 +123,7 @@ def reduce_scatter_time(total_bytes: float, n: int, bandwidth: float, *, exact: 
     return all_gather_time(total_bytes, n, bandwidth, exact=exact)
 
 
+@v.checked
 def all_reduce_time(total_bytes: float, n: int, bandwidth: float, *, exact: bool = False) -> float:
     """Seconds to all-reduce a ``total_bytes`` array over ``n`` chips: reduce-scatter + all-gather = 2V / W.
 
@@ -129,6 +133,7 @@ def all_reduce_time(total_bytes: float, n: int, bandwidth: float, *, exact: bool
     return 2 * all_gather_time(total_bytes, n, bandwidth, exact=exact)
 
 
+@v.checked
 def all_to_all_time(total_bytes: float, n: int, bandwidth: float, *, topology: str = "ring",
                     exact: bool = False) -> float:
     """Seconds for an all-to-all (expert parallelism) of ``total_bytes`` summed over the ``n`` chips.
@@ -139,7 +144,7 @@ def all_to_all_time(total_bytes: float, n: int, bandwidth: float, *, topology: s
     ``topology="switch"`` (NVSwitch, W = one-way per GPU): V / (n·W), × (n − 1)/n with ``exact=True``.
     """
     V, n, W = _collective_args(total_bytes, n, bandwidth)
-    v.choice("topology", topology, TOPOLOGIES)
+    topology = v.choice("topology", topology, TOPOLOGIES)
     if n == 1:
         return 0.0
     if topology == "ring":
@@ -148,6 +153,7 @@ def all_to_all_time(total_bytes: float, n: int, bandwidth: float, *, topology: s
     return V / (n * W) * ((n - 1) / n if exact else 1.0)
 
 
+@v.checked
 def point_to_point_time(nbytes: float, bandwidth: float) -> float:
     """Seconds to send ``nbytes`` from one chip to another: bytes / W, W the **one-way** link figure
     (``collective_bandwidth(chip, link, pattern="point_to_point")``). Used between pipeline stages
@@ -268,6 +274,7 @@ def _data_parallel_terms(cfg, chip, batch_tokens, X, M_X, mlp_matrices, dtype_by
     return fwd, ag, label
 
 
+@v.checked
 @v.takes_config
 def dp_layer_time(cfg: ModelConfig, chip: str | Chip, batch_tokens: float, X: int, *, M_X: int | None = None,
                   mlp_matrices: int | None = None, dtype_bytes: int = 2, exact: bool = False) -> LayerTime:
@@ -284,6 +291,7 @@ def dp_layer_time(cfg: ModelConfig, chip: str | Chip, batch_tokens: float, X: in
     return LayerTime("DP", fwd, 2 * fwd, 0.0, 2 * ag, label)
 
 
+@v.checked
 @v.takes_config
 def fsdp_layer_time(cfg: ModelConfig, chip: str | Chip, batch_tokens: float, X: int, *, M_X: int | None = None,
                     mlp_matrices: int | None = None, dtype_bytes: int = 2, exact: bool = False) -> LayerTime:
@@ -300,6 +308,7 @@ def fsdp_layer_time(cfg: ModelConfig, chip: str | Chip, batch_tokens: float, X: 
     return LayerTime("FSDP", fwd, 2 * fwd, ag, 2 * ag, label)
 
 
+@v.checked
 @v.takes_config
 def tp_layer_time(cfg: ModelConfig, chip: str | Chip, batch_tokens: float, Y: int, *, M_Y: int | None = None,
                   mlp_matrices: int | None = None, dtype_bytes: int = 2, exact: bool = False) -> LayerTime:
@@ -324,6 +333,7 @@ def tp_layer_time(cfg: ModelConfig, chip: str | Chip, batch_tokens: float, Y: in
     return LayerTime("TP", fwd, 2 * fwd, 2 * ag, 2 * ag, label)
 
 
+@v.checked
 @v.takes_config
 def fsdp_tp_layer_time(cfg: ModelConfig, chip: str | Chip, batch_tokens: float, X: int, Y: int, *,
                        M_X: int | None = None, M_Y: int | None = None, mlp_matrices: int | None = None,
@@ -364,13 +374,14 @@ def fsdp_tp_layer_time(cfg: ModelConfig, chip: str | Chip, batch_tokens: float, 
     fwd = _flops(cfg, nm, B) / (X * Y * c.peak_flops)
     fsdp, fsdp_label = _group_gather(nm * cfg.D * cfg.F * nbytes / Y, X, c, M_x, Y, exact)
     tp, tp_label = _group_gather(B / X * cfg.D * nbytes, Y, c, M_y, 1, exact)
-    v.choice("combine", combine, COMBINES)
+    combine = v.choice("combine", combine, COMBINES)
     shared = c.kind == "gpu" and fsdp_label != "none" and c.fast_link_name in fsdp_label and Y > 1
     combine = (lambda a, b: a + b) if (combine == "sum" or shared) else max
     labels = f"FSDP: {fsdp_label}; TP: {tp_label}"
     return LayerTime("FSDP+TP", fwd, 2 * fwd, combine(fsdp, 2 * tp), combine(2 * fsdp, 2 * tp), labels)
 
 
+@v.checked
 @v.takes_config
 def pipeline_layer_time(cfg: ModelConfig, chip: str | Chip, batch_tokens: float, p: int, *, inner: int = 1,
                         mlp_matrices: int | None = None, dtype_bytes: int = 2) -> LayerTime:
@@ -402,6 +413,7 @@ def pipeline_layer_time(cfg: ModelConfig, chip: str | Chip, batch_tokens: float,
     return LayerTime("PP", fwd, 2 * fwd, send, send, c.fast_link_name if link == "fast" else c.slow_link_name)
 
 
+@v.checked
 @v.takes_config
 def dcn_dp_layer_time(cfg: ModelConfig, chip: str | Chip, batch_tokens: float, n_pods: int, *,
                       chips_per_pod: int | None = None, mlp_matrices: int | None = None,
@@ -429,11 +441,13 @@ def dcn_dp_layer_time(cfg: ModelConfig, chip: str | Chip, batch_tokens: float, n
 
 # ----- the closed-form thresholds ----------------------------------------------------------------
 
+@v.checked
 def tokens_per_chip(batch_tokens: float, n_chips: int) -> float:
     """B / N, tokens each chip processes per step (LLaMA 3-70B: 4·2²⁰ / 8960 ≈ 468). No bandwidth involved."""
     return v.positive_number("batch_tokens", batch_tokens) / v.positive_int("n_chips", n_chips)
 
 
+@v.checked
 def dp_critical_tokens_per_chip(chip: str | Chip, axes: int = 1, link: str = "fast") -> float:
     """Tokens per chip B/X above which DP and FSDP are compute-bound: C / W (HTSYM part 5).
 
@@ -445,6 +459,7 @@ def dp_critical_tokens_per_chip(chip: str | Chip, axes: int = 1, link: str = "fa
     return c.peak_flops / collective_bandwidth(c, link, axes)
 
 
+@v.checked
 def dcn_critical_tokens_per_pod(chip: str | Chip) -> float:
     """Tokens per pod above which data parallelism across pods is compute-bound: C / W_dcn (HTSYM part 5).
 
@@ -455,6 +470,7 @@ def dcn_critical_tokens_per_pod(chip: str | Chip) -> float:
     return c.peak_flops / collective_bandwidth(c, "slow")
 
 
+@v.checked
 def tp_max_degree(chip: str | Chip, F: int, axes: int = 1, *, mlp_matrices: int = 2) -> float:
     """Largest tensor-parallel degree that stays compute-bound: Y < (m/2)·M_Y·F·W/C (HTSYM part 5).
 
@@ -469,7 +485,7 @@ def tp_max_degree(chip: str | Chip, F: int, axes: int = 1, *, mlp_matrices: int 
 
 
 def _xy_bandwidths(c: Chip, M_X, M_Y, link_X: str) -> tuple[float, float]:
-    v.choice("link_X", link_X, LINKS)
+    link_X = v.choice("link_X", link_X, LINKS)
     M_Y = _axes(c, M_Y, "M_Y", 1)
     W_Y = collective_bandwidth(c, "fast", M_Y)
     if link_X == "slow":
@@ -482,6 +498,7 @@ def _xy_bandwidths(c: Chip, M_X, M_Y, link_X: str) -> tuple[float, float]:
     return collective_bandwidth(c, "fast", M_X), W_Y
 
 
+@v.checked
 def fsdp_tp_critical_tokens_per_chip(chip: str | Chip, F: int, M_X: int = 2, M_Y: int = 1, *,
                                      link_X: str = "fast", mlp_matrices: int = 2, combine: str = "sum") -> float:
     """Tokens per chip B/N above which FSDP × TP can be compute-bound (at the best X), HTSYM part 5.
@@ -504,6 +521,7 @@ def fsdp_tp_critical_tokens_per_chip(chip: str | Chip, F: int, M_X: int = 2, M_Y
     return factor / nm * c.peak_flops ** 2 / (W_X * W_Y * F)
 
 
+@v.checked
 def fsdp_optimal_degree(chip: str | Chip, n_chips: int, batch_tokens: float, F: int, M_X: int = 2,
                         M_Y: int = 1, *, link_X: str = "fast", mlp_matrices: int = 2) -> float:
     """The FSDP degree X (of N = X·Y chips) that minimises FSDP × TP communication, HTSYM part 5.
@@ -522,6 +540,7 @@ def fsdp_optimal_degree(chip: str | Chip, n_chips: int, batch_tokens: float, F: 
     return math.sqrt(2 / nm * B / F * W_X / W_Y * N)
 
 
+@v.checked
 def max_data_parallel_degree(batch_tokens: int, seq_len: int) -> int:
     """Most chips data parallelism (or FSDP) can use when it splits only the batch axis: the number
     of whole sequences, B // T. LLaMA 3-70B: 4·2²⁰ tokens / 4096 = 1024 (HTSYM part 6). Going past it
@@ -557,6 +576,7 @@ def _divisors(n: int) -> list[int]:
     return sorted(set(small + [n // d for d in small]))
 
 
+@v.checked
 @v.takes_config
 def best_fsdp_tp_split(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_tokens: float, *,
                        M_X: int | None = None, M_Y: int | None = None, splits: str = "divisors",
@@ -578,9 +598,11 @@ def best_fsdp_tp_split(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_t
     """
     c = _chip(chip)
     n = v.positive_int("n_chips", n_chips)
+    if n > 2**40:
+        raise ValueError(f"n_chips must be a whole number in [1, 2^40] (its divisors are enumerated), got {n:.4g}")
     B = v.positive_number("batch_tokens", batch_tokens)
-    v.choice("splits", splits, SPLITS)
-    v.choice("combine", combine, COMBINES)
+    splits = v.choice("splits", splits, SPLITS)
+    combine = v.choice("combine", combine, COMBINES)
     nm = _matrices(cfg, mlp_matrices)
     if splits == "powers_of_two":
         n = 1 << (n.bit_length() - 1)
@@ -627,6 +649,7 @@ def _pipeline_args(p, m, v_chunks):
     return v.positive_int("p", p), v.positive_int("m", m), v.positive_int("v", v_chunks)
 
 
+@v.checked
 def pipeline_bubble_fraction(p: int, m: int, v: int = 1) -> float:
     """Share of a pipelined step that a stage sits idle: (p − 1) / (v·m + p − 1).
 
@@ -640,6 +663,7 @@ def pipeline_bubble_fraction(p: int, m: int, v: int = 1) -> float:
     return (p - 1) / (vc * m + p - 1)
 
 
+@v.checked
 def pipeline_bubble_overhead(p: int, m: int, v: int = 1) -> float:
     """Bubble time over ideal (bubble-free) step time: (p − 1) / (v·m), Narayanan et al. 2021 (eq. for
     the interleaved schedule; v = 1 is GPipe/1F1B). Equals f / (1 − f) for f = :func:`pipeline_bubble_fraction`.
@@ -672,6 +696,7 @@ class HybridLayout:
     layers_per_stage: float | None = None
 
 
+@v.checked
 def hybrid_layout(tp: int, pp: int, dp: int, *, chip: str | Chip = "H100", n_chips: int | None = None,
                   model: ModelConfig | float | None = None, chips_per_node: int | None = None) -> HybridLayout:
     """Check a Megatron-style 3D layout and say which link each axis uses (Narayanan et al. 2021).
@@ -716,6 +741,7 @@ def hybrid_layout(tp: int, pp: int, dp: int, *, chip: str | Chip = "H100", n_chi
 STRATEGIES = ("DP", "FSDP", "TP", "FSDP+TP")
 
 
+@v.checked
 @v.takes_config
 def layer_time(cfg: ModelConfig, chip: str | Chip, strategy: str, tokens_per_chip: float, *, chips: int,
                tp: int = 1, axes: int | None = None, combine: str = "sum") -> LayerTime:
@@ -726,11 +752,14 @@ def layer_time(cfg: ModelConfig, chip: str | Chip, strategy: str, tokens_per_chi
     "FSDP+TP": X = chips / tp, Y = tp; on a TPU the FSDP axis gets ``axes − 1`` mesh axes and TP one;
     ``combine`` as in :func:`fsdp_tp_layer_time` (default "sum", the book's model).
     """
-    v.choice("strategy", strategy, STRATEGIES)
+    strategy = v.choice("strategy", strategy, STRATEGIES)
     c = _chip(chip)
     chips = v.positive_int("chips", chips)
     tp = v.positive_int("tp", tp)
-    axes = c.fast_axes if axes is None else min(v.positive_int("axes", axes), c.fast_axes)
+    axes = c.fast_axes if axes is None else v.positive_int("axes", axes)
+    if axes > c.fast_axes:
+        raise ValueError(f"axes must be a whole number in [1, {c.fast_axes}] for {c.name} ({c.fast_axes} fast-fabric "
+                         f"axis/axes), got {axes}")
     if strategy == "DP":
         return dp_layer_time(cfg, c, tokens_per_chip * chips, chips, M_X=axes)
     if strategy == "FSDP":
