@@ -48,8 +48,14 @@ buffers (all-gather outputs, reduce-scatter inputs) are tensors the tracker sees
 internal buffers, the CUDA caching allocator's rounding and fragmentation, and the CUDA context are not.
 
 Usage:
-    python tools/measure_rank_peak.py                     the grid of docs/rank-memory.md (GRID; markdown)
-    python tools/measure_rank_peak.py --case SHAPE WS ... one case, with its timeline around the peak
+    python tools/measure_rank_peak.py [--record]     every case of grid_cases() (docs/rank-memory.md, ~10 min
+                                                     on 2 cores); --record prints llmcalc.measured.RankPeak lines
+    python tools/measure_rank_peak.py --full-size [--record]   FULL_SIZE_CASES (LLaMA-3-8B, -70B; ~4 min)
+    python tools/measure_rank_peak.py --markdown     the tables of docs/rank-memory.md from llmcalc.measured
+                                                     (no measurement): each record against rank_peak_bytes,
+                                                     llmcalc.memory and the planner
+    python tools/measure_rank_peak.py --case SHAPE B S key=value ...   one case: both breakdowns and the
+                                                     live tensors at the peak (SHAPE: a RANK_SHAPES key or preset)
 Needs torch and transformers (``make crosscheck`` installs them); nothing is downloaded.
 """
 
@@ -111,6 +117,18 @@ def _init_world(world_size: int) -> None:
         dist.destroy_process_group()
     dist.init_process_group("fake", store=FakeStore(), rank=0, world_size=world_size)
     _WORLD["size"] = world_size
+    _WORLD["meshes"] = {}
+
+
+def _mesh(dp_replicate: int, dp_shard: int, tp: int):
+    """The (dp_replicate, dp_shard, tp) device mesh, made once per world (each mesh creates its process groups)."""
+    from torch.distributed.device_mesh import init_device_mesh
+
+    _init_world(dp_replicate * dp_shard * tp)
+    key = (dp_replicate, dp_shard, tp)
+    if key not in _WORLD["meshes"]:
+        _WORLD["meshes"][key] = init_device_mesh("cpu", key, mesh_dim_names=("dp_replicate", "dp_shard", "tp"))
+    return _WORLD["meshes"][key]
 
 
 def _tp_plan(sp: bool, loss_parallel: bool):
@@ -206,7 +224,6 @@ def build(hf_config: dict, *, dp_shard: int, dp_replicate: int = 1, tp: int = 1,
     import torch
     import transformers
     from torch._subclasses.fake_tensor import FakeTensorMode
-    from torch.distributed.device_mesh import init_device_mesh
     from torch.distributed.fsdp import MixedPrecisionPolicy, fully_shard
     from torch.distributed.tensor.parallel import parallelize_module
 
@@ -215,9 +232,7 @@ def build(hf_config: dict, *, dp_shard: int, dp_replicate: int = 1, tp: int = 1,
             raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
     if regime not in ("bf16", "amp"):
         raise ValueError(f"regime must be one of ['bf16', 'amp'], got {regime!r}")
-    world = dp_replicate * dp_shard * tp
-    _init_world(world)
-    mesh = init_device_mesh("cpu", (dp_replicate, dp_shard, tp), mesh_dim_names=("dp_replicate", "dp_shard", "tp"))
+    mesh = _mesh(dp_replicate, dp_shard, tp)
     config = transformers.LlamaConfig(**hf_config)
     dtype = torch.bfloat16 if regime == "bf16" else torch.float32
     mode = FakeTensorMode()
@@ -303,9 +318,243 @@ def model_config(hf_config: dict):
     return llmcalc.ModelConfig.from_hf(dict(hf_config, model_type="llama"))
 
 
+def hf_config_of(shape: str) -> dict:
+    """LlamaConfig keyword arguments of a ``llmcalc.measured.RANK_SHAPES`` key or a preset name."""
+    import llmcalc
+    from llmcalc import measured
+
+    return measured.RANK_SHAPES[shape] if shape in measured.RANK_SHAPES else llmcalc.preset_hf_config(shape)
+
+
+def cfg_of(shape: str):
+    import llmcalc
+    from llmcalc import measured
+
+    return model_config(measured.RANK_SHAPES[shape]) if shape in measured.RANK_SHAPES else llmcalc.preset(shape)
+
+
+# ----- the grid of docs/rank-memory.md -----------------------------------------------------------------
+# shape -> (micro_batch, seq_len, TP degrees it allows)
+GRID_SHAPES = {"A": (2, 256, (1, 2, 4, 8)), "B": (1, 512, (1, 2, 4)), "C": (1, 128, (1, 2)), "D": (4, 1024, (1,)),
+               "E": (2, 512, (1, 2, 4, 8))}
+WORLD_SIZES = (8, 64, 512)
+# (regime, reshard_after_forward): ZeRO-3 style in bf16 and in amp, ZeRO-2 style in bf16
+STATE_LAYOUTS = (("bf16", True), ("amp", True), ("bf16", False))
+
+
+def grid_cases() -> list[tuple[str, int, int, dict]]:
+    """(shape, micro_batch, seq_len, layout keyword arguments) of every measured case:
+
+    * main: every shape × world size 8, 64, 512 × every TP degree the shape allows (SP, loss parallel; FSDP
+      over the rest) × {bf16 ZeRO-3, amp ZeRO-3, bf16 ZeRO-2} × {no checkpointing, checkpointing};
+    * at world size 64, every TP > 1 layout without SP, and without loss parallelism, × checkpointing;
+    * HSDP at world size 64 (8 replicas of 8, 4 of 8 × TP 2, 2 of 4 × TP 8 where allowed) in bf16 and amp;
+    * shape A at other micro-batches and lengths (1 × 128, 8 × 1024) at world sizes 8 and 64, TP 1 and 2.
+    """
+    out = []
+    for ws in WORLD_SIZES:
+        for shape, (b, s, tps) in GRID_SHAPES.items():
+            for tp in tps:
+                for regime, rafo in STATE_LAYOUTS:
+                    for ckpt in (False, True):
+                        out.append((shape, b, s, dict(dp_shard=ws // tp, tp=tp, regime=regime,
+                                                      reshard_after_forward=rafo, checkpointing=ckpt)))
+    for shape, (b, s, tps) in GRID_SHAPES.items():
+        for tp in tps:
+            if tp == 1:
+                continue
+            for ckpt in (False, True):
+                out.append((shape, b, s, dict(dp_shard=64 // tp, tp=tp, sp=False, checkpointing=ckpt)))
+                out.append((shape, b, s, dict(dp_shard=64 // tp, tp=tp, loss_parallel=False, checkpointing=ckpt)))
+    for shape, (b, s, tps) in GRID_SHAPES.items():
+        for rep, shard, tp in ((8, 8, 1), (4, 8, 2), (2, 4, 8)):
+            if tp in tps:
+                for regime in ("bf16", "amp"):
+                    out.append((shape, b, s, dict(dp_replicate=rep, dp_shard=shard, tp=tp, regime=regime)))
+    for b, s in ((1, 128), (8, 1024)):
+        for ws in (8, 64):
+            for tp in (1, 2):
+                out.append(("A", b, s, dict(dp_shard=ws // tp, tp=tp)))
+    return out
+
+
+# Full-size presets (fake tensors): LLaMA-3-8B on 8 GPUs (FSDP, three state layouts) and on 512 (TP 8 × FSDP 64),
+# LLaMA-3-70B on 512 (TP 8 × FSDP 64, amp, checkpointing), one sequence of 8192 tokens per data-parallel rank.
+FULL_SIZE_CASES = [
+    ("llama-3-8b", 1, 8192, dict(dp_shard=8)),
+    ("llama-3-8b", 1, 8192, dict(dp_shard=8, regime="amp")),
+    ("llama-3-8b", 1, 8192, dict(dp_shard=8, reshard_after_forward=False)),
+    ("llama-3-8b", 1, 8192, dict(dp_shard=8, regime="amp", checkpointing=True)),
+    ("llama-3-8b", 1, 8192, dict(dp_shard=64, tp=8, regime="amp", checkpointing=True)),
+    ("llama-3-70b", 1, 8192, dict(dp_shard=64, tp=8, regime="amp", checkpointing=True)),
+]
+
+
+def _defaults(kw: dict) -> dict:
+    full = dict(dp_shard=1, dp_replicate=1, tp=1, sp=True, reshard_after_forward=True, regime="bf16",
+                checkpointing=False, loss_parallel=True)
+    full.update(kw)
+    return full
+
+
+def record_line(shape: str, b: int, s: int, kw: dict, result: dict) -> str:
+    """The ``llmcalc.measured.RankPeak(...)`` source line of one measurement."""
+    from llmcalc import measured
+
+    k = _defaults(kw)
+    cats = tuple(result["by_category"][c] for c in measured.RANK_CATEGORIES)
+    return (f"    RankPeak({shape!r}, {b}, {s}, {k['dp_shard']}, {k['tp']}, {k['regime']!r}, {k['reshard_after_forward']}, "
+            f"{k['checkpointing']}, {k['sp']}, {k['loss_parallel']}, {k['dp_replicate']}, {result['peak_bytes']}, "
+            f"{cats}, {result['seconds']:.1f}),")
+
+
+def layout_label(kw: dict) -> str:
+    """A layout in a few words: "HSDP 8×8", "FSDP 64", "TP 8 × FSDP 8", "-SP", "-LP", ZeRO-2, amp, ckpt."""
+    k = _defaults(kw)
+    dp = f"HSDP {k['dp_replicate']}×{k['dp_shard']}" if k["dp_replicate"] > 1 else f"FSDP {k['dp_shard']}"
+    parts = [f"TP {k['tp']} × {dp}" if k["tp"] > 1 else dp]
+    if k["tp"] > 1 and not k["sp"]:
+        parts.append("no SP")
+    if k["tp"] > 1 and not k["loss_parallel"]:
+        parts.append("no loss parallel")
+    parts.append("ZeRO-3" if k["reshard_after_forward"] else "ZeRO-2")
+    parts.append(k["regime"])
+    if k["checkpointing"]:
+        parts.append("ckpt")
+    return ", ".join(parts)
+
+
+def formula_comparison(record) -> dict:
+    """One recorded measurement against ``llmcalc.rank_peak_bytes``, the textbook formula
+    (``llmcalc.rank_memory.zero_formula_bytes``: ``llmcalc.memory.training_bytes_per_device`` for this layout)
+    and the planner (``llmcalc.planner.layout`` on as many H100s, one micro-batch per step, the same state
+    bytes, flash attention, no fused SwiGLU); the formula's error per group of ``FORMULA_GROUPS`` is given as a
+    share of the measured peak (a group can be 0 at the measured moment)."""
+    import llmcalc
+    from llmcalc import measured, planner, rank_memory as rm
+    from llmcalc.memory import Regime
+
+    cfg = cfg_of(record.shape)
+    kw = record.layout()
+    got = dict(zip(measured.RANK_CATEGORIES, record.by_category))
+    measured_groups = rm.grouped(got)
+    pred = rm.rank_peak_breakdown(cfg, record.micro_batch, record.seq_len, **kw)
+    formula = rm.zero_formula_bytes(cfg, record.micro_batch, record.seq_len, **kw)
+    states = Regime("mixed", 2, 2, 4, 8, "") if record.regime == "amp" else Regime("bf16", 2, 2, 0, 4, "")
+    dp = record.dp_replicate * record.dp_shard
+    row = planner.layout(cfg, "H100", record.world_size, record.micro_batch * record.seq_len * dp, record.seq_len,
+                         tp=record.tp, zero=3 if record.reshard_after_forward else 2, sp=record.sp,
+                         micro_batch=record.micro_batch, recompute="full" if record.checkpointing else "none",
+                         regime=states, attention="flash", fused_swiglu=False)
+    peak = record.peak_bytes
+    moments = rm.rank_peak_moments(cfg, record.micro_batch, record.seq_len, **kw)
+    return {
+        "measured": peak,
+        "measured_groups": measured_groups,
+        "rank_peak": pred["total"],
+        "rank_peak_error": (pred["total"] - peak) / peak,
+        "rank_peak_group_error": {g: (rm.grouped(pred)[g] - measured_groups[g]) / peak for g in rm.FORMULA_GROUPS},
+        "formula": formula["total"],
+        "formula_error": (formula["total"] - peak) / peak,
+        "formula_group_error": {g: (formula[g] - measured_groups[g]) / peak for g in rm.FORMULA_GROUPS},
+        "planner": float(row["memory_gib"]) * GiB,
+        "planner_error": (float(row["memory_gib"]) * GiB - peak) / peak,
+        "phase": max(moments, key=moments.get),
+    }
+
+
+def markdown_tables() -> str:
+    """The tables of docs/rank-memory.md, from llmcalc.measured.RANK_PEAKS (nothing is re-measured)."""
+    from llmcalc import measured, rank_memory as rm
+
+    lines = ["| shape | b × s | ranks | layout | measured MiB | rank_peak_bytes | llmcalc.memory | planner | peak phase |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    rows = []
+    for r in measured.RANK_PEAKS:
+        c = formula_comparison(r)
+        rows.append(c)
+        lines.append(f"| {r.shape} | {r.micro_batch} × {r.seq_len} | {r.world_size} | {layout_label(r.layout())} | "
+                     f"{r.peak_bytes / 2**20:,.2f} | {100 * c['rank_peak_error']:+.6f}% | "
+                     f"{100 * c['formula_error']:+.1f}% | {100 * c['planner_error']:+.1f}% | {c['phase']} |")
+    summary = ["", "| compared with the measured peak | min | median | max |", "|---|---|---|---|"]
+
+    def stats(values):
+        v = sorted(values)
+        return f"{100 * v[0]:+.1f}% | {100 * v[len(v) // 2]:+.1f}% | {100 * v[-1]:+.1f}%"
+
+    summary.append(f"| rank_peak_bytes, total (max abs {100 * max(abs(c['rank_peak_error']) for c in rows):.6f}%) | "
+                   + stats([c["rank_peak_error"] for c in rows]) + " |")
+    summary.append("| llmcalc.memory, total | " + stats([c["formula_error"] for c in rows]) + " |")
+    for g in rm.FORMULA_GROUPS:
+        summary.append(f"| llmcalc.memory, {g.replace('_', ' ')} (share of the peak) | "
+                       + stats([c["formula_group_error"][g] for c in rows]) + " |")
+    summary.append("| planner, total | " + stats([c["planner_error"] for c in rows]) + " |")
+    return "\n".join(lines + summary)
+
+
 def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
     args = sys.argv[1:] if argv is None else argv
+    import llmcalc
+    from llmcalc import rank_memory
+
+    if args[:1] == ["--case"]:   # --case SHAPE B S key=value ...: one case, its peak's live tensors and timeline
+        shape, b, s = args[1], int(args[2]), int(args[3])
+        kw = {}
+        for item in args[4:]:
+            key, value = item.split("=")
+            kw[key] = {"True": True, "False": False}.get(value, int(value) if value.isdigit() else value)
+        got = measure(hf_config_of(shape), b, s, timeline=True, **kw)
+        pred = rank_memory.rank_peak_breakdown(cfg_of(shape), b, s, **kw)
+        print(f"measured {got['peak_bytes']:,} predicted {pred['total']:,} ({got['seconds']:.1f} s)")
+        for term, cat in rank_memory.TRACKER_CATEGORIES.items():
+            print(f"  {cat:16s} measured {got['by_category'][cat]:14,d} predicted {pred[term]:14,d}")
+        print("live at the peak:")
+        for nbytes, cat, label in got["live_at_peak"]:
+            print(f"  {nbytes:14,d} {cat:16s} {label}")
+        return 0
+    if "--markdown" in args:
+        print(markdown_tables())
+        return 0
+    cases = FULL_SIZE_CASES if "--full-size" in args else grid_cases()
+    record = "--record" in args
+    if "--world" not in args:
+        # one process per world size: the fake process group is made once per process (re-initialising it
+        # leaves DTensor's caches pointing at destroyed process groups)
+        import subprocess
+
+        started = time.perf_counter()
+        worlds = sorted({_defaults(kw)["dp_replicate"] * _defaults(kw)["dp_shard"] * _defaults(kw)["tp"]
+                         for _, _, _, kw in cases})
+        print(f"# {len(cases)} cases, world sizes {worlds}", flush=True)
+        for world in worlds:
+            out = subprocess.run([sys.executable, __file__, *args, "--world", str(world)], check=True,
+                                 stdout=subprocess.PIPE, text=True).stdout
+            print(out, end="", flush=True)
+        print(f"# {time.perf_counter() - started:.0f} s in all")
+        return 0
+    world = int(args[args.index("--world") + 1])
+    cases = [c for c in cases if _defaults(c[3])["dp_replicate"] * _defaults(c[3])["dp_shard"] * _defaults(c[3])["tp"]
+             == world]
+    import torch
+    import transformers
+
+    print(f"# world size {world}: torch {torch.__version__}, transformers {transformers.__version__}, "
+          f"{len(cases)} cases")
+    worst = 0.0
+    started = time.perf_counter()
+    for shape, b, s, kw in cases:
+        got = measure(hf_config_of(shape), b, s, **kw)
+        pred = rank_memory.rank_peak_bytes(cfg_of(shape), b, s, **kw)
+        err = (pred - got["peak_bytes"]) / got["peak_bytes"]
+        worst = max(worst, abs(err))
+        if record:
+            print(record_line(shape, b, s, kw, got), flush=True)
+        else:
+            print(f"{shape:12s} b {b} s {s:5d} {layout_label(kw):45s} measured {got['peak_bytes'] / GiB:10.4f} GiB "
+                  f"predicted {pred / GiB:10.4f} GiB {100 * err:+.5f}% ({got['seconds']:.1f} s)", flush=True)
+    print(f"# world size {world}: max |error| {100 * worst:.6f}% over {len(cases)} cases, "
+          f"{time.perf_counter() - started:.0f} s")
     return 0
 
 

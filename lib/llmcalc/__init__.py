@@ -50,6 +50,7 @@ from . import check as checks, flops, hardware, i18n, memory, models, params, sh
 from .timecost import mfu_from_throughput  # noqa: E402
 from .check import check  # noqa: E402
 from .peak_memory import peak_training_breakdown, peak_training_bytes  # noqa: E402
+from .rank_memory import rank_peak_breakdown, rank_peak_bytes  # noqa: E402
 
 __version__ = "0.1.0"
 

@@ -104,9 +104,9 @@ from . import _validate as v
 from .models import ModelConfig
 from .peak_memory import REPLAYED_VERSIONS, _check, _Ledger
 
-__all__ = ["RANK_TERMS", "RANK_PHASES", "RANK_REGIMES", "TRACKER_CATEGORIES", "REPLAYED_VERSIONS",
+__all__ = ["RANK_TERMS", "RANK_PHASES", "RANK_REGIMES", "TRACKER_CATEGORIES", "REPLAYED_VERSIONS", "FORMULA_GROUPS",
            "rank_peak_bytes", "rank_peak_breakdown", "rank_peak_moments", "rank_layer_saved_bytes",
-           "rank_sharded_state_bytes"]
+           "rank_sharded_state_bytes", "zero_formula_bytes", "grouped"]
 
 RANK_REGIMES = ("bf16", "amp")
 # terms of the breakdown: one per category of torch.distributed._tools.fsdp2_mem_tracker.FSDPMemTracker
@@ -384,11 +384,14 @@ def _replay(cfg: ModelConfig, b: int, s: int, d: int, tp: int, sp: bool, rafo: b
     if not ckpt:   # LlamaModel.forward returns: its position ids and the embedding's output go
         led.free("position_ids", "L0.input")
     linear_input("fn.")
-    # logits and the loss's forward
+    # logits and the loss's forward. The loss keeps its shifted int64 labels: labels[..., 1:] of the labels padded
+    # by one column, copied to be contiguous (8·t), except with one sequence, where the slice already is and
+    # the padded tensor stays (8·(s + 1))
+    labels = 8 * (s + 1) if b == 1 else 8 * t
     if lp:
         led.add("logits16", _ACT, 2 * Vl * t)
         led.add("logits32", _ACT, 4 * Vl * t)
-        led.add("labels", _ACT, 8 * t)
+        led.add("labels", _ACT, labels)
         led.add("shifted", _ACT, 4 * Vl * t)
         led.add("exp", _ACT, 4 * Vl * t)
         led.free("exp")
@@ -403,9 +406,11 @@ def _replay(cfg: ModelConfig, b: int, s: int, d: int, tp: int, sp: bool, rafo: b
         else:
             led.add("logits16", _ACT, 2 * V * t)
         led.add("logits32", _ACT, 4 * V * t)
-        led.add("labels", _ACT, 8 * t)
+        led.add("labels", _ACT, labels)
         led.add("logprobs", _ACT, 4 * V * t)
-    led.add("loss", _ACT, 8 if lp else 4)   # the loss (and, under loss parallelism, its denominator)
+    led.add("loss", _ACT, 4)
+    if lp:
+        led.add("loss_count", _ACT, 4)   # the vocabulary-parallel loss's count of tokens, until its backward
     led.free("logits16", "logits32")   # the forward returns
     for old in held:                   # the backward pass starts: the forward's last all-gather output goes
         led.free(old)
@@ -462,7 +467,8 @@ def _replay(cfg: ModelConfig, b: int, s: int, d: int, tp: int, sp: bool, rafo: b
         last = last_grad.get(name)
         led.free(*(k for k in keys if k != last))
         led.add(name + ".rs_out", _TMP, grp.shard * g)
-        led.recategorise(name + ".rs_in", _RS)
+        if d > 1:   # with one rank FSDP copies instead of reduce-scattering: the tracker keeps it a temporary
+            led.recategorise(name + ".rs_in", _RS)
         led.recategorise(name + ".rs_out", _SG)
         if last:
             led.free(last)
@@ -470,15 +476,16 @@ def _replay(cfg: ModelConfig, b: int, s: int, d: int, tp: int, sp: bool, rafo: b
 
     # the loss: root pre-backward prefetches the last layer's parameters first
     led.phase = "loss_backward"
-    led.add("ones", _ACT, 4)   # backward()'s seed gradient, made before the backward pass starts
+    led.add("ones", _ACT, 4)   # the gradient backward() starts from (ones_like of the loss), made before the backward pass
     pre_backward("root", f"L{L - 1}" if L else None)
     if lp:
         led.add("g_logprobs", _TMP, 4 * Vl * t)
-        # DTensor's vocabulary-parallel nll_loss backward: int64 and bool index tensors, 33 bytes per token
+        # DTensor's vocabulary-parallel nll_loss backward: int64 and bool index tensors, 33 bytes per token,
+        # and two fp32 scalars
         led.add("lp_index", _TMP, 33 * t)
         led.add("g_exp", _TMP, 4 * Vl * t)
         led.add("g_logits32", _TMP, 4 * Vl * t)
-        led.free("g_logprobs", "lp_index", "g_exp", "logprobs", "labels")
+        led.free("g_logprobs", "lp_index", "g_exp", "logprobs", "labels", "loss_count")
         led.add("g_logits16", _TMP, 2 * Vl * t)
         led.free("g_logits32")
     else:
@@ -625,7 +632,7 @@ def _replay(cfg: ModelConfig, b: int, s: int, d: int, tp: int, sp: bool, rafo: b
     for old in rs_prev:   # the end of the backward pass releases the last reduce-scatter input
         led.free(old)
     rs_prev.clear()
-    led.free("ones", "loss")
+    led.free("ones")   # the loss itself stays referenced until the step's function returns
 
     # ----- optimizer step: foreach AdamW's sqrt of every exp_avg_sq ----------------------------------
     led.phase = "optimizer_step"
@@ -682,3 +689,63 @@ def rank_peak_moments(cfg: ModelConfig, micro_batch: int, seq_len: int, *, dp_sh
                               regime, checkpointing, loss_parallel)
     led = _replay(cfg, b, s, d, tp, sp, reshard_after_forward, regime, checkpointing, loss_parallel)
     return {phase: led.phase_max.get(phase, 0) for phase in RANK_PHASES}
+
+
+# ----- the textbook formula for the same layout, and the categories it can be compared with --------------
+
+# which of the tracker's categories each term of llmcalc.memory's per-device estimate stands for
+FORMULA_GROUPS = {
+    "parameters": ("sharded_parameters", "unsharded_parameters", "all_gather_buffers"),
+    "gradients": ("sharded_gradients", "unsharded_gradients", "reduce_scatter_buffers"),
+    "optimizer_states": ("optimizer_states",),
+    "activations": ("activations", "temporaries", "buffers", "inputs"),
+}
+
+
+def grouped(by_term: dict) -> dict[str, int]:
+    """A breakdown by ``RANK_TERMS`` (or by the tracker's category names) summed into ``FORMULA_GROUPS``:
+    parameters (sharded, gathered, all-gather buffers), gradients (sharded, unsharded, reduce-scatter buffers),
+    optimizer_states, activations (everything made by the forward and backward passes that the tracker does
+    not call a parameter, gradient or state: saved activations, logits, temporaries, the gradients of a group
+    before its reduce-scatter, buffers and inputs), and ``total``."""
+    names = {cat: term for term, cat in TRACKER_CATEGORIES.items()}
+    values = {names.get(k, k): x for k, x in by_term.items() if names.get(k, k) in RANK_TERMS}
+    out = {group: sum(values.get(term, 0) for term in terms) for group, terms in FORMULA_GROUPS.items()}
+    out["total"] = sum(out.values())
+    return out
+
+
+def zero_formula_bytes(cfg: ModelConfig, micro_batch: int, seq_len: int, *, dp_shard: int, dp_replicate: int = 1,
+                       tp: int = 1, sp: bool = True, reshard_after_forward: bool = True, regime: str = "bf16",
+                       checkpointing: bool = False, loss_parallel: bool = True) -> dict[str, int | float]:
+    """What the textbook formula (:func:`llmcalc.memory.training_bytes_per_device`) says one rank of this
+    layout holds, in ``FORMULA_GROUPS`` (parameters = weights + fp32 master, gradients, optimizer_states,
+    activations = activations + logits) and ``total``:
+
+    * model states: ZeRO stage 3 (``reshard_after_forward=True``) or 2 (False) over ``dp_shard`` ranks (HSDP's
+      replicas do not shard), split ``tp`` ways; bytes per parameter as the recipe keeps them: "bf16" weights
+      2 + gradients 2 + AdamW 2 × 2 = 8, "amp" the ZeRO paper's mixed precision, 16 (fp32 master 4 + AdamW 8,
+      bf16 weights and gradients 2 + 2; FSDP2 keeps fp32 gradients and no bf16 copy between steps: the same 16);
+    * activations: :func:`llmcalc.memory.activation_bytes` of every layer with the options that describe this
+      run (``flash_attention=True`` for SDPA, ``norm_fp32=True`` for Hugging Face's RMSNorm, no dropout; full
+      recompute when checkpointing, TP and SP as given);
+    * logits: one fp32 copy, split over TP with loss parallelism (:func:`llmcalc.memory.logits_bytes`).
+
+    No all-gather or reduce-scatter buffer, gathered layer, unsharded gradient or temporary is in it."""
+    from .memory import Regime, training_bytes_per_device
+
+    b, s, d, tp = _check_rank(cfg, micro_batch, seq_len, dp_shard, dp_replicate, tp, sp, reshard_after_forward,
+                              regime, checkpointing, loss_parallel)
+    states = Regime("mixed", 2, 2, 4, 8, "ZeRO mixed precision, 16 bytes per parameter") if regime == "amp" else \
+        Regime("bf16", 2, 2, 0, 4, "bf16 parameters, gradients and AdamW states, 8 bytes per parameter")
+    est = training_bytes_per_device(cfg, b, s, regime=states, zero_stage=3 if reshard_after_forward else 2, dp=d,
+                                    tp=tp, sp=sp and tp > 1, recompute="full" if checkpointing else "none",
+                                    flash_attention=True, norm_fp32=True, bytes_per_value=2, logits_bytes_per_value=4)
+    from .memory import model_state_breakdown
+
+    ms = model_state_breakdown(cfg, states, 3 if reshard_after_forward else 2, d, model_parallel=tp)
+    logits = est["logits"] if (loss_parallel or tp == 1) else est["logits"] * tp   # gathered: the whole vocabulary
+    out = {"parameters": ms["weights"] + ms["master"], "gradients": ms["grads"], "optimizer_states": ms["optimizer"],
+           "activations": est["activations"] + logits}
+    out["total"] = sum(out.values())
+    return out
