@@ -85,6 +85,30 @@ def test_regenerating_refuses_to_overwrite_a_students_work(tmp_path):
     assert generate(tmp_path, "--force").returncode == 0 and "my notes" not in target.read_text()
 
 
+def test_unreadable_notebooks_and_a_malformed_manifest_are_treated_as_edited(tmp_path):
+    assert generate(tmp_path).returncode == 0
+    nbs = sorted(tmp_path.rglob("*.ipynb"))
+    latin1, folder = nbs[0], nbs[1]
+    latin1.write_bytes("mes notes: déjà vu".encode("latin-1"))     # not UTF-8
+    folder.unlink()
+    folder.mkdir()                                                  # a folder where a notebook was
+    (folder / "keep.txt").write_text("mine")
+    refused = generate(tmp_path)
+    out = refused.stderr + refused.stdout
+    assert refused.returncode != 0 and "refusing to overwrite" in out and "Traceback" not in out
+    assert latin1.name in out and folder.name in out
+    assert latin1.read_bytes() == "mes notes: déjà vu".encode("latin-1") and (folder / "keep.txt").exists()
+
+    fresh = tmp_path / "again"
+    assert generate(fresh).returncode == 0
+    target = sorted(fresh.rglob("*.ipynb"))[0]
+    target.write_text(target.read_text().replace("Exercise notebook", "My notebook"))
+    (fresh / ".manifest.json").write_text("{not json")                # malformed: no hash vouches for the edit
+    refused = generate(fresh)
+    assert refused.returncode != 0 and "Traceback" not in refused.stderr and target.name in refused.stderr + refused.stdout
+    assert "My notebook" in target.read_text()
+
+
 @pytest.mark.parametrize("key", sorted(answers()))
 def test_check_accepts_llmcalcs_value_and_rejects_a_wrong_one(key, capsys):
     value = answers()[key].compute()

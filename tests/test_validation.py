@@ -17,6 +17,7 @@ random combinations of such values for a few functions.
 from __future__ import annotations
 
 import math
+import re
 from decimal import Decimal
 from fractions import Fraction
 
@@ -26,7 +27,7 @@ from hypothesis import given, settings, strategies as st, HealthCheck
 
 import llmcalc
 import importlib
-from llmcalc import memory, planner, sharding, timecost
+from llmcalc import flops, memory, params, peak_memory, planner, sharding, timecost
 from llmcalc import _validate as v
 
 check_mod = importlib.import_module("llmcalc.check")  # llmcalc.check is also the function
@@ -72,6 +73,15 @@ CASES = {
     "hybrid_layout": (sharding.hybrid_layout, (8, 4, 4), {"chip": "A100"}),
     "crossover_tokens_per_chip": (sharding.crossover_tokens_per_chip, (L8, "TPU v5p", "FSDP"), {"chips": 256}),
     "planner.layout": (planner.layout, (TINY, "H100", 8, 32 * 512, 512), {"tp": 2, "pp": 2, "zero": 1}),
+    # the sources' closed forms validate like the rest
+    "article_closed_form_forward_flops": (flops.article_closed_form_forward_flops, (4, 32768, 8192, 80, 152064, 29568), {}),
+    "megatron_training_flops": (flops.megatron_training_flops, (3072, 2048, 128, 25600, 51200), {"recompute": True}),
+    "course_slide_bytes": (memory.course_slide_bytes, (L8, 2, 8, 2048), {}),
+    "param_count": (params.param_count, (TINY,), {}),
+    "forward_flops": (flops.forward_flops, (TINY, 2, 512), {"causal": True}),
+    "training_flops": (flops.training_flops, (TINY, 2, 512), {"recompute": "full"}),
+    "training_flops_6p": (flops.training_flops_6p, (TINY, 1e12), {}),
+    "peak_training_bytes": (peak_memory.peak_training_bytes, (TINY, 1, 256), {"regime": "bf16"}),
 }
 
 # Values that are the same number as another type: the result must not change.
@@ -268,3 +278,83 @@ def test_planner_layout_returns_a_row_or_raises_valueerror(tp, zero, sp, recompu
     except ValueError:
         return
     assert math.isfinite(row["step_s"]) and 0 < row["mfu"] <= 1
+
+
+# ----- ModelConfig and from_hf keep what they validated --------------------------------------------
+
+def test_model_config_stores_validated_values():
+    cfg = llmcalc.ModelConfig(L=32.0, D=np.int64(4096), F=Fraction(11008), N=32, V=32000)
+    assert (cfg.L, cfg.D, cfg.F) == (32, 4096, 11008) and all(type(x) is int for x in (cfg.L, cfg.D, cfg.F))
+    assert type(llmcalc.param_count(cfg)) is int
+    for bad, pattern in ((dict(tied_embeddings="no"), "tied_embeddings must be True or False, got 'no'"),
+                         (dict(qkv_bias="False"), "qkv_bias must be True or False"),
+                         (dict(E=8, k=2, dense_layers=1.5), "dense_layers must be a whole number >= 0, got 1.5"),
+                         (dict(L=32.5), "L must be a whole number >= 1, got 32.5")):
+        kw = dict(L=32, D=4096, F=11008, N=32, V=32000) | bad
+        with pytest.raises(ValueError, match=pattern):
+            llmcalc.ModelConfig(**kw)
+
+
+LLAMA3_70B_HF = {"model_type": "llama", "hidden_size": 8192, "intermediate_size": 28672, "num_hidden_layers": 80,
+                 "num_attention_heads": 64, "num_key_value_heads": 8, "vocab_size": 128256,
+                 "tie_word_embeddings": False}
+
+
+@pytest.mark.parametrize("key, value, pattern", [
+    ("num_hidden_layers", 80.7, r"config field 'num_hidden_layers' must be a whole number >= 1, got 80.7"),
+    ("tie_word_embeddings", "false", r"'tie_word_embeddings' must be true or false .* got 'false'"),
+    ("hidden_size", float("inf"), r"'hidden_size' must be a whole number >= 1, got inf"),
+    ("intermediate_size", [28672], r"'intermediate_size' must be a whole number >= 1"),
+    ("num_key_value_heads", "8", r"'num_key_value_heads' must be a whole number >= 1, got '8'"),
+])
+def test_from_hf_names_the_key_of_every_bad_field(key, value, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        llmcalc.ModelConfig.from_hf({**LLAMA3_70B_HF, key: value})
+    # the same config with the right value is LLaMA 3-70B (docs/references.md: 70,553,706,496 by transformers)
+    assert llmcalc.param_count(llmcalc.ModelConfig.from_hf(LLAMA3_70B_HF)) == 70_553_706_496
+
+
+def test_from_hf_refuses_impossible_moe_and_gpt2_fields():
+    qwen = {"model_type": "qwen2_moe", "hidden_size": 3584, "intermediate_size": 18944, "num_hidden_layers": 28,
+            "num_attention_heads": 28, "num_key_value_heads": 4, "vocab_size": 151936, "num_experts": 64,
+            "num_experts_per_tok": 8, "moe_intermediate_size": 2560, "shared_expert_intermediate_size": 20480}
+    llmcalc.ModelConfig.from_hf(qwen)
+    for key, value, pattern in (("decoder_sparse_step", 0, "'decoder_sparse_step' must be a whole number >= 1"),
+                                ("decoder_sparse_step", -1, "'decoder_sparse_step' must be a whole number >= 1"),
+                                ("mlp_only_layers", [99], r"'mlp_only_layers' lists layer 99, outside \[0, .* 27\]")):
+        with pytest.raises(ValueError, match=pattern):
+            llmcalc.ModelConfig.from_hf({**qwen, key: value})
+    gpt2 = {"model_type": "gpt2", "n_embd": 768, "n_layer": 12, "n_head": 12, "vocab_size": 50257, "n_inner": 0}
+    with pytest.raises(ValueError, match="'n_inner' must be a whole number >= 1, got 0"):
+        llmcalc.ModelConfig.from_hf(gpt2)
+    assert llmcalc.ModelConfig.from_hf({**gpt2, "n_inner": None}).F == 4 * 768   # null: transformers' 4·D
+
+
+# ----- planner options of any type, and explorers that never raise ----------------------------------
+
+def test_planner_options_accept_equivalent_numbers_and_refuse_the_rest():
+    base = planner.layout(TINY, "H100", 8, 32 * 512, 512, tp=2, zero=1)
+    same = planner.layout(TINY, "H100", 8, np.int64(32 * 512), 512.0, tp=2.0, zero=np.int64(1), sp=np.bool_(True))
+    assert same["step_s"] == base["step_s"]
+    for kw, pattern in ((dict(zero=True), "zero must be one of"), (dict(sp=1), "sp must be True or False"),
+                        (dict(recompute=5), "recompute must be one of"), (dict(tp=2.5), "tp must be a whole number")):
+        with pytest.raises(ValueError, match=pattern):
+            planner.layout(TINY, "H100", 8, 32 * 512, 512, **{"tp": 2, **kw})
+    once = planner.search(TINY, "H100", 8, 32 * 512, 512, tp=[2, 2, 2.0], zero=[1, 1], sp=[True, True])
+    assert not once.duplicated(subset=["tp", "sp", "cp", "pp", "interleave", "dp", "zero", "micro_batch",
+                                       "recompute"]).any()
+    with pytest.raises(ValueError, match=r"batch_tokens must be a whole number in \[1, 2\^53\]"):
+        planner.search(TINY, "H100", 8, 2**70, 512)
+
+
+def test_explorers_show_bad_values_and_never_raise_or_clamp():
+    from llmcalc import widgets
+    ex = widgets.params_explorer("llama-3-70b")
+    before = ex.values()
+    for kw, pattern in ((dict(L=1.5), "L must be a whole number"), (dict(preset="llama-9"), "preset must be one of"),
+                        (dict(L=10**400), "L must be a whole number >= 1 within the range of a float"),
+                        (dict(nope=3), "'nope' is not a control")):
+        result = ex.set_values(**kw)
+        assert result.error and re.search(pattern, result.error), result.error
+        assert ex.values() == before            # nothing half-applied, nothing clamped or truncated
+    assert ex.set_values(L=40).error is None and ex.values()["L"] == 40

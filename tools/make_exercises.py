@@ -98,9 +98,23 @@ def digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def _read_manifest(path: Path) -> dict[str, str]:
+    """The hashes recorded at the last generation; an unreadable or malformed manifest counts as none,
+    so every notebook that differs from what would be generated is treated as edited (and kept)."""
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: x for k, x in data.items() if isinstance(k, str) and isinstance(x, str)}
+
+
 def generate(out_dir: Path, force: bool = False) -> list[Path]:
     manifest_path = out_dir / ".manifest.json"
-    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+    manifest = _read_manifest(manifest_path)
     planned = {}
     for src in sources():
         path = target(src, out_dir)
@@ -108,8 +122,12 @@ def generate(out_dir: Path, force: bool = False) -> list[Path]:
     edited = []
     for path, text in planned.items():
         key = str(path.relative_to(out_dir))
-        if path.exists():
-            current = path.read_text(encoding="utf-8")
+        if path.exists() or path.is_symlink():
+            try:
+                current = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):  # a directory, unreadable, not UTF-8: someone else's, keep it
+                edited.append(key + " (unreadable as a generated notebook)")
+                continue
             if current != text and digest(current) != manifest.get(key):
                 edited.append(key)
     if edited and not force:
@@ -117,6 +135,8 @@ def generate(out_dir: Path, force: bool = False) -> list[Path]:
                          + "\n  ".join(edited) + "\nMove your work elsewhere, or run with --force to overwrite.")
     written = []
     for path, text in planned.items():
+        if path.is_dir():
+            raise SystemExit(f"refusing to replace the folder {path} with a notebook, even with --force; move it away")
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")

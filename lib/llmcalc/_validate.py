@@ -28,6 +28,14 @@ import numbers
 from typing import Iterable
 
 
+def _show(value) -> str:
+    """A short repr of a bad value for an error message (a 400-digit integer is not printed whole)."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**20:
+        return f"an integer of {len(str(abs(value)))} digits"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:60] + f"… ({len(text)} characters)"
+
+
 def _scalar(value):
     """A numpy scalar or 0-d array as the Python scalar it holds; anything else unchanged."""
     if type(value).__module__ == "numpy" and hasattr(value, "item"):
@@ -41,21 +49,21 @@ def _real(field: str, value, expected: str):
     ints, others floats; NaN and infinities are rejected."""
     value = _scalar(value)
     if isinstance(value, bool):
-        raise ValueError(f"{field} must be {expected}, got {value!r} (a bool, not a number)")
+        raise ValueError(f"{field} must be {expected}, got {_show(value)} (a bool, not a number)")
     if isinstance(value, numbers.Integral):
         return int(value)
     if isinstance(value, fractions.Fraction):
         return int(value) if value.denominator == 1 else _float(field, value, expected)
     if isinstance(value, decimal.Decimal):
         if not value.is_finite():
-            raise ValueError(f"{field} must be {expected}, got {value!r}")
+            raise ValueError(f"{field} must be {expected}, got {_show(value)}")
         return int(value) if value == value.to_integral_value() else _float(field, value, expected)
     if isinstance(value, numbers.Real):
         x = _float(field, value, expected)
         if not math.isfinite(x):
-            raise ValueError(f"{field} must be {expected}, got {value!r}")
+            raise ValueError(f"{field} must be {expected}, got {_show(value)}")
         return x
-    raise ValueError(f"{field} must be {expected}, got {value!r}")
+    raise ValueError(f"{field} must be {expected}, got {_show(value)}")
 
 
 def _float(field: str, value, expected: str) -> float:
@@ -63,7 +71,7 @@ def _float(field: str, value, expected: str) -> float:
         return float(value)
     except (OverflowError, ValueError, TypeError):
         raise ValueError(f"{field} must be {expected} within the range of a float (about 1.8e308), "
-                         f"got {value!r}") from None
+                         f"got {_show(value)}") from None
 
 
 def positive_int(field: str, value, *, allow_zero: bool = False) -> int:
@@ -75,10 +83,10 @@ def positive_int(field: str, value, *, allow_zero: bool = False) -> int:
     x = _real(field, value, expected)
     if isinstance(x, float):
         if not x.is_integer():
-            raise ValueError(f"{field} must be {expected}, got {value!r}")
+            raise ValueError(f"{field} must be {expected}, got {_show(value)}")
         x = int(x)
     if x < low:
-        raise ValueError(f"{field} must be {expected}, got {value!r}")
+        raise ValueError(f"{field} must be {expected}, got {_show(value)}")
     _float(field, x, expected)  # a whole number past float range would overflow every formula downstream
     return x
 
@@ -93,7 +101,7 @@ def positive_number(field: str, value, *, allow_zero: bool = False):
     if isinstance(x, int):
         _float(field, x, expected)  # overflow check only; the int stays exact
     if x < 0 or (x == 0 and not allow_zero):
-        raise ValueError(f"{field} must be {expected}, got {value!r}")
+        raise ValueError(f"{field} must be {expected}, got {_show(value)}")
     return x
 
 
@@ -102,7 +110,7 @@ def fraction(field: str, value) -> float:
     x = _real(field, value, "a number in (0, 1]")
     if not 0 < x <= 1:
         hint = " (write 40% as 0.4)" if 1 < x <= 100 else ""
-        raise ValueError(f"{field} must be in (0, 1], got {value!r}{hint}")
+        raise ValueError(f"{field} must be in (0, 1], got {_show(value)}{hint}")
     return float(x)
 
 
@@ -110,7 +118,7 @@ def unit_interval(field: str, value, *, closed_high: bool = False) -> float:
     """Return ``value`` as a float in [0, 1) ([0, 1] with closed_high): a share kept free, a dropout rate."""
     x = _real(field, value, "a number in [0, 1" + ("]" if closed_high else ")"))
     if not (0 <= x <= 1 if closed_high else 0 <= x < 1):
-        raise ValueError(f"{field} must be in [0, 1{']' if closed_high else ')'}, got {value!r}")
+        raise ValueError(f"{field} must be a number in [0, 1{']' if closed_high else ')'}, got {_show(value)}")
     return float(x)
 
 
@@ -126,7 +134,7 @@ def choice(field: str, value, allowed: Iterable):
             same = False
         if same and (isinstance(a, str) == isinstance(value, str)):
             return a
-    raise ValueError(f"{field} must be one of {allowed}, got {value!r}")
+    raise ValueError(f"{field} must be one of {allowed}, got {_show(value)}")
 
 
 def choices(field: str, values, allowed: Iterable[str]) -> list:
@@ -155,7 +163,7 @@ def flag(field: str, value) -> bool:
     "False" and numbers such as 1 are rejected rather than read as true."""
     value = _scalar(value)
     if not isinstance(value, bool):
-        raise ValueError(f"{field} must be True or False, got {value!r}")
+        raise ValueError(f"{field} must be True or False, got {_show(value)}")
     return value
 
 

@@ -183,6 +183,7 @@ def article_closed_form_forward_flops(batch: int, seq_len: int, D: int, L: int, 
     are left out. For such a model it equals :func:`forward_flops` with ``causal=False``.
     """
     B, T = _check(batch, seq_len)
+    D, L, V, F = (v.positive_int(name, x) for name, x in (("D", D), ("L", L), ("V", V), ("F", F)))
     twice = B * T * D * (4 * V + L * (9 * D + 8 * T + 12 * F))  # 2 × the formula, to stay in integers
     return twice // 2 if twice % 2 == 0 else twice / 2
 
@@ -197,5 +198,7 @@ def megatron_training_flops(batch: int, seq_len: int, L: int, D: int, V: int, re
     B = ``batch`` sequences of T = ``seq_len`` tokens; scores counted in full (T×T).
     """
     B, T = _check(batch, seq_len)
+    L, D, V = (v.positive_int(name, x) for name, x in (("L", L), ("D", D), ("V", V)))
+    recompute = v.flag("recompute", recompute)
     layers = (96 if recompute else 72) * B * T * L * D * D + (16 if recompute else 12) * B * T * T * L * D
     return layers + 6 * B * T * D * V

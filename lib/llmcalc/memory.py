@@ -140,7 +140,7 @@ ZERO_STAGES = (0, 1, 2, 3)
 def _regime(regime) -> Regime:
     if isinstance(regime, Regime):
         return regime
-    return REGIMES[v.choice("regime (a name, or a llmcalc.memory.Regime)", regime, list(REGIMES))]
+    return REGIMES[v.choice("regime", regime, list(REGIMES))]
 
 
 @v.checked

@@ -309,6 +309,7 @@ class ModelConfig:
                    "; from_hf cannot interpret the field 'model_type' of this config")
             )
         _refuse_near_miss_keys(config)
+        _check_field_kinds(config)
         label = name or config.get("_name_or_path") or model_type
         if model_type in _MULTIMODAL:
             text_type, defaults = _MULTIMODAL[model_type]
@@ -318,6 +319,7 @@ class ModelConfig:
             if not isinstance(text, Mapping):
                 raise ValueError(f"{model_type} config field 'text_config' must be a dict, got {type(text).__name__}")
             _refuse_near_miss_keys(text, where="text_config")
+            _check_field_kinds(text, where="text_config")
             if text.get("model_type", text_type) != text_type:
                 raise ValueError(f"{model_type} config field 'text_config.model_type' must be {text_type!r}, "
                                  f"got {text.get('model_type')!r}")
@@ -514,6 +516,55 @@ def _refuse_near_miss_keys(config: Mapping[str, Any], where: str | None = None) 
             f"config has key(s){inside} that from_hf does not know but that are one or two letters away from keys "
             f"it does: {named}. A misspelt key would silently take its default; rename it (or remove it)."
         )
+
+
+# What each read key must hold: every value is checked before a reader converts it, so 80.7 layers, the
+# string "false", Infinity or a list where a number belongs are errors naming the key, never a truncated,
+# flipped or crashing conversion. "int" = whole number >= 1, "int0" = whole number >= 0; "?" = null allowed.
+HF_FIELD_KINDS: dict[str, str] = {
+    **{k: "int" for k in ("hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads",
+                          "vocab_size", "num_local_experts", "num_experts", "n_routed_experts", "num_experts_per_tok",
+                          "moe_intermediate_size", "decoder_sparse_step", "intermediate_size_mlp",
+                          "interleave_moe_layer_step", "kv_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim",
+                          "v_head_dim", "sliding_window_pattern", "no_rope_layer_interval", "n_embd", "n_layer",
+                          "n_head", "n_positions")},
+    **{k: "int?" for k in ("num_key_value_heads", "head_dim", "q_lora_rank", "sliding_window", "attention_chunk_size",
+                           "n_inner")},
+    **{k: "int0" for k in ("shared_expert_intermediate_size", "n_shared_experts", "first_k_dense_replace",
+                           "max_window_layers")},
+    **{k: "bool" for k in ("tie_word_embeddings", "attention_bias", "mlp_bias", "qkv_bias", "use_qk_norm",
+                           "use_sliding_window", "use_bidirectional_attention")},
+    **{k: "layers?" for k in ("mlp_only_layers", "moe_layers", "no_rope_layers")},
+}
+
+
+def _check_field_kinds(config: Mapping[str, Any], where: str | None = None) -> None:
+    """Every read key present in ``config`` holds what HF_FIELD_KINDS says, else ValueError naming it."""
+    prefix = f"{where}." if where else ""
+    L = config.get("num_hidden_layers", config.get("n_layer"))
+    for key, kind in HF_FIELD_KINDS.items():
+        if key not in config:
+            continue
+        value = config[key]
+        field = f"config field '{prefix}{key}'"
+        if value is None and kind.endswith("?"):
+            continue
+        if kind == "bool":
+            if not isinstance(value, bool):
+                raise ValueError(f"{field} must be true or false (a JSON boolean), got {value!r}")
+        elif kind.startswith("int"):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or (
+                    isinstance(value, float) and not value.is_integer()):
+                raise ValueError(f"{field} must be a whole number >= {0 if kind == 'int0' else 1}, got {value!r}")
+            v.positive_int(field, value, allow_zero=kind == "int0")
+        elif kind == "layers?":
+            if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, (list, tuple)):
+                raise ValueError(f"{field} must be a list of layer numbers, got {value!r}")
+            for x in value:
+                if isinstance(x, bool) or not isinstance(x, int):
+                    raise ValueError(f"{field} must be a list of whole numbers, got {value!r}")
+                if isinstance(L, int) and not isinstance(L, bool) and not 0 <= x < L:
+                    raise ValueError(f"{field} lists layer {x}, outside [0, num_hidden_layers - 1 = {L - 1}]")
 
 
 # transformers' default for an absent num_key_value_heads, by model type (None: K = N)

@@ -230,12 +230,12 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
         if eps != [1]:
             raise ValueError(f"ep must be 1 for a dense model ({cfg.name or 'cfg'} has no experts), got {eps}")
     zeros = list(ZERO_STAGES) if zero is None else _unique(
-        [v.choice("zero (a ZeRO stage, or a list of them)", z, ZERO_STAGES) for z in _items("zero", zero, "a ZeRO stage")])
+        [v.choice("zero", z, ZERO_STAGES) for z in _items("zero", zero, "a ZeRO stage")])
     sps = [False, True] if sp is None else _unique(
-        [v.flag("sp (or a list of True/False)", x) for x in _items("sp", sp, "True or False")])
+        [v.flag("sp", x) for x in _items("sp", sp, "True or False")])
     mbs = _options("micro_batch", micro_batch, _powers_of_two(min(64, seqs)))
     rcs = (["none", "full"] if flash else list(RECOMPUTE)) if recompute is None else _unique(
-        [v.choice("recompute (or a list of them)", x, RECOMPUTE) for x in _items("recompute", recompute, "a policy")])
+        [v.choice("recompute", x, RECOMPUTE) for x in _items("recompute", recompute, "a policy")])
     vs = _options("interleave", interleave, [1, 2, 4, 8])
 
     # ----- meshes (tp, cp, pp, ep) whose product divides n -----

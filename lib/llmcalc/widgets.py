@@ -9,6 +9,7 @@ Bad combinations (say K no longer divides N) show the library's error message in
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -19,6 +20,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from . import _validate as _v  # noqa: E402
 from . import flops as _flops, hardware as _hw, params as _params, timecost as _time  # noqa: E402
 from .models import PRESETS, ModelConfig, preset  # noqa: E402
 from .tables import fmt_count  # noqa: E402
@@ -81,17 +83,59 @@ class Explorer:
             self.set_values(**self._on_preset_hook(preset(change["new"])))
 
     def set_values(self, **values) -> "Result":
-        """Set several controls at once (widening a linear slider's range if needed) and recompute once."""
+        """Set several controls at once and recompute once.
+
+        Each value is checked first, with the library's validators: a whole-number slider takes only a
+        whole number (1.5 is refused, not shown as 1), a slider's range widens to include the value (a log
+        slider's exponents too) instead of clamping it, a dropdown takes only one of its options. A value
+        that is refused leaves every control as it was and shows the error where the numbers would be:
+        nothing raises out of an explorer."""
+        try:
+            checked = {key: self._checked_value(key, value) for key, value in values.items()}
+        except ValueError as e:
+            return self._show_error(str(e))
         self._busy = True
         try:
-            for key, value in values.items():
+            for key, value in checked.items():
                 ctl = self.controls[key]
-                if isinstance(ctl, (w.IntSlider, w.FloatSlider)):  # a log slider's min/max are exponents
+                if isinstance(ctl, w.FloatLogSlider):
+                    exp = math.log(value, ctl.base)
+                    ctl.max, ctl.min = max(ctl.max, math.ceil(exp)), min(ctl.min, math.floor(exp))
+                elif isinstance(ctl, (w.IntSlider, w.FloatSlider)):
                     ctl.max, ctl.min = max(ctl.max, value), min(ctl.min, value)
                 ctl.value = value
+        except Exception as e:  # noqa: BLE001 - a widget trait that still refuses: shown, never raised
+            return self._show_error(f"{key}: {e}")
         finally:
             self._busy = False
         return self.update()
+
+    def _checked_value(self, key: str, value):
+        if key not in self.controls:
+            raise ValueError(f"{key!r} is not a control of this explorer; its controls are {list(self.controls)}")
+        ctl = self.controls[key]
+        if isinstance(ctl, w.IntSlider):
+            return _v.positive_int(key, value, allow_zero=ctl.min <= 0)
+        if isinstance(ctl, w.FloatLogSlider):
+            x = float(_v.positive_number(key, value))
+            exp = math.log(x, ctl.base)
+            if not -300 <= exp <= 300:
+                raise ValueError(f"{key} must be a number in [{ctl.base}^-300, {ctl.base}^300], got {value!r}")
+            return x
+        if isinstance(ctl, w.FloatSlider):
+            return float(_v._real(key, value, "a finite number"))
+        if isinstance(ctl, w.Dropdown):
+            options = [o[1] if isinstance(o, tuple) else o for o in ctl.options]
+            return _v.choice(key, value, options)
+        if isinstance(ctl, (w.Checkbox, w.ToggleButton)):
+            return _v.flag(key, value)
+        return value
+
+    def _show_error(self, message: str) -> "Result":
+        self.result = Result(summary={}, error=message)
+        self.summary_html.value = f"<span style='color:#b00'>⚠ {message}</span>"
+        self.table_html.value = ""
+        return self.result
 
     def values(self) -> dict[str, Any]:
         return {k: c.value for k, c in self.controls.items()}
@@ -101,6 +145,8 @@ class Explorer:
             result = self._compute(self.values())
         except ValueError as e:
             result = Result(summary={}, error=str(e))
+        except Exception as e:  # noqa: BLE001 - never raise out of a widget; say what happened instead
+            result = Result(summary={}, error=f"{type(e).__name__}: {e}")
         self.result = result
         if result.error:
             self.summary_html.value = f"<span style='color:#b00'>⚠ {result.error}</span>"
