@@ -383,6 +383,11 @@ def activation_bytes(cfg: ModelConfig, micro_batch: int, seq_len: int, *, tp: in
     if pp > cfg.L:
         raise ValueError(f"pp must be in [1, L={cfg.L}] (pipeline stages), got {pp}")
     m = v.positive_int("interleave", interleave)
+    if m > 1 and pp == 1:
+        raise ValueError(f"interleave must be 1 without pipeline parallelism (pp = 1), got {m}")
+    if m > -(-cfg.L // pp):
+        raise ValueError(f"interleave (model chunks per device) must be in [1, {-(-cfg.L // pp)}], the layers per "
+                         f"stage (⌈L/pp⌉ = ⌈{cfg.L}/{pp}⌉); got {m}")
     opts = dict(tp=tp, sp=sp, recompute=recompute, bytes_per_value=bytes_per_value, dropout=dropout,
                 flash_attention=flash_attention, norm_fp32=norm_fp32)
     first_stage_layers = -(-cfg.L // pp)
