@@ -531,3 +531,10 @@ def test_memory_module_imports_only_the_standard_library():
             assert {a.name.split(".")[0] for a in node.names} <= allowed
         elif isinstance(node, ast.ImportFrom) and node.level == 0:
             assert node.module.split(".")[0] in allowed
+
+
+def test_subset_of_experts_counts_gpt_oss_expert_biases():
+    # gpt-oss-120b: 36 layers × 128 experts, each gate_up (2880 × 2·2880 + 2·2880 bias) and down
+    # (2880 × 2880 + 2880 bias): 3·2880² + 3·2880 = 24,891,840 per expert → 114,701,598,720 in all
+    assert mem.subset_params(llmcalc.preset("gpt-oss-120b"), ["experts"]) == 36 * 128 * (3 * 2880**2 + 3 * 2880)
+    assert mem.subset_params(llmcalc.preset("gpt-oss-120b"), ["experts"], experts=1, layers=1) == 3 * 2880**2 + 3 * 2880

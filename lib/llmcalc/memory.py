@@ -28,7 +28,7 @@ from typing import Iterable, Sequence, Union
 from . import _validate as v
 from .hardware import Chip, chip as _chip
 from .models import ModelConfig
-from .params import mlp_params, param_breakdown, param_count
+from .params import expert_params, mlp_params, param_breakdown, param_count
 
 GB = 10**9
 GiB = 2**30
@@ -694,7 +694,7 @@ def subset_params(cfg: ModelConfig, parts: Iterable[str], *, layers: int | None 
         "norms": (cfg.norms_per_layer * one_norm, cfg.L),
         "mlp": (full["mlp"] // cfg.dense_mlp_layers if cfg.dense_mlp_layers else 0, cfg.dense_mlp_layers),
         "router": (full["router"] // cfg.moe_layers if cfg.moe_layers else 0, cfg.moe_layers),
-        "experts": (e * mlp_params(cfg, cfg.F_expert, bias=False) if cfg.is_moe else 0, cfg.moe_layers),
+        "experts": (e * expert_params(cfg), cfg.moe_layers),   # with gpt-oss's expert biases
         "shared_experts": (full["shared_experts"] // cfg.moe_layers if cfg.moe_layers else 0, cfg.moe_layers),
     }
     total = 0
