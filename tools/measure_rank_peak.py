@@ -50,7 +50,7 @@ internal buffers, the CUDA caching allocator's rounding and fragmentation, and t
 Usage:
     python tools/measure_rank_peak.py [--record]     every case of grid_cases() (docs/rank-memory.md, ~10 min
                                                      on 2 cores); --record prints llmcalc.measured.RankPeak lines
-    python tools/measure_rank_peak.py --full-size [--record]   FULL_SIZE_CASES (LLaMA-3-8B, -70B; ~4 min)
+    python tools/measure_rank_peak.py --full-size [--record]   FULL_SIZE_CASES (LLaMA-3-8B, -70B; ~8 min)
     python tools/measure_rank_peak.py --markdown     the tables of docs/rank-memory.md from llmcalc.measured
                                                      (no measurement): each record against rank_peak_bytes,
                                                      llmcalc.memory and the planner
@@ -378,15 +378,26 @@ def grid_cases() -> list[tuple[str, int, int, dict]]:
     return out
 
 
-# Full-size presets (fake tensors): LLaMA-3-8B on 8 GPUs (FSDP, three state layouts) and on 512 (TP 8 × FSDP 64),
-# LLaMA-3-70B on 512 (TP 8 × FSDP 64, amp, checkpointing), one sequence of 8192 tokens per data-parallel rank.
+# Full-size presets (fake tensors), one sequence of 8192 tokens per data-parallel rank: LLaMA-3-8B on 8 GPUs (FSDP,
+# four state layouts), on 64 (FSDP; TP 8 × FSDP 8 with and without SP and loss parallelism; HSDP 8 × 8) and on 512
+# (FSDP; TP 8 × FSDP 64); LLaMA-3-70B on 64 (TP 8 × FSDP 8) and on 512 (FSDP; TP 8 × FSDP 64, ZeRO-3 and ZeRO-2),
+# amp with checkpointing (what fits an 80 GB card).
 FULL_SIZE_CASES = [
     ("llama-3-8b", 1, 8192, dict(dp_shard=8)),
     ("llama-3-8b", 1, 8192, dict(dp_shard=8, regime="amp")),
     ("llama-3-8b", 1, 8192, dict(dp_shard=8, reshard_after_forward=False)),
     ("llama-3-8b", 1, 8192, dict(dp_shard=8, regime="amp", checkpointing=True)),
+    ("llama-3-8b", 1, 8192, dict(dp_shard=64, regime="amp", checkpointing=True)),
+    ("llama-3-8b", 1, 8192, dict(dp_shard=8, tp=8, regime="amp", checkpointing=True)),
+    ("llama-3-8b", 1, 8192, dict(dp_shard=8, tp=8, regime="amp", checkpointing=True, sp=False)),
+    ("llama-3-8b", 1, 8192, dict(dp_shard=8, tp=8, regime="amp", checkpointing=True, loss_parallel=False)),
+    ("llama-3-8b", 1, 8192, dict(dp_shard=8, dp_replicate=8, regime="amp", checkpointing=True)),
+    ("llama-3-8b", 1, 8192, dict(dp_shard=512, regime="amp", checkpointing=True)),
     ("llama-3-8b", 1, 8192, dict(dp_shard=64, tp=8, regime="amp", checkpointing=True)),
+    ("llama-3-70b", 1, 8192, dict(dp_shard=8, tp=8, regime="amp", checkpointing=True)),
+    ("llama-3-70b", 1, 8192, dict(dp_shard=512, regime="amp", checkpointing=True)),
     ("llama-3-70b", 1, 8192, dict(dp_shard=64, tp=8, regime="amp", checkpointing=True)),
+    ("llama-3-70b", 1, 8192, dict(dp_shard=64, tp=8, regime="amp", checkpointing=True, reshard_after_forward=False)),
 ]
 
 
@@ -443,7 +454,7 @@ def formula_comparison(record) -> dict:
     states = Regime("mixed", 2, 2, 4, 8, "") if record.regime == "amp" else Regime("bf16", 2, 2, 0, 4, "")
     dp = record.dp_replicate * record.dp_shard
     row = planner.layout(cfg, "H100", record.world_size, record.micro_batch * record.seq_len * dp, record.seq_len,
-                         tp=record.tp, zero=3 if record.reshard_after_forward else 2, sp=record.sp,
+                         tp=record.tp, zero=(3 if record.reshard_after_forward else 2) if dp > 1 else 0, sp=record.sp,
                          micro_batch=record.micro_batch, recompute="full" if record.checkpointing else "none",
                          regime=states, attention="flash", fused_swiglu=False)
     peak = record.peak_bytes
@@ -476,20 +487,41 @@ def markdown_tables() -> str:
         lines.append(f"| {r.shape} | {r.micro_batch} × {r.seq_len} | {r.world_size} | {layout_label(r.layout())} | "
                      f"{r.peak_bytes / 2**20:,.2f} | {100 * c['rank_peak_error']:+.6f}% | "
                      f"{100 * c['formula_error']:+.1f}% | {100 * c['planner_error']:+.1f}% | {c['phase']} |")
-    summary = ["", "| compared with the measured peak | min | median | max |", "|---|---|---|---|"]
-
     def stats(values):
         v = sorted(values)
         return f"{100 * v[0]:+.1f}% | {100 * v[len(v) // 2]:+.1f}% | {100 * v[-1]:+.1f}%"
 
-    summary.append(f"| rank_peak_bytes, total (max abs {100 * max(abs(c['rank_peak_error']) for c in rows):.6f}%) | "
-                   + stats([c["rank_peak_error"] for c in rows]) + " |")
-    summary.append("| llmcalc.memory, total | " + stats([c["formula_error"] for c in rows]) + " |")
-    for g in rm.FORMULA_GROUPS:
-        summary.append(f"| llmcalc.memory, {g.replace('_', ' ')} (share of the peak) | "
-                       + stats([c["formula_group_error"][g] for c in rows]) + " |")
-    summary.append("| planner, total | " + stats([c["planner_error"] for c in rows]) + " |")
-    return "\n".join(lines + summary)
+    def summary(title, chosen):
+        out = ["", f"{title} ({len(chosen)} steps):", "", "| compared with the measured peak | min | median | max |",
+               "|---|---|---|---|"]
+        worst = max(abs(c["rank_peak_error"]) for c in chosen)
+        out.append(f"| rank_peak_bytes, total (largest \\|error\\| {100 * worst:.6f}%) | "
+                   + stats([c["rank_peak_error"] for c in chosen]) + " |")
+        out.append("| llmcalc.memory, total | " + stats([c["formula_error"] for c in chosen]) + " |")
+        for g in rm.FORMULA_GROUPS:
+            out.append(f"| llmcalc.memory, {g.replace('_', ' ')} (share of the peak) | "
+                       + stats([c["formula_group_error"][g] for c in chosen]) + " |")
+        out.append("| planner, total | " + stats([c["planner_error"] for c in chosen]) + " |")
+        return out
+
+    full = [(r, c) for r, c in zip(measured.RANK_PEAKS, rows) if r.shape not in measured.RANK_SHAPES]
+    breakdown = ["", "Full-size presets at the measured peak, GiB: the tracker's categories, and llmcalc.memory's "
+                 "four groups (parameters = weights + fp32 master; activations = activations + logits):", "",
+                 "| preset | ranks | layout | sharded params | gathered params | all-gather | grads + reduce-scatter "
+                 "| AdamW | activations | temporaries | formula: params / grads / AdamW / activations |",
+                 "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r, c in full:
+        got = dict(zip(measured.RANK_CATEGORIES, r.by_category))
+        f = rm.zero_formula_bytes(cfg_of(r.shape), r.micro_batch, r.seq_len, **r.layout())
+        grads = got["Sharded Grad"] + got["Unsharded Grad"] + got["Reduce Scatter"]
+        breakdown.append(
+            f"| {r.shape} | {r.world_size} | {layout_label(r.layout())} | {got['Sharded Param'] / GiB:.2f} | "
+            f"{got['Unsharded Param'] / GiB:.2f} | {got['All Gather'] / GiB:.2f} | {grads / GiB:.2f} | "
+            f"{got['OptState'] / GiB:.2f} | {got['Activation'] / GiB:.2f} | {got['Temp'] / GiB:.2f} | "
+            f"{f['parameters'] / GiB:.2f} / {f['gradients'] / GiB:.2f} / {f['optimizer_states'] / GiB:.2f} / "
+            f"{f['activations'] / GiB:.2f} |")
+    return "\n".join(lines + summary("Every recorded step", rows) + summary("The full-size presets", [c for _, c in full])
+                     + breakdown)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -185,7 +185,7 @@ RANK_CLAIMED_MAX_ERROR = 0.0
 
 # ``python tools/measure_rank_peak.py --record`` on 2026-11-30 (RANK_MEASURED_WITH; 318 steps in 7 min 14 s on a 2-core
 # machine, one process per world size): every case of that tool's grid_cases(), in world-size order, then
-# ``--full-size --record`` (FULL_SIZE_CASES, 2 min 4 s). Fields: shape, micro_batch, seq_len, dp_shard, tp, regime,
+# ``--full-size --record`` (FULL_SIZE_CASES, 5 min 58 s). Fields: shape, micro_batch, seq_len, dp_shard, tp, regime,
 # reshard_after_forward, checkpointing, sp, loss_parallel, dp_replicate, peak_bytes, by_category (RANK_CATEGORIES
 # order), seconds. ``tests/crosscheck/test_rank_memory.py`` re-measures a subset on every ``make crosscheck``.
 RANK_PEAKS: tuple[RankPeak, ...] = (
@@ -508,10 +508,19 @@ RANK_PEAKS: tuple[RankPeak, ...] = (
     RankPeak('E', 2, 512, 64, 8, 'bf16', False, False, True, True, 1, 95318792, (323872, 20727808, 256, 0, 0, 49000972, 24609792, 0, 0, 647900, 8192), 1.3),
     RankPeak('E', 2, 512, 64, 8, 'bf16', False, True, True, True, 1, 58585864, (323872, 20727808, 256, 0, 0, 12268044, 24609792, 0, 0, 647900, 8192), 2.4),
     # full-size presets, one sequence of 8192 tokens per data-parallel rank
-    RankPeak('llama-3-8b', 1, 8192, 8, 1, 'bf16', True, False, True, True, 1, 74090082964, (2007565312, 2101354496, 512, 0, 0, 57124356104, 8405385216, 436224000, 0, 4015131788, 65536), 10.4),
-    RankPeak('llama-3-8b', 1, 8192, 8, 1, 'amp', True, False, True, True, 1, 80112778900, (4015130624, 2101354496, 512, 0, 0, 57124356104, 8405385216, 436224000, 0, 8030262412, 65536), 9.0),
-    RankPeak('llama-3-8b', 1, 8192, 8, 1, 'bf16', False, False, True, True, 1, 87613026964, (2007565312, 16060522496, 512, 0, 0, 57124356104, 8405385216, 0, 0, 4015131788, 65536), 6.1),
-    RankPeak('llama-3-8b', 1, 8192, 8, 1, 'amp', True, True, True, True, 1, 29611327124, (4015130624, 2101354496, 512, 0, 0, 6622904328, 8405385216, 436224000, 0, 8030262412, 65536), 9.3),
-    RankPeak('llama-3-8b', 1, 8192, 64, 8, 'amp', True, True, True, True, 1, 2972768672, (62767360, 263200768, 512, 0, 0, 890376212, 1576280064, 54542336, 0, 125535884, 65536), 18.1),
-    RankPeak('llama-3-70b', 1, 8192, 64, 8, 'amp', True, True, True, True, 1, 6027002720, (551305728, 526401536, 512, 0, 0, 2056392724, 1576280064, 213942272, 0, 1102614348, 65536), 62.6),
+    RankPeak('llama-3-8b', 1, 8192, 8, 1, 'bf16', True, False, True, True, 1, 74090082964, (2007565312, 2101354496, 512, 0, 0, 57124356104, 8405385216, 436224000, 0, 4015131788, 65536), 11.7),
+    RankPeak('llama-3-8b', 1, 8192, 8, 1, 'amp', True, False, True, True, 1, 80112778900, (4015130624, 2101354496, 512, 0, 0, 57124356104, 8405385216, 436224000, 0, 8030262412, 65536), 10.2),
+    RankPeak('llama-3-8b', 1, 8192, 8, 1, 'bf16', False, False, True, True, 1, 87613026964, (2007565312, 16060522496, 512, 0, 0, 57124356104, 8405385216, 0, 0, 4015131788, 65536), 6.9),
+    RankPeak('llama-3-8b', 1, 8192, 8, 1, 'amp', True, True, True, True, 1, 29611327124, (4015130624, 2101354496, 512, 0, 0, 6622904328, 8405385216, 436224000, 0, 8030262412, 65536), 9.4),
+    RankPeak('llama-3-8b', 1, 8192, 64, 1, 'amp', True, True, True, True, 1, 19071609236, (501891328, 2101354496, 512, 0, 0, 6622904328, 8405385216, 436224000, 0, 1003783820, 65536), 13.5),
+    RankPeak('llama-3-8b', 1, 8192, 8, 8, 'amp', True, True, True, True, 1, 4289965728, (502007808, 262676480, 512, 0, 0, 890376212, 1576280064, 54542336, 0, 1004016780, 65536), 17.5),
+    RankPeak('llama-3-8b', 1, 8192, 8, 8, 'amp', True, True, False, True, 1, 6345203360, (502007808, 262676480, 512, 0, 0, 2945613844, 1576280064, 54542336, 0, 1004016780, 65536), 15.4),
+    RankPeak('llama-3-8b', 1, 8192, 8, 8, 'amp', True, True, True, False, 1, 14796361364, (502007808, 262676480, 512, 0, 0, 4567666696, 8405385216, 54542336, 0, 1004016780, 65536), 13.0),
+    RankPeak('llama-3-8b', 1, 8192, 8, 1, 'amp', True, True, True, True, 8, 29611327124, (4015130624, 2101354496, 512, 0, 0, 6622904328, 8405385216, 436224000, 0, 8030262412, 65536), 13.3),
+    RankPeak('llama-3-70b', 1, 8192, 8, 8, 'amp', True, True, True, True, 1, 22050987344, (4410183680, 0, 512, 4410183680, 0, 4, 0, 0, 0, 13230553932, 65536), 53.0),
+    RankPeak('llama-3-8b', 1, 8192, 512, 1, 'amp', True, True, True, True, 1, 17758387956, (62752800, 2105548800, 512, 0, 0, 6622904328, 8405385216, 436224000, 0, 125506764, 65536), 20.3),
+    RankPeak('llama-3-8b', 1, 8192, 64, 8, 'amp', True, True, True, True, 1, 2972768672, (62767360, 263200768, 512, 0, 0, 890376212, 1576280064, 54542336, 0, 125535884, 65536), 16.4),
+    RankPeak('llama-3-70b', 1, 8192, 512, 1, 'amp', True, True, True, True, 1, 31462835732, (551233600, 4211097600, 512, 0, 0, 15481274376, 8405385216, 1711308800, 0, 1102470092, 65536), 59.5),
+    RankPeak('llama-3-70b', 1, 8192, 64, 8, 'amp', True, True, True, True, 1, 6027002720, (551305728, 526401536, 512, 0, 0, 2056392724, 1576280064, 213942272, 0, 1102614348, 65536), 50.3),
+    RankPeak('llama-3-70b', 1, 8192, 64, 8, 'amp', False, True, True, True, 1, 22928442208, (551305728, 17641783296, 512, 0, 0, 2056392724, 1576280064, 0, 0, 1102614348, 65536), 34.7),
 )
