@@ -559,6 +559,126 @@ corrections = pd.DataFrame([
 print(corrections.to_string(index=False))
 
 # %% [markdown]
+# ## 15. What one rank really holds under PyTorch's FSDP2 and TP, measured
+#
+# §4 sized ZeRO/FSDP with the ZeRO paper's closed form, $(w + g + m + o)\,\Psi/X$ bytes of model states per chip, and
+# chapter 3 sized the activations under TP and SP with Korthikanti's, everything divided by the TP degree. Those are
+# the bytes a chip keeps **between** steps. During a step PyTorch's own implementation holds more, and the project
+# measured how much without a single GPU: a Hugging Face LLaMA trained with **FSDP2** (`fully_shard` on every decoder
+# layer, then on the root; parameters resharded after the forward pass, ZeRO-3 style, or kept, ZeRO-2 style; bf16, or
+# mixed precision with an fp32 master copy and fp32 gradient reduction) and **DTensor tensor/sequence parallelism**
+# (`parallelize_module`, the logits split over the vocabulary), run on rank 0 of torch's *fake process group* —
+# collectives that return at once with a tensor of the right shape — under `FakeTensorMode`, and read by torch's
+# `FSDPMemTracker` on the second step (`tools/measure_rank_peak.py`; `docs/rank-memory.md` keeps every record, its
+# method and its versions). These are **this project's own measurements**, from 8 to 512 ranks, kept in
+# `llmcalc.measured`. `llmcalc.rank_peak_bytes(cfg, b, s, dp_shard=..., tp=..., sp=..., reshard_after_forward=...,
+# regime=..., checkpointing=...)` replays the same step tensor by tensor, and
+# `llmcalc.rank_memory.zero_formula_bytes(...)` is what the closed forms of chapter 3 say for the same layout.
+
+# %%
+from llmcalc import measured, rank_memory
+
+
+def layout_words(r):
+    dp = f"HSDP {r.dp_replicate}x{r.dp_shard}" if r.dp_replicate > 1 else f"FSDP {r.dp_shard}"
+    words = [f"TP {r.tp} x {dp}" if r.tp > 1 else dp]
+    words += [w for w, on in (("no SP", r.tp > 1 and not r.sp), ("no loss parallel", r.tp > 1 and not r.loss_parallel))
+              if on]
+    words += ["ZeRO-3" if r.reshard_after_forward else "ZeRO-2", r.regime] + (["ckpt"] if r.checkpointing else [])
+    return ", ".join(words)
+
+
+print("measured with:", ", ".join(f"{k} {x}" for k, x in measured.RANK_MEASURED_WITH.items()),
+      "| replayed:", ", ".join(f"{k} {x}" for k, x in rank_memory.REPLAYED_VERSIONS.items()))
+rows = []
+for r in measured.RANK_PEAKS:
+    if r.shape in measured.RANK_SHAPES:    # the small shapes of the grid: docs/rank-memory.md
+        continue
+    cfg_r, kw = llmcalc.preset(r.shape), r.layout()
+    formula = rank_memory.zero_formula_bytes(cfg_r, r.micro_batch, r.seq_len, **kw)["total"]
+    replay = llmcalc.rank_peak_bytes(cfg_r, r.micro_batch, r.seq_len, **kw)
+    moments = rank_memory.rank_peak_moments(cfg_r, r.micro_batch, r.seq_len, **kw)
+    rows.append({"model": r.shape, "GPUs": r.world_size, "layout (one 8192-token sequence per replica)": layout_words(r),
+                 "measured GB": r.peak_bytes / 1e9, "formula GB": formula / 1e9,
+                 "formula error %": 100 * (formula - r.peak_bytes) / r.peak_bytes, "rank_peak_bytes GB": replay / 1e9,
+                 "replay error %": 100 * (replay - r.peak_bytes) / r.peak_bytes,
+                 "peak at": max(moments, key=moments.get)})
+table_15 = pd.DataFrame(rows)
+print(table_15.round(2).to_string(index=False))
+print(f"\nreplay vs measurement over all {len(measured.RANK_PEAKS)} recorded steps: largest |error| "
+      f"{100 * measured.RANK_CLAIMED_MAX_ERROR:.6f}% (to the byte, in each of the tracker's categories too)")
+
+# %% [markdown]
+# The replay agrees with the tracker to the byte. The closed form is short everywhere, and by more the more chips
+# share the states: they shrink as $1/X$, but what PyTorch holds on top of them does not. Where the missing bytes
+# are, for LLaMA 3-70B on 512 GPUs, first as FSDP alone and then as TP 8 × FSDP 64 (the tracker's categories at the
+# measured peak; `rank_peak_breakdown` gives the same numbers):
+
+# %%
+cats = dict(zip(rank_memory.RANK_TERMS, measured.RANK_CATEGORIES))
+show = {"sharded parameters": ["sharded_parameters"], "gathered parameters": ["unsharded_parameters"],
+        "all-gather buffers": ["all_gather_buffers"],
+        "gradients + reduce-scatter": ["sharded_gradients", "unsharded_gradients", "reduce_scatter_buffers"],
+        "AdamW states (+ its sqrt copy)": ["optimizer_states"], "activations (forward)": ["activations"],
+        "temporaries (backward)": ["temporaries"], "buffers, inputs": ["buffers", "inputs"]}
+picked = [r for r in measured.RANK_PEAKS if r.shape == "llama-3-70b" and r.world_size == 512 and r.reshard_after_forward]
+parts = {}
+for r in picked:
+    got = dict(zip(measured.RANK_CATEGORIES, r.by_category))
+    parts[f"{layout_words(r)}: measured GB"] = [sum(got[cats[t]] for t in ts) / 1e9 for ts in show.values()]
+    f = rank_memory.zero_formula_bytes(llama3_70b, r.micro_batch, r.seq_len, **r.layout())
+    parts[f"{layout_words(r)}: formula GB"] = [f["parameters"] / 1e9, None, None, f["gradients"] / 1e9,
+                                               f["optimizer_states"] / 1e9, f["activations"] / 1e9, None, None]
+print(pd.DataFrame(parts, index=list(show)).round(3).to_string(na_rep="-"))
+sp_layer = rank_memory.rank_layer_saved_bytes(llama3_70b, 1, 8192, tp=8, sp=True)
+sp_formula = sum(llmcalc.memory.layer_activation_breakdown(llama3_70b, 1, 8192, tp=8, sp=True, flash_attention=True,
+                                                           norm_fp32=True).values())
+print(f"\none LLaMA 3-70B layer, TP 8 + SP, 8192 tokens: PyTorch keeps {sp_layer / 1e9:.3f} GB, "
+      f"Korthikanti's SP count {sp_formula / 1e9:.3f} GB ({sp_layer / sp_formula:.2f}x)")
+
+# %% [markdown]
+# What the closed form leaves out, read off the table:
+#
+# - **The root stays gathered.** FSDP2 does not reshard the root module (embedding, final norm, LM head) after the
+#   forward pass, so every chip holds the bf16 embedding and LM head, $2\cdot 2VD/Y$ bytes, from the forward pass to
+#   the end of the backward pass — the "gathered parameters" row — however many chips share the states.
+# - **A layer's working set.** A layer is gathered into one flat buffer and copied out into its parameters; in the
+#   forward pass the previous layer's buffer is freed only after this copy-out, and in the backward pass each layer
+#   prefetches the next one's. Its gradients are bf16 and unsharded until its reduce-scatter, whose input holds the
+#   whole layer again in the reduce dtype — **fp32 under mixed precision** — and the previous layer's input is kept
+#   until then.
+# - **fp32 copies.** Mixed precision keeps fp32 sharded parameters (the master), fp32 gradients and fp32 AdamW
+#   states (16 bytes per parameter, over $X$), and foreach AdamW makes one more fp32 copy of a state at the step.
+# - **Sequence parallelism keeps the gathered inputs whole.** DTensor all-gathers the normalised stream before
+#   q, k, v and before gate, up, and those matmuls keep the *gathered* tensor: $2D$ bytes per token each, on every
+#   TP rank. Korthikanti's SP divides them by $Y$ too (the last line of the cell).
+# - **The loss.** With loss parallelism each rank holds $16V/Y$ bytes per token at the start of the backward pass
+#   (log-softmax, gradient, exponential, logits' gradient); without it every TP rank holds the whole vocabulary,
+#   $12V$ per token, as on one device (compare the two LLaMA 3-8B TP 8 rows of the first table).
+#
+# **Which formula when.** The closed form is exact for what a chip keeps *between* steps (`rank_sharded_state_bytes`,
+# padded to a multiple of $X$): use it for checkpoints and for what must survive the step. For the peak of a PyTorch
+# FSDP2 / DTensor run use the replay, `rank_peak_bytes`. The planner of chapter 5 adds two gathered layers to ZeRO-3
+# and so comes closer on many GPUs, but it is short too, and like the formula it does not know that HSDP shards only
+# within a replica group. How far each one is, over every recorded step, by number of GPUs (negative: short):
+
+# %%
+summary = []
+for r in measured.RANK_PEAKS:
+    cfg_r = llmcalc.preset(r.shape) if r.shape not in measured.RANK_SHAPES else \
+        llmcalc.ModelConfig.from_hf(dict(measured.RANK_SHAPES[r.shape], model_type="llama"))
+    formula = rank_memory.zero_formula_bytes(cfg_r, r.micro_batch, r.seq_len, **r.layout())["total"]
+    planned = rank_memory.planner_bytes(cfg_r, r.micro_batch, r.seq_len, **r.layout())
+    summary.append({"model": "LLaMA 3 presets" if r.shape.startswith("llama") else "small shapes", "GPUs": r.world_size,
+                    "formula error %": 100 * (formula - r.peak_bytes) / r.peak_bytes,
+                    "planner error %": 100 * (planned - r.peak_bytes) / r.peak_bytes})
+summary = pd.DataFrame(summary)
+print(summary.groupby(["model", "GPUs"]).agg(
+    steps=("GPUs", "size"), formula_min=("formula error %", "min"), formula_median=("formula error %", "median"),
+    formula_max=("formula error %", "max"), planner_min=("planner error %", "min"),
+    planner_median=("planner error %", "median"), planner_max=("planner error %", "max")).round(1).to_string())
+
+# %% [markdown]
 # > **Takeaways**
 # >
 # > - A layer is compute-bound when its matmuls take longer than its collectives; the crossover is a number of tokens
@@ -576,6 +696,10 @@ print(corrections.to_string(index=False))
 # >   H100 nodes about 19,780 per node.
 # > - Pipelines send little but idle for $(p-1)/(m_\mu+p-1)$ of a step; interleaving divides the idle time by $v$. On
 # >   GPUs, TP stays inside the NVLink node, PP and DP cross InfiniBand.
+# > - ZeRO's $(w+g+m+o)\Psi/X$ is what a chip keeps between steps. At the peak PyTorch's FSDP2 and DTensor TP add the
+# >   gathered embedding and LM head, a layer's gathered parameters, gradients and reduce-scatter buffer (fp32 under
+# >   mixed precision), SP's undivided linear inputs and the loss's logits: the more chips, the larger their share.
+# >   `rank_peak_bytes` replays it to the byte.
 #
 # ## Exercises
 #

@@ -441,9 +441,7 @@ def formula_comparison(record) -> dict:
     and the planner (``llmcalc.planner.layout`` on as many H100s, one micro-batch per step, the same state
     bytes, flash attention, no fused SwiGLU); the formula's error per group of ``FORMULA_GROUPS`` is given as a
     share of the measured peak (a group can be 0 at the measured moment)."""
-    import llmcalc
-    from llmcalc import measured, planner, rank_memory as rm
-    from llmcalc.memory import Regime
+    from llmcalc import measured, rank_memory as rm
 
     cfg = cfg_of(record.shape)
     kw = record.layout()
@@ -451,12 +449,7 @@ def formula_comparison(record) -> dict:
     measured_groups = rm.grouped(got)
     pred = rm.rank_peak_breakdown(cfg, record.micro_batch, record.seq_len, **kw)
     formula = rm.zero_formula_bytes(cfg, record.micro_batch, record.seq_len, **kw)
-    states = Regime("mixed", 2, 2, 4, 8, "") if record.regime == "amp" else Regime("bf16", 2, 2, 0, 4, "")
-    dp = record.dp_replicate * record.dp_shard
-    row = planner.layout(cfg, "H100", record.world_size, record.micro_batch * record.seq_len * dp, record.seq_len,
-                         tp=record.tp, zero=(3 if record.reshard_after_forward else 2) if dp > 1 else 0, sp=record.sp,
-                         micro_batch=record.micro_batch, recompute="full" if record.checkpointing else "none",
-                         regime=states, attention="flash", fused_swiglu=False)
+    planned = rm.planner_bytes(cfg, record.micro_batch, record.seq_len, **kw)
     peak = record.peak_bytes
     moments = rm.rank_peak_moments(cfg, record.micro_batch, record.seq_len, **kw)
     return {
@@ -468,8 +461,8 @@ def formula_comparison(record) -> dict:
         "formula": formula["total"],
         "formula_error": (formula["total"] - peak) / peak,
         "formula_group_error": {g: (formula[g] - measured_groups[g]) / peak for g in rm.FORMULA_GROUPS},
-        "planner": float(row["memory_gib"]) * GiB,
-        "planner_error": (float(row["memory_gib"]) * GiB - peak) / peak,
+        "planner": planned,
+        "planner_error": (planned - peak) / peak,
         "phase": max(moments, key=moments.get),
     }
 

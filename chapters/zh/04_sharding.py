@@ -433,6 +433,96 @@ corrections = pd.DataFrame([
 print(corrections.to_string(index=False))
 
 # %% [markdown]
+# ## 15. 实测：在 PyTorch 的 FSDP2 和 TP 下，每张卡到底存了多少
+#
+# §4 用 ZeRO 论文的闭式公式估算 ZeRO/FSDP：每张芯片存 $(w + g + m + o)\,\Psi/X$ 字节的模型状态；第 3 章用 Korthikanti 的公式估算 TP 与 SP 下的激活值，一律除以 TP 并行度。这些是芯片在两步**之间**保留的字节。训练步进行当中，PyTorch 自己的实现会多占一些。本项目没有用一张 GPU 就测出了多出多少：用 **FSDP2**(对每个解码层调用 `fully_shard`，再对根模块调用；前向之后把参数重新切分，即 ZeRO-3 方式，或者留着不切，即 ZeRO-2 方式；bf16，或者带 fp32 主副本、以 fp32 归约梯度的混合精度)和 **DTensor 张量/序列并行**(`parallelize_module`，logits 按词表切分)训练一个 Hugging Face LLaMA，在 torch 的*假进程组*(集合通信立即返回一个形状正确的张量)的 0 号 rank 上、在 `FakeTensorMode` 下运行，由 torch 的 `FSDPMemTracker` 读出第二步的峰值(`tools/measure_rank_peak.py`；`docs/rank-memory.md` 记录了每一条测量及其方法和版本)。这些是**本项目自己的测量**，从 8 到 512 个 rank，保存在 `llmcalc.measured` 中。`llmcalc.rank_peak_bytes(cfg, b, s, dp_shard=..., tp=..., sp=..., reshard_after_forward=..., regime=..., checkpointing=...)` 逐个张量地重放同一步；`llmcalc.rank_memory.zero_formula_bytes(...)` 给出第 3 章的闭式公式对同一布局的估算。
+
+# %%
+from llmcalc import measured, rank_memory
+
+
+def layout_words(r):
+    dp = f"HSDP {r.dp_replicate}x{r.dp_shard}" if r.dp_replicate > 1 else f"FSDP {r.dp_shard}"
+    words = [f"TP {r.tp} x {dp}" if r.tp > 1 else dp]
+    words += [w for w, on in (("no SP", r.tp > 1 and not r.sp), ("no loss parallel", r.tp > 1 and not r.loss_parallel))
+              if on]
+    words += ["ZeRO-3" if r.reshard_after_forward else "ZeRO-2", r.regime] + (["ckpt"] if r.checkpointing else [])
+    return ", ".join(words)
+
+
+print("measured with:", ", ".join(f"{k} {x}" for k, x in measured.RANK_MEASURED_WITH.items()),
+      "| replayed:", ", ".join(f"{k} {x}" for k, x in rank_memory.REPLAYED_VERSIONS.items()))
+rows = []
+for r in measured.RANK_PEAKS:
+    if r.shape in measured.RANK_SHAPES:    # the small shapes of the grid: docs/rank-memory.md
+        continue
+    cfg_r, kw = llmcalc.preset(r.shape), r.layout()
+    formula = rank_memory.zero_formula_bytes(cfg_r, r.micro_batch, r.seq_len, **kw)["total"]
+    replay = llmcalc.rank_peak_bytes(cfg_r, r.micro_batch, r.seq_len, **kw)
+    moments = rank_memory.rank_peak_moments(cfg_r, r.micro_batch, r.seq_len, **kw)
+    rows.append({"model": r.shape, "GPUs": r.world_size, "layout (one 8192-token sequence per replica)": layout_words(r),
+                 "measured GB": r.peak_bytes / 1e9, "formula GB": formula / 1e9,
+                 "formula error %": 100 * (formula - r.peak_bytes) / r.peak_bytes, "rank_peak_bytes GB": replay / 1e9,
+                 "replay error %": 100 * (replay - r.peak_bytes) / r.peak_bytes,
+                 "peak at": max(moments, key=moments.get)})
+table_15 = pd.DataFrame(rows)
+print(table_15.round(2).to_string(index=False))
+print(f"\nreplay vs measurement over all {len(measured.RANK_PEAKS)} recorded steps: largest |error| "
+      f"{100 * measured.RANK_CLAIMED_MAX_ERROR:.6f}% (to the byte, in each of the tracker's categories too)")
+
+# %% [markdown]
+# 重放与追踪器的结果逐字节一致。闭式公式处处偏少，而且分担状态的芯片越多，偏少得越多：状态按 $1/X$ 缩小，PyTorch 在其之上额外持有的部分却不缩小。少掉的字节在哪里？以 512 张 GPU 上的 LLaMA 3-70B 为例，先看纯 FSDP，再看 TP 8 × FSDP 64(测得峰值那一刻追踪器的各个类别；`rank_peak_breakdown` 给出完全相同的数)：
+
+# %%
+cats = dict(zip(rank_memory.RANK_TERMS, measured.RANK_CATEGORIES))
+show = {"sharded parameters": ["sharded_parameters"], "gathered parameters": ["unsharded_parameters"],
+        "all-gather buffers": ["all_gather_buffers"],
+        "gradients + reduce-scatter": ["sharded_gradients", "unsharded_gradients", "reduce_scatter_buffers"],
+        "AdamW states (+ its sqrt copy)": ["optimizer_states"], "activations (forward)": ["activations"],
+        "temporaries (backward)": ["temporaries"], "buffers, inputs": ["buffers", "inputs"]}
+picked = [r for r in measured.RANK_PEAKS if r.shape == "llama-3-70b" and r.world_size == 512 and r.reshard_after_forward]
+parts = {}
+for r in picked:
+    got = dict(zip(measured.RANK_CATEGORIES, r.by_category))
+    parts[f"{layout_words(r)}: measured GB"] = [sum(got[cats[t]] for t in ts) / 1e9 for ts in show.values()]
+    f = rank_memory.zero_formula_bytes(llama3_70b, r.micro_batch, r.seq_len, **r.layout())
+    parts[f"{layout_words(r)}: formula GB"] = [f["parameters"] / 1e9, None, None, f["gradients"] / 1e9,
+                                               f["optimizer_states"] / 1e9, f["activations"] / 1e9, None, None]
+print(pd.DataFrame(parts, index=list(show)).round(3).to_string(na_rep="-"))
+sp_layer = rank_memory.rank_layer_saved_bytes(llama3_70b, 1, 8192, tp=8, sp=True)
+sp_formula = sum(llmcalc.memory.layer_activation_breakdown(llama3_70b, 1, 8192, tp=8, sp=True, flash_attention=True,
+                                                           norm_fp32=True).values())
+print(f"\none LLaMA 3-70B layer, TP 8 + SP, 8192 tokens: PyTorch keeps {sp_layer / 1e9:.3f} GB, "
+      f"Korthikanti's SP count {sp_formula / 1e9:.3f} GB ({sp_layer / sp_formula:.2f}x)")
+
+# %% [markdown]
+# 闭式公式漏掉了什么，可以从表中读出：
+#
+# - **根模块一直保持聚合状态。** FSDP2 在前向之后不会把根模块(嵌入层、最后的归一化层、LM 头)重新切分，因此从前向一直到反向结束，每张芯片都存着 bf16 的嵌入层和 LM 头，共 $2\cdot 2VD/Y$ 字节——即表中"gathered parameters"一行——无论有多少芯片分担状态。
+# - **一层的工作集。** 一层的参数先被 all-gather 到一个扁平缓冲区，再复制到各个参数里；前向时上一层的缓冲区要等这次复制完成后才释放，反向时每一层都会预取下一层的缓冲区。它的梯度在 reduce-scatter 之前是 bf16、未切分的，而 reduce-scatter 的输入又以归约精度把整层存了一遍——**混合精度下是 fp32**——上一层的这个输入也要保留到这时。
+# - **fp32 副本。** 混合精度保存 fp32 的切分参数(主副本)、fp32 梯度和 fp32 的 AdamW 状态(每个参数 16 字节，再除以 $X$)；foreach 版 AdamW 在更新时还要再做一份与一个状态同样大小的 fp32 副本。
+# - **序列并行让聚合后的输入保持完整。** DTensor 在 q、k、v 之前和 gate、up 之前把归一化后的数据流 all-gather 起来，这些矩阵乘法保存的是*聚合后*的张量：每个 token 各 $2D$ 字节，每个 TP rank 上都有一份。Korthikanti 的 SP 把它们也除以了 $Y$(见单元的最后一行)。
+# - **损失。** 开启 loss parallel 时，反向开始时每个 rank 每个 token 存 $16V/Y$ 字节(log-softmax、它的梯度、指数，以及 logits 的梯度)；不开启时每个 TP rank 都存着整个词表，每个 token $12V$ 字节，和单卡一样(对比第一张表中 LLaMA 3-8B 的两行 TP 8)。
+#
+# **什么时候用哪个公式。** 闭式公式对芯片在两步*之间*保留的内容是准确的(`rank_sharded_state_bytes`，按 $X$ 的倍数补齐)：估算检查点大小、估算训练步之后必须留存的内容时用它。估算 PyTorch FSDP2 / DTensor 训练的峰值时，用重放 `rank_peak_bytes`。第 5 章的规划器为 ZeRO-3 加上了两个聚合层，所以在 GPU 很多时更接近，但同样偏少；它和公式一样不知道 HSDP 只在一个副本组内切分。按 GPU 数统计，两者在全部测量步上各差多少(负数表示偏少)：
+
+# %%
+summary = []
+for r in measured.RANK_PEAKS:
+    cfg_r = llmcalc.preset(r.shape) if r.shape not in measured.RANK_SHAPES else \
+        llmcalc.ModelConfig.from_hf(dict(measured.RANK_SHAPES[r.shape], model_type="llama"))
+    formula = rank_memory.zero_formula_bytes(cfg_r, r.micro_batch, r.seq_len, **r.layout())["total"]
+    planned = rank_memory.planner_bytes(cfg_r, r.micro_batch, r.seq_len, **r.layout())
+    summary.append({"model": "LLaMA 3 presets" if r.shape.startswith("llama") else "small shapes", "GPUs": r.world_size,
+                    "formula error %": 100 * (formula - r.peak_bytes) / r.peak_bytes,
+                    "planner error %": 100 * (planned - r.peak_bytes) / r.peak_bytes})
+summary = pd.DataFrame(summary)
+print(summary.groupby(["model", "GPUs"]).agg(
+    steps=("GPUs", "size"), formula_min=("formula error %", "min"), formula_median=("formula error %", "median"),
+    formula_max=("formula error %", "max"), planner_min=("planner error %", "min"),
+    planner_median=("planner error %", "median"), planner_max=("planner error %", "max")).round(1).to_string())
+
+# %% [markdown]
 # > **要点(Takeaways)**
 # >
 # > - 当一层的矩阵乘法比它的集合通信耗时更长时，这一层就是计算受限的；交点是一个每芯片 token 数，对 DP 和 FSDP 而言就是 $C/W$——v5p 单轴为 2550，三轴为 850，H100 节点约为 2200。
@@ -441,6 +531,7 @@ print(corrections.to_string(index=False))
 # > - 在一个 v5p Pod 上训练 LLaMA 3-70B：只按批次切分的 FSDP 只能用上 1024 张芯片，按批次 + 序列切分则每芯片只剩 468 < 850 个 token；FSDP + TP 需要每芯片 $2\cdot2550^2/F$ 个 token(本书的算法，两种集合通信的时间相加；一份中文译本印的是它的四分之一)，而且只在 $X_\text{opt}$ 附近才行得通：本书的 2048 × 4(8192 张芯片)是计算受限的；用上全部 8960 张芯片时，采用本书的 MLP，每种切法都差一点点；LLaMA 的门控 MLP(1120 × 8)则绰绰有余。
 # > - 跨 Pod 时，DCN 上的 DP 需要每个 Pod 73,440 个 token(4 个 Pod 训练 LLaMA 3-70B 时，每个 Pod 有一百多万)；跨 H100 节点时约为每节点 19,780 个。
 # > - 流水线发送的数据很少，但每步有 $(p-1)/(m_\mu+p-1)$ 的时间在空等；交错调度把空等时间缩小为 $1/v$。在 GPU 上，TP 留在 NVLink 节点之内，PP 和 DP 跨 InfiniBand。
+# > - ZeRO 的 $(w+g+m+o)\Psi/X$ 是芯片在两步之间保留的内容。峰值时刻，PyTorch 的 FSDP2 和 DTensor TP 还要加上聚合后的嵌入层与 LM 头、一层聚合后的参数、梯度和 reduce-scatter 缓冲区(混合精度下为 fp32)、SP 未切分的线性层输入，以及损失的 logits：芯片越多，它们的占比越大。`rank_peak_bytes` 逐字节重放了这一切。
 #
 # ## 练习(Exercises)
 #

@@ -106,7 +106,7 @@ from .peak_memory import REPLAYED_VERSIONS, _check, _Ledger
 
 __all__ = ["RANK_TERMS", "RANK_PHASES", "RANK_REGIMES", "TRACKER_CATEGORIES", "REPLAYED_VERSIONS", "FORMULA_GROUPS",
            "rank_peak_bytes", "rank_peak_breakdown", "rank_peak_moments", "rank_layer_saved_bytes",
-           "rank_sharded_state_bytes", "zero_formula_bytes", "grouped"]
+           "rank_sharded_state_bytes", "zero_formula_bytes", "planner_bytes", "formula_regime", "grouped"]
 
 RANK_REGIMES = ("bf16", "amp")
 # terms of the breakdown: one per category of torch.distributed._tools.fsdp2_mem_tracker.FSDPMemTracker
@@ -732,12 +732,11 @@ def zero_formula_bytes(cfg: ModelConfig, micro_batch: int, seq_len: int, *, dp_s
     * logits: one fp32 copy, split over TP with loss parallelism (:func:`llmcalc.memory.logits_bytes`).
 
     No all-gather or reduce-scatter buffer, gathered layer, unsharded gradient or temporary is in it."""
-    from .memory import Regime, training_bytes_per_device
+    from .memory import training_bytes_per_device
 
     b, s, d, tp = _check_rank(cfg, micro_batch, seq_len, dp_shard, dp_replicate, tp, sp, reshard_after_forward,
                               regime, checkpointing, loss_parallel)
-    states = Regime("mixed", 2, 2, 4, 8, "ZeRO mixed precision, 16 bytes per parameter") if regime == "amp" else \
-        Regime("bf16", 2, 2, 0, 4, "bf16 parameters, gradients and AdamW states, 8 bytes per parameter")
+    states = formula_regime(regime)
     est = training_bytes_per_device(cfg, b, s, regime=states, zero_stage=3 if reshard_after_forward else 2, dp=d,
                                     tp=tp, sp=sp and tp > 1, recompute="full" if checkpointing else "none",
                                     flash_attention=True, norm_fp32=True, bytes_per_value=2, logits_bytes_per_value=4)
@@ -749,3 +748,37 @@ def zero_formula_bytes(cfg: ModelConfig, micro_batch: int, seq_len: int, *, dp_s
            "activations": est["activations"] + logits}
     out["total"] = sum(out.values())
     return out
+
+
+def formula_regime(regime: str):
+    """The :class:`llmcalc.memory.Regime` that describes a recipe's bytes per parameter: ``"bf16"`` weights 2 +
+    gradients 2 + AdamW 2 × 2 (8), ``"amp"`` the ZeRO paper's mixed precision (16: fp32 master 4 + AdamW 8, with
+    weights and gradients counted at 2 + 2; FSDP2 keeps fp32 gradients and no bf16 weights between steps, the same
+    16 bytes)."""
+    from .memory import Regime
+
+    v.choice("regime", regime, RANK_REGIMES)
+    if regime == "amp":
+        return Regime("mixed", 2, 2, 4, 8, "ZeRO mixed precision, 16 bytes per parameter")
+    return Regime("bf16", 2, 2, 0, 4, "bf16 parameters, gradients and AdamW states, 8 bytes per parameter")
+
+
+def planner_bytes(cfg: ModelConfig, micro_batch: int, seq_len: int, *, dp_shard: int, dp_replicate: int = 1,
+                  tp: int = 1, sp: bool = True, reshard_after_forward: bool = True, regime: str = "bf16",
+                  checkpointing: bool = False, loss_parallel: bool = True, chip: str = "H100") -> float:
+    """The memory per device that :func:`llmcalc.planner.layout` gives this layout (bytes): ``tp`` × data
+    parallel ``dp_replicate·dp_shard`` chips of ``chip``, one micro-batch of ``micro_batch`` sequences per
+    step, ZeRO stage 3 (``reshard_after_forward``) or 2 over every data-parallel rank (the planner knows no HSDP;
+    stage 0 on one rank), the bytes per parameter of :func:`formula_regime`, flash attention, SwiGLU not fused
+    (transformers keeps silu(gate)), full recompute when checkpointing. Imports the planner (numpy, pandas)."""
+    import importlib
+
+    b, s, d, tp = _check_rank(cfg, micro_batch, seq_len, dp_shard, dp_replicate, tp, sp, reshard_after_forward,
+                              regime, checkpointing, loss_parallel)
+    planner = importlib.import_module(".planner", __package__)
+    dp = dp_replicate * d
+    zero = (3 if reshard_after_forward else 2) if dp > 1 else 0
+    row = planner.layout(cfg, chip, dp * tp, b * s * dp, s, tp=tp, zero=zero, sp=sp and tp > 1, micro_batch=b,
+                         recompute="full" if checkpointing else "none", regime=formula_regime(regime),
+                         attention="flash", fused_swiglu=False)
+    return float(row["memory_gib"]) * 2**30

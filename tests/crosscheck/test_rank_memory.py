@@ -93,6 +93,6 @@ def test_tiny_model_by_hand_is_what_the_tracker_measures(remeasured):
     # below every world size there, so it gets a process group of its own at the end).
     hf = dict(hidden_size=8, intermediate_size=16, num_hidden_layers=1, num_attention_heads=2, num_key_value_heads=2,
               vocab_size=1000)
-    assert mrp.model_config(hf) == ModelConfig(L=1, D=8, F=16, N=2, K=2, V=1000)
+    assert mrp.model_config(hf).replace(name="custom") == ModelConfig(L=1, D=8, F=16, N=2, K=2, V=1000)
     got = mrp.measure(hf, 1, 16, dp_shard=2)
     assert got["peak_bytes"] == 282_240
