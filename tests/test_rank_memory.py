@@ -225,6 +225,25 @@ def test_tp_must_divide_heads_widths_vocabulary_and_the_sequence():
         llmcalc.rank_peak_bytes(cfg, 0, 4096, dp_shard=8)
 
 
+def test_the_helpers_check_the_split_too():
+    cfg = llmcalc.preset("llama-3-8b")
+    with pytest.raises(ValueError, match="K"):
+        rm.rank_layer_saved_bytes(cfg, 1, 4096, tp=16)
+    with pytest.raises(ValueError, match="seq_len"):
+        rm.rank_layer_saved_bytes(cfg, 1, 4100, tp=8)
+    with pytest.raises(ValueError, match="K"):
+        rm.rank_sharded_state_bytes(cfg, dp_shard=8, tp=16)
+    with pytest.raises(ValueError, match="dp_shard"):
+        rm.rank_sharded_state_bytes(cfg, dp_shard=0)
+    with pytest.raises(ValueError, match="cfg"):
+        rm.rank_sharded_state_bytes(42, dp_shard=8)
+
+
+def test_a_preset_name_works_wherever_a_model_does():
+    assert llmcalc.rank_peak_bytes("llama-3-8b", 1, 4096, dp_shard=8) == \
+        llmcalc.rank_peak_bytes(llmcalc.preset("llama-3-8b"), 1, 4096, dp_shard=8)
+
+
 def test_non_llama_models_are_refused():
     with pytest.raises(ValueError):
         llmcalc.rank_peak_bytes(llmcalc.preset("mixtral-8x7b"), 1, 4096, dp_shard=8)

@@ -89,11 +89,13 @@ Backward pass, per layer (last to first): as the one-device bf16 replay (weight 
 Optimizer step: foreach AdamW's ``_foreach_sqrt`` of the sharded exp_avg_sq (one sharded-state-sized
   copy, p bytes per local element) while parameters, gradients and states are all sharded.
 
-Not modelled: small int64/bool tensors of the vocabulary-parallel embedding and loss (masks, offsets:
-a few bytes per token), RoPE's backward temporaries, forward-pass temporaries inside a layer (below the
-peak in every measured case: ``docs/rank-memory.md``), NCCL's internal buffers, the CUDA caching
-allocator (rounding, fragmentation, cached blocks) and the CUDA context. Tied embeddings with TP
-and sequence lengths or widths that TP does not divide are refused (``ValueError``).
+Not modelled: the vocabulary-parallel embedding's int64/bool masks and offsets (a few bytes per token, freed
+within the forward pass), RoPE's backward temporaries, the all-reduce of a sequence-parallel norm weight's
+gradient (2·D bytes), forward-pass temporaries inside a layer: none of them was live at the peak of any
+measured step (every one is predicted to the byte: ``docs/rank-memory.md``). Nor NCCL's internal buffers, the
+CUDA caching allocator (rounding, fragmentation, cached blocks) or the CUDA context, which the measurement
+cannot see either. Tied embeddings with TP, and TP degrees that do not divide N, K, F, V (or the sequence
+under SP), are refused (``ValueError``).
 
 Only the standard library is imported.
 """
@@ -157,18 +159,24 @@ def _check_rank(cfg, micro_batch, seq_len, dp_shard, dp_replicate, tp, sp, resha
     v.choice("regime", regime, RANK_REGIMES)
     v.flag("checkpointing", checkpointing)
     v.flag("loss_parallel", loss_parallel)
-    if tp > 1:
-        for field, value in (("N (query heads)", cfg.N), ("K (key/value heads)", cfg.K), ("F (MLP width)", cfg.F),
-                             ("V (vocabulary)", cfg.V)):
-            if value % tp:
-                raise ValueError(f"tp must divide {field} = {value} (each rank takes an equal slice); got tp={tp}")
-        if sp and s % tp:
-            raise ValueError(f"with sp=True, tp must divide seq_len = {s} (the residual stream is split along the "
-                             f"sequence); got tp={tp}")
-        if cfg.tied_embeddings:
-            raise ValueError("tied embeddings with tp > 1 are not supported: the vocabulary-parallel embedding and "
-                             "LM head would be two differently split copies of one weight; use tp=1")
+    _check_tp_split(cfg, tp, s, sp)
     return b, s, d, tp
+
+
+def _check_tp_split(cfg: ModelConfig, tp: int, s: int | None, sp: bool) -> None:
+    """TP must split the heads, the MLP and the vocabulary evenly (and the sequence under SP)."""
+    if tp == 1:
+        return
+    for field, value in (("N (query heads)", cfg.N), ("K (key/value heads)", cfg.K), ("F (MLP width)", cfg.F),
+                         ("V (vocabulary)", cfg.V)):
+        if value % tp:
+            raise ValueError(f"tp must divide {field} = {value} (each rank takes an equal slice); got tp={tp}")
+    if sp and s is not None and s % tp:
+        raise ValueError(f"with sp=True, tp must divide seq_len = {s} (the residual stream is split along the "
+                         f"sequence); got tp={tp}")
+    if cfg.tied_embeddings:
+        raise ValueError("tied embeddings with tp > 1 are not supported: the vocabulary-parallel embedding and "
+                         "LM head would be two differently split copies of one weight; use tp=1")
 
 
 def _layer_params(cfg: ModelConfig, tp: int) -> list[tuple[str, int, int]]:
@@ -222,15 +230,18 @@ class _Group:
         self.count = len(params)
 
 
+@v.takes_config
 def rank_sharded_state_bytes(cfg: ModelConfig, *, dp_shard: int, tp: int = 1, regime: str = "bf16") -> dict[str, int]:
     """Bytes of the sharded model states one rank keeps through the step (exact integers): ``parameters``
     (every tensor split over ``dp_shard`` ranks along its first dimension, padded to a multiple of it, after
     the TP split), ``gradients`` (the same, in the reduce dtype, once the backward pass has reduced them),
     ``optimizer_states`` (AdamW's two moments, the same, plus 4 bytes of step counter per parameter tensor)
     and their ``total``. bf16: 2 bytes each; amp: 4 (fp32 master parameters, fp32 reduce and states)."""
+    _check(cfg, 1, 1, "bf16", False, "sdpa", "foreach")
     d = v.positive_int("dp_shard", dp_shard)
     tp = v.positive_int("tp", tp)
     v.choice("regime", regime, RANK_REGIMES)
+    _check_tp_split(cfg, tp, None, False)
     p = 4 if regime == "amp" else 2
     groups = [_Group(_root_params(cfg, tp), d)] + [_Group(_layer_params(cfg, tp), d) for _ in range(cfg.L)]
     shard = sum(g.shard for g in groups)
@@ -240,6 +251,7 @@ def rank_sharded_state_bytes(cfg: ModelConfig, *, dp_shard: int, tp: int = 1, re
     return out
 
 
+@v.takes_config
 def rank_layer_saved_bytes(cfg: ModelConfig, micro_batch: int, seq_len: int, *, tp: int = 1, sp: bool = True) -> int:
     """Bytes one decoder layer keeps for its backward pass on one rank (no checkpointing; bf16 compute, SDPA),
     as DTensor's tensor/sequence parallelism lays it out (module docstring), t = b·s, t_l = t/tp with SP:
@@ -253,6 +265,7 @@ def rank_layer_saved_bytes(cfg: ModelConfig, micro_batch: int, seq_len: int, *, 
     b, s = _check(cfg, micro_batch, seq_len, "bf16", False, "sdpa", "foreach")
     tp = v.positive_int("tp", tp)
     v.flag("sp", sp)
+    _check_tp_split(cfg, tp, s, sp)
     sp = sp and tp > 1
     D, F, N, K, H = cfg.D, cfg.F, cfg.N, cfg.K, cfg.H
     t = b * s
@@ -641,6 +654,7 @@ def _replay(cfg: ModelConfig, b: int, s: int, d: int, tp: int, sp: bool, rafo: b
     return led
 
 
+@v.takes_config
 def rank_peak_breakdown(cfg: ModelConfig, micro_batch: int, seq_len: int, *, dp_shard: int, dp_replicate: int = 1,
                         tp: int = 1, sp: bool = True, reshard_after_forward: bool = True, regime: str = "bf16",
                         checkpointing: bool = False, loss_parallel: bool = True) -> dict[str, int]:
@@ -657,6 +671,7 @@ def rank_peak_breakdown(cfg: ModelConfig, micro_batch: int, seq_len: int, *, dp_
     return out
 
 
+@v.takes_config
 def rank_peak_bytes(cfg: ModelConfig, micro_batch: int, seq_len: int, *, dp_shard: int, dp_replicate: int = 1,
                     tp: int = 1, sp: bool = True, reshard_after_forward: bool = True, regime: str = "bf16",
                     checkpointing: bool = False, loss_parallel: bool = True) -> int:
@@ -679,6 +694,7 @@ def rank_peak_bytes(cfg: ModelConfig, micro_batch: int, seq_len: int, *, dp_shar
                                checkpointing=checkpointing, loss_parallel=loss_parallel)["total"]
 
 
+@v.takes_config
 def rank_peak_moments(cfg: ModelConfig, micro_batch: int, seq_len: int, *, dp_shard: int, dp_replicate: int = 1,
                       tp: int = 1, sp: bool = True, reshard_after_forward: bool = True, regime: str = "bf16",
                       checkpointing: bool = False, loss_parallel: bool = True) -> dict[str, int]:
@@ -715,6 +731,7 @@ def grouped(by_term: dict) -> dict[str, int]:
     return out
 
 
+@v.takes_config
 def zero_formula_bytes(cfg: ModelConfig, micro_batch: int, seq_len: int, *, dp_shard: int, dp_replicate: int = 1,
                        tp: int = 1, sp: bool = True, reshard_after_forward: bool = True, regime: str = "bf16",
                        checkpointing: bool = False, loss_parallel: bool = True) -> dict[str, int | float]:
@@ -763,6 +780,7 @@ def formula_regime(regime: str):
     return Regime("bf16", 2, 2, 0, 4, "bf16 parameters, gradients and AdamW states, 8 bytes per parameter")
 
 
+@v.takes_config
 def planner_bytes(cfg: ModelConfig, micro_batch: int, seq_len: int, *, dp_shard: int, dp_replicate: int = 1,
                   tp: int = 1, sp: bool = True, reshard_after_forward: bool = True, regime: str = "bf16",
                   checkpointing: bool = False, loss_parallel: bool = True, chip: str = "H100") -> float:
