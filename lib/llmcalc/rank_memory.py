@@ -25,7 +25,7 @@ builds it; ``docs/rank-memory.md`` records what it measured):
   optimizer.zero_grad(set_to_none=True)`` with ``torch.optim.AdamW(foreach=True)``, ``micro_batch``
   sequences of ``seq_len`` tokens per data-parallel rank; SDPA attention.
 
-It is a replay, like :mod:`llmcalc.peak_memory` (whose ledger and parameter list it uses): the step is
+It is a replay, like :mod:`llmcalc.peak_memory` (whose ledger and model checks it uses): the step is
 the sequence of tensors one rank allocates and frees, each ``elements × bytes per element`` from the
 shapes, and the peak is the largest running total. No constant is fitted to a measurement; each tensor
 below was identified in the timeline of ``torch.distributed._tools.fsdp2_mem_tracker.FSDPMemTracker``
@@ -71,8 +71,12 @@ Activations of one decoder layer (bf16, SDPA), per token of t or t_l:
   t·(16D + 8 + ...) without (at tp = 1 this is :func:`llmcalc.peak_memory.layer_saved_bytes`).
   Checkpointing keeps each layer's input (2D·t_l) and recomputes one layer at a time in the backward pass.
 Outside the layers: the final norm as a layer's norm, its gathered output (2D·t) kept by the LM head;
-  cos and sin (2·s·H each); the shifted int64 labels (8·t); the embedding's saved local indices (8·t,
-  TP only).
+  cos and sin (2·s·H each); the int64 position ids (8·s) until ``LlamaModel.forward`` returns (with
+  checkpointing until the backward pass ends); the residual stream (2D·t_l): the embedding's output until
+  ``LlamaModel.forward`` returns, each layer's output until the next layer has made its own; the shifted
+  int64 labels (8·t, or 8·(s + 1) with one sequence, whose slice needs no copy and keeps the padded tensor);
+  the 4-byte loss until the step's function returns (with loss parallelism a 4-byte token count until its
+  backward, and 33 bytes per token of index tensors in its backward).
 Logits and loss, per token: without TP or without loss parallelism every rank holds the whole
   vocabulary: 10V at the end of the forward pass (bf16 logits, fp32 copy, fp32 log-softmax), 12V at the
   start of the backward pass (the log-softmax and two fp32 gradients), as on one device (with TP the bf16
@@ -97,7 +101,8 @@ CUDA caching allocator (rounding, fragmentation, cached blocks) or the CUDA cont
 cannot see either. Tied embeddings with TP, and TP degrees that do not divide N, K, F, V (or the sequence
 under SP), are refused (``ValueError``).
 
-Only the standard library is imported.
+Only the standard library is imported (:func:`planner_bytes` imports the planner, numpy and pandas, when
+called).
 """
 
 from __future__ import annotations
