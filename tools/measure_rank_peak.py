@@ -50,7 +50,8 @@ internal buffers, the CUDA caching allocator's rounding and fragmentation, and t
 Usage:
     python tools/measure_rank_peak.py [--record]     every case of grid_cases() (docs/rank-memory.md, ~10 min
                                                      on 2 cores); --record prints llmcalc.measured.RankPeak lines
-    python tools/measure_rank_peak.py --full-size [--record]   FULL_SIZE_CASES (LLaMA-3-8B, -70B; ~8 min)
+    python tools/measure_rank_peak.py --full-size [--record]   FULL_SIZE_CASES (LLaMA-3-8B, -70B; ~6 min)
+    python tools/measure_rank_peak.py --off-grid [--record]    OFF_GRID only (the last 18 steps of the grid)
     python tools/measure_rank_peak.py --markdown     the tables of docs/rank-memory.md from llmcalc.measured
                                                      (no measurement): each record against rank_peak_bytes,
                                                      llmcalc.memory and the planner
@@ -349,7 +350,8 @@ def grid_cases() -> list[tuple[str, int, int, dict]]:
       over the rest) × {bf16 ZeRO-3, amp ZeRO-3, bf16 ZeRO-2} × {no checkpointing, checkpointing};
     * at world size 64, every TP > 1 layout without SP, and without loss parallelism, × checkpointing;
     * HSDP at world size 64 (8 replicas of 8, 4 of 8 × TP 2, 2 of 4 × TP 8 where allowed) in bf16 and amp;
-    * shape A at other micro-batches and lengths (1 × 128, 8 × 1024) at world sizes 8 and 64, TP 1 and 2.
+    * shape A at other micro-batches and lengths (1 × 128, 8 × 1024) at world sizes 8 and 64, TP 1 and 2;
+    * ``OFF_GRID``: 18 steps at 5, 6, 12 and 16 ranks with odd batches and lengths.
     """
     out = []
     for ws in WORLD_SIZES:
@@ -375,7 +377,32 @@ def grid_cases() -> list[tuple[str, int, int, dict]]:
         for ws in (8, 64):
             for tp in (1, 2):
                 out.append(("A", b, s, dict(dp_shard=ws // tp, tp=tp)))
-    return out
+    return out + OFF_GRID
+
+
+# Off the grid: data-parallel degrees that are not powers of two (3, 5, 6, 12: every shard padded), odd
+# micro-batches and lengths, tied embeddings with ZeRO-2 and amp, peaks inside the first layer's backward pass.
+# Two replay errors were found with these (a tied embedding's gradient sum; when cos and sin die) and fixed.
+OFF_GRID = [
+    ("B", 3, 384, dict(dp_shard=4, tp=4, checkpointing=True, regime="amp")),
+    ("E", 1, 2048, dict(dp_shard=2, tp=8, sp=False, reshard_after_forward=False)),
+    ("A", 4, 64, dict(dp_shard=3, tp=2)),
+    ("A", 4, 64, dict(dp_shard=6, regime="amp", checkpointing=True)),
+    ("C", 2, 96, dict(dp_shard=5)),
+    ("D", 1, 100, dict(dp_shard=5, reshard_after_forward=False, regime="amp")),
+    ("A", 1, 200, dict(dp_shard=3, tp=4)),
+    ("A", 3, 100, dict(dp_shard=3, tp=4, sp=False, loss_parallel=False, regime="amp")),
+    ("A", 1, 64, dict(dp_shard=3, tp=4, reshard_after_forward=False, checkpointing=True)),
+    ("D", 2, 300, dict(dp_shard=12, checkpointing=True)),
+    ("D", 1, 64, dict(dp_shard=12, regime="amp")),
+    ("C", 1, 60, dict(dp_shard=6, tp=2, reshard_after_forward=False, regime="amp")),
+    ("C", 4, 1024, dict(dp_shard=6, tp=2, checkpointing=True)),
+    ("B", 2, 300, dict(dp_shard=3, tp=4, sp=False, checkpointing=True, regime="amp")),
+    ("C", 1, 60, dict(dp_shard=12)),
+    ("C", 1, 60, dict(dp_shard=12, checkpointing=True, regime="amp")),
+    ("E", 1, 36, dict(dp_shard=3, tp=4, regime="amp")),
+    ("C", 1, 60, dict(dp_shard=6, tp=2, checkpointing=True)),
+]
 
 
 # Full-size presets (fake tensors), one sequence of 8192 tokens per data-parallel rank: LLaMA-3-8B on 8 GPUs (FSDP,
@@ -541,7 +568,7 @@ def main(argv: list[str] | None = None) -> int:
     if "--markdown" in args:
         print(markdown_tables())
         return 0
-    cases = FULL_SIZE_CASES if "--full-size" in args else grid_cases()
+    cases = FULL_SIZE_CASES if "--full-size" in args else OFF_GRID if "--off-grid" in args else grid_cases()
     record = "--record" in args
     if "--world" not in args:
         # one process per world size: the fake process group is made once per process (re-initialising it

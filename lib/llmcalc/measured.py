@@ -183,9 +183,9 @@ class RankPeak:
 # TOLERANCE_OVER_CLAIM times the claim: none.
 RANK_CLAIMED_MAX_ERROR = 0.0
 
-# ``python tools/measure_rank_peak.py --record`` on 2026-11-30 (RANK_MEASURED_WITH; 318 steps in 7 min 14 s on a 2-core
-# machine, one process per world size): every case of that tool's grid_cases(), in world-size order, then
-# ``--full-size --record`` (FULL_SIZE_CASES, 5 min 58 s). Fields: shape, micro_batch, seq_len, dp_shard, tp, regime,
+# ``python tools/measure_rank_peak.py --record`` on 2026-11-30 (RANK_MEASURED_WITH; the 318 steps of that tool's
+# grid_cases() before OFF_GRID in 7 min 14 s on a 2-core machine, one process per world size, in world-size order),
+# ``--off-grid --record`` (its 18 steps, 33 s), then ``--full-size --record`` (FULL_SIZE_CASES, 5 min 58 s). Fields: shape, micro_batch, seq_len, dp_shard, tp, regime,
 # reshard_after_forward, checkpointing, sp, loss_parallel, dp_replicate, peak_bytes, by_category (RANK_CATEGORIES
 # order), seconds. ``tests/crosscheck/test_rank_memory.py`` re-measures a subset on every ``make crosscheck``.
 RANK_PEAKS: tuple[RankPeak, ...] = (
@@ -507,6 +507,25 @@ RANK_PEAKS: tuple[RankPeak, ...] = (
     RankPeak('E', 2, 512, 64, 8, 'amp', True, True, True, True, 1, 57858660, (647744, 8390656, 256, 385536, 36866048, 8, 4096000, 0, 6168576, 1295644, 8192), 1.8),
     RankPeak('E', 2, 512, 64, 8, 'bf16', False, False, True, True, 1, 95318792, (323872, 20727808, 256, 0, 0, 49000972, 24609792, 0, 0, 647900, 8192), 1.3),
     RankPeak('E', 2, 512, 64, 8, 'bf16', False, True, True, True, 1, 58585864, (323872, 20727808, 256, 0, 0, 12268044, 24609792, 0, 0, 647900, 8192), 2.4),
+    # off the grid (OFF_GRID): 5, 6, 12 and 16 ranks, odd batches and lengths
+    RankPeak('C', 2, 96, 5, 1, 'bf16', True, False, True, True, 1, 114726252, (9643010, 26156550, 256, 0, 0, 9180680, 28399616, 22058500, 0, 19286104, 1536), 1.2),
+    RankPeak('D', 1, 100, 5, 1, 'amp', False, False, True, True, 1, 54345816, (5514064, 8192520, 256, 2237056, 0, 8, 24576512, 0, 2796320, 11028280, 800), 1.0),
+    RankPeak('A', 4, 64, 3, 2, 'bf16', True, False, True, True, 1, 49490576, (4849902, 8197122, 256, 0, 0, 11268620, 12296448, 3176292, 0, 9699888, 2048), 1.5),
+    RankPeak('A', 4, 64, 6, 1, 'amp', True, True, True, True, 1, 84933228, (9705656, 22755096, 256, 2120624, 0, 279048, 17935360, 0, 12723744, 19411396, 2048), 0.7),
+    RankPeak('A', 1, 200, 3, 4, 'bf16', True, False, True, True, 1, 26316084, (2425806, 4099074, 256, 1059448, 10241024, 8, 2048000, 0, 1589172, 4851696, 1600), 1.5),
+    RankPeak('A', 3, 100, 3, 4, 'amp', True, False, False, False, 1, 57491830, (4851612, 4099074, 256, 0, 0, 18046008, 19200000, 1589172, 0, 9703308, 2400), 0.8),
+    RankPeak('A', 1, 64, 3, 4, 'bf16', False, True, True, True, 1, 26314996, (2425806, 4099074, 256, 1059448, 10241024, 8, 2048000, 0, 1589172, 4851696, 512), 0.8),
+    RankPeak('D', 2, 300, 12, 1, 'bf16', True, True, True, True, 1, 130832372, (1156748, 8196624, 256, 0, 0, 40939208, 76800000, 1421088, 0, 2313648, 4800), 1.1),
+    RankPeak('D', 1, 64, 12, 1, 'amp', True, False, True, True, 1, 43504120, (2313496, 8196624, 256, 947392, 0, 8, 24576512, 0, 2842176, 4627144, 512), 1.0),
+    RankPeak('C', 1, 60, 6, 2, 'amp', False, False, True, True, 1, 75886788, (8053084, 13112844, 256, 3682136, 0, 122888, 12716032, 0, 22092816, 16106252, 480), 1.2),
+    RankPeak('C', 4, 1024, 6, 2, 'bf16', True, True, True, True, 1, 173768570, (4026542, 13112844, 256, 0, 0, 8658952, 128837632, 11046408, 0, 8053168, 32768), 1.2),
+    RankPeak('B', 2, 300, 3, 4, 'amp', True, True, False, True, 1, 179210524, (22703104, 24580608, 256, 0, 0, 25737612, 57619800, 3158016, 0, 45406328, 4800), 1.4),
+    RankPeak('C', 1, 60, 12, 1, 'bf16', True, False, True, True, 1, 89284600, (4033372, 26265648, 256, 1844568, 0, 2630888, 2172928, 22134816, 22134816, 8066828, 480), 0.6),
+    RankPeak('C', 1, 60, 12, 1, 'amp', True, True, True, True, 1, 124235876, (8066744, 26265648, 256, 3689136, 0, 138728, 25671680, 0, 44269632, 16133572, 480), 0.6),
+    RankPeak('E', 1, 36, 3, 4, 'amp', True, False, True, True, 1, 173304800, (26712088, 16394244, 256, 15782592, 40962048, 8, 8192000, 0, 11836944, 53424332, 288), 1.6),
+    RankPeak('C', 1, 60, 6, 2, 'bf16', True, True, True, True, 1, 50996966, (4026542, 13112844, 256, 1841068, 0, 77288, 12838912, 0, 11046408, 8053168, 480), 0.7),
+    RankPeak('B', 3, 384, 4, 4, 'amp', True, True, True, True, 1, 230801284, (17011968, 24577536, 256, 0, 0, 41399436, 110630016, 3148800, 0, 34024056, 9216), 2.1),
+    RankPeak('E', 1, 2048, 2, 8, 'bf16', False, False, False, True, 1, 296672688, (10003456, 20006912, 256, 0, 0, 197419028, 49219584, 0, 0, 20007068, 16384), 1.6),
     # full-size presets, one sequence of 8192 tokens per data-parallel rank
     RankPeak('llama-3-8b', 1, 8192, 8, 1, 'bf16', True, False, True, True, 1, 74090082964, (2007565312, 2101354496, 512, 0, 0, 57124356104, 8405385216, 436224000, 0, 4015131788, 65536), 11.7),
     RankPeak('llama-3-8b', 1, 8192, 8, 1, 'amp', True, False, True, True, 1, 80112778900, (4015130624, 2101354496, 512, 0, 0, 57124356104, 8405385216, 436224000, 0, 8030262412, 65536), 10.2),

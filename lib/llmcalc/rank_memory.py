@@ -457,15 +457,19 @@ def _replay(cfg: ModelConfig, b: int, s: int, d: int, tp: int, sp: bool, rafo: b
     rs_prev: list[str] = []
     last_grad = {}   # group -> the gradient computed last (freed after the reduce-scatter output exists)
 
-    def grad(name: str, elements: int, group: str) -> None:
+    def grad(name: str, elements: int, group: str, release: tuple[str, ...] = ()) -> None:
+        """A parameter's gradient (``release``: what its node frees once it has run). A tied weight's two
+        gradients (LM head, then embedding) meet in autograd's input buffer and are summed out of place."""
         key = name + ".grad"
-        if key in led.live:   # a tied weight's second gradient: summed out of place
+        if key in led.live:
             led.add(key + ".new", _TMP, c * elements)
+            led.free(*release)
             led.add(key + ".sum", _TMP, c * elements)
             led.free(key, key + ".new")
             led.rename(key + ".sum", key)
         else:
             led.add(key, _TMP, c * elements)
+            led.free(*release)
         last_grad[group] = key
 
     def post_backward(name: str) -> None:
@@ -617,6 +621,8 @@ def _replay(cfg: ModelConfig, b: int, s: int, d: int, tp: int, sp: bool, rafo: b
         led.add(pre + "g_k", _TMP, 2 * KH * t)
         led.add(pre + "g_v", _TMP, 2 * KH * t)
         led.free(pre + "g_ao", pre + "q", pre + "k", pre + "v", pre + "attn_out", pre + "lse")
+        if i == 0 and not ckpt:   # RoPE's backward in the first layer was cos and sin's last use
+            led.free("cos", "sin")
         linear_bwd(pre, "v", pre + "g_v", pre + "g_xv", None, name)
         linear_bwd(pre, "k", pre + "g_k", pre + "g_xk", None, name)
         led.add(pre + "g_xkv", _TMP, 2 * D * t)
@@ -629,19 +635,16 @@ def _replay(cfg: ModelConfig, b: int, s: int, d: int, tp: int, sp: bool, rafo: b
         led.add(pre + "g_sum1", _TMP, 2 * D * tl)
         led.free("g_res", pre + "g_x1")
         led.rename(pre + "g_sum1", "g_res")
-        if ckpt:
+        if ckpt:   # the checkpoint's saved arguments go with it: the layer's input, and in the first layer cos, sin
             led.free(pre + "input")
-        if i == 0:
-            led.free("cos", "sin")
+            if i == 0:
+                led.free("cos", "sin")
         post_backward(name)
 
     # the embedding: a dense gradient of its table (the whole vocabulary with TP)
     led.phase = "embedding_backward"
     g_emb = from_stream("g_emb_in")
-    grad("embed", V * D, "root")
-    if g_emb != "g_res":
-        led.free(g_emb)
-    led.free("g_res")
+    grad("embed", V * D, "root", release=("g_res",) if g_emb == "g_res" else (g_emb, "g_res"))
     if ckpt:
         led.free("position_ids")
 
