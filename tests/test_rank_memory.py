@@ -197,6 +197,17 @@ def test_the_claim_is_the_largest_recorded_error():
     assert max(errors) == CLAIM == 0.0
 
 
+def test_random_probes_say_how_many_were_exact_and_how_far_the_rest_are():
+    probes = measured.RANK_RANDOM_PROBES
+    assert sum(p.count for p in probes) == 400
+    for p in probes:
+        assert 0 <= p.exact <= p.count
+        assert (p.max_abs_error == 0) == (p.exact == p.count)
+    # the goal is 5%; the worst random configuration is within it, and the misses are rare
+    assert max(p.max_abs_error for p in probes) < 0.05
+    assert sum(p.exact for p in probes) >= 0.99 * 400
+
+
 # ----- inputs -------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("kwargs,field", [

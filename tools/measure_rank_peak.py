@@ -52,6 +52,7 @@ Usage:
                                                      on 2 cores); --record prints llmcalc.measured.RankPeak lines
     python tools/measure_rank_peak.py --full-size [--record]   FULL_SIZE_CASES (LLaMA-3-8B, -70B; ~6 min)
     python tools/measure_rank_peak.py --off-grid [--record]    OFF_GRID only (the last 18 steps of the grid)
+    python tools/measure_rank_peak.py --random FIRST COUNT     random_case(FIRST ...): exact or not, each
     python tools/measure_rank_peak.py --markdown     the tables of docs/rank-memory.md from llmcalc.measured
                                                      (no measurement): each record against rank_peak_bytes,
                                                      llmcalc.memory and the planner
@@ -428,6 +429,56 @@ FULL_SIZE_CASES = [
 ]
 
 
+RANDOM_WORLDS = (2, 3, 4, 5, 6, 8, 12, 16, 32, 64)
+
+
+def random_case(i: int):
+    """Configuration number ``i`` of the random probe, drawn by ``random.Random(i)``: (hf config dict, micro_batch,
+    seq_len, layout keyword arguments). A small LLaMA (D 128-384, 1-3 layers, MHA/GQA/MQA, head width 16-64,
+    V 500-6000, biases, tied embeddings without TP), a world of RANDOM_WORLDS[i % 10] ranks split into TP 1/2/4,
+    HSDP replicas 1/2 and FSDP, and every switch drawn."""
+    import random
+
+    rng = random.Random(i)
+    world = RANDOM_WORLDS[i % len(RANDOM_WORLDS)]
+    while True:
+        tp = rng.choice([x for x in (1, 2, 4) if world % x == 0])
+        rep = rng.choice([x for x in (1, 2) if (world // tp) % x == 0])
+        heads = rng.choice([4, 8])
+        kv = [k for k in (1, 2, 4, 8) if heads % k == 0 and k % tp == 0]
+        if kv:
+            break
+    hf = dict(hidden_size=rng.choice([128, 256, 384]), intermediate_size=rng.choice([f for f in (256, 344, 512, 688) if f % tp == 0]),
+              num_hidden_layers=rng.choice([1, 2, 3]), num_attention_heads=heads, num_key_value_heads=rng.choice(kv),
+              head_dim=rng.choice([16, 32, 64]), vocab_size=rng.choice([v for v in (500, 1000, 3000, 6000) if v % tp == 0]),
+              tie_word_embeddings=tp == 1 and rng.random() < 0.3, attention_bias=rng.random() < 0.2,
+              mlp_bias=rng.random() < 0.2)
+    b = rng.choice([1, 2, 3])
+    s = rng.choice([x for x in (16, 48, 64, 100, 128, 200, 256) if x % tp == 0])
+    kw = dict(dp_shard=world // tp // rep, dp_replicate=rep, tp=tp, sp=rng.random() < 0.7,
+              reshard_after_forward=rng.random() < 0.6, regime=rng.choice(["bf16", "amp"]),
+              checkpointing=rng.random() < 0.5, loss_parallel=rng.random() < 0.7)
+    return hf, b, s, kw
+
+
+def run_random(first: int, count: int, world: int | None) -> None:
+    """Measure random_case(i) for i in [first, first + count) (only those of ``world`` ranks if given) and print
+    one line per case: exact or not, the replay's error in bytes, the phase of the peak."""
+    from llmcalc import rank_memory as rm
+
+    for i in range(first, first + count):
+        hf, b, s, kw = random_case(i)
+        if world is not None and _defaults(kw)["dp_replicate"] * kw["dp_shard"] * kw["tp"] != world:
+            continue
+        got = measure(hf, b, s, **kw)
+        cfg = model_config(hf)
+        pred = rm.rank_peak_breakdown(cfg, b, s, **kw)
+        same = all(pred[t] == got["by_category"][c] for t, c in rm.TRACKER_CATEGORIES.items())
+        moments = rm.rank_peak_moments(cfg, b, s, **kw)
+        print(f"random {i}: {'exact' if same else 'DIFFERENT'} {pred['total'] - got['peak_bytes']:+d} bytes of "
+              f"{got['peak_bytes']:,} ({max(moments, key=moments.get)}) b {b} s {s} {hf} {kw}", flush=True)
+
+
 def _defaults(kw: dict) -> dict:
     full = dict(dp_shard=1, dp_replicate=1, tp=1, sp=True, reshard_after_forward=True, regime="bf16",
                 checkpointing=False, loss_parallel=True)
@@ -567,6 +618,19 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if "--markdown" in args:
         print(markdown_tables())
+        return 0
+    if "--random" in args:   # --random FIRST COUNT: random_case(FIRST) ... random_case(FIRST + COUNT - 1)
+        k = args.index("--random")
+        first, count = int(args[k + 1]), int(args[k + 2])
+        if "--world" in args:
+            run_random(first, count, int(args[args.index("--world") + 1]))
+            return 0
+        import subprocess
+
+        for world in RANDOM_WORLDS:   # one process per world size, as for the grid
+            out = subprocess.run([sys.executable, __file__, *args, "--world", str(world)], check=True,
+                                 stdout=subprocess.PIPE, text=True).stdout
+            print(out, end="", flush=True)
         return 0
     cases = FULL_SIZE_CASES if "--full-size" in args else OFF_GRID if "--off-grid" in args else grid_cases()
     record = "--record" in args

@@ -93,12 +93,20 @@ Backward pass, per layer (last to first): as the one-device bf16 replay (weight 
 Optimizer step: foreach AdamW's ``_foreach_sqrt`` of the sharded exp_avg_sq (one sharded-state-sized
   copy, p bytes per local element) while parameters, gradients and states are all sharded.
 
+Forward pass inside a layer: the attention's row-parallel output (2D·t; with TP its partial sums and the
+  all-reduced or reduce-scattered result), the attention sum h1 (2D·t_l) and the MLP's output, live with the
+  layer's input until the layer's output exists; under SP each norm's output shard (2D·t_l) stays referenced
+  while its block runs on the gathered copy (with one layer and a small vocabulary such a moment can be the
+  step's peak). With checkpointing a layer is recomputed when the first node that needs a saved tensor runs:
+  under SP after the all-gather of the layer's output gradient.
+
 Not modelled: the vocabulary-parallel embedding's int64/bool masks and offsets (a few bytes per token, freed
-within the forward pass), RoPE's backward temporaries, the all-reduce of a sequence-parallel norm weight's
-gradient (2·D bytes), forward-pass temporaries inside a layer: none of them was live at the peak of any
-measured step (every one is predicted to the byte: ``docs/rank-memory.md``). Nor NCCL's internal buffers, the
-CUDA caching allocator (rounding, fragmentation, cached blocks) or the CUDA context, which the measurement
-cannot see either. Tied embeddings with TP, and TP degrees that do not divide N, K, F, V (or the sequence
+within the forward pass), the temporaries of attention's forward (q, k, v before RoPE, RoPE's products, the
+key/value cache's copies) and of RoPE's backward, the all-reduce of the gradients of parameters TP replicates
+(SP's norm weights, row-parallel biases: D-wide vectors). None of them was live at the peak of a recorded step
+(every one is predicted to the byte); in 400 random configurations they made two peaks 0.014% and 2.3% short
+(``llmcalc.measured.RANK_RANDOM_PROBES``, ``docs/rank-memory.md``). Nor NCCL's internal buffers, the CUDA caching
+allocator (rounding, fragmentation, cached blocks) or the CUDA context, which the measurement cannot see either. Tied embeddings with TP, and TP degrees that do not divide N, K, F, V (or the sequence
 under SP), are refused (``ValueError``).
 
 Only the standard library is imported (:func:`planner_bytes` imports the planner, numpy and pandas, when
@@ -357,64 +365,114 @@ def _replay(cfg: ModelConfig, b: int, s: int, d: int, tp: int, sp: bool, rafo: b
         led.add(pre + "rstd", cat, 4 * tokens)
         led.add(pre + "normed", cat, 2 * D * tokens)
 
-    def linear_input(pre: str, cat: str = _ACT) -> None:
+    def linear_input(pre: str, cat: str = _ACT, shard: bool = False) -> None:
         """The norm's output as the next linears keep it: gathered to t tokens under SP (a raw all-gather
-        buffer and its re-ordered copy, the raw one freed), as it is otherwise."""
+        buffer and its re-ordered copy, the raw one freed), as it is otherwise. ``shard``: under SP the norm's
+        output shard (2D·t_l) is kept too, until the caller frees it."""
         if sp:
+            if shard:
+                led.add(pre + "out_shard", cat, 2 * D * tl)
             led.add(pre + "out_raw", cat, 2 * D * t)
             led.add(pre + "out", cat, 2 * D * t)
             led.free(pre + "out_raw")
         else:
             led.add(pre + "out", cat, 2 * D * t)
 
-    def layer_acts(i: int, cat: str = _ACT) -> None:
-        """What layer i keeps for its backward pass (``cat``: the tracker counts a checkpointed layer's
-        recomputation in the backward pass as temporaries)."""
-        pre = f"L{i}."
+    def attention_acts(pre: str, cat: str, shard: bool = False) -> None:
         norm_acts(pre + "n1.", tl, cat)
-        linear_input(pre + "n1.", cat)
+        linear_input(pre + "n1.", cat, shard)
         led.add(pre + "q", cat, 2 * NH * t)
         led.add(pre + "k", cat, 2 * KH * t)
         led.add(pre + "v", cat, 2 * KH * t)
         led.add(pre + "attn_out", cat, 2 * NH * t)
         led.add(pre + "lse", cat, 4 * Nl * t)
+
+    def mlp_acts(pre: str, cat: str, shard: bool = False) -> None:
         norm_acts(pre + "n2.", tl, cat)
-        linear_input(pre + "n2.", cat)
+        linear_input(pre + "n2.", cat, shard)
         for m in ("gate", "up", "silu", "prod"):
             led.add(pre + m + "_out", cat, 2 * Fl * t)
 
+    def layer_acts(i: int, cat: str = _ACT) -> None:
+        """What layer i keeps for its backward pass (``cat``: the tracker counts a checkpointed layer's
+        recomputation in the backward pass as temporaries)."""
+        attention_acts(f"L{i}.", cat)
+        mlp_acts(f"L{i}.", cat)
+
+    def row_parallel_output(name: str) -> None:
+        """o's or down's output in the residual stream's layout: the product itself (2D·t) at tp 1; with TP its
+        partial sums, all-reduced into a new tensor (no SP) or re-ordered and reduce-scattered to t_l tokens."""
+        if tp == 1:
+            led.add(name, _ACT, 2 * D * t)
+        elif sp:
+            led.add(name + ".partial", _ACT, 2 * D * t)
+            led.add(name + ".cat", _ACT, 2 * D * t)
+            led.add(name, _ACT, 2 * D * tl)
+            led.free(name + ".cat", name + ".partial")
+        else:
+            led.add(name + ".partial", _ACT, 2 * D * t)
+            led.add(name, _ACT, 2 * D * t)
+            led.free(name + ".partial")
+
     # the residual stream (2D per token of t_l): the embedding's output stays referenced by LlamaModel.forward
-    # until it returns; each layer's output is the next layer's input, freed once that layer has made its own
-    # (checkpointing keeps every layer's input for the backward pass)
+    # until it returns; each layer's input stays referenced until the layer returns; inside a layer the attention
+    # sum h1 and the MLP's output are live until the layer's output exists (checkpointing keeps every layer's
+    # input for the backward pass and lets nothing else of a layer outlive its forward)
     led.add("L0.input", _ACT, 2 * D * tl)
     for i in range(L):
+        pre = f"L{i}."
         pre_forward(f"L{i}")
         if not ckpt:
-            layer_acts(i)
+            # under SP a norm's output shard (2D·t_l) stays referenced while its block runs on the gathered copy
+            attention_acts(pre, _ACT, shard=True)
+            row_parallel_output(pre + "o_out")
+            if sp:
+                led.free(pre + "n1.out_shard")
+            led.add(pre + "h1", _ACT, 2 * D * tl)
+            led.free(pre + "o_out")
+            mlp_acts(pre, _ACT, shard=True)
+            row_parallel_output(pre + "down_out")
+            if sp:
+                led.free(pre + "n2.out_shard")
         led.add(f"L{i + 1}.input", _ACT, 2 * D * tl)
-        if i > 0 and not ckpt:
-            led.free(f"L{i}.input")
+        if not ckpt:
+            led.free(pre + "down_out", pre + "h1")
         if rafo:
             reshard(f"L{i}")
+        if i > 0 and not ckpt:
+            led.free(f"L{i}.input")
 
     norm_acts("fn.", tl)
     led.free(f"L{L}.input")   # the last layer's output, read by the final norm
     if not ckpt:   # LlamaModel.forward returns: its position ids and the embedding's output go
         led.free("position_ids", "L0.input")
+    if sp:         # the final norm's output shard is the model's last_hidden_state, kept until the forward returns
+        led.add("fn.out_shard", _ACT, 2 * D * tl)
     linear_input("fn.")
-    # logits and the loss's forward. The loss keeps its shifted int64 labels: labels[..., 1:] of the labels padded
-    # by one column, copied to be contiguous (8·t), except with one sequence, where the slice already is and
-    # the padded tensor stays (8·(s + 1))
-    labels = 8 * (s + 1) if b == 1 else 8 * t
+    # logits and the loss's forward. transformers' loss pads the int64 labels by one column (8·b·(s + 1)) and
+    # keeps labels[..., 1:] made contiguous: a copy (8·t), except with one sequence, where the slice already is
+    # contiguous and keeps the padded tensor alive; the padded tensor is referenced until the loss function returns
+    def labels() -> None:
+        led.add("labels_padded", _ACT, 8 * b * (s + 1))
+        if b > 1:
+            led.add("labels", _ACT, 8 * t)
+
     if lp:
+        # DTensor's vocabulary-parallel log-softmax: the all-reduced row maximum, the shifted logits, their
+        # exponential, the all-reduced sum and its log (fp32, 4 bytes per token each), then the log-softmax
         led.add("logits16", _ACT, 2 * Vl * t)
         led.add("logits32", _ACT, 4 * Vl * t)
-        led.add("labels", _ACT, labels)
+        labels()
+        led.add("row_max", _ACT, 4 * t)
         led.add("shifted", _ACT, 4 * Vl * t)
         led.add("exp", _ACT, 4 * Vl * t)
+        led.add("row_sum", _ACT, 4 * t)
         led.free("exp")
+        led.add("log_sum", _ACT, 4 * t)
         led.add("logprobs", _ACT, 4 * Vl * t)
-        led.free("shifted")
+        led.free("shifted", "row_max", "row_sum", "log_sum")
+        led.add("loss", _ACT, 4)
+        led.add("loss_count", _ACT, 4)   # the vocabulary-parallel loss's count of tokens, until its backward
     else:
         if tp > 1:
             led.add("logits16_local", _ACT, 2 * Vl * t)
@@ -424,12 +482,17 @@ def _replay(cfg: ModelConfig, b: int, s: int, d: int, tp: int, sp: bool, rafo: b
         else:
             led.add("logits16", _ACT, 2 * V * t)
         led.add("logits32", _ACT, 4 * V * t)
-        led.add("labels", _ACT, labels)
+        labels()
         led.add("logprobs", _ACT, 4 * V * t)
-    led.add("loss", _ACT, 4)
-    if lp:
-        led.add("loss_count", _ACT, 4)   # the vocabulary-parallel loss's count of tokens, until its backward
+        led.add("loss", _ACT, 4)
+        led.add("total_weight", _ACT, 4)   # nll_loss's second output, saved for its backward
+    if b > 1:
+        led.free("labels_padded")
+    else:
+        led.rename("labels_padded", "labels")
     led.free("logits16", "logits32")   # the forward returns
+    if sp:
+        led.free("fn.out_shard")
     for old in held:                   # the backward pass starts: the forward's last all-gather output goes
         led.free(old)
     held.clear()
@@ -512,7 +575,7 @@ def _replay(cfg: ModelConfig, b: int, s: int, d: int, tp: int, sp: bool, rafo: b
         led.free("g_logits32")
     else:
         led.add("g_logprobs", _TMP, 4 * V * t)
-        led.free("labels")
+        led.free("labels", "total_weight")
         led.add("g_logits32", _TMP, 4 * V * t)
         led.free("g_logprobs", "logprobs")
         led.add("g_logits16", _TMP, 2 * V * t)
@@ -584,10 +647,13 @@ def _replay(cfg: ModelConfig, b: int, s: int, d: int, tp: int, sp: bool, rafo: b
     for i in reversed(range(L)):
         pre, name = f"L{i}.", f"L{i}"
         pre_backward(name, f"L{i - 1}" if i > 0 else None)
-        if ckpt:
+        # MLP: down(silu(gate(x)) * up(x)). With checkpointing the layer is recomputed when the first node that
+        # needs a saved tensor runs: under SP the all-gather of the residual gradient comes first
+        if ckpt and not sp:
             layer_acts(i, _TMP)
-        # MLP: down(silu(gate(x)) * up(x))
         g_mlp = from_stream(pre + "g_mlp_out")
+        if ckpt and sp:
+            layer_acts(i, _TMP)
         grad(pre + "down", numel["down"], name)
         led.add(pre + "g_prod", _TMP, 2 * Fl * t)
         if g_mlp != "g_res":
@@ -635,18 +701,16 @@ def _replay(cfg: ModelConfig, b: int, s: int, d: int, tp: int, sp: bool, rafo: b
         led.add(pre + "g_sum1", _TMP, 2 * D * tl)
         led.free("g_res", pre + "g_x1")
         led.rename(pre + "g_sum1", "g_res")
-        if ckpt:   # the checkpoint's saved arguments go with it: the layer's input, and in the first layer cos, sin
+        if ckpt:   # the checkpoint's saved arguments go with it: the layer's input; in the first layer cos, sin, positions
             led.free(pre + "input")
             if i == 0:
-                led.free("cos", "sin")
+                led.free("cos", "sin", "position_ids")
         post_backward(name)
 
     # the embedding: a dense gradient of its table (the whole vocabulary with TP)
     led.phase = "embedding_backward"
     g_emb = from_stream("g_emb_in")
     grad("embed", V * D, "root", release=("g_res",) if g_emb == "g_res" else (g_emb, "g_res"))
-    if ckpt:
-        led.free("position_ids")
 
     led.phase = "root_post_backward"
     post_backward("root")
