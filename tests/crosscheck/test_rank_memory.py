@@ -49,8 +49,20 @@ SUBSET = (
     + [_pick("A", 512, 1), _pick("E", 512, 8, "amp", ckpt=True), _pick("D", 512, 1, rafo=False)]
     + [_pick("llama-3-8b", 8, 1)]
 )
-# one process group per world size: measure in world-size order, each world once
-SUBSET.sort(key=lambda r: r.world_size)
+# ten random configurations never recorded one by one (tools/measure_rank_peak.py random_case, 2 to 64 ranks;
+# all ten were exact in llmcalc.measured.RANK_RANDOM_PROBES's set from 2000)
+RANDOM = list(range(2000, 2010))
+TINY_HF = dict(hidden_size=8, intermediate_size=16, num_hidden_layers=1, num_attention_heads=2, num_key_value_heads=2,
+               vocab_size=1000)
+
+
+def _world(kw):
+    return kw.get("dp_replicate", 1) * kw["dp_shard"] * kw.get("tp", 1)
+
+
+# one process group per world size: everything is measured in world-size order, each world once
+JOBS = sorted([(r.world_size, ("record", k)) for k, r in enumerate(SUBSET)]
+              + [(_world(mrp.random_case(i)[3]), ("random", i)) for i in RANDOM] + [(2, ("tiny", 0))])
 
 
 def _cfg(r):
@@ -62,8 +74,15 @@ def _cfg(r):
 @pytest.fixture(scope="module")
 def remeasured():
     out = {}
-    for r in SUBSET:
-        out[id(r)] = mrp.measure(mrp.hf_config_of(r.shape), r.micro_batch, r.seq_len, **r.layout())
+    for _, (kind, k) in JOBS:
+        if kind == "record":
+            r = SUBSET[k]
+            out[kind, k] = mrp.measure(mrp.hf_config_of(r.shape), r.micro_batch, r.seq_len, **r.layout())
+        elif kind == "random":
+            hf, b, s, kw = mrp.random_case(k)
+            out[kind, k] = mrp.measure(hf, b, s, **kw)
+        else:
+            out[kind, k] = mrp.measure(TINY_HF, 1, 16, dp_shard=2)
     return out
 
 
@@ -73,9 +92,10 @@ def _label(r):
             f"{'' if r.reshard_after_forward else ' zero2'}{' ckpt' if r.checkpointing else ''}")
 
 
-@pytest.mark.parametrize("record", SUBSET, ids=[_label(r) for r in SUBSET])
-def test_recorded_rank_peak_is_what_fsdpmemtracker_measures_now(record, remeasured):
-    got = remeasured[id(record)]
+@pytest.mark.parametrize("k", range(len(SUBSET)), ids=[_label(r) for r in SUBSET])
+def test_recorded_rank_peak_is_what_fsdpmemtracker_measures_now(k, remeasured):
+    record = SUBSET[k]
+    got = remeasured["record", k]
     assert got["peak_bytes"] == record.peak_bytes
     assert tuple(got["by_category"][c] for c in measured.RANK_CATEGORIES) == record.by_category
     predicted = llmcalc.rank_peak_bytes(_cfg(record), record.micro_batch, record.seq_len, **record.layout())
@@ -89,10 +109,14 @@ def test_versions_are_the_recorded_ones():
 
 def test_tiny_model_by_hand_is_what_the_tracker_measures(remeasured):
     # tests/test_rank_memory.py adds this case up by hand: 282,240 bytes on rank 0 of 2 (L 1, D 8, F 16,
-    # N = K = 2, H 4, V 1000, b 1, s 16, bf16, ZeRO-3 style). Measured after the subset (world size 2 is
-    # below every world size there, so it gets a process group of its own at the end).
-    hf = dict(hidden_size=8, intermediate_size=16, num_hidden_layers=1, num_attention_heads=2, num_key_value_heads=2,
-              vocab_size=1000)
-    assert mrp.model_config(hf).replace(name="custom") == ModelConfig(L=1, D=8, F=16, N=2, K=2, V=1000)
-    got = mrp.measure(hf, 1, 16, dp_shard=2)
-    assert got["peak_bytes"] == 282_240
+    # N = K = 2, H 4, V 1000, b 1, s 16, bf16, ZeRO-3 style)
+    assert mrp.model_config(TINY_HF).replace(name="custom") == ModelConfig(L=1, D=8, F=16, N=2, K=2, V=1000)
+    assert remeasured["tiny", 0]["peak_bytes"] == 282_240
+
+
+@pytest.mark.parametrize("i", RANDOM)
+def test_random_configuration_is_replayed_to_the_byte(i, remeasured):
+    hf, b, s, kw = mrp.random_case(i)
+    got = remeasured["random", i]
+    predicted = rm.rank_peak_breakdown(mrp.model_config(hf), b, s, **kw)
+    assert {t: predicted[t] for t in rm.RANK_TERMS} == {t: got["by_category"][c] for t, c in rm.TRACKER_CATEGORIES.items()}
