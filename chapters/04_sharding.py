@@ -570,7 +570,7 @@ print(corrections.to_string(index=False))
 # (`parallelize_module`, the logits split over the vocabulary), run on rank 0 of torch's *fake process group* —
 # collectives that return at once with a tensor of the right shape — under `FakeTensorMode`, and read by torch's
 # `FSDPMemTracker` on the second step (`tools/measure_rank_peak.py`; `docs/rank-memory.md` keeps every record, its
-# method and its versions). These are **this project's own measurements**, from 8 to 512 ranks, kept in
+# method and its versions). These are **this project's own measurements**, on up to 512 ranks, kept in
 # `llmcalc.measured`. `llmcalc.rank_peak_bytes(cfg, b, s, dp_shard=..., tp=..., sp=..., reshard_after_forward=...,
 # regime=..., checkpointing=...)` replays the same step tensor by tensor, and
 # `llmcalc.rank_memory.zero_formula_bytes(...)` is what the closed forms of chapter 3 say for the same layout.
