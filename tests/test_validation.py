@@ -82,6 +82,7 @@ CASES = {
     "training_flops": (flops.training_flops, (TINY, 2, 512), {"recompute": "full"}),
     "training_flops_6p": (flops.training_flops_6p, (TINY, 1e12), {}),
     "peak_training_bytes": (peak_memory.peak_training_bytes, (TINY, 1, 256), {"regime": "bf16"}),
+    "rank_peak_bytes": (llmcalc.rank_peak_bytes, (TINY, 1, 256), {"dp_shard": 8, "tp": 2}),
 }
 
 # Values that are the same number as another type: the result must not change.
