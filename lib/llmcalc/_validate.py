@@ -87,7 +87,9 @@ def positive_int(field: str, value, *, allow_zero: bool = False) -> int:
         x = int(x)
     if x < low:
         raise ValueError(f"{field} must be {expected}, got {_show(value)}")
-    _float(field, x, expected)  # a whole number past float range would overflow every formula downstream
+    if x > 2**53:
+        # past 2^53 a count is no longer exact as a float, and every formula downstream multiplies counts
+        raise ValueError(f"{field} must be a whole number in [{low}, 2^53], got {_show(value)}")
     return x
 
 
@@ -174,7 +176,10 @@ def config(field: str, value):
     if isinstance(value, ModelConfig):
         return value
     if isinstance(value, str):
-        return preset(value)
+        try:
+            return preset(value)
+        except ValueError as e:
+            raise ValueError(f"{field}: {e}") from None
     raise ValueError(f"{field} must be a llmcalc.ModelConfig (e.g. llmcalc.preset('llama-3-70b')) or a preset "
                      f"name, got {type(value).__name__} {value!r:.80}")
 
@@ -231,6 +236,29 @@ def _finite_everywhere(value, depth: int = 0) -> bool:
     return True
 
 
+def _largest(fn, args, kwargs) -> str:
+    """Name the numeric arguments that made a result overflow: the largest in magnitude, e.g.
+    "price_per_chip_hour = 1e+308 is"."""
+    import inspect
+    try:
+        bound = inspect.signature(fn).bind(*args, **kwargs).arguments
+    except TypeError:
+        return "the inputs are"
+    sizes = {}
+    for name, value in bound.items():
+        value = _scalar(value)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            try:
+                sizes[name] = abs(float(value))
+            except OverflowError:
+                sizes[name] = math.inf
+    if not sizes:
+        return "the inputs are"
+    top = max(sizes.values())
+    names = [n for n, x in sizes.items() if x == top]
+    return " and ".join(f"{n} = {_show(bound[n])}" for n in names) + (" are" if len(names) > 1 else " is")
+
+
 def checked(fn):
     """Decorator for a public function: a result that overflows (an OverflowError inside, or an inf or
     NaN in what it returns) becomes a ValueError that says the inputs are too large, never a silent
@@ -242,11 +270,11 @@ def checked(fn):
         try:
             out = fn(*args, **kwargs)
         except OverflowError as e:
-            raise ValueError(f"{fn.__name__}: the inputs are too large, a result overflows ({e})") from None
+            raise ValueError(f"{fn.__name__}: {_largest(fn, args, kwargs)} too large: a result overflows ({e})") from None
         except ZeroDivisionError as e:  # an input the checks let through as zero
             raise ValueError(f"{fn.__name__}: an input makes a division by zero ({e})") from None
         if not _finite_everywhere(out):
-            raise ValueError(f"{fn.__name__}: the inputs are too large, the result is not finite ({out!r:.120})")
+            raise ValueError(f"{fn.__name__}: {_largest(fn, args, kwargs)} too large: the result is not finite")
         return out
 
     return wrapper

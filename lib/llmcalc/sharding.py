@@ -247,8 +247,16 @@ def _axes(c: Chip, M, field: str, default: int) -> int:
     return M
 
 
-def _batch(batch_tokens, degree: int, field: str) -> float:
+def _tokens(batch_tokens) -> float:
+    """A batch in tokens: a number in (0, 2^53] (past that no byte count below stays finite or exact)."""
     B = v.positive_number("batch_tokens", batch_tokens)
+    if B > 2**53:
+        raise ValueError(f"batch_tokens must be a number in (0, 2^53], got {v._show(batch_tokens)}")
+    return B
+
+
+def _batch(batch_tokens, degree: int, field: str) -> float:
+    B = _tokens(batch_tokens)
     if B < degree:
         raise ValueError(f"batch_tokens must be >= {field} ({degree}) so each {field}-shard gets a token, got {B!r}")
     return B
@@ -325,7 +333,7 @@ def tp_layer_time(cfg: ModelConfig, chip: str | Chip, batch_tokens: float, Y: in
     c = _chip(chip)
     nm = _matrices(cfg, mlp_matrices)
     Y = _tp_degree(cfg, Y)
-    B = v.positive_number("batch_tokens", batch_tokens)
+    B = _tokens(batch_tokens)
     M = _axes(c, M_Y, "M_Y", 1)
     nbytes = v.positive_int("dtype_bytes", dtype_bytes)
     fwd = _flops(cfg, nm, B) / (Y * c.peak_flops)
@@ -402,7 +410,7 @@ def pipeline_layer_time(cfg: ModelConfig, chip: str | Chip, batch_tokens: float,
     if p > cfg.L:
         raise ValueError(f"p (pipeline stages) must be in [1, L={cfg.L}], got {p}")
     inner = v.positive_int("inner", inner)
-    B = v.positive_number("batch_tokens", batch_tokens)
+    B = _tokens(batch_tokens)
     nbytes = v.positive_int("dtype_bytes", dtype_bytes)
     fwd = _flops(cfg, nm, B) / c.peak_flops
     if p == 1:
@@ -444,7 +452,7 @@ def dcn_dp_layer_time(cfg: ModelConfig, chip: str | Chip, batch_tokens: float, n
 @v.checked
 def tokens_per_chip(batch_tokens: float, n_chips: int) -> float:
     """B / N, tokens each chip processes per step (LLaMA 3-70B: 4·2²⁰ / 8960 ≈ 468). No bandwidth involved."""
-    return v.positive_number("batch_tokens", batch_tokens) / v.positive_int("n_chips", n_chips)
+    return _tokens(batch_tokens) / v.positive_int("n_chips", n_chips)
 
 
 @v.checked
@@ -533,7 +541,7 @@ def fsdp_optimal_degree(chip: str | Chip, n_chips: int, batch_tokens: float, F: 
     """
     c = _chip(chip)
     N = v.positive_int("n_chips", n_chips)
-    B = v.positive_number("batch_tokens", batch_tokens)
+    B = _tokens(batch_tokens)
     F = v.positive_int("F", F)
     nm = v.choice("mlp_matrices", mlp_matrices, (2, 3))
     W_X, W_Y = _xy_bandwidths(c, M_X, M_Y, link_X)
@@ -600,7 +608,7 @@ def best_fsdp_tp_split(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_t
     n = v.positive_int("n_chips", n_chips)
     if n > 2**40:
         raise ValueError(f"n_chips must be a whole number in [1, 2^40] (its divisors are enumerated), got {n:.4g}")
-    B = v.positive_number("batch_tokens", batch_tokens)
+    B = _tokens(batch_tokens)
     splits = v.choice("splits", splits, SPLITS)
     combine = v.choice("combine", combine, COMBINES)
     nm = _matrices(cfg, mlp_matrices)
@@ -635,7 +643,7 @@ def best_fsdp_tp_split(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_t
     if not cands:
         raise ValueError(f"no X × Y split of {n} chips fits: Y must divide n_chips, F={cfg.F} and N={cfg.N}"
                          f"{f', Y <= max_tp={cap}' if cap is not None else ''} and X <= {x_cap:g} "
-                         f"(batch tokens{' // seq_len' if seq_len is not None else ''})")
+                         f"(batch_tokens{' // seq_len' if seq_len is not None else ''})")
     x, y, lt = min(cands, key=lambda t: (t[2].step_s, t[2].comm_ratio, t[1]))
     link_X = "slow" if c.kind == "gpu" and n > c.fast_domain else "fast"
     x_opt = fsdp_optimal_degree(c, n, B, cfg.F, 1 if link_X == "slow" else M_x, M_y, link_X=link_X,
