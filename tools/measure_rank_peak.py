@@ -75,16 +75,19 @@ CATEGORIES = ("Sharded Param", "Unsharded Param", "Buffer", "Sharded Grad", "Uns
               "All Gather", "Reduce Scatter", "OptState", "Inputs")
 
 
-@contextlib.contextmanager
-def _real_tensor_mask_branch():
-    import transformers.masking_utils as mu
+def _single_device_tool():
+    """tools/measure_peak_memory.py, loaded by path (tools/ is not a package): its fake-tensor mask patch
+    serves both measurements."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("measure_peak_memory", Path(__file__).with_name("measure_peak_memory.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
-    original = mu.find_packed_sequence_indices
-    mu.find_packed_sequence_indices = lambda position_ids: None
-    try:
-        yield
-    finally:
-        mu.find_packed_sequence_indices = original
+
+def _real_tensor_mask_branch():
+    """The same patch as the single-device tool's (one transformers fake-tensor mask artefact)."""
+    return _single_device_tool()._real_tensor_mask_branch()
 
 
 @contextlib.contextmanager
