@@ -110,14 +110,21 @@ def measure(hf_config: dict, micro_batch: int, seq_len: int, *, regime: str = "b
         snapshot = tracker.get_tracker_snapshot("peak")
         params = sum(p.numel() for p in model.parameters())
     transformers.logging.set_verbosity(verbosity)
+    peak, by_category = peak_by_category(snapshot, CATEGORIES)
+    return {"peak_bytes": peak, "by_category": by_category, "params": params}
+
+
+def peak_by_category(snapshot, categories) -> tuple[int, dict[str, int]]:
+    """A torch memory tracker's "peak" snapshot (per device: category -> bytes, and "Total") as the total
+    over devices and the bytes of each of ``categories`` (MemTracker's and FSDPMemTracker's alike)."""
     peak = sum(dev["Total"] for dev in snapshot.values())
-    by_category = dict.fromkeys(CATEGORIES, 0)
+    by_category = dict.fromkeys(categories, 0)
     for dev in snapshot.values():
         for key, value in dev.items():
             name = getattr(key, "value", key)
             if name in by_category:
                 by_category[name] += value
-    return {"peak_bytes": peak, "by_category": by_category, "params": params}
+    return peak, by_category
 
 
 # The shapes of the crosscheck and of docs/peak-memory.md: small LLaMA shapes, GQA and MHA, tied and not.

@@ -64,6 +64,7 @@ Needs torch and transformers (``make crosscheck`` installs them); nothing is dow
 from __future__ import annotations
 
 import contextlib
+import functools
 import sys
 import time
 from pathlib import Path
@@ -75,6 +76,7 @@ CATEGORIES = ("Sharded Param", "Unsharded Param", "Buffer", "Sharded Grad", "Uns
               "All Gather", "Reduce Scatter", "OptState", "Inputs")
 
 
+@functools.lru_cache(maxsize=None)
 def _single_device_tool():
     """tools/measure_peak_memory.py, loaded by path (tools/ is not a package): its fake-tensor mask patch
     serves both measurements."""
@@ -302,13 +304,7 @@ def measure(hf_config: dict, micro_batch: int, seq_len: int, *, dp_shard: int, d
                 step()
             snapshot = tracker.get_tracker_snapshot("peak")
     transformers.logging.set_verbosity(verbosity)
-    peak = sum(dev["Total"] for dev in snapshot.values())
-    by_category = dict.fromkeys(CATEGORIES, 0)
-    for dev in snapshot.values():
-        for key, value in dev.items():
-            name = getattr(key, "value", key)
-            if name in by_category:
-                by_category[name] += value
+    peak, by_category = _single_device_tool().peak_by_category(snapshot, CATEGORIES)
     out = {"peak_bytes": peak, "by_category": by_category, "seconds": time.perf_counter() - started}
     if timeline:
         out["timeline"] = tracker.timeline
