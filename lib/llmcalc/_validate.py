@@ -12,7 +12,7 @@ One small set of validators, used at every public boundary:
   is expected are rejected, not read letter by letter).
 - :func:`flag` for True/False options (``"no"``, ``"False"``, ``1`` are rejected: they would count as true).
 - :func:`config` for a model: a :class:`llmcalc.ModelConfig`, or a preset name.
-- :func:`finite` for results an input can make overflow.
+- :func:`checked` for results an input can make overflow.
 
 Nothing here imports anything beyond the standard library (the model class is imported lazily), so
 every floor of the package may use it.
@@ -116,11 +116,11 @@ def fraction(field: str, value) -> float:
     return float(x)
 
 
-def unit_interval(field: str, value, *, closed_high: bool = False) -> float:
-    """Return ``value`` as a float in [0, 1) ([0, 1] with closed_high): a share kept free, a dropout rate."""
-    x = _real(field, value, "a number in [0, 1" + ("]" if closed_high else ")"))
-    if not (0 <= x <= 1 if closed_high else 0 <= x < 1):
-        raise ValueError(f"{field} must be a number in [0, 1{']' if closed_high else ')'}, got {_show(value)}")
+def unit_interval(field: str, value) -> float:
+    """Return ``value`` as a float in [0, 1): a share of memory kept free."""
+    x = _real(field, value, "a number in [0, 1)")
+    if not 0 <= x < 1:
+        raise ValueError(f"{field} must be a number in [0, 1), got {_show(value)}")
     return float(x)
 
 
@@ -182,13 +182,6 @@ def config(field: str, value):
             raise ValueError(f"{field}: {e}") from None
     raise ValueError(f"{field} must be a llmcalc.ModelConfig (e.g. llmcalc.preset('llama-3-70b')) or a preset "
                      f"name, got {type(value).__name__} {value!r:.80}")
-
-
-def finite(field: str, value):
-    """Return ``value`` if it is a finite number, else raise: a result that overflowed."""
-    if isinstance(value, float) and not math.isfinite(value):
-        raise ValueError(f"{field} is not finite ({value!r}): the inputs are too large for a float result")
-    return value
 
 
 def unknown_name(kind: str, name, known: Iterable[str]) -> ValueError:
