@@ -1,5 +1,10 @@
 """Language of the explorers' labels and the plots' titles: ``llmcalc.i18n.use("zh")`` or ``use("en")``.
 
+``current()`` tells which language ``use`` set last ("en" until it is called); ``tr(en, zh)`` returns
+the text of that language, so a chapter's print stays one code cell in both editions::
+
+    print(tr(f"{n:,} chips for {days:.0f} days", f"{n:,} 块芯片，{days:.0f} 天"))
+
 Each chapter has one code cell tagged ``language`` that calls ``use``; it is the only code cell that
 differs between the English and the Chinese edition. Chinese text in plots is drawn with Noto Sans
 CJK SC, shipped inside the ``mplfonts`` wheel (no system font needed), so no glyph is missing.
@@ -12,6 +17,8 @@ from pathlib import Path
 from . import _validate as v
 
 LANGUAGES = ("en", "zh")
+
+_language = "en"   # the language last set by use()
 
 ZH = {
     # controls
@@ -60,9 +67,25 @@ def use(lang: str = "en") -> None:
 
     from .labels import set_labels
 
+    global _language
     set_labels(ZH if lang == "zh" else {})
+    _language = lang
     if lang == "zh":
         mpl.rcParams["font.family"] = [_register_cjk_font(), "DejaVu Sans"]
         mpl.rcParams["axes.unicode_minus"] = False
     else:
         mpl.rcParams["font.family"] = ["DejaVu Sans"]
+
+
+def current() -> str:
+    """The language last set by :func:`use`: "en" (the default, before any call) or "zh"."""
+    return _language
+
+
+def tr(en: str, zh: str) -> str:
+    """``en`` or ``zh``, whichever matches :func:`current`. Both must be strings (format them first)."""
+    if not isinstance(en, str):
+        raise ValueError(f"en must be a str (the English text), got {type(en).__name__}: {en!r:.60}")
+    if not isinstance(zh, str):
+        raise ValueError(f"zh must be a str (the Chinese text), got {type(zh).__name__}: {zh!r:.60}")
+    return zh if _language == "zh" else en
