@@ -225,7 +225,7 @@ for name, reason in why.items():
 #
 # </details>
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.slide_overcount"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.slide_overcount"]
 # Answer (click to reveal) · 答案(点击展开)
 c = preset("llama-3-70b")
 kv_exact = 2 * c.D * c.K * c.H          # K and V projections, one layer
@@ -339,7 +339,7 @@ print(f"total: {param_count(g):,} ({fmt_count(param_count(g))})")
 #
 # </details>
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:gpt3.weight_matrices", "check:gpt3.extra_params"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:gpt3.weight_matrices", "check:gpt3.extra_params"]
 # Answer (click to reveal) · 答案(点击展开)
 gpt = preset("gpt-3-175b")
 bgpt = param_breakdown(gpt)
@@ -511,7 +511,7 @@ print(tables.params_table(new_models).to_string(formatters={"params": "{:,}".for
 #
 # </details>
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:gpt_oss.active_params_no_embedding", "check:gpt_oss.sinks_and_biases"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:gpt_oss.active_params_no_embedding", "check:gpt_oss.sinks_and_biases"]
 # Answer (click to reveal) · 答案(点击展开)
 oss = preset("gpt-oss-120b")
 oss_active = active_param_count(oss, include_embedding=False)
@@ -565,7 +565,7 @@ ex.print_summary()
 #
 # </details>
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.mlp_params", "check:405b.attention_params", "check:405b.vocab_params", "check:405b.params"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.mlp_params", "check:405b.attention_params", "check:405b.vocab_params", "check:405b.params"]
 # Answer (click to reveal) · 答案(点击展开)
 big = preset("llama-3.1-405b")
 bb = param_breakdown(big)
@@ -585,7 +585,7 @@ print(f"{'total':<11}{param_count(big):>18,}  ({fmt_count(param_count(big))})")
 #
 # </details>
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:gemma2.tying_saves", "check:gemma2.untied_head_fraction"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:gemma2.tying_saves", "check:gemma2.untied_head_fraction"]
 # Answer (click to reveal) · 答案(点击展开)
 g = preset("gemma-2-9b")
 saved = param_count(g.replace(tied_embeddings=False)) - param_count(g)
@@ -603,7 +603,7 @@ print(f"tying saves {saved:,} parameters = {100 * saved / param_count(g):.1f}% o
 #
 # </details>
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:mixtral.active_fraction"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:mixtral.active_fraction"]
 # Answer (click to reveal) · 答案(点击展开)
 m = preset("mixtral-8x7b")
 bm = param_breakdown(m)
@@ -623,7 +623,7 @@ print(f"experts alone: {active_experts / bm['experts']:.1%} (= k/E)")
 #
 # </details>
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:l2_70b.gqa_attention_params_per_layer", "check:l2_70b.mha_attention_params_per_layer", "check:l2_70b.mha_extra_params"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:l2_70b.gqa_attention_params_per_layer", "check:l2_70b.mha_attention_params_per_layer", "check:l2_70b.mha_extra_params"]
 # Answer (click to reveal) · 答案(点击展开)
 l2 = preset("llama-2-70b")
 l2_mha = l2.replace(K=l2.N)
@@ -645,7 +645,7 @@ print(f"whole model: {param_count(l2):,} with GQA, {param_count(l2_mha):,} with 
 #
 # </details>
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:glm45.attention_params_per_layer"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:glm45.attention_params_per_layer"]
 # Answer (click to reveal) · 答案(点击展开)
 glm = preset("glm-4.5")
 print(f"attention per layer: {params.attention_params_per_layer(glm):,}; N·H = {glm.N * glm.H} vs D = {glm.D}")

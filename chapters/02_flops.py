@@ -91,7 +91,7 @@ print(f"[4, 3] x [3, 2]: {flops.matmul_flops(4, 3, 2)} FLOPs = {flops.matmul_flo
 # token's $D$-vector to $N\cdot H$ numbers. How many FLOPs does that cost for a batch of 4 sequences of
 # $T = 32768$ tokens, in one layer? And the key projection, with only $K = 8$ heads?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:qwen72b.q_proj_flops", "check:qwen72b.k_proj_flops"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:qwen72b.q_proj_flops", "check:qwen72b.k_proj_flops"]
 # Answer (click to reveal) · 答案(点击展开)
 B, T = 4, 32768
 q_proj = flops.matmul_flops(B * T, qwen.D, qwen.N * qwen.H)   # [B·T, D] × [D, N·H]
@@ -269,7 +269,7 @@ for T_ in (128, 1024, 4096, 32768):
 # **Question:** For LLaMA 3-70B, at what power-of-two $T$ do the (causal) attention scores first take at least a
 # quarter of the forward FLOPs? And for LLaMA 3-8B?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.attention_quarter_context", "check:l3_8b.attention_quarter_context"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.attention_quarter_context", "check:l3_8b.attention_quarter_context"]
 # Answer (click to reveal) · 答案(点击展开)
 for name in ("llama-3-8b", "llama-3-70b"):
     c = llmcalc.preset(name)
@@ -331,7 +331,7 @@ for name in local_models:
 #
 # </details>
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:gemma3_27b.window_score_cut_32k"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:gemma3_27b.window_score_cut_32k"]
 # Answer (click to reveal) · 答案(点击展开)
 g3 = llmcalc.preset("gemma-3-27b")
 g3_global = g3.replace(layer_types=(), sliding_window=0)
@@ -377,7 +377,7 @@ print(f"one global layer scores {full_layer:,} pairs per head, one windowed laye
 #
 # </details>
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:megatron_1t.mfu"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:megatron_1t.mfu"]
 # Answer (click to reveal) · 答案(点击展开)
 from llmcalc import published
 
@@ -415,7 +415,7 @@ print(f"chip-hours: {llmcalc.chip_hours(total_l3, v5p, 0.4):.3e}")
 # **Question:** The book shows that 225 chips would have enough memory to hold the run (chapter 3 checks it). How long would 225
 # chips take at the same 40% MFU?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.days_on_225_chips"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.days_on_225_chips"]
 # Answer (click to reveal) · 答案(点击展开)
 days_225 = llmcalc.training_days(6.3e24, 225, v5p, 0.4)
 print(f"{days_225:,.0f} days = {days_225 / 365:.1f} years (the book: 1752 days)")
@@ -532,7 +532,7 @@ for label, hours in [("pre-training", 2.664e6), ("whole run (incl. context exten
 # days". Is that consistent with the model
 # card's 1,720,320 A100-hours?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:llama2_70b.implied_mfu", "check:llama2_70b.days_on_2048", "check:llama2_70b.mfu_for_21_days"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:llama2_70b.implied_mfu", "check:llama2_70b.days_on_2048", "check:llama2_70b.mfu_for_21_days"]
 # Answer (click to reveal) · 答案(点击展开)
 l2 = llmcalc.training_flops_6p(llmcalc.preset("llama-2-70b"), 2e12)
 mfu_l2 = llmcalc.implied_mfu(l2, 1_720_320, "A100")
@@ -644,7 +644,7 @@ ex.print_summary()
 # 3. How much does the (causal) attention term add to the $6P$ estimate at $T = 8192$ (its main pre-training
 #    context) and at $T = 131072$ (its long-context stage)?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.flops_per_token", "check:405b.total_flops", "check:405b.h100_for_90_days", "check:405b.attention_ratio_8k", "check:405b.attention_ratio_128k"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.flops_per_token", "check:405b.total_flops", "check:405b.h100_for_90_days", "check:405b.attention_ratio_8k", "check:405b.attention_ratio_128k"]
 # Answer (click to reveal) · 答案(点击展开)
 import math
 
@@ -663,7 +663,7 @@ for T_ in (8192, 131072):
 # **Exercise 4.** The 100B article prices cloud GPUs at \$10 per A100-hour. What do 128 A100s for 30 days cost at that
 # price, and how many 6P FLOPs do they deliver at 40% MFU? Which LLaMA 2 model could they train on 2T tokens?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:a100x128.cost_30_days", "check:a100x128.flops_delivered"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:a100x128.cost_30_days", "check:a100x128.flops_delivered"]
 # Answer (click to reveal) · 答案(点击展开)
 hours = 128 * 30 * 24
 delivered = hours * 3600 * a100.peak_flops * 0.4
@@ -677,7 +677,7 @@ for name in ("llama-2-7b", "llama-2-13b", "llama-2-70b"):
 # If the chips sustain 50% of peak in *hardware* FLOPs (HFU), what is the MFU? PaLM reported MFU 46.2% and
 # HFU 57.8%: how much extra work does that ratio imply, compared with full recomputation?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:recompute.mfu_at_50pct_hfu", "check:recompute.full_extra_work", "check:palm.extra_work"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:recompute.mfu_at_50pct_hfu", "check:recompute.full_extra_work", "check:palm.extra_work"]
 # Answer (click to reveal) · 答案(点击展开)
 model_over_hw = llmcalc.flops_per_token(llama3_70b) / llmcalc.flops_per_token(llama3_70b, recompute="full")
 print(f"MFU = HFU x 6P/8P = 0.50 x {model_over_hw:.2f} = {0.50 * model_over_hw:.1%}")

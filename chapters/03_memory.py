@@ -283,7 +283,7 @@ print(f"LLaMA-7B, b = 1, T = 2048, nothing recomputed: {full_7b / GiB:.2f} GiB =
 # **Question:** Korthikanti's 22B model trains on 8 A100s (80 GB) with $t = 8$, micro-batch 4, 18 bytes per
 # parameter. With TP only, does it fit? Which policy makes it fit? Count the fp32 logits too.
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:gpt22b.tp_only_gb", "check:gpt22b.tp_sp_selective_gb"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:gpt22b.tp_only_gb", "check:gpt22b.tp_sp_selective_gb"]
 # Answer (click to reveal) · 答案(点击展开)
 cases_22b = {}
 for pol in ("TP only", "TP + SP", "TP + SP + selective"):
@@ -497,7 +497,7 @@ plt.show()
 #
 # </details>
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell"]
 # Answer (click to reveal) · 答案(点击展开)
 shape_100b = ModelConfig(L=80, D=12288, F=4 * 12288, N=96, V=50257, mlp="plain", norm="layernorm", positions="learned",
                         max_positions=2048, qkv_bias=True, o_bias=True, mlp_bias=True, tied_embeddings=True)
@@ -569,7 +569,7 @@ print(f"\nlargest |error| in this table: {table_9['error %'].abs().max():.5f}%; 
 # MLP with $F = 4h$, dropout. How much does one LLaMA-7B layer really save at $b = 1$, $s = 4096$ in bf16 with SDPA
 # attention, and why is it more? What about eager attention and `"amp"`?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:llama7b.hf_layer_vs_34sbh"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:llama7b.hf_layer_vs_34sbh"]
 # Answer (click to reveal) · 答案(点击展开)
 from llmcalc.peak_memory import layer_saved_bytes
 
@@ -645,7 +645,7 @@ ex.print_summary()
 # layout TP8 × PP16 and no ZeRO (each of the 128-way replicas holds its slice in full)? (c) And with ZeRO-1 over the
 # 128 data-parallel replicas?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.zero3_16k_gb", "check:405b.tp8_pp16_states_gb", "check:405b.tp8_pp16_zero1_states_gb"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.zero3_16k_gb", "check:405b.tp8_pp16_states_gb", "check:405b.tp8_pp16_zero1_states_gb"]
 # Answer (click to reveal) · 答案(点击展开)
 l405 = llmcalc.preset("llama-3.1-405b")
 print(f"P = {llmcalc.param_count(l405):,}")
@@ -667,7 +667,7 @@ print(f"(c) TP8 x PP16 + ZeRO-1 x 128: {mem.model_state_bytes(l405, 'mixed', 1, 
 # 16-byte states, 10% headroom. TP is at most 8 (one node) and PP must divide $L = 80$. What is the smallest
 # $t\cdot p$ that fits without ZeRO? And with ZeRO-1 over 8 data-parallel replicas?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.min_gpus_per_replica_no_zero", "check:l3_70b.min_gpus_per_replica_zero1"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.min_gpus_per_replica_no_zero", "check:l3_70b.min_gpus_per_replica_zero1"]
 # Answer (click to reveal) · 答案(点击展开)
 def smallest_layout(**kw):
     options = [(tp * pp, tp, pp) for tp in (1, 2, 4, 8) for pp in range(1, 81) if 80 % pp == 0]
@@ -685,7 +685,7 @@ for label, kw in (("no ZeRO", {}), ("ZeRO-1 x 8", dict(zero_stage=1, dp=8))):
 # $F$ wide instead of $D$ wide (an exaggeration, but the direction of the error), how much would each chip hold? How
 # many chips would the run need at minimum, and does the full pod still have room?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.wide_ckpt_gb_per_chip", "check:l3_70b.wide_ckpt_min_chips"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.wide_ckpt_gb_per_chip", "check:l3_70b.wide_ckpt_min_chips"]
 # Answer (click to reveal) · 答案(点击展开)
 wide = mem.checkpoint_bytes(llama3_70b, 4e6, ("F",) * 12) + states["total"]
 print(f"total {wide / 1e12:.1f} TB -> {wide / v5p.fast_domain / GB:.1f} GB per chip on the pod; "
@@ -696,7 +696,7 @@ print(f"total {wide / 1e12:.1f} TB -> {wide / v5p.fast_domain / GB:.1f} GB per c
 # full recompute. How many GPUs does ZeRO-3 need at minimum to fit (no headroom)? Use `training_bytes_per_device`
 # with `zero_stage=3` and `dp` = the number of GPUs.
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:llama7b.min_a100_zero3"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:llama7b.min_a100_zero3"]
 # Answer (click to reveal) · 答案(点击展开)
 for n in range(1, 9):
     r = mem.training_bytes_per_device(llama_7b, 1, 4096, zero_stage=3, dp=n, recompute="full")

@@ -177,7 +177,7 @@ for per_chip in (2000, 2400):
 # v5p pod. (a) If FSDP shards only the batch axis, how many chips can it use? (b) If it shards batch *and* sequence
 # over all the pod's chips using all three torus axes, is each layer compute-bound?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:llama3_70b.max_batch_only_fsdp", "check:l3_70b.fsdp_tokens_per_chip", "check:l3_70b.fsdp_comm_ratio"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:llama3_70b.max_batch_only_fsdp", "check:l3_70b.fsdp_tokens_per_chip", "check:l3_70b.fsdp_comm_ratio"]
 # Answer (click to reveal) · 答案(点击展开)
 print(f"(a) {B_4M:,} tokens / {4096} per sequence = {S.max_data_parallel_degree(B_4M, 4096):,} sequences: "
       f"batch-only FSDP can use at most that many of the {pod:,} chips")
@@ -305,7 +305,7 @@ print(f"with the real gated MLP (m = 3): threshold {S.fsdp_tp_critical_tokens_pe
 # split if we use *every* chip of the pod, with the book's 2-matrix MLP (give $X$ and $Y$), and is it compute-bound?
 # (TP degrees must divide the chip count, $F$ and the 64 heads.)
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.book_chips_2048x4", "check:l3_70b.best_split_fsdp_m2", "check:l3_70b.best_split_tp_m2"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.book_chips_2048x4", "check:l3_70b.best_split_fsdp_m2", "check:l3_70b.best_split_tp_m2"]
 # Answer (click to reveal) · 答案(点击展开)
 pow2 = S.best_fsdp_tp_split(llama3_70b, v5p, pod, B_4M, splits="powers_of_two", mlp_matrices=2)
 print(f"powers of two: {pow2.X:,} x {pow2.Y} = {pow2.n_chips_used:,} chips ({pod - pow2.n_chips_used:,} of {pod:,} idle, "
@@ -403,7 +403,7 @@ for label, strategy, n, tp_deg in h100_cases[1:]:
 # **Question** (the book's part 6 leaves this exercise to the reader): LLaMA 3-70B on 4 v5p pods with the same
 # batch. Does the cross-pod gradient reduction slow it down? And inside each pod, is FSDP × TP still compute-bound?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.4pods_dcn_margin", "check:l3_70b.4pods_tokens_per_chip"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.4pods_dcn_margin", "check:l3_70b.4pods_tokens_per_chip"]
 # Answer (click to reveal) · 答案(点击展开)
 per_pod = B_4M / 4
 lt = S.dcn_dp_layer_time(llama3_70b, v5p, B_4M, 4)
@@ -706,7 +706,7 @@ print(summary.groupby(["model", "GPUs"]).agg(
 # **Exercise 1.** What is the smallest global batch (in tokens) for which pure FSDP over all three axes of a full v5p
 # pod is compute-bound? How many 4096-token sequences is that, and could batch-only FSDP use it?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:v5p_pod.min_fsdp_batch", "check:v5p_pod.min_fsdp_batch_sequences"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:v5p_pod.min_fsdp_batch", "check:v5p_pod.min_fsdp_batch_sequences"]
 # Answer (click to reveal) · 答案(点击展开)
 min_B = S.dp_critical_tokens_per_chip(v5p, axes=3) * pod
 print(f"{S.dp_critical_tokens_per_chip(v5p, axes=3):.0f} tokens x {pod:,} chips = {min_B:,.0f} tokens "
@@ -717,7 +717,7 @@ print(f"{S.dp_critical_tokens_per_chip(v5p, axes=3):.0f} tokens x {pod:,} chips 
 # **Exercise 2.** Above which TP degree does tensor parallelism on one v5p axis become communication-bound for
 # $F = 28672$, with the book's 2-matrix MLP and with LLaMA's gated MLP? Which powers of two are allowed in each case?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:v5p.tp_max_degree_m2", "check:v5p.tp_max_degree_m3"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:v5p.tp_max_degree_m2", "check:v5p.tp_max_degree_m3"]
 # Answer (click to reveal) · 答案(点击展开)
 for m in (2, 3):
     y_max = S.tp_max_degree(v5p, F, mlp_matrices=m)
@@ -728,7 +728,7 @@ for m in (2, 3):
 # **Exercise 3.** A 16-stage pipeline runs 64 micro-batches per step. What share of the step is bubble? How many
 # micro-batches would keep it under 5%, and what does an interleaved schedule with $v = 2$ give at 64?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:pp16_m64.bubble", "check:pp16.min_microbatches_5pct", "check:pp16_m64_v2.bubble"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:pp16_m64.bubble", "check:pp16.min_microbatches_5pct", "check:pp16_m64_v2.bubble"]
 # Answer (click to reveal) · 答案(点击展开)
 print(f"p = 16, m = 64: bubble {S.pipeline_bubble_fraction(16, 64):.2%} of the step "
       f"(overhead {S.pipeline_bubble_overhead(16, 64):.2%} over the ideal step)")
@@ -741,7 +741,7 @@ print(f"under 5% needs m >= {m_needed}; interleaved v = 2 at m = 64: {S.pipeline
 # 4096-token sequences and use TP8 × PP4 × DP instead: for DP = 256, 64 and 16, is the DP all-reduce compute-bound, and
 # how large is the bubble with one sequence per micro-batch?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.h100_fsdp_tp8_min_batch", "check:l3_70b.pp4_dp256_bubble", "check:l3_70b.pp4_dp64_bubble", "check:l3_70b.pp4_dp16_bubble"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.h100_fsdp_tp8_min_batch", "check:l3_70b.pp4_dp256_bubble", "check:l3_70b.pp4_dp64_bubble", "check:l3_70b.pp4_dp16_bubble"]
 # Answer (click to reveal) · 答案(点击展开)
 need_h = S.crossover_tokens_per_chip(llama3_70b, h100, "FSDP+TP", chips=8192, tp=8)
 print(f"(a) FSDP+TP8 on 8192 H100s needs {need_h:,.1f} tokens per GPU = {need_h * 8192:,.0f} tokens per step "

@@ -78,7 +78,7 @@ llmcalc.i18n.use("en")  # the edition's language for explorer labels and plot ti
 # the vocabulary (untied embedding and LM head, $2VD$), and the RMSNorm weights ($2D$ per layer and one final $D$).
 # Which part dominates?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.mlp_params", "check:405b.attention_params", "check:405b.vocab_params", "check:405b.norm_params", "check:405b.params_by_hand"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.mlp_params", "check:405b.attention_params", "check:405b.vocab_params", "check:405b.norm_params", "check:405b.params_by_hand"]
 # Answer (click to reveal) · 答案(点击展开)
 D, F, L, N, K, H, V = l405.D, l405.F, l405.L, l405.N, l405.K, l405.H, l405.V
 by_hand = {"MLP 3DF·L": 3 * D * F * L, "attention L(2DNH + 2DKH)": L * (2 * D * N * H + 2 * D * K * H),
@@ -103,7 +103,7 @@ print("llmcalc.param_breakdown:", {k: f"{n:,}" for k, n in llmcalc.param_breakdo
 # attention scores at LLaMA 3's pre-training context $T = 8192$ (chapter 2: $+\,12LNHT$ per token for the full
 # $T\times T$ matrix, about half with a causal kernel)?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.flops_per_token", "check:405b.flops_per_token_8k"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.flops_per_token", "check:405b.flops_per_token_8k"]
 # Answer (click to reveal) · 答案(点击展开)
 six_p = llmcalc.flops_per_token(l405)
 exact_8k = llmcalc.training_flops_per_token(l405, 8192)
@@ -126,7 +126,7 @@ print(f"one token on one v5p at full peak: {1e3 * llmcalc.training_seconds(six_p
 # **Question (a3):** LLaMA 3 trained on about 15T tokens. How many FLOPs is that? The Llama 3 paper (§1) reports
 # $3.8\times10^{25}$ FLOPs for the 405B model on 15.6T tokens — does $6P$ reproduce it?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.total_flops", "check:405b.meta_flops"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.total_flops", "check:405b.meta_flops"]
 # Answer (click to reveal) · 答案(点击展开)
 total_15t = llmcalc.training_flops_6p(l405, 15e12)
 total_156t = llmcalc.training_flops_6p(l405, 15.6e12)
@@ -152,7 +152,7 @@ print(f"vs LLaMA 3-70B on 15T: {total_15t / llmcalc.training_flops_6p(l70, 15e12
 #
 # **Question (b1):** How large are LLaMA 3.1-405B's model states in each regime?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.states_tb_16b", "check:405b.states_tb_18b", "check:405b.states_tb_10b"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.states_tb_16b", "check:405b.states_tb_18b", "check:405b.states_tb_10b"]
 # Answer (click to reveal) · 答案(点击展开)
 states = {r: mem.model_state_breakdown(l405, r) for r in mem.REGIMES}
 print(pd.DataFrame({r: {k: f"{x / 1e12:.3f}" for k, x in b.items()} for r, b in states.items()})
@@ -171,7 +171,7 @@ print(f"\nbytes per parameter: " + ", ".join(f"{r} {mem.bytes_per_param(r)}" for
 # added, what is the **minimum** number of TPU v5p chips (95 GiB each, the memory the chip exposes; the book rounds it to 96 GB) and of H100s (81,559 MiB
 # exposed, sold as "80 GB") that could hold the run?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.ckpt_book_4xd_tb", "check:405b.ckpt_dots_tb", "check:405b.min_v5p_dots", "check:405b.min_h100_dots"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.ckpt_book_4xd_tb", "check:405b.ckpt_dots_tb", "check:405b.min_v5p_dots", "check:405b.min_h100_dots"]
 # Answer (click to reveal) · 答案(点击展开)
 B_TOKENS = 16 * 2**20                                   # the Llama 3 batch: 2048 x 8192
 print(f"B = {B_TOKENS:,} tokens = {B_TOKENS // 8192:,} sequences of 8192")
@@ -208,7 +208,7 @@ print(pd.DataFrame(rows).to_string(index=False))
 # **Question (c1):** With the 16M-token batch, how many tokens does each pod process per step, and how does that
 # compare with the v5p's DCN threshold?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.tokens_per_pod_8pods", "check:v5p.dcn_critical_tokens_per_pod"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.tokens_per_pod_8pods", "check:v5p.dcn_critical_tokens_per_pod"]
 # Answer (click to reveal) · 答案(点击展开)
 PODS = 8
 tpu_chips = PODS * v5p.fast_domain
@@ -234,7 +234,7 @@ print(f"one layer: backward compute {1e3 * dcn.backward_compute_s:.2f} ms, DCN a
 # split with `best_fsdp_tp_split`, and is it compute-bound? Check the book's two-matrix MLP and LLaMA's real gated
 # MLP (three matrices). And what if FSDP may only split whole sequences?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.pod_tokens_per_chip", "check:405b.fsdp_tp_threshold_m2", "check:405b.fsdp_tp_threshold_m3", "check:405b.best_tp_degree_gated"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.pod_tokens_per_chip", "check:405b.fsdp_tp_threshold_m2", "check:405b.fsdp_tp_threshold_m3", "check:405b.best_tp_degree_gated"]
 # Answer (click to reveal) · 答案(点击展开)
 tpc = S.tokens_per_chip(per_pod, v5p.fast_domain)
 print(f"tokens per chip in a pod: {tpc:.1f}; pure FSDP needs > {S.dp_critical_tokens_per_chip(v5p, axes=3):.0f} "
@@ -266,7 +266,7 @@ print(f"batch-only FSDP: {seqs} sequences per pod -> X <= {seqs}, best {batch_on
 # </details>
 #
 
-# %% tags=["solution", "hide-cell"] jupyter={"outputs_hidden": true, "source_hidden": true}
+# %% tags=["solution", "hide-cell"] jupyter={"source_hidden": true}
 # Answer (click to reveal) · 答案(点击展开)
 fig = plots.compute_vs_comm(l405, v5p, strategy="FSDP+TP", chips=v5p.fast_domain, tp=split.Y, mark=tpc)
 plt.show()
@@ -275,7 +275,7 @@ plt.show()
 # **Question (c3):** How many GB does each chip hold in this layout (10-byte states, FSDP over the 8960 chips of a
 # pod, checkpoints for the pod's 2M tokens)? How many days does 8-pod training take at 40% MFU?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.tpu_gb_per_chip_book_ckpt", "check:405b.tpu_gb_per_chip_dots", "check:405b.days_8_pods_40pct"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.tpu_gb_per_chip_book_ckpt", "check:405b.tpu_gb_per_chip_dots", "check:405b.days_8_pods_40pct"]
 # Answer (click to reveal) · 答案(点击展开)
 state_chip = mem.model_state_bytes(l405, "bf16_fp32_adam", zero_stage=3, dp=v5p.fast_domain)
 for pol in ("book_4xD", "dots_no_batch_dims"):
@@ -305,7 +305,7 @@ print(f"days at 40% MFU on {tpu_chips:,} chips: {tpu_days_15t:.1f} (15T tokens),
 # times its compute time does each layer take (a ratio), and how many days does the run take? What is the smallest batch,
 # in multiples of $2^{20}$ tokens, that makes every pod compute-bound?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.4pods_dcn_margin", "check:l3_70b.4pods_tokens_per_chip", "check:l3_70b.4pods_layer_slowdown", "check:l3_70b.days_4_pods_comm_bound", "check:l3_70b.4pods_min_batch_mtokens"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.4pods_dcn_margin", "check:l3_70b.4pods_tokens_per_chip", "check:l3_70b.4pods_layer_slowdown", "check:l3_70b.days_4_pods_comm_bound", "check:l3_70b.4pods_min_batch_mtokens"]
 # Answer (click to reveal) · 答案(点击展开)
 B70 = 4 * 2**20
 per_pod_70 = B70 / 4
@@ -365,7 +365,7 @@ print(f"smallest batch that is compute-bound in every pod: {mult} x 2^20 = {mult
 # **Question (d1):** Which link does each axis use, and how many parameters does one GPU hold? Why not simply use
 # chapter 4's FSDP × TP on these GPUs?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.params_per_gpu_meta"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.params_per_gpu_meta"]
 # Answer (click to reveal) · 答案(点击展开)
 H_CHIPS = 16_384
 meta = S.hybrid_layout(8, 16, 128, chip=h100, n_chips=H_CHIPS, model=l405)
@@ -397,7 +397,7 @@ print(f"one step at 400 TFLOP/s: {step_s:.2f} s; ZeRO-1 gradient reduce-scatter 
 # states, TP8, PP16, ZeRO-1 over DP128, sequence parallelism, selective recompute, $T = 8192$, micro-batch 1.
 # Does it fit on an H100?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.meta_layout_gb", "check:405b.tp8_pp16_zero1_states_gb"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.meta_layout_gb", "check:405b.tp8_pp16_zero1_states_gb"]
 # Answer (click to reveal) · 答案(点击展开)
 meta_kw = dict(tp=8, pp=16, sp=True, recompute="selective")
 variants = {"TP8 PP16, no ZeRO": mem.training_bytes_per_device(l405, 1, 8192, **meta_kw),
@@ -443,7 +443,7 @@ plt.show()
 # Meta used an **interleaved** schedule (Narayanan et al. 2021; the Llama 3 paper, §3.3.2): each GPU holds $v$ smaller chunks of layers. What
 # does that change? Compare the 8,192-GPU run (DP64).
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.bubble_16k_gpus", "check:405b.bubble_8k_gpus"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.bubble_16k_gpus", "check:405b.bubble_8k_gpus"]
 # Answer (click to reveal) · 答案(点击展开)
 seqs_per_step = B_TOKENS // 8192
 for gpus, dp in ((16_384, 128), (8_192, 64)):
@@ -474,7 +474,7 @@ for gpus, dp in ((16_384, 128), (8_192, 64)):
 # the H100's 989 TFLOP/s. At 41%, how many days do $3.8\times10^{25}$ FLOPs take on 16,384 GPUs, and how many GPU-hours?
 # The Llama 3.1 model card reports **30.84M H100-hours** for the 405B. What MFU do those hours imply?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:h100.mfu_at_400_tflops", "check:405b.days_16k_h100_41pct", "check:405b.gpu_hours_41pct", "check:405b.card_implied_mfu"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:h100.mfu_at_400_tflops", "check:405b.days_16k_h100_41pct", "check:405b.gpu_hours_41pct", "check:405b.card_implied_mfu"]
 # Answer (click to reveal) · 答案(点击展开)
 for tflops, printed in ((430, "43%"), (400, "41%"), (380, "38%")):
     print(f"{tflops} TFLOP/s / {h100.peak_flops / 1e12:.0f} = {mfu_from_throughput(tflops * 1e12, h100):.1%} (paper: {printed})")
@@ -556,7 +556,7 @@ print(top.round(3).to_string())
 # micro-batch 1), for $v = 1, 2, 4, 8$. What MFU ceiling does the planner give, what share of
 # it did Meta's 41% reach, and does the memory estimate fit an H100?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.planner_meta_mfu_v1", "check:405b.planner_meta_mfu_v4"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.planner_meta_mfu_v1", "check:405b.planner_meta_mfu_v4"]
 # Answer (click to reveal) · 答案(点击展开)
 for v in (1, 2, 4, 8):
     row = planner.layout(l405, h100, H_CHIPS, H_BATCH, 8192, tp=8, pp=16, zero=1, interleave=v)
@@ -585,7 +585,7 @@ for v in (1, 2, 4, 8):
 # parallelism at 8K and 32 stages. What makes them faster *in the model*, and what would you check before believing
 # it? Rerun the search with `compute_efficiency=0.6` and see whether the ranking holds.
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell"]
 # Answer (click to reveal) · 答案(点击展开)
 for eff in (1.0, 0.6):
     ranked = planner.search(l405, h100, H_CHIPS, H_BATCH, 8192, compute_efficiency=eff, top=3)
@@ -647,7 +647,7 @@ print("Llama 3: reported / planner (best v) per layout: "
 # **Question (e3):** Run the planner for the TPU plan of section 3: 8 v5p pods (71,680 chips), the same batch. What
 # does it choose, and which links do its groups use?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell"]
 # Answer (click to reveal) · 答案(点击展开)
 tpu_found = planner.search(l405, v5p, tpu_chips, H_BATCH, 8192, top=5)
 cols = ["GB", "MFU", "tp_link", "cp_link", "dp_link", "pp_link"]
@@ -714,7 +714,7 @@ ex_plan.print_summary()
 # %% [markdown]
 # **Question:** Gather the whole plan into one table: for both clusters, the chips, the layout, tokens per chip, the critical check, memory per chip, MFU, days and chip-hours.
 
-# %% tags=["solution", "hide-cell"] jupyter={"outputs_hidden": true, "source_hidden": true}
+# %% tags=["solution", "hide-cell"] jupyter={"source_hidden": true}
 # Answer (click to reveal) · 答案(点击展开)
 h_mem = variants["Meta: + ZeRO-1 x128"]
 tpu_mem = state_chip + mem.checkpoint_bytes(l405, per_pod, "dots_no_batch_dims") / v5p.fast_domain
@@ -774,7 +774,7 @@ print(plan.to_string())
 # 16,384 H100 at 40% MFU, and how many H100s finish in 90 days. (c) Memory per GPU with Meta's layout as question
 # d2 models it (TP8, PP16, ZeRO-1 over DP128, SP, $T = 8192$) for selective and full recompute. Does more pipeline depth help?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:dense1t.params", "check:dense1t.flops_15_6t", "check:dense1t.days_16k_h100_40pct", "check:dense1t.h100_for_90_days", "check:dense1t.gb_per_gpu_selective", "check:dense1t.gb_per_gpu_full"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:dense1t.params", "check:dense1t.flops_15_6t", "check:dense1t.days_16k_h100_40pct", "check:dense1t.h100_for_90_days", "check:dense1t.gb_per_gpu_selective", "check:dense1t.gb_per_gpu_full"]
 # Answer (click to reveal) · 答案(点击展开)
 dense_1t = ModelConfig(L=128, D=25600, F=83200, N=200, K=8, H=128, V=128256, name="dense-1t")
 p1t = llmcalc.param_count(dense_1t)
@@ -808,7 +808,7 @@ for pp in (16, 32, 64):
 # steps (§3.4.2): how many days would they take at 38% if all ran at $T = 131072$ (an upper end), counting the
 # exact FLOPs? (d) Why does the per-GPU memory look like the $T = 8192$ case?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.long_ctx_microbatches", "check:405b.attention_ratio_128k", "check:405b.long_ctx_days"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.long_ctx_microbatches", "check:405b.attention_ratio_128k", "check:405b.long_ctx_days"]
 # Answer (click to reveal) · 答案(点击展开)
 tp, cp, pp, dp = 8, 16, 16, 8
 print(f"(a) {tp} x {cp} x {pp} x {dp} = {tp * cp * pp * dp:,} GPUs; {B_TOKENS // 131072} sequences per step / DP{dp} "
@@ -837,7 +837,7 @@ print(f"(d) each GPU holds 131072 / {cp} = {131072 // cp} tokens of a sequence: 
 # **Exercise 3 — cost.** At \$2 per H100-hour, what do the model card's 30.84M hours cost? What would the ideal
 # 41% run cost, and the 8-pod TPU plan at the same price per chip-hour?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.card_cost", "check:405b.ideal_cost_41pct", "check:405b.tpu_plan_cost"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.card_cost", "check:405b.ideal_cost_41pct", "check:405b.tpu_plan_cost"]
 # Answer (click to reveal) · 答案(点击展开)
 print(f"model card: {CARD_HOURS / 1e6:.2f}M H100-hours x $2 = ${llmcalc.cost(CARD_HOURS, 2.0) / 1e6:.1f}M")
 print(f"ideal at 41%: {gpu_hours / 1e6:.2f}M hours = ${llmcalc.cost(gpu_hours, 2.0) / 1e6:.1f}M")

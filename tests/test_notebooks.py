@@ -56,10 +56,19 @@ def test_answers_are_hidden_until_clicked(path):
     solutions = [c for c in nb.cells if "solution" in c.metadata.get("tags", [])]
     questions = [c for c in nb.cells if c.cell_type == "markdown" and re.search(r"\*\*(Question|问题)", c.source)]
     assert questions, "a chapter has worked questions"
+    summary = "显示答案" if "/zh/" in str(path) else "Show answer"
     for c in solutions:
         hidden = c.metadata.get("jupyter", {})
-        assert hidden.get("source_hidden") and hidden.get("outputs_hidden"), c.source[:60]
+        # the code is collapsed by metadata; the output is hidden by what it is (a closed <details>), not by a
+        # flag JupyterLab clears when it runs the cell (so no outputs_hidden is stored: saving cannot drop it)
+        assert hidden.get("source_hidden") and "outputs_hidden" not in hidden, c.source[:60]
         assert c.source.startswith("# Answer (click to reveal)"), c.source[:60]
+        # everything the answer cell shows is one closed box: no stream, no bare figure or value beside it
+        kinds = [o.output_type for o in c.outputs]
+        assert kinds == ["display_data"], (c.source[:60], kinds)
+        box = c.outputs[0].data["text/html"]
+        assert box.startswith(f'<details class="llmcalc-answer"><summary>{summary}</summary>'), box[:120]
+        assert box.count("<details") == 1 and box.rstrip().endswith("</details>") and " open" not in box.split(">")[0]
     for c in nb.cells:
         if c.cell_type == "markdown" and "<details>" in c.source:
             assert c.source.count("<details>") == c.source.count("</details>")

@@ -79,7 +79,7 @@ print(f"[4, 3] x [3, 2]: {flops.matmul_flops(4, 3, 2)} FLOPs = {flops.matmul_flo
 # %% [markdown]
 # **问题(Question):** Qwen2-72B 的 $D = 8192$,$N\cdot H = 64\cdot 128 = 8192$。它的查询投影(query projection)把每个 token 的 $D$ 维向量映射成 $N\cdot H$ 个数。对于 4 条序列、每条 $T = 32768$ 个 token 的一个批次,这一步在一层里要多少 FLOPs?只有 $K = 8$ 个头的键投影(key projection)呢?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:qwen72b.q_proj_flops", "check:qwen72b.k_proj_flops"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:qwen72b.q_proj_flops", "check:qwen72b.k_proj_flops"]
 # Answer (click to reveal) · 答案(点击展开)
 B, T = 4, 32768
 q_proj = flops.matmul_flops(B * T, qwen.D, qwen.N * qwen.H)   # [B·T, D] × [D, N·H]
@@ -224,7 +224,7 @@ for T_ in (128, 1024, 4096, 32768):
 # %% [markdown]
 # **问题(Question):** 对于 LLaMA 3-70B,$T$ 取 2 的幂,从哪个值起(因果的)注意力分数首次占到前向 FLOPs 的四分之一以上?LLaMA 3-8B 呢?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.attention_quarter_context", "check:l3_8b.attention_quarter_context"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.attention_quarter_context", "check:l3_8b.attention_quarter_context"]
 # Answer (click to reveal) · 答案(点击展开)
 for name in ("llama-3-8b", "llama-3-70b"):
     c = llmcalc.preset(name)
@@ -272,7 +272,7 @@ for name in local_models:
 #
 # </details>
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:gemma3_27b.window_score_cut_32k"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:gemma3_27b.window_score_cut_32k"]
 # Answer (click to reveal) · 答案(点击展开)
 g3 = llmcalc.preset("gemma-3-27b")
 g3_global = g3.replace(layer_types=(), sliding_window=0)
@@ -304,7 +304,7 @@ print(f"one global layer scores {full_layer:,} pairs per head, one windowed laye
 #
 # </details>
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:megatron_1t.mfu"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:megatron_1t.mfu"]
 # Answer (click to reveal) · 答案(点击展开)
 from llmcalc import published
 
@@ -337,7 +337,7 @@ print(f"chip-hours: {llmcalc.chip_hours(total_l3, v5p, 0.4):.3e}")
 #
 # **问题(Question):** 书中算出 225 块芯片的内存就足以装下这次训练(第 3 章会核对这一点)。同样按 40% MFU,225 块芯片要跑多久?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.days_on_225_chips"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.days_on_225_chips"]
 # Answer (click to reveal) · 答案(点击展开)
 days_225 = llmcalc.training_days(6.3e24, 225, v5p, 0.4)
 print(f"{days_225:,.0f} days = {days_225 / 365:.1f} years (the book: 1752 days)")
@@ -432,7 +432,7 @@ for label, hours in [("pre-training", 2.664e6), ("whole run (incl. context exten
 #
 # **问题(Question):** 2048 AI 社区上的中文文章《大模型的算力需求：训练一个千亿模型需要多少 GPU？》说 LLaMA 2 70B 是"2048 张 A100,约 21 天"。这和模型卡上的 1,720,320 A100 卡时一致吗?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:llama2_70b.implied_mfu", "check:llama2_70b.days_on_2048", "check:llama2_70b.mfu_for_21_days"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:llama2_70b.implied_mfu", "check:llama2_70b.days_on_2048", "check:llama2_70b.mfu_for_21_days"]
 # Answer (click to reveal) · 答案(点击展开)
 l2 = llmcalc.training_flops_6p(llmcalc.preset("llama-2-70b"), 2e12)
 mfu_l2 = llmcalc.implied_mfu(l2, 1_720_320, "A100")
@@ -521,7 +521,7 @@ ex.print_summary()
 # 2. 在 40% MFU 下,要多少张 H100 才能在 90 天内训完 15T token?
 # 3. 在 $T = 8192$(它的主要预训练上下文)和 $T = 131072$(它的长上下文阶段)下,(因果)注意力项分别让 $6P$ 估计值增加多少?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.flops_per_token", "check:405b.total_flops", "check:405b.h100_for_90_days", "check:405b.attention_ratio_8k", "check:405b.attention_ratio_128k"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.flops_per_token", "check:405b.total_flops", "check:405b.h100_for_90_days", "check:405b.attention_ratio_8k", "check:405b.attention_ratio_128k"]
 # Answer (click to reveal) · 答案(点击展开)
 import math
 
@@ -539,7 +539,7 @@ for T_ in (8192, 131072):
 # %% [markdown]
 # **练习 4.** 那篇千亿模型文章按每 A100 卡时 \$10 估算云上 GPU 的价格。按这个价格,128 张 A100 用 30 天要花多少钱?在 40% MFU 下,它们能提供多少 6P FLOPs?用 2T token 能训出哪个 LLaMA 2 模型?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:a100x128.cost_30_days", "check:a100x128.flops_delivered"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:a100x128.cost_30_days", "check:a100x128.flops_delivered"]
 # Answer (click to reveal) · 答案(点击展开)
 hours = 128 * 30 * 24
 delivered = hours * 3600 * a100.peak_flops * 0.4
@@ -551,7 +551,7 @@ for name in ("llama-2-7b", "llama-2-13b", "llama-2-70b"):
 # %% [markdown]
 # **练习 5.** 开启全量激活重计算后,每个 token 的硬件工作量是 $8P$,但 MFU 按 $6P$ 计。如果芯片的*硬件* FLOPs 持续达到峰值的 50%(即 HFU),MFU 是多少?PaLM 报告的 MFU 为 46.2%、HFU 为 57.8%:与全量重计算相比,这个比值意味着多做了多少额外工作?
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:recompute.mfu_at_50pct_hfu", "check:recompute.full_extra_work", "check:palm.extra_work"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:recompute.mfu_at_50pct_hfu", "check:recompute.full_extra_work", "check:palm.extra_work"]
 # Answer (click to reveal) · 答案(点击展开)
 model_over_hw = llmcalc.flops_per_token(llama3_70b) / llmcalc.flops_per_token(llama3_70b, recompute="full")
 print(f"MFU = HFU x 6P/8P = 0.50 x {model_over_hw:.2f} = {0.50 * model_over_hw:.1%}")

@@ -230,7 +230,7 @@ print(f"LLaMA-7B, b = 1, T = 2048, nothing recomputed: {full_7b / GiB:.2f} GiB =
 # %% [markdown]
 # **问题(Question):** Korthikanti 的 22B 模型在 8 张 A100(80 GB)上训练，$t = 8$，微批次为 4，每个参数 18 字节。只用 TP 时放得下吗？哪种策略能让它放下？别忘了把 fp32 的 logits 也算进去。
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:gpt22b.tp_only_gb", "check:gpt22b.tp_sp_selective_gb"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:gpt22b.tp_only_gb", "check:gpt22b.tp_sp_selective_gb"]
 # Answer (click to reveal) · 答案(点击展开)
 cases_22b = {}
 for pol in ("TP only", "TP + SP", "TP + SP + selective"):
@@ -405,7 +405,7 @@ plt.show()
 #
 # </details>
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell"]
 # Answer (click to reveal) · 答案(点击展开)
 shape_100b = ModelConfig(L=80, D=12288, F=4 * 12288, N=96, V=50257, mlp="plain", norm="layernorm", positions="learned",
                         max_positions=2048, qkv_bias=True, o_bias=True, mlp_bias=True, tied_embeddings=True)
@@ -455,7 +455,7 @@ print(f"\nlargest |error| in this table: {table_9['error %'].abs().max():.5f}%; 
 #
 # **问题(Question):** Korthikanti 的每层 $34\,s\,b\,h$ 字节(§4)针对的是 GPT 式的层：LayerNorm、$F = 4h$ 的两矩阵 MLP、dropout。在 $b = 1$、$s = 4096$、bf16、SDPA 注意力下，LLaMA-7B 的一层实际保存多少字节？为什么会更多？换成 eager 注意力和 `"amp"` 又如何？
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:llama7b.hf_layer_vs_34sbh"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:llama7b.hf_layer_vs_34sbh"]
 # Answer (click to reveal) · 答案(点击展开)
 from llmcalc.peak_memory import layer_saved_bytes
 
@@ -511,7 +511,7 @@ ex.print_summary()
 #
 # **练习 1.** LLaMA 3.1-405B，16 字节状态。(a) 在全部 16,384 张 GPU 上用 ZeRO-3，每张 GPU 要多少？(b) 用 Meta 的布局 TP8 × PP16、不用 ZeRO(128 路数据并行中的每个副本都完整地持有自己那份切片)呢？(c) 再在 128 个数据并行副本上加 ZeRO-1 呢？
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.zero3_16k_gb", "check:405b.tp8_pp16_states_gb", "check:405b.tp8_pp16_zero1_states_gb"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.zero3_16k_gb", "check:405b.tp8_pp16_states_gb", "check:405b.tp8_pp16_zero1_states_gb"]
 # Answer (click to reveal) · 答案(点击展开)
 l405 = llmcalc.preset("llama-3.1-405b")
 print(f"P = {llmcalc.param_count(l405):,}")
@@ -528,7 +528,7 @@ print(f"(c) TP8 x PP16 + ZeRO-1 x 128: {mem.model_state_bytes(l405, 'mixed', 1, 
 #
 # **练习 2.** 在 H100 上训练 LLaMA 3-70B，$T = 8192$，微批次为 1，使用序列并行和选择性重计算，16 字节状态，留 10% 余量。TP 最多为 8(一个节点)，PP 必须整除 $L = 80$。不用 ZeRO 时，能放下的最小 $t\cdot p$ 是多少？在 8 个数据并行副本上用 ZeRO-1 时呢？
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.min_gpus_per_replica_no_zero", "check:l3_70b.min_gpus_per_replica_zero1"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.min_gpus_per_replica_no_zero", "check:l3_70b.min_gpus_per_replica_zero1"]
 # Answer (click to reveal) · 答案(点击展开)
 def smallest_layout(**kw):
     options = [(tp * pp, tp, pp) for tp in (1, 2, 4, 8) for pp in range(1, 81) if 80 % pp == 0]
@@ -544,7 +544,7 @@ for label, kw in (("no ZeRO", {}), ("ZeRO-1 x 8", dict(zero_stage=1, dp=8))):
 # %% [markdown]
 # **练习 3.** §5 打印了书中每层 12 个检查点时，整个 v5p pod 上每张芯片的字节数。如果这 12 个检查点都是 $F$ 宽而不是 $D$ 宽(这有些夸张，但正是误差的方向)，每张芯片要装多少？这次训练最少需要多少张芯片？整个 pod 还放得下吗？
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.wide_ckpt_gb_per_chip", "check:l3_70b.wide_ckpt_min_chips"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.wide_ckpt_gb_per_chip", "check:l3_70b.wide_ckpt_min_chips"]
 # Answer (click to reveal) · 答案(点击展开)
 wide = mem.checkpoint_bytes(llama3_70b, 4e6, ("F",) * 12) + states["total"]
 print(f"total {wide / 1e12:.1f} TB -> {wide / v5p.fast_domain / GB:.1f} GB per chip on the pod; "
@@ -553,7 +553,7 @@ print(f"total {wide / 1e12:.1f} TB -> {wide / v5p.fast_domain / GB:.1f} GB per c
 # %% [markdown]
 # **练习 4.** 在 80 GB 的 A100 上对 LLaMA-2-7B 做全参数微调(16 字节状态)，微批次为 1，$T = 4096$，完全重计算。使用 ZeRO-3 时，最少需要几张 GPU 才能放下(不留余量)？用 `training_bytes_per_device`，设 `zero_stage=3`，`dp` 等于 GPU 数。
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:llama7b.min_a100_zero3"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:llama7b.min_a100_zero3"]
 # Answer (click to reveal) · 答案(点击展开)
 for n in range(1, 9):
     r = mem.training_bytes_per_device(llama_7b, 1, 4096, zero_stage=3, dp=n, recompute="full")

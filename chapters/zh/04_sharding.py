@@ -144,7 +144,7 @@ for per_chip in (2000, 2400):
 #
 # **问题(Question):** 本书第 6 部分用 $4\cdot 2^{20}$ 个 token 的批次、$T = 4096$ 的序列，在一整个 v5p Pod 上训练 LLaMA 3-70B。(a) 如果 FSDP 只沿批次维度切分，最多能用上多少张芯片？(b) 如果沿批次*和*序列两个维度切分到 Pod 的全部芯片上，并用上全部三个环面轴，每一层是计算受限的吗？
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:llama3_70b.max_batch_only_fsdp", "check:l3_70b.fsdp_tokens_per_chip", "check:l3_70b.fsdp_comm_ratio"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:llama3_70b.max_batch_only_fsdp", "check:l3_70b.fsdp_tokens_per_chip", "check:l3_70b.fsdp_comm_ratio"]
 # Answer (click to reveal) · 答案(点击展开)
 print(f"(a) {B_4M:,} tokens / {4096} per sequence = {S.max_data_parallel_degree(B_4M, 4096):,} sequences: "
       f"batch-only FSDP can use at most that many of the {pod:,} chips")
@@ -236,7 +236,7 @@ print(f"with the real gated MLP (m = 3): threshold {S.fsdp_tp_critical_tokens_pe
 #
 # **问题(Question):** $2048 \times 4$ 是多少张芯片(给出张数)？这种切法是计算受限的吗？如果用上 Pod 的*每一张*芯片，并采用本书的 2 矩阵 MLP，最好的切法是什么(给出 $X$ 和 $Y$)？它是计算受限的吗？(TP 并行度必须整除芯片数、$F$ 和 64 个头。)
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.book_chips_2048x4", "check:l3_70b.best_split_fsdp_m2", "check:l3_70b.best_split_tp_m2"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.book_chips_2048x4", "check:l3_70b.best_split_fsdp_m2", "check:l3_70b.best_split_tp_m2"]
 # Answer (click to reveal) · 答案(点击展开)
 pow2 = S.best_fsdp_tp_split(llama3_70b, v5p, pod, B_4M, splits="powers_of_two", mlp_matrices=2)
 print(f"powers of two: {pow2.X:,} x {pow2.Y} = {pow2.n_chips_used:,} chips ({pod - pow2.n_chips_used:,} of {pod:,} idle, "
@@ -309,7 +309,7 @@ for label, strategy, n, tp_deg in h100_cases[1:]:
 #
 # **问题(Question)**(本书第 6 部分把这道练习留给了读者)：用同样的批大小，在 4 个 v5p Pod 上训练 LLaMA 3-70B。跨 Pod 的梯度规约会拖慢训练吗？在每个 Pod 内部，FSDP × TP 还是计算受限的吗？
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.4pods_dcn_margin", "check:l3_70b.4pods_tokens_per_chip"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.4pods_dcn_margin", "check:l3_70b.4pods_tokens_per_chip"]
 # Answer (click to reveal) · 答案(点击展开)
 per_pod = B_4M / 4
 lt = S.dcn_dp_layer_time(llama3_70b, v5p, B_4M, 4)
@@ -537,7 +537,7 @@ print(summary.groupby(["model", "GPUs"]).agg(
 #
 # **练习 1.** 在一整个 v5p Pod 上，三个轴全部用于纯 FSDP，能保持计算受限的最小全局批大小(以 token 计)是多少？它相当于多少条 4096 token 的序列？只按批次切分的 FSDP 能用上这个批次吗？
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:v5p_pod.min_fsdp_batch", "check:v5p_pod.min_fsdp_batch_sequences"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:v5p_pod.min_fsdp_batch", "check:v5p_pod.min_fsdp_batch_sequences"]
 # Answer (click to reveal) · 答案(点击展开)
 min_B = S.dp_critical_tokens_per_chip(v5p, axes=3) * pod
 print(f"{S.dp_critical_tokens_per_chip(v5p, axes=3):.0f} tokens x {pod:,} chips = {min_B:,.0f} tokens "
@@ -547,7 +547,7 @@ print(f"{S.dp_critical_tokens_per_chip(v5p, axes=3):.0f} tokens x {pod:,} chips 
 # %% [markdown]
 # **练习 2.** 对 $F = 28672$，在单个 v5p 轴上做张量并行时，TP 并行度超过多少就会变成通信受限？分别就书中的 2 矩阵 MLP 和 LLaMA 的门控 MLP 回答。两种情况下各允许哪些 2 的幂？
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:v5p.tp_max_degree_m2", "check:v5p.tp_max_degree_m3"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:v5p.tp_max_degree_m2", "check:v5p.tp_max_degree_m3"]
 # Answer (click to reveal) · 答案(点击展开)
 for m in (2, 3):
     y_max = S.tp_max_degree(v5p, F, mlp_matrices=m)
@@ -557,7 +557,7 @@ for m in (2, 3):
 # %% [markdown]
 # **练习 3.** 一条 16 级的流水线每步运行 64 个微批次。气泡占一步的多少？要多少个微批次才能把它压到 5% 以下？在 64 个微批次时，$v = 2$ 的交错调度又能做到多少？
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:pp16_m64.bubble", "check:pp16.min_microbatches_5pct", "check:pp16_m64_v2.bubble"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:pp16_m64.bubble", "check:pp16.min_microbatches_5pct", "check:pp16_m64_v2.bubble"]
 # Answer (click to reveal) · 答案(点击展开)
 print(f"p = 16, m = 64: bubble {S.pipeline_bubble_fraction(16, 64):.2%} of the step "
       f"(overhead {S.pipeline_bubble_overhead(16, 64):.2%} over the ideal step)")
@@ -567,7 +567,7 @@ print(f"under 5% needs m >= {m_needed}; interleaved v = 2 at m = 64: {S.pipeline
 # %% [markdown]
 # **练习 4.** 在 8192 张 H100 上，以 4M token 的批次训练 LLaMA 3-70B，FSDP 走 InfiniBand、每个节点内做 TP8，结果是通信受限的(§8)。(a) 批次要多大才能变成计算受限？(b) 仍然用 4M 个 token、4096 token 长的序列，改用 TP8 × PP4 × DP：当 DP = 256、64 和 16 时，DP 的 all-reduce 是计算受限的吗？每个微批次一条序列时，气泡有多大？
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.h100_fsdp_tp8_min_batch", "check:l3_70b.pp4_dp256_bubble", "check:l3_70b.pp4_dp64_bubble", "check:l3_70b.pp4_dp16_bubble"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.h100_fsdp_tp8_min_batch", "check:l3_70b.pp4_dp256_bubble", "check:l3_70b.pp4_dp64_bubble", "check:l3_70b.pp4_dp16_bubble"]
 # Answer (click to reveal) · 答案(点击展开)
 need_h = S.crossover_tokens_per_chip(llama3_70b, h100, "FSDP+TP", chips=8192, tp=8)
 print(f"(a) FSDP+TP8 on 8192 H100s needs {need_h:,.1f} tokens per GPU = {need_h * 8192:,.0f} tokens per step "

@@ -70,7 +70,7 @@ llmcalc.i18n.use("zh")  # the edition's language for explorer labels and plot ti
 #
 # **问题 a1(Question a1):** 根据上面的形状表，像本书数 70B 那样，手算 LLaMA 3.1-405B 的参数量：MLP(每层 $3DF$：gate、up、down 三个矩阵)，注意力(每层 $2DNH + 2DKH$：先是 Q 和 O，再是 K 和 V)，词表(嵌入和 LM 头不共享，$2VD$)，以及 RMSNorm 的权重(每层 $2D$，最后再加一个 $D$)。哪一部分占大头？
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.mlp_params", "check:405b.attention_params", "check:405b.vocab_params", "check:405b.norm_params", "check:405b.params_by_hand"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.mlp_params", "check:405b.attention_params", "check:405b.vocab_params", "check:405b.norm_params", "check:405b.params_by_hand"]
 # Answer (click to reveal) · 答案(点击展开)
 D, F, L, N, K, H, V = l405.D, l405.F, l405.L, l405.N, l405.K, l405.H, l405.V
 by_hand = {"MLP 3DF·L": 3 * D * F * L, "attention L(2DNH + 2DKH)": L * (2 * D * N * H + 2 * D * K * H),
@@ -92,7 +92,7 @@ print("llmcalc.param_breakdown:", {k: f"{n:,}" for k, n in llmcalc.param_breakdo
 #
 # **问题 a2(Question a2):** 按 $6P$ 规则，训练一个 token 要多少 FLOPs？如果精确计算，把 LLaMA 3 预训练上下文 $T = 8192$ 下的因果注意力分数也算进去，又是多少？(第 2 章：完整的 $T\times T$ 矩阵让每个 token 多出 $+\,12LNHT$，用因果计算核(causal kernel)大约只需一半。)
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.flops_per_token", "check:405b.flops_per_token_8k"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.flops_per_token", "check:405b.flops_per_token_8k"]
 # Answer (click to reveal) · 答案(点击展开)
 six_p = llmcalc.flops_per_token(l405)
 exact_8k = llmcalc.training_flops_per_token(l405, 8192)
@@ -113,7 +113,7 @@ print(f"one token on one v5p at full peak: {1e3 * llmcalc.training_seconds(six_p
 #
 # **问题 a3(Question a3):** LLaMA 3 训练了约 15T 个 token，这需要多少 FLOPs？Llama 3 论文(§1)报告，405B 模型在 15.6T 个 token 上用了 $3.8\times10^{25}$ FLOPs——$6P$ 能复现这个数吗？
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.total_flops", "check:405b.meta_flops"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.total_flops", "check:405b.meta_flops"]
 # Answer (click to reveal) · 答案(点击展开)
 total_15t = llmcalc.training_flops_6p(l405, 15e12)
 total_156t = llmcalc.training_flops_6p(l405, 15.6e12)
@@ -136,7 +136,7 @@ print(f"vs LLaMA 3-70B on 15T: {total_15t / llmcalc.training_flops_6p(l70, 15e12
 #
 # **问题 b1(Question b1):** 在这三种口径下，LLaMA 3.1-405B 的模型状态各有多大？
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.states_tb_16b", "check:405b.states_tb_18b", "check:405b.states_tb_10b"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.states_tb_16b", "check:405b.states_tb_18b", "check:405b.states_tb_10b"]
 # Answer (click to reveal) · 答案(点击展开)
 states = {r: mem.model_state_breakdown(l405, r) for r in mem.REGIMES}
 print(pd.DataFrame({r: {k: f"{x / 1e12:.3f}" for k, x in b.items()} for r, b in states.items()})
@@ -150,7 +150,7 @@ print(f"\nbytes per parameter: " + ", ".join(f"{r} {mem.bytes_per_param(r)}" for
 #
 # 这是多少字节？如果换一种更贴近实际的策略——保留每个权重矩阵乘法的输出(`dots_no_batch_dims`：Q、K、V、注意力输出、gate、up、down，其中有两个宽 $F$)——又是多少？再加上模型状态，要装下这次训练，**最少**需要多少张 TPU v5p(每张 95 GiB，这是芯片实际能用的显存；本书取整为 96 GB)？多少张 H100(实际能用 81,559 MiB，标称“80 GB”)？
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.ckpt_book_4xd_tb", "check:405b.ckpt_dots_tb", "check:405b.min_v5p_dots", "check:405b.min_h100_dots"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.ckpt_book_4xd_tb", "check:405b.ckpt_dots_tb", "check:405b.min_v5p_dots", "check:405b.min_h100_dots"]
 # Answer (click to reveal) · 答案(点击展开)
 B_TOKENS = 16 * 2**20                                   # the Llama 3 batch: 2048 x 8192
 print(f"B = {B_TOKENS:,} tokens = {B_TOKENS // 8192:,} sequences of 8192")
@@ -180,7 +180,7 @@ print(pd.DataFrame(rows).to_string(index=False))
 #
 # **问题 c1(Question c1):** 批大小为 16M 个 token 时，每个 pod 每步处理多少个 token？和 v5p 的 DCN 阈值相比如何？
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.tokens_per_pod_8pods", "check:v5p.dcn_critical_tokens_per_pod"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.tokens_per_pod_8pods", "check:v5p.dcn_critical_tokens_per_pod"]
 # Answer (click to reveal) · 答案(点击展开)
 PODS = 8
 tpu_chips = PODS * v5p.fast_domain
@@ -202,7 +202,7 @@ print(f"one layer: backward compute {1e3 * dcn.backward_compute_s:.2f} ms, DCN a
 #
 # **问题 c2(Question c2):** 在一个 pod 内，8960 张芯片每步分摊 $2{,}097{,}152$ 个 token，每张芯片分到多少？纯 FSDP 行得通吗(三个轴上的阈值为 850)？$F = 53248$ 时 FSDP × TP 的阈值是多少？用 `best_fsdp_tp_split` 找到的最佳切分是什么，它是算力受限的吗？请分别用本书的两矩阵 MLP 和 LLaMA 实际使用的门控 MLP(三个矩阵)检验。如果 FSDP 只能按整条序列切分，又会怎样？
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.pod_tokens_per_chip", "check:405b.fsdp_tp_threshold_m2", "check:405b.fsdp_tp_threshold_m3", "check:405b.best_tp_degree_gated"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.pod_tokens_per_chip", "check:405b.fsdp_tp_threshold_m2", "check:405b.fsdp_tp_threshold_m3", "check:405b.best_tp_degree_gated"]
 # Answer (click to reveal) · 答案(点击展开)
 tpc = S.tokens_per_chip(per_pod, v5p.fast_domain)
 print(f"tokens per chip in a pod: {tpc:.1f}; pure FSDP needs > {S.dp_critical_tokens_per_chip(v5p, axes=3):.0f} "
@@ -226,7 +226,7 @@ print(f"batch-only FSDP: {seqs} sequences per pod -> X <= {seqs}, best {batch_on
 #
 # </details>
 
-# %% tags=["solution", "hide-cell"] jupyter={"outputs_hidden": true, "source_hidden": true}
+# %% tags=["solution", "hide-cell"] jupyter={"source_hidden": true}
 # Answer (click to reveal) · 答案(点击展开)
 fig = plots.compute_vs_comm(l405, v5p, strategy="FSDP+TP", chips=v5p.fast_domain, tp=split.Y, mark=tpc)
 plt.show()
@@ -234,7 +234,7 @@ plt.show()
 # %% [markdown]
 # **问题 c3(Question c3):** 在这个布局下，每张芯片要装多少 GB(10 字节的模型状态，在一个 pod 的 8960 张芯片上做 FSDP 切分，检查点按每个 pod 的 2M 个 token 计)？在 40% MFU 下，8 个 pod 要训练多少天？
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.tpu_gb_per_chip_book_ckpt", "check:405b.tpu_gb_per_chip_dots", "check:405b.days_8_pods_40pct"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.tpu_gb_per_chip_book_ckpt", "check:405b.tpu_gb_per_chip_dots", "check:405b.days_8_pods_40pct"]
 # Answer (click to reveal) · 答案(点击展开)
 state_chip = mem.model_state_bytes(l405, "bf16_fp32_adam", zero_stage=3, dp=v5p.fast_domain)
 for pol in ("book_4xD", "dots_no_batch_dims"):
@@ -257,7 +257,7 @@ print(f"days at 40% MFU on {tpu_chips:,} chips: {tpu_days_15t:.1f} (15T tokens),
 #
 # **问题(Question):** 在 4 个 pod 上训练 LLaMA 3-70B($4\times 8960 = 35{,}840$ 张芯片，即“大约 36,000 张”)，批大小不变，仍为 $4\cdot2^{20}$ 个 token，pod 之间通过 DCN 做数据并行。每个 pod 分到多少个 token，和 73,440 相比如何？pod 内每张芯片分到多少？FSDP × TP 在那里还是算力受限的吗(第 4 章的阈值，按本书的 MLP 为 $2\cdot2550^2/F$)？假设内核只要不在等网络，就以峰值的 40% 运行：每一层要花它计算时间的多少倍(一个比值)？整次训练要多少天？要让每个 pod 都算力受限，批大小最小要多少(以 $2^{20}$ 个 token 为单位)？
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.4pods_dcn_margin", "check:l3_70b.4pods_tokens_per_chip", "check:l3_70b.4pods_layer_slowdown", "check:l3_70b.days_4_pods_comm_bound", "check:l3_70b.4pods_min_batch_mtokens"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.4pods_dcn_margin", "check:l3_70b.4pods_tokens_per_chip", "check:l3_70b.4pods_layer_slowdown", "check:l3_70b.days_4_pods_comm_bound", "check:l3_70b.4pods_min_batch_mtokens"]
 # Answer (click to reveal) · 答案(点击展开)
 B70 = 4 * 2**20
 per_pod_70 = B70 / 4
@@ -302,7 +302,7 @@ print(f"smallest batch that is compute-bound in every pod: {mult} x 2^20 = {mult
 #
 # **问题 d1(Question d1):** 每个并行轴走哪种链路？一张 GPU 持有多少参数？为什么不在这些 GPU 上直接使用第 4 章的 FSDP × TP？
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.params_per_gpu_meta"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.params_per_gpu_meta"]
 # Answer (click to reveal) · 答案(点击展开)
 H_CHIPS = 16_384
 meta = S.hybrid_layout(8, 16, 128, chip=h100, n_chips=H_CHIPS, model=l405)
@@ -329,7 +329,7 @@ print(f"one step at 400 TFLOP/s: {step_s:.2f} s; ZeRO-1 gradient reduce-scatter 
 #
 # **问题 d2(Question d2):** 用 `training_bytes_per_device` 估算 Meta 这个布局下每张 GPU 的显存：16 字节的模型状态，TP8，PP16，在 DP128 上做 ZeRO-1，序列并行(sequence parallelism)，选择性重计算(selective recompute)，$T = 8192$，微批次为 1。一张 H100 放得下吗？
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.meta_layout_gb", "check:405b.tp8_pp16_zero1_states_gb"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.meta_layout_gb", "check:405b.tp8_pp16_zero1_states_gb"]
 # Answer (click to reveal) · 答案(点击展开)
 meta_kw = dict(tp=8, pp=16, sp=True, recompute="selective")
 variants = {"TP8 PP16, no ZeRO": mem.training_bytes_per_device(l405, 1, 8192, **meta_kw),
@@ -363,7 +363,7 @@ plt.show()
 #
 # **问题 d3(Question d3):** 每步 16M 个 token $= 2048$ 条长度为 8192 的序列；128 个副本每个分到 16 条，每条是一个微批次(16 来自表 4；微批次的大小是我们的假设)。使用普通的 1F1B 调度时，一步中有多大比例是流水线气泡，即 $(p-1)/(m+p-1)$？Meta 用的是**交错式**(interleaved)调度(Narayanan 等人，2021；Llama 3 论文 §3.3.2)：每张 GPU 持有 $v$ 个更小的层块。这会带来什么变化？再和 8,192 张 GPU 的那次训练(DP64)比较一下。
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.bubble_16k_gpus", "check:405b.bubble_8k_gpus"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.bubble_16k_gpus", "check:405b.bubble_8k_gpus"]
 # Answer (click to reveal) · 答案(点击展开)
 seqs_per_step = B_TOKENS // 8192
 for gpus, dp in ((16_384, 128), (8_192, 64)):
@@ -386,7 +386,7 @@ for gpus, dp in ((16_384, 128), (8_192, 64)):
 #
 # **问题 d4(Question d4):** 论文的表 4 报告在 16,384 张 H100 上每张 GPU 达到 400 TFLOP/s，并称之为 41% 的 MFU。请对照 H100 的 989 TFLOP/s 验证一下。按 41% 计算，$3.8\times10^{25}$ FLOPs 在 16,384 张 GPU 上要多少天？合多少 GPU 时？Llama 3.1 的模型卡报告 405B 用了 **30.84M H100 时**。这些时长对应多大的 MFU？
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:h100.mfu_at_400_tflops", "check:405b.days_16k_h100_41pct", "check:405b.gpu_hours_41pct", "check:405b.card_implied_mfu"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:h100.mfu_at_400_tflops", "check:405b.days_16k_h100_41pct", "check:405b.gpu_hours_41pct", "check:405b.card_implied_mfu"]
 # Answer (click to reveal) · 答案(点击展开)
 for tflops, printed in ((430, "43%"), (400, "41%"), (380, "38%")):
     print(f"{tflops} TFLOP/s / {h100.peak_flops / 1e12:.0f} = {mfu_from_throughput(tflops * 1e12, h100):.1%} (paper: {printed})")
@@ -448,7 +448,7 @@ print(top.round(3).to_string())
 # %% [markdown]
 # **问题 e1(Question e1):** 用 `planner.layout` 评估 Meta 的布局：TP8、PP16、DP128(表 4)，不做激活重计算(§3.3.2)；论文没有交代的部分按问题 d2 的假设补上(序列并行、ZeRO-1、微批次为 1)。分别取 $v = 1, 2, 4, 8$。规划器给出的 MFU 上限是多少？Meta 的 41% 达到了这个上限的多大比例？显存估算放得进一张 H100 吗？
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.planner_meta_mfu_v1", "check:405b.planner_meta_mfu_v4"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.planner_meta_mfu_v1", "check:405b.planner_meta_mfu_v4"]
 # Answer (click to reveal) · 答案(点击展开)
 for v in (1, 2, 4, 8):
     row = planner.layout(l405, h100, H_CHIPS, H_BATCH, 8192, tp=8, pp=16, zero=1, interleave=v)
@@ -467,7 +467,7 @@ for v in (1, 2, 4, 8):
 #
 # **问题 e2(Question e2):** 规划器最看好的布局并不是 Meta 的：排在前面的是 TP4、在 8K 下也用上下文并行、32 级流水线的布局。*在模型里*，是什么让它们更快？在相信这个结论之前，你会检查什么？用 `compute_efficiency=0.6` 重新搜索，看看排名是否保持不变。
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell"]
 # Answer (click to reveal) · 答案(点击展开)
 for eff in (1.0, 0.6):
     ranked = planner.search(l405, h100, H_CHIPS, H_BATCH, 8192, compute_efficiency=eff, top=3)
@@ -516,7 +516,7 @@ print("Llama 3: reported / planner (best v) per layout: "
 #
 # **问题 e3(Question e3):** 为第 3 节的 TPU 方案运行规划器：8 个 v5p pod(71,680 张芯片)，批大小不变。它选择了什么布局？各个并行组走的是哪种链路？
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell"]
 # Answer (click to reveal) · 答案(点击展开)
 tpu_found = planner.search(l405, v5p, tpu_chips, H_BATCH, 8192, top=5)
 cols = ["GB", "MFU", "tp_link", "cp_link", "dp_link", "pp_link"]
@@ -570,7 +570,7 @@ ex_plan.print_summary()
 # %% [markdown]
 # **问题(Question):** 把整个方案汇总成一张表:两种集群各自的芯片数、布局、每芯片 token 数、临界检查、每芯片显存、MFU、天数和芯片小时。
 
-# %% tags=["solution", "hide-cell"] jupyter={"outputs_hidden": true, "source_hidden": true}
+# %% tags=["solution", "hide-cell"] jupyter={"source_hidden": true}
 # Answer (click to reveal) · 答案(点击展开)
 h_mem = variants["Meta: + ZeRO-1 x128"]
 tpu_mem = state_chip + mem.checkpoint_bytes(l405, per_pod, "dots_no_batch_dims") / v5p.fast_domain
@@ -626,7 +626,7 @@ print(plan.to_string())
 #
 # **练习 1——1T 稠密模型。** 取一个 LLaMA 风格的形状：$L = 128$，$D = 25600$，$F = 83200$($3.25D$)，$N = 200$，$K = 8$，$H = 128$，$V = 128256$。(a) 求它的参数量，以及训练 15.6T 个 token 所需的 FLOPs。(b) 在 16,384 张 H100 上以 40% MFU 训练要多少天？要在 90 天内训完需要多少张 H100？(c) 用问题 d2 所建模的 Meta 布局(TP8，PP16，在 DP128 上做 ZeRO-1，序列并行，$T = 8192$)，选择性重计算和完全重计算时每张 GPU 各需多少显存？加深流水线有帮助吗？
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:dense1t.params", "check:dense1t.flops_15_6t", "check:dense1t.days_16k_h100_40pct", "check:dense1t.h100_for_90_days", "check:dense1t.gb_per_gpu_selective", "check:dense1t.gb_per_gpu_full"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:dense1t.params", "check:dense1t.flops_15_6t", "check:dense1t.days_16k_h100_40pct", "check:dense1t.h100_for_90_days", "check:dense1t.gb_per_gpu_selective", "check:dense1t.gb_per_gpu_full"]
 # Answer (click to reveal) · 答案(点击展开)
 dense_1t = ModelConfig(L=128, D=25600, F=83200, N=200, K=8, H=128, V=128256, name="dense-1t")
 p1t = llmcalc.param_count(dense_1t)
@@ -650,7 +650,7 @@ for pp in (16, 32, 64):
 #
 # **练习 2——长上下文。** Llama 3 论文的表 4 列出了长上下文阶段的配置：在 16,384 张 H100 上使用 $T = 131072$，布局为 TP8 × CP16 × PP16 × DP8(CP：上下文并行，每条序列切分到 16 张 GPU 上)，吞吐为 380 TFLOP/s(38%)。最初发表的表格在这一行印的是 DP 4；论文的一位作者在 meta-llama/llama3 的 issue 324 中确认这是笔误，应为 8，因为四个并行度相乘必须等于 16,384。(a) 验证 GPU 数，以及每步仍为 16M 个 token 时每条流水线的微批次数。(b) 在这个长度下，注意力分数在 $6P$ 之上增加了多少？(c) 论文说长上下文阶段用了约 800B 个 token，分六步把上下文从 8K 加到 128K(§3.4.2)：如果这些 token 全按 $T = 131072$ 训练(这是一个上限)，按精确 FLOPs、38% 的 MFU 计算，要多少天？(d) 为什么每张 GPU 的显存看起来和 $T = 8192$ 时一样？
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.long_ctx_microbatches", "check:405b.attention_ratio_128k", "check:405b.long_ctx_days"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.long_ctx_microbatches", "check:405b.attention_ratio_128k", "check:405b.long_ctx_days"]
 # Answer (click to reveal) · 答案(点击展开)
 tp, cp, pp, dp = 8, 16, 16, 8
 print(f"(a) {tp} x {cp} x {pp} x {dp} = {tp * cp * pp * dp:,} GPUs; {B_TOKENS // 131072} sequences per step / DP{dp} "
@@ -674,7 +674,7 @@ print(f"(d) each GPU holds 131072 / {cp} = {131072 // cp} tokens of a sequence: 
 #
 # **练习 3——成本。** 按每 H100 时 \$2 计算，模型卡上的 30.84M 小时要花多少钱？理想的 41% MFU 训练要花多少？如果每芯片时的价格相同，8 个 pod 的 TPU 方案又要花多少？
 
-# %% jupyter={"outputs_hidden": true, "source_hidden": true} tags=["solution", "hide-cell", "check:405b.card_cost", "check:405b.ideal_cost_41pct", "check:405b.tpu_plan_cost"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.card_cost", "check:405b.ideal_cost_41pct", "check:405b.tpu_plan_cost"]
 # Answer (click to reveal) · 答案(点击展开)
 print(f"model card: {CARD_HOURS / 1e6:.2f}M H100-hours x $2 = ${llmcalc.cost(CARD_HOURS, 2.0) / 1e6:.1f}M")
 print(f"ideal at 41%: {gpu_hours / 1e6:.2f}M hours = ${llmcalc.cost(gpu_hours, 2.0) / 1e6:.1f}M")

@@ -52,6 +52,10 @@ from .check import check  # noqa: E402
 from .peak_memory import peak_training_breakdown, peak_training_bytes  # noqa: E402
 from .rank_memory import rank_peak_breakdown, rank_peak_bytes  # noqa: E402
 
+from . import answer_box as _answer_box  # noqa: E402
+
+_answer_box.register()   # inside IPython/Jupyter: answer cells print into a closed "Show answer" box
+
 __version__ = "0.1.0"
 
 
