@@ -41,7 +41,12 @@ ZH = {
     "embedding": "词嵌入", "attention": "注意力", "mlp": "MLP", "router": "路由器", "experts": "路由专家",
     "shared_experts": "共享专家", "norms": "归一化", "lm_head": "输出层", "weights": "权重", "grads": "梯度",
     "master": "fp32 主权重", "optimizer": "优化器状态", "activations": "激活值", "logits": "logits",
-    "model_states": "模型状态",
+    "model_states": "模型状态", "frozen_weights": "冻结权重", "model_and_optimizer": "模型与优化器状态",
+    "layer_inputs": "各层输入", "overhead": "其他开销",
+    "attention_proj": "注意力投影", "attention_scores": "注意力分数",
+    # table rows and columns (llmcalc.tables keeps the English keys; these are what a reader sees)
+    "model": "模型", "params": "参数量", "active": "激活参数量", "share": "占比", "total": "合计",
+    "tied": "输入输出嵌入共享",
 }
 
 _CJK_FONT = "Noto Sans CJK SC"

@@ -1,7 +1,10 @@
 """Figures for the chapters (imports matplotlib; the formula modules never do).
 
 Each function draws one figure from llmcalc's formulas and returns the Figure; it restates no formula.
-Titles and axis labels go through :func:`llmcalc.labels.label`, so ``llmcalc.i18n.use`` can switch them.
+Every text a figure shows (title, axis labels, legend items, bar names drawn from llmcalc's keys) goes
+through :func:`llmcalc.labels.label` or :func:`llmcalc.i18n.tr`, so ``llmcalc.i18n.use("zh")`` shows it in
+Chinese; model names, chip names, symbols and units stay as they are. Names a caller passes in (the
+cases of :func:`memory_stack`) are drawn as given: translate them where they are written.
 """
 
 from __future__ import annotations
@@ -11,7 +14,17 @@ import matplotlib.pyplot as plt
 from . import flops as _flops, params as _params, timecost as _time
 from .models import preset
 
+from .i18n import tr
 from .labels import label, set_labels  # noqa: F401  (set_labels re-exported for callers of plots)
+
+
+_EN_KEYS = {"mlp": "MLP", "lm_head": "LM head", "master": "fp32 master weights", "optimizer": "optimizer states"}
+
+
+def _key_text(key: str) -> str:
+    """A legend item for one of llmcalc's keys ("frozen_weights"): the current language's label; in
+    English a readable form ("frozen weights", "LM head")."""
+    return label(key, _EN_KEYS.get(key, key.replace("_", " ")))
 
 
 def _cfg(m):
@@ -26,7 +39,7 @@ def param_shares(models, figsize=(9, 4.5)):
     left = [0.0] * len(cfgs)
     for comp in comps:
         shares = [100 * _params.param_breakdown(m)[comp] / _params.param_count(m) for m in cfgs]
-        ax.barh([m.name for m in cfgs], shares, left=left, label=label(comp, comp))
+        ax.barh([m.name for m in cfgs], shares, left=left, label=_key_text(comp))
         left = [a + b for a, b in zip(left, shares)]
     ax.set_xlabel(label("share_axis", "share of parameters (%)"))
     ax.set_title(label("param_shares_title", "Where the parameters live"))
@@ -86,11 +99,12 @@ def memory_stack(cases: dict, chip=None, figsize=(8, 4.5)):
     bottom = [0.0] * len(names)
     for t in terms:
         vals = [cases[n].get(t, 0) / 1e9 for n in names]
-        ax.bar(names, vals, bottom=bottom, label=label(t, t))
+        ax.bar(names, vals, bottom=bottom, label=_key_text(t))
         bottom = [a + b for a, b in zip(bottom, vals)]
     if chip is not None:
         c = _chip(chip)
-        ax.axhline(c.hbm_bytes / 1e9, color="k", ls="--", label=f"{c.name} HBM ({c.hbm_bytes / 1e9:.0f} GB)")
+        ax.axhline(c.hbm_bytes / 1e9, color="k", ls="--",
+                   label=f"{c.name} {label('hbm', 'HBM')} ({c.hbm_bytes / 1e9:.0f} GB)")
     ax.set_ylabel(label("gb_axis", "GB per device"))
     ax.set_title(label("memory_title", "Memory per device"))
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
@@ -102,9 +116,11 @@ def memory_stack(cases: dict, chip=None, figsize=(8, 4.5)):
 def compute_vs_comm(cfg, chip, strategy="FSDP", chips=8960, tp=1, axes=None, tokens=None, mark=None, figsize=(7, 4)):
     """One layer's compute and communication time against tokens per chip: where the lines cross is
     the critical batch per chip (the roofline crossover). ``mark`` draws a vertical line at a batch."""
+    from .hardware import chip as _chip
     from .sharding import layer_time
 
     c = _cfg(cfg)
+    chip_name = _chip(chip).name   # the title names the chip; a Chip object's repr is its whole spec sheet
     tokens = tokens or [2 ** (i / 2) for i in range(8, 33)]
     times = [layer_time(c, chip, strategy, x, chips=chips, tp=tp, axes=axes) for x in tokens]
     fig, ax = plt.subplots(figsize=figsize)
@@ -114,7 +130,7 @@ def compute_vs_comm(cfg, chip, strategy="FSDP", chips=8960, tp=1, axes=None, tok
         ax.axvline(mark, color="k", ls=":")
     ax.set_xlabel(label("tpc_axis", "tokens per chip"))
     ax.set_ylabel(label("layer_s_axis", "seconds per layer"))
-    ax.set_title(f"{c.name}, {strategy} on {chip}")
+    ax.set_title(tr(f"{c.name}, {strategy} on {chip_name}", f"{c.name}：{chip_name} 上的 {strategy}"))
     ax.grid(True, which="major", alpha=0.3)
     ax.legend()
     fig.tight_layout()
