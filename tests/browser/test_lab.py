@@ -7,10 +7,11 @@ and one browser serve the whole module. For each notebook, opened once with ``?r
   (execution counts set, kernel idle), no cell's model holds an ``error`` output, and no output renders a
   Python traceback or "Error displaying widget"; every explorer renders.
 - ``test_answers_collapsed_then_revealed``: each cell whose first line is the answer marker opens with its
-  source collapsed (Lab's input placeholder, showing the marker; the editor not visible) and no output
-  visible; after Run All the source is still collapsed (Lab itself un-hides the outputs of cells it runs);
-  clicking the placeholder shows the source (marker and next line), and the outputs (clicking the output
-  placeholder if there is one) are visible and show text or an image for cells that have outputs.
+  source collapsed (Lab's input placeholder, showing the marker; the editor not visible) and its output a
+  closed "Show answer" box; after Run All both still hold and the visible output text is the summary alone;
+  clicking the summary shows the answer (text or figure); saving (docmanager:save) keeps every answer cell's
+  ``source_hidden`` flag in the .ipynb and in its paired .py; clicking the input placeholder shows the
+  source (marker and next line).
 - ``test_sliders_match_llmcalc``: for each explorer, every slider is moved one step with the keyboard
   (focus the noUi handle, ArrowRight, or ArrowLeft at the maximum) and moved back; after each move the shown
   summary equals the summary of the same explorer built in Python from the control values read off the
@@ -189,7 +190,8 @@ def notebook(request, lab, browser):
                 "placeholder_text": cell.locator(".jp-InputPlaceholder").inner_text() if
                 cell.locator(".jp-InputPlaceholder").count() else "",
                 "editor_visible": cell.locator(".jp-InputArea-editor").is_visible(),
-                "outputs_visible": any(o.is_visible() for o in cell.locator(".jp-OutputArea-output").all()),
+                "outputs_text": " ".join(o.evaluate("e => e.innerText.trim()") for o in
+                                         cell.locator(".jp-OutputArea-output").all() if o.is_visible()).strip(),
             }
         page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
         page.wait_for_function("(p) => [...window.__nb(p).content.model.cells].every(c => c.type !== 'code'"
@@ -313,33 +315,63 @@ def test_run_all_without_errors(notebook: OpenNotebook):
         cells.nth(i).locator(".jp-OutputArea-output .widget-vbox .widget-slider").first.wait_for(timeout=30_000)
 
 
-def test_answers_collapsed_then_revealed(notebook: OpenNotebook):
+def _answer_boxes_closed(cell) -> None:
+    box = cell.locator("details.llmcalc-answer")
+    assert box.count() == 1, "an answer cell shows exactly one answer box"
+    assert box.evaluate("d => !d.open"), "answer box is open"
+    assert box.locator("summary").is_visible()
+    # what the reader sees of the output is the summary alone: no printed line, no figure
+    shown = cell.locator(".jp-OutputArea-output").first.evaluate("e => e.innerText.trim()")
+    assert shown == box.locator("summary").inner_text().strip(), shown[:200]
+    assert not any(el.is_visible() for el in box.locator("pre, img").all())
+
+
+def test_answers_collapsed_then_revealed(notebook: OpenNotebook, lab):
+    """Open: source collapsed, output a closed box. Run All: still both. Click: the answer shows.
+    Save: the .ipynb and its paired .py keep every answer cell's source_hidden flag (and gain no output flag)."""
     assert notebook.answers, f"{notebook.rel}: no answer cells"
-    cells = notebook.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell")
+    page = notebook.page
+    cells = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell")
+    summary = "显示答案" if notebook.lang == "zh" else "Show answer"
     for i in notebook.answers:
         state = notebook.collapsed_on_open[i]
         assert state["input_placeholder"] and not state["editor_visible"], f"{notebook.rel} cell {i} not collapsed: {state}"
         assert "Answer (click to reveal)" in state["placeholder_text"], (i, state)
-        assert not state["outputs_visible"], f"{notebook.rel} cell {i}: outputs visible on open"
+        assert state["outputs_text"] in ("", summary), f"{notebook.rel} cell {i}: visible on open: {state['outputs_text'][:200]}"
         cell = cells.nth(i)
         cell.scroll_into_view_if_needed()
-        # still collapsed after Run All (Lab un-hides the *outputs* of a cell it executes, not the source)
+        # after Run All: source still collapsed and the fresh output is a closed box, no value on screen
         assert cell.locator(".jp-InputPlaceholder").is_visible(), f"{notebook.rel} cell {i}: source shown after Run All"
         assert not cell.locator(".jp-InputArea-editor").is_visible()
+        _answer_boxes_closed(cell)
+        assert cell.locator("details.llmcalc-answer summary").inner_text().strip() == summary
+    for i in notebook.answers:   # click: the answer shows (text, or the figure)
+        cell = cells.nth(i)
+        cell.locator("details.llmcalc-answer summary").click()
+        shown = cell.locator("details.llmcalc-answer pre, details.llmcalc-answer img").first
+        shown.wait_for(state="visible", timeout=10_000)
+    # save in Lab (Ctrl+S): the stored hidden flags survive, in the .ipynb and in the paired .py
+    saved = Path(lab["root"]) / notebook.rel
+    before, py_before = saved.stat().st_mtime_ns, saved.with_suffix(".py").stat().st_mtime_ns
+    page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+    page.wait_for_function("(p) => !window.__nb(p).context.model.dirty", arg=notebook.rel, timeout=30_000)
+    assert saved.stat().st_mtime_ns != before, "save did not write the notebook"
+    assert saved.with_suffix(".py").stat().st_mtime_ns != py_before, "jupytext did not rewrite the paired .py"
+    nb = json.loads(saved.read_text(encoding="utf-8"))
+    for i in notebook.answers:
+        meta = nb["cells"][i]["metadata"].get("jupyter", {})
+        assert meta.get("source_hidden") is True and "outputs_hidden" not in meta, (notebook.rel, i, meta)
+    py = saved.with_suffix(".py").read_text(encoding="utf-8")
+    assert py.count('jupyter={"source_hidden": true}') == len(notebook.answers), "the paired .py lost hidden flags"
+    assert "outputs_hidden" not in py
+    for i in notebook.answers:   # the code itself: click the collapsed input
+        cell = cells.nth(i)
         cell.locator(".jp-InputPlaceholder").click()
         editor = cell.locator(".jp-InputArea-editor")
         editor.wait_for(state="visible", timeout=10_000)
         source = "".join(notebook.cells[i]["source"]).split("\n")
         text = editor.inner_text()
         assert ANSWER_MARKER.split(" · ")[0] in text and source[1].strip()[:30] in text, (i, text[:200])
-        if notebook.cells[i].get("outputs"):
-            placeholder = cell.locator(".jp-OutputPlaceholder")
-            if placeholder.is_visible():
-                placeholder.click()
-            out = cell.locator(".jp-OutputArea-output").first
-            out.wait_for(state="visible", timeout=10_000)
-            assert out.evaluate("e => !!(e.innerText.trim() || e.querySelector('img, svg, canvas, .jupyter-widgets'))"), \
-                f"{notebook.rel} cell {i}: revealed output shows neither text nor an image"
 
 
 def test_sliders_match_llmcalc(notebook: OpenNotebook, artifacts):
