@@ -114,6 +114,10 @@ def test_check_accepts_llmcalcs_value_and_rejects_a_wrong_one(key, capsys):
     value = answers()[key].compute()
     rtol = answers()[key].rtol
     assert is_right(key, value)
+    if answers()[key].kind == "bool":   # a yes/no question: the other answer is wrong
+        assert not is_right(key, not value) and llmcalc.check(key, not value) is False
+        assert "Hint" in capsys.readouterr().out
+        return
     wrong = value * (1 + 3 * rtol) + (1 if rtol == 0 else 0)
     assert not is_right(key, wrong)
     assert llmcalc.check(key, wrong) is False

@@ -1,15 +1,27 @@
 """Self-check for students: ``llmcalc.check("405b.params", answer)`` says right or wrong, never the answer.
 
 Each key names one exercise of the workbook. Its expected value is computed by llmcalc when asked
-(nothing is stored as a literal), compared with the student's number within a stated relative
-tolerance, and a wrong answer gets a hint that points at the idea, not at the number.
+(nothing is stored as a literal), compared with the student's answer within a stated relative
+tolerance, and a wrong answer gets the expected unit and form again plus a hint that points at the
+idea, not at the number.
+
+Every key says what kind of answer it wants, in English and Chinese: ``unit``/``unit_zh`` ("TB") and
+``form``/``form_zh`` ("in TB" / "以 TB 为单位", "as a fraction, e.g. 0.125 (not 12.5%)"); the chapter's
+question names the same phrase. Numeric keys take any real number (Python, numpy scalars of any
+width, 0-d arrays, Fraction, Decimal); yes/no keys (``kind == "bool"``) take ``True`` or ``False``.
+An answer that is right up to a unit factor (percent for a fraction, ×10^3, ×2^10, ×10^6, ×10^9,
+×10^12, GiB for GB, TiB for TB) is told "right number, wrong unit" without the value.
 
     >>> check("405b.params", 405e9)        # doctest: +SKIP
     ✅ Right, within 1% of the exact answer.
+    >>> check("405b.states_tb_16b", 6494)   # doctest: +SKIP
+    ❌ Right number, wrong unit: give it in TB.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import math
 from dataclasses import dataclass
 from typing import Callable
@@ -19,13 +31,23 @@ from . import _validate as v
 
 @dataclass(frozen=True)
 class Answer:
-    """One checkable exercise: how to compute it, how close counts as right, and hints (en, zh)."""
+    """One checkable exercise: how to compute it, how close counts as right, hints (en, zh), and the
+    unit and form the answer is given in (en, zh).
 
-    compute: Callable[[], float]
+    ``kind`` is "number" (a real number, compared within ``rtol``) or "bool" (a yes/no question, answered
+    ``True`` or ``False``; ``rtol`` is unused). ``form``/``form_zh`` are the phrases the chapter's question
+    uses ("in TB" / "以 TB 为单位"); they give a generic example where one helps, never the answer.
+    """
+
+    compute: Callable[[], float | bool]
     rtol: float
     hint: str
     hint_zh: str
     unit: str = ""
+    unit_zh: str = ""
+    form: str = ""
+    form_zh: str = ""
+    kind: str = "number"
 
 
 def _p(name):
@@ -519,6 +541,193 @@ def _registry() -> dict[str, Answer]:
     }
 
 
+def _yes_no_registry() -> dict[str, Answer]:
+    """The yes/no questions of the chapters ("does it fit?", "is it compute-bound?"), answered True or False."""
+    from . import flops, memory, planner, sharding, timecost
+
+    def yes_no(compute, hint, hint_zh):
+        return Answer(lambda: bool(compute()), 0.0, hint, hint_zh, kind="bool")
+
+    def gpt22b_fits(**kw):
+        return memory.fits(memory.training_bytes_per_device(_gpt_22b(), 4, 2048, regime="mixed_fp32_grads", tp=8,
+                                                            **kw)["total"], "A100")
+
+    def l70_pod_split(**kw):
+        return sharding.best_fsdp_tp_split(_p("llama-3-70b"), "TPU v5p", _chip("TPU v5p").fast_domain, _B_4M, **kw)
+
+    def l405_pod_split(m):
+        return sharding.best_fsdp_tp_split(_p("llama-3.1-405b"), "TPU v5p", _chip("TPU v5p").fast_domain, _B_16M / 8,
+                                           mlp_matrices=m)
+
+    def l70_pp4_dp_compute_bound(dp):
+        return sharding.dcn_dp_layer_time(_p("llama-3-70b"), "H100", _B_4M, dp, chips_per_pod=8 * 4).compute_bound
+
+    def l2_days_on_2048():
+        f = flops.training_flops_6p(_p("llama-2-70b"), 2e12)
+        return timecost.training_days(f, 2048, "A100", timecost.implied_mfu(f, 1_720_320, "A100"))
+
+    pp4_hint = ("Each replica all-reduces its gradients over InfiniBand once per step: compare its tokens per step "
+                "(4·2^20 / DP) with the InfiniBand threshold C / W_IB per node.",
+                "每个副本每步经 InfiniBand 做一次梯度 all-reduce:比较它每步的 token 数(4·2^20 / DP)与每个节点的 "
+                "InfiniBand 阈值 C / W_IB。")
+    return {
+        # chapter 02
+        "megatron_1t.quoted_52pct_is_hfu": yes_no(
+            lambda: abs(timecost.mfu_from_throughput(163e12, "A100") - 0.52) < 0.005,
+            "163 TFLOP/s over the A100's 312e12 is the quoted figure; does the paper's 96·B·s·l·h² count include the "
+            "recomputed forward?",
+            "163 TFLOP/s 除以 A100 的 312e12 就是被引用的数字;论文的 96·B·s·l·h² 是否包含重计算的那次前向?"),
+        "llama2_70b.21_days_consistent": yes_no(
+            lambda: abs(l2_days_on_2048() / 21 - 1) < 0.1,
+            "Spread the card's A100-hours over 2048 GPUs (hours / (2048 × 24)) and compare the days with 21.",
+            "把模型卡上的 A100 小时分摊到 2048 张卡上(小时数 / (2048 × 24)),再与 21 天比较。"),
+        # chapter 03
+        "gpt22b.tp_only_fits_a100": yes_no(
+            lambda: gpt22b_fits(),
+            "18·P/t of states, L·sbh(10 + 24/t + 5as/(ht)) of activations and the fp32 logits, against the A100's "
+            "80 GiB (memory.fits).",
+            "状态 18·P/t、激活 L·sbh(10 + 24/t + 5as/(ht)) 和 fp32 logits 之和,与 A100 的 80 GiB 比较(memory.fits)。"),
+        "gpt22b.tp_sp_fits_a100": yes_no(
+            lambda: gpt22b_fits(sp=True),
+            "Sequence parallelism divides the 10·sbh of norms and dropout by t too: sbh(34/t + 5as/(ht)) per layer.",
+            "序列并行把归一化和 dropout 的 10·sbh 也除以 t:每层 sbh(34/t + 5as/(ht))。"),
+        "gpt22b.tp_sp_selective_fits_a100": yes_no(
+            lambda: gpt22b_fits(sp=True, recompute="selective"),
+            "With SP and selective recompute each layer keeps 34·sbh/t bytes; add the states and logits.",
+            "有了 SP 和选择性重计算,每层只保留 34·sbh/t 字节;再加上状态和 logits。"),
+        "l3_70b.wide_ckpt_pod_has_room": yes_no(
+            lambda: memory.min_chips(_wide_ckpt_bytes(), "TPU v5p") <= _chip("TPU v5p").fast_domain,
+            "Compare the minimum number of chips with the 8960 chips of one pod.",
+            "把最少芯片数与一个 pod 的 8960 块芯片比较。"),
+        # chapter 04
+        "l3_70b.fsdp_compute_bound": yes_no(
+            lambda: sharding.fsdp_layer_time(_p("llama-3-70b"), "TPU v5p", _B_4M, _chip("TPU v5p").fast_domain,
+                                             M_X=3).compute_bound,
+            "Compare the tokens per chip with C/W over three axes (850).",
+            "把每芯片 token 数与三个轴上的 C/W(850)比较。"),
+        "l3_70b.book_2048x4_compute_bound": yes_no(
+            lambda: l70_pod_split(splits="powers_of_two", mlp_matrices=2).layer.compute_bound,
+            "Tokens per chip of the 8192 chips used against the FSDP × TP threshold 2·2550²/F (the book's MLP).",
+            "用到的 8192 块芯片上每芯片的 token 数,与 FSDP × TP 阈值 2·2550²/F(书中的 MLP)比较。"),
+        "l3_70b.best_split_m2_compute_bound": yes_no(
+            lambda: l70_pod_split(mlp_matrices=2).layer.compute_bound,
+            "With all 8960 chips the allowed splits sit on either side of X_opt: is the smallest summed ratio "
+            "(FSDP + TP traffic over compute) below 1?",
+            "用满 8960 块芯片时,可行切分落在 X_opt 两侧:通信之和与计算之比的最小值是否小于 1?"),
+        "l3_70b.4pods_dcn_slows_down": yes_no(
+            lambda: not sharding.dcn_dp_layer_time(_p("llama-3-70b"), "TPU v5p", _B_4M, 4).compute_bound,
+            "The cross-pod reduction hides behind the backward when the tokens per pod exceed C / W_dcn.",
+            "当每个 pod 的 token 数超过 C / W_dcn 时,跨 pod 的梯度归约可以藏在反向计算后面。"),
+        "l3_70b.4pods_in_pod_compute_bound": yes_no(
+            lambda: _l70_4pods_split(4).layer.compute_bound,
+            "A pod gets a quarter of the batch: compare its tokens per chip with the FSDP × TP threshold, and "
+            "check the best allowed split's comm/compute.",
+            "每个 pod 只拿四分之一的批次:把每芯片 token 数与 FSDP × TP 阈值比较,再看最佳可行切分的通信/计算比。"),
+        "v5p_pod.batch_only_fsdp_can_use_min_batch": yes_no(
+            lambda: sharding.dp_critical_tokens_per_chip("TPU v5p", axes=3) * _chip("TPU v5p").fast_domain / 4096
+            >= _chip("TPU v5p").fast_domain,
+            "Batch-only FSDP needs at least one whole sequence per chip: compare the sequences with the chips.",
+            "只切批次维的 FSDP 每块芯片至少要一整条序列:把序列数与芯片数比较。"),
+        "l3_70b.pp4_dp256_dp_compute_bound": yes_no(lambda: l70_pp4_dp_compute_bound(256), *pp4_hint),
+        "l3_70b.pp4_dp64_dp_compute_bound": yes_no(lambda: l70_pp4_dp_compute_bound(64), *pp4_hint),
+        "l3_70b.pp4_dp16_dp_compute_bound": yes_no(lambda: l70_pp4_dp_compute_bound(16), *pp4_hint),
+        # chapter 05
+        "405b.6p_reproduces_meta_flops": yes_no(
+            lambda: abs(flops.training_flops_6p(_p("llama-3.1-405b"), 15.6e12) / _META_FLOPS - 1) < 0.02,
+            "6 · P · 15.6T against the paper's 3.8e25: within 2%?",
+            "6 · P · 15.6T 与论文的 3.8e25 相比,相差是否在 2% 以内?"),
+        "405b.8pods_dcn_compute_bound": yes_no(
+            lambda: sharding.dcn_dp_layer_time(_p("llama-3.1-405b"), "TPU v5p", _B_16M, 8).compute_bound,
+            "Compare the tokens per pod with C / W_dcn.", "把每个 pod 的 token 数与 C / W_dcn 比较。"),
+        "405b.pod_pure_fsdp_works": yes_no(
+            lambda: sharding.tokens_per_chip(_B_16M / 8, _chip("TPU v5p").fast_domain)
+            > sharding.dp_critical_tokens_per_chip("TPU v5p", axes=3),
+            "Pure FSDP over three axes needs more than 850 tokens per chip.",
+            "三个轴上的纯 FSDP 要求每芯片超过 850 个 token。"),
+        "405b.pod_best_split_m2_compute_bound": yes_no(
+            lambda: l405_pod_split(2).layer.compute_bound,
+            "best_fsdp_tp_split(..., mlp_matrices=2): is the best allowed split's comm/compute below 1?",
+            "best_fsdp_tp_split(..., mlp_matrices=2):最佳可行切分的通信/计算比是否小于 1?"),
+        "405b.pod_best_split_m3_compute_bound": yes_no(
+            lambda: l405_pod_split(3).layer.compute_bound,
+            "The gated MLP lowers the threshold by 2/3: is the best allowed split's comm/compute below 1?",
+            "门控 MLP 把阈值降到 2/3:最佳可行切分的通信/计算比是否小于 1?"),
+        "405b.meta_layout_fits_h100": yes_no(
+            lambda: memory.fits(memory.training_bytes_per_device(_p("llama-3.1-405b"), 1, 8192, zero_stage=1, dp=128,
+                                                                 tp=8, pp=16, sp=True, recompute="selective")["total"],
+                                "H100"),
+            "Compare the estimate with the bytes an H100 exposes (81,559 MiB), not its '80 GB' label.",
+            "把估计值与 H100 实际可用的字节数(81,559 MiB)比较,而不是标称的“80 GB”。"),
+        "405b.planner_meta_v1_fits_h100": yes_no(
+            lambda: planner.layout(_p("llama-3.1-405b"), "H100", 16384, _B_16M, 8192, tp=8, pp=16, zero=1,
+                                   interleave=1)["fits"],
+            "planner.layout(...)['fits'] compares the memory estimate with the H100 less the planner's 10% headroom.",
+            "planner.layout(...)['fits'] 把显存估计与扣掉规划器 10% 余量后的 H100 容量比较。"),
+    }
+
+
+# What each unit's answer looks like, in words the chapters' questions use: unit (en, zh), form (en, zh).
+# The examples are generic (0.125, 1.25); no answer of the workbook rounds to them.
+_UNIT_FORMS = {
+    "parameters": ("parameters", "个参数", "as a count of parameters", "写成参数个数"),
+    "fraction": ("fraction", "小数", "as a fraction, e.g. 0.125 (not 12.5%)", "写成小数,例如 0.125(而不是 12.5%)"),
+    "ratio": ("ratio", "倍数", "as a ratio, e.g. 1.25", "写成倍数,例如 1.25"),
+    "FLOPs": ("FLOPs", "FLOPs", "in FLOPs", "以 FLOPs 为单位"),
+    "chips": ("chips", "块芯片", "as a count of chips", "写成芯片数"),
+    "GPUs": ("GPUs", "张 GPU", "as a count of GPUs", "写成 GPU 数"),
+    "days": ("days", "天", "in days", "以天为单位"),
+    "dollars": ("dollars", "美元", "in dollars", "以美元为单位"),
+    "GPU-hours": ("GPU-hours", "GPU 小时", "in GPU-hours", "以 GPU 小时为单位"),
+    "GB": ("GB", "GB", "in GB", "以 GB 为单位"),
+    "GiB": ("GiB", "GiB", "in GiB", "以 GiB 为单位"),
+    "TB": ("TB", "TB", "in TB", "以 TB 为单位"),
+    "tokens": ("tokens", "个 token", "in tokens", "以 token 为单位"),
+    "micro-batches": ("micro-batches", "个微批次", "as a count of micro-batches", "写成微批次数"),
+    "sequences": ("sequences", "条序列", "as a count of sequences", "写成序列条数"),
+    "TP degree": ("TP degree", "TP 度数", "as an unrounded TP degree", "写成不取整的 TP 度数"),
+    "× 2^20 tokens": ("× 2^20 tokens", "× 2^20 个 token", "in multiples of 2^20 tokens", "以 2^20 个 token 为单位"),
+    "yes/no": ("yes/no", "是/否", "as True (yes) or False (no)", "填 True(是)或 False(否)"),
+}
+
+# Keys whose unit or form is more specific than their unit's default: key -> (unit, unit_zh, form, form_zh).
+_TOKENS_PER_CHIP = ("tokens per chip", "每芯片 token 数", "in tokens per chip", "写成每芯片 token 数")
+_TOKENS_PER_POD = ("tokens per pod", "每个 pod 的 token 数", "in tokens per pod", "写成每个 pod 的 token 数")
+_TOKENS_PER_STEP = ("tokens per step", "每步 token 数", "in tokens per step", "写成每步的 token 数")
+_CONTEXT = ("tokens", "个 token", "as a context length T in tokens", "写成以 token 计的上下文长度 T")
+_FLOPS_PER_TOKEN = ("FLOPs per token", "每 token 的 FLOPs", "in FLOPs per token", "以每 token 的 FLOPs 为单位")
+_KEY_FORMS = {
+    "l3_70b.attention_quarter_context": _CONTEXT,
+    "l3_8b.attention_quarter_context": _CONTEXT,
+    "405b.flops_per_token": _FLOPS_PER_TOKEN,
+    "405b.flops_per_token_8k": _FLOPS_PER_TOKEN,
+    "405b.h100_for_90_days": _UNIT_FORMS["GPUs"],
+    "v5p_pod.min_fsdp_batch": _TOKENS_PER_STEP,
+    "l3_70b.h100_fsdp_tp8_min_batch": _TOKENS_PER_STEP,
+    "l3_70b.fsdp_tokens_per_chip": _TOKENS_PER_CHIP,
+    "l3_70b.4pods_tokens_per_chip": _TOKENS_PER_CHIP,
+    "405b.pod_tokens_per_chip": _TOKENS_PER_CHIP,
+    "405b.fsdp_tp_threshold_m2": _TOKENS_PER_CHIP,
+    "405b.fsdp_tp_threshold_m3": _TOKENS_PER_CHIP,
+    "405b.tokens_per_pod_8pods": _TOKENS_PER_POD,
+    "v5p.dcn_critical_tokens_per_pod": _TOKENS_PER_POD,
+    "l3_70b.best_split_fsdp_m2": ("FSDP degree", "FSDP 度数", "as the FSDP degree X", "写成 FSDP 度数 X"),
+    "l3_70b.best_split_tp_m2": ("TP degree", "TP 度数", "as the TP degree Y", "写成 TP 度数 Y"),
+    "405b.best_tp_degree_gated": ("TP degree", "TP 度数", "as the TP degree Y", "写成 TP 度数 Y"),
+}
+
+_BYTE_UNITS = {"GB", "GiB", "TB"}
+
+
+def _with_forms(key: str, a: Answer) -> Answer:
+    if a.kind == "bool":
+        unit, unit_zh, form, form_zh = _UNIT_FORMS["yes/no"]
+    elif key in _KEY_FORMS:
+        unit, unit_zh, form, form_zh = _KEY_FORMS[key]
+    else:
+        unit, unit_zh, form, form_zh = _UNIT_FORMS[a.unit]
+    return dataclasses.replace(a, unit=unit, unit_zh=unit_zh, form=form, form_zh=form_zh)
+
+
 _ANSWERS: dict[str, Answer] | None = None
 
 
@@ -526,46 +735,164 @@ def answers() -> dict[str, Answer]:
     """All checkable exercises by key (built on first use, so ``import llmcalc`` stays fast)."""
     global _ANSWERS
     if _ANSWERS is None:
-        _ANSWERS = _registry()
+        found = {**_registry(), **_yes_no_registry()}
+        _ANSWERS = {k: _with_forms(k, a) for k, a in found.items()}
     return _ANSWERS
 
 
-def is_right(key: str, answer) -> bool:
-    """True when ``answer`` is within the exercise's relative tolerance of llmcalc's value."""
+def _answer(key: str) -> Answer:
     a = answers()
     if not isinstance(key, str):
         raise ValueError(f"key must be an exercise key (a string such as '405b.params'), got {key!r:.60}")
     if key not in a:
         raise v.unknown_name("exercise key", key, list(a))
+    return a[key]
+
+
+def _is_bool(answer) -> bool:
+    """A Python bool or a numpy bool (np.True_, a 0-d bool array)."""
+    answer = v._scalar(answer)
+    return isinstance(answer, bool)
+
+
+def is_right(key: str, answer) -> bool:
+    """True when ``answer`` is within the exercise's relative tolerance of llmcalc's value (a number key),
+    or equals it (a yes/no key, answered True or False)."""
+    a = _answer(key)
+    if a.kind == "bool":
+        if not _is_bool(answer):
+            raise ValueError(f"answer to {key!r} must be True or False (a yes/no question), got {v._show(answer)}")
+        return bool(v._scalar(answer)) == bool(a.compute())
     # any real number: Python, numpy of any width, a 0-d array, Fraction, Decimal
-    answer = v._real("answer", answer, "a finite number")
-    expected = a[key].compute()
-    return math.isclose(float(answer), expected, rel_tol=a[key].rtol)
+    return math.isclose(_finite_float(answer, a.form), a.compute(), rel_tol=a.rtol)
 
 
-def check(key: str, answer, lang: str = "en") -> bool | None:
-    """Print whether ``answer`` is right for exercise ``key`` (and a hint if not); never print the value.
+def _finite_float(answer, form: str) -> float:
+    """``answer`` as a float, or ValueError naming ``answer`` (a bool, a string, NaN, an int past 1.8e308)."""
+    expected = f"a finite number {form}"
+    return v._float("answer", v._real("answer", answer, expected), expected)
 
-    ``answer = ...`` (the placeholder) prints a reminder and returns None instead of failing.
+
+def _unit_factors(a: Answer) -> list[tuple[float, float]]:
+    """(factor, tolerance) pairs: answer × factor ≈ expected means the answer is right in another unit.
+
+    For every key: percent (×100) and the decimal and binary prefixes (10^3 … 10^12, 2^10 … 2^40), both
+    ways. For bytes also the answer given in any other byte unit (B, kB … PB, KiB … PiB: GiB for GB, TiB
+    for TB, MB for GB, ...), i.e. the factor (the student's unit) / (the key's unit). A factor within 10%
+    of 1 (GiB vs GB is 7.4%) is matched within min(rtol, 1%), so a merely inaccurate answer is not called
+    a unit slip."""
+    base = [100.0, 1e3, 1e6, 1e9, 1e12, 2.0**10, 2.0**20, 2.0**30, 2.0**40]
+    factors = set(base) | {1 / f for f in base}
+    if a.unit in _BYTE_UNITS:
+        key_unit = {"GB": 1e9, "GiB": 2.0**30, "TB": 1e12}[a.unit]
+        factors |= {u / key_unit for k in range(6) for u in (1e3**k, 2.0**(10 * k))}
+    near_one = max(min(a.rtol, 0.01), 1e-9)
+    return [(f, near_one if abs(f - 1) < 0.1 else max(a.rtol, 1e-9)) for f in sorted(factors) if f != 1.0]
+
+
+def _unit_slip(a: Answer, answer: float, expected: float) -> bool:
+    return any(math.isclose(answer * f, expected, rel_tol=tol) for f, tol in _unit_factors(a))
+
+
+_MESSAGES = {
+    "en": {
+        "placeholder": "✍️  Replace ... with your answer ({form}), then run this cell again.",
+        "placeholder_any": "✍️  Replace ... with your answer, then run this cell again.",
+        "right": "✅ Right.",
+        "right_within": "✅ Right, within {pct} of the exact answer.",
+        "wrong": "❌ Not yet ({tol}). Give the answer {form}. Hint: {hint}",
+        "wrong_bool": "❌ Not yet. Answer {form}. Hint: {hint}",
+        "slip": "❌ Right number, wrong unit: give it {form}.",
+        "want_bool": "❌ This is a yes/no question: answer {form}, not {got}.",
+        "want_number": "❌ This question asks for a number, {form}; True and False answer yes/no questions.",
+        "not_number": "❌ {got} cannot be checked: give a finite number, {form}.",
+        "key_type": "⚠️  The exercise key must be a string such as '405b.params', got {got}.",
+        "key_unknown": "⚠️  Unknown exercise key {key}.{close} llmcalc.check.answers() lists them all.",
+        "close": " Did you mean {names}?",
+        "or": " or ",
+        "exact": "must be exact",
+        "tolerance": "tolerance {pct}",
+    },
+    "zh": {
+        "placeholder": "✍️  把 ... 换成你的答案({form}),再运行这个单元。",
+        "placeholder_any": "✍️  把 ... 换成你的答案,再运行这个单元。",
+        "right": "✅ 正确。",
+        "right_within": "✅ 正确:与精确答案相差不超过 {pct}。",
+        "wrong": "❌ 还不对({tol})。答案应{form}。提示:{hint}",
+        "wrong_bool": "❌ 还不对。答案应{form}。提示:{hint}",
+        "slip": "❌ 数值对了,单位不对:答案应{form}。",
+        "want_bool": "❌ 这是一道是非题:答案应{form},而不是 {got}。",
+        "want_number": "❌ 这道题要的是一个数(答案应{form});True 和 False 只用于是非题。",
+        "not_number": "❌ {got} 不是一个有限的数:答案应{form}。",
+        "key_type": "⚠️  练习键必须是字符串,例如 '405b.params',而不是 {got}。",
+        "key_unknown": "⚠️  没有练习键 {key}。{close}全部练习键见 llmcalc.check.answers()。",
+        "close": "你是不是想写 {names}?",
+        "or": " 或 ",
+        "exact": "须完全一致",
+        "tolerance": "容差 {pct}",
+    },
+}
+
+
+def _language(lang) -> str:
+    if lang is None:
+        from .i18n import current
+        return current()
+    return v.choice("lang", lang, ("en", "zh"))
+
+
+def check(key: str, answer, lang: str | None = None) -> bool | None:
+    """Print whether ``answer`` is right for exercise ``key`` (and the expected form and a hint if not);
+    never print the value. ``lang`` is "en" or "zh" (default: the language ``llmcalc.i18n.use`` set).
+
+    Numeric keys take any real number; yes/no keys take True or False. An answer right up to a unit
+    factor is told "right number, wrong unit". A bad key, a non-number or the wrong kind of answer prints
+    a message (in ``lang``) and returns False; ``answer = ...`` (the placeholder) prints a reminder and
+    returns None.
     """
-    zh = lang == "zh"
-    if answer is Ellipsis:
-        print("✍️  把 ... 换成你的答案,再运行这个单元。" if zh else "✍️  Replace ... with your answer, then run this cell again.")
-        return None
-    lang = v.choice("lang", lang, ("en", "zh"))
-    zh = lang == "zh"
-    try:
-        ok = is_right(key, answer)
-    except ValueError as e:
-        print(f"⚠️  {e}")
+    m = _MESSAGES[_language(lang)]
+    zh = m is _MESSAGES["zh"]
+    a = answers()
+
+    if not isinstance(key, str) or key not in a:
+        if not isinstance(key, str):
+            print(m["key_type"].format(got=v._show(key)))
+        else:
+            close = difflib.get_close_matches(key, list(a), n=3, cutoff=0.6)
+            names = m["or"].join(repr(c) for c in close)
+            print(m["key_unknown"].format(key=repr(key), close=m["close"].format(names=names) if close else ""))
         return False
-    a = answers()[key]
-    pct = f"{a.rtol:.0%}" if a.rtol >= 0.01 else f"{a.rtol:.1%}"
-    if ok and a.rtol == 0:
-        print("✅ 正确。" if zh else "✅ Right.")
-    elif ok:
-        print(f"✅ 正确:与精确答案相差不超过 {pct}。" if zh else f"✅ Right, within {pct} of the exact answer.")
-    else:
-        tol = ("须完全一致" if zh else "must be exact") if a.rtol == 0 else (f"容差 {pct}" if zh else f"tolerance {pct}")
-        print(f"❌ 还不对({tol})。提示:{a.hint_zh}" if zh else f"❌ Not yet ({tol}). Hint: {a.hint}")
-    return ok
+    ans = a[key]
+    form = ans.form_zh if zh else ans.form
+    hint = ans.hint_zh if zh else ans.hint
+    if answer is Ellipsis:
+        print(m["placeholder"].format(form=form))
+        return None
+
+    if ans.kind == "bool":
+        if not _is_bool(answer):
+            print(m["want_bool"].format(form=form, got=v._show(answer)))
+            return False
+        ok = bool(v._scalar(answer)) == bool(ans.compute())
+        print(m["right"] if ok else m["wrong_bool"].format(form=form, hint=hint))
+        return ok
+
+    if _is_bool(answer):
+        print(m["want_number"].format(form=form))
+        return False
+    try:
+        x = _finite_float(answer, ans.form)
+    except ValueError:
+        print(m["not_number"].format(got=v._show(answer), form=form))
+        return False
+    expected = ans.compute()
+    pct = f"{ans.rtol:.0%}" if ans.rtol >= 0.01 else f"{ans.rtol:.1%}"
+    if math.isclose(x, expected, rel_tol=ans.rtol):
+        print(m["right"] if ans.rtol == 0 else m["right_within"].format(pct=pct))
+        return True
+    if _unit_slip(ans, x, expected):
+        print(m["slip"].format(form=form))
+        return False
+    tol = m["exact"] if ans.rtol == 0 else m["tolerance"].format(pct=pct)
+    print(m["wrong"].format(tol=tol, form=form, hint=hint))
+    return False
