@@ -14,7 +14,7 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: help venv lab test test-browser demo html crosscheck bench book exercises clean
+.PHONY: help venv lab test test-browser demo html grade crosscheck bench book exercises clean
 
 help:
 	@echo "make lab         open JupyterLab on chapters/ (ARGS='--no-browser --port=8890' passes through)"
@@ -22,6 +22,7 @@ help:
 	@echo "make test-browser  only the browser tests (JupyterLab and the Voila demo in Debian's chromium)"
 	@echo "make demo        the instructor dashboard (Voila, no code shown) on 127.0.0.1:$${PORT:-8866}"
 	@echo "make html        the static edition in build/html/ (answers in collapsed <details>)"
+	@echo "make grade DIR=d  class view of students' exercise notebooks in d: OUT=grade-report/grades.{html,csv}, TIMEOUT=120 s each"
 	@echo "make crosscheck  llmcalc against transformers and torch's FlopCounterMode (installs torch 2.13.0)"
 	@echo "make bench       benchmarks (medians and ratios)"
 	@echo "make book        re-execute every chapter source (chapters/**/NN_x.py) into its stored notebook"
@@ -64,6 +65,13 @@ demo: venv
 
 html: venv
 	$(BIN)/python tools/build_html.py
+
+# make grade DIR=folder [OUT=grade-report] [TIMEOUT=120]: each notebook runs in its own kernel; files are only read
+OUT ?= grade-report
+TIMEOUT ?= 120
+grade: venv
+	@test -n "$(DIR)" || { echo "usage: make grade DIR=folder-of-student-notebooks [OUT=grade-report] [TIMEOUT=120]"; exit 2; }
+	$(BIN)/python tools/grade.py "$(DIR)" --out "$(OUT)" --timeout "$(TIMEOUT)"
 
 crosscheck: venv
 	@$(MAKE) --no-print-directory $(XSTAMP)
