@@ -142,7 +142,7 @@ def test_memory_stack_legend_is_chinese():
     fig = plots.memory_stack({"A": {k: x for k, x in r.items() if k != "total"}}, chip="H100")
     legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     # H100: 80 GiB = 85.9e9 bytes, drawn as 86 GB
-    assert legend == ["H100 HBM 容量 (86 GB)", "权重", "梯度", "fp32 主权重", "优化器状态", "冻结权重"]
+    assert legend == ["H100 显存容量 (86 GB)", "权重", "梯度", "fp32 主权重", "优化器状态", "冻结权重"]
     assert fig.axes[0].get_ylabel() == "每设备 GB" and fig.axes[0].get_title() == "每个设备的显存"
 
 

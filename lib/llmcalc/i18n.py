@@ -32,7 +32,7 @@ ZH = {
     "sharding_title": "每层的计算与通信", "share_axis": "参数占比 (%)", "chips_axis": "芯片数",
     "days_axis": "天数", "days_title": "训练天数与芯片数", "seq_axis": "序列长度 T (token)",
     "attn_share_axis": "注意力分数占 FLOPs 的比例 (%)", "attn_share_title": "注意力什么时候重要?",
-    "param_shares_title": "参数都在哪里", "gb_axis": "每设备 GB", "hbm": "HBM 容量",
+    "param_shares_title": "参数都在哪里", "gb_axis": "每设备 GB", "hbm": "显存容量",
     "tpc_axis": "每芯片 token 数", "layer_s_axis": "每层秒数", "compute": "计算", "communication": "通信",
     "planner_title": "最佳并行布局 (llmcalc.planner)", "step_axis": "每步秒数", "compute_s": "矩阵计算",
     "elementwise_s": "逐元素运算", "tp_comm_s": "TP 通信", "cp_comm_s": "CP 通信", "ep_comm_s": "EP 通信",
