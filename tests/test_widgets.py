@@ -1,5 +1,11 @@
 """Explorers without a browser: set slider values, check the numbers shown against llmcalc itself."""
 
+import base64
+import io
+import re
+import struct
+
+import pandas as pd
 import pytest
 
 pytest.importorskip("ipywidgets")
@@ -26,18 +32,26 @@ def test_params_explorer_preset_dropdown_loads_the_model():
     assert ex.summary["active params"] == llmcalc.active_param_count(llmcalc.preset("mixtral-8x7b"))
 
 
-def test_params_explorer_shows_the_error_for_k_not_dividing_n():
+def test_params_explorer_offers_only_k_dividing_n_and_refuses_others_by_name():
     ex = W.params_explorer("llama-3-70b")
-    ex.controls["K"].value = 7
-    assert "must be a multiple of K" in ex.summary_html.value and ex.summary == {}
+    # LLaMA 3-70B has N = 64 query heads: K must divide 64, so the K slider offers exactly its divisors
+    assert W._option_values(ex.controls["K"]) == [1, 2, 4, 8, 16, 32, 64]
+    before = ex.values()
+    r = ex.set_values(K=7)
+    assert r.error.startswith("K must be one of [1, 2, 4, 8, 16, 32, 64]") and ex.summary == {}
+    assert "K must be one of" in ex.summary_html.value and ex.values() == before
+    # N = 48 (divides D = 8192? no: 8192 / 48 is not whole): not offered; N = 32 is, and K follows to a divisor of 32
+    assert 48 not in W._option_values(ex.controls["N"]) and 32 in W._option_values(ex.controls["N"])
+    ex.set_values(N=32)
+    assert W._option_values(ex.controls["K"]) == [1, 2, 4, 8, 16, 32] and ex.values()["K"] == 8
+    ex.set_values(N=1)      # K = 8 no longer divides N: it moves to the only valid value
+    assert ex.values()["K"] == 1 and ex.result.error is None
 
 
 def test_flops_explorer_days_follow_chips_and_mfu():
     ex = W.flops_explorer("llama-3-70b", chip="TPU v5p")
-    ex.controls["seq_len"].value = 4096
-    ex.controls["tokens"].value = 15e12
-    ex.controls["chips"].value = 4480
-    ex.controls["mfu"].value = 0.5
+    ex.set_values(seq_len=4096, tokens=15e12, chips=4480, mfu=0.5)   # 4480: half a v5p pod, added to the log scale
+    assert ex.controls["chips"].value == 4480
     c = llmcalc.preset("llama-3-70b")
     total = llmcalc.training_flops(c, 1, 4096) / 4096 * 15e12
     assert ex.summary["days"] == pytest.approx(total / (4480 * 4.59e14 * 0.5 * 86400))
@@ -143,3 +157,143 @@ def test_planner_explorer_lower_kernel_efficiency_lowers_mfu():
     ex.controls["efficiency"].value = 0.5
     assert ex.summary["MFU"] < full
 
+
+
+# ----- issue 12: a dashboard you can project -------------------------------------------------------
+
+def test_memory_tab_offers_only_valid_tp_and_survives_qwen2():
+    # Qwen2-7B (config.json of Qwen/Qwen2-7B: 28 query heads, 4 KV heads, MLP width 18944 = 2^9 · 37).
+    # TP must divide 28 (1, 2, 4, 7, 14, 28), 18944 (7 does not: 18944 / 7 = 2706.3) and divide K = 4 or be a
+    # multiple of it: by hand {1, 2, 4}. The memory tab used to fail with "tp must divide N" at TP 8.
+    ex = W.memory_explorer("llama-3-70b", chip="H100")
+    assert ex.values()["tp"] == 8
+    ex.controls["preset"].value = "qwen2-7b"
+    assert ex.result.error is None, ex.result.error
+    assert W._option_values(ex.controls["tp"]) == [1, 2, 4]
+    assert ex.values()["tp"] == 4                      # the nearest valid value to 8 on a log scale
+    ex.controls["preset"].value = "qwen2-57b-a14b"     # MoE: the expert and shared widths must split too
+    assert ex.result.error is None, ex.result.error
+    c = llmcalc.preset("qwen2-57b-a14b")
+    assert all(c.N % t == 0 and c.F_expert % t == 0 and c.F_shared % t == 0 for t in W._option_values(ex.controls["tp"]))
+    ex.controls["preset"].value = "llama-3-70b"        # 64 heads, 8 KV heads, F = 28672 = 2^12 · 7: TP 1..64 powers of 2
+    assert W._option_values(ex.controls["tp"]) == [1, 2, 4, 8, 16, 32, 64]
+    # PP: 1 to L (pipeline stages, at most one layer each); LLaMA 3-70B has 80 layers, the slider stops at 64
+    assert W._option_values(ex.controls["pp"]) == list(range(1, 65))
+
+
+def test_every_control_has_a_unit_or_symbol_and_a_tooltip_in_both_languages():
+    for lang in ("en", "zh"):
+        llmcalc.i18n.use(lang)
+        try:
+            for factory in (W.params_explorer, W.flops_explorer, W.memory_explorer, W.sharding_explorer):
+                ex = factory()
+                for key, ctl in ex.controls.items():
+                    assert ctl.tooltip and ctl.description, (factory.__name__, key)
+                    if lang == "zh" and key not in ("mfu",):
+                        assert re.search(r"[\u4e00-\u9fff]", ctl.tooltip), (key, ctl.tooltip)
+        finally:
+            llmcalc.i18n.use("en")
+    ex = W.flops_explorer()
+    assert ex.controls["seq_len"].description == "T (tokens)"
+    assert ex.controls["batch"].description == "batch (tokens/step)"
+    assert ex.controls["mfu"].readout_format == ".0%"         # MFU as a percentage
+    # the chips slider moves on a log scale: consecutive values grow by a factor 4/3 or 3/2 (not a fixed step)
+    chips = W._option_values(ex.controls["chips"])
+    ratios = {round(b / a, 3) for a, b in zip(chips, chips[1:]) if a >= 4 and b != 8960 and a != 8960}
+    assert ratios == {1.333, 1.5}
+    # the readout has thousands separators
+    labels = dict((v, k) for k, v in ex.controls["chips"].options)
+    assert labels[16384] == "16,384"
+
+
+def test_numbers_are_shown_with_separators_and_percentages():
+    ex = W.params_explorer("llama-3-70b")
+    assert "70,553,706,496" in ex.summary_html.value          # LLaMA 3-70B's count (docs/references.md)
+    shown = ex.shown_table()
+    assert shown.loc["attention", "share"].endswith("%")
+    ex = W.flops_explorer("llama-3-70b")
+    assert re.search(r"attention share</span> <span class='llm-value'>\d+\.\d%", ex.summary_html.value)
+
+
+def test_an_error_replaces_the_plot_and_a_valid_value_brings_it_back():
+    ex = W.params_explorer("llama-3-70b")
+    svg = ex.image.value
+    r = ex.set_values(L=1.5)
+    assert r.error and ex.image.layout.display == "none" and ex.plot_error.layout.display == "flex"
+    assert "L must be a whole number" in ex.plot_error.value and ex.table_html.value == ""
+    # the panel keeps the plot's size, so the page does not jump
+    assert ex.plot_box.layout.min_height == "360px"
+    ex.set_values(L=40)
+    assert ex.result.error is None and ex.image.layout.display != "none" and ex.plot_error.layout.display == "none"
+    assert ex.image.value != svg
+
+
+@pytest.mark.parametrize("factory", ["params_explorer", "flops_explorer", "memory_explorer", "sharding_explorer"])
+def test_legends_sit_outside_the_data_and_inside_the_figure(factory):
+    ex = getattr(W, factory)()
+    ex.fig.canvas.draw()
+    axes = ex.ax.get_window_extent()
+    fig = ex.fig.bbox
+    legend = ex.ax.get_legend()
+    if legend is None:
+        return
+    box = legend.get_window_extent()
+    assert box.x0 >= axes.x1 - 0.5, (box, axes)                # right of the axes: never over a bar or a line
+    assert box.x1 <= fig.x1 + 0.5 and box.y0 >= fig.y0 - 0.5     # and not cut off
+
+
+def test_plots_are_svg_and_the_png_export_is_twice_the_screen_size():
+    ex = W.memory_explorer("llama-3-70b", chip="H100")
+    assert ex.image.format == "svg+xml" and bytes(ex.image.value).lstrip().startswith(b"<?xml")
+    links = ex.export()
+    png = base64.b64decode(links["png"].split(",", 1)[1])
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", png[16:24])
+    assert (width, height) == (1280, 720)                          # 640 × 360 CSS px at 2×
+    svg = base64.b64decode(links["svg"].split(",", 1)[1])
+    assert b"<svg" in svg
+    csv = base64.b64decode(links["csv"].split(",", 1)[1]).decode()
+    table = pd.read_csv(io.StringIO(csv), index_col=0)
+    assert table.loc["total", "GB"] == pytest.approx(ex.summary["total GB/device"])
+    assert "href='data:text/csv" in ex.export_links.value and "download=" in ex.export_links.value
+
+
+def test_memory_verdict_is_explained_in_words():
+    ex = W.memory_explorer("llama-3.1-405b", chip="H100")
+    ex.set_values(tp=8, pp=16, dp=128, zero_stage=1, seq_len=8192, micro_batch=1)
+    total, hbm = ex.summary["total GB/device"], ex.summary["HBM GB"]
+    assert hbm == 85.520809984   # H100 80GB HBM3: nvidia-smi prints 81,559 MiB = 85,520,809,984 B (hardware.py sources)
+    note = ex.note_html.value
+    assert note.startswith("Fits" if ex.summary["fits"] else "Does not fit") and f"{total:,.1f} GB" in note
+    ex.set_values(tp=1, pp=1, zero_stage=0)           # 16 bytes × 405e9 of states on one GPU: far over 80 GB
+    assert ex.summary["fits"] is False and ex.note_html.value.startswith("Does not fit")
+
+
+def test_chinese_explorers_show_no_english_words_outside_the_allowlist():
+    llmcalc.i18n.use("zh")
+    try:
+        exs = [W.params_explorer("mixtral-8x7b"), W.flops_explorer(), W.memory_explorer(), W.sharding_explorer()]
+        bad = W.memory_explorer()
+        bad.set_values(tp=3)                           # refused: the error is shown in Chinese
+        texts = []
+        for ex in exs + [bad]:
+            texts += [ex.title_html.value, ex.summary_html.value, ex.note_html.value, ex.table_html.value,
+                      ex.plot_error.value, ex.export_button.description]
+            for key, ctl in ex.controls.items():
+                texts.append(ctl.description)
+                if key != "preset" and hasattr(ctl, "options"):
+                    texts += [str(o[0] if isinstance(o, tuple) else o) for o in ctl.options]
+        words = set()
+        for t in texts:
+            words |= set(re.findall(r"[A-Za-z][A-Za-z]+", re.sub(r"<[^>]*>", " ", t)))
+        assert words <= ALLOWED_EN, sorted(words - ALLOWED_EN)
+        assert "必须是列出的选项之一" in bad.summary_html.value or "只能取列出的选项之一" in bad.summary_html.value
+    finally:
+        llmcalc.i18n.use("en")
+
+
+# symbols, units, chip and model names, and names of techniques that Chinese text writes in Latin letters
+ALLOWED_EN = {"MFU", "FLOPs", "GB", "HBM", "MLP", "KV", "TP", "PP", "DP", "SP", "CP", "EP", "ZeRO", "FSDP", "ICI",
+              "NVLink", "IB", "logits", "fp", "bf", "Adam", "token", "llmcalc", "planner", "PNG", "SVG", "CSV",
+              "TPU", "GPU", "ms", "H", "A", "B", "v", "p", "e", "Ironwood", "Trillium", "Gaudi", "MI", "DCN",
+              "RoCE", "Transformer", "GQA", "MoE", "X"}

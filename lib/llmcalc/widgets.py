@@ -1,15 +1,30 @@
-"""Slider explorers for the chapters: sliders → a pure llmcalc function → a table, a summary and a plot.
+"""Slider explorers for the chapters and the dashboard: controls → a pure llmcalc function → numbers, a table, a plot.
 
 Each factory returns an :class:`Explorer`. Moving a control recomputes at once (observers run
-synchronously), so tests can set ``explorer.controls["D"].value = ...`` and read
-``explorer.summary`` without a browser. Explorers only call llmcalc formulas; they restate none.
-Bad combinations (say K no longer divides N) show the library's error message instead of numbers.
+synchronously), so tests can set ``explorer.controls["D"].value = ...`` and read ``explorer.summary``
+without a browser. Explorers only call llmcalc formulas; they restate none.
+
+What an explorer offers:
+
+- Only values the library accepts for the current model: the K, N, TP, PP (and DP, chip count) sliders
+  step through a list of valid values (K divides N, TP divides the heads and MLP widths, ...), which is
+  recomputed, and the value moved to the nearest valid one, when the model or the shape changes. The
+  library's own validators decide what is valid (``memory`` for TP, ``ModelConfig`` for N and K).
+- Counts with thousands separators, MFU and shares as percentages, units in the control names and a
+  tooltip (the symbol's meaning) on every control; chip counts on a log scale.
+- A plot drawn as SVG (sharp at any zoom or pixel density), legends outside the axes; an error replaces
+  the plot and the numbers in a panel of the same size (nothing stale, nothing jumps).
+- Export of the plot (PNG at 2× and SVG) and of the table (CSV) as download links (``data:`` URIs).
+- Every visible text in the current language (``llmcalc.i18n.use``); the widget-only strings live here,
+  in ``TEXT``. ``summary`` keys, table keys and ``result.error`` stay English (they are the API).
 """
 
 from __future__ import annotations
 
+import base64
 import io
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -22,50 +37,345 @@ import pandas as pd  # noqa: E402
 
 from . import _validate as _v  # noqa: E402
 from . import flops as _flops, hardware as _hw, params as _params, timecost as _time  # noqa: E402
+from .i18n import current as _current_language  # noqa: E402
 from .models import PRESETS, ModelConfig, preset  # noqa: E402
 from .tables import fmt_count  # noqa: E402
 
 from .labels import label as _label, set_labels  # noqa: E402,F401  (one store with plots)
 
 
+def _zh() -> bool:
+    return _current_language() == "zh"
+
+
+# ----- widget text, both languages ---------------------------------------------------------------
+# controls: key -> (English name with unit, Chinese name with unit, English tooltip, Chinese tooltip)
+CONTROLS = {
+    "preset": ("Model", "模型", "A preset model: its published shape (layers, widths, heads, vocabulary)",
+               "预设模型:论文或配置文件公布的形状(层数、宽度、头数、词表)"),
+    "L": ("L (layers)", "L(层)", "L: number of transformer layers", "L:Transformer 层数"),
+    "D": ("D (width)", "D(宽度)", "D: model width, the size of the residual stream", "D:模型宽度,残差流的维度"),
+    "F": ("F (MLP width)", "F(MLP 宽度)", "F: hidden width of the MLP (feed-forward) block", "F:MLP(前馈层)的隐藏宽度"),
+    "N": ("N (query heads)", "N(查询头)", "N: number of attention query heads (N divides D when the head size is D/N)",
+          "N:注意力查询头数(头维度为 D/N 时 N 整除 D)"),
+    "K": ("K (KV heads)", "K(KV 头)", "K: number of key/value heads; K divides N (GQA; K = N is plain multi-head)",
+          "K:键/值头数;K 整除 N(GQA;K = N 即普通多头注意力)"),
+    "V": ("V (vocabulary)", "V(词表)", "V: vocabulary size, in tokens", "V:词表大小(token 数)"),
+    "E": ("E (experts)", "E(专家)", "E: routed experts per MoE layer (0: a dense model)", "E:每个 MoE 层的路由专家数(0 为稠密模型)"),
+    "k": ("k (active experts)", "k(激活专家)", "k: experts each token is routed to", "k:每个 token 路由到的专家数"),
+    "seq_len": ("T (tokens)", "T(token)", "T: sequence length, tokens per sequence", "T:序列长度,每条序列的 token 数"),
+    "tokens": ("training tokens", "训练 token 数", "Total tokens the model is trained on", "训练所用的 token 总数"),
+    "batch": ("batch (tokens/step)", "批大小(token/步)", "Global batch: tokens per optimizer step",
+              "全局批大小:每个优化步的 token 数"),
+    "chip": ("chip", "芯片", "Accelerator: peak FLOP/s, HBM and links from the vendors' data sheets",
+             "加速器:峰值 FLOP/s、HBM 容量与互联带宽(厂商数据手册)"),
+    "chips": ("chips", "芯片数", "Number of chips (GPUs or TPU chips); the slider moves on a log scale",
+              "芯片(GPU 或 TPU)数量;滑块按对数刻度移动"),
+    "mfu": ("MFU (%)", "MFU(%)", "MFU: model FLOPs utilization, the share of peak FLOP/s spent on the model's FLOPs",
+            "MFU:模型 FLOPs 利用率,峰值算力中用于模型计算的比例"),
+    "micro_batch": ("b (sequences)", "b(序列)", "b: micro-batch, sequences per device per forward pass",
+                    "b:微批次,每个设备每次前向的序列数"),
+    "regime": ("precision", "精度方案", "Bytes per parameter for weights, gradients, master copy and Adam's two moments",
+               "权重、梯度、主权重与 Adam 两个矩各占的字节数"),
+    "zero_stage": ("ZeRO stage", "ZeRO 阶段", "ZeRO: 1 shards the optimizer states over DP, 2 also gradients, 3 also weights",
+                   "ZeRO:1 在 DP 上切分优化器状态,2 再切分梯度,3 再切分权重"),
+    "dp": ("DP (replicas)", "DP(副本)", "DP: data-parallel degree, model replicas (log steps)",
+           "DP:数据并行度,模型副本数(对数步进)"),
+    "tp": ("TP", "张量并行 TP", "TP: tensor-parallel degree; it must divide the heads and MLP widths (only such values are offered)",
+           "TP:张量并行度;必须整除头数与 MLP 宽度(只提供这样的取值)"),
+    "pp": ("PP (stages)", "PP(流水线级)", "PP: pipeline-parallel stages, at most L", "PP:流水线并行级数,不超过 L"),
+    "sp": ("sequence parallel", "序列并行", "SP: shards the activations TP keeps whole along the sequence",
+           "SP:把 TP 未切分的激活沿序列维切开"),
+    "recompute": ("recompute", "重计算", "Activation recomputation: what the backward pass recomputes instead of storing",
+                  "激活重计算:反向传播时重新计算而不保存的部分"),
+    "strategy": ("strategy", "并行策略", "DP, FSDP (ZeRO-3), TP or FSDP+TP: what each layer communicates",
+                 "DP、FSDP(ZeRO-3)、TP 或 FSDP+TP:每层要通信什么"),
+    "axes": ("mesh axes", "网格轴数", "Fast-fabric axes the FSDP group spans (a TPU torus has 3)",
+             "FSDP 组跨越的高速互联轴数(TPU 环面有 3 个)"),
+    "tokens_per_chip": ("tokens per chip", "每芯片 token 数", "Batch tokens per chip, B / chips (log scale)",
+                        "每个芯片分到的批 token 数,B / 芯片数(对数刻度)"),
+    "batch_seqs": ("batch (sequences)", "批大小(序列)", "Global batch in sequences; tokens per step = sequences × T",
+                   "全局批大小(序列数);每步 token 数 = 序列数 × T"),
+    "efficiency": ("kernel efficiency (%)", "算子效率(%)",
+                   "Share of peak FLOP/s the matrix kernels reach; 100% is the ideal-kernel ceiling",
+                   "矩阵算子达到的峰值算力比例;100% 即理想算子的上限"),
+}
+
+# dropdown values: value -> (English, Chinese)
+OPTION_TEXT = {
+    "regime": {"mixed": ("mixed (bf16 + fp32 master)", "混合精度(bf16 + fp32 主权重)"),
+               "mixed_fp32_grads": ("mixed, fp32 grads", "混合精度,fp32 梯度"),
+               "bf16_fp32_adam": ("bf16, fp32 Adam", "bf16,fp32 Adam 矩")},
+    "recompute": {"none": ("none", "不重计算"), "selective": ("selective", "选择性重计算"), "full": ("full", "完全重计算")},
+}
+
+# headline numbers: summary key -> (English, Chinese, kind); kinds: count, float, pct, sci, gb, sec, ms, days,
+# bool, text, layout, short
+SUMMARY = {
+    "total params": ("total params", "总参数量", "count"),
+    "active params": ("active params", "激活参数量", "count"),
+    "total": ("total", "总计", "short"),
+    "6P FLOPs/token": ("6P FLOPs/token", "6P FLOPs/token", "sci"),
+    "exact FLOPs/token": ("exact FLOPs/token", "精确 FLOPs/token", "sci"),
+    "attention share": ("attention share", "注意力占比", "pct"),
+    "total FLOPs": ("total FLOPs", "总 FLOPs", "sci"),
+    "steps": ("steps", "步数", "count"),
+    "FLOPs/step": ("FLOPs/step", "FLOPs/步", "sci"),
+    "seconds/step": ("seconds/step", "每步秒数", "sec"),
+    "days": ("days", "天数", "days"),
+    "chip-hours": ("chip-hours", "芯片时", "count"),
+    "total GB/device": ("total GB/device", "每设备总计 GB", "gb"),
+    "HBM GB": ("HBM GB", "HBM 容量 GB", "gb"),
+    "fits": ("fits", "放得下", "bool"),
+    "chips": ("chips", "芯片数", "count"),
+    "compute ms/layer": ("compute ms/layer", "每层计算 ms", "ms"),
+    "comm ms/layer": ("comm ms/layer", "每层通信 ms", "ms"),
+    "bound": ("bound by", "受限于", "text"),
+    "links": ("links", "链路", "text"),
+    "best layout": ("best layout", "最佳布局", "layout"),
+    "GB/device": ("GB/device", "每设备 GB", "gb"),
+    "step s": ("step (s)", "每步(秒)", "sec"),
+    "MFU": ("MFU", "MFU", "pct"),
+    "layouts": ("layouts evaluated", "评估的布局数", "count"),
+    "accepted": ("layouts that fit", "可行布局数", "count"),
+}
+
+VALUE_TEXT = {"compute": ("compute", "计算"), "communication": ("communication", "通信"), True: ("yes", "是"),
+              False: ("no", "否")}
+
+# table columns and rows, plot legends and axes shown by the explorers: key -> (English, Chinese)
+TEXT = {
+    "params": ("parameters", "参数量"), "share %": ("share", "占比"), "GB": ("GB", "GB"),
+    "layout": ("layout", "布局"), "step s": ("step (s)", "每步(秒)"), "MFU": ("MFU", "MFU"), "total": ("total", "总计"),
+    "embedding": ("embedding", "词嵌入"), "attention": ("attention", "注意力"), "mlp": ("MLP", "MLP"),
+    "router": ("router", "路由器"), "experts": ("routed experts", "路由专家"), "shared_experts": ("shared experts", "共享专家"),
+    "norms": ("norms", "归一化"), "lm_head": ("output layer", "输出层"),
+    "weights": ("weights", "权重"), "grads": ("gradients", "梯度"), "master": ("fp32 master", "fp32 主权重"),
+    "optimizer": ("optimizer states", "优化器状态"), "activations": ("activations", "激活值"), "logits": ("logits", "logits"),
+    "hbm": ("HBM", "HBM 容量"), "compute": ("compute", "计算"), "communication": ("communication", "通信"),
+    "compute_s": ("matrix compute", "矩阵计算"), "elementwise_s": ("elementwise", "逐元素运算"),
+    "tp_comm_s": ("TP comm", "TP 通信"), "cp_comm_s": ("CP comm", "CP 通信"), "ep_comm_s": ("EP comm", "EP 通信"),
+    "pp_p2p_s": ("PP send/recv", "PP 点对点"), "bubble_s": ("pipeline bubble", "流水线气泡"),
+    "dp_exposed_s": ("DP comm (exposed)", "DP 通信(未重叠)"), "optimizer_s": ("optimizer", "优化器"),
+    "share_axis": ("share of parameters (%)", "参数占比(%)"), "chips_axis": ("chips", "芯片数"),
+    "days_axis": ("days", "天数"), "gb_axis": ("GB per device", "每设备 GB"), "tpc_axis": ("tokens per chip", "每芯片 token 数"),
+    "layer_s_axis": ("seconds per layer", "每层秒数"), "step_axis": ("seconds per step", "每步秒数"),
+    "params_title": ("Where the parameters live", "参数都在哪里"), "flops_title": ("FLOPs and training time", "FLOPs 与训练时间"),
+    "memory_title": ("Memory per device", "每个设备的显存"), "sharding_title": ("Compute vs communication per layer", "每层的计算与通信"),
+    "planner_title": ("Best layouts (llmcalc.planner)", "最佳并行布局(llmcalc.planner)"),
+    "error": ("Cannot compute this combination", "这组取值无法计算"),
+    "export": ("Export plot and table", "导出图和表"), "png": ("plot (PNG)", "图(PNG)"), "svg": ("plot (SVG)", "图(SVG)"),
+    "csv": ("table (CSV)", "表(CSV)"),
+    "fits_note": ("Fits: {total} GB of the {hbm} GB HBM per device ({pct} used); the largest part is {part} ({part_gb} GB).",
+                  "放得下:每设备 {total} GB,HBM 为 {hbm} GB(占 {pct});最大的一项是{part}({part_gb} GB)。"),
+    "nofit_note": ("Does not fit: {total} GB per device is {over} GB more than the {hbm} GB HBM; the largest part is "
+                   "{part} ({part_gb} GB).",
+                   "放不下:每设备 {total} GB,比 HBM 的 {hbm} GB 多 {over} GB;最大的一项是{part}({part_gb} GB)。"),
+    "ceiling_note": ("MFU with ideal kernels (kernel efficiency {eff}) is a ceiling: the best this layout could reach.",
+                     "理想算子(算子效率 {eff})下的 MFU 是上限:这个布局最多能达到的值。"),
+    "meta_note": ("Meta measured {mfu}% MFU on {gpus} GPUs at T = {T} (Llama 3 paper, Table 4).",
+                  "Meta 实测:{gpus} 张 GPU、T = {T} 时 MFU 为 {mfu}%(Llama 3 论文,表 4)。"),
+    "ceiling_label": ("MFU (ceiling, ideal kernels)", "MFU(上限,理想算子)"),
+    "efficiency_label": ("MFU (at this kernel efficiency)", "MFU(按此算子效率)"),
+    "recompute_none": ("none", "不重计算"), "recompute_selective": ("selective", "选择性重计算"),
+    "recompute_full": ("full", "完全重计算"),
+}
+
+
+def _text(key: str, default: str | None = None) -> str:
+    en, zh = TEXT.get(key, (default if default is not None else key,) * 2)
+    return zh if _zh() else en
+
+
+def control_name(key: str) -> str:
+    """The control's name (with its unit) in the current language."""
+    en, zh, _, _ = CONTROLS[key]
+    return zh if _zh() else en
+
+
+def control_tooltip(key: str) -> str:
+    """What the control's symbol means, in the current language."""
+    _, _, en, zh = CONTROLS[key]
+    return zh if _zh() else en
+
+
+def summary_name(key: str) -> str:
+    en, zh, _ = SUMMARY.get(key, (key, key, ""))
+    return zh if _zh() else en
+
+
+# ----- formatting --------------------------------------------------------------------------------
+
+def _fmt(v) -> str:
+    if isinstance(v, bool) or isinstance(v, str):
+        return str(v)
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, float):
+        return f"{v:.4g}" if abs(v) < 1e6 else f"{v:.3e}"
+    return str(v)
+
+
+def _layout_text(name: str) -> str:
+    """A planner layout name (symbols and numbers) with its recompute word in the current language."""
+    parts = name.split(" ")
+    if parts and parts[-1] in ("none", "selective", "full"):
+        parts[-1] = _text(f"recompute_{parts[-1]}")
+    return " ".join(parts)
+
+
+def format_value(key: str, v) -> str:
+    """A summary value as the explorer shows it: separators, percentages, units, yes/no."""
+    kind = SUMMARY.get(key, (None, None, None))[2]
+    if v is None:
+        return "—"
+    if kind == "bool" or isinstance(v, bool):
+        en, zh = VALUE_TEXT[bool(v)]
+        return zh if _zh() else en
+    if kind == "text" and v in VALUE_TEXT:
+        en, zh = VALUE_TEXT[v]
+        return zh if _zh() else en
+    if kind == "layout":
+        return _layout_text(str(v))
+    if kind == "short":
+        return str(v)
+    if isinstance(v, str):
+        return v
+    if kind == "count":
+        return f"{round(v):,}"
+    if kind == "pct":
+        return f"{100 * v:.1f}%"
+    if kind == "sci":
+        mant, exp = f"{v:.3e}".split("e")
+        return f"{mant} × 10^{int(exp)}"
+    if kind in ("gb", "days"):
+        return f"{v:,.1f}"
+    if kind == "sec":
+        return f"{v:,.3g}" if v < 1000 else f"{v:,.0f}"
+    if kind == "ms":
+        return f"{v:,.3g}"
+    return _fmt(v)
+
+
+# ----- the result and the explorer ---------------------------------------------------------------
+
 @dataclass
 class Result:
-    """What an explorer shows: headline numbers, a table, and the data for its plot."""
+    """What an explorer shows: headline numbers, a table, the data for its plot, and a note in words."""
 
     summary: dict[str, Any]
     table: pd.DataFrame | None = None
     plot: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
+    notes: list[tuple[str, dict]] = field(default_factory=list)   # (TEXT key, format arguments)
+    names: dict[str, str] = field(default_factory=dict)           # summary key -> a TEXT key naming it instead
+
+
+_ERROR_PATTERNS = [
+    (r"^(\w+) must be a whole number in (\[[^\]]*\])", "{f} 必须是 {1} 中的整数"),
+    (r"^(\w+) must be a number in (\[[^\]]*\])", "{f} 必须是 {1} 中的数"),
+    (r"^(\w+) must be one of", "{f} 只能取列出的选项之一"),
+    (r"^'(\w+)' is not a control", "“{0}”不是这个面板的控件"),
+    (r"^N \(query heads, (\d+)\) must be a multiple of K", "N(查询头数 {1})必须是 K 的倍数"),
+    (r"^D \((\d+)\) must be divisible by N", "D({1})必须能被 N 整除"),
+    (r"^tp must divide", "TP 必须整除头数与 MLP 宽度"),
+    (r"^pp must be in (\[[^\]]*\])", "PP 必须在 {1} 之内"),
+    (r"^(\w+)", "{f} 的取值无效"),
+]
+
+
+def error_text(message: str) -> str:
+    """The library's error message in the current language (Chinese by pattern: the field and the range)."""
+    if not _zh():
+        return message
+    for pattern, zh in _ERROR_PATTERNS:
+        m = re.search(pattern, message)
+        if m:
+            name = m.group(1) if m.groups() else ""
+            if name in CONTROLS:
+                f = CONTROLS[name][1]
+            elif re.fullmatch(r"[A-Za-z]{1,2}", name):
+                f = name      # a symbol (N, K, D, ...)
+            else:
+                f = "某个取值"
+            return zh.format(m.group(0), *m.groups(), f=f)
+    return "这组取值无法计算"
+
+
+_PLOT_PX = (640, 360)        # CSS pixels the plot is shown at; its SVG scales to any pixel density
+_PLOT_DPI = 100              # figure inches × 100 = CSS pixels, so 13 pt text shows at 18 px
+_PLOT_RC = {"font.size": 13, "axes.titlesize": 13, "axes.labelsize": 13, "xtick.labelsize": 12,
+            "ytick.labelsize": 12, "legend.fontsize": 12, "svg.fonttype": "path", "svg.hashsalt": "llmcalc"}
 
 
 class Explorer:
-    """A panel of controls driving one llmcalc computation, with a summary line, a table and a plot."""
+    """A panel of controls driving one llmcalc computation: headline numbers, a plot and a table beside them.
+
+    ``options(values)`` (optional) returns, for the controls whose valid values depend on others, the list
+    of valid values; before each computation those sliders are given that list and moved to the nearest
+    valid value. ``widen`` names the sliders whose list may grow to take any value set programmatically
+    (chip counts), the others refuse values outside their list.
+    """
 
     def __init__(self, title: str, controls: dict[str, w.Widget], compute: Callable[[dict], Result],
                  draw: Callable[[Any, Result], None] | None = None, presets_control: str | None = "preset",
-                 figsize=(6.4, 3.2)):
+                 figsize=(_PLOT_PX[0] / _PLOT_DPI, _PLOT_PX[1] / _PLOT_DPI),
+                 options: Callable[[dict], dict[str, list]] | None = None, widen: tuple[str, ...] = (),
+                 legend_right: float = 0.97, left: float = 0.16):
         self.title = title
         self.controls = controls
         self._compute = compute
         self._draw = draw
+        self._options = options
+        self._widen = set(widen)
         self._busy = False
+        self._plot_stale = False
+        self.plot_active = True     # the dashboard turns this off for hidden tabs (drawn when shown)
+        for key, ctl in controls.items():
+            if key in CONTROLS:
+                ctl.tooltip = control_tooltip(key)
+            ctl.add_class(f"llm-control-{key}")
+        self.title_html = w.HTML(f"<b>{title}</b>")
+        self.title_html.add_class("llm-title")
         self.summary_html = w.HTML()
+        self.summary_html.add_class("llm-summary")
+        self.note_html = w.HTML()
+        self.note_html.add_class("llm-note")
         self.table_html = w.HTML()
-        self.image = w.Image(format="png", layout=w.Layout(max_width="640px")) if draw else None
-        self.fig, self.ax = (plt.subplots(figsize=figsize) if draw else (None, None))
-        if self.fig is not None:
-            # fixed margins: constrained/tight layout would cost a second full draw on every update
-            self.fig.subplots_adjust(left=0.2, bottom=0.17, right=0.97, top=0.95)
+        self.table_html.add_class("llm-table")
+        self.image = None
+        self.fig = self.ax = None
+        self.plot_error = w.HTML(layout=w.Layout(display="none", width="100%"))
+        self.plot_error.add_class("llm-plot-error")
+        if draw:
+            self.image = w.Image(format="svg+xml", layout=w.Layout(width="100%", max_width=f"{_PLOT_PX[0]}px"))
+            self.image.add_class("llm-plot")
+            with plt.rc_context(_PLOT_RC):
+                self.fig, self.ax = plt.subplots(figsize=figsize)
+            # fixed margins (a constrained layout costs a second draw); the legend sits right of the axes
+            self.fig.subplots_adjust(left=left, bottom=0.17, right=legend_right, top=0.95)
             plt.close(self.fig)  # drawn into the Image widget only, never shown twice by the inline backend
+        plot_children = [self.image, self.plot_error] if self.image is not None else [self.plot_error]
+        self.plot_box = w.Box(plot_children, layout=w.Layout(
+            width="100%", max_width=f"{_PLOT_PX[0]}px",
+            min_height=f"{_PLOT_PX[1]}px" if draw else "0", align_items="center"))
+        self.plot_box.add_class("llm-plot-box")
+        self.export_button = w.Button(description=_text("export"), icon="download")
+        self.export_button.add_class("llm-export")
+        self.export_links = w.HTML()
+        self.export_links.add_class("llm-export-links")
+        self.export_button.on_click(lambda _: self.export())
         for ctl in controls.values():
             ctl.observe(self._on_change, names="value")
         if presets_control and presets_control in controls:
             controls[presets_control].observe(self._on_preset, names="value")
-        boxes = [w.HTML(f"<b>{title}</b>"), w.HBox([w.VBox(list(controls.values())[i::2]) for i in range(2)]),
-                 self.summary_html, self.table_html]
-        if self.image is not None:
-            boxes.append(self.image)
-        self.widget = w.VBox(boxes)
+        self.controls_box = w.VBox(list(controls.values()))
+        self.controls_box.add_class("llm-controls")
+        self.output_box = w.VBox([self.summary_html, self.note_html, self.plot_box, self.table_html,
+                                  w.HBox([self.export_button, self.export_links])])
+        self.output_box.add_class("llm-outputs")
+        self.widget = w.VBox([self.title_html, w.HBox([self.controls_box, self.output_box])])
+        self.widget.add_class("llm-explorer")
         self.result: Result | None = None
         self._on_preset_hook: Callable[[ModelConfig], dict] | None = None
         self.update()
@@ -87,14 +397,20 @@ class Explorer:
 
         Each value is checked first, with the library's validators: a whole-number slider takes only a
         whole number (1.5 is refused, not shown as 1), a slider's range widens to include the value (a log
-        slider's exponents too) instead of clamping it, a dropdown takes only one of its options. A value
-        that is refused leaves every control as it was and shows the error where the numbers would be:
-        nothing raises out of an explorer."""
+        slider's exponents too) instead of clamping it, a dropdown takes only one of its options, a slider of
+        valid values (TP, K, ...) only a value valid for the new settings. A value that is refused leaves every
+        control as it was and shows the error where the numbers would be: nothing raises out of an explorer."""
         try:
             checked = {key: self._checked_value(key, value) for key, value in values.items()}
+            if self._options is not None:
+                allowed = self._allowed({**self.values(), **checked})
+                for key, value in checked.items():
+                    if key in allowed and key not in self._widen and value not in allowed[key]:
+                        raise ValueError(f"{key} must be one of {allowed[key]} here, got {value!r}")
         except ValueError as e:
             return self._show_error(str(e))
         self._busy = True
+        key = None
         try:
             for key, value in checked.items():
                 ctl = self.controls[key]
@@ -103,6 +419,11 @@ class Explorer:
                     ctl.max, ctl.min = max(ctl.max, math.ceil(exp)), min(ctl.min, math.floor(exp))
                 elif isinstance(ctl, (w.IntSlider, w.FloatSlider)):
                     ctl.max, ctl.min = max(ctl.max, value), min(ctl.min, value)
+                elif isinstance(ctl, w.SelectionSlider):
+                    opts = _option_values(ctl)
+                    if value not in opts:
+                        _set_options(ctl, sorted(set(opts) | {value}), value)
+                        continue
                 ctl.value = value
         except Exception as e:  # noqa: BLE001 - a widget trait that still refuses: shown, never raised
             return self._show_error(f"{key}: {e}")
@@ -114,8 +435,9 @@ class Explorer:
         if key not in self.controls:
             raise ValueError(f"{key!r} is not a control of this explorer; its controls are {list(self.controls)}")
         ctl = self.controls[key]
-        if isinstance(ctl, w.IntSlider):
-            return _v.positive_int(key, value, allow_zero=ctl.min <= 0)
+        if isinstance(ctl, w.IntSlider) or (isinstance(ctl, w.SelectionSlider) and
+                                            all(isinstance(o, int) for o in _option_values(ctl))):
+            return _v.positive_int(key, value, allow_zero=isinstance(ctl, w.IntSlider) and ctl.min <= 0)
         if isinstance(ctl, w.FloatLogSlider):
             x = float(_v.positive_number(key, value))
             exp = math.log(x, ctl.base)
@@ -125,22 +447,58 @@ class Explorer:
         if isinstance(ctl, w.FloatSlider):
             return float(_v._real(key, value, "a finite number"))
         if isinstance(ctl, w.Dropdown):
-            options = [o[1] if isinstance(o, tuple) else o for o in ctl.options]
-            return _v.choice(key, value, options)
+            return _v.choice(key, value, _option_values(ctl))
         if isinstance(ctl, (w.Checkbox, w.ToggleButton)):
             return _v.flag(key, value)
         return value
 
+    def _allowed(self, values: dict) -> dict[str, list]:
+        try:
+            return self._options(values) if self._options is not None else {}
+        except ValueError:
+            return {}   # the shape itself is invalid: compute says why
+
+    def _refresh_options(self) -> None:
+        """Give the valid-value sliders their list for the current settings; move each to its nearest valid value."""
+        if self._options is None:
+            return
+        self._busy = True
+        try:
+            for key, opts in self._allowed(self.values()).items():   # in order: N before K, the model before TP
+                ctl = self.controls[key]
+                cur = ctl.value
+                if key in self._widen and cur not in opts:
+                    opts = sorted(set(opts) | {cur})
+                target = cur if cur in opts else _nearest(opts, cur)
+                if _option_values(ctl) != list(opts):
+                    _set_options(ctl, list(opts), target)
+                elif target != cur:
+                    ctl.value = target
+        finally:
+            self._busy = False
+
     def _show_error(self, message: str) -> "Result":
         self.result = Result(summary={}, error=message)
-        self.summary_html.value = f"<span style='color:#b00'>⚠ {message}</span>"
-        self.table_html.value = ""
+        self._render_error(message)
         return self.result
+
+    def _render_error(self, message: str) -> None:
+        text = f"<span class='llm-error'>⚠ {_html_escape(error_text(message))}</span>"
+        self.summary_html.value = text
+        self.note_html.value = ""
+        self.table_html.value = ""
+        self.export_links.value = ""
+        if self.image is not None:
+            self.image.layout.display = "none"
+        self.plot_error.layout.display = "flex"
+        self.plot_error.value = (f"<div class='llm-error-panel'><b>{_text('error')}</b><br>"
+                                 f"{_html_escape(error_text(message))}</div>")
 
     def values(self) -> dict[str, Any]:
         return {k: c.value for k, c in self.controls.items()}
 
     def update(self) -> Result:
+        self._refresh_options()
         try:
             result = self._compute(self.values())
         except ValueError as e:
@@ -148,72 +506,205 @@ class Explorer:
         except Exception as e:  # noqa: BLE001 - never raise out of a widget; say what happened instead
             result = Result(summary={}, error=f"{type(e).__name__}: {e}")
         self.result = result
+        self.export_links.value = ""
         if result.error:
-            self.summary_html.value = f"<span style='color:#b00'>⚠ {result.error}</span>"
-            self.table_html.value = ""
+            self._render_error(result.error)
             return result
-        self.summary_html.value = " &nbsp;|&nbsp; ".join(f"<b>{k}</b>: {_fmt(v)}" for k, v in result.summary.items())
-        self.table_html.value = result.table.to_html(float_format=lambda x: f"{x:,.4g}") if result.table is not None else ""
+        self.summary_html.value = "".join(
+            f"<span class='llm-item'><span class='llm-key'>{_html_escape(self._summary_label(k))}</span> "
+            f"<span class='llm-value'>{_html_escape(format_value(k, v))}</span></span>"
+            for k, v in result.summary.items())
+        self.note_html.value = " ".join(_html_escape(_text(k).format(**a)) for k, a in result.notes)
+        self.table_html.value = self.shown_table().to_html(index=True, border=0) if result.table is not None else ""
+        if self.plot_error.layout.display != "none":
+            self.plot_error.layout.display = "none"
         if self._draw is not None:
-            self._draw(self.ax, result)  # draw functions update their artists in place (clearing is slow)
-            buf = io.BytesIO()
-            self.fig.savefig(buf, format="png", dpi=80, pil_kwargs={"compress_level": 1})  # fast zlib: speed over bytes
-            self.image.value = buf.getvalue()
+            if self.image.layout.display == "none":
+                self.image.layout.display = None
+            if self.plot_active:
+                self._render_plot()
+            else:
+                self._plot_stale = True
         return result
+
+    def _summary_label(self, key: str) -> str:
+        name = self.result.names.get(key) if self.result else None
+        return _text(name) if name else summary_name(key)
+
+    def _render_plot(self) -> None:
+        with plt.rc_context(_PLOT_RC):
+            self._draw(self.ax, self.result)  # draw functions update their artists in place (clearing is slow)
+            buf = io.BytesIO()
+            self.fig.savefig(buf, format="svg", metadata={"Date": None})
+        self.image.value = buf.getvalue()
+        self._plot_stale = False
+
+    def set_plot_active(self, active: bool) -> None:
+        """Draw the plot on every update (True) or only mark it stale until shown again (False)."""
+        self.plot_active = bool(active)
+        if self.plot_active and self._plot_stale and self.result is not None and not self.result.error:
+            self._render_plot()
+
+    # ----- what the explorer shows, as data ------------------------------------------------------
+    def shown_table(self) -> pd.DataFrame:
+        """The table as shown: names in the current language, numbers formatted (separators, %)."""
+        t = self.result.table
+        out = pd.DataFrame(index=[_text(str(i), str(i)) for i in t.index])
+        for col in t.columns:
+            values = t[col].tolist()
+            if col in ("share %",):
+                shown = [f"{x:.1f}%" for x in values]
+            elif col == "MFU":
+                shown = [f"{100 * x:.1f}%" for x in values]
+            elif col == "layout":
+                shown = [_layout_text(x) for x in values]
+            elif col == "params":
+                shown = [f"{int(x):,}" for x in values]
+            else:
+                shown = [f"{x:,.4g}" if isinstance(x, float) and abs(x) < 1e6 else _fmt(x) for x in values]
+            out[_text(col, col)] = shown
+        return out
+
+    def table_csv(self) -> str:
+        """The table with the current language's names and unrounded numbers, as CSV."""
+        t = self.result.table.copy()
+        t.index = [_text(str(i), str(i)) for i in t.index]
+        t.columns = [_text(c, c) for c in t.columns]
+        return t.to_csv(index_label="")
+
+    def plot_png(self, scale: int = 2) -> bytes:
+        """The plot as a PNG at ``scale`` × its screen size (2: sharp on a 2× display or at 200% zoom)."""
+        with plt.rc_context(_PLOT_RC):
+            buf = io.BytesIO()
+            self.fig.savefig(buf, format="png", dpi=_PLOT_DPI * scale)
+        return buf.getvalue()
+
+    def plot_svg(self) -> bytes:
+        if self._plot_stale:
+            self._render_plot()
+        return bytes(self.image.value)
+
+    def export(self) -> dict[str, str]:
+        """Fill the export links (data: URIs) for the plot (PNG, SVG) and the table (CSV); return them by kind."""
+        if self.result is None or self.result.error:
+            self.export_links.value = ""
+            return {}
+        links = {}
+        if self.image is not None:
+            links["png"] = "data:image/png;base64," + base64.b64encode(self.plot_png()).decode()
+            links["svg"] = "data:image/svg+xml;base64," + base64.b64encode(self.plot_svg()).decode()
+        if self.result.table is not None:
+            links["csv"] = "data:text/csv;charset=utf-8;base64," + base64.b64encode(
+                self.table_csv().encode("utf-8")).decode()
+        stem = re.sub(r"[^A-Za-z0-9]+", "-", self.title.lower() if not _zh() else "llmcalc").strip("-") or "llmcalc"
+        self.export_links.value = " ".join(
+            f"<a class='llm-download llm-download-{k}' download='{stem}.{k}' href='{href}'>{_text(k)}</a>"
+            for k, href in links.items())
+        return links
 
     @property
     def summary(self) -> dict[str, Any]:
         return dict(self.result.summary) if self.result else {}
 
     def print_summary(self) -> None:
-        """Print the numbers the explorer shows now (for a compared notebook cell)."""
+        """Print the numbers the explorer shows now, as shown (for a compared notebook cell)."""
         if self.result.error:
-            print("error:", self.result.error)
+            print(("错误:" if _zh() else "error: ") + error_text(self.result.error))
         for k, v in self.result.summary.items():
-            print(f"{k}: {_fmt(v)}")
+            print(f"{self._summary_label(k)}: {format_value(k, v)}")
+        for k, a in self.result.notes:
+            print(_text(k).format(**a))
 
     def _ipython_display_(self):
         from IPython.display import display
         display(self.widget)
 
 
+def _html_escape(s: str) -> str:
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _option_values(ctl) -> list:
+    return [o[1] if isinstance(o, tuple) else o for o in ctl.options]
+
+
+def _set_options(ctl, values: list, value) -> None:
+    """Give a selection slider the list ``values`` (shown with thousands separators) and the value ``value``."""
+    # not inside hold_trait_notifications: there a value equal to the old one is lost when the options change
+    ctl.options = [(f"{x:,}" if isinstance(x, int) else str(x), x) for x in values]
+    ctl.index = values.index(value)
+
+
+def _nearest(options: list, value):
+    """The option nearest to ``value`` on a log scale (the smaller on a tie)."""
+    if value in options:
+        return value
+    lv = math.log(max(value, 1e-12))
+    return min(options, key=lambda o: (abs(math.log(max(o, 1e-12)) - lv), o))
+
+
 def _plain_log_ticks(ax) -> None:
-    """Log axes without minor ticks and with plain tick labels ("1e+03", not mathtext 10³): parsing
-    mathtext labels on every redraw costs more than everything else an update does."""
+    """Log axes without minor ticks and with plain tick labels with separators ("1,024", not mathtext 10³):
+    parsing mathtext labels on every redraw costs more than everything else an update does."""
     from matplotlib.ticker import FuncFormatter
 
     ax.minorticks_off()
-    plain = FuncFormatter(lambda x, _: f"{x:g}")
+    plain = FuncFormatter(lambda x, _: f"{x:,.0f}" if x >= 1 else f"{x:g}")
     ax.xaxis.set_major_formatter(plain)
     ax.yaxis.set_major_formatter(plain)
 
 
-def _fmt(v) -> str:
-    if isinstance(v, bool) or isinstance(v, str):
-        return str(v)
-    if isinstance(v, int):
-        return f"{v:,}"
-    if isinstance(v, float):
-        return f"{v:.4g}" if abs(v) < 1e6 else f"{v:.3e}"
-    return str(v)
+def _legend_outside(ax, **kw):
+    """A legend right of the axes (never over the data)."""
+    return ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, frameon=False, **kw)
 
 
 # ----- controls ----------------------------------------------------------------------------------
 
-def _int_slider(key, value, lo, hi, step=1, desc=None):
-    return w.IntSlider(value=value, min=lo, max=max(hi, value), step=step, description=_label(key, desc or key),
-                       continuous_update=False, style={"description_width": "initial"})
+_STYLE = {"description_width": "initial"}
 
 
-def _log_slider(key, value, lo, hi, desc=None, fmt=".3g"):
-    import math
+def _int_slider(key, value, lo, hi, step=1):
+    return w.IntSlider(value=value, min=lo, max=max(hi, value), step=step, description=control_name(key),
+                       continuous_update=False, style=_STYLE)
+
+
+def _log_slider(key, value, lo, hi, fmt=".3g"):
     return w.FloatLogSlider(value=value, base=10, min=math.log10(lo), max=math.log10(hi), step=0.05,
-                            description=_label(key, desc or key), readout_format=fmt, continuous_update=False,
-                            style={"description_width": "initial"})
+                            description=control_name(key), readout_format=fmt, continuous_update=False, style=_STYLE)
+
+
+def _choice_slider(key, value, values):
+    values = sorted(set(values) | {value})
+    return w.SelectionSlider(options=[(f"{x:,}", x) for x in values], value=value, description=control_name(key),
+                             continuous_update=False, style=_STYLE)
+
+
+def _pct_slider(key, value, lo, hi, step):
+    return w.FloatSlider(value=value, min=lo, max=hi, step=step, description=control_name(key), readout_format=".0%",
+                         continuous_update=False, style=_STYLE)
+
+
+def _dropdown(key, value, values):
+    texts = OPTION_TEXT.get(key, {})
+    options = [((texts[x][1] if _zh() else texts[x][0]) if x in texts else str(x), x) for x in values]
+    return w.Dropdown(options=options, value=value, description=control_name(key), style=_STYLE)
+
+
+def log_counts(lo: int, hi: int) -> list[int]:
+    """1, 2, 3, 4, 6, 8, 12, 16, ... (powers of two and 1.5× them) from ``lo`` to ``hi``: a log scale of
+    counts with many small factors (so TP × PP × ... meshes divide them)."""
+    out, p = set(), 1
+    while p <= hi:
+        for x in (p, 3 * p // 2):
+            if lo <= x <= hi and x == int(x):
+                out.add(int(x))
+        p *= 2
+    return sorted(out)
 
 
 def _preset_dropdown(name):
-    return w.Dropdown(options=list(PRESETS), value=name, description=_label("preset", "Preset"))
+    return _dropdown("preset", name, list(PRESETS))
 
 
 def _shape_controls(cfg: ModelConfig, moe: bool = True) -> dict[str, w.Widget]:
@@ -221,14 +712,26 @@ def _shape_controls(cfg: ModelConfig, moe: bool = True) -> dict[str, w.Widget]:
         "L": _int_slider("L", cfg.L, 1, 160),
         "D": _int_slider("D", cfg.D, 128, 32768, step=128),
         "F": _int_slider("F", cfg.F, 128, 131072, step=128),
-        "N": _int_slider("N", cfg.N, 1, 256),
-        "K": _int_slider("K", cfg.K, 1, 256),
+        "N": _choice_slider("N", cfg.N, range(1, 257)),
+        "K": _choice_slider("K", cfg.K, [d for d in range(1, cfg.N + 1) if cfg.N % d == 0]),
         "V": _int_slider("V", cfg.V, 1000, 262144, step=8),
     }
     if moe:
         ctl["E"] = _int_slider("E", cfg.E, 0, 256)
         ctl["k"] = _int_slider("k", cfg.k, 0, 16)
     return ctl
+
+
+def _shape_options(values: dict) -> dict[str, list]:
+    """Valid N (dividing D when the head size is D/N) and K (dividing N) for the shape in ``values``."""
+    base = preset(values["preset"])
+    d = values["D"]
+    if base.H * base.N == base.D:
+        n_opts = [n for n in range(1, 257) if d % n == 0]
+    else:
+        n_opts = list(range(1, 257))
+    n = values["N"] if values["N"] in n_opts else _nearest(n_opts, values["N"])
+    return {"N": n_opts, "K": [k for k in range(1, n + 1) if n % k == 0]}
 
 
 def _shape_from(cfg: ModelConfig, moe: bool = True) -> dict[str, int]:
@@ -272,12 +775,12 @@ def params_explorer(name: str = "llama-3-70b") -> Explorer:
     def draw(ax, r):
         ax.clear()
         shares = r.plot["shares"]
-        ax.barh(list(shares), [100 * s for s in shares.values()], color="#4C72B0")
-        ax.set_xlabel(_label("share_axis", "share of parameters (%)"))
+        ax.barh([_text(k) for k in shares], [100 * s for s in shares.values()], color="#4C72B0")
+        ax.set_xlabel(_text("share_axis"))
         ax.set_xlim(0, 100)
         ax.invert_yaxis()
 
-    ex = Explorer(_label("params_title", "Where the parameters live"), controls, compute, draw)
+    ex = Explorer(_text("params_title"), controls, compute, draw, options=_shape_options, left=0.27)
     ex._on_preset_hook = _shape_from
     return ex
 
@@ -288,13 +791,12 @@ def flops_explorer(name: str = "llama-3-70b", chip: str = "TPU v5p") -> Explorer
     """Sliders for the shape, T, training tokens, chips and MFU: FLOPs per token, total FLOPs, days."""
     cfg = preset(name)
     controls = {"preset": _preset_dropdown(name), **_shape_controls(cfg, moe=False),
-                "seq_len": _int_slider("seq_len", 4096, 128, 131072, step=128, desc="T"),
-                "tokens": _log_slider("tokens", 15e12, 1e9, 1e14, desc="tokens"),
-                "batch": _log_slider("batch", 4 * 2**20, 2**14, 2**26, desc="batch (tokens/step)", fmt=".3s"),
-                "chip": w.Dropdown(options=list(_hw.CHIPS), value=chip, description=_label("chip", "Chip")),
-                "chips": _int_slider("chips", 8960, 1, 65536, desc="chips"),
-                "mfu": w.FloatSlider(value=0.4, min=0.05, max=1.0, step=0.01, description=_label("mfu", "MFU"),
-                                     continuous_update=False)}
+                "seq_len": _int_slider("seq_len", 4096, 128, 131072, step=128),
+                "tokens": _log_slider("tokens", 15e12, 1e9, 1e14),
+                "batch": _log_slider("batch", 4 * 2**20, 2**14, 2**26, fmt=".3s"),
+                "chip": _dropdown("chip", chip, list(_hw.CHIPS)),
+                "chips": _choice_slider("chips", 8960, log_counts(1, 65536)),
+                "mfu": _pct_slider("mfu", 0.4, 0.05, 1.0, 0.01)}
 
     def compute(v):
         c = model_from_values(v)
@@ -318,8 +820,8 @@ def flops_explorer(name: str = "llama-3-70b", chip: str = "TPU v5p") -> Explorer
             for m, ys in curves.items():
                 ax.loglog(r.plot["chips"], ys, label=f"MFU {m:.0%}")
             ax.plot(*r.plot["here"], "o", color="k")
-            ax.set_xlabel(_label("chips_axis", "chips")); ax.set_ylabel(_label("days_axis", "days"))
-            ax.grid(True, which="major", alpha=0.3); ax.legend()
+            ax.set_xlabel(_text("chips_axis")); ax.set_ylabel(_text("days_axis"))
+            ax.grid(True, which="major", alpha=0.3); _legend_outside(ax)
             _plain_log_ticks(ax)
         for line, ys in zip(ax.lines, curves.values()):
             line.set_ydata(ys)
@@ -328,7 +830,8 @@ def flops_explorer(name: str = "llama-3-70b", chip: str = "TPU v5p") -> Explorer
         ax.set_ylim(min(ys) / 1.5, max(ys) * 1.5)
         ax.set_xlim(min(r.plot["chips"] + [r.plot["here"][0]]) / 1.5, max(r.plot["chips"] + [r.plot["here"][0]]) * 1.5)
 
-    ex = Explorer(_label("flops_title", "FLOPs and training time"), controls, compute, draw)
+    ex = Explorer(_text("flops_title"), controls, compute, draw, options=_shape_options, widen=("chips",),
+                  legend_right=0.74)
     ex._on_preset_hook = lambda c: _shape_from(c, moe=False)
     return ex
 
@@ -337,23 +840,37 @@ def flops_explorer(name: str = "llama-3-70b", chip: str = "TPU v5p") -> Explorer
 
 def memory_explorer(name: str = "llama-3-70b", chip: str = "H100") -> Explorer:
     """Sliders for micro-batch, T, ZeRO stage, DP/TP/PP, sequence parallel, recompute policy and
-    precision regime: bytes per device by term, stacked against the chip's HBM."""
+    precision regime: bytes per device by term, stacked against the chip's HBM, and the verdict in words."""
     from . import memory as _mem
 
     cfg = preset(name)
     controls = {"preset": _preset_dropdown(name), **_shape_controls(cfg, moe=False),
-                "micro_batch": _int_slider("micro_batch", 1, 1, 64, desc="micro-batch b"),
-                "seq_len": _int_slider("seq_len", 4096, 128, 131072, step=128, desc="T"),
-                "regime": w.Dropdown(options=list(_mem.REGIMES), value="mixed", description=_label("regime", "regime")),
-                "zero_stage": _int_slider("zero_stage", 1, 0, 3, desc="ZeRO stage"),
-                "dp": _int_slider("dp", 64, 1, 4096, desc="DP"),
-                "tp": _int_slider("tp", 8, 1, 64, desc="TP"),
-                "pp": _int_slider("pp", 4, 1, 64, desc="PP"),
-                "sp": w.Checkbox(value=True, description=_label("sp", "sequence parallel")),
-                "recompute": w.Dropdown(options=list(_mem.RECOMPUTE), value="selective",
-                                        description=_label("recompute", "recompute")),
-                "chip": w.Dropdown(options=[c for c, x in _hw.CHIPS.items()], value=chip,
-                                   description=_label("chip", "Chip"))}
+                "micro_batch": _int_slider("micro_batch", 1, 1, 64),
+                "seq_len": _int_slider("seq_len", 4096, 128, 131072, step=128),
+                "regime": _dropdown("regime", "mixed", list(_mem.REGIMES)),
+                "zero_stage": _int_slider("zero_stage", 1, 0, 3),
+                "dp": _choice_slider("dp", 64, [2 ** i for i in range(13)]),
+                "tp": _choice_slider("tp", 8, [1, 2, 4, 8]),
+                "pp": _choice_slider("pp", 4, range(1, min(cfg.L, 64) + 1)),
+                "sp": w.Checkbox(value=True, description=control_name("sp")),
+                "recompute": _dropdown("recompute", "selective", list(_mem.RECOMPUTE)),
+                "chip": _dropdown("chip", chip, list(_hw.CHIPS))}
+
+    def options(v):
+        opts = _shape_options(v)
+        c = model_from_values({**v, "N": _nearest(opts["N"], v["N"]),
+                               "K": _nearest(opts["K"], v["K"]) if v["K"] not in opts["K"] else v["K"]})
+        tps = []
+        for t in range(1, 65):
+            try:
+                _mem._check_tp(c, t)     # the library's rule: TP divides N, the MLP widths, and K (or K divides TP)
+                tps.append(t)
+            except ValueError:
+                pass
+        opts["tp"] = tps
+        opts["pp"] = list(range(1, min(c.L, 64) + 1))
+        opts["dp"] = [2 ** i for i in range(13)]
+        return opts
 
     def compute(v):
         c = model_from_values(v)
@@ -366,22 +883,35 @@ def memory_explorer(name: str = "llama-3-70b", chip: str = "H100") -> Explorer:
                  "optimizer": states["optimizer"], "activations": b["activations"], "logits": b["logits"]}
         table = pd.DataFrame({"GB": pd.Series({k: x / 1e9 for k, x in parts.items()})})
         table.loc["total"] = [b["total"] / 1e9]
-        summary = {"total GB/device": b["total"] / 1e9, "HBM GB": hbm / 1e9,
-                   "fits": bool(_mem.fits(b["total"], v["chip"])), "chips": v["dp"] * v["tp"] * v["pp"]}
-        return Result(summary, table, {"parts": parts, "hbm": hbm})
+        fits = bool(_mem.fits(b["total"], v["chip"]))
+        summary = {"total GB/device": b["total"] / 1e9, "HBM GB": hbm / 1e9, "fits": fits,
+                   "chips": v["dp"] * v["tp"] * v["pp"]}
+        largest = max(parts, key=parts.get)
+        args = dict(total=f"{b['total'] / 1e9:,.1f}", hbm=f"{hbm / 1e9:,.0f}", pct=f"{100 * b['total'] / hbm:.0f}%",
+                    over=f"{(b['total'] - hbm) / 1e9:,.1f}", part=_text(largest), part_gb=f"{parts[largest] / 1e9:,.1f}")
+        return Result(summary, table, {"parts": parts, "hbm": hbm},
+                      notes=[("fits_note" if fits else "nofit_note", args)])
 
     def draw(ax, r):
-        ax.clear()
+        parts = r.plot["parts"]
+        if not ax.patches:
+            for k in parts:
+                ax.bar([0], [0.0], label=_text(k), width=0.5)
+            ax.axhline(0.0, color="k", ls="--", label=_text("hbm"))
+            ax.set_xticks([]); ax.set_xlim(-0.5, 0.5)
+            ax.set_ylabel(_text("gb_axis"))
+            _legend_outside(ax)
         bottom = 0.0
-        for k, x in r.plot["parts"].items():
-            ax.bar([0], [x / 1e9], bottom=bottom, label=_label(k, k), width=0.5)
+        for bar, x in zip(ax.patches, parts.values()):
+            bar.set_y(bottom)
+            bar.set_height(x / 1e9)
             bottom += x / 1e9
-        ax.axhline(r.plot["hbm"] / 1e9, color="k", ls="--", label=_label("hbm", "HBM"))
-        ax.set_xticks([]); ax.set_xlim(-0.6, 1.6)
-        ax.set_ylabel(_label("gb_axis", "GB per device"))
-        ax.legend(loc="upper right", fontsize=8)
+        hbm = r.plot["hbm"] / 1e9
+        ax.lines[0].set_ydata([hbm, hbm])
+        ax.set_ylim(0, max(bottom, hbm) * 1.08)
 
-    ex = Explorer(_label("memory_title", "Memory per device"), controls, compute, draw)
+    ex = Explorer(_text("memory_title"), controls, compute, draw, options=options, widen=("dp",),
+                  legend_right=0.62, left=0.14)
     ex._on_preset_hook = lambda c: _shape_from(c, moe=False)
     return ex
 
@@ -395,13 +925,20 @@ def sharding_explorer(name: str = "llama-3-70b", chip: str = "TPU v5p") -> Explo
 
     cfg = preset(name)
     controls = {"preset": _preset_dropdown(name), **_shape_controls(cfg, moe=False),
-                "chip": w.Dropdown(options=list(_hw.CHIPS), value=chip, description=_label("chip", "Chip")),
-                "strategy": w.Dropdown(options=list(_STRATEGIES), value="FSDP",
-                                       description=_label("strategy", "strategy")),
-                "chips": _int_slider("chips", 8960, 2, 65536, desc="chips"),
-                "tp": _int_slider("tp", 4, 1, 64, desc="TP (Y)"),
-                "axes": _int_slider("axes", 3, 1, 3, desc="mesh axes"),
-                "tokens_per_chip": _log_slider("tokens_per_chip", 468, 16, 65536, desc="tokens per chip", fmt=".0f")}
+                "chip": _dropdown("chip", chip, list(_hw.CHIPS)),
+                "strategy": _dropdown("strategy", "FSDP", list(_STRATEGIES)),
+                "chips": _choice_slider("chips", 8960, log_counts(2, 65536)),
+                "tp": _choice_slider("tp", 4, [1, 2, 4, 8]),
+                "axes": _int_slider("axes", 3, 1, 3),
+                "tokens_per_chip": _log_slider("tokens_per_chip", 468, 16, 65536, fmt=",.0f")}
+
+    def options(v):
+        opts = _shape_options(v)
+        f = v["F"]
+        # the library's rules: Y divides F (sharding.tp_layer_time), and the chips for FSDP+TP (layer_time)
+        opts["chips"] = log_counts(2, 65536)
+        opts["tp"] = [t for t in range(1, 65) if f % t == 0 and (v["strategy"] != "FSDP+TP" or v["chips"] % t == 0)]
+        return opts
 
     def compute(v):
         c = model_from_values(v)
@@ -417,18 +954,22 @@ def sharding_explorer(name: str = "llama-3-70b", chip: str = "TPU v5p") -> Explo
     def draw(ax, r):
         p = r.plot
         if not ax.lines:
-            ax.loglog(p["grid"], p["compute"], label=_label("compute", "compute"))
-            ax.loglog(p["grid"], p["comm"], label=_label("communication", "communication"))
+            ax.loglog(p["grid"], p["compute"], label=_text("compute"))
+            ax.loglog(p["grid"], p["comm"], label=_text("communication"))
             ax.axvline(p["here"], color="k", ls=":")
-            ax.set_xlabel(_label("tpc_axis", "tokens per chip")); ax.set_ylabel(_label("layer_s_axis", "seconds per layer"))
-            ax.grid(True, which="major", alpha=0.3); ax.legend()
-            _plain_log_ticks(ax)
+            ax.set_xlabel(_text("tpc_axis")); ax.set_ylabel(_text("layer_s_axis"))
+            ax.grid(True, which="major", alpha=0.3); _legend_outside(ax)
+            from matplotlib.ticker import FuncFormatter
+            ax.minorticks_off()
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,.0f}"))
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
         ax.lines[0].set_ydata(p["compute"]); ax.lines[1].set_ydata(p["comm"])
         ax.lines[2].set_xdata([p["here"], p["here"]])
         ys = [y for y in p["compute"] + p["comm"] if y > 0]
         ax.set_ylim(min(ys) / 2, max(ys) * 2)
 
-    ex = Explorer(_label("sharding_title", "Compute vs communication per layer"), controls, compute, draw)
+    ex = Explorer(_text("sharding_title"), controls, compute, draw, options=options, widen=("chips",),
+                  legend_right=0.66, left=0.17)
     ex._on_preset_hook = lambda c: _shape_from(c, moe=False)
     return ex
 
@@ -441,18 +982,19 @@ _STEP_PARTS = ("compute_s", "elementwise_s", "tp_comm_s", "cp_comm_s", "ep_comm_
 
 def planner_explorer(name: str = "llama-3.1-405b", chip: str = "H100") -> Explorer:
     """Sliders for chips, global batch (sequences), sequence length and kernel efficiency: the best
-    layouts ``llmcalc.planner.search`` finds, their memory, MFU and where each step's time goes."""
+    layouts ``llmcalc.planner.search`` finds, their memory, MFU and where each step's time goes. The
+    MFU at kernel efficiency 100% is labelled a ceiling; for LLaMA 3.1-405B on H100 at a GPU count and T
+    of the Llama 3 paper's Table 4, Meta's measured MFU is shown next to it."""
     from . import planner as _planner
+    from . import published as _pub
     from .planner import layout_name
 
     controls = {"preset": _preset_dropdown(name),
-                "chip": w.Dropdown(options=list(_hw.CHIPS), value=chip, description=_label("chip", "Chip")),
-                "chips": _int_slider("chips", 16384, 1024, 73728, step=1024, desc="chips"),
-                "batch_seqs": _int_slider("batch_seqs", 2048, 256, 8192, step=256, desc="batch (sequences)"),
-                "seq_len": _int_slider("seq_len", 8192, 1024, 131072, step=1024, desc="T"),
-                "efficiency": w.FloatSlider(value=1.0, min=0.3, max=1.0, step=0.05,
-                                            description=_label("efficiency", "kernel efficiency"),
-                                            continuous_update=False, style={"description_width": "initial"})}
+                "chip": _dropdown("chip", chip, list(_hw.CHIPS)),
+                "chips": _choice_slider("chips", 16384, log_counts(256, 131072)),
+                "batch_seqs": _int_slider("batch_seqs", 2048, 256, 8192, step=256),
+                "seq_len": _int_slider("seq_len", 8192, 1024, 131072, step=1024),
+                "efficiency": _pct_slider("efficiency", 1.0, 0.3, 1.0, 0.05)}
 
     def compute(v):
         cfg = preset(v["preset"])
@@ -466,7 +1008,13 @@ def planner_explorer(name: str = "llama-3.1-405b", chip: str = "H100") -> Explor
                               "GB": df["memory_gib"].to_numpy() * 2**30 / 1e9, "step s": df["step_s"].to_numpy(),
                               "MFU": df["mfu"].to_numpy()})
         parts = {k: df[k].to_numpy() for k in _STEP_PARTS}
-        return Result(summary, table, {"parts": parts, "names": table["layout"].tolist()})
+        ideal = v["efficiency"] == 1.0
+        notes = [("ceiling_note", {"eff": f"{v['efficiency']:.0%}"})] if ideal else []
+        for row in _pub.LLAMA3_TABLE4:
+            if (row.model, row.chip, row.gpus, row.seq_len) == (v["preset"], v["chip"], v["chips"], v["seq_len"]):
+                notes.append(("meta_note", {"mfu": row.mfu_percent, "gpus": f"{row.gpus:,}", "T": f"{row.seq_len:,}"}))
+        names = {"MFU": "ceiling_label" if ideal else "efficiency_label"}
+        return Result(summary, table, {"parts": parts, "names": table["layout"].tolist()}, notes=notes, names=names)
 
     def draw(ax, r):
         # the bars are made once and then moved (clearing and redrawing the axes is slow)
@@ -475,11 +1023,11 @@ def planner_explorer(name: str = "llama-3.1-405b", chip: str = "H100") -> Explor
         if not ax.patches:
             y = list(range(rows))[::-1]
             for k in _STEP_PARTS:
-                ax.barh(y, [0.0] * rows, label=_label(k, k[:-2].replace("_", " ")), height=0.6)
+                ax.barh(y, [0.0] * rows, label=_text(k), height=0.6)
             ax.set_yticks(y)
             ax.set_yticklabels([f"#{i + 1}" for i in range(rows)])
-            ax.set_xlabel(_label("step_axis", "seconds per step"))
-            ax.legend(loc="center right", fontsize=7)
+            ax.set_xlabel(_text("step_axis"))
+            _legend_outside(ax, fontsize=11)
         left = [0.0] * rows
         for container, k in zip(ax.containers, _STEP_PARTS):
             xs = list(parts[k]) + [0.0] * (rows - len(parts[k]))
@@ -487,6 +1035,8 @@ def planner_explorer(name: str = "llama-3.1-405b", chip: str = "H100") -> Explor
                 bar.set_x(left[i])
                 bar.set_width(x)
                 left[i] += x
-        ax.set_xlim(0, max(left) * 1.5)  # room on the right for the legend
+        ax.set_xlim(0, max(left) * 1.05)
 
-    return Explorer(_label("planner_title", "Best layouts (llmcalc.planner)"), controls, compute, draw)
+    ex = Explorer(_text("planner_title"), controls, compute, draw, options=lambda v: {"chips": log_counts(256, 131072)},
+                  widen=("chips",), legend_right=0.64, left=0.1)
+    return ex
