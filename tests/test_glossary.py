@@ -5,7 +5,8 @@ Chinese text used before (计算受限/算力受限, 完全/全量重计算, fiv
 Adam's moments as 矩 not 动量, 显存/内存, ...). These tests check that none of those variants is left in what a
 Chinese reader sees: the Chinese chapters (markdown and the strings of code cells), README.zh.md, every
 docs/*.zh.md page except the glossary itself, and every Chinese string of lib/llmcalc/check.py (the hints and
-messages of the self-check). A variant may appear once as a gloss in brackets: "（也称 …）" or "（又称 …）".
+messages of the self-check). A variant may appear as a gloss in brackets, "（也称 …）" or "（又称 …）", and inside
+Chinese quotation marks “…”, which quote a source's own words.
 
 The list of variants is read from the glossary page; a few need context to tell a variant from a correct use
 (动量 is right in "带动量的 SGD", 微批 is the start of 微批次), and carry a pattern below. A test checks that every
@@ -35,10 +36,12 @@ CONTEXT_PATTERNS = {
     "H100 时": r"H100 ?时(?![间代刻候])",
     "H800 时": r"H800 ?时(?![间代刻候])",
     "A100 时": r"A100 ?时(?![间代刻候])",
+    "批次大小": r"(?<!微)批次大小",                     # 微批次大小 is the term for a micro-batch's size
     "个芯片": r"\d\s?个芯片",                            # 每个芯片, 单个芯片 are fine; a count takes 块
     "pod": rf"[{CJK}]\s?pods?(?![\w(])|(?<![\w.])pods?\s?[{CJK}]",  # in Chinese prose; code names untouched
 }
 GLOSS = re.compile(r"[（(]\s*(?:也称|又称)[^）)]*[）)]")
+QUOTE = re.compile(r"“[^”\n]*”|「[^」\n]*」")      # a source's own words, quoted, are not the workbook's terms
 MATH = re.compile(r"\$\$.*?\$\$|\$[^$\n]+\$", re.S)
 CODE_SPAN = re.compile(r"`[^`\n]+`")
 
@@ -62,7 +65,7 @@ def _pattern(variant: str) -> re.Pattern:
 def _clean(text: str) -> str:
     """Reader-visible text with maths, inline code and glosses removed (line breaks kept for line numbers)."""
     keep_lines = lambda m: "\n" * m.group(0).count("\n")  # noqa: E731
-    for rx in (MATH, CODE_SPAN, GLOSS):
+    for rx in (MATH, CODE_SPAN, GLOSS, QUOTE):
         text = rx.sub(keep_lines, text)
     return text
 
@@ -153,9 +156,11 @@ def test_context_patterns(text, variant, found):
     assert bool(_pattern(variant).search(text)) is found
 
 
-def test_a_gloss_in_brackets_is_allowed():
+def test_a_gloss_in_brackets_and_a_quotation_are_allowed():
     assert "全收集" not in _clean("all-gather（也称全收集）把权重收回来")
     assert "全收集" in _clean("把它全收集(all-gather)回来")
+    assert "动量" not in _clean("它自己的注释说这 8 字节是“参数、动量、方差”")
+    assert not _pattern("批次大小").search("微批次大小") and _pattern("批次大小").search("批次大小")
 
 
 # ----- the reader's text ----------------------------------------------------------------------------------
