@@ -296,4 +296,4 @@ def test_chinese_explorers_show_no_english_words_outside_the_allowlist():
 ALLOWED_EN = {"MFU", "FLOPs", "GB", "HBM", "MLP", "KV", "TP", "PP", "DP", "SP", "CP", "EP", "ZeRO", "FSDP", "ICI",
               "NVLink", "IB", "logits", "fp", "bf", "Adam", "token", "llmcalc", "planner", "PNG", "SVG", "CSV",
               "TPU", "GPU", "ms", "H", "A", "B", "v", "p", "e", "Ironwood", "Trillium", "Gaudi", "MI", "DCN",
-              "RoCE", "Transformer", "GQA", "MoE", "X"}
+              "RoCE", "Transformer", "GQA", "MoE", "X", "Meta", "Llama", "LLaMA", "NVIDIA", "Google"}

@@ -171,6 +171,14 @@ TEXT = {
     "nofit_note": ("Does not fit: {total} GB per device is {over} GB more than the {hbm} GB HBM; the largest part is "
                    "{part} ({part_gb} GB).",
                    "放不下:每设备 {total} GB,比 HBM 的 {hbm} GB 多 {over} GB;最大的一项是{part}({part_gb} GB)。"),
+    "pp_note": ("With PP the total is an upper bound (the logits sit on the last stage, the activation peak on the "
+                "first). In a 1F1B pipeline the first stage keeps L/PP layers for PP micro-batches in flight: all L "
+                "layers' worth of one micro-batch, whatever PP is. Meta trained at T = 8192 without activation "
+                "checkpointing after balancing the stages and freeing tensors early (Llama 3 paper, §3.3.2); full "
+                "recompute always fits.",
+                "有 PP 时总量是上界(logits 在最后一级,激活峰值在第一级)。1F1B 流水线的第一级要为 PP 个在途微批次各保存 "
+                "L/PP 层:不论 PP 取多少,合起来都是一个微批次全部 L 层的激活。Meta 在 T = 8192 时没有做激活检查点,"
+                "靠的是平衡各级层数并尽早释放张量(Llama 3 论文,§3.3.2);完全重计算总能放下。"),
     "ceiling_note": ("MFU with ideal kernels (kernel efficiency {eff}) is a ceiling: the best this layout could reach.",
                      "理想算子(算子效率 {eff})下的 MFU 是上限:这个布局最多能达到的值。"),
     "meta_note": ("Meta measured {mfu}% MFU on {gpus} GPUs at T = {T} (Llama 3 paper, Table 4).",
@@ -304,8 +312,8 @@ def error_text(message: str) -> str:
 
 _PLOT_PX = (640, 360)        # CSS pixels the plot is shown at; its SVG scales to any pixel density
 _PLOT_DPI = 100              # figure inches × 100 = CSS pixels, so 13 pt text shows at 18 px
-_PLOT_RC = {"font.size": 13, "axes.titlesize": 13, "axes.labelsize": 13, "xtick.labelsize": 12,
-            "ytick.labelsize": 12, "legend.fontsize": 12, "svg.fonttype": "path", "svg.hashsalt": "llmcalc"}
+_PLOT_RC = {"font.size": 13, "axes.titlesize": 13, "axes.labelsize": 13, "xtick.labelsize": 13,
+            "ytick.labelsize": 13, "legend.fontsize": 13, "svg.fonttype": "path", "svg.hashsalt": "llmcalc"}
 
 
 class Explorer:
@@ -887,10 +895,12 @@ def memory_explorer(name: str = "llama-3-70b", chip: str = "H100") -> Explorer:
         summary = {"total GB/device": b["total"] / 1e9, "HBM GB": hbm / 1e9, "fits": fits,
                    "chips": v["dp"] * v["tp"] * v["pp"]}
         largest = max(parts, key=parts.get)
-        args = dict(total=f"{b['total'] / 1e9:,.1f}", hbm=f"{hbm / 1e9:,.0f}", pct=f"{100 * b['total'] / hbm:.0f}%",
+        args = dict(total=f"{b['total'] / 1e9:,.1f}", hbm=f"{hbm / 1e9:,.1f}", pct=f"{100 * b['total'] / hbm:.0f}%",
                     over=f"{(b['total'] - hbm) / 1e9:,.1f}", part=_text(largest), part_gb=f"{parts[largest] / 1e9:,.1f}")
-        return Result(summary, table, {"parts": parts, "hbm": hbm},
-                      notes=[("fits_note" if fits else "nofit_note", args)])
+        notes = [("fits_note" if fits else "nofit_note", args)]
+        if v["pp"] > 1 and largest == "activations":
+            notes.append(("pp_note", {}))
+        return Result(summary, table, {"parts": parts, "hbm": hbm}, notes=notes)
 
     def draw(ax, r):
         parts = r.plot["parts"]
@@ -1027,7 +1037,7 @@ def planner_explorer(name: str = "llama-3.1-405b", chip: str = "H100") -> Explor
             ax.set_yticks(y)
             ax.set_yticklabels([f"#{i + 1}" for i in range(rows)])
             ax.set_xlabel(_text("step_axis"))
-            _legend_outside(ax, fontsize=11)
+            _legend_outside(ax)
         left = [0.0] * rows
         for container, k in zip(ax.containers, _STEP_PARTS):
             xs = list(parts[k]) + [0.0] * (rows - len(parts[k]))
