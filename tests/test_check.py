@@ -69,8 +69,8 @@ HAND = {
     "recompute.mfu_at_50pct_hfu": 0.375,
     # PaLM: 57.8 / 46.2 − 1 = 0.2510822...
     "palm.extra_work": 57.8 / 46.2 - 1,
-    # ZeRO paper: 7.5B × 16 bytes / 64 GPUs = 1.875e9 B = 1.875 GB
-    "zero3.7_5b_64gpus_gb": 1.875,
+    # ZeRO-3 over 16,384 GPUs: 16 × 405,853,388,800 / 16,384 / 1e9 = 0.3963412 GB per GPU
+    "405b.zero3_16k_gb": 0.3963412,
 }
 
 

@@ -201,10 +201,6 @@ def _registry() -> dict[str, Answer]:
                                                                         90, "H100", 0.4), 0.05,
                                         "chips = total FLOPs / (days · 86,400 s · C · MFU), with C = 9.89e14 FLOP/s.",
                                         "芯片数 = 总 FLOPs / (天数 · 86,400 秒 · C · MFU),其中 C = 9.89e14 FLOP/s。", "chips"),
-        "l3_70b.days_on_v5p_pod": Answer(lambda: timecost.training_days(flops.training_flops_6p(_p("llama-3-70b"), 15e12),
-                                                                        8960, "TPU v5p", 0.4), 0.05,
-                                         "days = 6·P·tokens / (chips · C · MFU · 86,400).",
-                                         "天数 = 6·P·tokens / (芯片数 · C · MFU · 86,400)。", "days"),
         "l3_70b.slide_overcount": Answer(lambda: params.slide_formula_count(_p("llama-3-70b")) - params.param_count(_p("llama-3-70b")),
                                          0.01, "The slide formula gives K and V projections D × D each; with GQA they are D × K·H.",
                                          "课件公式把 K、V 投影都当成 D × D;GQA 下它们是 D × K·H。", "parameters"),
@@ -283,12 +279,6 @@ def _registry() -> dict[str, Answer]:
             "163 TFLOP/s 里包含了重算的那次前向(96·B·s·l·h²·(…)):先乘以不含重计算的模型 FLOPs(72·B·s·l·h²·(…))"
             "与它之比,再除以 A100 的 312e12。", "fraction"),
         # chapter 03
-        "zero3.7_5b_64gpus_gb": Answer(lambda: memory.model_state_bytes(7.5e9, "mixed", 3, 64) / 1e9, 0.02,
-                                       "ZeRO-3 shards all 16 bytes per parameter over the 64 data-parallel GPUs.",
-                                       "ZeRO-3 把每个参数的全部 16 字节切分到 64 张数据并行的卡上。", "GB"),
-        "llama7b.course_slide_gib": Answer(lambda: memory.course_slide_bytes(_p("llama-2-7b"), 2, 8, 2048)["total"] / 2**30,
-                                           0.02, "16P/N + 2LBTH + 12BTV + 6, with every term in GiB.",
-                                           "16P/N + 2LBTH + 12BTV + 6,每一项都按 GiB 计。", "GiB"),
         "405b.zero3_16k_gb": Answer(lambda: memory.model_state_bytes(_p("llama-3.1-405b"), "mixed", 3, 16384) / 1e9, 0.02,
                                     "16 bytes per parameter, all of them sharded over the 16,384 GPUs.",
                                     "每个参数 16 字节,全部切分到 16,384 张卡上。", "GB"),
