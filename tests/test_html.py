@@ -1,7 +1,11 @@
 """The static edition (tools/build_html.py, ``make html``): built once into a temporary folder, then parsed.
 
 - no answer is visible without a click: every solution code cell (its source and its outputs) and every
-  markdown answer lies inside a <details> that has no ``open`` attribute;
+  markdown answer lies inside a <details> that has no ``open`` attribute; a solution cell whose outputs are
+  already closed <details> boxes drawn by the kernel keeps them as they are (not hidden twice) and only its
+  code is folded; both kinds are checked on a made-up notebook too;
+- the maths works offline: MathJax is copied into the build and every page loads it from there, and no page
+  loads a script, style sheet or font from another host (tests/browser/test_html_offline.py renders it);
 - navigation: each chapter links to the index, the previous and next chapter (the last one back to the
   index) and the other language's page; the index links every page; every link resolves to a built file;
 - plots are embedded (every <img> is a data: URI) and widget outputs became a note;
@@ -84,6 +88,34 @@ def test_build_covers_both_editions_quickly(site):
     assert seconds < 90, f"the build took {seconds:.0f} s (target: under about 60 s)"
 
 
+def details_in_outputs(cell) -> int:
+    """How many <details> elements the cell's HTML outputs hold (the kernel's answer boxes)."""
+    n = 0
+    for o in cell.get("outputs", []):
+        text = o.get("data", {}).get("text/html", "")
+        text = "".join(text) if isinstance(text, list) else text
+        n += len(bs4.BeautifulSoup(text, "html.parser").find_all("details"))
+    return n
+
+
+def assert_solution_cell_hidden(cell_el, boxed: bool, where: str):
+    """The rendered solution cell: all of it in a closed <details> (boxed False), or its code in a closed
+    <details class="answer-code"> and every output inside the kernel's own closed <details> (boxed True)."""
+    if not boxed:
+        assert closed_details_ancestor(cell_el), f"{where}: solution cell not inside a closed <details>"
+        return
+    assert not closed_details_ancestor(cell_el), f"{where}: a boxed answer is hidden twice"
+    code = cell_el.select_one(".jp-Cell-inputWrapper")
+    assert code is not None and closed_details_ancestor(code), f"{where}: the answer's code is not folded"
+    assert code.find_parent("details")["class"] == ["answer", "answer-code"], where
+    outputs = cell_el.select(".jp-OutputArea-output")
+    assert outputs, where
+    for o in outputs:
+        boxes = o.find_all("details", recursive=False) or o.find_all("details")
+        assert boxes and all(not b.has_attr("open") for b in boxes), f"{where}: output not in a closed box"
+        assert all(b.find_parent("details") is None for b in boxes), f"{where}: the kernel's box is folded again"
+
+
 def test_no_answer_visible_without_a_click(site):
     out, pages, _ = site
     for page in all_pages(pages):
@@ -94,13 +126,16 @@ def test_no_answer_visible_without_a_click(site):
         solutions = [c for c in nb.cells if c.cell_type == "code" and "solution" in c.metadata.get("tags", [])]
         md_blocks = [b for c in nb.cells if c.cell_type == "markdown"
                      for b in re.findall(r"<details>(.*?)</details>", c.source, re.S)]
-        assert len(details) == len(solutions) + len(md_blocks), page.out
+        boxes = sum(details_in_outputs(c) for c in nb.cells if c.cell_type == "code")
+        assert len(details) == len(solutions) + len(md_blocks) + boxes, page.out
         assert len(doc.find_all("details", class_="answer")) == len(solutions), page.out
 
-        # structure: every solution cell's element (input and outputs) sits inside a closed <details>
+        # structure: every solution cell's element (input and outputs) sits inside a closed <details>, or its
+        # code does and its outputs are the kernel's closed boxes
         cells = doc.select(".jp-Cell.celltag_solution")
         assert len(cells) == len(solutions), page.out
-        assert all(closed_details_ancestor(c) for c in cells), page.out
+        for cell, el in zip(solutions, cells):
+            assert_solution_cell_hidden(el, B.answer_boxed_by_kernel(cell), str(page.out))
 
         # text: the hidden text holds every solution's source and outputs, the visible text holds none
         hidden = squash(" ".join(d.get_text() for d in details))
@@ -237,3 +272,82 @@ def test_images_embedded_and_widgets_noted(site):
         assert all(i["src"].startswith("data:image/") for i in imgs), page.out
         assert len(doc.select(".widget-note")) == n_widgets, page.out
         assert WIDGET_MIME not in str(doc), page.out
+
+
+# A made-up notebook: one answer cell as the chapters store it today (a print), one whose kernel drew the box.
+ANSWER = "# Answer (click to reveal) · 答案(点击展开)"
+BOX = ('<details><summary>Show answer</summary><pre>405,853,388,800 parameters</pre></details>')
+
+
+def _box_output(html_text=BOX):
+    return nbformat.v4.new_output("display_data", data={"text/html": html_text, "text/plain": "<answer>"})
+
+
+def test_answer_boxed_by_kernel_detection():
+    cell = nbformat.v4.new_code_cell(ANSWER, metadata={"tags": ["solution"]})
+    assert not B.answer_boxed_by_kernel(cell)  # not run: no outputs
+    cell.outputs = [_box_output()]
+    assert B.answer_boxed_by_kernel(cell)
+    cell.outputs = [_box_output(), _box_output("\n" + BOX.replace("405", "406") + "\n")]
+    assert B.answer_boxed_by_kernel(cell)
+    for bad in (BOX.replace("<details>", "<details open>"),  # an open box shows the answer
+                BOX + "<p>the total is 405B</p>",  # text beside the box
+                "405B " + BOX,
+                "<div>" + BOX + "</div>",  # the box is not the output itself
+                "<p>no box</p>"):
+        cell.outputs = [_box_output(bad)]
+        assert not B.answer_boxed_by_kernel(cell), bad
+    cell.outputs = [_box_output(), nbformat.v4.new_output("stream", name="stdout", text="405853388800\n")]
+    assert not B.answer_boxed_by_kernel(cell)  # a print beside the box is not hidden by it
+    cell.outputs = [nbformat.v4.new_output("execute_result", data={"text/html": BOX}, execution_count=1)]
+    assert B.answer_boxed_by_kernel(cell)
+
+
+def test_both_answer_forms_render_hidden_once():
+    old = nbformat.v4.new_code_cell(ANSWER + "\nprint(6 * 405)", metadata={"tags": ["solution"]},
+                                    outputs=[nbformat.v4.new_output("stream", name="stdout", text="2430\n")])
+    new = nbformat.v4.new_code_cell(ANSWER + "\nshow_answer(405_853_388_800)", metadata={"tags": ["solution"]},
+                                    outputs=[_box_output()])
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# T"), old, new])
+    resources = {"nav_top": "", "nav_bottom": "", "metadata": {"name": "T"},
+                 "mathjax_src": B.mathjax_src(Path("t.html"))}
+    body, _ = B.exporter().from_notebook_node(nb, resources=resources)
+    doc = bs4.BeautifulSoup(body, "html.parser")
+    cells = doc.select(".jp-Cell.celltag_solution")
+    assert len(cells) == 2
+    assert_solution_cell_hidden(cells[0], False, "print answer")
+    assert_solution_cell_hidden(cells[1], True, "boxed answer")
+    assert [d.get("class") for d in doc.find_all("details")] == [["answer"], ["answer", "answer-code"], None]
+    assert all(not d.has_attr("open") for d in doc.find_all("details"))
+    # the boxed value sits once, inside the kernel's box, with the kernel's summary
+    box = doc.find_all("details")[2]
+    assert box.summary.get_text() == "Show answer" and "405,853,388,800" in box.get_text()
+    assert body.count("405,853,388,800") == 1
+    for d in doc.find_all("details"):
+        for s in d.find_all("summary"):
+            s.decompose()
+        d.decompose()
+    visible = squash(doc.get_text())
+    assert "2430" not in visible and "405,853,388,800" not in visible and "show_answer" not in visible
+
+
+def test_maths_bundled_no_other_host(site):
+    out, pages, _ = site
+    assert (out / "mathjax" / "MathJax.js").is_file()
+    assert (out / "mathjax" / "config" / "TeX-AMS-MML_HTMLorMML-full.js").is_file()
+    assert list((out / "mathjax" / "fonts" / "HTML-CSS" / "STIX-Web" / "woff").rglob("*.woff"))
+    built = [p.out for p in all_pages(pages)] + [page for _, page in B.REFERENCES.values()] + [Path("index.html")]
+    for page in built:
+        doc = soup(out / page)
+        loads = [t.get("src") for t in doc.find_all(["script", "img", "iframe"]) if t.get("src")]
+        loads += [t.get("href") for t in doc.find_all("link") if t.get("href")]
+        remote = [u for u in loads if re.match(r"^(https?:)?//", u)]
+        assert not remote, f"{page}: loads from another host: {remote[:3]}"
+        text = (out / page).read_text(encoding="utf-8")
+        assert not re.search(r"url\(\s*['\"]?(https?:)?//", text), f"{page}: a style sheet fetches from another host"
+        scripts = [u for u in loads if "MathJax.js" in u]
+        if page in [p.out for p in all_pages(pages)]:
+            assert len(scripts) == 1, page
+            path, _, query = scripts[0].partition("?")
+            assert (out / page.parent / path).resolve() == (out / "mathjax" / "MathJax.js").resolve(), page
+            assert query == "config=TeX-AMS-MML_HTMLorMML-full,Safe", page

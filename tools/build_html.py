@@ -3,10 +3,14 @@
     python tools/build_html.py [--out DIR]        (``make html``)
 
 - nbconvert's ``lab`` HTML template, from the stored outputs (nothing is re-executed); plots are embedded as
-  ``data:`` URIs, so each page is one self-contained file (MathJax still loads from its CDN when online).
+  ``data:`` URIs. The maths is typeset by MathJax 2.7 copied into ``DIR/mathjax/`` from the
+  ``jupyter-server-mathjax`` package (pinned in the lock files), so the site works offline, opened from
+  disk or served: no page loads anything from another host (no CDN MathJax, no require.js).
 - Answers never show without a click: every code cell tagged ``solution`` is wrapped, input and output,
-  in ``<details class="answer"><summary>Answer / 答案</summary>``; markdown ``<details>`` blocks pass
-  through closed, as written.
+  in ``<details class="answer"><summary>Answer / 答案</summary>``. A solution cell whose outputs are already
+  closed ``<details>`` boxes (made by the kernel, so that Run All in JupyterLab reveals nothing either) keeps
+  them as they are, and only its code goes into ``<details class="answer answer-code">``; the output is not
+  hidden twice. Markdown ``<details>`` blocks pass through closed, as written.
 - A widget output (an explorer) needs a live kernel; it is replaced by a short note, and the printed
   summary in the next cell stays.
 - Each page gets a navigation bar (index, previous, next, the other language's page); ``index.html``
@@ -24,11 +28,13 @@ import html
 import os
 import posixpath
 import re
+import shutil
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import bs4
 import nbformat
 import mistune
 from jinja2 import DictLoader
@@ -44,6 +50,9 @@ OTHER = {"en": "zh", "zh": "en"}
 REFERENCES = {"en": (REPO / "docs" / "references.md", Path("references.html")),
               "zh": (REPO / "docs" / "references.zh.md", Path("references.zh.html"))}
 
+MATHJAX_DIR = Path("mathjax")  # relative to the output folder
+MATHJAX_CONFIG = "TeX-AMS-MML_HTMLorMML-full,Safe"  # the combined configuration jupyter-server-mathjax ships
+
 TEXT = {
     "en": {"index": "Index", "prev": "Previous", "next": "Next", "other": "中文版",
            "edition": "English edition", "start": "index", "references": "References",
@@ -58,6 +67,21 @@ TEXT = {
 
 TEMPLATE = r"""
 {%- extends 'lab/index.html.j2' -%}
+{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
+{%- block html_head_js_mathjax -%}
+<script type="text/x-mathjax-config">
+MathJax.Hub.Config({
+  tex2jax: { inlineMath: [["$", "$"], ["\\(", "\\)"]], displayMath: [["$$", "$$"], ["\\[", "\\]"]],
+             processEscapes: true, processEnvironments: true },
+  TeX: { equationNumbers: { autoNumber: "AMS", useLabelIds: true } },
+  MMLorHTML: { prefer: "HTML" },
+  "HTML-CSS": { availableFonts: [], preferredFont: null, webFont: "STIX-Web", imageFont: null,
+                linebreaks: { automatic: true } },
+  displayAlign: "center", messageStyle: "none"
+});
+</script>
+<script src="{{ resources.mathjax_src }}"></script>
+{%- endblock html_head_js_mathjax -%}
 {% block extra_css %}
 {{ super() }}
 <style>
@@ -67,6 +91,7 @@ nav.book-nav.bottom { border-top: 1px solid #d0d7de; border-bottom: none; margin
 nav.book-nav a { text-decoration: none; }
 details.answer { border: 1px solid #d0d7de; border-radius: 6px; margin: 6px 0; padding: 2px 8px; }
 details.answer > summary { cursor: pointer; font-weight: 600; color: #0b5394; }
+details.answer-code { margin-bottom: 2px; }
 .widget-note { font-style: italic; color: #555; border-left: 3px solid #bbb; padding-left: 8px; }
 </style>
 {% endblock extra_css %}
@@ -79,7 +104,7 @@ details.answer > summary { cursor: pointer; font-weight: 600; color: #0b5394; }
 {{ super() }}
 {% endblock body_footer %}
 {% block codecell %}
-{%- if 'solution' in cell.metadata.get('tags', []) -%}
+{%- if 'solution' in cell.metadata.get('tags', []) and not (cell | answer_boxed_by_kernel) -%}
 <details class="answer"><summary>Answer / 答案</summary>
 {{ super() }}
 </details>
@@ -87,6 +112,15 @@ details.answer > summary { cursor: pointer; font-weight: 600; color: #0b5394; }
 {{ super() }}
 {%- endif -%}
 {% endblock codecell %}
+{% block input_group %}
+{%- if 'solution' in cell.metadata.get('tags', []) and (cell | answer_boxed_by_kernel) -%}
+<details class="answer answer-code"><summary>Code / 代码</summary>
+{{ super() }}
+</details>
+{%- else -%}
+{{ super() }}
+{%- endif -%}
+{% endblock input_group %}
 """
 
 
@@ -160,9 +194,65 @@ def prepare(nb, lang: str):
     return nb
 
 
+def _html_text(output) -> str | None:
+    html_data = output.get("data", {}).get("text/html")
+    return "".join(html_data) if isinstance(html_data, list) else html_data
+
+
+def answer_boxed_by_kernel(cell) -> bool:
+    """True when every output of ``cell`` is a display whose HTML is nothing but closed ``<details>`` elements.
+
+    Such a solution cell already hides its result behind a click (the kernel drew the box); the page must not
+    hide it a second time. Anything else (a print, a plot, an open box, text next to the box) is not.
+    """
+    outputs = cell.get("outputs", [])
+    if not outputs:
+        return False
+    for out in outputs:
+        if out.get("output_type") not in ("display_data", "execute_result"):
+            return False
+        text = _html_text(out)
+        if not text:
+            return False
+        top = bs4.BeautifulSoup(text, "html.parser").contents
+        nodes = [n for n in top if not (isinstance(n, bs4.NavigableString) and not n.strip())]
+        if not nodes or any(isinstance(n, bs4.NavigableString) or n.name != "details" or n.has_attr("open")
+                            for n in nodes):
+            return False
+    return True
+
+
 def exporter() -> HTMLExporter:
-    return HTMLExporter(template_name="lab", extra_loaders=[DictLoader({"workbook.html.j2": TEMPLATE})],
-                        template_file="workbook.html.j2")
+    exp = HTMLExporter(template_name="lab", extra_loaders=[DictLoader({"workbook.html.j2": TEMPLATE})],
+                       template_file="workbook.html.j2")
+    exp.register_filter("answer_boxed_by_kernel", answer_boxed_by_kernel)
+    return exp
+
+
+def mathjax_source() -> Path:
+    """The MathJax 2.7 folder that the ``jupyter-server-mathjax`` package ships (MathJax.js, config/, jax/, fonts/)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("jupyter_server_mathjax")
+    folder = Path(next(iter(spec.submodule_search_locations))) / "static" if spec else None
+    if folder is None or not (folder / "MathJax.js").is_file():
+        raise SystemExit("the static edition needs MathJax from the jupyter-server-mathjax package: run `make html` "
+                         "(it installs the pinned packages) or pip install jupyter-server-mathjax==0.2.6")
+    return folder
+
+
+def copy_mathjax(out: Path) -> Path:
+    """Copy MathJax into ``out/mathjax`` (once per build; a previous copy is replaced)."""
+    target = Path(out) / MATHJAX_DIR
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(mathjax_source(), target)
+    return target
+
+
+def mathjax_src(page_out: Path) -> str:
+    """The script URL of the bundled MathJax, relative to a page at ``page_out``."""
+    return f"{_href(MATHJAX_DIR / 'MathJax.js', page_out)}?config={MATHJAX_CONFIG}"
 
 
 def index_html(pages: dict[str, list[Page]]) -> str:
@@ -262,6 +352,8 @@ def build(out: Path = DEFAULT_OUT, quiet: bool = False) -> dict[str, list[Page]]
     chapter pages."""
     out = Path(out)
     pages = chapter_pages()
+    out.mkdir(parents=True, exist_ok=True)
+    copy_mathjax(out)
     targets = output_map(pages)
     exp = exporter()
     for items in pages.values():
@@ -270,7 +362,7 @@ def build(out: Path = DEFAULT_OUT, quiet: bool = False) -> dict[str, list[Page]]
             nb = prepare(nbformat.read(page.source, as_version=4), page.lang)
             nb.metadata["title"] = page.title
             resources = {"nav_top": nav_html(page, pages, "top"), "nav_bottom": nav_html(page, pages, "bottom"),
-                         "metadata": {"name": page.title}}
+                         "metadata": {"name": page.title}, "mathjax_src": mathjax_src(page.out)}
             body, _ = exp.from_notebook_node(nb, resources=resources)
             body = rewrite_links(body, page.source.parent, page.out, targets)
             target = out / page.out

@@ -228,8 +228,8 @@ th, td { border: 1px solid #d0d7de; padding: 3px 6px; text-align: center; white-
 thead th { position: sticky; top: 0; background: #f3f5f8; }
 th.key { writing-mode: vertical-rl; transform: rotate(180deg); text-align: left; font-weight: 500; font-size: 14px; }
 td.name, th.name { text-align: left; position: sticky; left: 0; background: #fff; }
-td.right { background: #d7f5dd; } td.wrong { background: #fbd5d5; } td.error { background: #fde8c8; }
-td.not-attempted { background: #eef0f3; color: #666; } td.not-run { background: #e4e4e4; color: #666; }
+.right { background: #d7f5dd; } .wrong { background: #fbd5d5; } .error { background: #fde8c8; }
+.not-attempted { background: #eef0f3; color: #666; } .not-run { background: #e4e4e4; color: #666; }
 td.outcome-bad { background: #fde8c8; text-align: left; white-space: normal; min-width: 14em; }
 td.detail { text-align: left; white-space: normal; font-size: 13px; color: #555; min-width: 14em; }
 tfoot td { font-weight: 600; background: #f3f5f8; }
@@ -258,7 +258,7 @@ def write_html(results: list[Result], keys: list[str], path: Path, folder: str) 
         asked = [r for r in results if k in r.status]
         totals.append(f"<td>{sum(r.status[k] == 'right' for r in asked)}/{len(asked)}</td>")
     foot = f'<tr><td class="name">right per key · 每题答对</td><td></td><td></td>{"".join(totals)}<td></td></tr>'
-    legend = " ".join(f'<span class="{s.replace(" ", "-")}" style="background:inherit">{SYMBOL[s]} {s}</span>'
+    legend = " ".join(f'<span class="{s.replace(" ", "-")}">{SYMBOL[s]} {s}</span>'
                       for s in STATUSES)
     doc = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Class view · 全班概览: {esc(folder)}</title>
