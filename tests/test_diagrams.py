@@ -130,7 +130,7 @@ def test_pipeline_bad_input_names_the_field(args, kwargs, field):
 # ----- ring collectives --------------------------------------------------------------------------
 
 def test_ring_all_gather_n4_bytes_by_hand():
-    # V = 1e9 bytes over n = 4: 3 steps of V/4 = 2.5e8 bytes per link; 7.5e8 = (4 − 1)/4 · 1e9 in all
+    # S = 1e9 bytes over n = 4: 3 steps of S/4 = 2.5e8 bytes per link; 7.5e8 = (4 − 1)/4 · 1e9 in all
     d = G.ring_collective(4, "all-gather", 1e9, bandwidth=4.5e11)
     assert len(d.steps) == 3
     assert d.bytes_per_link_per_step == pytest.approx(2.5e8)

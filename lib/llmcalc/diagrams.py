@@ -48,7 +48,7 @@ ZH_DIAGRAMS = {
     "tp_axis": "Y 轴 (TP/模型): 切 W 的 F 维",
     "chip": "芯片",
     "holds": "每个芯片持有",
-    "tp_title": "张量并行 MLP, TP = {tp}{sp}",
+    "tp_title": "张量并行 MLP, TP 度数 Y = {tp}{sp}",
     "sp_suffix": " + 序列并行",
     "input": "输入",
     "output": "输出",
@@ -60,7 +60,7 @@ ZH_DIAGRAMS = {
     "no_comm": "中间无通信 (φ 逐元素)",
     "ring_title": "环形 {kind}, n = {n}: 共 {steps} 步, 每步每条链路传 {mb} MB",
     "step": "第 {k} 步",
-    "ring_total": "每条链路合计 (n−1)/n · V = {mb} MB",
+    "ring_total": "每条链路合计 (n−1)/n · S = {mb} MB (S: 整个数组的字节数)",
     "pipe_title": "{kind} 流水线: p = {p}, m = {m}{v}; 气泡 {frac}",
     "stage": "设备 (阶段)",
     "time": "时间 (一个微批次前向 = 1)",
@@ -198,7 +198,7 @@ class TPMLPDiagram:
     """A drawn Megatron MLP over ``tp`` chips. ``w_in_columns``/``w_out_rows``: each chip's half-open range of the
     F hidden units (columns of W_in, rows of W_out); ``collectives``: the collectives of one forward pass, in
     order, each a dict with ``name``, ``where`` ("before W_in" / "after W_out"), ``bytes`` (the full array's
-    size V, bf16, as ``sharding``'s collective times take it) and ``time_s`` on ``chip``."""
+    size S, bf16, as ``sharding``'s collective times take it) and ``time_s`` on ``chip``."""
 
     fig: Any
     tp: int
@@ -230,15 +230,17 @@ def tp_mlp(tp: int, sequence_parallel: bool = False, *, B: int = 8192, D: int = 
         raise ValueError(f"B = {B:,} must be divisible by tp = {tp} with sequence_parallel (each chip holds B/tp tokens)")
     c = _chip(chip)
     W = _sh.collective_bandwidth(c, "fast")
-    V = B * D * nbytes                      # the full activation array [B, D]
+    array_bytes = B * D * nbytes            # the full activation array Out[B, D]
     if tp == 1:
         colls = []
     elif sp:
-        colls = [{"name": "all-gather", "where": "before W_in", "bytes": V, "time_s": _sh.all_gather_time(V, tp, W)},
-                 {"name": "reduce-scatter", "where": "after W_out", "bytes": V,
-                  "time_s": _sh.reduce_scatter_time(V, tp, W)}]
+        colls = [{"name": "all-gather", "where": "before W_in", "bytes": array_bytes,
+                  "time_s": _sh.all_gather_time(array_bytes, tp, W)},
+                 {"name": "reduce-scatter", "where": "after W_out", "bytes": array_bytes,
+                  "time_s": _sh.reduce_scatter_time(array_bytes, tp, W)}]
     else:
-        colls = [{"name": "all-reduce", "where": "after W_out", "bytes": V, "time_s": _sh.all_reduce_time(V, tp, W)}]
+        colls = [{"name": "all-reduce", "where": "after W_out", "bytes": array_bytes,
+                  "time_s": _sh.all_reduce_time(array_bytes, tp, W)}]
     cols = [_block(F, tp, i) for i in range(tp)]
 
     w, h = _figsize(figsize)
@@ -269,7 +271,8 @@ def tp_mlp(tp: int, sequence_parallel: bool = False, *, B: int = 8192, D: int = 
             style="italic")
     if tp > 1:
         band = dict(fc="#fde2e2", ec="#c0392b", alpha=0.9)
-        keys = {"all-reduce": ("all_reduce", "all-reduce (sum)"), "all-gather": ("all_gather", "all-gather (along the sequence)"),
+        keys = {"all-reduce": ("all_reduce", "all-reduce (sum)"),
+                "all-gather": ("all_gather", "all-gather (along the sequence)"),
                 "reduce-scatter": ("reduce_scatter", "reduce-scatter (sum, split along the sequence)")}
         for col in colls:
             x = 1.72 if col["where"] == "before W_in" else 8.15
@@ -277,7 +280,7 @@ def tp_mlp(tp: int, sequence_parallel: bool = False, *, B: int = 8192, D: int = 
             key, en = keys[col["name"]]
             ax.text(x, tp / 2, f"{_t(key, en)}\n{col['bytes'] / 1e6:,.0f} MB, {col['time_s'] * 1e3:.2f} ms",
                     rotation=90, ha="center", va="center", fontsize=7)
-    title = _t("tp_title", "Tensor-parallel MLP, TP = {tp}{sp}", tp=tp,
+    title = _t("tp_title", "Tensor-parallel MLP, TP degree Y = {tp}{sp}", tp=tp,
                sp=_t("sp_suffix", " + sequence parallelism") if sp else "")
     ax.set_title(title + f"  (B = {B:,}, D = {D:,}, F = {F:,}; {c.name})", fontsize=9)
     fig.tight_layout()
@@ -289,11 +292,11 @@ def tp_mlp(tp: int, sequence_parallel: bool = False, *, B: int = 8192, D: int = 
 
 @dataclass
 class RingDiagram:
-    """A drawn ring collective over ``n`` chips of a ``bytes_total``-byte array (its full size V), chunk c = the
+    """A drawn ring collective over ``n`` chips of a ``bytes_total``-byte array (its full size S), chunk c = the
     c-th 1/n of it. ``steps``: n − 1 lists of sends ``(src, dst, chunk)`` (chip i sends to i + 1 mod n);
-    ``bytes_per_link_per_step`` = V/n; ``bytes_per_link_total`` = (n − 1)·V/n; ``final_chunks[i]``: the chunks
+    ``bytes_per_link_per_step`` = S/n; ``bytes_per_link_total`` = (n − 1)·S/n; ``final_chunks[i]``: the chunks
     chip i holds complete at the end (all of them after an all-gather, its own fully reduced chunk after a
-    reduce-scatter); ``time_s``: (n − 1) steps of V/n bytes at ``bandwidth`` bytes/s."""
+    reduce-scatter); ``time_s``: (n − 1) steps of S/n bytes at ``bandwidth`` bytes/s."""
 
     fig: Any
     n: int
@@ -317,16 +320,17 @@ def _ring_steps(n: int, kind: str) -> list[list[tuple[int, int, int]]]:
 def ring_collective(n: int, kind: str = "all-gather", bytes_total: float = 1e9, *, bandwidth: float | None = None,
                     figsize=None) -> RingDiagram:
     """Draw a ring all-gather or reduce-scatter over ``n`` chips (the ring algorithm of Patarasuk & Yuan; *How To
-    Scale Your Model*, part 3), one panel per step: n − 1 steps, in each every link carries V/n bytes, so each
-    link (and each chip's inbound port) carries (n − 1)/n · V in all. ``bandwidth`` (bytes/s, one way, per link;
-    default the H100's NVLink figure from ``collective_bandwidth``) gives ``time_s``, which equals
-    ``sharding.all_gather_time(V, n, bandwidth, exact=True)``. n in [2, 12]."""
+    Scale Your Model*, part 3), one panel per step: n − 1 steps, in each every link carries S/n bytes, so each
+    link (and each chip's inbound port) carries (n − 1)/n · S in all (S = ``bytes_total``, the whole array).
+    ``bandwidth`` (bytes/s, one way, per link; default the H100's NVLink figure from ``collective_bandwidth``)
+    gives ``time_s``, which equals
+    ``sharding.all_gather_time(S, n, bandwidth, exact=True)``. n in [2, 12]."""
     n = _bounded_int("n", n, 2, 12)
     kind = _v.choice("kind", kind, RING_KINDS)
-    V = _v.positive_number("bytes_total", bytes_total)
+    array_bytes = _v.positive_number("bytes_total", bytes_total)
     Wb = _v.positive_number("bandwidth", bandwidth if bandwidth is not None else _sh.collective_bandwidth("H100"))
     steps = _ring_steps(n, kind)
-    per_step = V / n
+    per_step = array_bytes / n
     held: list[set] = [{i} for i in range(n)]
     if kind == "all-gather":
         for sends in steps:
@@ -367,10 +371,10 @@ def ring_collective(n: int, kind: str = "all-gather", bytes_total: float = 1e9, 
         ax.set_title(_t("step", "step {k}", k=k + 1), fontsize=8)
     fig.suptitle(_t("ring_title", "Ring {kind}, n = {n}: {steps} steps, each link carries {mb} MB per step",
                     kind=kind, n=n, steps=n_steps, mb=f"{per_step / 1e6:,.1f}")
-                 + "\n" + _t("ring_total", "per link in all: (n−1)/n · V = {mb} MB",
+                 + "\n" + _t("ring_total", "per link in all: (n−1)/n · S = {mb} MB (S: bytes of the whole array)",
                              mb=f"{n_steps * per_step / 1e6:,.1f}"), fontsize=9)
     fig.tight_layout()
-    return RingDiagram(fig, n, kind, V, steps, per_step, n_steps * per_step, final, n_steps * per_step / Wb)
+    return RingDiagram(fig, n, kind, array_bytes, steps, per_step, n_steps * per_step, final, n_steps * per_step / Wb)
 
 
 # ----- pipeline schedules ------------------------------------------------------------------------
