@@ -39,6 +39,25 @@ PARTS = ("compute_s", "elementwise_s", "tp_comm_s", "cp_comm_s", "ep_comm_s", "p
 KEY = ["tp", "sp", "cp", "pp", "interleave", "dp", "ep", "zero", "micro_batch", "recompute"]
 
 
+
+def _ideal(kw):
+    """The hand calculations below are of the ideal bound (``ideal=True``: every matmul at peak, links at line
+    rate, no latency) with 4 HBM passes per stored activation and the Megatron-LM 2021 stack (no overlap of
+    tensor-, context- or pipeline-parallel communication), unless a test says otherwise."""
+    if "compute_efficiency" not in kw and "ideal" not in kw:
+        kw["ideal"] = True
+    kw.setdefault("elementwise_passes", 4.0)
+    kw.setdefault("stack", "megatron-lm-2021")   # nothing overlapped but the gradient reduction
+    return kw
+
+
+def ideal_layout(*a, **kw):
+    return P.layout(*a, **_ideal(kw))
+
+
+def ideal_search(*a, **kw):
+    return P.search(*a, **_ideal(kw))
+
 def exact(x):
     return pytest.approx(x, rel=1e-9)
 
@@ -93,7 +112,7 @@ TINY_ACT_PER_TOKEN = 2560 + 32 + 7168  # = 9760 bytes per token per layer
 def tiny(**kw):
     args = dict(tp=1, pp=1, cp=1, zero=0, micro_batch=1, recompute="none", fused_swiglu=False)
     args.update(kw)
-    return P.layout(TINY, "H100", 8, 32 * T_TINY, T_TINY, **args)
+    return ideal_layout(TINY, "H100", 8, 32 * T_TINY, T_TINY, **args)
 
 
 def test_tiny_params_by_hand_agree_with_param_count():
@@ -170,7 +189,7 @@ def test_tiny_dp_allreduce_exposed_beyond_last_backward():
 def test_tiny_dp_allreduce_hidden_by_a_long_backward():
     # 64 sequences per replica in one micro-batch: the backward (2/3 × 64 × 12.06 GFLOP / 989 TFLOP/s
     # = 0.52 ms) hides the 28 µs all-reduce entirely
-    r = P.layout(TINY, "H100", 8, 8 * 64 * T_TINY, T_TINY, zero=0, micro_batch=64, fused_swiglu=False)
+    r = ideal_layout(TINY, "H100", 8, 8 * 64 * T_TINY, T_TINY, zero=0, micro_batch=64, fused_swiglu=False)
     assert r.microbatches == 1
     assert 2 / 3 * 64 * 3 * TINY_FWD / H100_PEAK > 2 * 2 * TINY_PARAMS * 7 / 8 / NVLINK
     assert r.dp_exposed_s == 0.0
@@ -210,7 +229,7 @@ def test_tiny_tp2_all_reduces_on_nvlink():
 
 def test_tiny_tp4_on_v5p_uses_one_ici_axis():
     # TPU v5p: a 4-chip group fits the longest torus axis (28): one axis, 180 GB/s bidirectional
-    r = P.layout(TINY, "TPU v5p", 8, 32 * T_TINY, T_TINY, tp=4, sp=False, zero=0)
+    r = ideal_layout(TINY, "TPU v5p", 8, 32 * T_TINY, T_TINY, tp=4, sp=False, zero=0)
     assert (r.dp, r.microbatches, r.tp_link) == (2, 16, "ICI")
     msg = T_TINY * 256 * 2
     assert r.tp_comm_s == exact(4 * 16 * 4 * (2 * msg * 3 / 4) / V5P_ICI_AXIS)
@@ -239,15 +258,15 @@ def test_cp_all_gathers_on_v5p_one_two_and_three_axes():
     # reduce-scatter their gradients: 3 × V·(n−1)/n / W, V = b·s·2·K·H·2 bytes = 8192·2048·2 = 33,554,432
     kv = 8192 * 2 * 8 * 128 * 2
     # CP16 on 64 chips: DP4, 64 sequences → 16 micro-batches; 16 ≤ 28 → one axis
-    r = P.layout(L38, "TPU v5p", 64, 64 * 8192, 8192, cp=16, zero=0)
+    r = ideal_layout(L38, "TPU v5p", 64, 64 * 8192, 8192, cp=16, zero=0)
     assert (r.dp, r.microbatches, r.cp_link) == (4, 16, "ICI")
     assert r.cp_comm_s == exact(32 * 16 * 3 * kv * 15 / 16 / (1 * V5P_ICI_AXIS))
     # CP32: DP2, 32 micro-batches; 32 > 28 but ≤ 20·28 = 560 → two axes
-    r = P.layout(L38, "TPU v5p", 64, 64 * 8192, 8192, cp=32, zero=0)
+    r = ideal_layout(L38, "TPU v5p", 64, 64 * 8192, 8192, cp=32, zero=0)
     assert r.microbatches == 32
     assert r.cp_comm_s == exact(32 * 32 * 3 * kv * 31 / 32 / (2 * V5P_ICI_AXIS))
     # CP1024 (8 tokens a chip, an extreme but valid layout): 1024 > 560 → three axes
-    r = P.layout(L38, "TPU v5p", 1024, 4 * 8192, 8192, cp=1024, zero=0)
+    r = ideal_layout(L38, "TPU v5p", 1024, 4 * 8192, 8192, cp=1024, zero=0)
     assert (r.dp, r.microbatches) == (1, 4)
     assert r.cp_comm_s == exact(32 * 4 * 3 * kv * 1023 / 1024 / (3 * V5P_ICI_AXIS))
 
@@ -256,7 +275,7 @@ def test_ep_all_to_alls_by_hand():
     # Mixtral 8x7B, EP8 on one node, T = 128, 8 sequences → DP8, one micro-batch each.
     # Per MoE layer 2 all-to-alls forward + 2 backward of the k = 2 routed copies of each token:
     # each GPU sends (n−1)/n of its b·s·D·2·k bytes at the NVLink one-way rate.
-    r = P.layout(MIXTRAL, "H100", 8, 8 * 128, 128, ep=8, zero=0)
+    r = ideal_layout(MIXTRAL, "H100", 8, 8 * 128, 128, ep=8, zero=0)
     assert (r.dp, r.ep, r.microbatches) == (8, 8, 1)
     copies = 128 * 4096 * 2 * 2
     assert r.ep_comm_s == exact(32 * 1 * 4 * copies * 7 / 8 / NVLINK)
@@ -265,7 +284,7 @@ def test_ep_all_to_alls_by_hand():
 def test_ep_experts_need_no_dp_reduction_when_each_lives_on_one_gpu():
     # EP8 × DP8 on 8 GPUs: every expert lives on exactly one GPU (DP·CP/EP = 1 replica), so only the
     # non-expert parameters are all-reduced over the 8 ranks (ZeRO-0).
-    r = P.layout(MIXTRAL, "H100", 8, 8 * 128, 128, ep=8, zero=0)
+    r = ideal_layout(MIXTRAL, "H100", 8, 8 * 128, 128, ep=8, zero=0)
     non_expert = (2 * 32000 * 4096                        # embedding + LM head
                   + 32 * (4096 * 4096 * 2 + 2 * 4096 * 1024)  # attention Q, O and K, V (8 kv heads of 128)
                   + 32 * 8 * 4096                         # routers E·D
@@ -295,7 +314,7 @@ CASES = {
 
 @functools.lru_cache(maxsize=None)
 def run(name, include_rejected=True, **kw):
-    return P.search(*CASES[name], include_rejected=include_rejected, **kw)
+    return ideal_search(*CASES[name], include_rejected=include_rejected, **kw)
 
 
 def accepted(df):
@@ -455,7 +474,7 @@ def test_mixtral_expert_degrees():
 
 
 def test_top_keeps_the_first_rows():
-    df = P.search(*CASES["8b-8"], top=5)
+    df = ideal_search(*CASES["8b-8"], top=5)
     assert len(df) == 5
     full = run("8b-8", include_rejected=False)
     assert np.array_equal(df.step_s.to_numpy(), full.step_s.to_numpy()[:5])
@@ -474,14 +493,14 @@ def test_more_chips_same_per_chip_batch_never_lowers_per_chip_compute():
         assert (df.compute_s >= balanced * (1 - 1e-12)).all()
     assert big.compute_s.min() >= small.compute_s.min() * (1 - 1e-12)
     # the same layout with DP × 8 and batch × 8 does the same per-GPU work
-    a = P.layout(L38, "H100", 8, 2**20, 8192, tp=2, pp=2)
-    b = P.layout(L38, "H100", 64, 8 * 2**20, 8192, tp=2, pp=2)
+    a = ideal_layout(L38, "H100", 8, 2**20, 8192, tp=2, pp=2)
+    b = ideal_layout(L38, "H100", 64, 8 * 2**20, 8192, tp=2, pp=2)
     assert b.compute_s == exact(a.compute_s)
 
 
 def test_full_recompute_lowers_activations_and_raises_hfu():
-    none = P.layout(L38, "H100", 8, 2**20, 8192, tp=2, pp=2, recompute="none")
-    full = P.layout(L38, "H100", 8, 2**20, 8192, tp=2, pp=2, recompute="full")
+    none = ideal_layout(L38, "H100", 8, 2**20, 8192, tp=2, pp=2, recompute="none")
+    full = ideal_layout(L38, "H100", 8, 2**20, 8192, tp=2, pp=2, recompute="full")
     assert full.optimizer_s == none.optimizer_s            # same model states
     assert full.memory_gib < none.memory_gib
     assert none.hfu == none.mfu
@@ -492,7 +511,7 @@ def test_full_recompute_lowers_activations_and_raises_hfu():
 
 def test_interleaving_shrinks_the_bubble():
     # LLaMA 3-8B on 64 H100: TP2 × PP4 × DP8, 512 sequences → 64 micro-batches per replica
-    rows = [P.layout(L38, "H100", 64, 4 * 2**20, 8192, tp=2, pp=4, interleave=v) for v in (1, 2, 4, 8)]
+    rows = [ideal_layout(L38, "H100", 64, 4 * 2**20, 8192, tp=2, pp=4, interleave=v) for v in (1, 2, 4, 8)]
     bubbles = [r.bubble_s for r in rows]
     assert all(b1 > b2 for b1, b2 in zip(bubbles, bubbles[1:]))
     for r, v in zip(rows, (1, 2, 4, 8)):
@@ -522,15 +541,15 @@ def test_zero_stages_never_raise_memory_beyond_the_zero3_buffer():
 
 def test_zero_stages_lower_memory_on_one_layout():
     # ZeRO only moves model states: activations are the same, so memory falls with the stage
-    rows = [P.layout(L38, "H100", 64, 8 * 2**20, 8192, tp=2, pp=1, zero=z) for z in (0, 1, 2, 3)]
+    rows = [ideal_layout(L38, "H100", 64, 8 * 2**20, 8192, tp=2, pp=1, zero=z) for z in (0, 1, 2, 3)]
     mem = [r.memory_gib for r in rows]
     assert mem[0] > mem[1] > mem[2] > mem[3]
 
 
 def test_slower_nvlink_never_lowers_tp_time():
     # H800: H100 compute, NVLink 400 GB/s bidirectional (200 GB/s one way) instead of 900 (450)
-    fast = P.search(L38, "H100", 8, 2**20, 8192, include_rejected=True)
-    slow = P.search(L38, "H800", 8, 2**20, 8192, include_rejected=True)
+    fast = ideal_search(L38, "H100", 8, 2**20, 8192, include_rejected=True)
+    slow = ideal_search(L38, "H800", 8, 2**20, 8192, include_rejected=True)
     m = fast.merge(slow, on=KEY, suffixes=("_h100", "_h800"))
     assert len(m) == len(fast) == len(slow)
     assert (m.tp_comm_s_h800 >= m.tp_comm_s_h100).all()
@@ -541,7 +560,7 @@ def test_slower_nvlink_never_lowers_tp_time():
 
 def test_half_compute_efficiency_doubles_compute_time():
     full = run("8b-8")
-    half = P.search(*CASES["8b-8"], include_rejected=True, compute_efficiency=0.5)
+    half = ideal_search(*CASES["8b-8"], include_rejected=True, compute_efficiency=0.5)
     m = full.merge(half, on=KEY, suffixes=("_1", "_half"))
     assert len(m) == len(full)
     assert np.allclose(m.compute_s_half, 2 * m.compute_s_1, rtol=1e-12)
@@ -554,7 +573,7 @@ def test_half_compute_efficiency_doubles_compute_time():
 
 @functools.lru_cache(maxsize=None)
 def meta():
-    return P.layout(L405, "H100", 16384, 16 * 2**20, 8192, tp=8, pp=16)
+    return ideal_layout(L405, "H100", 16384, 16 * 2**20, 8192, tp=8, pp=16)
 
 
 def test_meta_layout_shape_and_links():
@@ -600,7 +619,7 @@ def test_uneven_stages_put_the_remainder_on_the_last():
     # stage 4 − 2·2 = 0 layers + head. Heaviest: max(2 layers, head). For TINY the head (2·T·D·V with
     # V = 1000) is below 2 layers, so 2 layers: 16 micro-batches × 3 × 2 layers
     assert TINY_HEAD_FWD < 2 * TINY_LAYER_FWD
-    r = P.layout(TINY, "H100", 6, 32 * T_TINY, T_TINY, pp=3, zero=0, fused_swiglu=False)
+    r = ideal_layout(TINY, "H100", 6, 32 * T_TINY, T_TINY, pp=3, zero=0, fused_swiglu=False)
     assert (r.dp, r.microbatches) == (2, 16)
     assert r.compute_s == exact(16 * 3 * 2 * TINY_LAYER_FWD / H100_PEAK)
 
@@ -621,7 +640,7 @@ def test_search_with_nothing_that_fits_says_why():
     # LLaMA 3.1-405B on 8 H100: 405.85e9 parameters × 16 bytes / 8 GPUs ≈ 812 GB per GPU of model
     # states even with ZeRO-3: nothing fits, and the error says so with the counts and the memory gap
     with pytest.raises(ValueError, match=r"no layout is accepted.*rejected for memory.*least memory any layout needs"):
-        P.search(L405, "H100", 8, 8 * 8192, 8192)
+        ideal_search(L405, "H100", 8, 8 * 8192, 8192)
 
 
 def test_meta_mfu_counts_the_whole_batch():
@@ -643,7 +662,7 @@ def test_meta_pp_sends_by_hand():
     # of the 8 TP ranks holds and sends its 1/8 of the sequence
     msg = 8192 * 16384 * 2
     assert meta().pp_p2p_s == exact(16 * 2 * (msg / 8) / IB)
-    no_sp = P.layout(L405, "H100", 16384, 16 * 2**20, 8192, tp=8, pp=16, sp=False)
+    no_sp = ideal_layout(L405, "H100", 16384, 16 * 2**20, 8192, tp=8, pp=16, sp=False)
     assert no_sp.pp_p2p_s == exact(16 * 2 * msg / IB)
 
 
@@ -655,7 +674,7 @@ GOOD = dict(cfg=TINY, chip="H100", n_chips=8, batch_tokens=32 * 512, seq_len=512
 def _search(**kw):
     args = dict(GOOD)
     args.update(kw)
-    return P.search(args.pop("cfg"), args.pop("chip"), args.pop("n_chips"), args.pop("batch_tokens"),
+    return ideal_search(args.pop("cfg"), args.pop("chip"), args.pop("n_chips"), args.pop("batch_tokens"),
                     args.pop("seq_len"), **args)
 
 
@@ -690,7 +709,7 @@ def test_search_rejects_bad_input(kw, pattern):
 
 def test_moe_ep_must_divide_experts():
     with pytest.raises(ValueError, match=r"ep=3 must divide E \(8 experts\)"):
-        P.search(MIXTRAL, "H100", 24, 24 * 4096, 4096, ep=3)
+        ideal_search(MIXTRAL, "H100", 24, 24 * 4096, 4096, ep=3)
 
 
 @pytest.mark.parametrize("kw, pattern", [
@@ -705,4 +724,4 @@ def test_moe_ep_must_divide_experts():
 def test_layout_rejects_bad_input(kw, pattern):
     big = llmcalc.ModelConfig(L=4, D=256, F=768, N=8, K=8, V=1000)
     with pytest.raises(ValueError, match=pattern):
-        P.layout(big, "H100", 8, 32 * 512, 512, **kw)
+        ideal_layout(big, "H100", 8, 32 * 512, 512, **kw)

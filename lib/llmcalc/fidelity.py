@@ -2,8 +2,10 @@
 in Megatron-LM's Table 1 (Narayanan et al. 2021) and the Llama 3 paper's Table 4, next to what was
 reported. Used by chapter 5, ``tools/fidelity_report.py`` (the README) and ``tests/fidelity``.
 
-The planner assumes ideal matmul kernels (``compute_efficiency=1``), so its throughput is what the
-layout allows; the ratio reported / predicted is the share of that the run reached — the kernel
+These tables use the planner's ideal bound (``ideal=True``: matmuls at peak, links at line rate; the
+Megatron-LM 2021 stack, nothing overlapped but the gradient reduction; 4 HBM passes assumed), so its
+throughput is what the layout allows; the calibrated prediction and its errors on every published run are
+:func:`llmcalc.planner.published_comparison`; the ratio reported / predicted is the share of that the run reached — the kernel
 efficiency the planner does not know. If the planner's layout model (bubble, communication, memory
 traffic) is right, that ratio is about the same for every row on the same hardware and software;
 its spread is the test of the model. No constant is fitted to the published figures, but one assumed
@@ -49,7 +51,8 @@ def megatron_table1(elementwise_passes: float = ELEMENTWISE_PASSES_ASSUMED) -> p
         df = planner.search(cfg, pub.MEGATRON_CHIP, r.gpus, r.batch_size * pub.MEGATRON_SEQ_LEN,
                             pub.MEGATRON_SEQ_LEN, tp=r.tp, pp=r.pp, cp=1, zero=0, sp=False,
                             recompute="full", attention="eager", causal=False, regime="mixed_fp32_grads",
-                            elementwise_passes=elementwise_passes, include_rejected=True)
+                            elementwise_passes=elementwise_passes, include_rejected=True, ideal=True,
+                            stack="megatron-lm-2021")
         best = _best(df)
         predicted = best["hfu"] * pub.MEGATRON_PEAK_TFLOPS
         rows.append({
@@ -108,7 +111,8 @@ def llama3_table4() -> pd.DataFrame:
     rows = []
     for r in pub.LLAMA3_TABLE4:
         df = planner.search(cfg, r.chip, r.gpus, r.batch_tokens, r.seq_len, tp=r.tp, pp=r.pp, cp=r.cp,
-                            zero=[1, 2], sp=True, micro_batch=1, recompute="none", include_rejected=True)
+                            zero=[1, 2], sp=True, micro_batch=1, recompute="none", include_rejected=True,
+                            ideal=True, stack="megatron-lm-2021", elementwise_passes=ELEMENTWISE_PASSES_ASSUMED)
         # the ceiling: the fastest valid layout whether or not the planner's memory estimate fits (Meta's
         # layouts ran, while the estimate rejects the interleaved ones); "fits" says what the estimate says
         valid = df[df["rejected"].isin(["", planner.REASONS[4]])].sort_values("step_s", kind="stable")

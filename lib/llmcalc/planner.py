@@ -80,6 +80,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Iterable
 
@@ -87,14 +88,60 @@ import numpy as np
 
 from . import _validate as v
 from .flops import forward_flops_breakdown
+from . import kernels as _k
 from .hardware import Chip, chip as _chip
 from .memory import ZERO_STAGES, Regime, _regime, layer_activation_breakdown
 from .models import ModelConfig
-from .params import param_breakdown
-from .sharding import collective_bandwidth
+from .params import param_breakdown, param_count
 
 RECOMPUTE = ("none", "selective", "full")
 ATTENTION = ("flash", "eager")
+
+
+@dataclass(frozen=True)
+class Stack:
+    """What a training framework overlaps with compute (True: hidden behind the compute it runs beside,
+    only the excess exposed; False: exposed in full).
+
+    ``tp``, ``cp``, ``pp``: the tensor-, context-parallel collectives and pipeline sends of each layer and
+    micro-batch; ``dp_gather``: the weight all-gather of ZeRO 1-2 / the distributed optimizer, overlapped
+    with the first micro-batch's forward pass (True) or run after the optimizer step (False);
+    ``cross_replica``: under hybrid sharding, the gradient all-reduce between shard groups overlapped with
+    the backward pass like the reduce-scatter (True) or run after it (False). Every stack overlaps the
+    gradient reduce-scatter (all-reduce for ZeRO 0) with the last micro-batch's backward pass and ZeRO-3's
+    per-micro-batch gathers with that micro-batch's compute (prefetch). ``source``: where the behaviour is
+    described.
+    """
+
+    name: str
+    tp: bool
+    cp: bool
+    pp: bool
+    dp_gather: bool
+    cross_replica: bool
+    source: str
+
+
+STACKS: dict[str, Stack] = {s.name: s for s in [
+    Stack("megatron-lm-2021", False, False, False, False, True,
+          "Narayanan et al. 2021 (Megatron-LM, SC '21): tensor-parallel all-reduces on the critical path, "
+          "pipeline sends exposed (scatter/gather optimisation), gradients all-reduced at the end of the "
+          "backward pass"),
+    Stack("megatron-core", True, True, True, True, True,
+          "NVIDIA/Megatron-LM README (Megatron-Core): '--overlap-grad-reduce', '--overlap-param-gather', "
+          "'--tp-comm-overlap', pipeline communication overlapped 'by default'; context parallelism's ring "
+          "exchange overlaps attention (Transformer Engine)"),
+    Stack("deepspeed", False, False, False, False, True,
+          "Megatron-DeepSpeed (MT-NLG, BLOOM): Megatron tensor parallelism (exposed), DeepSpeed pipeline "
+          "(sends exposed), ZeRO-1 with overlap_comm for the gradient reduce-scatter and the parameter "
+          "all-gather after the optimizer step"),
+    Stack("fsdp2", False, False, False, True, True,
+          "PyTorch FSDP2 / torchtitan (Liang et al. 2024): all-gathers prefetched and reduce-scatters "
+          "overlapped with compute; tensor parallelism (DTensor) exposed unless async TP is enabled"),
+    Stack("jax-tpu", True, True, True, True, False,
+          "PaLM (Chowdhery et al. 2022, §4): XLA overlaps the in-pod collectives with compute; the cross-pod "
+          "gradient exchange is not overlapped with the backward pass (1.95× the throughput of one pod)"),
+]}
 
 # Why a layout was rejected (first failing check); "" = accepted.
 REASONS = (
@@ -108,7 +155,7 @@ REASONS = (
 COLUMNS = ("tp", "sp", "cp", "pp", "interleave", "dp", "ep", "zero", "micro_batch", "microbatches",
            "recompute", "memory_gib", "fits", "step_s", "mfu", "hfu", "tokens_per_s", "compute_s", "elementwise_s",
            "tp_comm_s", "cp_comm_s", "ep_comm_s", "pp_p2p_s", "bubble_s", "dp_exposed_s", "optimizer_s",
-           "tp_link", "cp_link", "dp_link", "pp_link", "rejected")
+           "step_s_ideal", "mfu_ideal", "tp_link", "cp_link", "dp_link", "pp_link", "rejected")
 
 
 def _powers_of_two(limit: int) -> list[int]:
@@ -152,23 +199,6 @@ def _tp_ok(cfg: ModelConfig, tp: int) -> bool:
     return cfg.uses_mla or cfg.K % tp == 0 or tp % cfg.K == 0
 
 
-def _fast_bandwidth(c: Chip, size: np.ndarray) -> np.ndarray:
-    """Collective bandwidth of a group of ``size`` ranks inside one fast domain (bytes/s)."""
-    if c.kind != "tpu":
-        return np.full(size.shape, collective_bandwidth(c, "fast"))
-    dims = sorted(c.pod_shape or (c.fast_domain,), reverse=True)
-    axes = np.full(size.shape, min(3, c.fast_axes), dtype=np.int64)
-    reach = 1
-    for i, d in enumerate(dims[:-1]):
-        reach *= d
-        axes = np.where((size <= reach) & (axes > i + 1), i + 1, axes)
-    return axes * c.fast_link_bidir
-
-
-def _bandwidth(c: Chip, size: np.ndarray, span: np.ndarray) -> np.ndarray:
-    return np.where(span <= c.fast_domain, _fast_bandwidth(c, size), c.slow_link_one_way)
-
-
 def _link_names(c: Chip, size: np.ndarray, span: np.ndarray) -> np.ndarray:
     names = np.where(span <= c.fast_domain, c.fast_link_name, c.slow_link_name).astype(object)
     names[size <= 1] = "-"
@@ -177,7 +207,7 @@ def _link_names(c: Chip, size: np.ndarray, span: np.ndarray) -> np.ndarray:
 
 def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime, tp, pp, cp, ep, zero, sp,
               micro_batch, recompute, interleave, attention, causal, compute_efficiency, headroom, fused_swiglu,
-              elementwise_passes=4.0) -> dict:
+              elementwise_passes=None, stack="megatron-core", ideal=False, zero_group=None) -> dict:
     if not isinstance(cfg, ModelConfig):
         raise ValueError(f"cfg must be a llmcalc.ModelConfig (e.g. llmcalc.preset('llama-3.1-405b')), got {type(cfg).__name__}")
     c = _chip(chip)
@@ -196,11 +226,25 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
     seqs = bt // s
     r = _regime(regime)
     attention = v.choice("attention", attention, ATTENTION)
-    eff = v.fraction("compute_efficiency", compute_efficiency)
+    ideal = v.flag("ideal", ideal)
+    if isinstance(stack, Stack):
+        st = stack
+    else:
+        st = STACKS[v.choice("stack", stack, list(STACKS))]
+    # calibrated: kernel efficiency by GEMM shape and attention kernel, achieved bus bandwidth and latency
+    # (llmcalc.kernels); otherwise the ideal bound, with every matmul at compute_efficiency × peak
+    calibrated = compute_efficiency is None and not ideal
+    eff = 1.0 if compute_efficiency is None else v.fraction("compute_efficiency", compute_efficiency)
+    if ideal and compute_efficiency is not None and eff != 1.0:
+        raise ValueError(f"compute_efficiency must be None or 1.0 with ideal=True (the ideal bound runs every "
+                         f"matmul at peak), got {compute_efficiency!r}")
     headroom = v.unit_interval("headroom", headroom)
     fused_swiglu = v.flag("fused_swiglu", fused_swiglu)
     causal = v.flag("causal", causal)
+    if elementwise_passes is None:
+        elementwise_passes = _k.FITTED["elementwise_passes"]
     passes = v.positive_number("elementwise_passes", elementwise_passes, allow_zero=True)
+    zg_opt = None if zero_group is None else v.positive_int("zero_group", zero_group)
     if passes > 64:
         raise ValueError(f"elementwise_passes must be in [0, 64] (HBM passes over each stored activation "
                          f"per step), got {elementwise_passes!r}")
@@ -285,6 +329,11 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
     dense_mlp_l = pb["mlp"] / dense_layers if dense_layers else 0.0
     emb, head = pb["embedding"], pb["lm_head"]
     stage_layers = -(-L // pp_a)
+    # Meta's split (Llama 3 paper, §3.3.2: one layer fewer on the first and the last stage) wherever it
+    # leaves no stage more layers than the even split: the first stage, which holds the most micro-batches
+    # in flight, then holds one layer fewer
+    balanced = (pp_a > 2) & (-(-(L + 2) // pp_a) == stage_layers)
+    first_layers = np.where(balanced, stage_layers - 1, stage_layers)
     stage_moe = np.minimum(stage_layers, moe_layers)
     stage_dense = stage_layers - stage_moe
     ends = np.where(pp_a == 1, emb + head, max(emb, head)) / tp_f + norm_each   # + the final norm
@@ -296,15 +345,19 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
         p_dense = p_dense + stage_moe * (router_l + shared_l / tp_f)  # router replicated, shared split by TP
         p_expert = stage_moe * expert_l / (tp_f * ep_f)
         layer_params_dev = (attn_l + shared_l + expert_l / ep_f) / tp_f + router_l + norm_per_layer
-    zgroup = dp_f * cp_f          # ZeRO shards over data × context parallel ranks
-    egroup = zgroup / ep_f        # expert weights: over the replicas of each expert
+    zgroup = dp_f * cp_f          # the data × context parallel ranks
+    # ZeRO shards over all of them, or (hybrid sharding, zero_group) over groups of zero_group of them
+    # (the largest divisor of DP × CP not above it), the groups holding replicas
+    zshard = zgroup if zg_opt is None else np.gcd((dp_a * cp_a).astype(np.int64), zg_opt).astype(f)
+    replicas = zgroup / zshard
+    egroup = zshard / ep_f        # expert weights: over the replicas of each expert
 
     def states(params, group):    # (mesh, zero)
         def shard(stage):
             return np.where(z_a >= stage, group, 1.0)
         return params * (r.weights / shard(3) + r.grads / shard(2) + (r.master + r.optimizer) / shard(1))
 
-    state_bytes = (states(p_dense, zgroup) + states(p_expert, egroup)
+    state_bytes = (states(p_dense, zshard) + states(p_expert, np.maximum(egroup, 1.0))
                    + np.where(z_a >= 3, 2 * layer_params_dev * r.weights, 0.0))
 
     # ----- activations: per-layer bytes of one sequence at seq_len s (no CP), from llmcalc.memory -----
@@ -324,18 +377,27 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
     inflight = np.where(pp_a > 1, np.minimum(pp_a, np.maximum(m_a, 1)), 1)
     ileave = np.where(v_a > 1, 1 + (pp_f - 1) / (pp_f * v_f), 1.0)
     stage_acts = stage_layers * per_layer
+    # 1F1B: stage i keeps min(PP − i, m) micro-batches; the first stage is the heaviest, or the second
+    # when the first holds one layer fewer (Meta's split)
+    second = np.where(pp_a > 1, np.minimum(pp_a - 1, np.maximum(m_a, 1)), 0)
+    held = np.maximum(inflight * first_layers, second * stage_layers)
     logits = mb_f * (s / cp_f) * cfg.V / tp_f * 4.0
-    acts = np.maximum(inflight * stage_acts * ileave, stage_acts + logits) + rebuilt
+    acts = np.maximum(held * per_layer * ileave, stage_acts + logits) + rebuilt
     memory = state_bytes + acts
     usable = c.hbm_bytes * (1 - headroom)
 
     # ----- compute per micro-batch on the heaviest stage -----
     fb = forward_flops_breakdown(cfg, 1, s, causal=causal)
     score_l = fb["attention_scores"] / L
-    attn_fl = (fb["attention_proj"] + fb["attention_scores"]) / L
-    dense_fl = attn_fl + (fb["mlp"] / dense_layers if dense_layers else 0.0)
-    moe_fl = attn_fl + ((fb["router"] + fb["experts"] + fb["shared_experts"]) / moe_layers if moe_layers else 0.0)
-    head_train = 3.0 * fb["lm_head"]
+    proj_l = fb["attention_proj"] / L
+    mlp_l = fb["mlp"] / dense_layers if dense_layers else 0.0
+    router_l, shared_fl, experts_fl = ((fb["router"] / moe_layers, fb["shared_experts"] / moe_layers,
+                                        fb["experts"] / moe_layers) if moe_layers else (0.0, 0.0, 0.0))
+    head_fwd = fb["lm_head"]
+    attn_fl = proj_l + score_l
+    dense_fl = attn_fl + mlp_l
+    moe_fl = attn_fl + router_l + shared_fl + experts_fl
+    head_train = 3.0 * head_fwd
     model_seq = 3.0 * sum(fb.values())  # model FLOPs of one sequence (what MFU counts)
 
     def train_layer(fwd):                # (R)
@@ -343,51 +405,128 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
 
     dense_train, moe_train = train_layer(dense_fl), train_layer(moe_fl)
     hw_seq = dense_layers * dense_train + moe_layers * moe_train + head_train
-    heaviest = np.where(stage_moe > 0, moe_train, dense_train)
-    # whole layers per stage: ⌈L/PP⌉ on the first PP − 1 stages, the rest (and the LM head) on the last
     last_layers = np.maximum(0, L - (pp_a - 1) * stage_layers)
-    stage_seq = np.where(pp_a == 1, hw_seq,
-                         np.maximum(stage_layers * heaviest, last_layers * heaviest + head_train))
-    compute_mb = mb_f * stage_seq / (tp_f * cp_f) / (c.peak_flops * eff)     # (M, 1, 1, B, R, 1)
+    last_layers = np.where(balanced, np.minimum(last_layers, stage_layers - 1), last_layers)
+    passes_mult = np.where(full, 4.0, 3.0)                        # (R): forward, backward (2), recompute
+    score_mult = passes_mult + np.where(selective, 1.0, 0.0)
 
-    # ----- communication per micro-batch -----
+    # Kernel efficiency (calibrated): each GEMM at the fitted matmul fraction × the share of the chip its
+    # shape keeps busy (forward, input-gradient and weight-gradient shapes averaged), attention kernels at
+    # the chip's published rate (llmcalc.kernels); ideal: every matmul at compute_efficiency × peak.
+    kr = _k.rates(c)
+    tok = mb_f * s / cp_f                                           # tokens a rank's GEMMs see per micro-batch
+    tpv = tp_f
+
+    def q3(rows, inner, outer):  # tile/wave share averaged over the three GEMMs of a training pass
+        if not calibrated:
+            return 1.0
+        qf = _k.gemm_shape_efficiency(c, rows, outer)      # forward: tokens × output width
+        qd = _k.gemm_shape_efficiency(c, rows, inner)      # input gradient: tokens × input width
+        qw = _k.gemm_shape_efficiency(c, inner, outer)     # weight gradient: the weight's shape
+        return 3.0 / (1.0 / qf + 1.0 / qd + 1.0 / qw)
+
+    eta = _k.FITTED["matmul_fraction"] if calibrated else eff
+    eta_attn = (kr.attention_fraction or eta) if (calibrated and flash) else eta
+    gated = 2.0 if cfg.mlp == "gated" else 1.0
+    if cfg.uses_mla:
+        q_proj = q3(tok, cfg.D, cfg.D / tpv)
+    else:
+        w_qkv, w_o = (cfg.N + 2 * cfg.K) * cfg.H, cfg.N * cfg.H
+        q_qkv, q_o = q3(tok, cfg.D, w_qkv / tpv), q3(tok, w_o / tpv, cfg.D)
+        q_proj = (w_qkv + w_o) / (w_qkv / q_qkv + w_o / q_o)
+    q_mlp = (q3(tok, cfg.D, gated * cfg.F / tpv) * q3(tok, cfg.F / tpv, cfg.D)) ** 0.5 if dense_layers else 1.0
+    q_head = q3(tok, cfg.D, cfg.V / tpv)
+    # seconds × peak per sequence of each kernel kind (divided by TP × CP below)
+    attn_t = passes_mult * proj_l / (eta * q_proj) + score_mult * score_l / eta_attn
+    dense_t = attn_t + passes_mult * mlp_l / (eta * q_mlp)
+    if moe_layers:
+        tok_e = tok * cfg.k * ep_f / cfg.E                          # tokens per local expert (balanced routing)
+        q_e = (q3(tok_e, cfg.D, gated * cfg.F_expert / tpv) * q3(tok_e, cfg.F_expert / tpv, cfg.D)) ** 0.5
+        moe_t = attn_t + passes_mult * ((router_l + shared_fl) / (eta * q_mlp) + experts_fl / (eta * q_e))
+    else:
+        moe_t = dense_t
+    head_t = head_train / (eta * q_head)
+    heaviest_t = np.where(stage_moe > 0, moe_t, dense_t)
+    all_t = dense_layers * dense_t + moe_layers * moe_t + head_t
+    stage_t = np.where(pp_a == 1, all_t, np.maximum(stage_layers * heaviest_t, last_layers * heaviest_t + head_t))
+    compute_mb = mb_f * stage_t / (tp_f * cp_f) / c.peak_flops    # (M, 1, 1, B, R, 1)
+    # the ideal bound of the same layout: every matmul at peak, links at line rate, no latency
+    heaviest_i = np.where(stage_moe > 0, train_layer(moe_fl), train_layer(dense_fl))
+    stage_i = np.where(pp_a == 1, hw_seq, np.maximum(stage_layers * heaviest_i, last_layers * heaviest_i + head_train))
+    compute_mb_ideal = mb_f * stage_i / (tp_f * cp_f) / c.peak_flops
+
+    # ----- communication per micro-batch (llmcalc.kernels.collective_time: hierarchical, g NICs) -----
     bpv = 2.0  # bf16 activations and weights on the wire
     act_msg = mb_f * (s / cp_f) * cfg.D * bpv
     tp_span, cp_span, ep_span, dp_span = tp_a, tp_a * cp_a, tp_a * cp_a * ep_a, tp_a * cp_a * dp_a
-    w_tp = _bandwidth(c, tp_a, tp_span)
-    tp_l = np.where(full, 6.0, 4.0) * 2.0 * act_msg * (tp_f - 1) / tp_f / w_tp  # all-reduce: 2(n-1)/n
-    w_cp = _bandwidth(c, cp_a, cp_span)
     kv_width = (float(cfg.kv_lora_rank + cfg.qk_rope_head_dim) if cfg.uses_mla
                 else 2.0 * cfg.H * np.maximum(cfg.K / tp_f, 1.0))
-    cp_l = np.where(full, 4.0, 3.0) * mb_f * s * kv_width * bpv * (cp_f - 1) / cp_f / w_cp
-    if moe_layers:
-        w_ep = _bandwidth(c, ep_a, ep_span)
-        ep_l = np.where(full, 6.0, 4.0) * act_msg * cfg.k * (ep_f - 1) / ep_f / w_ep
-    else:
-        ep_l = np.zeros((1,) * len(shape))
-    w_pp = np.where(dp_span * pp_a <= c.fast_domain, c.fast_link_one_way, c.slow_link_one_way)
-    p2p = np.where(pp_a > 1, 2.0 * v_f * act_msg / np.where(sp_a, tp_f, 1.0) / w_pp, 0.0)
-    tp_mb, cp_mb, ep_mb = stage_layers * tp_l, stage_layers * cp_l, stage_moe * ep_l
-    # non-matmul work (norms, activations, softmax, dropout, residuals) is bound by HBM
-    # (elementwise_passes, default 4: an assumption, see the module docstring; +2 with full recompute)
-    elementwise_mb = ((passes + np.where(full, 2.0, 0.0)) * stage_layers * whole[ti, sp_idx] * mb_f / cp_f
-                      / c.hbm_bytes_per_s)
-    t_mb = compute_mb + elementwise_mb + tp_mb + cp_mb + ep_mb + p2p
-    mm = np.maximum(m_a, 1).astype(f)
-    bubble = t_mb * (pp_f - 1) / v_f
-    pipe = t_mb * mm + bubble
-
-    w_dp = _bandwidth(c, zgroup, dp_span)
     g_bytes = float(r.grads or 2)
-    # dense gradients are reduced over the DP × CP group, each expert's over its replicas only
-    moved = (p_dense * (zgroup - 1) / zgroup + p_expert * (egroup - 1) / egroup) / w_dp
-    t_dp_step = np.where(z_a == 0, 2 * g_bytes, g_bytes + r.weights) * moved
-    t_z3 = (2.0 * r.weights + g_bytes) * moved
-    dp_exposed = np.where(z_a >= 3, mm * np.maximum(0.0, t_z3 - compute_mb),
-                          np.maximum(0.0, t_dp_step - compute_mb * 2.0 / 3.0))
-    optimizer = 2.0 * state_bytes / c.hbm_bytes_per_s
-    step = pipe + dp_exposed + optimizer
+    shard_span = tp_a * zshard                     # the DP × CP ranks of a shard group sit above TP
+
+    def comms(ideal_links):
+        ct = lambda nbytes, size, span, kind: _k.collective_time(c, nbytes, size, span, kind=kind, ideal=ideal_links)
+        tp_l = np.where(full, 6.0, 4.0) * ct(act_msg, tp_f, tp_span, "all_reduce")
+        cp_l = np.where(full, 4.0, 3.0) * ct(mb_f * s * kv_width * bpv, cp_f, cp_span, "all_gather")
+        if moe_layers:
+            ep_l = np.where(full, 6.0, 4.0) * ct(act_msg * cfg.k, ep_f, ep_span, "all_to_all")
+        else:
+            ep_l = np.zeros((1,) * len(shape))
+        bus = 1.0 if ideal_links else kr.fast_bus_fraction
+        w_pp = np.where(dp_span * pp_a <= c.fast_domain, c.fast_link_one_way * bus,
+                        c.slow_link_one_way * (1.0 if ideal_links else kr.slow_bus_fraction))
+        p2p = np.where(pp_a > 1, 2.0 * v_f * act_msg / np.where(sp_a, tp_f, 1.0) / w_pp, 0.0)
+        # data parallel: dense gradients over the shard group, each expert's over its replicas only
+        rs = (ct(p_dense * g_bytes, zshard, shard_span, "reduce_scatter")
+              + ct(p_expert * g_bytes, np.maximum(egroup, 1.0), shard_span, "reduce_scatter"))
+        ag = (ct(p_dense * r.weights, zshard, shard_span, "all_gather")
+              + ct(p_expert * r.weights, np.maximum(egroup, 1.0), shard_span, "all_gather"))
+        ar = (ct(p_dense * g_bytes, zshard, shard_span, "all_reduce")
+              + ct(p_expert * g_bytes, np.maximum(egroup, 1.0), shard_span, "all_reduce"))
+        cross = ct(p_dense * g_bytes / zshard, replicas, dp_span, "all_reduce")
+        return tp_l, cp_l, ep_l, p2p, rs, ag, ar, cross
+
+    def step_time(cmb, links_ideal):
+        tp_l, cp_l, ep_l, p2p, rs, ag, ar, cross = comms(links_ideal)
+        tp_mb, cp_mb, ep_mb = stage_layers * tp_l, stage_layers * cp_l, stage_moe * ep_l
+        # a stack that overlaps a collective exposes only what exceeds the compute beside it
+        tp_x = np.maximum(0.0, tp_mb - cmb) if st.tp else tp_mb
+        cp_x = np.maximum(0.0, cp_mb - cmb) if st.cp else cp_mb
+        p2p_x = np.maximum(0.0, p2p - cmb) if st.pp else p2p
+        # non-matmul work (norms, activations, softmax, residuals) is bound by HBM: every stored activation
+        # crosses HBM `passes` times a step (+2 with full recompute); fitted, see llmcalc.kernels.FITTED
+        elementwise_mb = ((passes + np.where(full, 2.0, 0.0)) * stage_layers * whole[ti, sp_idx] * mb_f / cp_f
+                          / c.hbm_bytes_per_s)
+        t_mb = cmb + elementwise_mb + tp_x + cp_x + ep_mb + p2p_x
+        mm = np.maximum(m_a, 1).astype(f)
+        bubble = t_mb * (pp_f - 1) / v_f
+        pipe = t_mb * mm + bubble
+        # ZeRO-3: gathers twice and reduce-scatters every micro-batch, prefetched beside its compute;
+        # ZeRO 0-2: the reduce-scatter (all-reduce) beside the last micro-batch's backward pass, the gather
+        # beside the first forward pass (or after the optimizer step), the cross-replica all-reduce of
+        # hybrid sharding with the backward pass or after it, as the stack does
+        back = cmb * 2.0 / 3.0
+        z3 = mm * np.maximum(0.0, 2.0 * ag + rs - cmb)
+        grad = np.where(z_a == 0, ar, rs) + (cross if st.cross_replica else 0.0)
+        gather = np.where(z_a == 0, 0.0, ag)
+        z12 = (np.maximum(0.0, grad - back)
+               + (np.maximum(0.0, gather - cmb / 3.0) if st.dp_gather else gather)
+               + (0.0 if st.cross_replica else cross))
+        dp_exposed = np.where(z_a >= 3, z3 + (0.0 if st.cross_replica else cross), z12)
+        optimizer = 2.0 * state_bytes / c.hbm_bytes_per_s
+        step = pipe + dp_exposed + optimizer
+        return dict(step=step, pipe=pipe, bubble=bubble, dp=dp_exposed, opt=optimizer, mm=mm,
+                    elem=elementwise_mb, tp=tp_x, cp=cp_x, ep=ep_mb, p2p=p2p_x)
+
+    main = step_time(compute_mb, not calibrated)
+    step = main["step"]
+    mm = main["mm"]
+    if calibrated:
+        step_ideal = step_time(compute_mb_ideal, True)["step"]
+    else:
+        step_ideal = step
     mfu = model_seq * seqs / (n * c.peak_flops * step)
+    mfu_ideal = model_seq * seqs / (n * c.peak_flops * step_ideal)
     hfu = hw_seq * seqs / (n * c.peak_flops * step)
 
     # ----- rejections, first failing check -----
@@ -400,9 +539,11 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
         shape=shape, keep=np.broadcast_to(keep, shape).ravel(), chip=c, seqs=seqs, usable=usable, bt=bt,
         tp=tp_a, sp=sp_a, cp=cp_a, pp=pp_a, interleave=v_a, dp=dp_a, ep=ep_a, zero=z_a, micro_batch=mb_a,
         microbatches=m_a, recompute=on(rc_names, 4), memory=memory, step_s=step, mfu=mfu, hfu=hfu,
-        compute_s=compute_mb * mm, elementwise_s=elementwise_mb * mm, tp_comm_s=tp_mb * mm, cp_comm_s=cp_mb * mm, ep_comm_s=ep_mb * mm,
-        pp_p2p_s=p2p * mm, bubble_s=bubble, dp_exposed_s=dp_exposed, optimizer_s=optimizer, reason=reason,
-        spans=dict(tp=(tp_a, tp_span), cp=(cp_a, cp_span), dp=(zgroup, dp_span), pp=(pp_a, dp_span * pp_a)),
+        compute_s=compute_mb * mm, elementwise_s=main["elem"] * mm, tp_comm_s=main["tp"] * mm,
+        cp_comm_s=main["cp"] * mm, ep_comm_s=main["ep"] * mm, pp_p2p_s=main["p2p"] * mm, bubble_s=main["bubble"],
+        dp_exposed_s=main["dp"], optimizer_s=main["opt"], step_s_ideal=step_ideal, mfu_ideal=mfu_ideal,
+        reason=reason, stack=st.name, calibrated=calibrated,
+        spans=dict(tp=(tp_a, tp_span), cp=(cp_a, cp_span), dp=(zshard, shard_span), pp=(pp_a, dp_span * pp_a)),
     )
 
 
@@ -437,8 +578,9 @@ def _frame(res: dict, rows: np.ndarray):
 def search(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_tokens: int, seq_len: int, *,
            regime: str | Regime = "mixed", tp=None, pp=None, cp=None, ep=None, zero=None, sp=None,
            micro_batch=None, recompute=None, interleave=None, attention: str = "flash", causal: bool = True,
-           compute_efficiency: float = 1.0, headroom: float = 0.1, fused_swiglu: bool = True,
-           elementwise_passes: float = 4.0, top: int | None = None, include_rejected: bool = False):
+           compute_efficiency: float | None = None, headroom: float = 0.1, fused_swiglu: bool = True,
+           elementwise_passes: float | None = None, top: int | None = None, include_rejected: bool = False,
+           stack: str | Stack = "megatron-core", ideal: bool = False, zero_group: int | None = None):
     """Every layout of ``cfg`` on ``n_chips`` chips for a global batch of ``batch_tokens`` tokens in
     sequences of ``seq_len``, ranked by predicted step time (a pandas DataFrame, one row per layout).
 
@@ -464,7 +606,8 @@ def search(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_tokens: int, 
     res = _evaluate(cfg, chip, n_chips, batch_tokens, seq_len, regime=regime, tp=tp, pp=pp, cp=cp, ep=ep,
                     zero=zero, sp=sp, micro_batch=micro_batch, recompute=recompute, interleave=interleave,
                     attention=attention, causal=causal, compute_efficiency=compute_efficiency, headroom=headroom,
-                    fused_swiglu=fused_swiglu, elementwise_passes=elementwise_passes)
+                    fused_swiglu=fused_swiglu, elementwise_passes=elementwise_passes, stack=stack, ideal=ideal,
+                    zero_group=zero_group)
     if top is not None:
         top = v.positive_int("top", top)
     shape, keep = res["shape"], res["keep"]
@@ -483,7 +626,7 @@ def search(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_tokens: int, 
     elapsed = time.perf_counter() - started
     df = _frame(res, order)
     evaluated = int(counts.sum())
-    df.attrs.update(evaluated=evaluated, seconds=elapsed,
+    df.attrs.update(evaluated=evaluated, seconds=elapsed, stack=res["stack"], calibrated=res["calibrated"],
                     layouts_per_s=evaluated / elapsed if elapsed > 0 else float("inf"),
                     rejected={REASONS[i]: int(counts[i]) for i in range(1, len(REASONS)) if counts[i]},
                     accepted=int(counts[0]))
@@ -519,8 +662,9 @@ def layout_name(row) -> str:
 def layout(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_tokens: int, seq_len: int, *, tp: int = 1,
            pp: int = 1, cp: int = 1, ep: int = 1, zero: int = 1, sp: bool = True, micro_batch: int = 1,
            recompute: str = "none", interleave: int = 1, regime: str | Regime = "mixed", attention: str = "flash",
-           causal: bool = True, compute_efficiency: float = 1.0, headroom: float = 0.1, fused_swiglu: bool = True,
-           elementwise_passes: float = 4.0):
+           causal: bool = True, compute_efficiency: float | None = None, headroom: float = 0.1, fused_swiglu: bool = True,
+           elementwise_passes: float | None = None, stack: str | Stack = "megatron-core", ideal: bool = False,
+           zero_group: int | None = None):
     """One named layout, evaluated with the same model as :func:`search` (a pandas Series).
 
     DP is n_chips / (tp·cp·pp); the Series has the same fields as a row of ``search``, including
@@ -541,8 +685,128 @@ def layout(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_tokens: int, 
                 sp=[sp and tp > 1], micro_batch=micro_batch, recompute=[recompute],
                 interleave=interleave if pp > 1 else 1, attention=attention, causal=causal,
                 compute_efficiency=compute_efficiency, headroom=headroom, fused_swiglu=fused_swiglu,
-                elementwise_passes=elementwise_passes, include_rejected=True)
+                elementwise_passes=elementwise_passes, include_rejected=True, stack=stack, ideal=ideal,
+                zero_group=zero_group)
     if len(df) != 1:
         raise ValueError(f"zero={zero} needs more than one data-parallel replica (dp × cp = "
                          f"{n // (tp * pp)}); use zero=0")
     return df.iloc[0]
+
+
+# ----- published runs: prediction, calibration, cross-validation -------------------------------------------
+
+def run_chip(run) -> Chip:
+    """The chip of a published run, with its pod size where the run names one (PaLM's 3072-chip TPU v4 pods:
+    a 12 × 16 × 16 slice, the torus shape assumed; the ICI and DCN figures are the chip's)."""
+    import dataclasses
+
+    c = _chip(run.chip)
+    if run.pod_chips and run.pod_chips != c.fast_domain:
+        shape = {3072: (12, 16, 16)}.get(run.pod_chips, (run.pod_chips,))
+        c = dataclasses.replace(c, name=f"{c.name} ({run.pod_chips}-chip pods)", fast_domain=run.pod_chips,
+                                pod_shape=shape)
+    return c
+
+
+def predict_run(run, *, ideal: bool = False, **overrides):
+    """The planner's prediction for one :class:`llmcalc.published.ThroughputRun`, its layout as published:
+    the fastest layout over the fields the source does not print (micro-batch, interleaving) that fits in
+    memory, else the fastest valid one (``fits`` False). A pandas Series (a row of :func:`search`)."""
+    from . import published as pub
+
+    cfg = pub.run_config(run)
+    c = run_chip(run)
+    df = search(cfg, c, run.n_chips, run.global_batch * run.seq_len, run.seq_len, regime=run.regime,
+                tp=run.tp, pp=run.pp, cp=run.cp, zero=[run.zero], sp=[run.sp and run.tp > 1],
+                micro_batch=run.micro_batch, recompute=[run.recompute],
+                interleave=(run.interleave or None) if run.pp > 1 else 1, attention=run.attention,
+                causal=run.causal, stack=run.stack, zero_group=run.zero_group, ideal=ideal,
+                include_rejected=True, **overrides)
+    valid = df[df["rejected"].isin(["", REASONS[4]])]
+    if not len(valid):
+        raise ValueError(f"run {run.label!r}: no valid layout ({df['rejected'].iloc[0]})")
+    fits = valid[valid["fits"]]
+    return (fits if len(fits) else valid).sort_values("step_s", kind="stable").iloc[0]
+
+
+def published_comparison(runs=None):
+    """Predicted vs reported throughput for every published run (:data:`llmcalc.published.PLANNER_RUNS`):
+    one row per run with the layout chosen, memory, predicted and reported tokens/s and MFU (both with the
+    planner's FLOP count: causal attention where the run's kernel skips the masked half), the ideal bound's
+    MFU, and the error predicted / reported − 1 (the same for throughput, step time and MFU)."""
+    import pandas as pd
+
+    from . import published as pub
+
+    rows = []
+    for r in (pub.PLANNER_RUNS if runs is None else runs):
+        cfg = pub.run_config(r)
+        best = predict_run(r)
+        reported = pub.reported_tokens_per_s(r, param_count(cfg))
+        predicted = float(best["tokens_per_s"])
+        ratio_mfu = float(best["mfu"]) / predicted            # MFU per token/s for this layout
+        rows.append({
+            "source": r.source_key, "run": r.label, "stack": r.stack, "chip": r.chip, "chips": r.n_chips,
+            "layout": layout_name(best), "memory_gib": float(best["memory_gib"]), "fits": bool(best["fits"]),
+            "reported_tokens_per_s": reported, "predicted_tokens_per_s": predicted,
+            "reported_mfu": reported * ratio_mfu, "predicted_mfu": float(best["mfu"]),
+            "ideal_mfu": float(best["mfu_ideal"]), "error": predicted / reported - 1.0,
+        })
+    return pd.DataFrame(rows)
+
+
+FRACTIONS = tuple(round(0.50 + 0.01 * i, 2) for i in range(46))   # 0.50 … 0.95: the fit's grid
+PASSES = (2.0, 4.0, 6.0, 8.0, 10.0, 12.0)
+
+
+def calibration_grid(fractions=FRACTIONS, passes=PASSES, runs=None):
+    """log(predicted / reported throughput) of every published run for each candidate pair (matmul fraction,
+    elementwise passes): a pandas DataFrame, one row per run (index: labels; ``attrs['sources']``: their
+    source keys), one column per pair. The one table behind the fit and its cross-validation
+    (tools/fit_planner.py, tests/fidelity/test_calibration.py)."""
+    import pandas as pd
+
+    from . import published as pub
+
+    runs = pub.PLANNER_RUNS if runs is None else runs
+    saved = dict(_k.FITTED)
+    table = {}
+    try:
+        for e in passes:
+            for x in fractions:
+                _k.FITTED.update(matmul_fraction=float(x), elementwise_passes=float(e))
+                table[(float(x), float(e))] = [
+                    math.log(float(predict_run(r)["tokens_per_s"]) / pub.reported_tokens_per_s(r, param_count(pub.run_config(r))))
+                    for r in runs]
+    finally:
+        _k.FITTED.clear()
+        _k.FITTED.update(saved)
+    df = pd.DataFrame(table, index=[r.label for r in runs])
+    df.attrs["sources"] = [r.source_key for r in runs]
+    return df
+
+
+def fit_constants(grid, rows=None) -> tuple[float, float]:
+    """The (matmul fraction, elementwise passes) of ``grid`` minimising the sum of squared log errors over
+    ``rows`` (all runs by default); ties go to the first column (lowest passes, then lowest fraction)."""
+    sub = grid if rows is None else grid.loc[rows]
+    loss = (sub ** 2).sum(axis=0)
+    return tuple(loss.idxmin())
+
+
+def cross_validate(grid):
+    """Leave one source out: for each source, fit on the others' runs and predict its own. A pandas
+    DataFrame, one row per run: source, run, the constants fitted without its source, and the held-out
+    error predicted / reported − 1."""
+    import pandas as pd
+
+    sources = grid.attrs["sources"]
+    out = []
+    for src in dict.fromkeys(sources):
+        train = [lab for lab, s in zip(grid.index, sources) if s != src]
+        x, e = fit_constants(grid, train)
+        for lab, s in zip(grid.index, sources):
+            if s == src:
+                out.append({"source": s, "run": lab, "matmul_fraction": x, "elementwise_passes": e,
+                            "held_out_error": math.exp(grid.loc[lab, (x, e)]) - 1.0})
+    return pd.DataFrame(out)

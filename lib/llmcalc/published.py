@@ -281,3 +281,182 @@ def korthikanti_config(row: KorthikantiLayout) -> ModelConfig:
     """The model of one Korthikanti Table 3 row (T = 2048, V = 51200)."""
     return gpt_style_config(row.layers, row.hidden, row.heads, vocab=KORTHIKANTI_VOCAB,
                             seq_len=KORTHIKANTI_SEQ_LEN, name=f"korthikanti-{row.label}")
+
+
+# ----- throughput of published runs, for the planner's calibration and cross-validation ----------------
+# Every run a source prints with its layout and a throughput: the training set of tools/fit_planner.py and of
+# the leave-one-source-out cross-validation in tests/fidelity. What a source does not print is ``None`` (the
+# planner then picks the fastest valid layout over that field) or, where the planner needs a value, an
+# assumption named in ``note``. ``reported`` is the printed figure in the unit ``reported_kind`` names;
+# :func:`reported_tokens_per_s` turns it into tokens per second with the source's own FLOP count.
+
+MT_NLG_2022 = ("Smith et al. 2022, \"Using DeepSpeed and Megatron to Train Megatron-Turing NLG 530B, A Large-Scale "
+               "Generative Language Model\" (arXiv 2201.11990), §2.4: global batch 1920, 280 / 350 / 420 DGX A100 "
+               "servers, iteration times 60.1 / 50.2 / 44.4 s, 8-way tensor and 35-way pipeline parallelism; the "
+               "280-server figure is also quoted by Chowdhery et al. 2022 (PaLM), §4.1: '65.43K tokens/sec'")
+MEGATRON_README_MFU = ("NVIDIA/Megatron-LM README, 'Training Speed and Scalability': MFU 41.5% / 51.4% / 56.0% / 56.3% "
+                       "for the 22B / 175B / 530B / 1T models of " + KORTHIKANTI_2022 + " (Table 3 layouts, "
+                       "data-parallel size one, selective recomputation and sequence parallelism)")
+PALM_2022 = ("Chowdhery et al. 2022, \"PaLM: Scaling Language Modeling with Pathways\" (arXiv 2204.02311), §4: two TPU v4 "
+             "Pods of 3072 chips, 12-way model parallelism and 256-way fully sharded data parallelism in each, "
+             "two-way data parallelism across pods, rematerialization; §4.1: '238.3K tokens/sec at the batch size of "
+             "2048' (sequences of 2048 tokens), MFU 46.2%")
+TORCHTITAN_A100 = ("pytorch/torchtitan docs/performance.md (2024), 'Llama 3 performance numbers': FSDP2 on 64 A100 "
+                   "(80GB), local batch 1, WPS (tokens per second per GPU) 2973 for 8B with selective op activation "
+                   "checkpointing and 331 for 70B with full checkpointing (sequence length 8192, torchtitan's Llama 3 "
+                   "training configurations)")
+
+
+@dataclass(frozen=True)
+class ThroughputRun:
+    """One published training run: its layout and the throughput its source prints.
+
+    ``source_key`` groups runs for leave-one-source-out cross-validation. ``stack`` names the framework
+    (a key of :data:`llmcalc.planner.STACKS`). ``preset`` or ``gpt_shape`` (layers, hidden, heads, vocab: a
+    GPT-2-style model, :func:`gpt_style_config`) give the model. ``micro_batch`` / ``interleave`` are ``None``
+    where the source does not print them. ``pod_chips`` (TPU): the chips of one pod in this run.
+    ``reported_kind``: "megatron_tflops_per_gpu" (Narayanan et al. 2021's equation 3, which counts the
+    recomputed forward pass), "model_mfu_percent" (72·B·s·l·h²·(1 + s/(6h) + V/(12·l·h)) model FLOPs per
+    iteration, the same count without recomputation), "step_s", "tokens_per_s", "tokens_per_s_per_gpu", or
+    "tflops_per_gpu_6n_attention" (6·N + 12·L·H·Q·T FLOPs per token, PaLM's Appendix B count, N all
+    parameters).
+    """
+
+    source_key: str
+    label: str
+    stack: str
+    chip: str
+    n_chips: int
+    seq_len: int
+    global_batch: int
+    tp: int
+    pp: int
+    cp: int
+    zero: int
+    sp: bool
+    recompute: str
+    attention: str
+    causal: bool
+    regime: str
+    reported: float
+    reported_kind: str
+    source: str
+    preset: str | None = None
+    gpt_shape: tuple | None = None
+    micro_batch: int | None = None
+    interleave: int | None = None
+    zero_group: int | None = None
+    pod_chips: int | None = None
+    note: str = ""
+
+    @property
+    def dp(self) -> int:
+        return self.n_chips // (self.tp * self.pp * self.cp)
+
+
+def _mega(r: MegatronRow) -> ThroughputRun:
+    return ThroughputRun("narayanan2021", f"Megatron-LM {r.label}", "megatron-lm-2021", "A100", r.gpus,
+                         MEGATRON_SEQ_LEN, r.batch_size, r.tp, r.pp, 1, 0, False, "full", "eager", False,
+                         "mixed_fp32_grads", r.tflops_per_gpu, "megatron_tflops_per_gpu", _NARAYANAN_T1,
+                         gpt_shape=(r.layers, r.hidden, r.heads, MEGATRON_VOCAB),
+                         note="micro-batch and interleaving depth not printed: the planner's fastest valid choice")
+
+
+def _korth(r: KorthikantiLayout, mfu: float) -> ThroughputRun:
+    return ThroughputRun("korthikanti2022", f"Megatron-LM {r.label} (SP + selective)", "megatron-lm-2021", "A100",
+                         r.gpus, KORTHIKANTI_SEQ_LEN, r.global_batch, r.tp, r.pp, 1, 0, True, "selective", "eager",
+                         False, "mixed_fp32_grads", mfu, "model_mfu_percent", MEGATRON_README_MFU,
+                         gpt_shape=(r.layers, r.hidden, r.heads, KORTHIKANTI_VOCAB), micro_batch=r.micro_batch,
+                         interleave=r.interleave)
+
+
+def _mtnlg(servers: int, step_s: float) -> ThroughputRun:
+    return ThroughputRun("mtnlg2022", f"MT-NLG 530B, {servers * 8} GPUs", "deepspeed", "A100", servers * 8, 2048,
+                         1920, 8, 35, 1, 1, False, "full", "eager", False, "mixed_fp32_grads", step_s, "step_s",
+                         MT_NLG_2022, gpt_shape=(105, 20480, 128, 51200), interleave=1,
+                         note="assumed: full activation checkpointing, ZeRO-1 over data parallelism, Megatron's "
+                              "padded vocabulary of 51,200; micro-batch not printed")
+
+
+def _llama3(r: Llama3Layout) -> ThroughputRun:
+    return ThroughputRun("llama3_2024", f"Llama 3 405B, {r.label}", "megatron-core", r.chip, r.gpus, r.seq_len,
+                         r.batch_tokens // r.seq_len, r.tp, r.pp, r.cp, 2, True, "none", "flash", True, "mixed",
+                         r.tflops_per_gpu, "tflops_per_gpu_6n_attention", r.source, preset=r.model, micro_batch=1,
+                         note="Meta's stack taken as Megatron-Core-like (the paper describes its own); FLOPs per token "
+                              "assumed counted as PaLM's 6N + 12·L·H·Q·T (the paper does not print its count); "
+                              "ZeRO-2 (gradients reduce-scattered, §3.3.4); interleaving depth not printed")
+
+
+PLANNER_RUNS: tuple[ThroughputRun, ...] = (
+    tuple(_mega(r) for r in MEGATRON_TABLE1)
+    + tuple(_korth(r, m) for r, m in zip(KORTHIKANTI_TABLE3, (41.5, 51.4, 56.0, 56.3)))
+    + (_mtnlg(280, 60.1), _mtnlg(350, 50.2), _mtnlg(420, 44.4))
+    + (ThroughputRun("palm2022", "PaLM 540B, 6144 TPU v4", "jax-tpu", "TPU v4", 6144, 2048, 2048, 12, 1, 1, 3,
+                     False, "full", "eager", False, "mixed", 238.3e3, "tokens_per_s", PALM_2022,
+                     gpt_shape=None, micro_batch=4, zero_group=256, pod_chips=3072,
+                     note="model parallelism (2D 'finalized' sharding) taken as 12-way tensor parallelism; scores "
+                          "computed in full (no fused attention in 2022 XLA); Adam-like 16 bytes per parameter "
+                          "assumed (PaLM used Adafactor)"),)
+    + tuple(_llama3(r) for r in LLAMA3_TABLE4)
+    + (ThroughputRun("torchtitan2024", "torchtitan Llama 3 8B, 64 A100", "fsdp2", "A100", 64, 8192, 64, 1, 1, 1, 3,
+                     False, "none", "flash", True, "mixed", 2973, "tokens_per_s_per_gpu", TORCHTITAN_A100,
+                     preset="llama-3-8b", micro_batch=1,
+                     note="selective op checkpointing taken as no recomputation (it recomputes a share of the "
+                          "non-matmul ops only)"),
+       ThroughputRun("torchtitan2024", "torchtitan Llama 3 70B, 64 A100", "fsdp2", "A100", 64, 8192, 64, 1, 1, 1, 3,
+                     False, "full", "flash", True, "mixed", 331, "tokens_per_s_per_gpu", TORCHTITAN_A100,
+                     preset="llama-3-70b", micro_batch=1))
+)
+
+# PaLM 540B (Chowdhery et al. 2022, Table 1 and §2): 118 layers, d_model 18432, 48 heads of 256, multi-query
+# attention, SwiGLU with d_ff = 4·d_model, no biases, shared input/output embeddings, vocabulary 256k
+PALM_540B_SHAPE = dict(L=118, D=18432, F=4 * 18432, N=48, K=1, H=256, V=256000)
+
+
+def palm_540b_config() -> ModelConfig:
+    """PaLM 540B's shape (LLaMA-style blocks: RMSNorm-free details do not change FLOPs or bytes much)."""
+    return ModelConfig(**PALM_540B_SHAPE, name="palm-540b", tied_embeddings=True)
+
+
+def run_config(run: ThroughputRun) -> ModelConfig:
+    """The model of a :class:`ThroughputRun`."""
+    from .models import preset as _preset
+    if run.preset:
+        return _preset(run.preset)
+    if run.gpt_shape:
+        layers, hidden, heads, vocab = run.gpt_shape
+        return gpt_style_config(layers, hidden, heads, vocab=vocab, seq_len=run.seq_len,
+                                name=f"gpt-style-{layers}x{hidden}")
+    return palm_540b_config()
+
+
+def reported_tokens_per_s(run: ThroughputRun, params: int | None = None) -> float:
+    """The run's printed throughput as tokens per second for the whole run, with the source's own FLOP count
+    (the ``reported_kind`` of :class:`ThroughputRun`; hand-written here, independent of llmcalc.flops).
+    ``params``: the model's parameter count N, needed for "tflops_per_gpu_6n_attention" only."""
+    tokens = run.global_batch * run.seq_len
+    kind = run.reported_kind
+    if kind == "tokens_per_s":
+        return float(run.reported)
+    if kind == "tokens_per_s_per_gpu":
+        return float(run.reported) * run.n_chips
+    if kind == "step_s":
+        return tokens / float(run.reported)
+    if kind in ("megatron_tflops_per_gpu", "model_mfu_percent"):
+        layers, h, _, vocab = run.gpt_shape
+        b, s = run.global_batch, run.seq_len
+        if kind == "megatron_tflops_per_gpu":
+            flops = 96 * b * s * layers * h * h * (1 + s / (6 * h) + vocab / (16 * layers * h))
+            rate = run.reported * 1e12 * run.n_chips
+        else:
+            flops = 72 * b * s * layers * h * h * (1 + s / (6 * h) + vocab / (12 * layers * h))
+            rate = run.reported / 100 * MEGATRON_PEAK_TFLOPS * 1e12 * run.n_chips
+        return tokens / (flops / rate)
+    if kind == "tflops_per_gpu_6n_attention":
+        if params is None:
+            raise ValueError("params must be given for reported_kind 'tflops_per_gpu_6n_attention' (6·N per token)")
+        cfg = run_config(run)
+        per_token = 6 * params + 12 * cfg.L * cfg.N * cfg.H * run.seq_len
+        return run.reported * 1e12 * run.n_chips / per_token
+    raise ValueError(f"reported_kind must be one of tokens_per_s, tokens_per_s_per_gpu, step_s, "
+                     f"megatron_tflops_per_gpu, model_mfu_percent, tflops_per_gpu_6n_attention; got {kind!r}")

@@ -1,0 +1,177 @@
+"""How fast real kernels and real collectives run, per chip: what turns the planner's ideal bound into a prediction.
+
+Three kinds of constant live here, and each says which kind it is.
+
+* **Sourced** (a vendor document, a paper, a published microbenchmark): the attention kernels' share of
+  peak, the collectives' achieved bus bandwidth, the compute units a GEMM's tiles are spread over.
+* **Assumed** (no measurement behind it; the value is a choice and the docstring says so): the GEMM tile
+  shape, the collective latencies.
+* **Fitted** (:data:`FITTED`): the two constants the planner's calibrated prediction needs and no source
+  gives, fitted by ``tools/fit_planner.py`` on a declared training set of published runs
+  (:data:`llmcalc.published.PLANNER_RUNS` less nothing: every run of every source) by least squares on
+  log(predicted / reported throughput). ``tests/fidelity/test_calibration.py`` re-runs the fit and
+  checks that it reproduces these numbers, and runs the leave-one-source-out cross-validation that the
+  README reports. No constant is fitted per run, per source or per chip.
+
+GEMM shape (tile and wave quantisation). A GEMM of M × N outputs is cut into tiles of ``tile_m`` ×
+``tile_n`` outputs; the tiles run ``units`` at a time (one per streaming multiprocessor on a GPU), so
+it takes ⌈tiles / units⌉ waves and the share of the machine doing useful work is
+M·N / (waves · units · tile_m · tile_n) — 1 for large GEMMs, less when a dimension is small or not a
+multiple of the tile (NVIDIA, "Matrix Multiplication Background User's Guide", Deep Learning
+Performance documentation: "tile quantization" and "wave quantization"). On a TPU the matrix unit is a
+128 × 128 systolic array (Google Cloud TPU system architecture documentation): dimensions are padded to
+multiples of 128, with no waves (``units`` = 1 models padding only).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .hardware import Chip, chip as _chip
+
+
+@dataclass(frozen=True)
+class KernelRates:
+    """What one chip's kernels and links achieve.
+
+    ``units``: tiles running at once (GPU streaming multiprocessors; 1 on a TPU: padding only);
+    ``tile_m``, ``tile_n``: the output tile of a large bf16 GEMM (assumed, see the module docstring);
+    ``attention_fraction``: the share of peak a training attention kernel (forward + backward, causal)
+    reaches, or ``None`` to use the fitted matmul fraction; ``fast_bus_fraction`` /
+    ``slow_bus_fraction``: achieved bus bandwidth over the link's figure in :mod:`llmcalc.hardware`;
+    ``fast_latency_s`` / ``slow_latency_s``: time of one collective step on each link (assumed);
+    ``source``: where each sourced figure comes from.
+    """
+
+    units: int
+    tile_m: int
+    tile_n: int
+    attention_fraction: float | None
+    fast_bus_fraction: float
+    slow_bus_fraction: float
+    fast_latency_s: float
+    slow_latency_s: float
+    source: str
+
+
+_FA2 = ("Dao 2023, \"FlashAttention-2: Faster Attention with Better Parallelism and Work Partitioning\" "
+        "(arXiv 2307.08691), abstract: \"reaching 50-73% of the theoretical maximum FLOPs/s on A100\"; 0.6 is "
+        "the middle of that range")
+_FA3 = ("Shah et al. 2024, \"FlashAttention-3: Fast and Accurate Attention with Asynchrony and Low-precision\" "
+        "(arXiv 2407.08608), abstract: \"FlashAttention-2 achieving only 35% utilization on the H100 GPU\"")
+_NCCL_A100 = ("NVLink all-reduce bus bandwidth about 200 GB/s of the A100's 300 GB/s one-way on 8 A100-SXM4-80GB "
+              "(NVIDIA/nccl-tests issue #149, 'Expected bandwidth results? A100 GPUs over NVLink': busbw ~200 GB/s; "
+              "issue #178, 'A100 - All reduce performance': 208 GB/s): 0.7")
+_NCCL_IB = ("InfiniBand all-reduce across 3 nodes of 8 A100 with 4 HDR NICs each: 84.8 GB/s average, 96 GB/s peak "
+            "of the 100 GB/s line rate (NVIDIA/nccl-tests issue #119, 'Evaluation of NCCL test result'): 0.85")
+_LATENCY = ("latencies assumed: 10 µs per collective inside a node or pod, 20 µs per step across them "
+            "(tree across domains: log2 of the domains), not measured by this project")
+
+# The bus fractions of H100 NVLink and of TPU links are taken equal to the A100's and InfiniBand's
+# (no public measurement for them was found in the sources searched; assumed, and named as such).
+RATES: dict[str, KernelRates] = {
+    "A100": KernelRates(108, 128, 128, 0.6, 0.7, 0.85, 1e-5, 2e-5,
+                        "108 SMs (NVIDIA A100 Tensor Core GPU Architecture whitepaper); attention: " + _FA2
+                        + "; NVLink: " + _NCCL_A100 + "; InfiniBand: " + _NCCL_IB + "; " + _LATENCY),
+    "A100 40GB": KernelRates(108, 128, 128, 0.6, 0.7, 0.85, 1e-5, 2e-5,
+                             "as the A100 80GB (same GPU, smaller and slower HBM)"),
+    "H100": KernelRates(132, 128, 256, 0.35, 0.7, 0.85, 1e-5, 2e-5,
+                        "132 SMs (NVIDIA H100 Tensor Core GPU Architecture whitepaper, H100 SXM5); attention: "
+                        + _FA3 + "; bus fractions assumed equal to the A100's; " + _LATENCY),
+    "TPU v4": KernelRates(1, 128, 128, None, 0.7, 0.85, 1e-5, 2e-5,
+                          "128 × 128 matrix units (Google Cloud TPU system architecture); attention at the fitted "
+                          "matmul fraction (XLA on TPU has no separately published attention rate); bus fractions "
+                          "assumed equal to NVLink's and InfiniBand's; " + _LATENCY),
+}
+for _name in ("H800", "H200"):
+    RATES[_name] = RATES["H100"]
+for _name in ("TPU v5e", "TPU v5p", "TPU v6e"):
+    RATES[_name] = RATES["TPU v4"]
+RATES["V100"] = KernelRates(80, 128, 128, None, 0.7, 0.85, 1e-5, 2e-5, "80 SMs (NVIDIA V100 whitepaper); the rest assumed")
+RATES["B200"] = KernelRates(148, 128, 256, None, 0.7, 0.85, 1e-5, 2e-5, "148 SMs assumed; the rest assumed")
+
+# Fitted by tools/fit_planner.py on every run of llmcalc.published.PLANNER_RUNS (see the module docstring);
+# tests/fidelity/test_calibration.py checks that the script reproduces them.
+FITTED = {
+    "matmul_fraction": 0.69,     # achieved share of peak of a large, well-shaped bf16 GEMM in a training step
+    "elementwise_passes": 8.0,   # HBM passes over each stored activation per step (non-matmul work)
+}
+
+
+def rates(chip: str | Chip) -> KernelRates:
+    """The kernel and link rates of ``chip`` (by name; a chip built by hand gets the H100's or TPU v4's)."""
+    c = _chip(chip)
+    base = c.name.split(" (")[0]
+    if base in RATES:
+        return RATES[base]
+    return RATES["TPU v4"] if c.kind == "tpu" else RATES["H100"]
+
+
+def gemm_shape_efficiency(chip: str | Chip, m, n) -> np.ndarray:
+    """Share of the machine a GEMM with an ``m`` × ``n`` output keeps busy: tile and wave quantisation
+    (module docstring). 1 for large multiples of the tile; arrays broadcast. (A k-loop fill-and-drain
+    factor k / (k + k0) was tried as a second fitted constant and did not lower the fit's error at any k0
+    from 0 to 1024; it is left out.)"""
+    r = rates(chip)
+    m = np.asarray(m, dtype=np.float64)
+    n = np.asarray(n, dtype=np.float64)
+    tiles = np.ceil(m / r.tile_m) * np.ceil(n / r.tile_n)
+    waves = np.ceil(tiles / r.units)
+    return (m * n) / (waves * r.units * r.tile_m * r.tile_n)
+
+
+def collective_time(chip: Chip, nbytes, size, span, *, kind: str, ideal: bool):
+    """Seconds for one collective over ``size`` ranks spread over ``span`` consecutive ranks (numpy arrays).
+
+    ``nbytes`` is the full array (gathered size). ``kind``: "all_gather" or "reduce_scatter" (each rank
+    receives (n − 1)/n of it), "all_reduce" (twice that), "all_to_all" (each rank sends (n − 1)/n of its
+    own ``nbytes``). A group with g members in one fast domain (g = fast_domain / (span / size), at most
+    size) and k = size / g domains runs hierarchically: inside the domain on the fast fabric, then across
+    domains each member carries 1/g of the array on its own slow link (its NIC), so the domain's g links
+    work in parallel. ``ideal``: line rate and no latency; else the chip's achieved bus fraction and the
+    per-step latency of :func:`rates`.
+    """
+    r = rates(chip)
+    size = np.asarray(size, dtype=np.float64)
+    span = np.asarray(span, dtype=np.float64)
+    stride = np.maximum(span / np.maximum(size, 1.0), 1.0)
+    g = np.clip(np.floor(chip.fast_domain / stride), 1.0, size)
+    k = np.maximum(size / g, 1.0)
+    w_fast = _fast_bw(chip, g) * (1.0 if ideal else r.fast_bus_fraction)
+    w_slow = chip.slow_link_one_way * (1.0 if ideal else r.slow_bus_fraction)
+    if kind == "all_to_all":
+        # every rank sends (n − 1)/n of its array: the share going to other domains, (k − 1)/k, on the slow link
+        inside = nbytes * (g - 1) / np.maximum(size, 1.0) / w_fast
+        across = nbytes * (k - 1) / k / w_slow
+        t = inside + across
+        steps = 1.0
+    else:
+        t = nbytes * ((g - 1) / g / w_fast + (k - 1) / k / g / w_slow)
+        steps = 1.0
+        if kind == "all_reduce":
+            t, steps = 2.0 * t, 2.0
+        elif kind not in ("all_gather", "reduce_scatter"):
+            raise ValueError(f"kind must be one of all_gather, reduce_scatter, all_reduce, all_to_all, got {kind!r}")
+    if not ideal:
+        lat = np.where(g > 1, r.fast_latency_s, 0.0) + np.where(k > 1, r.slow_latency_s * np.log2(np.maximum(k, 1.0)), 0.0)
+        t = t + steps * lat
+    return np.where(size > 1, t, 0.0)
+
+
+def _fast_bw(c: Chip, size) -> np.ndarray:
+    """Collective bandwidth inside one fast domain for a group of ``size`` ranks (bytes/s): GPU one-way
+    NVLink; TPU bidirectional ICI × the torus axes the group needs (1 while it fits the longest axis, 2
+    while it fits the two longest, else 3), as :func:`llmcalc.sharding.collective_bandwidth`."""
+    size = np.asarray(size, dtype=np.float64)
+    if c.kind != "tpu":
+        return np.full(size.shape, c.fast_link_one_way)
+    dims = sorted(c.pod_shape or (c.fast_domain,), reverse=True)
+    axes = np.full(size.shape, float(min(3, c.fast_axes)))
+    reach = 1
+    for i, d in enumerate(dims[:-1]):
+        reach *= d
+        axes = np.where((size <= reach) & (axes > i + 1), float(i + 1), axes)
+    return axes * c.fast_link_bidir
