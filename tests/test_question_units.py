@@ -31,9 +31,10 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def checked_questions(path: Path):
-    """(keys, question text) for every cell tagged check:KEY, the question as described above."""
-    nb = jupytext.read(path)
+def checked_questions(path: Path, nb=None):
+    """(keys, question text) for every cell tagged check:KEY, the question as described above (``nb``: the
+    chapter already read, else it is read from ``path``)."""
+    nb = jupytext.read(path) if nb is None else nb
     question = None
     for cell in nb.cells:
         if cell.cell_type == "markdown":
