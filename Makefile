@@ -69,8 +69,12 @@ html: venv
 # make grade DIR=folder [OUT=grade-report] [TIMEOUT=120]: each notebook runs in its own kernel; files are only read
 OUT ?= grade-report
 TIMEOUT ?= 120
+ifneq ($(filter grade,$(MAKECMDGOALS)),)
+ifeq ($(strip $(DIR)),)
+$(error usage: make grade DIR=folder-of-student-notebooks [OUT=grade-report] [TIMEOUT=120])
+endif
+endif
 grade: venv
-	@test -n "$(DIR)" || { echo "usage: make grade DIR=folder-of-student-notebooks [OUT=grade-report] [TIMEOUT=120]"; exit 2; }
 	$(BIN)/python tools/grade.py "$(DIR)" --out "$(OUT)" --timeout "$(TIMEOUT)"
 
 crosscheck: venv

@@ -257,3 +257,14 @@ def test_finds_notebooks_one_level_down_only(tmp_path):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text("{}", encoding="utf-8")
     assert [p.relative_to(tmp_path).as_posix() for p in G.find_notebooks(tmp_path)] == ["a.ipynb", "x/b.ipynb"]
+
+
+def test_make_grade_target(tmp_path):
+    usage = subprocess.run(["make", "--no-print-directory", "grade"], cwd=REPO, capture_output=True, text=True)
+    assert usage.returncode == 2 and "usage: make grade DIR=" in usage.stderr
+    dry = subprocess.run(["make", "--no-print-directory", "-n", "grade", f"DIR={tmp_path}", "OUT=r", "TIMEOUT=30"],
+                         cwd=REPO, capture_output=True, text=True)
+    assert dry.returncode == 0, dry.stderr
+    assert f'tools/grade.py "{tmp_path}" --out "r" --timeout "30"' in dry.stdout
+    help_text = subprocess.run(["make", "--no-print-directory", "help"], cwd=REPO, capture_output=True, text=True).stdout
+    assert "make grade DIR=" in help_text
