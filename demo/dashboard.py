@@ -46,24 +46,24 @@ TABS = ("params", "flops", "memory", "sharding", "plan")
 PLAN_VIEWS = ("plan_flops", "plan_memory", "planner")
 SCENARIO_FORMAT = "llmcalc-dashboard-scenario"
 TEXT = {
-    "en": {"title": "LLM Scaling Workbook", "preset": "Model (all tabs)",
+    "en": {"title": "LLM Scaling Workbook", "preset": "Model",
            "preset_tip": "The model every tab and explorer uses",
            "tabs": ("1 · Parameters", "2 · FLOPs & time", "3 · Memory", "4 · Sharding", "5 · 405B plan"),
            "plan": "Meta's LLaMA 3.1-405B run (Llama 3 paper, Table 4): 15.6T tokens, batches of 2,048 sequences × "
                    "8,192 tokens on 16,384 H100 at 41% MFU; TP8 × PP16 × DP128, ZeRO-1.",
            "views": ("Time", "Memory", "Best layouts"), "reset": "Reset", "reset_tip": "Back to the defaults",
-           "save": "Save scenario", "save_tip": "Download the model, the language and every control as JSON",
-           "load": "Load scenario", "load_tip": "Open a scenario saved earlier (JSON)",
+           "save": "Save", "save_tip": "Download the model, the language and every control as JSON",
+           "load": "Load", "load_tip": "Open a scenario saved earlier (JSON)",
            "download": "scenario.json", "loaded": "Scenario loaded: {model}.",
            "load_error": "Not a dashboard scenario: {why}"},
-    "zh": {"title": "LLM 规模估算手册", "preset": "模型(所有标签页)",
+    "zh": {"title": "LLM 规模估算手册", "preset": "模型",
            "preset_tip": "所有标签页和面板使用的模型",
            "tabs": ("1 · 参数", "2 · FLOPs 与时间", "3 · 显存", "4 · 并行切分", "5 · 405B 方案"),
            "plan": "Meta 训练 LLaMA 3.1-405B(Llama 3 论文,表 4):15.6 万亿 token,每批 2,048 条序列 × 8,192 token,"
                    "16,384 张 H100,MFU 41%;TP8 × PP16 × DP128,ZeRO-1。",
            "views": ("时间", "显存", "最佳布局"), "reset": "重置", "reset_tip": "恢复默认值",
-           "save": "保存场景", "save_tip": "把模型、语言和所有控件下载为 JSON",
-           "load": "载入场景", "load_tip": "打开之前保存的场景(JSON)",
+           "save": "保存", "save_tip": "把模型、语言和所有控件下载为 JSON",
+           "load": "载入", "load_tip": "打开之前保存的场景(JSON)",
            "download": "scenario.json", "loaded": "已载入场景:{model}。",
            "load_error": "不是面板场景文件:{why}"},
 }
@@ -73,20 +73,30 @@ CSS = """<style>
 .demo-root, .demo-root .widget-label, .demo-root .widget-readout, .demo-root select, .demo-root button,
 .demo-root input, .demo-root .widget-html-content, .demo-root .lm-TabBar-tab, .demo-root table,
 .demo-root .widget-label-basic { font-size: 18px !important; line-height: 1.35; }
-.demo-root .demo-title h2 { font-size: 26px !important; margin: 0 0.6em 0 0; }
+.demo-root .demo-title h2 { font-size: 24px !important; margin: 0 0.4em 0 0; white-space: nowrap; }
+.demo-root .demo-header button { width: auto; padding: 0 12px; }
+.demo-root .demo-header .widget-dropdown { width: 290px; }
+.demo-root .lm-TabBar-tab { flex: 0 0 auto !important; max-width: none !important; min-width: 0 !important;
+  padding: 2px 14px !important; }
+.demo-root .lm-TabBar { min-height: 36px !important; }
+.demo-root .llm-controls .widget-label { width: 190px !important; min-width: 190px !important; }
 .demo-root .demo-header { flex-wrap: wrap; align-items: center; gap: 4px 10px; }
 .demo-root .llm-explorer > .widget-html:first-child { display: none; }
-.demo-root .llm-controls { flex: 0 0 440px; width: 440px; max-height: calc(100vh - 175px); overflow-y: auto;
+.demo-root .llm-controls { flex: 0 0 470px; width: 470px; max-height: calc(100vh - 175px); overflow-y: auto;
   overflow-x: hidden; padding-right: 6px; }
-.demo-root .llm-controls .widget-inline-hbox { width: 425px; }
+.demo-root .llm-controls .widget-inline-hbox { width: 455px; }
 .demo-root .llm-controls .widget-slider .slider-container, .demo-root .llm-controls .widget-slider .slider { min-width: 90px; }
 .demo-root .llm-outputs { flex: 1 1 auto; min-width: 0; margin-left: 16px; }
 .demo-root .llm-summary .widget-html-content { white-space: normal; }
 .demo-root .llm-summary .llm-item { display: inline-block; margin: 0 1.1em 2px 0; }
 .demo-root .llm-summary .llm-key { color: #555; }
 .demo-root .llm-summary .llm-value { font-weight: 600; }
-.demo-root .llm-note .widget-html-content { white-space: normal; color: #333; }
-.demo-root .llm-plot { max-height: calc(100vh - 290px); object-fit: contain; object-position: left top; }
+.demo-root .llm-note .widget-html-content, .demo-root .llm-detail .widget-html-content { white-space: normal; color: #333; }
+.demo-root .demo-plan .llm-plot { max-height: calc(100vh - 340px); }
+.demo-root .llm-plot-box { max-width: 1100px !important; justify-content: flex-start !important;
+  align-items: flex-start !important; }
+.demo-root .llm-plot { max-width: 100% !important; max-height: calc(100vh - 300px); object-fit: contain;
+  object-position: left top; }
 .demo-root .llm-error, .demo-root .llm-error-panel { color: #b00; }
 .demo-root .llm-error-panel { white-space: normal; padding: 1em; }
 .demo-root .llm-plot-error { width: 100%; }
@@ -180,7 +190,7 @@ def show_plan_view(change=None):
     ex = state["explorers"].get(plan_view.value)
     if ex is not None:
         plan_body.children = [ex.widget]
-        boxes["plan"].children = [plan_note, plan_view, plan_body]
+        boxes["plan"].children = [plan_view, plan_body, plan_note]
         activate_plots()
 
 

@@ -347,8 +347,10 @@ class Explorer:
         self.title_html.add_class("llm-title")
         self.summary_html = w.HTML()
         self.summary_html.add_class("llm-summary")
-        self.note_html = w.HTML()
+        self.note_html = w.HTML()            # the first note (a verdict) above the plot, the others below it
         self.note_html.add_class("llm-note")
+        self.detail_html = w.HTML()
+        self.detail_html.add_class("llm-detail")
         self.table_html = w.HTML()
         self.table_html.add_class("llm-table")
         self.image = None
@@ -379,7 +381,7 @@ class Explorer:
             controls[presets_control].observe(self._on_preset, names="value")
         self.controls_box = w.VBox(list(controls.values()))
         self.controls_box.add_class("llm-controls")
-        self.output_box = w.VBox([self.summary_html, self.note_html, self.plot_box, self.table_html,
+        self.output_box = w.VBox([self.summary_html, self.note_html, self.plot_box, self.detail_html, self.table_html,
                                   w.HBox([self.export_button, self.export_links])])
         self.output_box.add_class("llm-outputs")
         self.widget = w.VBox([self.title_html, w.HBox([self.controls_box, self.output_box])])
@@ -493,7 +495,7 @@ class Explorer:
     def _render_error(self, message: str) -> None:
         text = f"<span class='llm-error'>⚠ {_html_escape(error_text(message))}</span>"
         self.summary_html.value = text
-        self.note_html.value = ""
+        self.note_html.value = self.detail_html.value = ""
         self.table_html.value = ""
         self.export_links.value = ""
         if self.image is not None:
@@ -522,7 +524,9 @@ class Explorer:
             f"<span class='llm-item'><span class='llm-key'>{_html_escape(self._summary_label(k))}</span> "
             f"<span class='llm-value'>{_html_escape(format_value(k, v))}</span></span>"
             for k, v in result.summary.items())
-        self.note_html.value = " ".join(_html_escape(_text(k).format(**a)) for k, a in result.notes)
+        notes = [_html_escape(_text(k).format(**a)) for k, a in result.notes]
+        self.note_html.value = notes[0] if notes else ""
+        self.detail_html.value = " ".join(notes[1:])
         self.table_html.value = self.shown_table().to_html(index=True, border=0) if result.table is not None else ""
         if self.plot_error.layout.display != "none":
             self.plot_error.layout.display = "none"
@@ -839,7 +843,7 @@ def flops_explorer(name: str = "llama-3-70b", chip: str = "TPU v5p") -> Explorer
         ax.set_xlim(min(r.plot["chips"] + [r.plot["here"][0]]) / 1.5, max(r.plot["chips"] + [r.plot["here"][0]]) * 1.5)
 
     ex = Explorer(_text("flops_title"), controls, compute, draw, options=_shape_options, widen=("chips",),
-                  legend_right=0.74)
+                  legend_right=0.74, left=0.2)
     ex._on_preset_hook = lambda c: _shape_from(c, moe=False)
     return ex
 
