@@ -147,12 +147,32 @@ def test_planner_explorer_finds_a_layout_at_least_as_fast_as_metas(row):
     ex = W.planner_explorer("llama-3.1-405b", chip="H100")
     ex.set_values(chips=r.gpus, batch_seqs=r.batch_tokens // r.seq_len, seq_len=r.seq_len)
     assert (ex.controls["chips"].value, ex.controls["batch_seqs"].value) == (r.gpus, r.batch_tokens // r.seq_len)
+    # the default (calibrated) prediction stays below its own ceiling, and the ceiling is above what Meta measured
+    assert ex.summary["MFU"] <= ex.summary["MFU ceiling"]
+    assert ex.summary["MFU ceiling"] >= (r.mfu_percent - 0.5) / 100, (ex.summary, r.mfu_percent)
+    assert f"Meta measured {r.mfu_percent}% MFU on {r.gpus:,} GPUs" in ex.detail_html.value + ex.note_html.value
+    ex.set_values(kernels="ideal", efficiency=1.0)
     assert ex.summary["MFU"] >= (r.mfu_percent - 0.5) / 100, (ex.summary, r.mfu_percent)
+
+
+def test_planner_explorer_has_a_framework_selector_and_labels_the_ceiling():
+    from llmcalc import planner
+
+    ex = W.planner_explorer("llama-3.1-405b", chip="H100")
+    assert W._option_values(ex.controls["stack"]) == list(planner.STACKS)
+    assert ex.controls["efficiency"].disabled          # calibrated kernels: the efficiency slider does not apply
+    assert "MFU ceiling (ideal kernels)" in ex.summary_html.value and "MFU (predicted)" in ex.summary_html.value
+    # Meta's run (Llama 3 paper, Table 4: 16,384 H100, T = 8192, 41% MFU) is the default: its figure is shown
+    assert "Meta measured 41% MFU on 16,384 GPUs at T = 8,192" in ex.note_html.value
+    before = ex.summary["step s"]
+    ex.controls["stack"].value = "megatron-lm-2021"     # no overlap: the step cannot get faster
+    assert ex.result.error is None and ex.summary["step s"] >= before
 
 
 def test_planner_explorer_lower_kernel_efficiency_lowers_mfu():
     ex = W.planner_explorer("llama-3-8b", chip="H100")
-    ex.set_values(chips=1024, batch_seqs=512, seq_len=8192)
+    ex.set_values(chips=1024, batch_seqs=512, seq_len=8192, kernels="ideal")
+    assert ex.controls["efficiency"].disabled is False
     full = ex.summary["MFU"]
     ex.controls["efficiency"].value = 0.5
     assert ex.summary["MFU"] < full
@@ -272,7 +292,9 @@ def test_memory_verdict_is_explained_in_words():
 def test_chinese_explorers_show_no_english_words_outside_the_allowlist():
     llmcalc.i18n.use("zh")
     try:
-        exs = [W.params_explorer("mixtral-8x7b"), W.flops_explorer(), W.memory_explorer(), W.sharding_explorer()]
+        exs = [W.params_explorer("mixtral-8x7b"), W.flops_explorer(), W.memory_explorer(), W.sharding_explorer(),
+               W.planner_explorer()]
+        exs[2].set_values(pp=16)                       # the PP note too
         bad = W.memory_explorer()
         bad.set_values(tp=3)                           # refused: the error is shown in Chinese
         texts = []
@@ -296,4 +318,5 @@ def test_chinese_explorers_show_no_english_words_outside_the_allowlist():
 ALLOWED_EN = {"MFU", "FLOPs", "GB", "HBM", "MLP", "KV", "TP", "PP", "DP", "SP", "CP", "EP", "ZeRO", "FSDP", "ICI",
               "NVLink", "IB", "logits", "fp", "bf", "Adam", "token", "llmcalc", "planner", "PNG", "SVG", "CSV",
               "TPU", "GPU", "ms", "H", "A", "B", "v", "p", "e", "Ironwood", "Trillium", "Gaudi", "MI", "DCN",
-              "RoCE", "Transformer", "GQA", "MoE", "X", "Meta", "Llama", "LLaMA", "NVIDIA", "Google"}
+              "RoCE", "Transformer", "GQA", "MoE", "X", "Meta", "Llama", "LLaMA", "NVIDIA", "Google",
+              "Megatron", "LM", "Core", "DeepSpeed", "PyTorch", "JAX", "XLA", "SwiGLU"}

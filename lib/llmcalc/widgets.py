@@ -96,6 +96,10 @@ CONTROLS = {
                         "每个芯片分到的批 token 数,B / 芯片数(对数刻度)"),
     "batch_seqs": ("batch (sequences)", "批大小(序列)", "Global batch in sequences; tokens per step = sequences × T",
                    "全局批大小(序列数);每步 token 数 = 序列数 × T"),
+    "stack": ("framework", "训练框架", "Training framework: which communication it overlaps with compute (llmcalc.planner.STACKS)",
+              "训练框架:哪些通信与计算重叠(llmcalc.planner.STACKS)"),
+    "kernels": ("kernels", "算子模型", "calibrated: kernel rates measured by GEMM shape and achieved bandwidth; ideal: every "
+                "matmul at the kernel efficiency × peak", "校准:按 GEMM 形状实测的算子速率与实际带宽;理想:每个矩阵乘按算子效率 × 峰值"),
     "efficiency": ("kernel efficiency (%)", "算子效率(%)",
                    "Share of peak FLOP/s the matrix kernels reach; 100% is the ideal-kernel ceiling",
                    "矩阵算子达到的峰值算力比例;100% 即理想算子的上限"),
@@ -106,6 +110,10 @@ OPTION_TEXT = {
     "regime": {"mixed": ("mixed (bf16 + fp32 master)", "混合精度(bf16 + fp32 主权重)"),
                "mixed_fp32_grads": ("mixed, fp32 grads", "混合精度,fp32 梯度"),
                "bf16_fp32_adam": ("bf16, fp32 Adam", "bf16,fp32 Adam 矩")},
+    "stack": {"megatron-lm-2021": ("Megatron-LM (2021)", "Megatron-LM(2021)"),
+              "megatron-core": ("Megatron-Core", "Megatron-Core"), "deepspeed": ("Megatron-DeepSpeed", "Megatron-DeepSpeed"),
+              "fsdp2": ("PyTorch FSDP2", "PyTorch FSDP2"), "jax-tpu": ("JAX/XLA on TPU", "TPU 上的 JAX/XLA")},
+    "kernels": {"calibrated": ("calibrated", "校准"), "ideal": ("ideal × efficiency", "理想 × 算子效率")},
     "recompute": {"none": ("none", "不重计算"), "selective": ("selective", "选择性重计算"), "full": ("full", "完全重计算")},
 }
 
@@ -136,6 +144,7 @@ SUMMARY = {
     "GB/device": ("GB/device", "每设备 GB", "gb"),
     "step s": ("step (s)", "每步(秒)", "sec"),
     "MFU": ("MFU", "MFU", "pct"),
+    "MFU ceiling": ("MFU ceiling (ideal kernels)", "MFU 上限(理想算子)", "pct"),
     "layouts": ("layouts evaluated", "评估的布局数", "count"),
     "accepted": ("layouts that fit", "可行布局数", "count"),
 }
@@ -179,12 +188,13 @@ TEXT = {
                 "有 PP 时总量是上界(logits 在最后一级,激活峰值在第一级)。1F1B 流水线的第一级要为 PP 个在途微批次各保存 "
                 "L/PP 层:不论 PP 取多少,合起来都是一个微批次全部 L 层的激活。Meta 在 T = 8192 时没有做激活检查点,"
                 "靠的是平衡各级层数并尽早释放张量(Llama 3 论文,§3.3.2);完全重计算总能放下。"),
-    "ceiling_note": ("MFU with ideal kernels (kernel efficiency {eff}) is a ceiling: the best this layout could reach.",
-                     "理想算子(算子效率 {eff})下的 MFU 是上限:这个布局最多能达到的值。"),
+    "ceiling_note": ("The MFU ceiling is the same layout with every matmul at peak and every link at line rate: an "
+                     "upper bound that no run reaches.",
+                     "MFU 上限:同一布局下每个矩阵乘都跑满峰值、每条链路都跑满线速,是任何实际训练都达不到的上界。"),
     "meta_note": ("Meta measured {mfu}% MFU on {gpus} GPUs at T = {T} (Llama 3 paper, Table 4).",
                   "Meta 实测:{gpus} 张 GPU、T = {T} 时 MFU 为 {mfu}%(Llama 3 论文,表 4)。"),
-    "ceiling_label": ("MFU (ceiling, ideal kernels)", "MFU(上限,理想算子)"),
-    "efficiency_label": ("MFU (at this kernel efficiency)", "MFU(按此算子效率)"),
+    "mfu_calibrated_label": ("MFU (predicted)", "MFU(预测)"),
+    "mfu_efficiency_label": ("MFU (at this kernel efficiency)", "MFU(按此算子效率)"),
     "recompute_none": ("none", "不重计算"), "recompute_selective": ("selective", "选择性重计算"),
     "recompute_full": ("full", "完全重计算"),
 }
@@ -995,39 +1005,51 @@ _STEP_PARTS = ("compute_s", "elementwise_s", "tp_comm_s", "cp_comm_s", "ep_comm_
 
 
 def planner_explorer(name: str = "llama-3.1-405b", chip: str = "H100") -> Explorer:
-    """Sliders for chips, global batch (sequences), sequence length and kernel efficiency: the best
-    layouts ``llmcalc.planner.search`` finds, their memory, MFU and where each step's time goes. The
-    MFU at kernel efficiency 100% is labelled a ceiling; for LLaMA 3.1-405B on H100 at a GPU count and T
-    of the Llama 3 paper's Table 4, Meta's measured MFU is shown next to it."""
+    """Chips, global batch (sequences), sequence length, the framework (``stack``) and the kernel model: the
+    best layouts ``llmcalc.planner.search`` finds, their memory, MFU and where each step's time goes.
+
+    ``kernels`` "calibrated" (the default) is the planner's prediction (kernel rates by GEMM shape, achieved
+    bandwidth, the framework's overlap); "ideal" runs every matmul at ``efficiency`` × peak. Next to the
+    predicted MFU the explorer shows the same layout's ideal bound (every matmul at peak, links at line rate),
+    labelled a ceiling; for LLaMA 3.1-405B on H100 at a GPU count and T of the Llama 3 paper's Table 4,
+    Meta's measured MFU is shown next to them."""
     from . import planner as _planner
     from . import published as _pub
     from .planner import layout_name
 
+    stacks = list(getattr(_planner, "STACKS", {}))
     controls = {"preset": _preset_dropdown(name),
                 "chip": _dropdown("chip", chip, list(_hw.CHIPS)),
                 "chips": _choice_slider("chips", 16384, log_counts(256, 131072)),
                 "batch_seqs": _int_slider("batch_seqs", 2048, 256, 8192, step=256),
-                "seq_len": _int_slider("seq_len", 8192, 1024, 131072, step=1024),
-                "efficiency": _pct_slider("efficiency", 1.0, 0.3, 1.0, 0.05)}
+                "seq_len": _int_slider("seq_len", 8192, 1024, 131072, step=1024)}
+    if stacks:
+        controls["stack"] = _dropdown("stack", "megatron-core" if "megatron-core" in stacks else stacks[0], stacks)
+        controls["kernels"] = _dropdown("kernels", "calibrated", ["calibrated", "ideal"])
+    controls["efficiency"] = _pct_slider("efficiency", 1.0, 0.3, 1.0, 0.05)
 
     def compute(v):
         cfg = preset(v["preset"])
+        calibrated = v.get("kernels", "ideal") == "calibrated"
+        controls["efficiency"].disabled = calibrated
+        kw = dict(stack=v["stack"]) if "stack" in v else {}
         df = _planner.search(cfg, v["chip"], v["chips"], v["batch_seqs"] * v["seq_len"], v["seq_len"],
-                             compute_efficiency=v["efficiency"], top=5)
+                             compute_efficiency=None if calibrated else v["efficiency"], top=5, **kw)
         best = df.iloc[0]
         summary = {"best layout": layout_name(best), "GB/device": float(best["memory_gib"]) * 2**30 / 1e9,
-                   "step s": float(best["step_s"]), "MFU": float(best["mfu"]),
-                   "layouts": df.attrs["evaluated"], "accepted": df.attrs["accepted"]}
+                   "step s": float(best["step_s"]), "MFU": float(best["mfu"])}
+        if "mfu_ideal" in df.columns:
+            summary["MFU ceiling"] = float(best["mfu_ideal"])
+        summary.update({"layouts": df.attrs["evaluated"], "accepted": df.attrs["accepted"]})
         table = pd.DataFrame({"layout": [layout_name(r) for _, r in df.iterrows()],
                               "GB": df["memory_gib"].to_numpy() * 2**30 / 1e9, "step s": df["step_s"].to_numpy(),
                               "MFU": df["mfu"].to_numpy()})
         parts = {k: df[k].to_numpy() for k in _STEP_PARTS}
-        ideal = v["efficiency"] == 1.0
-        notes = [("ceiling_note", {"eff": f"{v['efficiency']:.0%}"})] if ideal else []
+        notes = [("ceiling_note", {})] if "MFU ceiling" in summary else []
         for row in _pub.LLAMA3_TABLE4:
             if (row.model, row.chip, row.gpus, row.seq_len) == (v["preset"], v["chip"], v["chips"], v["seq_len"]):
-                notes.append(("meta_note", {"mfu": row.mfu_percent, "gpus": f"{row.gpus:,}", "T": f"{row.seq_len:,}"}))
-        names = {"MFU": "ceiling_label" if ideal else "efficiency_label"}
+                notes.insert(0, ("meta_note", {"mfu": row.mfu_percent, "gpus": f"{row.gpus:,}", "T": f"{row.seq_len:,}"}))
+        names = {"MFU": "mfu_calibrated_label" if calibrated else "mfu_efficiency_label"}
         return Result(summary, table, {"parts": parts, "names": table["layout"].tolist()}, notes=notes, names=names)
 
     def draw(ax, r):
@@ -1051,6 +1073,5 @@ def planner_explorer(name: str = "llama-3.1-405b", chip: str = "H100") -> Explor
                 left[i] += x
         ax.set_xlim(0, max(left) * 1.05)
 
-    ex = Explorer(_text("planner_title"), controls, compute, draw, options=lambda v: {"chips": log_counts(256, 131072)},
-                  widen=("chips",), legend_right=0.64, left=0.1)
-    return ex
+    return Explorer(_text("planner_title"), controls, compute, draw, options=lambda v: {"chips": log_counts(256, 131072)},
+                    widen=("chips",), legend_right=0.64, left=0.1)
