@@ -85,6 +85,17 @@ def test_pipeline_drawn_hatched_area_is_the_idle_area():
     assert ax.get_xlim() == pytest.approx((0, d.makespan))
 
 
+@pytest.mark.parametrize("p", [1, 2, 4, 16])
+def test_pipeline_legend_and_labels_clear_of_the_chart(p):
+    d = G.pipeline_schedule(p, 16)
+    d.fig.canvas.draw()
+    ax = d.fig.axes[0]
+    renderer = d.fig.canvas.get_renderer()
+    legend = d.fig.legends[0].get_window_extent(renderer)
+    assert not legend.overlaps(ax.get_window_extent(renderer))
+    assert not legend.overlaps(ax.xaxis.label.get_window_extent(renderer))
+
+
 def test_pipeline_schedule_is_consistent():
     # every device runs m·v forwards and m·v backwards, never two at once, each after its input exists
     p, m, v = 4, 8, 2

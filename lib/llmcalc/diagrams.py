@@ -385,8 +385,9 @@ class PipelineDiagram:
     ``duration``, ``op`` ("F"/"B"), ``microbatch``, ``chunk``; ``idle``: the shaded idle intervals
     ``(device, start, duration)``; time unit: one micro-batch's forward through one whole stage (a backward
     takes ``backward_ratio`` of it; 2 by default, chapter 2's 4P against 2P). ``makespan`` = the step's length,
-    ``bubble_fraction`` = idle area / (p · makespan); ``in_flight_max[d]``: the most micro-batch chunks whose
-    forward has run and backward not yet on device d (the activations it must keep)."""
+    ``bubble_fraction`` = idle area / (p · makespan); ``in_flight_max[d]``: the most (micro-batch, chunk) pairs whose
+    forward has run and backward not yet on device d, the activations it must keep; in micro-batches for v = 1,
+    in chunks of 1/v of a stage for the interleaved schedule (divide by v for micro-batches' worth)."""
 
     fig: Any
     p: int
@@ -535,9 +536,10 @@ def pipeline_schedule(p: int, m: int, v: int = 1, kind: str = "1f1b", *, backwar
                     v=f", v = {v}" if v > 1 else "", frac=f"{frac:.1%}"), fontsize=9)
     handles = [Rectangle((0, 0), 1, 1, fc=fwd_c(0.6), ec="k"), Rectangle((0, 0), 1, 1, fc=bwd_c(0.6), ec="k"),
                Rectangle((0, 0), 1, 1, fc="#d9d9d9", ec="#7f7f7f", hatch="///")]
-    ax.legend(handles, [_t("forward", "forward"), _t("backward", "backward"), _t("bubble", "idle (bubble)")],
-              loc="upper center", bbox_to_anchor=(0.5, -0.22 if p > 2 else -0.45), ncol=3, fontsize=7, frameon=False)
-    fig.tight_layout()
+    # the legend sits below the axes, in a strip of its own, so it covers no block
+    fig.legend(handles, [_t("forward", "forward"), _t("backward", "backward"), _t("bubble", "idle (bubble)")],
+               loc="lower center", ncol=3, fontsize=7, frameon=False)
+    fig.tight_layout(rect=(0, 0.3 / h, 1, 1))
     return PipelineDiagram(fig, p, m, v, kind, blocks, idle, makespan, idle_area, total_area, frac, in_flight)
 
 
@@ -662,8 +664,7 @@ def step_memory(cfg, micro_batch: int = 1, seq_len: int = 4096, *, chip: str | C
     ax.bar(xs, gb, color=["#d62728" if ph == peak_phase else "#9ecae1" for ph in phases], edgecolor="k", lw=0.5)
     ax.plot(xs, gb, "k.-", lw=0.8)
     ax.annotate(_t("peak", "peak {gb:.1f} GB", gb=top / 1e9), (xs[phases.index(peak_phase)], top / 1e9),
-                textcoords="offset points", xytext=(0, -14), ha="center", fontsize=8, color="white",
-                fontweight="bold")
+                textcoords="offset points", xytext=(0, -14), ha="center", fontsize=8, color="white")
     if c is not None:
         ax.axhline(c.hbm_bytes / 1e9, color="k", ls="--", lw=1)
         ax.text(-0.45, c.hbm_bytes / 1e9 * 1.01, _t("hbm", "{chip} exposed HBM {gb:.1f} GB", chip=c.name,
