@@ -15,6 +15,8 @@ MiB, GiB = 2**20, 2**30
 EXPOSED = {
     "V100": 32768 * MiB,     # nvidia-smi "32768MiB", V100-SXM2 300 W, driver 525.105.17: Wan-Video/Wan2.1 issue #5
     "A100": 81920 * MiB,     # nvidia-smi "81920MiB", A100-SXM 400 W, driver 510.47.03: NVIDIA/gpu-operator issue #348
+    # nvidia-smi "40960MiB", A100-SXM4-40GB 400 W, driver 580.126.09: bottlerocket-os/bottlerocket-core-kit PR #834
+    "A100 40GB": 40960 * MiB,
     "H100": 81559 * MiB,     # nvidia-smi "81559MiB", H100 80GB HBM3, driver 550.54.15: NVIDIA/nccl issue #1264
     "H800": 81559 * MiB,     # assumption: same 80 GB HBM3 as the H100 (no named source for an H800 total)
     "H200": 143771 * MiB,    # nvidia-smi "143771MiB", H200 700 W, driver 550.144.03: sgl-project/sglang issue #3196
@@ -26,7 +28,8 @@ EXPOSED = {
 }
 
 MARKETED = {  # the vendor's label and its bytes, typed by hand (GB = 1e9, GiB = 2**30)
-    "V100": ("32 GB", 32e9), "A100": ("80 GB", 80e9), "H100": ("80 GB", 80e9), "H800": ("80 GB", 80e9),
+    "V100": ("32 GB", 32e9), "A100": ("80 GB", 80e9), "A100 40GB": ("40 GB", 40e9), "H100": ("80 GB", 80e9),
+    "H800": ("80 GB", 80e9),
     "H200": ("141 GB", 141e9), "B200": ("180 GB", 180e9), "TPU v4": ("32 GiB", 34_359_738_368),
     "TPU v5e": ("16 GB", 16e9), "TPU v5p": ("95 GiB", 102_005_473_280), "TPU v6e": ("32 GB", 32e9),
 }
@@ -76,7 +79,7 @@ def test_each_figure_names_its_source(name):
     assert c.hbm_source
     if c.kind == "gpu" and name != "H800":
         assert f"{round(c.hbm_bytes / MiB)}MiB" in c.hbm_source  # the literal nvidia-smi prints
-        assert "issue #" in c.hbm_source and "driver" in c.hbm_source
+        assert ("issue #" in c.hbm_source or "pull request #" in c.hbm_source) and "driver" in c.hbm_source
     if c.kind == "tpu":
         assert "Google Cloud TPU" in c.hbm_source and "tpu-info" in c.hbm_source
 

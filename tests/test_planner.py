@@ -725,3 +725,122 @@ def test_layout_rejects_bad_input(kw, pattern):
     big = llmcalc.ModelConfig(L=4, D=256, F=768, N=8, K=8, V=1000)
     with pytest.raises(ValueError, match=pattern):
         ideal_layout(big, "H100", 8, 32 * 512, 512, **kw)
+
+
+# ===== 6. the calibrated prediction: kernels, links, stacks, hybrid sharding, memory (issue 13) ============
+
+from llmcalc import kernels as K  # noqa: E402
+from llmcalc import published as PUB  # noqa: E402
+
+
+def test_hierarchical_all_reduce_uses_the_nodes_nics_by_hand():
+    h100 = llmcalc.hardware.chip("H100")
+    one = np.array(1e9)
+    # 64 ranks, 8 per node (span 64): inside each node (7/8)·S on NVLink, then across the 8 nodes each of
+    # the node's 8 GPUs carries S/8 on its own NIC: all-reduce 2·[(7/8)·1e9/450e9 + (7/8)·(1e9/8)/50e9]
+    t = K.collective_time(h100, one, np.array(64.0), np.array(64.0), kind="all_reduce", ideal=True)
+    assert float(t) == exact(2 * (7 / 8 * 1e9 / NVLINK + 7 / 8 * 1e9 / 8 / IB))   # 8.264 ms
+    # the same 64 ranks one per node (span 512): every byte on one NIC, 2·(63/64)·1e9/50e9
+    t1 = K.collective_time(h100, one, np.array(64.0), np.array(512.0), kind="all_reduce", ideal=True)
+    assert float(t1) == exact(2 * 63 / 64 * 1e9 / IB)                            # 39.4 ms
+    # inside one node: (n − 1)/n on NVLink; gathers are half an all-reduce
+    t2 = K.collective_time(h100, one, np.array(8.0), np.array(8.0), kind="all_gather", ideal=True)
+    assert float(t2) == exact(7 / 8 * 1e9 / NVLINK)
+    # calibrated: the bus fractions (0.7 NVLink, 0.85 InfiniBand) and latencies (10 µs inside, 20 µs · log2 of 8 nodes)
+    tc = K.collective_time(h100, one, np.array(64.0), np.array(64.0), kind="all_reduce", ideal=False)
+    assert float(tc) == exact(2 * (7 / 8 * 1e9 / (0.7 * NVLINK) + 7 / 8 * 1e9 / 8 / (0.85 * IB))
+                              + 2 * (1e-5 + 2e-5 * 3))
+
+
+def test_tile_and_wave_quantisation_by_hand():
+    # H100: 132 SMs, 128 × 256 tiles. 132 tiles fill one wave exactly; 133 need two waves, 133/264 of them busy
+    assert float(K.gemm_shape_efficiency("H100", 128 * 132, 256)) == 1.0
+    assert float(K.gemm_shape_efficiency("H100", 128 * 133, 256)) == exact(133 / 264)
+    # a 100-wide output pads a 256-wide tile: 100/256 of one wave of 132 tiles
+    assert float(K.gemm_shape_efficiency("H100", 128 * 132, 100)) == exact(100 / 256)
+    # TPU: padding to the 128 × 128 matrix unit only
+    assert float(K.gemm_shape_efficiency("TPU v4", 200, 128)) == exact(200 / 256)
+
+
+def test_default_is_calibrated_and_ideal_is_the_compute_efficiency_one_bound():
+    cal = P.layout(L38, "H100", 64, 8 * 2**20, 8192, tp=1, pp=1, zero=1)
+    ideal = P.layout(L38, "H100", 64, 8 * 2**20, 8192, tp=1, pp=1, zero=1, ideal=True)
+    one = P.layout(L38, "H100", 64, 8 * 2**20, 8192, tp=1, pp=1, zero=1, compute_efficiency=1.0)
+    assert cal.mfu < ideal.mfu and cal.mfu_ideal == exact(ideal.mfu)
+    assert ideal.step_s == one.step_s and ideal.mfu_ideal == ideal.mfu
+
+
+@pytest.mark.parametrize("name", ["8b-64", "mixtral-64", "405b-16k", "8b-v5p-16k"])
+def test_the_ideal_bound_is_above_every_calibrated_prediction(name):
+    df = P.search(*CASES[name], include_rejected=True)
+    assert (df.mfu_ideal >= df.mfu * (1 - 1e-12)).all()
+    assert (df.step_s_ideal <= df.step_s * (1 + 1e-12)).all()
+
+
+def test_a_stack_that_overlaps_tp_exposes_only_the_excess():
+    legacy = ideal_layout(L405, "H100", 16384, 16 * 2**20, 8192, tp=8, pp=16, zero=1)
+    core = ideal_layout(L405, "H100", 16384, 16 * 2**20, 8192, tp=8, pp=16, zero=1, stack="megatron-core")
+    assert legacy.tp_comm_s > 0
+    assert core.tp_comm_s == exact(max(0.0, legacy.tp_comm_s - legacy.compute_s))
+    assert core.step_s <= legacy.step_s
+
+
+def test_hybrid_sharding_shards_inside_the_group_and_keeps_it_on_nvlink():
+    # TINY on 16 H100 (2 nodes), ZeRO-3: over all 16 ranks each rank keeps 16·P/16 bytes of states; sharded
+    # within groups of 8 (one node) it keeps 16·P/8: P bytes more (P = 3,660,032 parameters)
+    whole = ideal_layout(TINY, "H100", 16, 64 * T_TINY, T_TINY, tp=1, pp=1, zero=3, micro_batch=1, recompute="none")
+    half = ideal_layout(TINY, "H100", 16, 64 * T_TINY, T_TINY, tp=1, pp=1, zero=3, micro_batch=1, recompute="none",
+                        zero_group=8)
+    assert (half.memory_gib - whole.memory_gib) * 2**30 == pytest.approx(TINY_PARAMS, rel=1e-9)
+    assert whole.dp_link == "InfiniBand" and half.dp_link == "NVLink"
+
+
+def test_palm_runs_on_its_3072_chip_pods():
+    palm = next(r for r in PUB.PLANNER_RUNS if r.source_key == "palm2022")
+    c = P.run_chip(palm)
+    assert c.fast_domain == 3072 == 12 * 16 * 16 and c.kind == "tpu"
+    row = P.predict_run(palm)
+    # 12-way model parallel × 256 shards = one pod: the shard group's collectives stay on ICI
+    assert (row.tp, row.dp, row.zero) == (12, 512, 3) and row.dp_link == "ICI"
+
+
+@pytest.mark.parametrize("gpus, kw, fits", [
+    (16384, dict(zero=2, micro_batch=1), True),    # Meta's layouts (Table 4), gradients sharded (§3.3.4)
+    (8192, dict(zero=2, micro_batch=1), True),
+    (16384, dict(zero=0, micro_batch=1), False),   # 16 bytes of state per parameter on every rank: 51 GB + activations
+    # 8,192 GPUs: 32 sequences per pipeline; micro-batches of 2 keep 16 × 2 sequences in flight, not 16 × 1
+    (8192, dict(zero=2, micro_batch=2), False),
+])
+def test_meta_layout_fits_and_impossible_variants_do_not(gpus, kw, fits):
+    row = P.layout(L405, "H100", gpus, 16 * 2**20, 8192, tp=8, pp=16, sp=True, recompute="none", **kw)
+    assert bool(row.fits) is fits, (kw, row.memory_gib)
+
+
+def test_meta_split_keeps_one_layer_fewer_on_the_first_stage():
+    # 126 layers on 16 stages: the even split puts ⌈126/16⌉ = 8 on each; Meta's (Llama 3 paper, §3.3.2) puts 7
+    # on the first and the last (⌈128/16⌉ = 8 on the rest: no stage heavier). 1F1B with 16 micro-batches: the
+    # first stage holds 16 micro-batches of 7 layers = 112, the second 15 of 8 = 120 (now the heaviest)
+    # instead of 16 × 8 = 128 layer-micro-batches of activations.
+    per_layer = sum(v for k, v in llmcalc.memory.layer_activation_breakdown(
+        L405, 1, 8192, tp=8, sp=True, recompute="none", flash_attention=True).items() if not k.endswith("silu_gate"))
+    # states of a stage of 8 layers (the bound the planner uses for every stage), TP8, ZeRO-1 over DP128,
+    # 2 + 2 bytes of weights and gradients + 12 bytes of fp32 master and Adam moments sharded 128 ways:
+    #   a layer per TP rank: (D·(N + 2K)·H + N·H·D + 3·D·F)/8 + 2 norms of D
+    layer = (16384 * (128 + 16) * 128 + 128 * 128 * 16384 + 3 * 16384 * 53248) // 8 + 2 * 16384
+    ends = 128256 * 16384 // 8 + 16384              # the larger of embedding and head, split by TP, + final norm
+    params = 8 * layer + ends                         # 3,450,617,856
+    expected = params * (2 + 2 + 12 / 128) + 120 * per_layer
+    row = P.layout(L405, "H100", 16384, 16 * 2**20, 8192, tp=8, pp=16, zero=1, micro_batch=1)
+    assert row.memory_gib * 2**30 == pytest.approx(expected, rel=1e-12)
+
+
+def test_new_options_are_validated():
+    with pytest.raises(ValueError, match="stack"):
+        P.search(TINY, "H100", 8, 32 * T_TINY, T_TINY, stack="keras")
+    with pytest.raises(ValueError, match="compute_efficiency"):
+        P.search(TINY, "H100", 8, 32 * T_TINY, T_TINY, ideal=True, compute_efficiency=0.5)
+    with pytest.raises(ValueError, match="zero_group"):
+        P.search(TINY, "H100", 8, 32 * T_TINY, T_TINY, zero_group=0)
+    with pytest.raises(ValueError, match="ideal"):
+        P.search(TINY, "H100", 8, 32 * T_TINY, T_TINY, ideal="yes")
+    assert set(P.STACKS) == {"megatron-lm-2021", "megatron-core", "deepspeed", "fsdp2", "jax-tpu"}

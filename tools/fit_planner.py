@@ -3,7 +3,7 @@
     .venv/bin/python tools/fit_planner.py            # print the fit, its errors and the cross-validation
     .venv/bin/python tools/fit_planner.py --write    # also write the fitted values into llmcalc/kernels.py
 
-Training set: every run of ``llmcalc.published.PLANNER_RUNS`` (seven sources, declared there with where each
+Training set: every run of ``llmcalc.published.PLANNER_RUNS`` (23 runs from six sources, declared there with where each
 figure is printed). The constants: ``matmul_fraction`` (achieved share of peak of a large, well-shaped GEMM)
 and ``elementwise_passes`` (HBM passes over each stored activation per step), chosen on the grid
 ``llmcalc.planner.FRACTIONS`` × ``llmcalc.planner.PASSES`` to minimise the sum over runs of

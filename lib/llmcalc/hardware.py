@@ -138,6 +138,14 @@ CHIPS: dict[str, Chip] = {
              hbm_source=_SMI + "81920MiB for 'NVIDIA A100-SXM...' at 400 W, driver 510.47.03, in"
              " NVIDIA/gpu-operator issue #348 ('dcgm-exporter collects metrics incorrectly?'); the same"
              " 81920MiB for 'A100 80GB' in modal-labs/modal-client pull request #2797"),
+        Chip("A100 40GB", 3.12e14, 40960 * MiB, 1.555e12, 3.0e11, 1, 8, 2.5e10, "gpu",
+             _NV + " (A100 SXM 40GB: 312 TFLOP/s bf16 dense, 1,555 GB/s, NVLink 600 GB/s bidirectional);"
+             " InfiniBand HDR 200 Gb/s per GPU (DGX A100)",
+             hbm_marketed="40 GB",
+             hbm_source=_SMI + "40960MiB for 'NVIDIA A100-SXM4-40GB' at 400 W, driver 580.126.09, in"
+             " bottlerocket-os/bottlerocket-core-kit pull request #834 ('nvidia Package updates'); the same"
+             " 40960MiB under driver 595.71.05 in bottlerocket-os/bottlerocket-kernel-kit pull request #424"
+             " ('Add nvidia 595 driver')"),
         Chip("H100", 9.89e14, 81559 * MiB, 3.35e12, 4.5e11, 1, 8, 5.0e10, "gpu",
              _NV + " (H100 SXM: 989 TFLOP/s bf16 dense, 3.35 TB/s, NVLink 900 GB/s bidirectional);"
              " InfiniBand NDR 400 Gb/s per GPU (DGX H100)",
@@ -192,7 +200,7 @@ CHIPS: dict[str, Chip] = {
     ]
 }
 
-_ALIASES = {"v100": "V100", "a100": "A100", "a100-80gb": "A100", "h100": "H100", "h800": "H800",
+_ALIASES = {"v100": "V100", "a100": "A100", "a100-80gb": "A100", "a100-40gb": "A100 40GB", "h100": "H100", "h800": "H800",
             "h200": "H200", "b200": "B200", "v4": "TPU v4", "tpu-v4": "TPU v4", "v5e": "TPU v5e",
             "tpu-v5e": "TPU v5e", "v5p": "TPU v5p", "tpu-v5p": "TPU v5p", "v6e": "TPU v6e",
             "tpu-v6e": "TPU v6e"}

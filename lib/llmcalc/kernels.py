@@ -7,11 +7,11 @@ Three kinds of constant live here, and each says which kind it is.
 * **Assumed** (no measurement behind it; the value is a choice and the docstring says so): the GEMM tile
   shape, the collective latencies.
 * **Fitted** (:data:`FITTED`): the two constants the planner's calibrated prediction needs and no source
-  gives, fitted by ``tools/fit_planner.py`` on a declared training set of published runs
-  (:data:`llmcalc.published.PLANNER_RUNS` less nothing: every run of every source) by least squares on
-  log(predicted / reported throughput). ``tests/fidelity/test_calibration.py`` re-runs the fit and
-  checks that it reproduces these numbers, and runs the leave-one-source-out cross-validation that the
-  README reports. No constant is fitted per run, per source or per chip.
+  gives, fitted by ``tools/fit_planner.py`` on a declared training set, every run of
+  :data:`llmcalc.published.PLANNER_RUNS` (23 runs, six sources), by least squares on
+  log(predicted / reported throughput) over a grid. ``tests/fidelity/test_calibration.py`` checks that they
+  are the grid's minimum and runs the leave-one-source-out cross-validation that the README reports. No
+  constant is fitted per run, per source or per chip.
 
 GEMM shape (tile and wave quantisation). A GEMM of M × N outputs is cut into tiles of ``tile_m`` ×
 ``tile_n`` outputs; the tiles run ``units`` at a time (one per streaming multiprocessor on a GPU), so
@@ -97,7 +97,7 @@ RATES["B200"] = KernelRates(148, 128, 256, None, 0.7, 0.85, 1e-5, 2e-5, "148 SMs
 # tests/fidelity/test_calibration.py checks that the script reproduces them.
 FITTED = {
     "matmul_fraction": 0.69,     # achieved share of peak of a large, well-shaped bf16 GEMM in a training step
-    "elementwise_passes": 8.0,   # HBM passes over each stored activation per step (non-matmul work)
+    "elementwise_passes": 8.0,   # HBM passes over each stored activation per step (norms, activations, softmax)
 }
 
 

@@ -392,9 +392,11 @@ PLANNER_RUNS: tuple[ThroughputRun, ...] = (
     + tuple(_korth(r, m) for r, m in zip(KORTHIKANTI_TABLE3, (41.5, 51.4, 56.0, 56.3)))
     + (_mtnlg(280, 60.1), _mtnlg(350, 50.2), _mtnlg(420, 44.4))
     + (ThroughputRun("palm2022", "PaLM 540B, 6144 TPU v4", "jax-tpu", "TPU v4", 6144, 2048, 2048, 12, 1, 1, 3,
-                     False, "full", "eager", False, "mixed", 238.3e3, "tokens_per_s", PALM_2022,
+                     True, "full", "eager", False, "mixed", 238.3e3, "tokens_per_s", PALM_2022,
                      gpt_shape=None, micro_batch=4, zero_group=256, pod_chips=3072,
-                     note="model parallelism (2D 'finalized' sharding) taken as 12-way tensor parallelism; scores "
+                     note="model parallelism (2D 'finalized' sharding) taken as 12-way tensor parallelism with "
+                          "sequence parallelism (§4: 'one fully sharded activation tensor is saved from each "
+                          "layer'); scores "
                           "computed in full (no fused attention in 2022 XLA); Adam-like 16 bytes per parameter "
                           "assumed (PaLM used Adafactor)"),)
     + tuple(_llama3(r) for r in LLAMA3_TABLE4)

@@ -1,0 +1,102 @@
+"""The calibrated planner against published runs: the fit, its leave-one-source-out cross-validation, memory.
+
+The training set is every run of ``llmcalc.published.PLANNER_RUNS`` (six sources; each figure is checked
+against its source there). The bounds asserted are what the model reaches today, held out by source; the
+issue's target (10% median, 25% worst, held out) is stated beside them and is NOT met by the worst runs
+(the README and chapter 5 say which and why).
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+pytest.importorskip("pandas")
+
+from llmcalc import kernels, planner, published as pub  # noqa: E402
+
+TARGET_MEDIAN, TARGET_WORST = 0.10, 0.25      # issue 13's goal, held out
+# what the model reaches (tools/fit_planner.py on the full grid: held-out median 10.3%, worst 29.1%)
+HELD_OUT_MEDIAN_BOUND, HELD_OUT_WORST_BOUND = 0.12, 0.32
+
+
+def _median(xs):
+    xs = sorted(xs)
+    return (xs[(len(xs) - 1) // 2] + xs[len(xs) // 2]) / 2
+
+
+@pytest.fixture(scope="module")
+def comparison():
+    return planner.published_comparison()
+
+
+def test_the_training_set_is_six_sources_and_every_run_cites_one():
+    keys = {r.source_key for r in pub.PLANNER_RUNS}
+    assert keys == {"narayanan2021", "korthikanti2022", "mtnlg2022", "palm2022", "llama3_2024", "torchtitan2024"}
+    assert all(r.source for r in pub.PLANNER_RUNS) and len(pub.PLANNER_RUNS) == 23
+
+
+def test_reported_throughputs_agree_with_what_other_sources_derive_from_them():
+    # MT-NLG on 280 servers: 1920 sequences × 2048 tokens / 60.1 s = 65,431 tokens/s; PaLM's §4.1 quotes 65.43K
+    mt = next(r for r in pub.PLANNER_RUNS if r.label == "MT-NLG 530B, 2240 GPUs")
+    assert pub.reported_tokens_per_s(mt) == pytest.approx(65.43e3, abs=5)
+    # Megatron-LM 1T (Table 1): 163 TFLOP/s per GPU on 3072 GPUs, 96·B·s·l·h²·(1 + s/6h + V/16lh) FLOPs per step
+    # with B 3072, s 2048, l 128, h 25600, V 51200; tokens per step 3072 · 2048 over that time
+    one_t = next(r for r in pub.PLANNER_RUNS if r.label == "Megatron-LM 1008B")
+    flops = 96 * 3072 * 2048 * 128 * 25600**2 * (1 + 2048 / (6 * 25600) + 51200 / (16 * 128 * 25600))
+    assert pub.reported_tokens_per_s(one_t) == pytest.approx(3072 * 2048 / (flops / (3072 * 163e12)), rel=1e-12)
+    # PaLM 540B: 238.3K tokens/s as printed; with 6N + 12·L·H·Q·T = 6·540.35e9 + 12·118·48·256·2048 FLOPs per
+    # token on 6144 × 275 TFLOP/s that is the paper's 46.2% MFU
+    palm = next(r for r in pub.PLANNER_RUNS if r.source_key == "palm2022")
+    per_token = 6 * 540.35e9 + 12 * 118 * 48 * 256 * 2048
+    assert round(100 * pub.reported_tokens_per_s(palm) * per_token / (6144 * 275e12), 1) == 46.2
+
+
+def test_every_published_layout_that_ran_fits_in_memory(comparison):
+    assert comparison["fits"].all(), comparison.loc[~comparison["fits"], ["run", "layout", "memory_gib"]]
+
+
+def test_the_ideal_bound_is_above_every_calibrated_prediction(comparison):
+    assert (comparison["ideal_mfu"] >= comparison["predicted_mfu"]).all()
+
+
+def test_in_sample_errors_with_the_fitted_constants(comparison):
+    err = comparison["error"].abs()
+    # tools/fit_planner.py: in-sample median 4.9%, worst 27.6% (torchtitan 8B)
+    assert _median(err) <= 0.06 and err.max() <= 0.30
+
+
+def test_the_fitted_constants_are_the_grid_minimum_nearby():
+    # the fit script's answer, checked locally: no neighbouring grid point (±0.01 in the matmul fraction,
+    # ±2 passes) has a smaller sum of squared log errors over the training set
+    x, e = kernels.FITTED["matmul_fraction"], kernels.FITTED["elementwise_passes"]
+    grid = planner.calibration_grid(fractions=(round(x - 0.01, 2), x, round(x + 0.01, 2)), passes=(e - 2, e, e + 2))
+    loss = (grid ** 2).sum(axis=0)
+    assert loss.idxmin() == (x, e), loss.sort_values().head()
+
+
+def test_leave_one_source_out_cross_validation_bound():
+    # a coarser grid than the fit script's (0.05 × 2 passes) to keep the test short
+    grid = planner.calibration_grid(fractions=(0.6, 0.65, 0.7, 0.75, 0.8), passes=(6.0, 8.0, 10.0, 12.0))
+    cv = planner.cross_validate(grid)
+    assert len(cv) == len(pub.PLANNER_RUNS)
+    held = [abs(x) for x in cv["held_out_error"]]
+    assert _median(held) <= HELD_OUT_MEDIAN_BOUND, _median(held)
+    assert max(held) <= HELD_OUT_WORST_BOUND, cv.sort_values("held_out_error")
+    # and, honestly: the issue's worst-case target is not met (torchtitan 8B and Llama 3's 16K-GPU row)
+    assert max(held) > TARGET_WORST
+
+
+def test_cross_validation_by_hand_on_a_tiny_table():
+    import pandas as pd
+    # two sources: a (runs r1, r2) and b (run r3); columns (fraction, passes); entries log errors.
+    # Holding out a, the fit on r3 alone picks (0.7, 4) (|log| 0.0) and r1, r2 get exp(0.1) − 1, exp(−0.2) − 1
+    grid = pd.DataFrame({(0.6, 4.0): [0.0, 0.0, 0.3], (0.7, 4.0): [0.1, -0.2, 0.0]}, index=["r1", "r2", "r3"])
+    grid.attrs["sources"] = ["a", "a", "b"]
+    cv = planner.cross_validate(grid).set_index("run")
+    assert cv.loc["r1", "held_out_error"] == pytest.approx(math.exp(0.1) - 1)
+    assert cv.loc["r2", "held_out_error"] == pytest.approx(math.exp(-0.2) - 1)
+    # holding out b: r1, r2 fit best at (0.6, 4) (loss 0 < 0.05), where r3's log error is 0.3
+    assert cv.loc["r3", "held_out_error"] == pytest.approx(math.exp(0.3) - 1)
+    assert planner.fit_constants(grid) == (0.7, 4.0)   # all three: 0.09 vs 0.05 → (0.7, 4)
