@@ -3,8 +3,10 @@ here (or printed by the source named), and against what the figure really drew (
 
 Hand cases: GPipe/1F1B bubble (p − 1)/(m + p − 1) with p = 4, m = 8 is 3/11 (Huang et al. 2019; Narayanan et al.
 2021); interleaved (p − 1)/(v·m + p − 1) with v = 2 is 3/19 (Narayanan et al. 2021); a ring all-gather of V over
-n chips moves (n − 1)/n · V per link (Patarasuk & Yuan; *How To Scale Your Model*, part 3); the v5e's ridge is
-1.97e14 / 8.2e11 ≈ 240 FLOPs per byte (*How To Scale Your Model*, part 1 prints "about 240")."""
+n chips moves (n − 1)/n · S per link (*How To Scale Your Model*, part 3, sharding.md: "N − 1 hops of size total
+size / N per-link" in one direction); the v5e's ridge is 1.97e14 / 8.2e11 ≈ 240 FLOPs per byte and a bf16 matmul's
+intensity is 2BDF / (2BD + 2DF + 2BF) (*How To Scale Your Model*, part 1 "All About Rooflines", roofline.md).
+Checked against github.com/jax-ml/scaling-book at commit 0819a7d."""
 
 import math
 import warnings

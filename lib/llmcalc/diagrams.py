@@ -13,7 +13,7 @@ Text is English or Chinese, following ``llmcalc.i18n.use`` (the Chinese labels l
 figures print GB (1e9 bytes) and MB (1e6 bytes), never GiB.
 
 Sources: *How To Scale Your Model* (Austin et al., Google DeepMind, 2025; github.com/jax-ml/scaling-book),
-part 1 "roofline" (arithmetic intensity, the v5e's 240 FLOPs/byte), part 3 (collectives), part 5 "training"
+part 1 "All About Rooflines" (arithmetic intensity; the matmul's BDF/(BD + DF + BF); the v5e's 240 FLOPs/byte), part 3 (collectives: one direction round a ring, N − 1 hops of total size / N per link), part 5 "training"
 (``In[B_X, D_Y] ·_D W_in[D_X, F_Y] ·_F W_out[F_Y, D_X] → Out[B_X, D_Y]``); Megatron-LM (Shoeybi et al. 2019;
 Korthikanti et al. 2022 for sequence parallelism; Narayanan et al. 2021 for 1F1B and the interleaved schedule,
 whose orders ``pipeline_schedule`` follows as NVIDIA/Megatron-LM's megatron/core/pipeline_parallel/schedules.py
