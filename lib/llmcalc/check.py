@@ -95,7 +95,7 @@ def _gpt3_matrices():
 
 
 def _smallest_tp_pp(**kw):
-    """Chapter 03, exercise 2: the smallest t·p (t ≤ 8, p | 80) that holds LLaMA 3-70B at T = 8192 on H100s."""
+    """Chapter 03, exercise 2: the smallest Y·p (Y ≤ 8, p | 80) that holds LLaMA 3-70B at T = 8192 on H100s."""
     from . import memory
     options = [(tp * pp, tp, pp) for tp in (1, 2, 4, 8) for pp in range(1, 81) if 80 % pp == 0]
     for n, tp, pp in sorted(options):
@@ -276,7 +276,7 @@ def _registry() -> dict[str, Answer]:
             / flops.megatron_training_flops(3072, 2048, 128, 25600, 51200, recompute=True), 0.02,
             "The 163 TFLOP/s counts the recomputed forward (96·B·s·l·h²·(…)): scale it by the model FLOPs without "
             "recomputation (72·B·s·l·h²·(…)) over that count, then divide by the A100's 312e12.",
-            "163 TFLOP/s 里包含了重算的那次前向(96·B·s·l·h²·(…)):先乘以不含重计算的模型 FLOPs(72·B·s·l·h²·(…))"
+            "163 TFLOP/s 里包含了重计算的那次前向(96·B·s·l·h²·(…)):先乘以不含重计算的模型 FLOPs(72·B·s·l·h²·(…))"
             "与它之比,再除以 A100 的 312e12。", "fraction"),
         # chapter 03
         "405b.zero3_16k_gb": Answer(lambda: memory.model_state_bytes(_p("llama-3.1-405b"), "mixed", 3, 16384) / 1e9, 0.02,
@@ -304,16 +304,16 @@ def _registry() -> dict[str, Answer]:
             "Weights and gradients (4 bytes) ÷ 128 model-parallel GPUs; the 12 optimizer bytes ÷ 128 again over the replicas.",
             "权重和梯度(4 字节)÷ 128 张模型并行的卡;12 字节优化器状态再 ÷ 128 个数据并行副本。", "GB"),
         "l3_70b.min_gpus_per_replica_no_zero": Answer(lambda: _smallest_tp_pp(), 0.0,
-                                                      "Try t·p upwards (t ≤ 8, p divides 80): states 16P/(t·p), plus about L layers "
+                                                      "Try Y·p upwards (Y ≤ 8, p divides 80): states 16P/(Y·p), plus about L layers "
                                                       "of one micro-batch's activations ÷ t on the first stage, within 90% of the H100's exposed memory (81,559 MiB, not the label's 80 GB).",
-                                                      "从小到大试 t·p(t ≤ 8,p 整除 80):状态 16P/(t·p),第一段约有 L 层、"
+                                                      "从小到大试 Y·p(Y ≤ 8,p 整除 80):状态 16P/(Y·p),第一段约有 L 层、"
                                                       "一个微批次的激活 ÷ t,总和不超过 H100 实际可用显存(81,559 MiB,而非标称的 80 GB)的 90%。", "GPUs"),
         "l3_70b.min_gpus_per_replica_zero1": Answer(lambda: _smallest_tp_pp(zero_stage=1, dp=8), 0.0,
                                                     "As without ZeRO, but the 12 optimizer bytes per parameter are also split over the data-parallel replicas.",
                                                     "和不用 ZeRO 时一样,只是每参数 12 字节的优化器状态还要再分到各个数据并行副本上。", "GPUs"),
         "l3_70b.wide_ckpt_gb_per_chip": Answer(lambda: _wide_ckpt_bytes() / _chip("TPU v5p").fast_domain / _GB, 0.03,
                                                "2 bytes × 4M tokens × L × 12·F, plus the 10-byte states of 70B, over the pod's 8960 chips.",
-                                               "2 字节 × 4M token × L × 12·F,加上 70B 的 10 字节状态,再分到整个 pod 的 8960 块芯片上。", "GB"),
+                                               "2 字节 × 4M token × L × 12·F,加上 70B 的 10 字节状态,再分到整个 Pod 的 8960 块芯片上。", "GB"),
         "l3_70b.wide_ckpt_min_chips": Answer(lambda: memory.min_chips(_wide_ckpt_bytes(), "TPU v5p"), 0.01,
                                              "Total bytes / the v5p's 95 GiB per chip (what the device exposes), rounded up.",
                                              "总字节数 / 每块 v5p 实际可用的 95 GiB,向上取整。", "chips"),
@@ -328,7 +328,7 @@ def _registry() -> dict[str, Answer]:
                                   "Idle share of a 1F1B step: (p − 1) / (m + p − 1).",
                                   "1F1B 流水线每步的空闲占比:(p − 1) / (m + p − 1)。", "fraction"),
         "l3_70b.fsdp_tokens_per_chip": Answer(lambda: sharding.tokens_per_chip(_B_4M, _chip("TPU v5p").fast_domain), 0.01,
-                                              "Batch tokens divided by the pod's chips.", "批次 token 数除以 pod 的芯片数。", "tokens"),
+                                              "Batch tokens divided by the pod's chips.", "批次 token 数除以 Pod 的芯片数。", "tokens"),
         "l3_70b.fsdp_comm_ratio": Answer(
             lambda: sharding.fsdp_layer_time(_p("llama-3-70b"), "TPU v5p", _B_4M, _chip("TPU v5p").fast_domain, M_X=3).comm_ratio,
             0.05, "Communication / compute = (C/W over three axes) / (tokens per chip).",
@@ -347,20 +347,20 @@ def _registry() -> dict[str, Answer]:
             "FSDP 通信随 X 增长,TP 通信随 Y 增长:在 TP 上限 Y < F·W/C 之内让两者平衡。", "chips"),
         "l3_70b.4pods_dcn_margin": Answer(lambda: _B_4M / 4 / sharding.dcn_critical_tokens_per_pod("TPU v5p"), 0.03,
                                           "Tokens per pod divided by the DCN threshold C / W_dcn.",
-                                          "每个 pod 的 token 数除以 DCN 阈值 C / W_dcn。", "ratio"),
+                                          "每个 Pod 的 token 数除以 DCN 阈值 C / W_dcn。", "ratio"),
         "l3_70b.4pods_tokens_per_chip": Answer(lambda: sharding.tokens_per_chip(_B_4M / 4, _chip("TPU v5p").fast_domain), 0.01,
                                                "A quarter of the batch per pod, spread over the pod's 8960 chips.",
-                                               "每个 pod 拿四分之一的批次,再分到 pod 的 8960 块芯片上。", "tokens"),
+                                               "每个 Pod 拿四分之一的批次,再分到 Pod 的 8960 块芯片上。", "tokens"),
         "v5p_pod.min_fsdp_batch_sequences": Answer(
             lambda: sharding.dp_critical_tokens_per_chip("TPU v5p", axes=3) * _chip("TPU v5p").fast_domain / 4096, 0.01,
             "The minimum batch in tokens divided by 4096 tokens per sequence.",
             "最小批次的 token 数除以每条序列的 4096 个 token。", "sequences"),
         "v5p.tp_max_degree_m2": Answer(lambda: sharding.tp_max_degree("TPU v5p", 28672, mlp_matrices=2), 0.03,
-                                       "Y < (m/2)·F·W/C on one axis, with m = 2 and W the bidirectional per-axis ICI bandwidth.",
-                                       "单轴上 Y < (m/2)·F·W/C,m = 2,W 是每个轴的双向 ICI 带宽。", "TP degree"),
+                                       "Y < (n_mat/2)·F·W/C on one axis, with n_mat = 2 and W the bidirectional per-axis ICI bandwidth.",
+                                       "单轴上 Y < (n_mat/2)·F·W/C,n_mat = 2,W 是每个轴的双向 ICI 带宽。", "TP degree"),
         "v5p.tp_max_degree_m3": Answer(lambda: sharding.tp_max_degree("TPU v5p", 28672, mlp_matrices=3), 0.03,
-                                       "The gated MLP has m = 3 matrices: the limit (m/2)·F·W/C is 1.5× the book's.",
-                                       "门控 MLP 有 m = 3 个矩阵:上限 (m/2)·F·W/C 是书中形式的 1.5 倍。", "TP degree"),
+                                       "The gated MLP has n_mat = 3 matrices: the limit (n_mat/2)·F·W/C is 1.5× the book's.",
+                                       "门控 MLP 有 n_mat = 3 个矩阵:上限 (n_mat/2)·F·W/C 是书中形式的 1.5 倍。", "TP degree"),
         "pp16.min_microbatches_5pct": Answer(lambda: next(m for m in range(1, 10_000) if sharding.pipeline_bubble_fraction(16, m) < 0.05),
                                              0.0, "Solve (p − 1)/(m + p − 1) < 0.05 for the smallest whole m.",
                                              "解 (p − 1)/(m + p − 1) < 0.05,取最小的整数 m。", "micro-batches"),
@@ -372,7 +372,7 @@ def _registry() -> dict[str, Answer]:
             "FSDP 的 all-gather 要走 InfiniBand(单算它就要 C / (Y · W_IB) 个 token/卡),TP 的 NVLink 通信再叠加上去:求两者之和等于计算时间时每张卡的 token 数,再乘以 8192 张卡。", "tokens"),
         **{f"l3_70b.pp4_dp{dp}_bubble": Answer(lambda dp=dp: sharding.pipeline_bubble_fraction(4, _B_4M // dp // 4096), 0.01,
                                                "Micro-batches m = batch / DP / 4096; bubble (p − 1)/(m + p − 1) with p = 4.",
-                                               "微批次数 m = 批次 / DP / 4096;空泡 (p − 1)/(m + p − 1),p = 4。", "fraction")
+                                               "微批次数 m = 批次 / DP / 4096;气泡 (p − 1)/(m + p − 1),p = 4。", "fraction")
            for dp in (256, 64, 16)},
         # chapter 05
         "405b.params_by_hand": Answer(lambda: params.param_count(_p("llama-3.1-405b")), 0.005,
@@ -389,13 +389,13 @@ def _registry() -> dict[str, Answer]:
                                           "6P 加上因果注意力分数,每 token 约 12·L·N·H·T 的一半(词嵌入查表不是矩阵乘)。", "FLOPs"),
         "405b.states_tb_16b": Answer(lambda: memory.model_state_bytes(_p("llama-3.1-405b"), "mixed") / 1e12, 0.02,
                                      "16 bytes per parameter: bf16 weights and gradients, fp32 master copy and two Adam moments.",
-                                     "每参数 16 字节:bf16 权重和梯度、fp32 主副本和两个 Adam 矩。", "TB"),
+                                     "每参数 16 字节:bf16 权重和梯度、fp32 主权重和两个 Adam 矩。", "TB"),
         "405b.states_tb_18b": Answer(lambda: memory.model_state_bytes(_p("llama-3.1-405b"), "mixed_fp32_grads") / 1e12, 0.02,
                                      "18 bytes per parameter: as 16, with the gradients kept in fp32.",
                                      "每参数 18 字节:和 16 字节相同,只是梯度用 fp32 保存。", "TB"),
         "405b.states_tb_10b": Answer(lambda: memory.model_state_bytes(_p("llama-3.1-405b"), "bf16_fp32_adam") / 1e12, 0.02,
                                      "10 bytes per parameter: bf16 weights and two fp32 Adam moments, no master copy or kept gradients.",
-                                     "每参数 10 字节:bf16 权重加两个 fp32 Adam 矩,没有主副本,也不保留梯度。", "TB"),
+                                     "每参数 10 字节:bf16 权重加两个 fp32 Adam 矩,没有 fp32 主权重,也不保留梯度。", "TB"),
         "405b.ckpt_book_4xd_tb": Answer(lambda: memory.checkpoint_bytes(_p("llama-3.1-405b"), _B_16M, "book_4xD") / 1e12, 0.02,
                                         "2 bytes × B tokens × L layers × 4·D.", "2 字节 × B 个 token × L 层 × 4·D。", "TB"),
         "405b.ckpt_dots_tb": Answer(lambda: memory.checkpoint_bytes(_p("llama-3.1-405b"), _B_16M, "dots_no_batch_dims") / 1e12, 0.02,
@@ -411,18 +411,18 @@ def _registry() -> dict[str, Answer]:
                                      + memory.model_state_bytes(_p("llama-3.1-405b"), "mixed"), "H100"), 0.02,
             "(honest checkpoints + states) / the H100's 81,559 MiB, rounded up.", "(如实的检查点 + 状态)/ H100 的 81,559 MiB,向上取整。", "chips"),
         "405b.tokens_per_pod_8pods": Answer(lambda: _B_16M / 8, 0.0, "The 16·2²⁰-token batch split over 8 pods.",
-                                            "16·2²⁰ 个 token 的批次分给 8 个 pod。", "tokens"),
+                                            "16·2²⁰ 个 token 的批次分给 8 个 Pod。", "tokens"),
         "v5p.dcn_critical_tokens_per_pod": Answer(lambda: sharding.dcn_critical_tokens_per_pod("TPU v5p"), 0.01,
                                                   "C / W_dcn: the v5p's peak FLOP/s over its one-way DCN bandwidth per chip.",
                                                   "C / W_dcn:v5p 的峰值 FLOP/s 除以每块芯片的单向 DCN 带宽。", "tokens"),
         "405b.pod_tokens_per_chip": Answer(lambda: sharding.tokens_per_chip(_B_16M / 8, _chip("TPU v5p").fast_domain), 0.01,
-                                           "A pod's tokens divided by its 8960 chips.", "一个 pod 的 token 数除以它的 8960 块芯片。", "tokens"),
+                                           "A pod's tokens divided by its 8960 chips.", "一个 Pod 的 token 数除以它的 8960 块芯片。", "tokens"),
         "405b.fsdp_tp_threshold_m2": Answer(lambda: sharding.fsdp_tp_critical_tokens_per_chip("TPU v5p", _p("llama-3.1-405b").F), 0.03,
                                             "4·α² / (M_X·M_Y·F) with α = C/W per axis, M_X·M_Y = 2 and F = 53248 (FSDP and TP traffic added, as the book does).",
                                             "4·α² / (M_X·M_Y·F),α = 每个轴的 C/W,M_X·M_Y = 2,F = 53248(按书中做法,FSDP 与 TP 的通信相加)。", "tokens"),
         "405b.fsdp_tp_threshold_m3": Answer(
             lambda: sharding.fsdp_tp_critical_tokens_per_chip("TPU v5p", _p("llama-3.1-405b").F, mlp_matrices=3), 0.03,
-            "The gated MLP multiplies the book's threshold by 2/m = 2/3.", "门控 MLP 把书中的阈值乘以 2/m = 2/3。", "tokens"),
+            "The gated MLP multiplies the book's threshold by 2/n_mat = 2/3.", "门控 MLP 把书中的阈值乘以 2/n_mat = 2/3。", "tokens"),
         "405b.best_tp_degree_gated": Answer(
             lambda: sharding.best_fsdp_tp_split(_p("llama-3.1-405b"), "TPU v5p", _chip("TPU v5p").fast_domain, _B_16M / 8).Y, 0.0,
             "Y near N / X_opt among the degrees that divide 8960, F and N; check which allowed split has the smaller comm/compute.",
@@ -439,7 +439,7 @@ def _registry() -> dict[str, Answer]:
         "l3_70b.4pods_layer_slowdown": Answer(lambda: _l70_4pods_split(4).layer.step_s / _l70_4pods_split(4).layer.compute_s,
             0.03, "Take the best FSDP × TP split of a pod at 2^20 tokens per pod (gated MLP, communication added as the book "
                   "does): a pass takes max(compute, communication); divide the layer's time by its compute time.",
-            "取每个 pod 2^20 个 token 时最好的 FSDP × TP 切分(门控 MLP,按书中做法把两种通信相加):每一遍耗时取计算与通信中较大者;"
+            "取每个 Pod 2^20 个 token 时最好的 FSDP × TP 切分(门控 MLP,按书中做法把两种通信相加):每一遍耗时取计算与通信中较大者;"
             "用一层的总时间除以它的计算时间。", "ratio"),
         "l3_70b.days_4_pods_comm_bound": Answer(
             lambda: timecost.training_days(flops.training_flops_6p(_p("llama-3-70b"), 15e12), 4 * _chip("TPU v5p").fast_domain,
@@ -449,7 +449,7 @@ def _registry() -> dict[str, Answer]:
         "l3_70b.4pods_min_batch_mtokens": Answer(
             lambda: next(m for m in range(4, 65) if _l70_4pods_split(m).layer.compute_bound), 0.0,
             "Raise the batch in steps of 2^20 tokens until the best split of a pod (a quarter of the batch) is compute-bound "
-            "in both passes.", "以 2^20 个 token 为步长加大批次，直到一个 pod(分到四分之一批次)的最佳切分在前向和反向都算力受限。",
+            "in both passes.", "以 2^20 个 token 为步长加大批次，直到一个 Pod(分到四分之一批次)的最佳切分在前向和反向都计算受限。",
             "× 2^20 tokens"),
         "405b.params_per_gpu_meta": Answer(
             lambda: sharding.hybrid_layout(8, 16, 128, chip="H100", n_chips=16_384, model=_p("llama-3.1-405b")).params_per_chip,
@@ -462,7 +462,7 @@ def _registry() -> dict[str, Answer]:
             "ZeRO-1 下的状态,加上第一段 L/p 层 × p 个微批次的激活(有 SP 时 ÷ TP),再加 logits。", "GB"),
         "405b.bubble_16k_gpus": Answer(lambda: sharding.pipeline_bubble_fraction(16, _B_16M // 8192 // 128), 0.01,
                                        "m = 2048 sequences / DP128 micro-batches; bubble (p − 1)/(m + p − 1) with p = 16.",
-                                       "m = 2048 条序列 / DP128 个微批次;空泡 (p − 1)/(m + p − 1),p = 16。", "fraction"),
+                                       "m = 2048 条序列 / DP128 个微批次;气泡 (p − 1)/(m + p − 1),p = 16。", "fraction"),
         "405b.bubble_8k_gpus": Answer(lambda: sharding.pipeline_bubble_fraction(16, _B_16M // 8192 // 64), 0.01,
                                       "With DP64 each pipeline gets twice the micro-batches: (p − 1)/(m + p − 1).",
                                       "DP64 时每条流水线的微批次数翻倍:(p − 1)/(m + p − 1)。", "fraction"),
@@ -480,7 +480,7 @@ def _registry() -> dict[str, Answer]:
         "405b.planner_meta_mfu_v4": Answer(lambda: _planner_meta(4), 0.02,
                                            "The same layout with interleave=4: the bubble shrinks to (p − 1)/v "
                                            "micro-batch slots.",
-                                           "同一布局,interleave=4:气泡缩小为 (p − 1)/v 个微批时间。", "fraction"),
+                                           "同一布局,interleave=4:气泡缩小为 (p − 1)/v 个微批次时间。", "fraction"),
         "h100.mfu_at_400_tflops": Answer(lambda: timecost.mfu_from_throughput(400e12, "H100"), 0.01,
                                          "Achieved FLOP/s per GPU over the H100's 989e12 peak.",
                                          "每张卡实际达到的 FLOP/s 除以 H100 的峰值 989e12。", "fraction"),
@@ -588,7 +588,7 @@ def _yes_no_registry() -> dict[str, Answer]:
         "l3_70b.wide_ckpt_pod_has_room": yes_no(
             lambda: memory.min_chips(_wide_ckpt_bytes(), "TPU v5p") <= _chip("TPU v5p").fast_domain,
             "Compare the minimum number of chips with the 8960 chips of one pod.",
-            "把最少芯片数与一个 pod 的 8960 块芯片比较。"),
+            "把最少芯片数与一个 Pod 的 8960 块芯片比较。"),
         # chapter 04
         "l3_70b.fsdp_compute_bound": yes_no(
             lambda: sharding.fsdp_layer_time(_p("llama-3-70b"), "TPU v5p", _B_4M, _chip("TPU v5p").fast_domain,
@@ -607,12 +607,12 @@ def _yes_no_registry() -> dict[str, Answer]:
         "l3_70b.4pods_dcn_slows_down": yes_no(
             lambda: not sharding.dcn_dp_layer_time(_p("llama-3-70b"), "TPU v5p", _B_4M, 4).compute_bound,
             "The cross-pod reduction hides behind the backward when the tokens per pod exceed C / W_dcn.",
-            "当每个 pod 的 token 数超过 C / W_dcn 时,跨 pod 的梯度归约可以藏在反向计算后面。"),
+            "当每个 Pod 的 token 数超过 C / W_dcn 时,跨 Pod 的梯度归约可以藏在反向计算后面。"),
         "l3_70b.4pods_in_pod_compute_bound": yes_no(
             lambda: _l70_4pods_split(4).layer.compute_bound,
             "A pod gets a quarter of the batch: compare its tokens per chip with the FSDP × TP threshold, and "
             "check the best allowed split's comm/compute.",
-            "每个 pod 只拿四分之一的批次:把每芯片 token 数与 FSDP × TP 阈值比较,再看最佳可行切分的通信/计算比。"),
+            "每个 Pod 只拿四分之一的批次:把每芯片 token 数与 FSDP × TP 阈值比较,再看最佳可行切分的通信/计算比。"),
         "v5p_pod.batch_only_fsdp_can_use_min_batch": yes_no(
             lambda: sharding.dp_critical_tokens_per_chip("TPU v5p", axes=3) * _chip("TPU v5p").fast_domain / 4096
             >= _chip("TPU v5p").fast_domain,
@@ -628,7 +628,7 @@ def _yes_no_registry() -> dict[str, Answer]:
             "6 · P · 15.6T 与论文的 3.8e25 相比,相差是否在 2% 以内?"),
         "405b.8pods_dcn_compute_bound": yes_no(
             lambda: sharding.dcn_dp_layer_time(_p("llama-3.1-405b"), "TPU v5p", _B_16M, 8).compute_bound,
-            "Compare the tokens per pod with C / W_dcn.", "把每个 pod 的 token 数与 C / W_dcn 比较。"),
+            "Compare the tokens per pod with C / W_dcn.", "把每个 Pod 的 token 数与 C / W_dcn 比较。"),
         "405b.pod_pure_fsdp_works": yes_no(
             lambda: sharding.tokens_per_chip(_B_16M / 8, _chip("TPU v5p").fast_domain)
             > sharding.dp_critical_tokens_per_chip("TPU v5p", axes=3),
@@ -681,7 +681,7 @@ _UNIT_FORMS = {
 
 # Keys whose unit or form is more specific than their unit's default: key -> (unit, unit_zh, form, form_zh).
 _TOKENS_PER_CHIP = ("tokens per chip", "每芯片 token 数", "in tokens per chip", "写成每芯片 token 数")
-_TOKENS_PER_POD = ("tokens per pod", "每个 pod 的 token 数", "in tokens per pod", "写成每个 pod 的 token 数")
+_TOKENS_PER_POD = ("tokens per pod", "每个 Pod 的 token 数", "in tokens per pod", "写成每个 Pod 的 token 数")
 _TOKENS_PER_STEP = ("tokens per step", "每步 token 数", "in tokens per step", "写成每步的 token 数")
 _CONTEXT = ("tokens", "个 token", "as a context length T in tokens", "写成以 token 计的上下文长度 T")
 _FLOPS_PER_TOKEN = ("FLOPs per token", "每 token 的 FLOPs", "in FLOPs per token", "以每 token 的 FLOPs 为单位")
