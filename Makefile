@@ -17,7 +17,7 @@ PYTEST_ARGS ?=
 .PHONY: help venv lab test test-browser demo html grade crosscheck bench book exercises clean
 
 help:
-	@echo "make lab         open JupyterLab on chapters/ (ARGS='--no-browser --port=8890' passes through)"
+	@echo "make lab         open JupyterLab on chapters/ (LAB_DIR=exercises for the student notebooks; ARGS='--no-browser --port=8890' passes through)"
 	@echo "make test        unit tests + every chapter under nbval"
 	@echo "make test-browser  only the browser tests (JupyterLab and the Voila demo in Debian's chromium)"
 	@echo "make demo        the instructor dashboard (Voila, no code shown) on 127.0.0.1:$${PORT:-8866}"
@@ -44,11 +44,14 @@ $(XSTAMP): $(STAMP) $(XLOCK)
 	$(PIP) install -c $(LOCK) -r $(XLOCK)
 	@touch $@
 
+# The folder Lab opens: chapters/ by default; `make lab LAB_DIR=exercises` for the student notebooks.
+LAB_DIR ?= chapters
+
 # As root (containers, cloud notebooks) Jupyter refuses to start without allow_root; the server still binds 127.0.0.1.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--ServerApp.allow_root=True,)
 
 lab: venv
-	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=chapters $(ALLOW_ROOT) $(ARGS)
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=$(LAB_DIR) $(ALLOW_ROOT) $(ARGS)
 
 test: venv
 	$(BIN)/python -m pytest tests --ignore=tests/crosscheck $(PYTEST_ARGS)
