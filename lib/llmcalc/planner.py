@@ -12,25 +12,39 @@ It is vectorised: the whole space is a handful of numpy arrays and every quantit
 for all layouts at once; the only Python loops run over the few distinct TP degrees and policies
 (to call :mod:`llmcalc.memory` and :mod:`llmcalc.flops` for the per-layer tensors and FLOPs).
 
-The model (an estimate; every assumption is listed; the constants are chosen, not fitted to a published run)
-===========================================================================================================
+The model (an estimate; every assumption is listed; two constants fitted to published runs)
+==========================================================================================
+
+Two predictions of each layout. The default is the **calibrated** one: every GEMM at the fitted share of
+peak (:data:`llmcalc.kernels.FITTED`) times the share of the chip its shape keeps busy (tile and wave
+quantisation), attention kernels at the chip's published rate, collectives at the measured bus bandwidth
+with a latency per step (:mod:`llmcalc.kernels`). ``ideal=True`` (or ``compute_efficiency=1.0``) gives the
+**ideal bound** of the same layout: every matmul at peak, links at line rate, no latency;
+``compute_efficiency=x`` runs every matmul at x × peak in that bound's model. ``mfu_ideal`` is the ideal
+bound next to the calibrated ``mfu``; the ideal bound is never below it. ``stack`` (:data:`STACKS`) says what
+the framework overlaps with compute. The fitted constants and the error on every published run, held
+out by source, are in the README (``tools/fit_planner.py``, ``tests/fidelity/test_calibration.py``).
 
 Ranks are ordered TP innermost, then CP, then EP/DP, then PP outermost (Megatron-LM's default). A
-group's collectives run on the fast fabric (NVLink, TPU ICI) while the ranks it spans fit in one fast
-domain (an 8-GPU node, a TPU pod), else on the slow link (InfiniBand per GPU, DCN per TPU chip).
-Bandwidths come from :func:`llmcalc.sharding.collective_bandwidth` (GPU: one-way NVLink per GPU; TPU:
-bidirectional ICI per axis × the axes the group needs: 1 while it fits the longest torus axis, 2 while
-it fits the two longest, else 3). Collectives over n ranks move (n − 1)/n of the array.
+collective over a group of n ranks with g of them in one fast domain (an 8-GPU node, a TPU pod; g = the
+domain's size over the stride between members) runs hierarchically (:func:`llmcalc.kernels.collective_time`):
+(g − 1)/g of the array on the fast fabric (GPU: one-way NVLink per GPU; TPU: bidirectional ICI per axis ×
+the axes the group needs: 1 while it fits the longest torus axis, 2 while it fits the two longest, else 3),
+then (k − 1)/k of 1/g of it across the k = n/g domains on each member's own slow link (InfiniBand per GPU,
+DCN per TPU chip): the domain's g links carry the group's traffic together.
 
 Memory per device, the heaviest pipeline stage:
 - model states: the stage's parameters, ⌈L/PP⌉ layers (+ the embedding or the LM head; both when
   PP = 1) split by TP (experts by TP × EP), times the regime's bytes per parameter
   (:data:`llmcalc.memory.REGIMES`), each kind sharded over the DP × CP group by the ZeRO stage
-  (experts over DP × CP / EP); ZeRO-3 adds a buffer of two gathered layers.
+  (experts over DP × CP / EP), or with ``zero_group`` (hybrid sharding) over groups of that many DP × CP
+  ranks, replicated across groups; ZeRO-3 adds a buffer of two gathered layers.
 - activations: :func:`llmcalc.memory.layer_activation_breakdown` per layer for one micro-batch (its
   TP/SP split and recompute policy; CP divides the tokens), × ⌈L/PP⌉ layers × the micro-batches in
   flight on the first stage of a 1F1B schedule, min(PP, m), × (1 + (PP − 1)/(PP·v)) for the
-  interleaved schedule with v chunks (Korthikanti et al. 2022). Full recompute keeps each layer's
+  interleaved schedule with v chunks (Korthikanti et al. 2022). Where it costs no stage a layer, the
+  stages are split as Meta did for Llama 3 (§3.3.2: one layer fewer on the first and the last stage):
+  then the heaviest is the larger of min(PP, m)·(⌈L/PP⌉ − 1) and min(PP − 1, m)·⌈L/PP⌉ layer-micro-batches. Full recompute keeps each layer's
   input and rebuilds one layer at a time (one layer's full activations on top).
 - the last stage instead holds one micro-batch in flight plus the fp32 logits (4 bytes each, split by
   TP: a vocab-parallel fused cross-entropy). With ``fused_swiglu=True`` (the default; Megatron-LM and
@@ -43,33 +57,37 @@ Memory per device, the heaviest pipeline stage:
 Time of one step:
 - compute: the exact matmul FLOPs of :func:`llmcalc.flops.forward_flops_breakdown` (3× forward for
   training, + the score matmuls for selective recompute, + one layer forward for full recompute) of
-  the heaviest stage, split by TP × CP, at ``compute_efficiency`` × peak (default 1.0: ideal kernels,
-  so the predicted MFU is what the layout allows, an upper bound; real runs reach a fraction of it).
+  the heaviest stage, split by TP × CP; calibrated: each GEMM kind (QKV and output projections, MLP,
+  experts, LM head) at the fitted share of peak × its tile/wave share (forward, input-gradient and
+  weight-gradient shapes averaged), attention scores at the chip's attention-kernel rate (FlashAttention-2:
+  0.6 of peak on A100, 0.35 on H100; eager attention and TPUs at the GEMM share); ideal: at
+  ``compute_efficiency`` × peak.
   Stages hold whole layers: the first PP − 1 stages ⌈L/PP⌉ each, the last stage what is left,
   L − (PP − 1)·⌈L/PP⌉ (at least 0), plus the LM head; the heaviest stage does
   max(⌈L/PP⌉ layers, last-stage layers + head). When PP divides L that is L/PP layers + the head.
 - non-matmul work (norms, activation functions, softmax, dropout, residual adds) is bound by HBM
   bandwidth: every activation the layer stores (:func:`llmcalc.memory.layer_activation_breakdown`
   without recompute) crosses HBM ``elementwise_passes`` times per step at ``hbm_bytes_per_s``
-  (default 4: written and read in the forward pass, read and written again in the backward; full
-  recompute adds 2 for the second forward). **This is an assumption, not a measurement nor a fit**:
-  no kernel-by-kernel count of a named implementation stands behind the 4, and fused kernels
-  (FlashAttention, fused norms and SwiGLU) move fewer bytes, unfused eager code more. The Megatron-LM
-  comparison in the README shows how the predicted throughput moves with it (0 to 8 passes).
-- TP (exposed, not overlapped): per layer and micro-batch 4 all-reduces (2 forward, 2 backward) of the
+  (default: the fitted value in :data:`llmcalc.kernels.FITTED`, 8, in both predictions; full recompute
+  adds 2 for the second forward). It is fitted, not counted kernel by kernel: fused kernels move fewer
+  bytes, unfused eager code more, and the one number stands for all of them.
+- TP (exposed, unless the stack overlaps it: then only what exceeds the micro-batch's compute): per
+  layer and micro-batch 4 all-reduces (2 forward, 2 backward) of the
   micro-batch's activations b·(s/CP)·D in bf16 (with SP the same bytes as all-gathers and
   reduce-scatters), + 2 more with full recompute.
-- CP (exposed): all-gather of the layer's keys and values forward, again backward, and a
+- CP (exposed, or overlapped as TP): all-gather of the layer's keys and values forward, again backward, and a
   reduce-scatter of their gradients (+1 all-gather with full recompute).
 - EP (exposed): per MoE layer 2 all-to-alls forward, 2 backward, of the k routed copies of each token
   (+2 with full recompute); routing is assumed balanced.
 - PP: a point-to-point send of the activations forward and of their gradient backward per micro-batch
-  and model chunk (exposed; with SP each TP rank sends its 1/TP shard), and the bubble: the step is t_mb · (m + (PP − 1)/v) for m micro-batches
+  and model chunk (exposed, or overlapped as TP; with SP each TP rank sends its 1/TP shard), and the bubble: the step is t_mb · (m + (PP − 1)/v) for m micro-batches
   per replica (Narayanan et al. 2021).
 - DP (expert gradients only over each expert's DP × CP / EP replicas): the gradient reduce-scatter and weight all-gather (ZeRO 1-2, Megatron's distributed optimizer)
-  or all-reduce (ZeRO 0), once per step, overlapped with the last micro-batch's backward pass; ZeRO-3
+  or all-reduce (ZeRO 0), once per step: the reduction overlapped with the last micro-batch's backward
+  pass, the gather with the first forward pass or after the optimizer step (as the stack does); ZeRO-3
   gathers the weights twice and reduce-scatters the gradients every micro-batch, each overlapped with
-  that micro-batch's compute. Only the excess is exposed.
+  that micro-batch's compute. Under hybrid sharding the shard groups then all-reduce their gradient
+  shards, with the backward pass or after it (JAX on TPU, as PaLM reports). Only the excess is exposed.
 - optimizer: reading and writing the device's model states once at HBM bandwidth.
 
 MFU = model FLOPs of the step (no recompute, causal attention by default) / (chips × peak × step
@@ -599,8 +617,15 @@ def search(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_tokens: int, 
     ``bubble_s``, ``dp_exposed_s``, ``optimizer_s``; seconds per step, which they sum to); ``mfu``, ``hfu``,
     ``tokens_per_s``; the link each group uses; ``rejected`` (the reason, "" when accepted). Only accepted layouts are returned
     unless ``include_rejected=True`` (then rejected ones follow, ranked the same way). ``top`` keeps the
-    first rows. ``df.attrs``: ``evaluated`` (layouts evaluated), ``seconds`` (time taken),
-    ``layouts_per_s``, ``rejected`` (count per reason).
+    first rows. ``step_s_ideal`` and ``mfu_ideal``: the same layout's ideal bound.
+
+    The prediction: calibrated by default; ``ideal=True`` (or ``compute_efficiency=1.0``) for the ideal
+    bound, ``compute_efficiency=x`` for that bound's model with matmuls at x × peak. ``stack``: the
+    framework (a key of :data:`STACKS`: "megatron-lm-2021", "megatron-core" (default), "deepspeed",
+    "fsdp2", "jax-tpu"), which decides what is overlapped. ``zero_group``: hybrid sharding, ZeRO within
+    groups of that many DP × CP ranks (the largest divisor of DP × CP not above it), replicas across them.
+    ``elementwise_passes``: None for the fitted value. ``df.attrs``: ``evaluated`` (layouts evaluated), ``seconds`` (time taken),
+    ``layouts_per_s``, ``rejected`` (count per reason), ``stack``, ``calibrated``.
     """
     started = time.perf_counter()
     res = _evaluate(cfg, chip, n_chips, batch_tokens, seq_len, regime=regime, tp=tp, pp=pp, cp=cp, ep=ep,
