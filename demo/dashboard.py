@@ -92,14 +92,11 @@ CSS = """<style>
 .demo-root .llm-summary .llm-key { color: #555; }
 .demo-root .llm-summary .llm-value { font-weight: 600; }
 .demo-root .llm-note .widget-html-content, .demo-root .llm-detail .widget-html-content { white-space: normal; color: #333; }
-.demo-root .demo-plan .llm-plot { max-height: calc(100vh - 340px); }
-.demo-root .llm-plot-box { max-width: 1100px !important; justify-content: flex-start !important;
-  align-items: flex-start !important; }
-.demo-root .llm-plot { max-width: 100% !important; max-height: calc(100vh - 300px); object-fit: contain;
-  object-position: left top; }
-.demo-root .llm-error, .demo-root .llm-error-panel { color: #b00; }
-.demo-root .llm-error-panel { white-space: normal; padding: 1em; }
-.demo-root .llm-plot-error { width: 100%; }
+.demo-root .llm-plot-box { min-height: 0 !important; }
+.demo-root .llm-plot-area { flex: 0 1 auto; max-width: calc((100vh - 300px) * 520 / 360) !important; }
+.demo-root .llm-plot { width: 100% !important; max-width: none !important; }
+.demo-root .demo-plan .llm-plot-area { max-width: calc((100vh - 340px) * 520 / 360) !important; }
+.demo-root .llm-legend { flex: 0 0 auto; margin-left: 12px; padding-top: 8px; }
 .demo-root .demo-plan-note .widget-html-content { white-space: normal; font-style: italic; }
 .demo-root table { border-collapse: collapse; } .demo-root td, .demo-root th { padding: 2px 10px; text-align: right; }
 .demo-root .llm-export-links a { margin-right: 1em; }

@@ -320,10 +320,16 @@ def error_text(message: str) -> str:
     return "这组取值无法计算"
 
 
-_PLOT_PX = (640, 360)        # CSS pixels the plot is shown at; its SVG scales to any pixel density
+_PLOT_PX = (520, 360)        # CSS pixels the plot is shown at (at least); its SVG scales to any pixel density
 _PLOT_DPI = 100              # figure inches × 100 = CSS pixels, so 13 pt text shows at 18 px
+# the screen's SVG keeps its text as text (the browser draws it; a third faster than glyph paths)
 _PLOT_RC = {"font.size": 13, "axes.titlesize": 13, "axes.labelsize": 13, "xtick.labelsize": 13,
-            "ytick.labelsize": 13, "legend.fontsize": 13, "svg.fonttype": "path", "svg.hashsalt": "llmcalc"}
+            "ytick.labelsize": 13, "legend.fontsize": 13, "svg.fonttype": "none", "svg.hashsalt": "llmcalc"}
+
+
+# the error panel over the plot (position: absolute inside the plot's area), in chapters and in the dashboard
+_PLOT_CSS = ("<style>.llm-plot-area{position:relative}.llm-plot-error{position:absolute!important;top:0;left:0;"
+             "right:0}.llm-error,.llm-error-panel{color:#b00}.llm-error-panel{white-space:normal;padding:1em}</style>")
 
 
 class Explorer:
@@ -339,7 +345,7 @@ class Explorer:
                  draw: Callable[[Any, Result], None] | None = None, presets_control: str | None = "preset",
                  figsize=(_PLOT_PX[0] / _PLOT_DPI, _PLOT_PX[1] / _PLOT_DPI),
                  options: Callable[[dict], dict[str, list]] | None = None, widen: tuple[str, ...] = (),
-                 legend_right: float = 0.97, left: float = 0.16):
+                 left: float = 0.16):
         self.title = title
         self.controls = controls
         self._compute = compute
@@ -353,7 +359,7 @@ class Explorer:
             if key in CONTROLS:
                 ctl.tooltip = control_tooltip(key)
             ctl.add_class(f"llm-control-{key}")
-        self.title_html = w.HTML(f"<b>{title}</b>")
+        self.title_html = w.HTML(f"<b>{title}</b>" + _PLOT_CSS)
         self.title_html.add_class("llm-title")
         self.summary_html = w.HTML()
         self.summary_html.add_class("llm-summary")
@@ -365,6 +371,8 @@ class Explorer:
         self.table_html.add_class("llm-table")
         self.image = None
         self.fig = self.ax = None
+        self._last_summary = self._last_note = ""
+        # the error panel lies over the (hidden) plot, so the plot's place keeps its size
         self.plot_error = w.HTML(layout=w.Layout(display="none", width="100%"))
         self.plot_error.add_class("llm-plot-error")
         if draw:
@@ -372,13 +380,19 @@ class Explorer:
             self.image.add_class("llm-plot")
             with plt.rc_context(_PLOT_RC):
                 self.fig, self.ax = plt.subplots(figsize=figsize)
-            # fixed margins (a constrained layout costs a second draw); the legend sits right of the axes
-            self.fig.subplots_adjust(left=left, bottom=0.17, right=legend_right, top=0.95)
+            # fixed margins (a constrained layout costs a second draw); the legend is HTML beside the image
+            # (it never covers the data, and laying out legend text is most of what an SVG redraw costs)
+            self.fig.subplots_adjust(left=left, bottom=0.17, right=0.96, top=0.95)
             plt.close(self.fig)  # drawn into the Image widget only, never shown twice by the inline backend
+        self.legend_html = w.HTML()
+        self.legend_html.add_class("llm-legend")
+        self._legend_key = None
         plot_children = [self.image, self.plot_error] if self.image is not None else [self.plot_error]
-        self.plot_box = w.Box(plot_children, layout=w.Layout(
-            width="100%", max_width=f"{_PLOT_PX[0]}px",
-            min_height=f"{_PLOT_PX[1]}px" if draw else "0", align_items="center"))
+        self.plot_area = w.Box(plot_children, layout=w.Layout(width="100%", max_width=f"{_PLOT_PX[0]}px",
+                                                               min_height=f"{_PLOT_PX[1]}px" if draw else "0"))
+        self.plot_area.add_class("llm-plot-area")
+        self.plot_box = w.HBox([self.plot_area, self.legend_html], layout=w.Layout(
+            width="100%", min_height=f"{_PLOT_PX[1]}px" if draw else "0", align_items="flex-start"))
         self.plot_box.add_class("llm-plot-box")
         self.export_button = w.Button(description=_text("export"), icon="download")
         self.export_button.add_class("llm-export")
@@ -503,16 +517,23 @@ class Explorer:
         return self.result
 
     def _render_error(self, message: str) -> None:
-        text = f"<span class='llm-error'>⚠ {_html_escape(error_text(message))}</span>"
-        self.summary_html.value = text
-        self.note_html.value = self.detail_html.value = ""
+        """The error in place of the numbers and of the plot. What was shown before stays in the page, invisible,
+        under the message, so nothing below it moves (the page does not jump) and no stale number shows."""
+        shown = _html_escape(error_text(message))
+        self.summary_html.value = (
+            "<div style='position:relative;min-height:1.4em'>"
+            f"<div style='visibility:hidden' aria-hidden='true'>{self._last_summary}</div>"
+            f"<div class='llm-error' style='position:absolute;top:0;left:0;right:0'>⚠ {shown}</div></div>")
+        self.note_html.value = (f"<div style='visibility:hidden' aria-hidden='true'>{self._last_note}</div>"
+                                if self._last_note else "")
+        self.detail_html.value = ""
         self.table_html.value = ""
         self.export_links.value = ""
         if self.image is not None:
-            self.image.layout.display = "none"
-        self.plot_error.layout.display = "flex"
-        self.plot_error.value = (f"<div class='llm-error-panel'><b>{_text('error')}</b><br>"
-                                 f"{_html_escape(error_text(message))}</div>")
+            self.image.layout.visibility = "hidden"
+        self.legend_html.layout.visibility = "hidden"
+        self.plot_error.layout.display = "block"
+        self.plot_error.value = f"<div class='llm-error-panel'><b>{_text('error')}</b><br>{shown}</div>"
 
     def values(self) -> dict[str, Any]:
         return {k: c.value for k, c in self.controls.items()}
@@ -530,19 +551,20 @@ class Explorer:
         if result.error:
             self._render_error(result.error)
             return result
-        self.summary_html.value = "".join(
+        self.summary_html.value = self._last_summary = "".join(
             f"<span class='llm-item'><span class='llm-key'>{_html_escape(self._summary_label(k))}</span> "
             f"<span class='llm-value'>{_html_escape(format_value(k, v))}</span></span>"
             for k, v in result.summary.items())
         notes = [_html_escape(_text(k).format(**a)) for k, a in result.notes]
-        self.note_html.value = notes[0] if notes else ""
+        self.note_html.value = self._last_note = notes[0] if notes else ""
         self.detail_html.value = " ".join(notes[1:])
         self.table_html.value = self.shown_table().to_html(index=True, border=0) if result.table is not None else ""
         if self.plot_error.layout.display != "none":
             self.plot_error.layout.display = "none"
+            self.legend_html.layout.visibility = "visible"
         if self._draw is not None:
-            if self.image.layout.display == "none":
-                self.image.layout.display = None
+            if self.image.layout.visibility == "hidden":
+                self.image.layout.visibility = "visible"
             if self.plot_active:
                 self._render_plot()
             else:
@@ -560,6 +582,66 @@ class Explorer:
             self.fig.savefig(buf, format="svg", metadata={"Date": None})
         self.image.value = buf.getvalue()
         self._plot_stale = False
+        self._update_legend()
+
+    def legend_entries(self) -> list[tuple[str, str, str]]:
+        """(label, colour as #rrggbb, "line"/"dashed"/"dotted"/"box") of each labelled artist of the plot."""
+        from matplotlib.colors import to_hex
+
+        out = []
+        handles, labels = self.ax.get_legend_handles_labels()
+        for h, lab in zip(handles, labels):
+            if hasattr(h, "patches"):
+                h = h.patches[0]
+            if hasattr(h, "get_linestyle") and hasattr(h, "get_xdata"):
+                ls = h.get_linestyle()
+                out.append((lab, to_hex(h.get_color()), {"--": "dashed", ":": "dotted"}.get(ls, "line")))
+            else:
+                out.append((lab, to_hex(h.get_facecolor()), "box"))
+        return out
+
+    def _update_legend(self) -> None:
+        entries = self.legend_entries()
+        if entries == self._legend_key:
+            return
+        self._legend_key = entries
+        items = []
+        for lab, colour, kind in entries:
+            if kind == "box":
+                swatch = f"<span class='llm-swatch' style='background:{colour}'></span>"
+            else:
+                style = {"line": "solid"}.get(kind, kind)
+                swatch = f"<span class='llm-swatch-line' style='border-top:3px {style} {colour}'></span>"
+            items.append(f"<div class='llm-legend-item'>{swatch} {_html_escape(lab)}</div>")
+        self.legend_html.value = (
+            "<style>.llm-swatch{display:inline-block;width:1em;height:0.8em;vertical-align:baseline;margin-right:0.3em}"
+            ".llm-swatch-line{display:inline-block;width:1.6em;vertical-align:middle;margin-right:0.3em}"
+            ".llm-legend-item{white-space:nowrap}</style>" + "".join(items)) if items else ""
+
+    def _figure_with_legend(self):
+        """A context in which the figure is wider and carries its legend right of the axes (for export)."""
+        import contextlib
+
+        @contextlib.contextmanager
+        def ctx():
+            fig, ax = self.fig, self.ax
+            width, height = fig.get_size_inches()
+            right, left = fig.subplotpars.right, fig.subplotpars.left
+            handles, labels = ax.get_legend_handles_labels()
+            if not labels:
+                yield
+                return
+            extra = 0.45
+            fig.set_size_inches(width * (1 + extra), height)
+            fig.subplots_adjust(left=left / (1 + extra), right=right / (1 + extra))
+            legend = _legend_outside(ax)
+            try:
+                yield
+            finally:
+                legend.remove()
+                fig.set_size_inches(width, height)
+                fig.subplots_adjust(left=left, right=right)
+        return ctx()
 
     def set_plot_active(self, active: bool) -> None:
         """Draw the plot on every update (True) or only mark it stale until shown again (False)."""
@@ -596,15 +678,20 @@ class Explorer:
 
     def plot_png(self, scale: int = 2) -> bytes:
         """The plot as a PNG at ``scale`` × its screen size (2: sharp on a 2× display or at 200% zoom)."""
-        with plt.rc_context(_PLOT_RC):
+        with plt.rc_context(_PLOT_RC), self._figure_with_legend():
             buf = io.BytesIO()
             self.fig.savefig(buf, format="png", dpi=_PLOT_DPI * scale)
         return buf.getvalue()
 
     def plot_svg(self) -> bytes:
-        if self._plot_stale:
-            self._render_plot()
-        return bytes(self.image.value)
+        """The plot as a standalone SVG (glyphs as paths: it needs no font where it is opened)."""
+        with plt.rc_context({**_PLOT_RC, "svg.fonttype": "path"}):
+            if self._plot_stale:
+                self._draw(self.ax, self.result)
+        with plt.rc_context({**_PLOT_RC, "svg.fonttype": "path"}), self._figure_with_legend():
+            buf = io.BytesIO()
+            self.fig.savefig(buf, format="svg", metadata={"Date": None})
+        return buf.getvalue()
 
     def export(self) -> dict[str, str]:
         """Fill the export links (data: URIs) for the plot (PNG, SVG) and the table (CSV); return them by kind."""
@@ -795,12 +882,16 @@ def params_explorer(name: str = "llama-3-70b") -> Explorer:
         return Result(summary, table, {"shares": {k: x / total for k, x in b.items() if x}})
 
     def draw(ax, r):
-        ax.clear()
         shares = r.plot["shares"]
-        ax.barh([_text(k) for k in shares], [100 * s for s in shares.values()], color="#4C72B0")
-        ax.set_xlabel(_text("share_axis"))
-        ax.set_xlim(0, 100)
-        ax.invert_yaxis()
+        names = [_text(k) for k in shares]
+        if [t.get_text() for t in ax.get_yticklabels()] != names or len(ax.patches) != len(names):
+            ax.clear()   # the components changed (dense <-> MoE): new bars; otherwise only their widths move
+            ax.barh(names, [100 * s for s in shares.values()], color="#4C72B0")
+            ax.set_xlabel(_text("share_axis"))
+            ax.set_xlim(0, 100)
+            ax.invert_yaxis()
+        for bar, s in zip(ax.patches, shares.values()):
+            bar.set_width(100 * s)
 
     ex = Explorer(_text("params_title"), controls, compute, draw, options=_shape_options, left=0.27)
     ex._on_preset_hook = _shape_from
@@ -843,7 +934,7 @@ def flops_explorer(name: str = "llama-3-70b", chip: str = "TPU v5p") -> Explorer
                 ax.loglog(r.plot["chips"], ys, label=f"MFU {m:.0%}")
             ax.plot(*r.plot["here"], "o", color="k")
             ax.set_xlabel(_text("chips_axis")); ax.set_ylabel(_text("days_axis"))
-            ax.grid(True, which="major", alpha=0.3); _legend_outside(ax)
+            ax.grid(True, which="major", alpha=0.3)
             _plain_log_ticks(ax)
         for line, ys in zip(ax.lines, curves.values()):
             line.set_ydata(ys)
@@ -852,8 +943,7 @@ def flops_explorer(name: str = "llama-3-70b", chip: str = "TPU v5p") -> Explorer
         ax.set_ylim(min(ys) / 1.5, max(ys) * 1.5)
         ax.set_xlim(min(r.plot["chips"] + [r.plot["here"][0]]) / 1.5, max(r.plot["chips"] + [r.plot["here"][0]]) * 1.5)
 
-    ex = Explorer(_text("flops_title"), controls, compute, draw, options=_shape_options, widen=("chips",),
-                  legend_right=0.74, left=0.2)
+    ex = Explorer(_text("flops_title"), controls, compute, draw, options=_shape_options, widen=("chips",), left=0.2)
     ex._on_preset_hook = lambda c: _shape_from(c, moe=False)
     return ex
 
@@ -924,7 +1014,6 @@ def memory_explorer(name: str = "llama-3-70b", chip: str = "H100") -> Explorer:
             ax.axhline(0.0, color="k", ls="--", label=_text("hbm"))
             ax.set_xticks([]); ax.set_xlim(-0.5, 0.5)
             ax.set_ylabel(_text("gb_axis"))
-            _legend_outside(ax)
         bottom = 0.0
         for bar, x in zip(ax.patches, parts.values()):
             bar.set_y(bottom)
@@ -934,8 +1023,7 @@ def memory_explorer(name: str = "llama-3-70b", chip: str = "H100") -> Explorer:
         ax.lines[0].set_ydata([hbm, hbm])
         ax.set_ylim(0, max(bottom, hbm) * 1.08)
 
-    ex = Explorer(_text("memory_title"), controls, compute, draw, options=options, widen=("dp",),
-                  legend_right=0.62, left=0.14)
+    ex = Explorer(_text("memory_title"), controls, compute, draw, options=options, widen=("dp",), left=0.14)
     ex._on_preset_hook = lambda c: _shape_from(c, moe=False)
     return ex
 
@@ -982,7 +1070,7 @@ def sharding_explorer(name: str = "llama-3-70b", chip: str = "TPU v5p") -> Explo
             ax.loglog(p["grid"], p["comm"], label=_text("communication"))
             ax.axvline(p["here"], color="k", ls=":")
             ax.set_xlabel(_text("tpc_axis")); ax.set_ylabel(_text("layer_s_axis"))
-            ax.grid(True, which="major", alpha=0.3); _legend_outside(ax)
+            ax.grid(True, which="major", alpha=0.3)
             from matplotlib.ticker import FuncFormatter
             ax.minorticks_off()
             ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,.0f}"))
@@ -992,8 +1080,7 @@ def sharding_explorer(name: str = "llama-3-70b", chip: str = "TPU v5p") -> Explo
         ys = [y for y in p["compute"] + p["comm"] if y > 0]
         ax.set_ylim(min(ys) / 2, max(ys) * 2)
 
-    ex = Explorer(_text("sharding_title"), controls, compute, draw, options=options, widen=("chips",),
-                  legend_right=0.66, left=0.17)
+    ex = Explorer(_text("sharding_title"), controls, compute, draw, options=options, widen=("chips",), left=0.17)
     ex._on_preset_hook = lambda c: _shape_from(c, moe=False)
     return ex
 
@@ -1063,15 +1150,15 @@ def planner_explorer(name: str = "llama-3.1-405b", chip: str = "H100") -> Explor
             ax.set_yticks(y)
             ax.set_yticklabels([f"#{i + 1}" for i in range(rows)])
             ax.set_xlabel(_text("step_axis"))
-            _legend_outside(ax)
         left = [0.0] * rows
         for container, k in zip(ax.containers, _STEP_PARTS):
             xs = list(parts[k]) + [0.0] * (rows - len(parts[k]))
             for i, (bar, x) in enumerate(zip(container.patches, xs)):
                 bar.set_x(left[i])
                 bar.set_width(x)
+                bar.set_visible(x > 0)   # an empty part is not drawn (nothing to see, and it costs)
                 left[i] += x
         ax.set_xlim(0, max(left) * 1.05)
 
     return Explorer(_text("planner_title"), controls, compute, draw, options=lambda v: {"chips": log_counts(256, 131072)},
-                    widen=("chips",), legend_right=0.64, left=0.1)
+                    widen=("chips",), left=0.1)
