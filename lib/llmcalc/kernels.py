@@ -25,7 +25,6 @@ multiples of 128, with no waves (``units`` = 1 models padding only).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np

@@ -801,7 +801,8 @@ def calibration_grid(fractions=FRACTIONS, passes=PASSES, runs=None):
             for x in fractions:
                 _k.FITTED.update(matmul_fraction=float(x), elementwise_passes=float(e))
                 table[(float(x), float(e))] = [
-                    math.log(float(predict_run(r)["tokens_per_s"]) / pub.reported_tokens_per_s(r, param_count(pub.run_config(r))))
+                    math.log(float(predict_run(r)["tokens_per_s"])
+                             / pub.reported_tokens_per_s(r, param_count(pub.run_config(r))))
                     for r in runs]
     finally:
         _k.FITTED.clear()
