@@ -70,7 +70,7 @@ LINKS = {
                      'meta_kw = dict(tp=8, pp=16, sp=True, recompute="selective")': ["405b.meta_layout_gb",
                                                                                     "405b.tp8_pp16_zero1_states_gb"],
                      "seqs_per_step = B_TOKENS // 8192": ["405b.bubble_16k_gpus", "405b.bubble_8k_gpus"],
-                     "row = planner.layout(l405, h100, H_CHIPS, H_BATCH, 8192, tp=8, pp=16, zero=1, interleave=v)":
+                     "row = planner.layout(l405, h100, H_CHIPS, H_BATCH, 8192, tp=8, pp=16, zero=1, interleave=v, ideal=True)":
                          ["405b.planner_meta_mfu_v1", "405b.planner_meta_mfu_v4"],
                      "META_MFU, CARD_HOURS = 0.41, 30.84e6": ["h100.mfu_at_400_tflops", "405b.days_16k_h100_41pct",
                                                               "405b.gpu_hours_41pct", "405b.card_implied_mfu"],

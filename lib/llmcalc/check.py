@@ -78,7 +78,7 @@ def _planner_meta(interleave):
     """Chapter 05, question e1: the planner's MFU ceiling for Meta's TP8 × PP16 × DP128 layout."""
     from . import planner
     row = planner.layout(_p("llama-3.1-405b"), "H100", 16384, _B_16M, 8192, tp=8, pp=16, zero=1,
-                         interleave=interleave)
+                         interleave=interleave, ideal=True)
     return float(row["mfu"])
 
 
@@ -474,8 +474,8 @@ def _registry() -> dict[str, Answer]:
             "SDPA 的 log-sum-exp 4a、SwiGLU 的四个 F 宽张量;再除以 34h。", "ratio"),
         "405b.planner_meta_mfu_v1": Answer(lambda: _planner_meta(1), 0.02,
                                            "planner.layout(l405, 'H100', 16384, 2048·8192, 8192, tp=8, pp=16, zero=1, "
-                                           "interleave=1)['mfu']; the bubble alone is 15/31 of the step.",
-                                           "用 planner.layout(...,tp=8, pp=16, zero=1, interleave=1) 的 mfu;"
+                                           "interleave=1, ideal=True)['mfu']; the bubble alone is 15/31 of the step.",
+                                           "用 planner.layout(...,tp=8, pp=16, zero=1, interleave=1, ideal=True) 的 mfu;"
                                            "单是气泡就占每步的 15/31。", "fraction"),
         "405b.planner_meta_mfu_v4": Answer(lambda: _planner_meta(4), 0.02,
                                            "The same layout with interleave=4: the bubble shrinks to (p − 1)/v "
