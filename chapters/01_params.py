@@ -18,6 +18,8 @@
 #
 # Sources for every figure in this chapter: [References](../docs/references.md).
 #
+# Notation for the whole workbook: [Notation](../docs/notation.md).
+#
 # Every later chapter of this workbook starts from one number: how many parameters $P$ the model has.
 # FLOPs per token are about $6P$, the optimizer state is about $16P$ bytes, and the number of chips you
 # need follows from both. So we begin by counting parameters *exactly*, and by learning which parts of a
@@ -38,18 +40,24 @@
 # | symbol | meaning | field in Hugging Face `config.json` |
 # |---|---|---|
 # | $L$ | transformer layers | `num_hidden_layers` |
-# | $D$ | model (hidden) width | `hidden_size` |
-# | $F$ | MLP width | `intermediate_size` |
-# | $N$ | query heads | `num_attention_heads` |
-# | $K$ | key/value heads ($K = N$ is plain multi-head attention) | `num_key_value_heads` |
-# | $H$ | width of one head ($D/N$ unless given) | `head_dim` |
+# | $D$ | model (hidden) width, $d_\text{model}$ | `hidden_size` |
+# | $F$ | MLP width, $d_\text{ff}$ | `intermediate_size` |
+# | $N$ | query heads per layer | `num_attention_heads` |
+# | $K$ | key/value heads per layer ($K = N$ is plain multi-head attention) | `num_key_value_heads` |
+# | $H$ | width of one attention head ($D/N$ unless the config gives it) | `head_dim` |
 # | $V$ | vocabulary size | `vocab_size` |
-# | $E$, $k$ | routed experts per MoE layer, experts routed per token | `num_local_experts` / `n_routed_experts`, `num_experts_per_tok` |
-# | $P$ | parameter count | |
+# | $E$ | routed experts per MoE layer | `num_local_experts` / `n_routed_experts` |
+# | $k$ | experts each token is routed to | `num_experts_per_tok` |
+# | $F_e$ | MLP width of one expert | `moe_intermediate_size` (Mixtral: `intermediate_size`) |
+# | $P$ | parameter count |  |
+# | $T_{\max}$ | longest sequence a learned position table covers | `max_position_embeddings` (learned positions only) |
+# | $r_q$, $r_{kv}$ | MLA: width of the query bottleneck, of the shared key/value latent | `q_lora_rank`, `kv_lora_rank` |
+# | $d_n$, $d_r$, $d_v$ | MLA: per-head query/key width without rotary part, rotary key width, value width | `qk_nope_head_dim`, `qk_rope_head_dim`, `v_head_dim` |
 #
 # A warning about sources: the university course slides on pre-training that we quote in §4 (*预训练之训练技术*,
 # "Pre-training: training techniques", by Tang Tianyi of the team that wrote the textbook 《大语言模型》) write $H$
 # for the hidden width and $H'$ for the MLP width. In this book those are $D$ and $F$; $H$ is always the width of *one head*.
+# See [other notations](../docs/notation.md#other-notations).
 
 # %%
 import json
@@ -61,6 +69,7 @@ import matplotlib.pyplot as plt
 import llmcalc
 from llmcalc import ModelConfig, active_param_count, param_breakdown, param_count, preset
 from llmcalc import params, plots, tables, widgets
+from llmcalc.i18n import tr
 from llmcalc.tables import fmt_count
 
 # %matplotlib inline
@@ -82,7 +91,7 @@ hf = llmcalc.preset_hf_config("llama-3-70b")
 fields = {"L": "num_hidden_layers", "D": "hidden_size", "F": "intermediate_size", "N": "num_attention_heads",
           "K": "num_key_value_heads", "H": "head_dim", "V": "vocab_size"}
 for sym, key in fields.items():
-    raw = hf.get(key, "(absent: D/N)")
+    raw = hf.get(key, tr("(absent: D/N)", "（未给出：D/N）"))
     print(f"{sym} = {getattr(cfg, sym):>7,}   config.json {key}: {raw}")
 
 # %% [markdown]
@@ -159,14 +168,21 @@ for sym, key in fields.items():
 # %%
 b = param_breakdown(cfg)
 parts = {"MLP": b["mlp"], "attention": b["attention"], "vocabulary": b["embedding"] + b["lm_head"]}
+parts_zh = {"MLP": f"{'MLP':<12}", "attention": f"{'注意力':<9}", "vocabulary": f"{'词表':<10}"}  # a Chinese character is two columns wide
 total = param_count(cfg)
-print(f"{'part':<12}{'exact':>18}{'book (x1e8, cut)':>18}{'share':>8}")
+print(tr(f"{'part':<12}{'exact':>18}{'book (x1e8, cut)':>18}{'share':>8}",
+         f"{'部分':<10}{'精确值':>15}{'书中（亿，舍尾）':>10}{'占比':>6}"))
 for name, n in parts.items():
-    print(f"{name:<12}{n:>18,}{n // 10**8:>18}{100 * n / total:>7.1f}%")
-print(f"{'sum of cuts':<12}{'':>18}{sum(n // 10**8 for n in parts.values()):>18}")
-print(f"{'sum exact':<12}{sum(parts.values()):>18,}   = {sum(parts.values()) / 1e9:.2f}B")
-print(f"{'norms':<12}{b['norms']:>18,}   = (2L+1)·D, left out by hand")
-print(f"{'total':<12}{total:>18,}   = {total / 1e9:.2f}B")
+    print(tr(f"{name:<12}{n:>18,}{n // 10**8:>18}{100 * n / total:>7.1f}%",
+             f"{parts_zh[name]}{n:>18,}{n // 10**8:>18}{100 * n / total:>7.1f}%"))
+print(tr(f"{'sum of cuts':<12}{'':>18}{sum(n // 10**8 for n in parts.values()):>18}",
+         f"{'舍去后之和':<7}{'':>18}{sum(n // 10**8 for n in parts.values()):>18}"))
+print(tr(f"{'sum exact':<12}{sum(parts.values()):>18,}   = {sum(parts.values()) / 1e9:.2f}B",
+         f"{'精确值之和':<7}{sum(parts.values()):>18,}   = {fmt_count(sum(parts.values()))}"))
+print(tr(f"{'norms':<12}{b['norms']:>18,}   = (2L+1)·D, left out by hand",
+         f"{'归一化层':<8}{b['norms']:>18,}   = (2L+1)·D，手算时略去"))
+print(tr(f"{'total':<12}{total:>18,}   = {total / 1e9:.2f}B",
+         f"{'合计':<10}{total:>18,}   = {fmt_count(total)}"))
 
 # %% [markdown]
 # So the book is right in spirit and slightly off in the last digit: it wrote each part with the fraction cut
@@ -183,13 +199,12 @@ tables.breakdown_table(cfg)
 # %% [markdown]
 # ## 4. The course slides' formula: LLaMA-7B and LLaMA-65B
 #
-# The course slides count LLaMA's parameters as (in their symbols, $H$ = width,
-# $H'$ = MLP width)
+# The course slides count LLaMA's parameters as follows (written here in this book's symbols: the slides
+# write $H$ for $D$ and $H'$ for $F$)
 #
-# $$P = \underbrace{2VH}_{\text{embedding + head}} + \underbrace{H}_{\text{final norm}}
-# + L\big(\underbrace{4H^2}_{\text{attention}} + \underbrace{3HH'}_{\text{MLP}} + \underbrace{2H}_{\text{norms}}\big),$$
+# $$P = \underbrace{2VD}_{\text{embedding + head}} + \underbrace{D}_{\text{final norm}} + L\big(\underbrace{4D^2}_{\text{attention}} + \underbrace{3DF}_{\text{MLP}} + \underbrace{2D}_{\text{norms}}\big).$$
 #
-# which in this book's symbols is $2VD + D + L(4D^2 + 3DF + 2D)$. They print 6,738,415,616 for LLaMA-7B
+# They print 6,738,415,616 for LLaMA-7B
 # ($V = 32000$, $L = 32$, $D = 4096$, $F = 11008$) and 65,285,660,672 for LLaMA-65B ($L = 80$, $D = 8192$,
 # $F = 22016$). `llmcalc.params.slide_formula_count` is that formula; the LLaMA-7B shape is shared by
 # LLaMA-1 7B and LLaMA-2-7B, so the `llama-2-7b` preset stands in for it.
@@ -197,7 +212,8 @@ tables.breakdown_table(cfg)
 # %%
 for name in ("llama-2-7b", "llama-65b"):
     c = preset(name)
-    print(f"{name:<11} slide formula {params.slide_formula_count(c):>16,}   exact {param_count(c):>16,}")
+    print(tr(f"{name:<11} slide formula {params.slide_formula_count(c):>16,}   exact {param_count(c):>16,}",
+             f"{name:<11} 讲义公式 {params.slide_formula_count(c):>16,}   精确值 {param_count(c):>16,}"))
 
 # %% [markdown]
 # Both agree with the slides to the last digit. The formula is exact for these models because they use
@@ -205,17 +221,20 @@ for name in ("llama-2-7b", "llama-65b"):
 # Change any of those and it stops being exact:
 
 # %%
-print(f"{'model':<15}{'slide formula':>18}{'exact':>18}{'formula - exact':>18}  why")
-why = {"llama-2-7b": "MHA, untied: exact", "llama-3-70b": "GQA (K = 8 < N = 64)",
-       "qwen2-72b": "GQA, and q/k/v biases", "gemma-2-9b": "tied, H != D/N, 4 norms/layer",
-       "mixtral-8x7b": "GQA, 8 experts per layer"}
+print(tr(f"{'model':<15}{'slide formula':>18}{'exact':>18}{'formula - exact':>18}  why",
+         f"{'模型':<13}{'讲义公式':>14}{'精确值':>15}{'公式 − 精确值':>12}  原因"))
+why = {"llama-2-7b": tr("MHA, untied: exact", "MHA，嵌入不共享：精确"),
+       "llama-3-70b": tr("GQA (K = 8 < N = 64)", "GQA（K = 8 < N = 64）"),
+       "qwen2-72b": tr("GQA, and q/k/v biases", "GQA，且 q/k/v 带偏置"),
+       "gemma-2-9b": tr("tied, H != D/N, 4 norms/layer", "嵌入共享，H ≠ D/N，每层 4 个归一化层"),
+       "mixtral-8x7b": tr("GQA, 8 experts per layer", "GQA，每层 8 个专家")}
 for name, reason in why.items():
     c = preset(name)
     s, p = params.slide_formula_count(c), param_count(c)
     print(f"{name:<15}{s:>18,}{p:>18,}{s - p:>18,}  {reason}")
 
 # %% [markdown]
-# **Question:** Why does the slide formula over-count LLaMA 3-70B, and by exactly how much?
+# **Question:** Why does the slide formula over-count LLaMA 3-70B, and by exactly how much (as a count of parameters)?
 #
 # <details><summary>Show answer</summary>
 #
@@ -231,7 +250,8 @@ c = preset("llama-3-70b")
 kv_exact = 2 * c.D * c.K * c.H          # K and V projections, one layer
 kv_slide = 2 * c.D * c.D                # what 4D^2 assumes for them
 gap = params.slide_formula_count(c) - param_count(c)
-print(f"2LD(D - KH) = {c.L * (kv_slide - kv_exact):,}; formula - exact = {gap:,}")
+print(tr(f"2LD(D - KH) = {c.L * (kv_slide - kv_exact):,}; formula - exact = {gap:,}",
+         f"2LD(D - KH) = {c.L * (kv_slide - kv_exact):,}；公式 − 精确值 = {gap:,}"))
 
 # %% [markdown]
 # ## 5. Qwen2-72B: biases on q, k and v
@@ -243,9 +263,12 @@ print(f"2LD(D - KH) = {c.L * (kv_slide - kv_exact):,}; formula - exact = {gap:,}
 q = preset("qwen2-72b")
 no_bias = q.replace(qkv_bias=False)
 bias = param_count(q) - param_count(no_bias)
-print(f"Qwen2-72B: {param_count(q):,} parameters ({fmt_count(param_count(q))})")
-print(f"q/k/v biases: {bias:,} = L·(NH + 2KH) = {q.L}·({q.N * q.H} + {2 * q.K * q.H}), "
-      f"{100 * bias / param_count(q):.4f}% of the model")
+print(tr(f"Qwen2-72B: {param_count(q):,} parameters ({fmt_count(param_count(q))})",
+         f"Qwen2-72B：{param_count(q):,} 个参数（{fmt_count(param_count(q))}）"))
+print(tr(f"q/k/v biases: {bias:,} = L·(NH + 2KH) = {q.L}·({q.N * q.H} + {2 * q.K * q.H}), "
+         f"{100 * bias / param_count(q):.4f}% of the model",
+         f"q/k/v 偏置：{bias:,} = L·(NH + 2KH) = {q.L}·({q.N * q.H} + {2 * q.K * q.H})，"
+         f"占模型的 {100 * bias / param_count(q):.4f}%"))
 
 # %% [markdown]
 # ## 6. Mixtral-8x7B: total versus active
@@ -259,11 +282,16 @@ print(f"q/k/v biases: {bias:,} = L·(NH + 2KH) = {q.L}·({q.N * q.H} + {2 * q.K 
 m = preset("mixtral-8x7b")
 bm = param_breakdown(m)
 one_expert = params.mlp_params(m, m.F_expert, bias=False)
-print(f"one expert 3·D·F      = {one_expert:,} = {one_expert:.3g}")
-print(f"  in bf16 (2 bytes)   = {2 * one_expert / 1e9:.3f} GB (GB = 1e9 bytes)")
-print(f"router per layer E·D  = {m.E * m.D:,}; all {m.L} layers: {bm['router']:,}")
-print(f"total parameters      = {param_count(m):,} ({fmt_count(param_count(m))})")
-print(f"active per token      = {active_param_count(m):,} ({fmt_count(active_param_count(m))})")
+print(tr(f"one expert 3·D·F      = {one_expert:,} = {one_expert:.3g}",
+         f"单个专家 3·D·F        = {one_expert:,} = {one_expert:.3g}"))
+print(tr(f"  in bf16 (2 bytes)   = {2 * one_expert / 1e9:.3f} GB (GB = 1e9 bytes)",
+         f"  bf16（2 字节）      = {2 * one_expert / 1e9:.3f} GB（GB = 1e9 字节）"))
+print(tr(f"router per layer E·D  = {m.E * m.D:,}; all {m.L} layers: {bm['router']:,}",
+         f"每层路由器 E·D        = {m.E * m.D:,}；全部 {m.L} 层：{bm['router']:,}"))
+print(tr(f"total parameters      = {param_count(m):,} ({fmt_count(param_count(m))})",
+         f"总参数                = {param_count(m):,}（{fmt_count(param_count(m))}）"))
+print(tr(f"active per token      = {active_param_count(m):,} ({fmt_count(active_param_count(m))})",
+         f"每个 token 的激活参数 = {active_param_count(m):,}（{fmt_count(active_param_count(m))}）"))
 
 # %% [markdown]
 # The "8x7B" name suggests 56B, but the experts share attention, embeddings and norms, so the total printed
@@ -279,13 +307,18 @@ print(f"active per token      = {active_param_count(m):,} ({fmt_count(active_par
 
 # %%
 ds = preset("deepseek-v3")
-print(f"dense layers {ds.dense_layers}, MoE layers {ds.moe_layers}, E = {ds.E}, k = {ds.k}, "
-      f"F_expert = {ds.F_expert}, F_shared = {ds.F_shared}")
+print(tr(f"dense layers {ds.dense_layers}, MoE layers {ds.moe_layers}, E = {ds.E}, k = {ds.k}, "
+         f"F_expert = {ds.F_expert}, F_shared = {ds.F_shared}",
+         f"稠密层 {ds.dense_layers} 个，MoE 层 {ds.moe_layers} 个，E = {ds.E}，k = {ds.k}，"
+         f"F_expert = {ds.F_expert}，F_shared = {ds.F_shared}"))
 print(f"MLA: r_q = {ds.q_lora_rank}, r_kv = {ds.kv_lora_rank}, d_n = {ds.qk_nope_head_dim}, "
       f"d_r = {ds.qk_rope_head_dim}, d_v = {ds.v_head_dim}")
-print(f"total  {param_count(ds):,} ({fmt_count(param_count(ds))})")
-print(f"active {active_param_count(ds):,} ({fmt_count(active_param_count(ds))}); "
-      f"without the embedding table {active_param_count(ds, include_embedding=False):,}")
+print(tr(f"total  {param_count(ds):,} ({fmt_count(param_count(ds))})",
+         f"总参数   {param_count(ds):,}（{fmt_count(param_count(ds))}）"))
+print(tr(f"active {active_param_count(ds):,} ({fmt_count(active_param_count(ds))}); "
+         f"without the embedding table {active_param_count(ds, include_embedding=False):,}",
+         f"激活参数 {active_param_count(ds):,}（{fmt_count(active_param_count(ds))}）；"
+         f"不算嵌入表 {active_param_count(ds, include_embedding=False):,}"))
 tables.breakdown_table(ds)
 
 # %% [markdown]
@@ -299,9 +332,12 @@ tables.breakdown_table(ds)
 
 # %%
 mha = ModelConfig(L=ds.L, D=ds.D, F=ds.F, N=ds.N, V=ds.V, H=128)
-print(f"MLA attention per layer: {params.attention_params_per_layer(ds):>12,}")
-print(f"MHA, 128 heads x 128:    {params.attention_params_per_layer(mha):>12,}")
-print(f"ratio: {params.attention_params_per_layer(ds) / params.attention_params_per_layer(mha):.2f}")
+print(tr(f"MLA attention per layer: {params.attention_params_per_layer(ds):>12,}",
+         f"MLA 每层注意力：        {params.attention_params_per_layer(ds):>12,}"))
+print(tr(f"MHA, 128 heads x 128:    {params.attention_params_per_layer(mha):>12,}",
+         f"MHA，128 个头 × 128：   {params.attention_params_per_layer(mha):>12,}"))
+print(tr(f"ratio: {params.attention_params_per_layer(ds) / params.attention_params_per_layer(mha):.2f}",
+         f"比值：{params.attention_params_per_layer(ds) / params.attention_params_per_layer(mha):.2f}"))
 
 # %% [markdown]
 # (MLA's main prize is a small KV cache at inference; fewer attention parameters come along with it.) One
@@ -317,10 +353,14 @@ print(f"ratio: {params.attention_params_per_layer(ds) / params.attention_params_
 # %%
 g = preset("gemma-2-9b")
 bg = param_breakdown(g)
-print(f"D/N = {g.D / g.N:g}, but H = {g.H}; N·H = {g.N * g.H} vs D = {g.D}")
-print(f"norms: (4L + 1)·D = {(g.norms_per_layer * g.L + 1)} x {g.D} = {bg['norms']:,}")
-print(f"LM head: {bg['lm_head']:,} (tied to the {bg['embedding']:,}-parameter embedding)")
-print(f"total: {param_count(g):,} ({fmt_count(param_count(g))})")
+print(tr(f"D/N = {g.D / g.N:g}, but H = {g.H}; N·H = {g.N * g.H} vs D = {g.D}",
+         f"D/N = {g.D / g.N:g}，但 H = {g.H}；N·H = {g.N * g.H}，而 D = {g.D}"))
+print(tr(f"norms: (4L + 1)·D = {(g.norms_per_layer * g.L + 1)} x {g.D} = {bg['norms']:,}",
+         f"归一化层：(4L + 1)·D = {(g.norms_per_layer * g.L + 1)} × {g.D} = {bg['norms']:,}"))
+print(tr(f"LM head: {bg['lm_head']:,} (tied to the {bg['embedding']:,}-parameter embedding)",
+         f"LM 头：{bg['lm_head']:,}（与 {bg['embedding']:,} 个参数的嵌入表共享）"))
+print(tr(f"total: {param_count(g):,} ({fmt_count(param_count(g))})",
+         f"合计：{param_count(g):,}（{fmt_count(param_count(g))}）"))
 
 # %% [markdown]
 # ## 9. GPT-3 175B: the older recipe
@@ -330,6 +370,7 @@ print(f"total: {param_count(g):,} ({fmt_count(param_count(g))})")
 #
 # **Question:** with $L = 96$ and $D = 12288$, what is $12LD^2$, the usual estimate for a GPT-style model
 # ($4D^2$ attention + $8D^2$ MLP per layer), and how much do embeddings, biases and norms add?
+# Give both as a count of parameters.
 #
 # <details><summary>Show answer</summary>
 #
@@ -343,12 +384,19 @@ print(f"total: {param_count(g):,} ({fmt_count(param_count(g))})")
 # Answer (click to reveal) · 答案(点击展开)
 gpt = preset("gpt-3-175b")
 bgpt = param_breakdown(gpt)
+kinds_zh = {"plain": "普通（两个矩阵，不门控）", "layernorm": "LayerNorm", "learned": "可学习"}
 matrices = gpt.L * (params.attention_matmul_weights_per_layer(gpt) + params.mlp_params(gpt, gpt.F, bias=False))
-print(f"F = {gpt.F} = 4D; mlp = {gpt.mlp}, norm = {gpt.norm}, positions = {gpt.positions} ({gpt.max_positions})")
-print(f"12·L·D² (weight matrices)   {matrices:>16,}")
-print(f"token + position tables     {bgpt['embedding']:>16,}")
-print(f"everything else (biases, LN){param_count(gpt) - matrices - bgpt['embedding']:>16,}")
-print(f"total                       {param_count(gpt):>16,} ({fmt_count(param_count(gpt))})")
+print(tr(f"F = {gpt.F} = 4D; mlp = {gpt.mlp}, norm = {gpt.norm}, positions = {gpt.positions} ({gpt.max_positions})",
+         f"F = {gpt.F} = 4D；MLP：{kinds_zh.get(gpt.mlp, gpt.mlp)}，归一化：{kinds_zh.get(gpt.norm, gpt.norm)}，"
+         f"位置编码：{kinds_zh.get(gpt.positions, gpt.positions)}（{gpt.max_positions}）"))
+print(tr(f"12·L·D² (weight matrices)   {matrices:>16,}",
+         f"12·L·D²（权重矩阵）         {matrices:>16,}"))
+print(tr(f"token + position tables     {bgpt['embedding']:>16,}",
+         f"token 表 + 位置表           {bgpt['embedding']:>16,}"))
+print(tr(f"everything else (biases, LN){param_count(gpt) - matrices - bgpt['embedding']:>16,}",
+         f"其余（偏置、LayerNorm）     {param_count(gpt) - matrices - bgpt['embedding']:>16,}"))
+print(tr(f"total                       {param_count(gpt):>16,} ({fmt_count(param_count(gpt))})",
+         f"合计                        {param_count(gpt):>16,}（{fmt_count(param_count(gpt))}）"))
 
 # %% [markdown]
 # ## 10. Well-known models side by side
@@ -385,7 +433,7 @@ plt.show()
 # temporary folder and read back:
 
 # %%
-print("supported:", ", ".join(llmcalc.SUPPORTED_MODEL_TYPES))
+print(tr("supported: ", "支持的 model_type：") + ", ".join(llmcalc.SUPPORTED_MODEL_TYPES))
 tiny = {"model_type": "llama", "hidden_size": 2048, "intermediate_size": 5632, "num_hidden_layers": 22,
         "num_attention_heads": 32, "num_key_value_heads": 4, "vocab_size": 32000, "tie_word_embeddings": False}
 with tempfile.TemporaryDirectory() as folder:
@@ -393,21 +441,27 @@ with tempfile.TemporaryDirectory() as folder:
     path.write_text(json.dumps(tiny))
     from_file = ModelConfig.from_json_file(path, name="tinyllama-1.1b")
 from_dict = ModelConfig.from_hf(tiny, name="tinyllama-1.1b")
-print(f"same config from dict and file: {from_file == from_dict}")
+print(tr(f"same config from dict and file: {from_file == from_dict}",
+         f"从字典和从文件读到的配置相同：{'是' if from_file == from_dict else '否'}"))
 print(f"L={from_file.L} D={from_file.D} F={from_file.F} N={from_file.N} K={from_file.K} H={from_file.H} V={from_file.V}")
-print(f"parameters: {param_count(from_file):,} ({fmt_count(param_count(from_file))})")
+print(tr(f"parameters: {param_count(from_file):,} ({fmt_count(param_count(from_file))})",
+         f"参数量：{param_count(from_file):,}（{fmt_count(param_count(from_file))}）"))
 
 # %% [markdown]
 # A config the reader cannot handle is refused with a message that says why, rather than a wrong count:
 
 # %%
-bad_configs = {"unsupported model_type": {"model_type": "bert", "hidden_size": 768},
+bad_configs = {"unsupported model_type": {"model_type": "t5", "d_model": 512},
                "missing fields": {"model_type": "llama", "hidden_size": 4096, "num_attention_heads": 32}}
 for what, bad in bad_configs.items():
     try:
         ModelConfig.from_hf(bad)
     except ValueError as err:
-        print(f"{what}: {err}")
+        if what == "unsupported model_type":
+            zh = f"不支持的 model_type：{bad['model_type']!r} 不在上面打印的列表里，读取函数拒绝读它"
+        else:   # the library lists the missing fields after the last colon of its message
+            zh = f"缺少字段：{bad['model_type']} 配置缺少必需的字段 {str(err).rpartition(': ')[2]}"
+        print(tr(f"{what}: {err}", zh))
 
 # %% [markdown]
 # ## 12. Newer families: what each feature costs
@@ -428,7 +482,7 @@ for what, bad in bad_configs.items():
 #   ($D = 5120$, $N = 96$, $H = 128$) in one wider than $D$.
 # - **Sinks and biases.** gpt-oss gives every head of every layer one learned *sink* logit (a slot a query can put
 #   attention weight on instead of a real token), biases on $q, k, v, o$, on each expert and on the router.
-# - **Local attention.** A *sliding window* lets a layer's queries see only the last $W$ tokens: Mistral and Phi-3
+# - **Local attention.** A *sliding window* lets a layer's queries see only the last $T_\text{win}$ tokens: Mistral and Phi-3
 #   on every layer, gpt-oss on every other one, Gemma 3 on five layers in six. Llama 4 Scout's *chunked* layers
 #   (three in four) see only their own block of 8192 tokens. No parameters; fewer score FLOPs at long context
 #   (chapter 2).
@@ -446,23 +500,27 @@ for what, bad in bad_configs.items():
 
 # %%
 T_new = 32768
-features = [("qwen3-8b", "per-head q/k norms", dict(qk_norm="none")),
-            ("olmo-2-7b", "full-width q/k norms", dict(qk_norm="none")),
-            ("gemma-3-27b", "post-norms (4 a layer, not 2)", dict(norms_per_layer=2)),
-            ("gpt-oss-120b", "attention sinks", dict(attention_sinks=False)),
-            ("gpt-oss-120b", "q/k/v/o biases", dict(qkv_bias=False, o_bias=False)),
-            ("gpt-oss-120b", "expert and router biases", dict(expert_bias=False, router_bias=False)),
-            ("glm-4.5", "q/k/v biases", dict(qkv_bias=False)),
-            ("llama-4-scout-17b-16e", "the shared expert", dict(F_shared=0)),
-            ("gemma-3-27b", "sliding windows", dict(layer_types=(), sliding_window=0)),
-            ("llama-4-scout-17b-16e", "chunked attention", dict(layer_types=(), attention_chunk_size=0))]
-print(f"{'model':<23}{'feature':<31}{'parameters':>15}{'share':>10}{'FLOPs/token':>17}")
+features = [("qwen3-8b", tr("per-head q/k norms", "逐头的 q/k 归一化"), dict(qk_norm="none")),
+            ("olmo-2-7b", tr("full-width q/k norms", "整个查询/键的 q/k 归一化"), dict(qk_norm="none")),
+            ("gemma-3-27b", tr("post-norms (4 a layer, not 2)", "后置归一化（每层 4 个而不是 2 个）"),
+             dict(norms_per_layer=2)),
+            ("gpt-oss-120b", tr("attention sinks", "注意力汇聚点"), dict(attention_sinks=False)),
+            ("gpt-oss-120b", tr("q/k/v/o biases", "q/k/v/o 偏置"), dict(qkv_bias=False, o_bias=False)),
+            ("gpt-oss-120b", tr("expert and router biases", "专家和路由器的偏置"),
+             dict(expert_bias=False, router_bias=False)),
+            ("glm-4.5", tr("q/k/v biases", "q/k/v 偏置"), dict(qkv_bias=False)),
+            ("llama-4-scout-17b-16e", tr("the shared expert", "共享专家"), dict(F_shared=0)),
+            ("gemma-3-27b", tr("sliding windows", "滑动窗口"), dict(layer_types=(), sliding_window=0)),
+            ("llama-4-scout-17b-16e", tr("chunked attention", "分块注意力"), dict(layer_types=(), attention_chunk_size=0))]
+print(tr(f"{'model':<23}{'feature':<31}{'parameters':>15}{'share':>10}{'FLOPs/token':>17}",
+         f"{'模型':<21}{'参数量':>12}{'占比':>8}{'每 token FLOPs':>16}  特性"))
 for name, what, off in features:
     c = preset(name)
     without = c.replace(**off)
     added = param_count(c) - param_count(without)
     per_token = (llmcalc.forward_flops(c, 1, T_new) - llmcalc.forward_flops(without, 1, T_new)) // T_new
-    print(f"{name:<23}{what:<31}{added:>15,}{100 * added / param_count(c):>9.4f}%{per_token:>17,}")
+    print(tr(f"{name:<23}{what:<31}{added:>15,}{100 * added / param_count(c):>9.4f}%{per_token:>17,}",
+             f"{name:<23}{added:>15,}{100 * added / param_count(c):>9.4f}%{per_token:>17,}  {what}"))
 
 # %% [markdown]
 # Norms, sinks and biases are rounding errors in the count and cost no matmul. The shared expert is a real slice of
@@ -475,15 +533,20 @@ for name, what, off in features:
 # %%
 phi = preset("phi-3-mini-4k")
 as_llama = ModelConfig(L=phi.L, D=phi.D, F=phi.F, N=phi.N, K=phi.K, V=phi.V)
-print(f"Phi-3-mini, fused qkv_proj and gate_up_proj: {param_count(phi):,}; separate projections: {param_count(as_llama):,}")
+print(tr(f"Phi-3-mini, fused qkv_proj and gate_up_proj: {param_count(phi):,}; separate projections: {param_count(as_llama):,}",
+         f"Phi-3-mini，融合的 qkv_proj 和 gate_up_proj：{param_count(phi):,}；分开的投影：{param_count(as_llama):,}"))
 for name in ("qwen3-8b", "gemma-3-27b", "glm-4.5"):
     c = preset(name)
-    print(f"{name:<12} D = {c.D}, N·H = {c.N} x {c.H} = {c.N * c.H} (D/N = {c.D / c.N:.4g}); "
-          f"attention per layer {params.attention_params_per_layer(c):,}")
+    print(tr(f"{name:<12} D = {c.D}, N·H = {c.N} x {c.H} = {c.N * c.H} (D/N = {c.D / c.N:.4g}); "
+             f"attention per layer {params.attention_params_per_layer(c):,}",
+             f"{name:<12} D = {c.D}，N·H = {c.N} × {c.H} = {c.N * c.H}（D/N = {c.D / c.N:.4g}）；"
+             f"每层注意力 {params.attention_params_per_layer(c):,}"))
 for name, rank in (("deepseek-v2-lite", 1536), ("deepseek-v2", None)):
     c = preset(name)
-    print(f"{name:<17} q_lora_rank {str(c.q_lora_rank):>5}: attention per layer {params.attention_params_per_layer(c):>12,}; "
-          f"with q_lora_rank {str(rank):>5}: {params.attention_params_per_layer(c.replace(q_lora_rank=rank)):>12,}")
+    print(tr(f"{name:<17} q_lora_rank {str(c.q_lora_rank):>5}: attention per layer {params.attention_params_per_layer(c):>12,}; "
+             f"with q_lora_rank {str(rank):>5}: {params.attention_params_per_layer(c.replace(q_lora_rank=rank)):>12,}",
+             f"{name:<17} q_lora_rank {str(c.q_lora_rank):>5}：每层注意力 {params.attention_params_per_layer(c):>12,}；"
+             f"q_lora_rank 改为 {str(rank):>5}：{params.attention_params_per_layer(c.replace(q_lora_rank=rank)):>12,}"))
 
 # %% [markdown]
 # Side by side (`params_table` gives the shares of each component in %):
@@ -498,9 +561,9 @@ print(tables.params_table(new_models).to_string(formatters={"params": "{:,}".for
 # gpt-oss-120b has fewer than 120 billion, and Llama 4 Scout's "17B" is its active count; the language model printed
 # here leaves out its vision encoder.
 #
-# **Question:** gpt-oss-120b routes each token to 4 of its 128 experts per layer. What share of its parameters does
-# one token use, if you leave out the embedding table (a lookup, not a matmul)? And how many parameters do all its
-# sinks and biases add together?
+# **Question:** gpt-oss-120b routes each token to 4 of its 128 experts per layer. How many parameters does one
+# token use, if you leave out the embedding table (a lookup, not a matmul), and what share of the model is that?
+# And how many parameters do all its sinks and biases add together? Give the counts as a count of parameters.
 #
 # <details><summary>Show answer</summary>
 #
@@ -516,8 +579,10 @@ print(tables.params_table(new_models).to_string(formatters={"params": "{:,}".for
 oss = preset("gpt-oss-120b")
 oss_active = active_param_count(oss, include_embedding=False)
 oss_plain = oss.replace(attention_sinks=False, qkv_bias=False, o_bias=False, expert_bias=False, router_bias=False)
-print(f"active without the embedding table: {oss_active:,} = {100 * oss_active / param_count(oss):.2f}% of {param_count(oss):,}")
-print(f"sinks and biases: {param_count(oss) - param_count(oss_plain):,}")
+print(tr(f"active without the embedding table: {oss_active:,} = {100 * oss_active / param_count(oss):.2f}% of {param_count(oss):,}",
+         f"不算嵌入表的激活参数：{oss_active:,}，占 {param_count(oss):,} 的 {100 * oss_active / param_count(oss):.2f}%"))
+print(tr(f"sinks and biases: {param_count(oss) - param_count(oss_plain):,}",
+         f"汇聚点和偏置：{param_count(oss) - param_count(oss_plain):,}"))
 
 # %% [markdown]
 # ## 13. Explorer
@@ -555,7 +620,8 @@ ex.print_summary()
 # ## Exercises
 #
 # **Question 1:** LLaMA 3.1-405B has $L = 126$, $D = 16384$, $F = 53248$, $N = 128$, $K = 8$, $H = 128$,
-# $V = 128256$, untied. Count its MLP, attention and vocabulary parameters by hand, then exactly.
+# $V = 128256$, untied. Count its MLP, attention and vocabulary parameters by hand, then exactly,
+# and the total (each as a count of parameters).
 #
 # <details><summary>Show answer</summary>
 #
@@ -569,14 +635,17 @@ ex.print_summary()
 # Answer (click to reveal) · 答案(点击展开)
 big = preset("llama-3.1-405b")
 bb = param_breakdown(big)
-for name, n in {"MLP": bb["mlp"], "attention": bb["attention"], "vocabulary": bb["embedding"] + bb["lm_head"],
-                "norms": bb["norms"]}.items():
-    print(f"{name:<11}{n:>18,}  {100 * n / param_count(big):5.1f}%")
-print(f"{'total':<11}{param_count(big):>18,}  ({fmt_count(param_count(big))})")
+for name, n in {"MLP": bb["mlp"], tr("attention", "注意力"): bb["attention"],
+                tr("vocabulary", "词表"): bb["embedding"] + bb["lm_head"], tr("norms", "归一化层"): bb["norms"]}.items():
+    print(tr(f"{name:<11}{n:>18,}  {100 * n / param_count(big):5.1f}%",
+             f"{n:>18,}  {100 * n / param_count(big):5.1f}%  {name}"))
+print(tr(f"{'total':<11}{param_count(big):>18,}  ({fmt_count(param_count(big))})",
+         f"{param_count(big):>18,}  合计（{fmt_count(param_count(big))}）"))
 
 # %% [markdown]
 # **Question 2:** Gemma-2-9B ties its LM head to its embedding. How many parameters would an untied head
-# add, and what fraction of the model is that?
+# add (as a count of parameters), and what fraction of the tied model is that (as a fraction, e.g. 0.125
+# (not 12.5%))?
 #
 # <details><summary>Show answer</summary>
 #
@@ -589,10 +658,12 @@ print(f"{'total':<11}{param_count(big):>18,}  ({fmt_count(param_count(big))})")
 # Answer (click to reveal) · 答案(点击展开)
 g = preset("gemma-2-9b")
 saved = param_count(g.replace(tied_embeddings=False)) - param_count(g)
-print(f"tying saves {saved:,} parameters = {100 * saved / param_count(g):.1f}% of the tied model")
+print(tr(f"tying saves {saved:,} parameters = {100 * saved / param_count(g):.1f}% of the tied model",
+         f"共享省下 {saved:,} 个参数，占共享时模型的 {100 * saved / param_count(g):.1f}%"))
 
 # %% [markdown]
-# **Question 3:** What fraction of Mixtral-8x7B's parameters does one token use? Why is it not simply
+# **Question 3:** What fraction of Mixtral-8x7B's parameters does one token use (as a fraction, e.g.
+# 0.125 (not 12.5%))? Why is it not simply
 # $k/E = 2/8 = 25\,\%$?
 #
 # <details><summary>Show answer</summary>
@@ -608,13 +679,16 @@ print(f"tying saves {saved:,} parameters = {100 * saved / param_count(g):.1f}% o
 m = preset("mixtral-8x7b")
 bm = param_breakdown(m)
 active_experts = active_param_count(m) - (param_count(m) - bm["experts"])
-print(f"active / total = {active_param_count(m):,} / {param_count(m):,} = {active_param_count(m) / param_count(m):.1%}")
-print(f"experts alone: {active_experts / bm['experts']:.1%} (= k/E)")
+print(tr(f"active / total = {active_param_count(m):,} / {param_count(m):,} = {active_param_count(m) / param_count(m):.1%}",
+         f"激活参数 / 总参数 = {active_param_count(m):,} / {param_count(m):,} = {active_param_count(m) / param_count(m):.1%}"))
+print(tr(f"experts alone: {active_experts / bm['experts']:.1%} (= k/E)",
+         f"仅就专家而言：{active_experts / bm['experts']:.1%}（= k/E）"))
 
 # %% [markdown]
 # **Question 4:** LLaMA-2-70B uses GQA with $K = 8$ key/value heads for its $N = 64$ query heads. How many
 # attention parameters does one layer have, and how many would it have with ordinary multi-head attention
-# ($K = N$)? What does that change in the whole model?
+# ($K = N$)? How many more parameters would the whole model have with it? Give each as a count of
+# parameters.
 #
 # <details><summary>Show answer</summary>
 #
@@ -628,14 +702,17 @@ print(f"experts alone: {active_experts / bm['experts']:.1%} (= k/E)")
 l2 = preset("llama-2-70b")
 l2_mha = l2.replace(K=l2.N)
 gqa_layer, mha_layer = params.attention_params_per_layer(l2), params.attention_params_per_layer(l2_mha)
-print(f"per layer: GQA (K={l2.K}) {gqa_layer:,}   MHA (K={l2_mha.K}) {mha_layer:,}   ratio {gqa_layer / mha_layer:.3f}")
-print(f"whole model: {param_count(l2):,} with GQA, {param_count(l2_mha):,} with MHA "
-      f"(+{param_count(l2_mha) - param_count(l2):,})")
+print(tr(f"per layer: GQA (K={l2.K}) {gqa_layer:,}   MHA (K={l2_mha.K}) {mha_layer:,}   ratio {gqa_layer / mha_layer:.3f}",
+         f"每层：GQA（K={l2.K}）{gqa_layer:,}   MHA（K={l2_mha.K}）{mha_layer:,}   比值 {gqa_layer / mha_layer:.3f}"))
+print(tr(f"whole model: {param_count(l2):,} with GQA, {param_count(l2_mha):,} with MHA "
+         f"(+{param_count(l2_mha) - param_count(l2):,})",
+         f"整个模型：GQA 时 {param_count(l2):,}，MHA 时 {param_count(l2_mha):,}"
+         f"（+{param_count(l2_mha) - param_count(l2):,}）"))
 
 # %% [markdown]
 # **Question 5:** GLM-4.5 has $D = 5120$ but $N = 96$ query heads of width $H = 128$ and $K = 8$ key/value heads,
 # with biases on $q$, $k$ and $v$ (not on $o$) and per-head q/k norms. How many attention parameters does one layer
-# hold, and how does its attention width $NH$ compare with $D$?
+# hold (as a count of parameters), and how does its attention width $NH$ compare with $D$?
 #
 # <details><summary>Show answer</summary>
 #
@@ -648,4 +725,5 @@ print(f"whole model: {param_count(l2):,} with GQA, {param_count(l2_mha):,} with 
 # %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:glm45.attention_params_per_layer"]
 # Answer (click to reveal) · 答案(点击展开)
 glm = preset("glm-4.5")
-print(f"attention per layer: {params.attention_params_per_layer(glm):,}; N·H = {glm.N * glm.H} vs D = {glm.D}")
+print(tr(f"attention per layer: {params.attention_params_per_layer(glm):,}; N·H = {glm.N * glm.H} vs D = {glm.D}",
+         f"每层注意力：{params.attention_params_per_layer(glm):,}；N·H = {glm.N * glm.H}，而 D = {glm.D}"))
