@@ -19,19 +19,30 @@
 #
 # Sources for every figure in this chapter: [References](../docs/references.md).
 #
-# **Symbols** (*How To Scale Your Model*'s table)
+# Notation for the whole workbook: [Notation](../docs/notation.md).
+#
+# **Symbols**
 #
 # | symbol | meaning | symbol | meaning |
 # |---|---|---|---|
-# | $L$ | layers | $B$ | batch in tokens (global, per step) |
-# | $D$ | model width | $T$ | sequence length |
-# | $F$ | MLP width | $C$ | peak FLOP/s of one chip |
-# | $m$ | matrices in the MLP (2 plain, 3 gated SwiGLU) | $W$ | bandwidth of a link or mesh axis (bytes/s) |
-# | $N$ | chips used (in §4–8; heads elsewhere) | $X$, $Y$ | FSDP (data) degree, TP degree |
-# | $M_X$, $M_Y$ | torus axes the FSDP and TP collectives use | $p$, $m_\mu$, $v$ | pipeline stages, micro-batches, chunks |
+# | $L$ | transformer layers | $\alpha$ | $C/W$: FLOPs a chip does in the time one byte arrives |
+# | $D$ | model (hidden) width, $d_\text{model}$ | $n$ | chips taking part (in the run, or in one collective) |
+# | $F$ | MLP width, $d_\text{ff}$ | $n_\text{pods}$ | pods (groups of chips joined only by the data-centre network) |
+# | $K$ | key/value heads per layer ($K = N$ is plain multi-head attention) | $X$ | data-parallel degree (plain DP, ZeRO or FSDP) |
+# | $H$ | width of one attention head ($D/N$ unless the config gives it) | $Y$ | tensor-parallel degree |
+# | $V$ | vocabulary size | $M_X$ | torus axes the data-parallel (FSDP) collectives run over |
+# | $E$ | routed experts per MoE layer | $M_Y$ | torus axes the tensor-parallel collectives run over |
+# | $k$ | experts each token is routed to | $p$ | pipeline stages |
+# | $n_\text{mat}$ | weight matrices in one MLP (2 plain, 3 gated such as SwiGLU) | $m$ | micro-batches per pipeline per step |
+# | $T$ | sequence length (tokens per sequence) | $v$ | layer chunks per device in an interleaved pipeline ($v = 1$ is plain 1F1B) |
+# | $B$ | batch in tokens (global, per step) | $S$ | bytes of the whole array a collective moves (its unsharded size) |
+# | $C$ | peak FLOP/s of one chip (dense bf16 unless said) | $t_\text{pass}$ | time of one forward or backward pass of a layer on one chip (s) |
+# | $W$ | bandwidth at which one chip receives over a link or mesh axis (bytes/s) | | |
 #
-# *How To Scale Your Model* ("the book" below) writes $N$ for the number of chips in its sharding chapters, part 6
-# included; we follow it in §4–8. Bytes are bf16 (2 per value) unless said otherwise.
+# *How To Scale Your Model* ("the book" below) writes $N$ for the number of chips (part 5) and $V$ for the bytes a
+# collective moves (part 3); this workbook keeps $N$ for query heads and $V$ for the vocabulary and writes $n$ and $S$
+# for those ([other notations](../docs/notation.md#other-notations)). Bytes are bf16 (2 per value) unless said
+# otherwise.
 
 # %%
 import math
@@ -40,8 +51,9 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 import llmcalc
-from llmcalc import plots, widgets
+from llmcalc import diagrams, plots, widgets
 from llmcalc import sharding as S
+from llmcalc.i18n import tr
 
 # %matplotlib inline
 
@@ -49,13 +61,24 @@ llama3_70b = llmcalc.preset("llama-3-70b")
 v5p, h100 = llmcalc.chip("TPU v5p"), llmcalc.chip("H100")
 B_4M = 4 * 2**20                       # LLaMA 3-70B's batch: 4 x 1024 x 1024 tokens (the book, part 6)
 pod = v5p.fast_domain                  # one v5p pod
-print(f"LLaMA 3-70B: D = {llama3_70b.D:,}, F = {llama3_70b.F:,}, L = {llama3_70b.L}, gated MLP "
-      f"(m = 3 matrices D x F per layer); batch B = {B_4M:,} tokens")
-print(f"TPU v5p pod: {' x '.join(map(str, v5p.pod_shape))} = {pod:,} chips, C = {v5p.peak_flops:.3g} FLOP/s")
-print(f"H100 node: {h100.fast_domain} GPUs on NVLink, C = {h100.peak_flops:.3g} FLOP/s")
+
+
+def bound_word(bound):
+    """A LayerTime's bound ("compute" or "communication") in words: "compute-bound" / "计算受限"."""
+    return tr(f"{bound}-bound", {"compute": "计算受限", "communication": "通信受限"}[bound])
 
 # %% tags=["language"]
 llmcalc.i18n.use("en")  # the edition's language for explorer labels and plot titles
+
+# %%
+print(tr(f"LLaMA 3-70B: D = {llama3_70b.D:,}, F = {llama3_70b.F:,}, L = {llama3_70b.L}, gated MLP "
+         f"(n_mat = 3 matrices D x F per layer); batch B = {B_4M:,} tokens",
+         f"LLaMA 3-70B：D = {llama3_70b.D:,}，F = {llama3_70b.F:,}，L = {llama3_70b.L}，门控 MLP"
+         f"（每层 n_mat = 3 个 D x F 矩阵）；批大小 B = {B_4M:,} 个 token"))
+print(tr(f"TPU v5p pod: {' x '.join(map(str, v5p.pod_shape))} = {pod:,} chips, C = {v5p.peak_flops:.3g} FLOP/s",
+         f"TPU v5p Pod：{' x '.join(map(str, v5p.pod_shape))} = {pod:,} 块芯片，C = {v5p.peak_flops:.3g} FLOP/s"))
+print(tr(f"H100 node: {h100.fast_domain} GPUs on NVLink, C = {h100.peak_flops:.3g} FLOP/s",
+         f"H100 节点：{h100.fast_domain} 张 GPU 经 NVLink 相连，C = {h100.peak_flops:.3g} FLOP/s"))
 
 # %% [markdown]
 # ## 1. The one idea: compute hides communication, until it doesn't
@@ -63,7 +86,7 @@ llmcalc.i18n.use("en")  # the edition's language for explorer labels and plot ti
 # Each step, a chip does some FLOPs and receives some bytes. A chip can do both at once (its DMA engines move data
 # while its matrix units multiply), so a pass takes the *longer* of the two:
 #
-# $$T_\text{pass} = \max\left(\frac{\text{FLOPs per chip}}{C},\ \frac{\text{bytes per chip}}{W}\right).$$
+# $$t_\text{pass} = \max\left(\frac{\text{FLOPs per chip}}{C},\ \frac{\text{bytes per chip}}{W}\right).$$
 #
 # When the first term wins the layer is **compute-bound**: adding chips speeds it up. When the second wins it is
 # **communication-bound**: chips sit idle waiting for data. Most of this chapter is finding where the two terms are
@@ -78,7 +101,7 @@ llmcalc.i18n.use("en")  # the edition's language for explorer labels and plot ti
 #
 # | fabric | $W$ used | why |
 # |---|---|---|
-# | TPU ICI, collective over $M$ torus axes | $M \times$ the **bidirectional** per-axis figure | on a ring each chip receives from both neighbours at once |
+# | TPU ICI, collective over several torus axes | (number of axes) $\times$ the **bidirectional** per-axis figure | on a ring each chip receives from both neighbours at once |
 # | GPU NVLink, collective inside a node | the **one-way** per-GPU figure | NVSwitch joins all 8 GPUs: each sends and receives through its own port |
 # | point-to-point send (pipeline) | the **one-way** figure of one link | data flows in one direction |
 # | off the fast domain (InfiniBand per GPU, DCN per TPU chip) | **one-way** per chip | what one NIC can send |
@@ -92,8 +115,10 @@ for c, link, axes, pattern in [(v5p, "fast", 1, "collective"), (v5p, "fast", 2, 
                                (v5p, "fast", 1, "point_to_point"), (v5p, "slow", 1, "collective"),
                                (h100, "fast", 1, "collective"), (h100, "fast", 1, "point_to_point"), (h100, "slow", 1, "collective")]:
     W = S.collective_bandwidth(c, link, axes, pattern)
-    name = (c.fast_link_name if link == "fast" else c.slow_link_name) + (f" x{axes} axes" if c.kind == "tpu" and link == "fast" and pattern == "collective" else "")
-    rows.append({"chip": c.name, "link": name, "pattern": pattern, "W (GB/s)": f"{W / 1e9:,.2f}", "C / W (FLOPs per byte)": f"{c.peak_flops / W:,.0f}"})
+    name = (c.fast_link_name if link == "fast" else c.slow_link_name) + (tr(f" x{axes} axes", f" x{axes} 轴") if c.kind == "tpu" and link == "fast" and pattern == "collective" else "")
+    shown = tr(pattern, {"collective": "集合通信", "point_to_point": "点对点"}[pattern])
+    rows.append({tr("chip", "芯片"): c.name, tr("link", "链路"): name, tr("pattern", "通信方式"): shown, "W (GB/s)": f"{W / 1e9:,.2f}",
+                 tr("C / W (FLOPs per byte)", "C / W（每字节 FLOPs）"): f"{c.peak_flops / W:,.0f}"})
 print(pd.DataFrame(rows).to_string(index=False))
 
 # %% [markdown]
@@ -104,16 +129,16 @@ print(pd.DataFrame(rows).to_string(index=False))
 #
 # ## 2. The collectives and what they cost
 #
-# Let an array of $V$ bytes (its **full** size) be spread over $n$ chips, each chip receiving at $W$ (the convention
+# Let an array of $S$ bytes (its **full** size) be spread over $n$ chips, each chip receiving at $W$ (the convention
 # above). *How To Scale Your Model*, part 3, gives:
 #
 # | collective | what it does | time | where it appears |
 # |---|---|---|---|
-# | all-gather (AG) | each chip has $V/n$, all end with all $V$ | $V/W$ | FSDP weights, TP inputs, CP keys/values |
-# | reduce-scatter (RS) | each has a full $V$ of partial sums, each ends with $1/n$ of the sum | $V/W$ | FSDP gradients, TP outputs |
-# | all-reduce (AR) $=$ RS $+$ AG | each ends with the full sum | $2V/W$ | DP gradients |
-# | all-to-all | each sends a different $1/n$ of its $V/n$ to every chip | $V/(4W)$ on a bidirectional ring; $V/(nW)$ behind a switch | MoE dispatch/combine |
-# | point-to-point | one chip sends $V$ to one other | $V/W_\text{one-way}$ | pipeline stages |
+# | all-gather (AG) | each chip has $S/n$, all end with all $S$ | $S/W$ | FSDP weights, TP inputs, CP keys/values |
+# | reduce-scatter (RS) | each has a full $S$ of partial sums, each ends with $1/n$ of the sum | $S/W$ | FSDP gradients, TP outputs |
+# | all-reduce (AR) $=$ RS $+$ AG | each ends with the full sum | $2S/W$ | DP gradients |
+# | all-to-all | each sends a different $1/n$ of its $S/n$ to every chip | $S/(4W)$ on a bidirectional ring; $S/(nW)$ behind a switch | MoE dispatch/combine |
+# | point-to-point | one chip sends $S$ to one other | $S/W_\text{one-way}$ | pipeline stages |
 #
 # The exact ring versions are $\frac{n-1}{n}$ of these (a chip already holds its own share); `exact=True` includes it.
 # For large $n$ it makes no difference, and the book's thresholds drop it. The all-reduce is two collectives, which is
@@ -123,13 +148,40 @@ print(pd.DataFrame(rows).to_string(index=False))
 # %%
 V = 1e9   # one GB (10**9 bytes) of bf16 values, e.g. the gradients of a 0.5B-parameter layer group
 W_axis, W_nvl = S.collective_bandwidth(v5p, "fast", 1), S.collective_bandwidth(h100, "fast")
-for label, n, W, topo in (("v5p, one ICI axis, n = 16", 16, W_axis, "ring"), ("H100 node, NVLink, n = 8", 8, W_nvl, "switch")):
-    print(f"{label}:  all-gather {1e3 * S.all_gather_time(V, n, W):6.2f} ms (exact {1e3 * S.all_gather_time(V, n, W, exact=True):6.2f}), "
-          f"reduce-scatter {1e3 * S.reduce_scatter_time(V, n, W):6.2f}, all-reduce {1e3 * S.all_reduce_time(V, n, W):6.2f}, "
-          f"all-to-all {1e3 * S.all_to_all_time(V, n, W, topology=topo):6.2f} ms")
-print(f"point-to-point of 1 GB: v5p one axis one-way {1e3 * S.point_to_point_time(V, S.collective_bandwidth(v5p, pattern='point_to_point')):.2f} ms, "
-      f"H100 NVLink {1e3 * S.point_to_point_time(V, S.collective_bandwidth(h100, pattern='point_to_point')):.2f} ms, "
-      f"H100 InfiniBand {1e3 * S.point_to_point_time(V, S.collective_bandwidth(h100, 'slow')):.2f} ms")
+for label, n, W, topo in ((tr("v5p, one ICI axis, n = 16", "v5p，一个 ICI 轴，n = 16"), 16, W_axis, "ring"),
+                          (tr("H100 node, NVLink, n = 8", "H100 节点，NVLink，n = 8"), 8, W_nvl, "switch")):
+    ag, ag_exact = 1e3 * S.all_gather_time(V, n, W), 1e3 * S.all_gather_time(V, n, W, exact=True)
+    rs, ar, a2a = 1e3 * S.reduce_scatter_time(V, n, W), 1e3 * S.all_reduce_time(V, n, W), 1e3 * S.all_to_all_time(V, n, W, topology=topo)
+    print(tr(f"{label}:  all-gather {ag:6.2f} ms (exact {ag_exact:6.2f}), reduce-scatter {rs:6.2f}, all-reduce {ar:6.2f}, "
+             f"all-to-all {a2a:6.2f} ms",
+             f"{label}：all-gather {ag:6.2f} ms（精确值 {ag_exact:6.2f}），reduce-scatter {rs:6.2f}，all-reduce {ar:6.2f}，"
+             f"all-to-all {a2a:6.2f} ms"))
+p2p_v5p = 1e3 * S.point_to_point_time(V, S.collective_bandwidth(v5p, pattern='point_to_point'))
+p2p_nvl = 1e3 * S.point_to_point_time(V, S.collective_bandwidth(h100, pattern='point_to_point'))
+p2p_ib = 1e3 * S.point_to_point_time(V, S.collective_bandwidth(h100, 'slow'))
+print(tr(f"point-to-point of 1 GB: v5p one axis one-way {p2p_v5p:.2f} ms, H100 NVLink {p2p_nvl:.2f} ms, H100 InfiniBand {p2p_ib:.2f} ms",
+         f"1 GB 的点对点传输：v5p 单轴单向 {p2p_v5p:.2f} ms，H100 NVLink {p2p_nvl:.2f} ms，H100 InfiniBand {p2p_ib:.2f} ms"))
+
+
+# %% [markdown]
+# Where the $(n-1)/n$ comes from: on a ring, each chip sends one $1/n$ chunk to its neighbour per step, and after
+# $n - 1$ steps every chip has every chunk (all-gather) or its own chunk summed over all chips (reduce-scatter). Each
+# link carries $S/n$ bytes per step, $(n-1)\,S/n$ in all (*How To Scale Your Model*, part 3: "$N - 1$ hops of size
+# total size$/N$ per link" in one direction, its $N$ being our $n$). At the one-way bandwidth $W$ (the GPU convention
+# above), that is exactly `all_gather_time(..., exact=True)`; a TPU ring runs both directions at once, which is why the
+# book's $W$ there is the bidirectional figure.
+
+# %%
+W_ring = S.collective_bandwidth(h100, "fast")
+for kind, exact_time in (("all-gather", S.all_gather_time), ("reduce-scatter", S.reduce_scatter_time)):
+    ring = diagrams.ring_collective(4, kind, 1e9, bandwidth=W_ring)
+    per_step, per_link, ring_ms = ring.bytes_per_link_per_step / 1e6, ring.bytes_per_link_total / 1e6, 1e3 * ring.time_s
+    exact_ms = 1e3 * exact_time(1e9, 4, W_ring, exact=True)
+    print(tr(f"{kind}, n = 4, S = 1 GB: {len(ring.steps)} x {per_step:,.0f} MB = {per_link:,.0f} MB per link, {ring_ms:.3f} ms; "
+             f"{exact_time.__name__}(exact=True): {exact_ms:.3f} ms",
+             f"{kind}，n = 4，S = 1 GB：{len(ring.steps)} x {per_step:,.0f} MB = 每条链路 {per_link:,.0f} MB，{ring_ms:.3f} ms；"
+             f"{exact_time.__name__}(exact=True)：{exact_ms:.3f} ms"))
+plt.show()
 
 # %% [markdown]
 # ## 3. Data parallelism (DP, DDP)
@@ -141,20 +193,24 @@ print(f"point-to-point of 1 GB: v5p one axis one-way {1e3 * S.point_to_point_tim
 # NCCL as the backend, the same random-number start on every rank — belong to DDP.) Its weakness, also in the notes: each chip
 # holds the full model states (chapter 3).
 #
-# Per layer of an MLP with $m$ matrices of $D\times F$, on $X$ chips with $B$ tokens:
+# Per layer of an MLP with $n_\text{mat}$ matrices of $D\times F$, on $X$ chips with $B$ tokens:
 #
-# $$\underbrace{\frac{2\cdot 2mBDF}{X\,C}}_{\text{backward compute}} \ \ge\ \underbrace{\frac{2\cdot 2mDF}{W}}_{\text{gradient all-reduce, bf16}}
+# $$\underbrace{\frac{2\cdot 2n_\text{mat}BDF}{X\,C}}_{\text{backward compute}} \ \ge\ \underbrace{\frac{2\cdot 2n_\text{mat}DF}{W}}_{\text{gradient all-reduce, bf16}}
 # \iff \frac{B}{X} \ \ge\ \frac{C}{W}.$$
 #
 # The model's shape cancels: **data parallelism is compute-bound when each chip gets more than $C/W$ tokens**.
 
 # %%
 for c, axes in ((v5p, 1), (v5p, 3), (h100, 1)):
-    print(f"{c.name:8s} over {axes} axis/axes: DP is compute-bound above {S.dp_critical_tokens_per_chip(c, axes=axes):,.0f} tokens per chip")
+    crit_dp = S.dp_critical_tokens_per_chip(c, axes=axes)
+    print(tr(f"{c.name:8s} over {axes} axis/axes: DP is compute-bound above {crit_dp:,.0f} tokens per chip",
+             f"{c.name:8s} 用 {axes} 个轴：每芯片超过 {crit_dp:,.0f} 个 token 时 DP 是计算受限的"))
 for per_chip in (2000, 2400):
     lt = S.dp_layer_time(llama3_70b, h100, 8 * per_chip, 8)
-    print(f"8 H100s, {per_chip:,} tokens each: backward compute {1e3 * lt.backward_compute_s:.2f} ms, "
-          f"all-reduce {1e3 * lt.backward_comm_s:.2f} ms over {lt.links} -> {lt.bound}-bound")
+    print(tr(f"8 H100s, {per_chip:,} tokens each: backward compute {1e3 * lt.backward_compute_s:.2f} ms, "
+             f"all-reduce {1e3 * lt.backward_comm_s:.2f} ms over {lt.links} -> {bound_word(lt.bound)}",
+             f"8 张 H100，每张 {per_chip:,} 个 token：反向计算 {1e3 * lt.backward_compute_s:.2f} ms，"
+             f"经 {lt.links} 的 all-reduce {1e3 * lt.backward_comm_s:.2f} ms -> {bound_word(lt.bound)}"))
 
 # %% [markdown]
 # ## 4. ZeRO and FSDP
@@ -166,26 +222,32 @@ for per_chip in (2000, 2400):
 #
 # | pass | compute | communication |
 # |---|---|---|
-# | forward | $2mBDF/(XC)$ | AG of the weights, $2mDF/W$ |
-# | backward | $4mBDF/(XC)$ | AG of the weights again $+$ RS of the gradients, $4mDF/W$ |
+# | forward | $2n_\text{mat}BDF/(XC)$ | AG of the weights, $2n_\text{mat}DF/W$ |
+# | backward | $4n_\text{mat}BDF/(XC)$ | AG of the weights again $+$ RS of the gradients, $4n_\text{mat}DF/W$ |
 #
 # Both passes give the **same threshold as DP**, $B/X > C/W$: the reduce-scatter is half of DP's all-reduce, and the
 # extra all-gather in the forward is hidden by the forward's matmuls. FSDP gets its memory saving for no change in the
 # critical batch — only 1.5× the bytes.
 #
 # **Question:** The book's part 6 trains LLaMA 3-70B with a batch of $4\cdot 2^{20}$ tokens, sequences of $T = 4096$, on a full
-# v5p pod. (a) If FSDP shards only the batch axis, how many chips can it use? (b) If it shards batch *and* sequence
-# over all the pod's chips using all three torus axes, is each layer compute-bound?
+# v5p pod. (a) If FSDP shards only the batch axis, how many chips can it use (as a count of chips)? (b) If it shards batch *and* sequence over all the pod's chips
+# using all three torus axes, how many tokens does each chip get (in tokens per chip), how many times its compute
+# does a layer's communication take (as a ratio, e.g. 1.25), and is each layer compute-bound (as True (yes) or
+# False (no))?
 
-# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:llama3_70b.max_batch_only_fsdp", "check:l3_70b.fsdp_tokens_per_chip", "check:l3_70b.fsdp_comm_ratio"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:llama3_70b.max_batch_only_fsdp", "check:l3_70b.fsdp_compute_bound", "check:l3_70b.fsdp_tokens_per_chip", "check:l3_70b.fsdp_comm_ratio"]
 # Answer (click to reveal) · 答案(点击展开)
-print(f"(a) {B_4M:,} tokens / {4096} per sequence = {S.max_data_parallel_degree(B_4M, 4096):,} sequences: "
-      f"batch-only FSDP can use at most that many of the {pod:,} chips")
+n_seq = S.max_data_parallel_degree(B_4M, 4096)
+print(tr(f"(a) {B_4M:,} tokens / {4096} per sequence = {n_seq:,} sequences: "
+         f"batch-only FSDP can use at most that many of the {pod:,} chips",
+         f"(a) {B_4M:,} 个 token / 每条序列 {4096} 个 = {n_seq:,} 条序列：只按批次切分的 FSDP 在 {pod:,} 块芯片中最多只能用上这么多块"))
 per_chip = S.tokens_per_chip(B_4M, pod)
 need = S.dp_critical_tokens_per_chip(v5p, axes=3)
 lt = S.fsdp_layer_time(llama3_70b, v5p, B_4M, pod, M_X=3)
-print(f"(b) {B_4M:,} / {pod:,} = {per_chip:.1f} tokens per chip < {need:.0f} needed on three axes -> {lt.bound}-bound; "
-      f"communication takes {lt.comm_ratio:.2f}x the compute")
+print(tr(f"(b) {B_4M:,} / {pod:,} = {per_chip:.1f} tokens per chip < {need:.0f} needed on three axes -> {bound_word(lt.bound)}; "
+         f"communication takes {lt.comm_ratio:.2f}x the compute",
+         f"(b) {B_4M:,} / {pod:,} = 每芯片 {per_chip:.1f} 个 token < 三个轴上所需的 {need:.0f} -> {bound_word(lt.bound)}；"
+         f"通信时间是计算时间的 {lt.comm_ratio:.2f} 倍"))
 
 # %% [markdown]
 # <details><summary>Show answer</summary>
@@ -199,33 +261,46 @@ print(f"(b) {B_4M:,} / {pod:,} = {per_chip:.1f} tokens per chip < {need:.0f} nee
 #
 # ## 5. Tensor parallelism: split the matrices (Megatron)
 #
-# The course slides draw it with one matrix: split $W$ by columns, $W = [W_1\ W_2]$; two chips compute
-# $XW_1$ and $XW_2$ and the output is their concatenation $[XW_1\ XW_2]$. Megatron-LM (Shoeybi et al. 2019) chains two
+# The course slides draw it with one matrix: split a weight matrix $\mathbf{W}$ by columns, $\mathbf{W} = [\mathbf{W}_1\ \mathbf{W}_2]$; two chips compute $A\mathbf{W}_1$ and $A\mathbf{W}_2$ and the output is their concatenation $[A\mathbf{W}_1\ A\mathbf{W}_2]$ (the slides write $X$ for the input $A$).
+# Megatron-LM (Shoeybi et al. 2019) chains two
 # such splits through the MLP so that only two collectives are needed per pass:
 #
 # $$\underbrace{W_\text{in} = [W_\text{in}^{(1)} \cdots W_\text{in}^{(Y)}]}_{\text{by columns: each chip has } F/Y \text{ of the hidden units}},\qquad
 # \underbrace{W_\text{out} = \begin{bmatrix} W_\text{out}^{(1)} \\ \vdots \\ W_\text{out}^{(Y)} \end{bmatrix}}_{\text{by rows}},\qquad
-# Z = \sum_{i=1}^{Y} \phi\!\left(A\,W_\text{in}^{(i)}\right) W_\text{out}^{(i)} .$$
+# \text{Out} = \sum_{i=1}^{Y} \phi\!\left(A\,W_\text{in}^{(i)}\right) W_\text{out}^{(i)} .$$
 #
 # The nonlinearity $\phi$ acts element-wise on each chip's own $F/Y$ columns (a gated MLP splits its gate and up matrices
 # the same way), so nothing moves in the middle. Before $W_\text{in}$ each chip needs the full input $A$ ($[B, D]$):
 # an **all-gather**; after $W_\text{out}$ the partial products must be summed: a **reduce-scatter** (Megatron's original
 # all-reduce, split in two when sequence parallelism shards the rest of the layer). Per pass, $2\cdot 2BD/W$ bytes-time
-# against $2mBDF/(YC)$ of compute:
+# against $2n_\text{mat}BDF/(YC)$ of compute:
 #
-# $$\frac{4BD/W}{2mBDF/(YC)} < 1 \iff Y < \frac{m}{2}\,\frac{M_Y\,F\,W}{C}.$$
+# $$\frac{4BD/W}{2n_\text{mat}BDF/(YC)} < 1 \iff Y < \frac{n_\text{mat}}{2}\,\frac{M_Y\,F\,W}{C}.$$
 #
 # The batch cancels: **TP is compute-bound up to a fixed degree**, set by $F$ and the chip, however many tokens you
-# feed it. The book's formula uses $m = 2$; LLaMA's gated MLP has $m = 3$ and tolerates 1.5× more.
+# feed it. The book's formula uses $n_\text{mat} = 2$; LLaMA's gated MLP has $n_\text{mat} = 3$ and tolerates 1.5× more.
 
 # %%
 F = llama3_70b.F
 for c in (v5p, h100):
-    print(f"{c.name:8s} one axis, F = {F:,}: TP stays compute-bound for Y < {S.tp_max_degree(c, F):.2f} (m = 2), "
-          f"< {S.tp_max_degree(c, F, mlp_matrices=3):.2f} (m = 3)")
+    y2, y3 = S.tp_max_degree(c, F), S.tp_max_degree(c, F, mlp_matrices=3)
+    print(tr(f"{c.name:8s} one axis, F = {F:,}: TP stays compute-bound for Y < {y2:.2f} (n_mat = 2), < {y3:.2f} (n_mat = 3)",
+             f"{c.name:8s} 单轴，F = {F:,}：Y < {y2:.2f}（n_mat = 2）、< {y3:.2f}（n_mat = 3）时 TP 保持计算受限"))
 for Y in (8, 16):
     lt = S.tp_layer_time(llama3_70b, v5p, B_4M, Y, mlp_matrices=2)
-    print(f"v5p, Y = {Y:2d}, m = 2: comm / compute = {lt.comm_ratio:.2f} -> {lt.bound}-bound")
+    print(tr(f"v5p, Y = {Y:2d}, n_mat = 2: comm / compute = {lt.comm_ratio:.2f} -> {bound_word(lt.bound)}",
+             f"v5p，Y = {Y:2d}，n_mat = 2：通信 / 计算 = {lt.comm_ratio:.2f} -> {bound_word(lt.bound)}"))
+
+
+# %% [markdown]
+# The picture of the formula above, for LLaMA 3-70B's MLP on $Y = 4$ H100s and 8192 tokens: each chip holds $F/Y$
+# columns of $W_\text{in}$ and the matching $F/Y$ rows of $W_\text{out}$, applies $\phi$ to its own columns, and
+# produces a partial output $Z_i[B, D]$; one all-reduce sums them. Nothing moves between the two matmuls.
+
+# %%
+tp_plain = diagrams.tp_mlp(4, D=llama3_70b.D, F=llama3_70b.F, B=8192, chip=h100)
+print(" + ".join(f"{c['name']} {c['bytes'] / 1e6:,.0f} MB ({1e3 * c['time_s']:.2f} ms)" for c in tp_plain.collectives))
+plt.show()
 
 # %% [markdown]
 # ## 6. Sequence and context parallelism
@@ -235,10 +310,10 @@ for Y in (8, 16):
 # * **Sequence parallelism (SP)**, Megatron's (Korthikanti et al. 2022): inside a TP group, the parts of a layer that TP
 #   leaves replicated (norms, dropout, residual adds) are split along the sequence instead. TP's all-reduce becomes the
 #   all-gather + reduce-scatter pair of §5 — **the same bytes** — and the replicated activations shrink by $1/Y$
-#   (chapter 3's $34sbh/t$). It is free.
+#   (Korthikanti's $34sbh/t$, chapter 3). It is free.
 # * **Context parallelism (CP)**: split each *sequence* across chips, as the book's part 6 does when it shards "batch and
 #   sequence". The MLP and the projections act token by token and need nothing. Attention does: a query needs the keys
-#   and values of all earlier positions, so the $n_\text{CP}$ chips all-gather $K$ and $V$ (or pass them round a ring,
+#   and values of all earlier positions, so the $n_\text{CP}$ chips all-gather the keys and values (or pass them round a ring,
 #   "ring attention"), $2\cdot T\cdot K\cdot H$ values per layer per sequence. With grouped-query attention that is small:
 #   LLaMA 3-70B's $2KH$ is a quarter of $D$.
 #
@@ -251,22 +326,36 @@ kv_bytes = 2 * T_long * llama3_70b.K * llama3_70b.H * 2 // tp          # K and V
 gather = S.all_gather_time(kv_bytes, cp, S.collective_bandwidth(h100, "slow"))
 fwd_layer = llmcalc.forward_flops(llama3_70b, 1, T_long) / llama3_70b.L / (cp * tp) / h100.peak_flops
 print(f"2KH / D = {2 * llama3_70b.K * llama3_70b.H / llama3_70b.D:.2f}")
-print(f"K, V of one 131,072-token sequence, one layer, 1/{tp} of the heads: {kv_bytes / 1e6:.1f} MB")
-print(f"all-gather over CP{cp} on InfiniBand: {1e3 * gather:.2f} ms  vs  the layer's forward compute per GPU: {1e3 * fwd_layer:.2f} ms")
+print(tr(f"K, V of one 131,072-token sequence, one layer, 1/{tp} of the heads: {kv_bytes / 1e6:.1f} MB",
+         f"一条 131,072 个 token 的序列在一层、1/{tp} 的头上的键和值：{kv_bytes / 1e6:.1f} MB"))
+print(tr(f"all-gather over CP{cp} on InfiniBand: {1e3 * gather:.2f} ms  vs  the layer's forward compute per GPU: {1e3 * fwd_layer:.2f} ms",
+         f"经 InfiniBand 在 CP{cp} 上做 all-gather：{1e3 * gather:.2f} ms，对比每张 GPU 上这一层的前向计算：{1e3 * fwd_layer:.2f} ms"))
+
 
 # %% [markdown]
-# At long context the attention FLOPs grow like $T^2$ while the $K, V$ bytes grow like $T$, so CP only gets easier as
+# Sequence parallelism, drawn: the input arrives split along the sequence, $[B/Y, D]$ per chip; an all-gather
+# rebuilds $[B, D]$ before $W_\text{in}$, and a reduce-scatter after $W_\text{out}$ both sums the partial outputs and
+# splits them along the sequence again. The two move the same bytes as the all-reduce of §5 (Korthikanti et al. 2022).
+
+# %%
+tp_sp = diagrams.tp_mlp(4, sequence_parallel=True, D=llama3_70b.D, F=llama3_70b.F, B=8192, chip=h100)
+print(" + ".join(f"{c['name']} {c['bytes'] / 1e6:,.0f} MB ({1e3 * c['time_s']:.2f} ms)" for c in tp_sp.collectives)
+      + f" = {1e3 * tp_sp.comm_time_s:.2f} ms")
+plt.show()
+
+# %% [markdown]
+# At long context the attention FLOPs grow like $T^2$ while the key and value bytes grow like $T$, so CP only gets easier as
 # sequences get longer. At $T = 4096$ it is the *sequence sharding* that lets the book's FSDP use more chips than it
 # has sequences.
 #
 # ## 7. FSDP + TP: the fix for LLaMA 3-70B on a pod
 #
-# Put FSDP on $X$ chips (two torus axes, $M_X = 2$) and TP on $Y$ (one axis, $M_Y = 1$), $N = XY$. The FSDP all-gather
+# Put FSDP on $X$ chips (two torus axes, $M_X = 2$) and TP on $Y$ (one axis, $M_Y = 1$), $n = XY$. The FSDP all-gather
 # now moves only the $1/Y$ of the weights this TP rank owns, and the TP collectives move $B/X$ tokens. Per forward
 # pass, the ratios of communication to compute are (bf16)
 #
-# $$r_\text{FSDP} = \frac{X\,C}{B\,W_X}, \qquad r_\text{TP} = \frac{2\,Y\,C}{m\,F\,W_Y}, \qquad
-# r_\text{FSDP}\, r_\text{TP} = \frac{2}{m}\cdot\frac{N\,C^2}{B\,F\,W_X W_Y}.$$
+# $$r_\text{FSDP} = \frac{X\,C}{B\,W_X}, \qquad r_\text{TP} = \frac{2\,Y\,C}{n_\text{mat}\,F\,W_Y}, \qquad
+# r_\text{FSDP}\, r_\text{TP} = \frac{2}{n_\text{mat}}\cdot\frac{n\,C^2}{B\,F\,W_X W_Y}.$$
 #
 # The book does **not** overlap the two kinds of traffic with each other (both run on the same ICI links, one after
 # the other), so the pass is compute-bound when their **sum** is below 1: $r_\text{FSDP} + r_\text{TP} < 1$.
@@ -274,10 +363,10 @@ print(f"all-gather over CP{cp} on InfiniBand: {1e3 * gather:.2f} ms  vs  the lay
 # smallest when they are equal, and is then $2\sqrt{r_\text{FSDP}\,r_\text{TP}}$; below 1 exactly when the product is
 # below $1/4$:
 #
-# $$\frac{B}{N} > \frac{8}{m}\cdot\frac{\alpha^2}{M_X M_Y F}\quad(\alpha = C/W_\text{axis}),\qquad
-# X_\text{opt} = \sqrt{\frac{2}{m}\cdot\frac{B}{F}\cdot\frac{M_X}{M_Y}\cdot N}.$$
+# $$\frac{B}{n} > \frac{8}{n_\text{mat}}\cdot\frac{\alpha^2}{M_X M_Y F}\quad(\alpha = C/W_\text{axis}),\qquad
+# X_\text{opt} = \sqrt{\frac{2}{n_\text{mat}}\cdot\frac{B}{F}\cdot\frac{M_X}{M_Y}\cdot n}.$$
 #
-# With the book's $m = 2$, $M_X = 2$, $M_Y = 1$ this is its $4\alpha^2/(M_X M_Y F) = 2\cdot 2550^2/F$ and $\sqrt{2BN/F}$
+# With the book's $n_\text{mat} = 2$, $M_X = 2$, $M_Y = 1$ this is its $4\alpha^2/(M_X M_Y F) = 2\cdot 2550^2/F$ and $\sqrt{2Bn/F}$
 # (training.md, "Combining FSDP and tensor parallelism"; applied-training.md) — the "2" in both is $M_X M_Y$ and
 # $M_X/M_Y$, not a universal constant. The Chinese rendering we read prints $2550^2/(2F)$ instead, a quarter of the
 # book's threshold. That smaller number is what you get by asking only that **each** ratio be below 1, i.e. by
@@ -285,37 +374,65 @@ print(f"all-gather over CP{cp} on InfiniBand: {1e3 * gather:.2f} ms  vs  the lay
 # named option, `combine="max"`, next to the book's default `combine="sum"`: it is 4× more optimistic, and nothing in
 # the book's model supports it.
 
+
+# %% [markdown]
+# What each chip holds, on a small $X = 4$ by $Y = 2$ mesh (the pod's $X \times Y$ is the same picture, larger): in
+# the book's notation $\text{In}[B_X, D_Y] \cdot_D W_\text{in}[D_X, F_Y] \cdot_F W_\text{out}[F_Y, D_X]$, chip
+# $(x, y)$ keeps the $x$-th $1/X$ of the batch and of $W_\text{in}$'s $D$ rows, and the $y$-th $1/Y$ of its $F$
+# columns. FSDP all-gathers along a column of the mesh (weights), TP along a row (activations).
+
+# %%
+mesh_fig = diagrams.mesh(4, 2, cfg=llama3_70b)
+print(tr(f"{len(mesh_fig.cells)} chips; each holds {mesh_fig.shard_elements:,} of W_in's {llama3_70b.D * llama3_70b.F:,} values",
+         f"{len(mesh_fig.cells)} 块芯片；W_in 的 {llama3_70b.D * llama3_70b.F:,} 个值中，每块持有 {mesh_fig.shard_elements:,} 个"))
+plt.show()
+
 # %%
 crit = S.fsdp_tp_critical_tokens_per_chip(v5p, F, M_X=2, M_Y=1)
 crit_overlap = S.fsdp_tp_critical_tokens_per_chip(v5p, F, M_X=2, M_Y=1, combine="max")
-print(f"FSDP + TP threshold, m = 2 (the book): 2 x {S.dp_critical_tokens_per_chip(v5p):.0f}^2 / {F:,} = {crit:.1f} tokens per chip; "
-      f"LLaMA 3-70B has {S.tokens_per_chip(B_4M, pod):.1f} ({S.tokens_per_chip(B_4M, pod) / crit - 1:.1%} above)")
-print(f"overlapped variant (combine='max'): {crit_overlap:.1f} tokens per chip, {crit / crit_overlap:.0f}x lower")
-print(f"X_opt with the book's B = 4.19e6: {S.fsdp_optimal_degree(v5p, pod, 4.19e6, F):.1f}; "
-      f"with the exact 4 x 2^20: {S.fsdp_optimal_degree(v5p, pod, B_4M, F):.1f}")
-print(f"with the real gated MLP (m = 3): threshold {S.fsdp_tp_critical_tokens_per_chip(v5p, F, mlp_matrices=3):.1f}, "
-      f"X_opt {S.fsdp_optimal_degree(v5p, pod, B_4M, F, mlp_matrices=3):.1f}")
+alpha, have = S.dp_critical_tokens_per_chip(v5p), S.tokens_per_chip(B_4M, pod)
+print(tr(f"FSDP + TP threshold, n_mat = 2 (the book): 2 x {alpha:.0f}^2 / {F:,} = {crit:.1f} tokens per chip; "
+         f"LLaMA 3-70B has {have:.1f} ({have / crit - 1:.1%} above)",
+         f"FSDP + TP 的阈值，n_mat = 2（本书）：2 x {alpha:.0f}^2 / {F:,} = 每芯片 {crit:.1f} 个 token；"
+         f"LLaMA 3-70B 有 {have:.1f}（高出 {have / crit - 1:.1%}）"))
+print(tr(f"overlapped variant (combine='max'): {crit_overlap:.1f} tokens per chip, {crit / crit_overlap:.0f}x lower",
+         f"完全重叠的变体（S.fsdp_tp_critical_tokens_per_chip(combine='max')）：每芯片 {crit_overlap:.1f} 个 token，"
+         f"低了 {crit / crit_overlap:.0f} 倍"))
+x_book, x_exact = S.fsdp_optimal_degree(v5p, pod, 4.19e6, F), S.fsdp_optimal_degree(v5p, pod, B_4M, F)
+print(tr(f"X_opt with the book's B = 4.19e6: {x_book:.1f}; with the exact 4 x 2^20: {x_exact:.1f}",
+         f"按本书的 B = 4.19e6，X_opt = {x_book:.1f}；按精确的 4 x 2^20，X_opt = {x_exact:.1f}"))
+crit3, x3 = S.fsdp_tp_critical_tokens_per_chip(v5p, F, mlp_matrices=3), S.fsdp_optimal_degree(v5p, pod, B_4M, F, mlp_matrices=3)
+print(tr(f"with the real gated MLP (n_mat = 3): threshold {crit3:.1f}, X_opt {x3:.1f}",
+         f"按实际的门控 MLP（n_mat = 3）：阈值 {crit3:.1f}，X_opt {x3:.1f}"))
 
 # %% [markdown]
 # LLaMA 3-70B on one pod is only just above the book's threshold, and only at $X_\text{opt}$, where the two ratios are
 # equal. The book then rounds to powers of two and concludes "roughly 2048-way FSDP and 4-way model parallelism"
 # (data 1024 × sequence 2 × tensor 4).
 #
-# **Question:** $2048 \times 4$ is how many chips (give the count), and is that split compute-bound? What is the best
-# split if we use *every* chip of the pod, with the book's 2-matrix MLP (give $X$ and $Y$), and is it compute-bound?
+# **Question:** $2048 \times 4$ is how many chips (as a count of chips), and is that split compute-bound (as True (yes) or
+# False (no))? What is the best split if we use *every* chip of the pod, with the book's 2-matrix MLP (give it as
+# the FSDP degree $X$ and as the TP degree $Y$), and is it compute-bound?
 # (TP degrees must divide the chip count, $F$ and the 64 heads.)
 
-# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.book_chips_2048x4", "check:l3_70b.best_split_fsdp_m2", "check:l3_70b.best_split_tp_m2"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.book_chips_2048x4", "check:l3_70b.book_2048x4_compute_bound", "check:l3_70b.best_split_m2_compute_bound", "check:l3_70b.best_split_fsdp_m2", "check:l3_70b.best_split_tp_m2"]
 # Answer (click to reveal) · 答案(点击展开)
 pow2 = S.best_fsdp_tp_split(llama3_70b, v5p, pod, B_4M, splits="powers_of_two", mlp_matrices=2)
-print(f"powers of two: {pow2.X:,} x {pow2.Y} = {pow2.n_chips_used:,} chips ({pod - pow2.n_chips_used:,} of {pod:,} idle, "
-      f"{1 - pow2.n_chips_used / pod:.1%}); {pow2.tokens_per_chip:.0f} tokens per chip; comm/compute "
-      f"{pow2.layer.comm_ratio:.3f} -> {pow2.layer.bound}-bound")
+idle = pod - pow2.n_chips_used
+print(tr(f"powers of two: {pow2.X:,} x {pow2.Y} = {pow2.n_chips_used:,} chips ({idle:,} of {pod:,} idle, "
+         f"{1 - pow2.n_chips_used / pod:.1%}); {pow2.tokens_per_chip:.0f} tokens per chip; comm/compute "
+         f"{pow2.layer.comm_ratio:.3f} -> {bound_word(pow2.layer.bound)}",
+         f"取 2 的幂：{pow2.X:,} x {pow2.Y} = {pow2.n_chips_used:,} 块芯片（{pod:,} 块中闲置 {idle:,} 块，"
+         f"{1 - pow2.n_chips_used / pod:.1%}）；每芯片 {pow2.tokens_per_chip:.0f} 个 token；通信/计算 "
+         f"{pow2.layer.comm_ratio:.3f} -> {bound_word(pow2.layer.bound)}"))
 best2 = S.best_fsdp_tp_split(llama3_70b, v5p, pod, B_4M, mlp_matrices=2)
-print(f"all chips:     {best2.X:,} x {best2.Y} = {best2.n_chips_used:,}; comm/compute {best2.layer.comm_ratio:.3f} -> {best2.layer.bound}-bound")
-print(f"step time per layer, all chips vs powers of two: {best2.layer.step_s / pow2.layer.step_s:.3f}")
-cands = pd.DataFrame([{"X (FSDP)": x, "Y (TP)": y, "comm/compute": f"{lt.comm_ratio:.3f}", "bound": lt.bound,
-                       "step ms/layer": f"{1e3 * lt.step_s:.3f}"} for x, y, lt in best2.candidates])
+print(tr(f"all chips:     {best2.X:,} x {best2.Y} = {best2.n_chips_used:,}; comm/compute {best2.layer.comm_ratio:.3f} -> {bound_word(best2.layer.bound)}",
+         f"用上全部芯片：{best2.X:,} x {best2.Y} = {best2.n_chips_used:,}；通信/计算 {best2.layer.comm_ratio:.3f} -> {bound_word(best2.layer.bound)}"))
+print(tr(f"step time per layer, all chips vs powers of two: {best2.layer.step_s / pow2.layer.step_s:.3f}",
+         f"每层的步时间，全部芯片与取 2 的幂之比：{best2.layer.step_s / pow2.layer.step_s:.3f}"))
+cands = pd.DataFrame([{"X (FSDP)": x, "Y (TP)": y, tr("comm/compute", "通信/计算"): f"{lt.comm_ratio:.3f}",
+                       tr("bound", "受限于"): tr(lt.bound, {"compute": "计算", "communication": "通信"}[lt.bound]),
+                       tr("step ms/layer", "每层步时间 ms"): f"{1e3 * lt.step_s:.3f}"} for x, y, lt in best2.candidates])
 print(cands.to_string(index=False))
 
 # %% [markdown]
@@ -333,8 +450,8 @@ print(cands.to_string(index=False))
 #
 # ### Why the real LLaMA moves the optimum to 1120 × 8
 #
-# LLaMA's MLP is gated: three $D\times F$ matrices, $m = 3$. Look at the two ratios again. $r_\text{FSDP}$ does not
-# contain $m$ — the weights to gather and the FLOPs they do grow together. $r_\text{TP}$ falls as $1/m$: TP moves the
+# LLaMA's MLP is gated: three $D\times F$ matrices, $n_\text{mat} = 3$. Look at the two ratios again. $r_\text{FSDP}$ does not
+# contain $n_\text{mat}$ — the weights to gather and the FLOPs they do grow together. $r_\text{TP}$ falls as $1/n_\text{mat}$: TP moves the
 # same $[B, D]$ activations in and out whatever happens inside the MLP, while the compute between them grows by half.
 # **More compute per byte of TP traffic** makes TP cheaper, so the balance shifts towards more TP and less FSDP
 # ($X_\text{opt}$ shrinks by $\sqrt{2/3}$), and the threshold falls by $2/3$: the real model has room the book's
@@ -342,12 +459,15 @@ print(cands.to_string(index=False))
 
 # %%
 best3 = S.best_fsdp_tp_split(llama3_70b, v5p, pod, B_4M)
-print(f"gated MLP (m = 3): best {best3.X:,} x {best3.Y}, comm/compute {best3.layer.comm_ratio:.3f}, X_opt {best3.x_opt:.0f}")
+print(tr(f"gated MLP (n_mat = 3): best {best3.X:,} x {best3.Y}, comm/compute {best3.layer.comm_ratio:.3f}, X_opt {best3.x_opt:.0f}",
+         f"门控 MLP（n_mat = 3）：最佳 {best3.X:,} x {best3.Y}，通信/计算 {best3.layer.comm_ratio:.3f}，X_opt {best3.x_opt:.0f}"))
 m2 = {(x, y): lt for x, y, lt in S.best_fsdp_tp_split(llama3_70b, v5p, pod, B_4M, mlp_matrices=2).candidates}
-print(pd.DataFrame([{"X x Y": f"{x} x {y}", "m = 2": f"{m2[(x, y)].comm_ratio:.3f}", "m = 3": f"{lt.comm_ratio:.3f}",
-                     "bound (m = 3)": lt.bound} for x, y, lt in best3.candidates]).to_string(index=False))
+print(pd.DataFrame([{"X x Y": f"{x} x {y}", "n_mat = 2": f"{m2[(x, y)].comm_ratio:.3f}", "n_mat = 3": f"{lt.comm_ratio:.3f}",
+                     tr("bound (n_mat = 3)", "受限于（n_mat = 3）"): tr(lt.bound, {"compute": "计算", "communication": "通信"}[lt.bound])}
+                    for x, y, lt in best3.candidates]).to_string(index=False))
 seq_only = S.best_fsdp_tp_split(llama3_70b, v5p, pod, B_4M, seq_len=4096, mlp_matrices=2)
-print(f"batch-only FSDP (X <= 1024 sequences), m = 2: forced to {seq_only.X} x {seq_only.Y} -> {seq_only.layer.bound}-bound")
+print(tr(f"batch-only FSDP (X <= 1024 sequences), n_mat = 2: forced to {seq_only.X} x {seq_only.Y} -> {bound_word(seq_only.layer.bound)}",
+         f"只按批次切分的 FSDP（X <= 1024 条序列），n_mat = 2：只能取 {seq_only.X} x {seq_only.Y} -> {bound_word(seq_only.layer.bound)}"))
 
 # %% [markdown]
 # The last line ties §4 back in: without sharding the sequence, $X \le 1024$ forces $Y \ge 16$ — too much TP for the
@@ -364,7 +484,8 @@ print(f"batch-only FSDP (X <= 1024 sequences), m = 2: forced to {seq_only.X} x {
 # %%
 for strategy, tp_deg in (("FSDP", 1), ("FSDP+TP", 4)):
     x = S.crossover_tokens_per_chip(llama3_70b, v5p, strategy, chips=pod, tp=tp_deg, axes=3)
-    print(f"v5p, {pod:,} chips, {strategy} (Y = {tp_deg}): compute-bound above {x:,.1f} tokens per chip")
+    print(tr(f"v5p, {pod:,} chips, {strategy} (Y = {tp_deg}): compute-bound above {x:,.1f} tokens per chip",
+             f"v5p，{pod:,} 块芯片，{strategy}（Y = {tp_deg}）：每芯片超过 {x:,.1f} 个 token 时计算受限"))
     fig = plots.compute_vs_comm(llama3_70b, "TPU v5p", strategy, chips=pod, tp=tp_deg, axes=3,
                                 mark=S.tokens_per_chip(B_4M, pod), figsize=(6, 3.2))
     plt.show()
@@ -376,12 +497,15 @@ for strategy, tp_deg in (("FSDP", 1), ("FSDP+TP", 4)):
 # rebalance the way it does on the pod.
 
 # %%
-h100_cases = (("FSDP, one node", "FSDP", 8, 1), ("FSDP, 128 nodes", "FSDP", 1024, 1), ("FSDP+TP, 1024 x 8", "FSDP+TP", 8192, 8))
+h100_cases = ((tr("FSDP, one node", "FSDP，一个节点"), "FSDP", 8, 1), (tr("FSDP, 128 nodes", "FSDP，128 个节点"), "FSDP", 1024, 1),
+              ("FSDP+TP, 1024 x 8", "FSDP+TP", 8192, 8))
 for label, strategy, n, tp_deg in h100_cases:
     x = S.crossover_tokens_per_chip(llama3_70b, h100, strategy, chips=n, tp=tp_deg)
-    print(f"H100, {label:18s}: compute-bound above {x:,.1f} tokens per GPU")
-print(f"(NVLink alone: C/W = {S.dp_critical_tokens_per_chip(h100):,.1f}; InfiniBand per node of 8: "
-      f"C/W_IB = {S.dcn_critical_tokens_per_pod(h100):,.0f}, i.e. {S.dcn_critical_tokens_per_pod(h100) / 8:,.1f} per GPU)")
+    print(tr(f"H100, {label:18s}: compute-bound above {x:,.1f} tokens per GPU",
+             f"H100，{label}：每张 GPU 超过 {x:,.1f} 个 token 时计算受限"))
+c_nvl, c_ib = S.dp_critical_tokens_per_chip(h100), S.dcn_critical_tokens_per_pod(h100)
+print(tr(f"(NVLink alone: C/W = {c_nvl:,.1f}; InfiniBand per node of 8: C/W_IB = {c_ib:,.0f}, i.e. {c_ib / 8:,.1f} per GPU)",
+         f"（只用 NVLink：C/W = {c_nvl:,.1f}；InfiniBand，每个 8 卡节点：C/W_IB = {c_ib:,.0f}，即每张 GPU {c_ib / 8:,.1f}）"))
 for label, strategy, n, tp_deg in h100_cases[1:]:
     fig = plots.compute_vs_comm(llama3_70b, "H100", strategy, chips=n, tp=tp_deg, mark=S.tokens_per_chip(B_4M, 8192), figsize=(6, 3.2))
     plt.show()
@@ -394,26 +518,34 @@ for label, strategy, n, tp_deg in h100_cases[1:]:
 # ## 9. Across pods and nodes: DP over the slow network
 #
 # Between pods (DCN) or between GPU replicas (InfiniBand) the usual choice is plain data parallelism: inside each pod
-# the chips share a model replica however they like, and each chip all-reduces only its $1/P$ of the gradients with its
-# counterparts in the other pods, once per step. The compute per chip has $B/n_\text{pods}$ tokens over the same $1/P$
-# of the weights, so the chip count cancels:
+# the chips share a model replica however they like, and each chip all-reduces only its $n_\text{pods}/n$ of the gradients with its
+# counterparts in the other pods, once per step. The compute per chip has $B/n_\text{pods}$ tokens over the same $n_\text{pods}/n$ of the weights, so the chip count cancels:
 #
-# $$\text{compute-bound} \iff \frac{B}{n_\text{pods}} > \frac{C}{W_\text{DCN}}\quad\text{(tokens per pod; } W \text{ one-way per chip)}.$$
+# $$\text{compute-bound} \iff \frac{B}{n_\text{pods}} > \frac{C}{W_\text{dcn}}\quad\text{(tokens per pod; } W \text{ one-way per chip)}.$$
 #
-# **Question** (the book's part 6 leaves this exercise to the reader): LLaMA 3-70B on 4 v5p pods with the same
-# batch. Does the cross-pod gradient reduction slow it down? And inside each pod, is FSDP × TP still compute-bound?
+# **Question** (the book's part 6 leaves this exercise to the reader): LLaMA 3-70B on 4 v5p pods with the same batch. How many times the DCN threshold
+# $C/W_\text{dcn}$ does each pod get (as a ratio, e.g. 1.25)? Does the cross-pod gradient reduction slow it down
+# (as True (yes) or False (no))? Inside each pod, how many tokens does each chip get (in tokens per chip), and is
+# FSDP × TP still compute-bound?
 
-# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.4pods_dcn_margin", "check:l3_70b.4pods_tokens_per_chip"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.4pods_dcn_margin", "check:l3_70b.4pods_dcn_slows_down", "check:l3_70b.4pods_in_pod_compute_bound", "check:l3_70b.4pods_tokens_per_chip"]
 # Answer (click to reveal) · 答案(点击展开)
 per_pod = B_4M / 4
 lt = S.dcn_dp_layer_time(llama3_70b, v5p, B_4M, 4)
 in_pod = S.best_fsdp_tp_split(llama3_70b, v5p, pod, per_pod)
-print(f"4 pods = {4 * pod:,} chips; {B_4M:,} / 4 = {per_pod:,.0f} tokens per pod vs {S.dcn_critical_tokens_per_pod(v5p):,.0f} "
-      f"needed ({per_pod / S.dcn_critical_tokens_per_pod(v5p):.1f}x) -> {lt.bound}-bound, DCN busy {lt.comm_ratio:.0%} of the backward")
-print(f"inside each pod: {S.tokens_per_chip(per_pod, pod):.1f} tokens per chip vs FSDP+TP's threshold {crit:.1f} (m = 2), "
-      f"{S.fsdp_tp_critical_tokens_per_chip(v5p, F, mlp_matrices=3):.1f} (gated MLP); "
-      f"best split {in_pod.X:,} x {in_pod.Y}, comm/compute {in_pod.layer.comm_ratio:.2f} -> {in_pod.layer.bound}-bound, "
-      f"each layer takes {in_pod.layer.step_s / in_pod.layer.compute_s:.2f}x its compute time")
+dcn_need = S.dcn_critical_tokens_per_pod(v5p)
+print(tr(f"4 pods = {4 * pod:,} chips; {B_4M:,} / 4 = {per_pod:,.0f} tokens per pod vs {dcn_need:,.0f} "
+         f"needed ({per_pod / dcn_need:.1f}x) -> {bound_word(lt.bound)}, DCN busy {lt.comm_ratio:.0%} of the backward",
+         f"4 个 Pod = {4 * pod:,} 块芯片；{B_4M:,} / 4 = 每个 Pod {per_pod:,.0f} 个 token，所需为 {dcn_need:,.0f}"
+         f"（{per_pod / dcn_need:.1f} 倍）-> {bound_word(lt.bound)}，DCN 在反向传播中忙碌 {lt.comm_ratio:.0%} 的时间"))
+in_chip, crit3 = S.tokens_per_chip(per_pod, pod), S.fsdp_tp_critical_tokens_per_chip(v5p, F, mlp_matrices=3)
+slow = in_pod.layer.step_s / in_pod.layer.compute_s
+print(tr(f"inside each pod: {in_chip:.1f} tokens per chip vs FSDP+TP's threshold {crit:.1f} (n_mat = 2), "
+         f"{crit3:.1f} (gated MLP); best split {in_pod.X:,} x {in_pod.Y}, comm/compute {in_pod.layer.comm_ratio:.2f} -> "
+         f"{bound_word(in_pod.layer.bound)}, each layer takes {slow:.2f}x its compute time",
+         f"每个 Pod 内部：每芯片 {in_chip:.1f} 个 token，FSDP+TP 的阈值为 {crit:.1f}（n_mat = 2）、"
+         f"{crit3:.1f}（门控 MLP）；最佳切分 {in_pod.X:,} x {in_pod.Y}，通信/计算 {in_pod.layer.comm_ratio:.2f} -> "
+         f"{bound_word(in_pod.layer.bound)}，每层耗时是其计算时间的 {slow:.2f} 倍"))
 
 # %% [markdown]
 # <details><summary>Show answer</summary>
@@ -432,26 +564,46 @@ print(f"inside each pod: {S.tokens_per_chip(per_pod, pod):.1f} tokens per chip v
 # Pipeline parallelism (GPipe, Huang et al. 2019 — the slides cite it as "NeurIPS 2024"; it appeared at NeurIPS
 # **2019**) gives each of $p$ chips (or groups) $L/p$ consecutive layers. Only the $[B, D]$ activations cross a stage
 # boundary, point-to-point, once each way per micro-batch. The catch is time, not bytes: a stage cannot start before the
-# previous one hands it work. So the batch is cut into $m_\mu$ **micro-batches**, and their gradients are *accumulated*
+# previous one hands it work. So the batch is cut into $m$ **micro-batches**, and their gradients are *accumulated*
 # and applied once per step — the course slides' "must be combined with gradient accumulation". With the GPipe or 1F1B schedule
 # each stage idles for $p-1$ micro-batch slots at the start and end of a step:
 #
-# $$\text{bubble fraction} = \frac{p - 1}{m_\mu + p - 1}.$$
+# $$\text{bubble fraction} = \frac{p - 1}{m + p - 1}.$$
 #
 # Megatron's **interleaved** schedule (Narayanan et al. 2021) gives each device $v$ smaller chunks of layers
-# (e.g. layers 1–2 and 9–10 instead of 1–4) so the pipeline fills $v$ times faster: $\frac{p-1}{v\,m_\mu + p - 1}$, at
+# (e.g. layers 1–2 and 9–10 instead of 1–4) so the pipeline fills $v$ times faster: $\frac{p-1}{v\,m + p - 1}$, at
 # the price of $v$ times more point-to-point sends.
 
 # %%
 rows = []
 for p in (4, 16):
     for m_mu in (4, 16, 64):
-        rows.append({"stages p": p, "micro-batches": m_mu,
+        rows.append({tr("stages p", "级数 p"): p, tr("micro-batches", "微批次数"): m_mu,
                      **{f"v = {vc}": f"{S.pipeline_bubble_fraction(p, m_mu, vc):.1%}" for vc in (1, 2, 4)}})
-print("bubble as a share of the step")
+print(tr("bubble as a share of the step", "气泡占一步的比例"))
 print(pd.DataFrame(rows).to_string(index=False))
 pp = S.pipeline_layer_time(llama3_70b, h100, B_4M, 4, inner=8)
-print(f"\nLLaMA 3-70B, PP4 with TP8 inside each node: stage sends over {pp.links} take {pp.comm_ratio:.1%} of the compute")
+print(tr(f"\nLLaMA 3-70B, PP4 with TP8 inside each node: stage sends over {pp.links} take {pp.comm_ratio:.1%} of the compute",
+         f"\nLLaMA 3-70B，PP4，每个节点内 TP8：各级之间经 {pp.links} 的发送耗时为计算的 {pp.comm_ratio:.1%}"))
+
+
+# %% [markdown]
+# The three schedules for $p = 4$ stages and $m = 8$ micro-batches, time running to the right, a backward taking
+# twice a forward (chapter 2's $4P$ against $2P$); the hatched grey is the bubble. GPipe and 1F1B idle for the same
+# share, $(p-1)/(m+p-1) = 3/11$, but 1F1B keeps at most $p - r$ micro-batches' activations on device $r$ instead of
+# all $m$. The interleaved schedule ($v = 3$ chunks per device) fills the pipeline three times faster: $3/27$.
+
+# %%
+schedule_names = {"gpipe": tr("gpipe", "全前向-全反向"), "1f1b": "1F1B", "interleaved": tr("interleaved", "交错")}
+for kind, v_chunks in (("gpipe", 1), ("1f1b", 1), ("interleaved", 3)):
+    sched = diagrams.pipeline_schedule(4, 8, v_chunks, kind=kind)
+    lib_bubble = S.pipeline_bubble_fraction(4, 8, v_chunks)
+    in_flight = [round(x / v_chunks, 2) for x in sched.in_flight_max]
+    print(tr(f"{kind:11s} p = 4, m = 8, v = {v_chunks}: idle area / total = {sched.bubble_fraction:.4f}, "
+             f"pipeline_bubble_fraction = {lib_bubble:.4f}; activations in flight per device (micro-batches): {in_flight}",
+             f"{schedule_names[kind]}，p = 4，m = 8，v = {v_chunks}：空闲面积 / 总面积 = {sched.bubble_fraction:.4f}，"
+             f"pipeline_bubble_fraction = {lib_bubble:.4f}；每个设备同时保留的激活值（以微批次计）：{in_flight}"))
+plt.show()
 
 # %% [markdown]
 # The sends are cheap; the bubble is not. A pipeline wants many more micro-batches than stages, which needs a large
@@ -470,11 +622,13 @@ mix = llmcalc.preset("mixtral-8x7b")
 tok = 16_384
 V_a2a = 8 * tok * mix.k * mix.D * 2                               # all chips' dispatched copies, bf16
 expert_fwd = 2 * 3 * tok * mix.k * mix.D * mix.F_expert           # 3 matrices D x F_expert per routed copy
-for label, c, W, topo in (("H100 node, NVLink", h100, S.collective_bandwidth(h100), "switch"),
-                          ("v5p, one ICI axis", v5p, S.collective_bandwidth(v5p, "fast", 1), "ring"),
-                          ("8 H100s in 8 nodes, InfiniBand", h100, S.collective_bandwidth(h100, "slow"), "switch")):
+for label, c, W, topo in ((tr("H100 node, NVLink", "H100 节点，NVLink"), h100, S.collective_bandwidth(h100), "switch"),
+                          (tr("v5p, one ICI axis", "v5p，一个 ICI 轴"), v5p, S.collective_bandwidth(v5p, "fast", 1), "ring"),
+                          (tr("8 H100s in 8 nodes, InfiniBand", "8 张 H100 分在 8 个节点，InfiniBand"), h100,
+                           S.collective_bandwidth(h100, "slow"), "switch")):
     t = 2 * S.all_to_all_time(V_a2a, 8, W, topology=topo)
-    print(f"{label:31s}: dispatch + combine {1e3 * t:5.2f} ms vs expert forward compute {1e3 * expert_fwd / c.peak_flops:5.2f} ms")
+    print(tr(f"{label:31s}: dispatch + combine {1e3 * t:5.2f} ms vs expert forward compute {1e3 * expert_fwd / c.peak_flops:5.2f} ms",
+             f"{label}：分发 + 汇总 {1e3 * t:5.2f} ms，对比专家的前向计算 {1e3 * expert_fwd / c.peak_flops:5.2f} ms"))
 
 # %% [markdown]
 # Inside a node, or on one torus axis, the all-to-all hides easily behind the expert matmuls; across InfiniBand it takes
@@ -496,22 +650,34 @@ for label, c, W, topo in (("H100 node, NVLink", h100, S.collective_bandwidth(h10
 
 # %%
 l405 = llmcalc.preset("llama-3.1-405b")
-for name, lay in (("100B article, on A100", S.hybrid_layout(8, 4, 4, chip="A100", n_chips=128, model=100e9)),
-                  ("LLaMA 3 405B on H100", S.hybrid_layout(8, 16, 128, n_chips=16_384, model=l405))):
-    print(f"{name}: TP{lay.tp} x PP{lay.pp} x DP{lay.dp} = {lay.n_chips:,} GPUs in {lay.nodes:,} nodes; "
-          f"TP on {lay.tp_link}, PP on {lay.pp_link}, DP on {lay.dp_link}; {lay.params_per_chip / 1e9:.3f}B weights per GPU"
-          + (f", {lay.layers_per_stage:.3f} layers per stage" if lay.layers_per_stage else ""))
+for name, lay in ((tr("100B article, on A100", "千亿模型文章，A100"), S.hybrid_layout(8, 4, 4, chip="A100", n_chips=128, model=100e9)),
+                  (tr("LLaMA 3 405B on H100", "LLaMA 3 405B，H100"), S.hybrid_layout(8, 16, 128, n_chips=16_384, model=l405))):
+    stage_en = f", {lay.layers_per_stage:.3f} layers per stage" if lay.layers_per_stage else ""
+    stage_zh = f"，每级 {lay.layers_per_stage:.3f} 层" if lay.layers_per_stage else ""
+    print(tr(f"{name}: TP{lay.tp} x PP{lay.pp} x DP{lay.dp} = {lay.n_chips:,} GPUs in {lay.nodes:,} nodes; "
+             f"TP on {lay.tp_link}, PP on {lay.pp_link}, DP on {lay.dp_link}; {lay.params_per_chip / 1e9:.3f}B weights per GPU"
+             + stage_en,
+             f"{name}：TP{lay.tp} x PP{lay.pp} x DP{lay.dp} = {lay.n_chips:,} 张 GPU，{lay.nodes:,} 个节点；"
+             f"TP 走 {lay.tp_link}，PP 走 {lay.pp_link}，DP 走 {lay.dp_link}；每张 GPU {lay.params_per_chip / 1e8:.2f} 亿个权重"
+             + stage_zh))
 for cfg, name in ((llama3_70b, "70B "), (l405, "405B")):
     for Y in (8, 16):
         lt = S.tp_layer_time(cfg, h100, 8192, Y)
-        print(f"{name} (F = {cfg.F:,}), TP{Y:<2d} over {lt.links:19s}: comm/compute {lt.comm_ratio:.2f} -> {lt.bound}-bound")
+        print(tr(f"{name} (F = {cfg.F:,}), TP{Y:<2d} over {lt.links:19s}: comm/compute {lt.comm_ratio:.2f} -> {bound_word(lt.bound)}",
+                 f"{name}（F = {cfg.F:,}），TP{Y:<2d} 走 {lt.links:19s}：通信/计算 {lt.comm_ratio:.2f} -> {bound_word(lt.bound)}"))
 B_16M, T_8k = 16 * 2**20, 8192
 dp = S.dcn_dp_layer_time(l405, h100, B_16M, 128, chips_per_pod=8 * 16)
-print(f"DP128 across replicas of 128 GPUs, 16M-token batch: {B_16M / 128:,.0f} tokens per replica vs "
-      f"{S.dcn_critical_tokens_per_pod(h100):,.0f} needed -> {dp.bound}-bound")
+ib_need = S.dcn_critical_tokens_per_pod(h100)
+print(tr(f"DP128 across replicas of 128 GPUs, 16M-token batch: {B_16M / 128:,.0f} tokens per replica vs "
+         f"{ib_need:,.0f} needed -> {bound_word(dp.bound)}",
+         f"DP128，每个副本 128 张 GPU，批大小 16M（2^24）个 token：每个副本 {B_16M / 128:,.0f} 个 token，所需为 "
+         f"{ib_need:,.0f} -> {bound_word(dp.bound)}"))
 m_llama = B_16M // 128 // T_8k
-print(f"{m_llama} sequences of {T_8k} per replica: PP16 with one per micro-batch idles "
-      f"{S.pipeline_bubble_fraction(16, m_llama):.1%} of the step; interleaved with v = 2: {S.pipeline_bubble_fraction(16, m_llama, 2):.1%}")
+b1, b2 = S.pipeline_bubble_fraction(16, m_llama), S.pipeline_bubble_fraction(16, m_llama, 2)
+print(tr(f"{m_llama} sequences of {T_8k} per replica: PP16 with one per micro-batch idles "
+         f"{b1:.1%} of the step; interleaved with v = 2: {b2:.1%}",
+         f"每个副本 {m_llama} 条长度为 {T_8k} 的序列：PP16 每个微批次一条序列时，一步中有 {b1:.1%} 的时间空闲；"
+         f"v = 2 的交错调度：{b2:.1%}"))
 
 # %% [markdown]
 # Reading it: TP16 would span two nodes, and the second stage crosses InfiniBand. For the 70B shape that is
@@ -547,21 +713,28 @@ ex.print_summary()
 # %%
 pow2_split = S.best_fsdp_tp_split(llama3_70b, v5p, pod, B_4M, splits="powers_of_two", mlp_matrices=2)
 corrections = pd.DataFrame([
-    {"source": "Chinese rendering of the book, part 6", "prints": "FSDP + TP threshold 2550^2/(2F) = 113",
-     "right": f"{crit:.1f} tokens per chip",
-     "why": "the book adds FSDP and TP traffic (4 alpha^2/(M_X M_Y F)); 113 assumes they overlap perfectly"},
-    {"source": "Chinese rendering of the book, part 6", "prints": "the pod's layout: 2048 x 4, about 8000-way",
-     "right": f"{pow2_split.n_chips_used:,} of {pod:,} chips", "why": "a power-of-two split leaves part of the pod idle"},
-    {"source": "the book, part 6", "prints": "X_opt = 1618 (B = 4.19e6)",
-     "right": f"{S.fsdp_optimal_degree(v5p, pod, B_4M, F):.0f}", "why": "with the exact batch 4 x 2^20"},
-    {"source": "course slides", "prints": "GPipe, NeurIPS 2024", "right": "NeurIPS 2019", "why": "Huang et al. 2019"},
+    {"source": tr("Chinese rendering of the book, part 6", "本书中文译本，第 6 部分"),
+     "prints": tr("FSDP + TP threshold 2550^2/(2F) = 113", "FSDP + TP 的阈值 2550^2/(2F) = 113"),
+     "right": tr(f"{crit:.1f} tokens per chip", f"每芯片 {crit:.1f} 个 token"),
+     "why": tr("the book adds FSDP and TP traffic (4 alpha^2/(M_X M_Y F)); 113 assumes they overlap perfectly",
+               "本书把 FSDP 和 TP 的通信量相加（4 alpha^2/(M_X M_Y F)）；113 假设两者完全重叠")},
+    {"source": tr("Chinese rendering of the book, part 6", "本书中文译本，第 6 部分"),
+     "prints": tr("the pod's layout: 2048 x 4, about 8000-way", "整个 Pod 的布局：2048 x 4，约 8000 路"),
+     "right": tr(f"{pow2_split.n_chips_used:,} of {pod:,} chips", f"{pod:,} 块芯片中的 {pow2_split.n_chips_used:,} 块"),
+     "why": tr("a power-of-two split leaves part of the pod idle", "取 2 的幂的切分让 Pod 的一部分芯片闲置")},
+    {"source": tr("the book, part 6", "本书第 6 部分"), "prints": "X_opt = 1618 (B = 4.19e6)",
+     "right": f"{S.fsdp_optimal_degree(v5p, pod, B_4M, F):.0f}",
+     "why": tr("with the exact batch 4 x 2^20", "按精确的批大小 4 x 2^20")},
+    {"source": tr("course slides", "课程讲义"), "prints": tr("GPipe, NeurIPS 2024", "流水线并行的原始论文：2024 年"),
+     "right": tr("NeurIPS 2019", "2019 年"), "why": tr("Huang et al. 2019", "该论文发表于 2019 年（见第 10 节）")},
 ])
+corrections.columns = [tr(c, {"source": "资料", "prints": "原文", "right": "正确值", "why": "原因"}[c]) for c in corrections.columns]
 print(corrections.to_string(index=False))
 
 # %% [markdown]
 # ## 15. What one rank really holds under PyTorch's FSDP2 and TP, measured
 #
-# §4 sized ZeRO/FSDP with the ZeRO paper's closed form, $(w + g + m + o)\,\Psi/X$ bytes of model states per chip, and
+# §4 sized ZeRO/FSDP with the ZeRO paper's closed form, $(2 + 2 + \beta_\text{opt})\,P/X$ bytes of model states per chip (mixed-precision Adam), and
 # chapter 3 sized the activations under TP and SP with Korthikanti's, everything divided by the TP degree. Those are
 # the bytes a chip keeps **between** steps. During a step PyTorch's own implementation holds more, and the project
 # measured how much without a single GPU: a Hugging Face LLaMA trained with **FSDP2** (`fully_shard` on every decoder
@@ -582,14 +755,17 @@ from llmcalc import measured, rank_memory
 def layout_words(r):
     dp = f"HSDP {r.dp_replicate}x{r.dp_shard}" if r.dp_replicate > 1 else f"FSDP {r.dp_shard}"
     words = [f"TP {r.tp} x {dp}" if r.tp > 1 else dp]
-    words += [w for w, on in (("no SP", r.tp > 1 and not r.sp), ("no loss parallel", r.tp > 1 and not r.loss_parallel))
-              if on]
-    words += ["ZeRO-3" if r.reshard_after_forward else "ZeRO-2", r.regime] + (["ckpt"] if r.checkpointing else [])
+    words += [w for w, on in ((tr("no SP", "无 SP"), r.tp > 1 and not r.sp),
+                              (tr("no loss parallel", "损失不并行"), r.tp > 1 and not r.loss_parallel)) if on]
+    words += ["ZeRO-3" if r.reshard_after_forward else "ZeRO-2", r.regime] + ([tr("ckpt", "检查点")] if r.checkpointing else [])
     return ", ".join(words)
 
 
-print("measured with:", ", ".join(f"{k} {x}" for k, x in measured.RANK_MEASURED_WITH.items()),
-      "| replayed:", ", ".join(f"{k} {x}" for k, x in rank_memory.REPLAYED_VERSIONS.items()))
+versions = ", ".join(f"{k} {x}" for k, x in measured.RANK_MEASURED_WITH.items())
+replayed = ", ".join(f"{k} {x}" for k, x in rank_memory.REPLAYED_VERSIONS.items())
+versions_zh = "，".join(f"python{x}" if k == "python" else f"{k} {x}" for k, x in measured.RANK_MEASURED_WITH.items())
+print(tr(f"measured with: {versions} | replayed: {replayed}",
+         f"测量环境：{versions_zh} | 重放环境：{replayed.replace(', ', '，')}"))
 rows = []
 for r in measured.RANK_PEAKS:
     if r.shape in measured.RANK_SHAPES:    # the small shapes of the grid: docs/rank-memory.md
@@ -598,15 +774,20 @@ for r in measured.RANK_PEAKS:
     formula = rank_memory.zero_formula_bytes(cfg_r, r.micro_batch, r.seq_len, **kw)["total"]
     replay = llmcalc.rank_peak_bytes(cfg_r, r.micro_batch, r.seq_len, **kw)
     moments = rank_memory.rank_peak_moments(cfg_r, r.micro_batch, r.seq_len, **kw)
-    rows.append({"model": r.shape, "GPUs": r.world_size, "layout (one 8192-token sequence per replica)": layout_words(r),
-                 "measured GB": r.peak_bytes / 1e9, "formula GB": formula / 1e9,
-                 "formula error %": 100 * (formula - r.peak_bytes) / r.peak_bytes, "rank_peak_bytes GB": replay / 1e9,
-                 "replay error %": 100 * (replay - r.peak_bytes) / r.peak_bytes,
-                 "peak at": max(moments, key=moments.get)})
+    rows.append({tr("model", "模型"): r.shape, tr("GPUs", "GPU 数"): r.world_size,
+                 tr("layout (one 8192-token sequence per replica)", "布局（每个副本一条 8192 个 token 的序列）"): layout_words(r),
+                 tr("measured GB", "实测 GB"): r.peak_bytes / 1e9, tr("formula GB", "公式 GB"): formula / 1e9,
+                 tr("formula error %", "公式误差 %"): 100 * (formula - r.peak_bytes) / r.peak_bytes,
+                 "rank_peak_bytes GB": replay / 1e9,
+                 tr("replay error %", "重放误差 %"): 100 * (replay - r.peak_bytes) / r.peak_bytes,
+                 tr("peak at", "峰值出现在"): max(moments, key=moments.get)})
 table_15 = pd.DataFrame(rows)
 print(table_15.round(2).to_string(index=False))
-print(f"\nreplay vs measurement over all {len(measured.RANK_PEAKS)} recorded steps: largest |error| "
-      f"{100 * measured.RANK_CLAIMED_MAX_ERROR:.6f}% (to the byte, in each of the tracker's categories too)")
+n_steps, max_err = len(measured.RANK_PEAKS), 100 * measured.RANK_CLAIMED_MAX_ERROR
+print(tr(f"\nreplay vs measurement over all {n_steps} recorded steps: largest |error| "
+         f"{max_err:.6f}% (to the byte, in each of the tracker's categories too)",
+         f"\n在全部 {n_steps} 个记录的训练步上，重放与实测之差的最大绝对值为 "
+         f"{max_err:.6f}%（精确到字节，追踪器的每一类也都一样）"))
 
 # %% [markdown]
 # The replay agrees with the tracker to the byte. The closed form is short everywhere, and by more the more chips
@@ -616,25 +797,29 @@ print(f"\nreplay vs measurement over all {len(measured.RANK_PEAKS)} recorded ste
 
 # %%
 cats = dict(zip(rank_memory.RANK_TERMS, measured.RANK_CATEGORIES))
-show = {"sharded parameters": ["sharded_parameters"], "gathered parameters": ["unsharded_parameters"],
-        "all-gather buffers": ["all_gather_buffers"],
-        "gradients + reduce-scatter": ["sharded_gradients", "unsharded_gradients", "reduce_scatter_buffers"],
-        "AdamW states (+ its sqrt copy)": ["optimizer_states"], "activations (forward)": ["activations"],
-        "temporaries (backward)": ["temporaries"], "buffers, inputs": ["buffers", "inputs"]}
+show = {tr("sharded parameters", "切分后的参数"): ["sharded_parameters"],
+        tr("gathered parameters", "聚合后的参数"): ["unsharded_parameters"],
+        tr("all-gather buffers", "all-gather 缓冲区"): ["all_gather_buffers"],
+        tr("gradients + reduce-scatter", "梯度 + reduce-scatter"): ["sharded_gradients", "unsharded_gradients", "reduce_scatter_buffers"],
+        tr("AdamW states (+ its sqrt copy)", "AdamW 状态（+ 其平方根副本）"): ["optimizer_states"],
+        tr("activations (forward)", "激活值（前向）"): ["activations"],
+        tr("temporaries (backward)", "临时张量（反向）"): ["temporaries"], tr("buffers, inputs", "缓冲区、输入"): ["buffers", "inputs"]}
 picked = [r for r in measured.RANK_PEAKS if r.shape == "llama-3-70b" and r.world_size == 512 and r.reshard_after_forward]
 parts = {}
 for r in picked:
     got = dict(zip(measured.RANK_CATEGORIES, r.by_category))
-    parts[f"{layout_words(r)}: measured GB"] = [sum(got[cats[t]] for t in ts) / 1e9 for ts in show.values()]
+    parts[tr(f"{layout_words(r)}: measured GB", f"{layout_words(r)}：实测 GB")] = [sum(got[cats[t]] for t in ts) / 1e9 for ts in show.values()]
     f = rank_memory.zero_formula_bytes(llama3_70b, r.micro_batch, r.seq_len, **r.layout())
-    parts[f"{layout_words(r)}: formula GB"] = [f["parameters"] / 1e9, None, None, f["gradients"] / 1e9,
+    parts[tr(f"{layout_words(r)}: formula GB", f"{layout_words(r)}：公式 GB")] = [f["parameters"] / 1e9, None, None, f["gradients"] / 1e9,
                                                f["optimizer_states"] / 1e9, f["activations"] / 1e9, None, None]
 print(pd.DataFrame(parts, index=list(show)).round(3).to_string(na_rep="-"))
 sp_layer = rank_memory.rank_layer_saved_bytes(llama3_70b, 1, 8192, tp=8, sp=True)
 sp_formula = sum(llmcalc.memory.layer_activation_breakdown(llama3_70b, 1, 8192, tp=8, sp=True, flash_attention=True,
                                                            norm_fp32=True).values())
-print(f"\none LLaMA 3-70B layer, TP 8 + SP, 8192 tokens: PyTorch keeps {sp_layer / 1e9:.3f} GB, "
-      f"Korthikanti's SP count {sp_formula / 1e9:.3f} GB ({sp_layer / sp_formula:.2f}x)")
+print(tr(f"\none LLaMA 3-70B layer, TP 8 + SP, 8192 tokens: PyTorch keeps {sp_layer / 1e9:.3f} GB, "
+         f"Korthikanti's SP count {sp_formula / 1e9:.3f} GB ({sp_layer / sp_formula:.2f}x)",
+         f"\nLLaMA 3-70B 的一层，TP 8 + SP，8192 个 token：PyTorch 保留 {sp_layer / 1e9:.3f} GB，"
+         f"按第 3 章的 SP 公式为 {sp_formula / 1e9:.3f} GB（{sp_layer / sp_formula:.2f} 倍）"))
 
 # %% [markdown]
 # What the closed form leaves out, read off the table:
@@ -669,14 +854,18 @@ for r in measured.RANK_PEAKS:
         llmcalc.ModelConfig.from_hf(dict(measured.RANK_SHAPES[r.shape], model_type="llama"))
     formula = rank_memory.zero_formula_bytes(cfg_r, r.micro_batch, r.seq_len, **r.layout())["total"]
     planned = rank_memory.planner_bytes(cfg_r, r.micro_batch, r.seq_len, **r.layout())
-    summary.append({"model": "LLaMA 3 presets" if r.shape.startswith("llama") else "small shapes", "GPUs": r.world_size,
+    summary.append({"model": tr("LLaMA 3 presets", "LLaMA 3 预设") if r.shape.startswith("llama") else tr("small shapes", "小形状"),
+                    "GPUs": r.world_size,
                     "formula error %": 100 * (formula - r.peak_bytes) / r.peak_bytes,
                     "planner error %": 100 * (planned - r.peak_bytes) / r.peak_bytes})
 summary = pd.DataFrame(summary)
 print(summary.groupby(["model", "GPUs"]).agg(
     steps=("GPUs", "size"), formula_min=("formula error %", "min"), formula_median=("formula error %", "median"),
     formula_max=("formula error %", "max"), planner_min=("planner error %", "min"),
-    planner_median=("planner error %", "median"), planner_max=("planner error %", "max")).round(1).to_string())
+    planner_median=("planner error %", "median"), planner_max=("planner error %", "max")).round(1).rename(
+    columns=lambda c: tr(c, {"steps": "步数", "formula_min": "公式最小", "formula_median": "公式中位数", "formula_max": "公式最大",
+                             "planner_min": "规划器最小", "planner_median": "规划器中位数", "planner_max": "规划器最大"}[c])).rename_axis(
+    [tr("model", "模型"), tr("GPUs", "GPU 数")]).to_string())
 
 # %% [markdown]
 # > **Takeaways**
@@ -684,9 +873,9 @@ print(summary.groupby(["model", "GPUs"]).agg(
 # > - A layer is compute-bound when its matmuls take longer than its collectives; the crossover is a number of tokens
 # >   per chip, $C/W$ for DP and FSDP — 2550 on one v5p axis, 850 on three, about 2200 on an H100 node.
 # > - Say which bandwidth: `llmcalc` uses the bidirectional per-axis ICI figure for TPU collectives and the one-way
-# >   per-GPU figure for NVLink, InfiniBand, DCN and point-to-point sends. All-gather and reduce-scatter cost $V/W$,
-# >   all-reduce $2V/W$, all-to-all $V/(4W)$ on a ring.
-# > - FSDP costs the same critical batch as DP. TP's limit does not depend on the batch: $Y < \frac{m}{2} M_Y F W/C$.
+# >   per-GPU figure for NVLink, InfiniBand, DCN and point-to-point sends. All-gather and reduce-scatter cost $S/W$,
+# >   all-reduce $2S/W$, all-to-all $S/(4W)$ on a ring.
+# > - FSDP costs the same critical batch as DP. TP's limit does not depend on the batch: $Y < \frac{n_\text{mat}}{2} M_Y F W/C$.
 # > - LLaMA 3-70B on a v5p pod: batch-only FSDP can use only 1024 chips, batch + sequence leaves 468 < 850 tokens per
 # >   chip; FSDP + TP needs $2\cdot2550^2/F$ tokens per chip (the book, with the two collectives added; a Chinese
 # >   rendering prints a quarter of it) and works only near $X_\text{opt}$: the book's 2048 × 4 (8192 chips) is
@@ -694,65 +883,81 @@ print(summary.groupby(["model", "GPUs"]).agg(
 # >   (1120 × 8) has room to spare.
 # > - Across pods, DP over DCN needs 73,440 tokens per pod (4 pods of LLaMA 3-70B have over a million each); across
 # >   H100 nodes about 19,780 per node.
-# > - Pipelines send little but idle for $(p-1)/(m_\mu+p-1)$ of a step; interleaving divides the idle time by $v$. On
+# > - Pipelines send little but idle for $(p-1)/(m+p-1)$ of a step; interleaving divides the idle time by $v$. On
 # >   GPUs, TP stays inside the NVLink node, PP and DP cross InfiniBand.
-# > - ZeRO's $(w+g+m+o)\Psi/X$ is what a chip keeps between steps. At the peak PyTorch's FSDP2 and DTensor TP add the
+# > - ZeRO's $(2 + 2 + \beta_\text{opt})\,P/X$ is what a chip keeps between steps. At the peak PyTorch's FSDP2 and DTensor TP add the
 # >   gathered embedding and LM head, a layer's gathered parameters, gradients and reduce-scatter buffer (fp32 under
 # >   mixed precision), SP's undivided linear inputs and the loss's logits: the more chips, the larger their share.
 # >   `rank_peak_bytes` replays it to the byte.
 #
 # ## Exercises
 #
-# **Exercise 1.** What is the smallest global batch (in tokens) for which pure FSDP over all three axes of a full v5p
-# pod is compute-bound? How many 4096-token sequences is that, and could batch-only FSDP use it?
+# **Exercise 1.** What is the smallest global batch for which pure FSDP over all three axes of a full v5p pod
+# is compute-bound (in tokens per step)? How many 4096-token sequences is that (as a count of sequences), and could
+# batch-only FSDP use it (as True (yes) or False (no))?
 
-# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:v5p_pod.min_fsdp_batch", "check:v5p_pod.min_fsdp_batch_sequences"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:v5p_pod.min_fsdp_batch", "check:v5p_pod.batch_only_fsdp_can_use_min_batch", "check:v5p_pod.min_fsdp_batch_sequences"]
 # Answer (click to reveal) · 答案(点击展开)
-min_B = S.dp_critical_tokens_per_chip(v5p, axes=3) * pod
-print(f"{S.dp_critical_tokens_per_chip(v5p, axes=3):.0f} tokens x {pod:,} chips = {min_B:,.0f} tokens "
-      f"({min_B / B_4M:.2f}x LLaMA 3's batch) = {min_B / 4096:,.0f} sequences of 4096: "
-      f"{'enough' if min_B / 4096 >= pod else 'too few'} sequences for one per chip")
+crit_3ax = S.dp_critical_tokens_per_chip(v5p, axes=3)
+min_B = crit_3ax * pod
+enough = min_B / 4096 >= pod
+print(tr(f"{crit_3ax:.0f} tokens x {pod:,} chips = {min_B:,.0f} tokens "
+         f"({min_B / B_4M:.2f}x LLaMA 3's batch) = {min_B / 4096:,.0f} sequences of 4096: "
+         f"{'enough' if enough else 'too few'} sequences for one per chip",
+         f"{crit_3ax:.0f} 个 token x {pod:,} 块芯片 = {min_B:,.0f} 个 token"
+         f"（LLaMA 3 批大小的 {min_B / B_4M:.2f} 倍）= {min_B / 4096:,.0f} 条长度为 4096 的序列："
+         f"{'足够' if enough else '不够'}每块芯片分到一条"))
 
 # %% [markdown]
 # **Exercise 2.** Above which TP degree does tensor parallelism on one v5p axis become communication-bound for
-# $F = 28672$, with the book's 2-matrix MLP and with LLaMA's gated MLP? Which powers of two are allowed in each case?
+# $F = 28672$, with the book's 2-matrix MLP and with LLaMA's gated MLP (each as an unrounded TP degree)? Which powers of two are allowed in each case?
 
 # %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:v5p.tp_max_degree_m2", "check:v5p.tp_max_degree_m3"]
 # Answer (click to reveal) · 答案(点击展开)
-for m in (2, 3):
-    y_max = S.tp_max_degree(v5p, F, mlp_matrices=m)
-    ok = [2**i for i in range(7) if S.tp_layer_time(llama3_70b, v5p, B_4M, 2**i, mlp_matrices=m).compute_bound]
-    print(f"m = {m}: Y < {y_max:.2f}; compute-bound powers of two: {ok}")
+for n_mat in (2, 3):
+    y_max = S.tp_max_degree(v5p, F, mlp_matrices=n_mat)
+    ok = [2**i for i in range(7) if S.tp_layer_time(llama3_70b, v5p, B_4M, 2**i, mlp_matrices=n_mat).compute_bound]
+    print(tr(f"n_mat = {n_mat}: Y < {y_max:.2f}; compute-bound powers of two: {ok}",
+             f"n_mat = {n_mat}：Y < {y_max:.2f}；计算受限的 2 的幂：{ok}"))
 
 # %% [markdown]
-# **Exercise 3.** A 16-stage pipeline runs 64 micro-batches per step. What share of the step is bubble? How many
-# micro-batches would keep it under 5%, and what does an interleaved schedule with $v = 2$ give at 64?
+# **Exercise 3.** A 16-stage pipeline runs 64 micro-batches per step. What share of the step is bubble (as a fraction, e.g. 0.125 (not
+# 12.5%))? How many micro-batches would keep it under 5% (as a count of micro-batches), and what bubble share does
+# an interleaved schedule with $v = 2$ give at 64?
 
 # %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:pp16_m64.bubble", "check:pp16.min_microbatches_5pct", "check:pp16_m64_v2.bubble"]
 # Answer (click to reveal) · 答案(点击展开)
-print(f"p = 16, m = 64: bubble {S.pipeline_bubble_fraction(16, 64):.2%} of the step "
-      f"(overhead {S.pipeline_bubble_overhead(16, 64):.2%} over the ideal step)")
+bub, over = S.pipeline_bubble_fraction(16, 64), S.pipeline_bubble_overhead(16, 64)
+print(tr(f"p = 16, m = 64: bubble {bub:.2%} of the step (overhead {over:.2%} over the ideal step)",
+         f"p = 16，m = 64：气泡占一步的 {bub:.2%}（比理想的一步多出 {over:.2%}）"))
 m_needed = next(m for m in range(1, 10_000) if S.pipeline_bubble_fraction(16, m) < 0.05)
-print(f"under 5% needs m >= {m_needed}; interleaved v = 2 at m = 64: {S.pipeline_bubble_fraction(16, 64, 2):.2%}")
+bub_v2 = S.pipeline_bubble_fraction(16, 64, 2)
+print(tr(f"under 5% needs m >= {m_needed}; interleaved v = 2 at m = 64: {bub_v2:.2%}",
+         f"要低于 5% 需要 m >= {m_needed}；m = 64 时 v = 2 的交错调度：{bub_v2:.2%}"))
 
 # %% [markdown]
 # **Exercise 4.** On 8192 H100s, LLaMA 3-70B with a 4M-token batch and FSDP over InfiniBand × TP8 inside each node is
-# communication-bound (§8). (a) How large must the batch be for it to become compute-bound? (b) Keep 4M tokens of
-# 4096-token sequences and use TP8 × PP4 × DP instead: for DP = 256, 64 and 16, is the DP all-reduce compute-bound, and
-# how large is the bubble with one sequence per micro-batch?
+# communication-bound (§8). (a) How large must the batch be for it to become compute-bound (in tokens per step)? (b) Keep 4M tokens of
+# 4096-token sequences and use TP8 × PP4 × DP instead: for DP = 256, 64 and 16, is the DP all-reduce compute-bound (as True (yes) or False (no)), and how large is the bubble with one
+# sequence per micro-batch (as a fraction, e.g. 0.125 (not 12.5%))?
 
-# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.h100_fsdp_tp8_min_batch", "check:l3_70b.pp4_dp256_bubble", "check:l3_70b.pp4_dp64_bubble", "check:l3_70b.pp4_dp16_bubble"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.h100_fsdp_tp8_min_batch", "check:l3_70b.pp4_dp256_dp_compute_bound", "check:l3_70b.pp4_dp64_dp_compute_bound", "check:l3_70b.pp4_dp16_dp_compute_bound", "check:l3_70b.pp4_dp256_bubble", "check:l3_70b.pp4_dp64_bubble", "check:l3_70b.pp4_dp16_bubble"]
 # Answer (click to reveal) · 答案(点击展开)
 need_h = S.crossover_tokens_per_chip(llama3_70b, h100, "FSDP+TP", chips=8192, tp=8)
-print(f"(a) FSDP+TP8 on 8192 H100s needs {need_h:,.1f} tokens per GPU = {need_h * 8192:,.0f} tokens per step "
-      f"({need_h * 8192 / B_4M:.1f}x the 4 x 2^20 batch)")
+print(tr(f"(a) FSDP+TP8 on 8192 H100s needs {need_h:,.1f} tokens per GPU = {need_h * 8192:,.0f} tokens per step "
+         f"({need_h * 8192 / B_4M:.1f}x the 4 x 2^20 batch)",
+         f"(a) 8192 张 H100 上的 FSDP+TP8 需要每张 GPU {need_h:,.1f} 个 token = 每步 {need_h * 8192:,.0f} 个 token"
+         f"（4 x 2^20 批次的 {need_h * 8192 / B_4M:.1f} 倍）"))
 print("(b)")
 for dp_deg in (256, 64, 16):
     lay = S.hybrid_layout(8, 4, dp_deg, model=llama3_70b)
     dp_h = S.dcn_dp_layer_time(llama3_70b, h100, B_4M, lay.dp, chips_per_pod=lay.tp * lay.pp)
     seqs = B_4M // lay.dp // 4096
-    print(f"TP8 x PP4 x DP{dp_deg:<3d} = {lay.n_chips:5,} GPUs: {B_4M / lay.dp:9,.0f} tokens per replica -> DP {dp_h.bound}-bound; "
-          f"{seqs:3d} micro-batches -> bubble {S.pipeline_bubble_fraction(lay.pp, seqs):5.1%}")
+    bub_h = S.pipeline_bubble_fraction(lay.pp, seqs)
+    print(tr(f"TP8 x PP4 x DP{dp_deg:<3d} = {lay.n_chips:5,} GPUs: {B_4M / lay.dp:9,.0f} tokens per replica -> DP {bound_word(dp_h.bound)}; "
+             f"{seqs:3d} micro-batches -> bubble {bub_h:5.1%}",
+             f"TP8 x PP4 x DP{dp_deg:<3d} = {lay.n_chips:5,} 张 GPU：每个副本 {B_4M / lay.dp:9,.0f} 个 token -> DP {bound_word(dp_h.bound)}；"
+             f"{seqs:3d} 个微批次 -> 气泡 {bub_h:5.1%}"))
 
 # %% [markdown]
 # <details><summary>What the table says</summary>
