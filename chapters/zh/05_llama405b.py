@@ -52,6 +52,8 @@ import llmcalc
 from llmcalc import ModelConfig, plots, widgets
 from llmcalc import memory as mem
 from llmcalc import sharding as S
+from llmcalc.i18n import tr
+from llmcalc.labels import label
 from llmcalc.timecost import mfu_from_throughput
 
 # %matplotlib inline
@@ -60,10 +62,23 @@ GB = llmcalc.GB
 l405 = llmcalc.preset("llama-3.1-405b")
 l70 = llmcalc.preset("llama-3-70b")
 v5p, h100 = llmcalc.chip("TPU v5p"), llmcalc.chip("H100")
-print(llmcalc.tables.shape_table(["llama-3-70b", "llama-3.1-405b"]).to_string())
+
+
+def yes_no_text(flag):
+    """True/False as this edition's reader reads it: True/False in English, 是/否 in Chinese."""
+    return tr(str(bool(flag)), "是" if flag else "否")
+
+
+def bound_text(bound):
+    """A verdict of llmcalc ("compute" or "communication") as "compute-bound" / 计算受限."""
+    return tr(f"{bound}-bound", {"compute": "计算受限", "communication": "通信受限"}[bound])
+
 
 # %% tags=["language"]
 llmcalc.i18n.use("zh")  # the edition's language for explorer labels and plot titles
+
+# %%
+print(llmcalc.tables.shape_table(["llama-3-70b", "llama-3.1-405b"]).to_string())
 
 # %% [markdown]
 # ## 1. 模型：参数量与 FLOPs
@@ -73,15 +88,17 @@ llmcalc.i18n.use("zh")  # the edition's language for explorer labels and plot ti
 # %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.mlp_params", "check:405b.attention_params", "check:405b.vocab_params", "check:405b.norm_params", "check:405b.params_by_hand"]
 # Answer (click to reveal) · 答案(点击展开)
 D, F, L, N, K, H, V = l405.D, l405.F, l405.L, l405.N, l405.K, l405.H, l405.V
-by_hand = {"MLP 3DF·L": 3 * D * F * L, "attention L(2DNH + 2DKH)": L * (2 * D * N * H + 2 * D * K * H),
-           "vocabulary 2VD": 2 * V * D, "norms (2L + 1)D": (2 * L + 1) * D}
+by_hand = {"MLP 3DF·L": 3 * D * F * L,
+           tr("attention L(2DNH + 2DKH)", "注意力 L(2DNH + 2DKH)"): L * (2 * D * N * H + 2 * D * K * H),
+           tr("vocabulary 2VD", "词表 2VD"): 2 * V * D, tr("norms (2L + 1)D", "归一化 (2L + 1)D"): (2 * L + 1) * D}
 total_by_hand = sum(by_hand.values())
 for part, n in by_hand.items():
     print(f"{part:28s} {n:>17,}  ({100 * n / total_by_hand:4.1f}%)")
 P = llmcalc.param_count(l405)
-print(f"{'total by hand':28s} {total_by_hand:>17,}")
-print(f"{'llmcalc.param_count':28s} {P:>17,}   equal: {total_by_hand == P}")
-print("llmcalc.param_breakdown:", {k: f"{n:,}" for k, n in llmcalc.param_breakdown(l405).items() if n})
+print(f"{tr('total by hand', '手算合计'):28s} {total_by_hand:>17,}")
+print(f"{'llmcalc.param_count':28s} {P:>17,}   "
+      + tr(f"equal: {total_by_hand == P}", f"二者相等：{yes_no_text(total_by_hand == P)}"))
+print("llmcalc.param_breakdown:", {label(k, k): f"{n:,}" for k, n in llmcalc.param_breakdown(l405).items() if n})
 
 # %% [markdown]
 # <details><summary>答案说明了什么</summary>
@@ -97,12 +114,18 @@ print("llmcalc.param_breakdown:", {k: f"{n:,}" for k, n in llmcalc.param_breakdo
 six_p = llmcalc.flops_per_token(l405)
 exact_8k = llmcalc.training_flops_per_token(l405, 8192)
 full_8k = llmcalc.training_flops_per_token(l405, 8192, causal=False)
-print(f"6P:                         {six_p:.4e} FLOPs per token")
-print(f"exact, T = 8192, causal:    {exact_8k:.4e}  ({exact_8k / six_p:.3f} x 6P)")
-print(f"exact, T = 8192, full T x T: {full_8k:.4e}  ({full_8k / six_p:.3f} x 6P)")
-print(f"attention scores: {100 * llmcalc.attention_score_fraction(l405, 8192):.1f}% of the forward FLOPs (causal)")
-print(f"one token on one v5p at full peak: {1e3 * llmcalc.training_seconds(six_p, 1, v5p, 1.0):.1f} ms; "
-      f"on one H100: {1e3 * llmcalc.training_seconds(six_p, 1, h100, 1.0):.2f} ms")
+scores_pct_8k = 100 * llmcalc.attention_score_fraction(l405, 8192)
+ms_v5p, ms_h100 = (1e3 * llmcalc.training_seconds(six_p, 1, chip, 1.0) for chip in (v5p, h100))
+print(tr(f"6P:                         {six_p:.4e} FLOPs per token",
+         f"6P：每个 token {six_p:.4e} FLOPs"))
+print(tr(f"exact, T = 8192, causal:    {exact_8k:.4e}  ({exact_8k / six_p:.3f} x 6P)",
+         f"精确值，T = 8192，因果：{exact_8k:.4e}（{exact_8k / six_p:.3f} × 6P）"))
+print(tr(f"exact, T = 8192, full T x T: {full_8k:.4e}  ({full_8k / six_p:.3f} x 6P)",
+         f"精确值，T = 8192，完整 T × T：{full_8k:.4e}（{full_8k / six_p:.3f} × 6P）"))
+print(tr(f"attention scores: {scores_pct_8k:.1f}% of the forward FLOPs (causal)",
+         f"注意力分数：占前向 FLOPs 的 {scores_pct_8k:.1f}%（因果）"))
+print(tr(f"one token on one v5p at full peak: {ms_v5p:.1f} ms; on one H100: {ms_h100:.2f} ms",
+         f"按满峰值算，一个 token 在一块 v5p 上要 {ms_v5p:.1f} ms，在一张 H100 上要 {ms_h100:.2f} ms"))
 
 # %% [markdown]
 # <details><summary>答案说明了什么</summary>
@@ -118,10 +141,17 @@ print(f"one token on one v5p at full peak: {1e3 * llmcalc.training_seconds(six_p
 total_15t = llmcalc.training_flops_6p(l405, 15e12)
 total_156t = llmcalc.training_flops_6p(l405, 15.6e12)
 META_FLOPS = 3.8e25
-print(f"6P x 15T:    {total_15t:.3e} FLOPs")
-print(f"6P x 15.6T:  {total_156t:.4e} FLOPs  -> {total_156t / META_FLOPS:.4f} x Meta's 3.8e25")
-print(f"exact at T = 8192 x 15.6T: {exact_8k * 15.6e12:.3e} FLOPs (the scores add {exact_8k / six_p - 1:.1%})")
-print(f"vs LLaMA 3-70B on 15T: {total_15t / llmcalc.training_flops_6p(l70, 15e12):.2f} x the compute")
+within_2pct = abs(total_156t / META_FLOPS - 1) < 0.02
+times_70b = total_15t / llmcalc.training_flops_6p(l70, 15e12)
+print(tr(f"6P x 15T:    {total_15t:.3e} FLOPs", f"6P × 15 万亿个 token：{total_15t:.3e} FLOPs"))
+print(tr(f"6P x 15.6T:  {total_156t:.4e} FLOPs  -> {total_156t / META_FLOPS:.4f} x Meta's 3.8e25",
+         f"6P × 15.6 万亿个 token：{total_156t:.4e} FLOPs，是 Meta 的 3.8e25 的 {total_156t / META_FLOPS:.4f} 倍"))
+print(tr(f"within 2% of Meta's 3.8e25: {yes_no_text(within_2pct)}",
+         f"与 Meta 的 3.8e25 相差在 2% 以内：{yes_no_text(within_2pct)}"))
+print(tr(f"exact at T = 8192 x 15.6T: {exact_8k * 15.6e12:.3e} FLOPs (the scores add {exact_8k / six_p - 1:.1%})",
+         f"T = 8192 时的精确值 × 15.6 万亿：{exact_8k * 15.6e12:.3e} FLOPs（注意力分数多出 {exact_8k / six_p - 1:.1%}）"))
+print(tr(f"vs LLaMA 3-70B on 15T: {times_70b:.2f} x the compute",
+         f"算力是 LLaMA 3-70B 训练 15 万亿个 token 的 {times_70b:.2f} 倍"))
 
 # %% [markdown]
 # <details><summary>答案说明了什么</summary>
@@ -140,8 +170,8 @@ print(f"vs LLaMA 3-70B on 15T: {total_15t / llmcalc.training_flops_6p(l70, 15e12
 # Answer (click to reveal) · 答案(点击展开)
 states = {r: mem.model_state_breakdown(l405, r) for r in mem.REGIMES}
 print(pd.DataFrame({r: {k: f"{x / 1e12:.3f}" for k, x in b.items()} for r, b in states.items()})
-      .rename(index=lambda k: f"{k} (TB)").to_string())
-print(f"\nbytes per parameter: " + ", ".join(f"{r} {mem.bytes_per_param(r)}" for r in mem.REGIMES))
+      .rename(index=lambda k: f"{label(k, k)} (TB)").to_string())
+print("\n" + tr("bytes per parameter: ", "每个参数的字节数：") + ", ".join(f"{r} {mem.bytes_per_param(r)}" for r in mem.REGIMES))
 
 # %% [markdown]
 # **问题 b2(Question b2):** Llama 3 论文的批大小先是 4M 个 token，后来加到 8M，训完前 2.87T 个 token 之后才到 16M(§3.4.1)；表 4 给 128 个数据并行组各分 16 条 $T = 8192$ 的序列，合计 $2048$ 条，即 $16\cdot2^{20}$ 个 token。就取这个 16M 的批次。本书为批次里的每个 token 在每层保留 4 个检查点(checkpoint)，每个宽 $D$：
@@ -153,7 +183,8 @@ print(f"\nbytes per parameter: " + ", ".join(f"{r} {mem.bytes_per_param(r)}" for
 # %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.ckpt_book_4xd_tb", "check:405b.ckpt_dots_tb", "check:405b.min_v5p_dots", "check:405b.min_h100_dots"]
 # Answer (click to reveal) · 答案(点击展开)
 B_TOKENS = 16 * 2**20                                   # the Llama 3 batch: 2048 x 8192
-print(f"B = {B_TOKENS:,} tokens = {B_TOKENS // 8192:,} sequences of 8192")
+print(tr(f"B = {B_TOKENS:,} tokens = {B_TOKENS // 8192:,} sequences of 8192",
+         f"B = {B_TOKENS:,} 个 token = {B_TOKENS // 8192:,} 条长度为 8192 的序列"))
 ckpt = {pol: mem.checkpoint_bytes(l405, B_TOKENS, pol) for pol in ("book_4xD", "dots_no_batch_dims")}
 for pol, c in ckpt.items():
     print(f"{pol:19s} {'+'.join(mem.CHECKPOINT_POLICIES[pol]):18s} {c / 1e12:7.1f} TB")
@@ -161,9 +192,12 @@ rows = []
 for regime in mem.REGIMES:
     for pol, c in ckpt.items():
         total = c + states[regime]["total"]
-        rows.append({"states": f"{regime} ({mem.bytes_per_param(regime)} B/param)", "checkpoints": pol,
-                     "total TB": f"{total / 1e12:.1f}", "checkpoints share": f"{c / total:.0%}",
-                     "min v5p": f"{mem.min_chips(total, v5p):,}", "min H100": f"{mem.min_chips(total, h100):,}"})
+        rows.append({tr("states", "模型状态"): tr(f"{regime} ({mem.bytes_per_param(regime)} B/param)",
+                                                  f"{regime}（每参数 {mem.bytes_per_param(regime)} 字节）"),
+                     tr("checkpoints", "检查点"): pol, tr("total TB", "合计 TB"): f"{total / 1e12:.1f}",
+                     tr("checkpoints share", "检查点占比"): f"{c / total:.0%}",
+                     tr("min v5p", "最少 v5p"): f"{mem.min_chips(total, v5p):,}",
+                     tr("min H100", "最少 H100"): f"{mem.min_chips(total, h100):,}"})
 print()
 print(pd.DataFrame(rows).to_string(index=False))
 
@@ -187,11 +221,15 @@ tpu_chips = PODS * v5p.fast_domain
 per_pod = B_TOKENS / PODS
 dcn_threshold = S.dcn_critical_tokens_per_pod(v5p)
 dcn = S.dcn_dp_layer_time(l405, v5p, B_TOKENS, PODS)
-print(f"{PODS} pods x {v5p.fast_domain:,} = {tpu_chips:,} chips")
-print(f"tokens per pod: {per_pod:,.0f}; DCN threshold C/W_dcn = {v5p.peak_flops:.3g} / {v5p.slow_link_one_way:.3g} "
-      f"= {dcn_threshold:,.0f}  ({per_pod / dcn_threshold:.1f}x above)")
-print(f"one layer: backward compute {1e3 * dcn.backward_compute_s:.2f} ms, DCN all-reduce {1e3 * dcn.backward_comm_s:.3f} ms "
-      f"-> {dcn.bound}-bound (comm / compute = {dcn.comm_ratio:.3f})")
+print(tr(f"{PODS} pods x {v5p.fast_domain:,} = {tpu_chips:,} chips", f"{PODS} 个 Pod × {v5p.fast_domain:,} = {tpu_chips:,} 块芯片"))
+print(tr(f"tokens per pod: {per_pod:,.0f}; DCN threshold C/W_dcn = {v5p.peak_flops:.3g} / {v5p.slow_link_one_way:.3g} "
+         f"= {dcn_threshold:,.0f}  ({per_pod / dcn_threshold:.1f}x above)",
+         f"每个 Pod 的 token 数：{per_pod:,.0f}；DCN 阈值 C/W_dcn = {v5p.peak_flops:.3g} / {v5p.slow_link_one_way:.3g} "
+         f"= {dcn_threshold:,.0f}（前者是阈值的 {per_pod / dcn_threshold:.1f} 倍）"))
+print(tr(f"one layer: backward compute {1e3 * dcn.backward_compute_s:.2f} ms, DCN all-reduce {1e3 * dcn.backward_comm_s:.3f} ms "
+         f"-> {bound_text(dcn.bound)} (comm / compute = {dcn.comm_ratio:.3f})",
+         f"一层：反向计算 {1e3 * dcn.backward_compute_s:.2f} ms，DCN all-reduce {1e3 * dcn.backward_comm_s:.3f} ms "
+         f"-> {bound_text(dcn.bound)}（通信 / 计算 = {dcn.comm_ratio:.3f}）"))
 
 # %% [markdown]
 # <details><summary>答案说明了什么</summary>
@@ -205,19 +243,27 @@ print(f"one layer: backward compute {1e3 * dcn.backward_compute_s:.2f} ms, DCN a
 # %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.pod_tokens_per_chip", "check:405b.fsdp_tp_threshold_m2", "check:405b.fsdp_tp_threshold_m3", "check:405b.best_tp_degree_gated"]
 # Answer (click to reveal) · 答案(点击展开)
 tpc = S.tokens_per_chip(per_pod, v5p.fast_domain)
-print(f"tokens per chip in a pod: {tpc:.1f}; pure FSDP needs > {S.dp_critical_tokens_per_chip(v5p, axes=3):.0f} "
-      f"-> {'works' if tpc > S.dp_critical_tokens_per_chip(v5p, axes=3) else 'communication-bound'}")
+fsdp_threshold = S.dp_critical_tokens_per_chip(v5p, axes=3)
+fsdp_verdict = tr("works", "行得通") if tpc > fsdp_threshold else bound_text("communication")
+print(tr(f"tokens per chip in a pod: {tpc:.1f}; pure FSDP needs > {fsdp_threshold:.0f} -> {fsdp_verdict}",
+         f"Pod 内每块芯片的 token 数：{tpc:.1f}；纯 FSDP 需要 > {fsdp_threshold:.0f} -> {fsdp_verdict}"))
 for m in (2, 3):
     thr = S.fsdp_tp_critical_tokens_per_chip(v5p, F, mlp_matrices=m)
     best = S.best_fsdp_tp_split(l405, v5p, v5p.fast_domain, per_pod, mlp_matrices=m)
-    print(f"{m}-matrix MLP: FSDP x TP threshold {thr:5.1f} tokens/chip, X_opt = {best.x_opt:,.0f}, TP limit "
-          f"Y < {S.tp_max_degree(v5p, F, mlp_matrices=m):.1f}; best split X = {best.X:,} x Y = {best.Y} "
-          f"-> {best.layer.bound}-bound (comm / compute = {best.layer.comm_ratio:.2f})")
+    y_max = S.tp_max_degree(v5p, F, mlp_matrices=m)
+    print(tr(f"{m}-matrix MLP: FSDP x TP threshold {thr:5.1f} tokens/chip, X_opt = {best.x_opt:,.0f}, TP limit "
+             f"Y < {y_max:.1f}; best split X = {best.X:,} x Y = {best.Y} "
+             f"-> {bound_text(best.layer.bound)} (comm / compute = {best.layer.comm_ratio:.2f})",
+             f"{m} 矩阵 MLP：FSDP × TP 阈值为每芯片 {thr:5.1f} 个 token，X_opt = {best.x_opt:,.0f}，TP 上限 "
+             f"Y < {y_max:.1f}；最佳切分 X = {best.X:,} × Y = {best.Y} "
+             f"-> {bound_text(best.layer.bound)}（通信 / 计算 = {best.layer.comm_ratio:.2f}）"))
 split = S.best_fsdp_tp_split(l405, v5p, v5p.fast_domain, per_pod)      # the real gated MLP
 seqs = S.max_data_parallel_degree(int(per_pod), 8192)
 batch_only = S.best_fsdp_tp_split(l405, v5p, v5p.fast_domain, per_pod, seq_len=8192)
-print(f"batch-only FSDP: {seqs} sequences per pod -> X <= {seqs}, best {batch_only.X} x {batch_only.Y} "
-      f"-> {batch_only.layer.bound}-bound ({batch_only.layer.comm_ratio:.2f})")
+print(tr(f"batch-only FSDP: {seqs} sequences per pod -> X <= {seqs}, best {batch_only.X} x {batch_only.Y} "
+         f"-> {bound_text(batch_only.layer.bound)} ({batch_only.layer.comm_ratio:.2f})",
+         f"只切批次维的 FSDP：每个 Pod {seqs} 条序列 -> X <= {seqs}，最佳 {batch_only.X} × {batch_only.Y} "
+         f"-> {bound_text(batch_only.layer.bound)}（{batch_only.layer.comm_ratio:.2f}）"))
 
 # %% [markdown]
 # <details><summary>答案说明了什么</summary>
@@ -239,12 +285,17 @@ plt.show()
 state_chip = mem.model_state_bytes(l405, "bf16_fp32_adam", zero_stage=3, dp=v5p.fast_domain)
 for pol in ("book_4xD", "dots_no_batch_dims"):
     per_chip = state_chip + mem.checkpoint_bytes(l405, per_pod, pol) / v5p.fast_domain
-    print(f"{pol:19s}: states {state_chip / GB:.2f} + checkpoints {(per_chip - state_chip) / GB:5.2f} "
-          f"= {per_chip / GB:5.2f} GB per chip of {v5p.hbm_bytes / GB:.0f} GB")
+    print(tr(f"{pol:19s}: states {state_chip / GB:.2f} + checkpoints {(per_chip - state_chip) / GB:5.2f} "
+             f"= {per_chip / GB:5.2f} GB per chip of {v5p.hbm_bytes / GB:.0f} GB",
+             f"{pol}：模型状态 {state_chip / GB:.2f} + 检查点 {(per_chip - state_chip) / GB:5.2f} "
+             f"= 每块芯片 {per_chip / GB:5.2f} GB（共 {v5p.hbm_bytes / GB:.0f} GB）"))
 tpu_days_15t = llmcalc.training_days(total_15t, tpu_chips, v5p, 0.4)
 tpu_days = llmcalc.training_days(META_FLOPS, tpu_chips, v5p, 0.4)
-print(f"days at 40% MFU on {tpu_chips:,} chips: {tpu_days_15t:.1f} (15T tokens), {tpu_days:.1f} (3.8e25 FLOPs); "
-      f"{llmcalc.chip_hours(META_FLOPS, v5p, 0.4) / 1e6:.1f}M chip-hours")
+tpu_chip_hours = llmcalc.chip_hours(META_FLOPS, v5p, 0.4)
+print(tr(f"days at 40% MFU on {tpu_chips:,} chips: {tpu_days_15t:.1f} (15T tokens), {tpu_days:.1f} (3.8e25 FLOPs); "
+         f"{tpu_chip_hours / 1e6:.1f}M chip-hours",
+         f"{tpu_chips:,} 块芯片、40% MFU 下的天数：{tpu_days_15t:.1f}（15 万亿个 token），{tpu_days:.1f}（3.8e25 FLOPs）；"
+         f"{tpu_chip_hours / 1e4:,.0f} 万芯片小时"))
 
 # %% [markdown]
 # <details><summary>答案说明了什么</summary>
@@ -261,28 +312,40 @@ print(f"days at 40% MFU on {tpu_chips:,} chips: {tpu_days_15t:.1f} (15T tokens),
 # Answer (click to reveal) · 答案(点击展开)
 B70 = 4 * 2**20
 per_pod_70 = B70 / 4
-print(f"tokens per pod: {per_pod_70:,.0f} = {per_pod_70 / dcn_threshold:.1f}x the DCN threshold "
-      f"-> DCN {S.dcn_dp_layer_time(l70, v5p, B70, 4).bound}-bound")
+dcn_70 = S.dcn_dp_layer_time(l70, v5p, B70, 4)
+print(tr(f"tokens per pod: {per_pod_70:,.0f} = {per_pod_70 / dcn_threshold:.1f}x the DCN threshold "
+         f"-> DCN {bound_text(dcn_70.bound)}",
+         f"每个 Pod 的 token 数：{per_pod_70:,.0f}，是 DCN 阈值的 {per_pod_70 / dcn_threshold:.1f} 倍 "
+         f"-> DCN 上{bound_text(dcn_70.bound)}"))
 tpc_70 = S.tokens_per_chip(per_pod_70, v5p.fast_domain)
 for m in (2, 3):
     thr = S.fsdp_tp_critical_tokens_per_chip(v5p, l70.F, mlp_matrices=m)
     best = S.best_fsdp_tp_split(l70, v5p, v5p.fast_domain, per_pod_70, mlp_matrices=m)
-    print(f"{m}-matrix MLP: {tpc_70:.1f} tokens per chip vs threshold {thr:.1f}; best allowed split {best.X} x {best.Y} "
-          f"-> {best.layer.bound}-bound (comm / compute = {best.layer.comm_ratio:.2f})")
+    print(tr(f"{m}-matrix MLP: {tpc_70:.1f} tokens per chip vs threshold {thr:.1f}; best allowed split {best.X} x {best.Y} "
+             f"-> {bound_text(best.layer.bound)} (comm / compute = {best.layer.comm_ratio:.2f})",
+             f"{m} 矩阵 MLP：每芯片 {tpc_70:.1f} 个 token，阈值 {thr:.1f}；最佳可行切分 {best.X} × {best.Y} "
+             f"-> {bound_text(best.layer.bound)}（通信 / 计算 = {best.layer.comm_ratio:.2f}）"))
 flops_70 = llmcalc.training_flops_6p(l70, 15e12)
 in_pod_70 = S.best_fsdp_tp_split(l70, v5p, v5p.fast_domain, per_pod_70)          # the real gated MLP
 slowdown = in_pod_70.layer.step_s / in_pod_70.layer.compute_s
 days_ideal = llmcalc.training_days(flops_70, 4 * v5p.fast_domain, v5p, 0.4)
-print(f"each layer takes {slowdown:.2f}x its compute time -> {days_ideal * slowdown:.1f} days on {4 * v5p.fast_domain:,} chips "
-      f"(not the {days_ideal:.1f} that 40% MFU alone gives; effective MFU {0.4 / slowdown:.1%}); one pod, compute-bound: "
-      f"{llmcalc.training_days(flops_70, v5p.fast_domain, v5p, 0.4):.1f} days")
+days_one_pod = llmcalc.training_days(flops_70, v5p.fast_domain, v5p, 0.4)
+print(tr(f"each layer takes {slowdown:.2f}x its compute time -> {days_ideal * slowdown:.1f} days on {4 * v5p.fast_domain:,} chips "
+         f"(not the {days_ideal:.1f} that 40% MFU alone gives; effective MFU {0.4 / slowdown:.1%}); one pod, compute-bound: "
+         f"{days_one_pod:.1f} days",
+         f"每层耗时是其计算时间的 {slowdown:.2f} 倍 -> 在 {4 * v5p.fast_domain:,} 块芯片上要 {days_ideal * slowdown:.1f} 天"
+         f"（而不是只按 40% MFU 算出的 {days_ideal:.1f} 天；等效 MFU {0.4 / slowdown:.1%}）；单个 Pod（计算受限）："
+         f"{days_one_pod:.1f} 天"))
 for mult in range(4, 65):
     fix = S.best_fsdp_tp_split(l70, v5p, v5p.fast_domain, mult * 2**20 / 4)
     if fix.layer.compute_bound:
         break
-print(f"smallest batch that is compute-bound in every pod: {mult} x 2^20 = {mult * 2**20:,} tokens "
-      f"({mult * 2**20 // 4096:,} sequences of 4096): {fix.tokens_per_chip:.0f} tokens per chip, split {fix.X} x {fix.Y}, "
-      f"comm / compute {fix.layer.comm_ratio:.2f}")
+print(tr(f"smallest batch that is compute-bound in every pod: {mult} x 2^20 = {mult * 2**20:,} tokens "
+         f"({mult * 2**20 // 4096:,} sequences of 4096): {fix.tokens_per_chip:.0f} tokens per chip, split {fix.X} x {fix.Y}, "
+         f"comm / compute {fix.layer.comm_ratio:.2f}",
+         f"让每个 Pod 都计算受限的最小批大小：{mult} × 2^20 = {mult * 2**20:,} 个 token"
+         f"（{mult * 2**20 // 4096:,} 条长度为 4096 的序列）：每芯片 {fix.tokens_per_chip:.0f} 个 token，切分 {fix.X} × {fix.Y}，"
+         f"通信 / 计算 {fix.layer.comm_ratio:.2f}"))
 
 # %% [markdown]
 # <details><summary>为什么 4 个 pod 快不了 4 倍</summary>
@@ -306,19 +369,28 @@ print(f"smallest batch that is compute-bound in every pod: {mult} x 2^20 = {mult
 # Answer (click to reveal) · 答案(点击展开)
 H_CHIPS = 16_384
 meta = S.hybrid_layout(8, 16, 128, chip=h100, n_chips=H_CHIPS, model=l405)
-print(f"TP{meta.tp} x PP{meta.pp} x DP{meta.dp} = {meta.n_chips:,} GPUs in {meta.nodes:,} nodes; links: "
-      f"TP {meta.tp_link}, PP {meta.pp_link}, DP {meta.dp_link}")
-print(f"{meta.params_per_chip:,.0f} parameters per GPU; {meta.layers_per_stage} layers per stage (126 / 16)")
+print(tr(f"TP{meta.tp} x PP{meta.pp} x DP{meta.dp} = {meta.n_chips:,} GPUs in {meta.nodes:,} nodes; links: "
+         f"TP {meta.tp_link}, PP {meta.pp_link}, DP {meta.dp_link}",
+         f"TP{meta.tp} × PP{meta.pp} × DP{meta.dp} = {meta.n_chips:,} 张 GPU，分布在 {meta.nodes:,} 个节点上；链路："
+         f"TP 走 {meta.tp_link}，PP 走 {meta.pp_link}，DP 走 {meta.dp_link}"))
+print(tr(f"{meta.params_per_chip:,.0f} parameters per GPU; {meta.layers_per_stage} layers per stage (126 / 16)",
+         f"每张 GPU {meta.params_per_chip:,.0f} 个参数；每个流水线级 {meta.layers_per_stage} 层（126 / 16）"))
 gpu_split = S.best_fsdp_tp_split(l405, h100, H_CHIPS, B_TOKENS)
-print(f"FSDP x TP on {H_CHIPS:,} H100s: TP <= 8 (a node) forces X = {gpu_split.X:,} over InfiniBand at "
-      f"{gpu_split.tokens_per_chip:,.0f} tokens/GPU -> {gpu_split.layer.bound}-bound "
-      f"(comm / compute = {gpu_split.layer.comm_ratio:.2f}; X_opt would be {gpu_split.x_opt:.0f})")
+print(tr(f"FSDP x TP on {H_CHIPS:,} H100s: TP <= 8 (a node) forces X = {gpu_split.X:,} over InfiniBand at "
+         f"{gpu_split.tokens_per_chip:,.0f} tokens/GPU -> {bound_text(gpu_split.layer.bound)} "
+         f"(comm / compute = {gpu_split.layer.comm_ratio:.2f}; X_opt would be {gpu_split.x_opt:.0f})",
+         f"在 {H_CHIPS:,} 张 H100 上做 FSDP × TP：TP <= 8（一个节点）迫使 X = {gpu_split.X:,}，走 InfiniBand，"
+         f"每张 GPU {gpu_split.tokens_per_chip:,.0f} 个 token -> {bound_text(gpu_split.layer.bound)}"
+         f"（通信 / 计算 = {gpu_split.layer.comm_ratio:.2f}；X_opt 本应是 {gpu_split.x_opt:.0f}）"))
 mb = S.tp_layer_time(l405, h100, 8192, 8)
-print(f"TP8 on one micro-batch of 8192 tokens, NVLink: {mb.bound}-bound (comm / compute = {mb.comm_ratio:.2f})")
+print(tr(f"TP8 on one micro-batch of 8192 tokens, NVLink: {bound_text(mb.bound)} (comm / compute = {mb.comm_ratio:.2f})",
+         f"TP8 处理一个 8192 个 token 的微批次，走 NVLink：{bound_text(mb.bound)}（通信 / 计算 = {mb.comm_ratio:.2f}）"))
 step_s = llmcalc.training_seconds(six_p * B_TOKENS, H_CHIPS, h100, mfu_from_throughput(400e12, h100))
 grad_sync = S.all_reduce_time(2 * meta.params_per_chip, meta.dp, S.collective_bandwidth(h100, "slow"))
-print(f"one step at 400 TFLOP/s: {step_s:.2f} s; ZeRO-1 gradient reduce-scatter + all-gather of "
-      f"{2 * meta.params_per_chip / GB:.1f} GB over InfiniBand: {grad_sync:.2f} s ({grad_sync / step_s:.0%} of a step)")
+print(tr(f"one step at 400 TFLOP/s: {step_s:.2f} s; ZeRO-1 gradient reduce-scatter + all-gather of "
+         f"{2 * meta.params_per_chip / GB:.1f} GB over InfiniBand: {grad_sync:.2f} s ({grad_sync / step_s:.0%} of a step)",
+         f"按 400 TFLOP/s 算，一步 {step_s:.2f} s；ZeRO-1 的梯度 reduce-scatter + all-gather 经 InfiniBand 传 "
+         f"{2 * meta.params_per_chip / GB:.1f} GB：{grad_sync:.2f} s（占一步的 {grad_sync / step_s:.0%}）"))
 
 # %% [markdown]
 # <details><summary>答案说明了什么</summary>
@@ -344,12 +416,24 @@ lean["total"] = lean["model_states"] + lean["activations"] + lean["logits"]
 variants["Meta, 7-layer stage 1, lean SwiGLU"] = lean
 variants["Meta, full recompute"] = mem.training_bytes_per_device(l405, 1, 8192, zero_stage=1, dp=128,
                                                                  **dict(meta_kw, recompute="full"))
+variant_label = {"TP8 PP16, no ZeRO": tr("TP8 PP16, no ZeRO", "TP8 PP16，不用 ZeRO"),
+                 "Meta: + ZeRO-1 x128": tr("Meta: + ZeRO-1 x128", "Meta：+ ZeRO-1 ×128"),
+                 "Meta, 7-layer stage 1, lean SwiGLU": tr("Meta, 7-layer stage 1, lean SwiGLU",
+                                                          "Meta：第 1 级 7 层，精简 SwiGLU"),
+                 "Meta, full recompute": tr("Meta, full recompute", "Meta：完全重计算")}
 for name, r in variants.items():
-    print(f"{name:34s} states {r['model_states'] / GB:6.1f} + activations {r['activations'] / GB:5.1f} + logits "
-          f"{r['logits'] / GB:4.2f} = {r['total'] / GB:6.1f} GB   fits an H100 ({h100.hbm_bytes / GB:.1f} GB): {mem.fits(r['total'], h100)}")
-print(f"one layer keeps {sum(layer.values()) / 1e6:.0f} MB per GPU per micro-batch; the first stage holds "
-      f"{math.ceil(L / 16)} layers x 16 micro-batches in flight")
-fig = plots.memory_stack({k: {t: x for t, x in r.items() if t != "total"} for k, r in variants.items()}, chip=h100)
+    fits_h100 = mem.fits(r["total"], h100)
+    print(tr(f"{name:34s} states {r['model_states'] / GB:6.1f} + activations {r['activations'] / GB:5.1f} + logits "
+             f"{r['logits'] / GB:4.2f} = {r['total'] / GB:6.1f} GB   fits an H100 ({h100.hbm_bytes / GB:.1f} GB): {fits_h100}",
+             f"{variant_label[name]:22s} 模型状态 {r['model_states'] / GB:6.1f} + 激活值 {r['activations'] / GB:5.1f} + logits "
+             f"{r['logits'] / GB:4.2f} = {r['total'] / GB:6.1f} GB   放得进一张 H100（{h100.hbm_bytes / GB:.1f} GB）："
+             f"{yes_no_text(fits_h100)}"))
+print(tr(f"one layer keeps {sum(layer.values()) / 1e6:.0f} MB per GPU per micro-batch; the first stage holds "
+         f"{math.ceil(L / 16)} layers x 16 micro-batches in flight",
+         f"每个微批次在每张 GPU 上，一层保留 {sum(layer.values()) / 1e6:.0f} MB；第一级有 "
+         f"{math.ceil(L / 16)} 层 × 16 个在途微批次"))
+fig = plots.memory_stack({variant_label[k]: {t: x for t, x in r.items() if t != "total"} for k, r in variants.items()},
+                         chip=h100)
 plt.show()
 
 # %% [markdown]
@@ -368,13 +452,16 @@ plt.show()
 seqs_per_step = B_TOKENS // 8192
 for gpus, dp in ((16_384, 128), (8_192, 64)):
     m = seqs_per_step // dp
-    print(f"{gpus:,} GPUs, DP{dp}: {seqs_per_step} sequences / {dp} = {m} micro-batches per pipeline of p = 16")
+    print(tr(f"{gpus:,} GPUs, DP{dp}: {seqs_per_step} sequences / {dp} = {m} micro-batches per pipeline of p = 16",
+             f"{gpus:,} 张 GPU，DP{dp}：{seqs_per_step} 条序列 / {dp} = 每条流水线（p = 16）{m} 个微批次"))
     for v in (1, 2, 4):
         act = (mem.activation_bytes(l405, 1, 8192, tp=8, sp=True, pp=16, recompute="selective", interleave=v)
                / mem.activation_bytes(l405, 1, 8192, tp=8, sp=True, pp=16, recompute="selective"))
-        print(f"   v = {v}: bubble {S.pipeline_bubble_fraction(16, m, v):6.1%} of the step"
-              f" (= {15}/({v}*{m}+15)), bubble / useful time {S.pipeline_bubble_overhead(16, m, v):6.1%}; "
-              f"first-stage activations x{act:.3f}")
+        bubble, overhead = S.pipeline_bubble_fraction(16, m, v), S.pipeline_bubble_overhead(16, m, v)
+        print(tr(f"   v = {v}: bubble {bubble:6.1%} of the step (= {15}/({v}*{m}+15)), bubble / useful time {overhead:6.1%}; "
+                 f"first-stage activations x{act:.3f}",
+                 f"   v = {v}：气泡占一步的 {bubble:6.1%}（= {15}/({v}*{m}+15)），气泡 / 有效时间 {overhead:6.1%}；"
+                 f"第一级激活值 ×{act:.3f}"))
 
 # %% [markdown]
 # <details><summary>答案说明了什么</summary>
@@ -389,16 +476,23 @@ for gpus, dp in ((16_384, 128), (8_192, 64)):
 # %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:h100.mfu_at_400_tflops", "check:405b.days_16k_h100_41pct", "check:405b.gpu_hours_41pct", "check:405b.card_implied_mfu"]
 # Answer (click to reveal) · 答案(点击展开)
 for tflops, printed in ((430, "43%"), (400, "41%"), (380, "38%")):
-    print(f"{tflops} TFLOP/s / {h100.peak_flops / 1e12:.0f} = {mfu_from_throughput(tflops * 1e12, h100):.1%} (paper: {printed})")
+    mfu = mfu_from_throughput(tflops * 1e12, h100)
+    print(tr(f"{tflops} TFLOP/s / {h100.peak_flops / 1e12:.0f} = {mfu:.1%} (paper: {printed})",
+             f"{tflops} TFLOP/s / {h100.peak_flops / 1e12:.0f} = {mfu:.1%}（论文：{printed}）"))
 META_MFU, CARD_HOURS = 0.41, 30.84e6
 gpu_days = llmcalc.training_days(META_FLOPS, H_CHIPS, h100, META_MFU)
 gpu_hours = llmcalc.chip_hours(META_FLOPS, h100, META_MFU)
 card_mfu = llmcalc.implied_mfu(META_FLOPS, CARD_HOURS, h100)
-print(f"{META_MFU:.0%} of {h100.peak_flops / 1e12:.0f} = {META_MFU * h100.peak_flops / 1e12:.0f} TFLOP/s")
-print(f"\n3.8e25 FLOPs on {H_CHIPS:,} H100 at {META_MFU:.0%}: {gpu_days:.1f} days, {gpu_hours / 1e6:.2f}M GPU-hours")
-print(f"model card: {CARD_HOURS / 1e6:.2f}M GPU-hours = {CARD_HOURS / gpu_hours:.2f}x that; implied MFU {card_mfu:.1%}; "
-      f"= {CARD_HOURS / H_CHIPS / 24:.1f} days of all {H_CHIPS:,} GPUs")
-print(f"'goodput': implied / reported MFU = {card_mfu:.1%} / {META_MFU:.0%} = {card_mfu / META_MFU:.2f}")
+print(tr(f"{META_MFU:.0%} of {h100.peak_flops / 1e12:.0f} = {META_MFU * h100.peak_flops / 1e12:.0f} TFLOP/s",
+         f"{h100.peak_flops / 1e12:.0f} 的 {META_MFU:.0%} = {META_MFU * h100.peak_flops / 1e12:.0f} TFLOP/s"))
+print(tr(f"\n3.8e25 FLOPs on {H_CHIPS:,} H100 at {META_MFU:.0%}: {gpu_days:.1f} days, {gpu_hours / 1e6:.2f}M GPU-hours",
+         f"\n3.8e25 FLOPs，{H_CHIPS:,} 张 H100，MFU {META_MFU:.0%}：{gpu_days:.1f} 天，{gpu_hours / 1e4:,.0f} 万 GPU 小时"))
+print(tr(f"model card: {CARD_HOURS / 1e6:.2f}M GPU-hours = {CARD_HOURS / gpu_hours:.2f}x that; implied MFU {card_mfu:.1%}; "
+         f"= {CARD_HOURS / H_CHIPS / 24:.1f} days of all {H_CHIPS:,} GPUs",
+         f"模型卡：{CARD_HOURS / 1e4:,.0f} 万 GPU 小时，是上面的 {CARD_HOURS / gpu_hours:.2f} 倍；隐含 MFU {card_mfu:.1%}；"
+         f"相当于全部 {H_CHIPS:,} 张 GPU 跑 {CARD_HOURS / H_CHIPS / 24:.1f} 天"))
+print(tr(f"'goodput': implied / reported MFU = {card_mfu:.1%} / {META_MFU:.0%} = {card_mfu / META_MFU:.2f}",
+         f"有效产出率：隐含 MFU / 报告的 MFU = {card_mfu:.1%} / {META_MFU:.0%} = {card_mfu / META_MFU:.2f}"))
 
 # %% [markdown]
 # <details><summary>答案说明了什么</summary>
@@ -435,15 +529,43 @@ print(f"'goodput': implied / reported MFU = {card_mfu:.1%} / {META_MFU:.0%} = {c
 from llmcalc import planner
 
 H_CHIPS, H_BATCH = 16_384, 2048 * 8192    # Meta's GPUs (question d1) and batch: 2048 sequences of 8192
+RECOMPUTE_ZH = {"none": "不重计算", "selective": "选择性重计算", "full": "完全重计算"}
+REJECTED_ZH = dict(zip(planner.REASONS[1:], ("批次：数据并行度不能整除批次中的序列数",
+                                             "批次：微批次大小不能整除每个数据并行副本分到的序列数",
+                                             "交错：交错调度要求至少 PP 个微批次，且每级至少 v 层",
+                                             "显存：超过 HBM 减去余量")))
+COLUMN_ZH = {"layout": "布局", "step s": "每步 s", "compute": "计算", "elementwise": "逐元素", "tp_comm": "TP 通信",
+             "cp_comm": "CP 通信", "pp_p2p": "PP 点对点", "bubble": "气泡", "dp_exposed": "DP 未隐藏",
+             "tp_link": "TP 链路", "cp_link": "CP 链路", "dp_link": "DP 链路", "pp_link": "PP 链路", "model": "模型",
+             "planner TFLOP/s per GPU (ideal kernels)": "规划器每 GPU TFLOP/s（理想计算核）",
+             "TFLOP/s per GPU reported": "报告的每 GPU TFLOP/s", "reported / planner": "报告 / 规划器",
+             "planner MFU % (v = 1)": "规划器 MFU %（v = 1）", "planner best v": "规划器最佳 v",
+             "planner MFU % (best v)": "规划器 MFU %（最佳 v）", "MFU % reported": "报告的 MFU %",
+             "reported / planner (best v)": "报告 / 规划器（最佳 v）",
+             "planner GiB per GPU (best v)": "规划器每 GPU GiB（最佳 v）"}
+
+
+def layout_text(row):
+    """planner.layout_name(row); in the Chinese edition its last word, the recompute policy, in Chinese."""
+    name = planner.layout_name(row)
+    return tr(name, f"{name.rsplit(' ', 1)[0]} {RECOMPUTE_ZH[row['recompute']]}")
+
+
+def column_text(column):
+    """A table column's name as this edition prints it."""
+    return tr(column, COLUMN_ZH.get(column, column))
+
+
 found = planner.search(l405, h100, H_CHIPS, H_BATCH, 8192)
-print(f"{found.attrs['evaluated']:,} layouts evaluated, {found.attrs['accepted']:,} accepted; rejected:")
+print(tr(f"{found.attrs['evaluated']:,} layouts evaluated, {found.attrs['accepted']:,} accepted; rejected:",
+         f"评估了 {found.attrs['evaluated']:,} 种布局，接受 {found.attrs['accepted']:,} 种；被拒的原因："))
 for reason, count in found.attrs["rejected"].items():
-    print(f"  {count:7,}  {reason}")
+    print(f"  {count:7,}  {tr(reason, REJECTED_ZH[reason])}")
 parts = ["compute_s", "elementwise_s", "tp_comm_s", "cp_comm_s", "pp_p2p_s", "bubble_s", "dp_exposed_s"]
-top = pd.DataFrame({"layout": [planner.layout_name(r) for _, r in found.head(8).iterrows()],
+top = pd.DataFrame({"layout": [layout_text(r) for _, r in found.head(8).iterrows()],
                     "GB": found["memory_gib"].head(8) * 2**30 / GB, "MFU": found["mfu"].head(8),
                     "step s": found["step_s"].head(8), **{p[:-2]: found[p].head(8) for p in parts}})
-print(top.round(3).to_string())
+print(top.round(3).rename(columns=column_text).to_string())
 
 # %% [markdown]
 # **问题 e1(Question e1):** 用 `planner.layout` 评估 Meta 的布局：TP8、PP16、DP128(表 4)，不做激活重计算(§3.3.2)；论文没有交代的部分按问题 d2 的假设补上(序列并行、ZeRO-1、微批次为 1)。分别取 $v = 1, 2, 4, 8$。规划器给出的 MFU 上限是多少？Meta 的 41% 达到了这个上限的多大比例？显存估算放得进一张 H100 吗？
@@ -452,9 +574,14 @@ print(top.round(3).to_string())
 # Answer (click to reveal) · 答案(点击展开)
 for v in (1, 2, 4, 8):
     row = planner.layout(l405, h100, H_CHIPS, H_BATCH, 8192, tp=8, pp=16, zero=1, interleave=v)
-    print(f"v = {v}: ceiling MFU {row['mfu']:5.1%}; bubble {row['bubble_s'] / row['step_s']:5.1%} of the step; "
-          f"Meta's 41% is {0.41 / row['mfu']:.2f} of it; memory {row['memory_gib'] * 2**30 / GB:5.1f} GB "
-          f"-> fits {h100.hbm_bytes / GB:.1f} GB less 10%: {row['fits']}")
+    bubble_share, meta_share = row["bubble_s"] / row["step_s"], 0.41 / row["mfu"]
+    memory_gb = row["memory_gib"] * 2**30 / GB
+    print(tr(f"v = {v}: ceiling MFU {row['mfu']:5.1%}; bubble {bubble_share:5.1%} of the step; "
+             f"Meta's 41% is {meta_share:.2f} of it; memory {memory_gb:5.1f} GB "
+             f"-> fits {h100.hbm_bytes / GB:.1f} GB less 10%: {row['fits']}",
+             f"v = {v}：MFU 上限 {row['mfu']:5.1%}；气泡占一步的 {bubble_share:5.1%}；"
+             f"Meta 的 41% 是上限的 {meta_share:.2f}；显存 {memory_gb:5.1f} GB "
+             f"-> 放得进 {h100.hbm_bytes / GB:.1f} GB 减去 10%：{yes_no_text(row['fits'])}"))
 
 # %% [markdown]
 # <details><summary>答案说明了什么</summary>
@@ -471,12 +598,16 @@ for v in (1, 2, 4, 8):
 # Answer (click to reveal) · 答案(点击展开)
 for eff in (1.0, 0.6):
     ranked = planner.search(l405, h100, H_CHIPS, H_BATCH, 8192, compute_efficiency=eff, top=3)
-    names = "; ".join(planner.layout_name(r) for _, r in ranked.iterrows())
-    print(f"efficiency {eff}: {names}  (MFU {ranked['mfu'].iloc[0]:.1%})")
+    names = tr("; ", "；").join(layout_text(r) for _, r in ranked.iterrows())
+    print(tr(f"efficiency {eff}: {names}  (MFU {ranked['mfu'].iloc[0]:.1%})",
+             f"计算效率 {eff}：{names}（MFU {ranked['mfu'].iloc[0]:.1%}）"))
 meta_best = planner.search(l405, h100, H_CHIPS, H_BATCH, 8192, tp=8, pp=16, cp=1, zero=1, sp=True,
                            micro_batch=1, recompute="none", include_rejected=True).iloc[0]
-print(f"Meta's axes at their best v: {planner.layout_name(meta_best)}, MFU {meta_best['mfu']:.1%} vs the best "
-      f"{found['mfu'].iloc[0]:.1%}: {found['mfu'].iloc[0] / meta_best['mfu'] - 1:.0%} apart")
+apart = found["mfu"].iloc[0] / meta_best["mfu"] - 1
+print(tr(f"Meta's axes at their best v: {layout_text(meta_best)}, MFU {meta_best['mfu']:.1%} vs the best "
+         f"{found['mfu'].iloc[0]:.1%}: {apart:.0%} apart",
+         f"Meta 的各轴取最佳 v：{layout_text(meta_best)}，MFU {meta_best['mfu']:.1%}，最佳布局为 "
+         f"{found['mfu'].iloc[0]:.1%}：相差 {apart:.0%}"))
 
 # %% [markdown]
 # <details><summary>规划器的排名为什么不同，又有多可信</summary>
@@ -490,20 +621,31 @@ print(f"Meta's axes at their best v: {planner.layout_name(meta_best)}, MFU {meta
 # %%
 from llmcalc import fidelity
 
+
+def run_text(layout):
+    """A row name of the Llama 3 table ("8K context, 8,192 GPUs") as this edition prints it."""
+    return tr(layout, layout.replace(" context, ", " 上下文，").replace(" GPUs", " 张 GPU"))
+
+
 mega = fidelity.megatron_table1()
 print(mega[["model", "TP", "PP", "GPUs", "planner TFLOP/s per GPU (ideal kernels)", "TFLOP/s per GPU reported",
-            "reported / planner"]].round(3).to_string(index=False))
+            "reported / planner"]].round(3).rename(columns=column_text).to_string(index=False))
 llama3 = fidelity.llama3_table4()
 print()
 print(llama3[["layout", "planner MFU % (v = 1)", "planner best v", "planner MFU % (best v)", "MFU % reported",
-              "reported / planner (best v)", "planner GiB per GPU (best v)"]].round(3).to_string(index=False))
+              "reported / planner (best v)", "planner GiB per GPU (best v)"]].assign(layout=llama3["layout"].map(run_text))
+      .round(3).rename(columns=column_text).to_string(index=False))
 
 # %%
 ratios = mega["reported / planner"]
-print(f"Megatron-LM, {len(mega)} rows: reported / planner from {ratios.min():.3f} to {ratios.max():.3f}, median "
-      f"{ratios.median():.3f}; every row within {(ratios / ratios.median() - 1).abs().max():.1%} of the median")
-print("Llama 3: reported / planner (best v) per layout: "
-      + "; ".join(f"{r['layout']}: {r['reported / planner (best v)']:.3f}" for _, r in llama3.iterrows()))
+spread = (ratios / ratios.median() - 1).abs().max()
+print(tr(f"Megatron-LM, {len(mega)} rows: reported / planner from {ratios.min():.3f} to {ratios.max():.3f}, median "
+         f"{ratios.median():.3f}; every row within {spread:.1%} of the median",
+         f"Megatron-LM 共 {len(mega)} 行：报告 / 规划器从 {ratios.min():.3f} 到 {ratios.max():.3f}，中位数 "
+         f"{ratios.median():.3f}；每一行与中位数相差都在 {spread:.1%} 以内"))
+print(tr("Llama 3: reported / planner (best v) per layout: ", "Llama 3 各布局的报告 / 规划器（最佳 v）：")
+      + tr("; ", "；").join(f"{run_text(r['layout'])}{tr(': ', '：')}{r['reported / planner (best v)']:.3f}"
+                           for _, r in llama3.iterrows()))
 
 # %% [markdown]
 # 模型规模跨度很大、布局从 TP1 到 TP8 × PP64，Megatron 的训练都达到了规划器理想内核吞吐量的一个稳定比例(第一行输出)：
@@ -520,10 +662,10 @@ print("Llama 3: reported / planner (best v) per layout: "
 # Answer (click to reveal) · 答案(点击展开)
 tpu_found = planner.search(l405, v5p, tpu_chips, H_BATCH, 8192, top=5)
 cols = ["GB", "MFU", "tp_link", "cp_link", "dp_link", "pp_link"]
-print(pd.DataFrame({"layout": [planner.layout_name(r) for _, r in tpu_found.iterrows()],
+print(pd.DataFrame({"layout": [layout_text(r) for _, r in tpu_found.iterrows()],
                     "GB": tpu_found["memory_gib"] * 2**30 / GB, "MFU": tpu_found["mfu"],
-                    **{c: tpu_found[c] for c in cols[2:]}}).round(3).to_string(index=False))
-print(f"{tpu_found.attrs['evaluated']:,} layouts evaluated")
+                    **{c: tpu_found[c] for c in cols[2:]}}).round(3).rename(columns=column_text).to_string(index=False))
+print(tr(f"{tpu_found.attrs['evaluated']:,} layouts evaluated", f"评估了 {tpu_found.attrs['evaluated']:,} 种布局"))
 
 # %% [markdown]
 # <details><summary>答案说明了什么</summary>
@@ -574,36 +716,48 @@ ex_plan.print_summary()
 # Answer (click to reveal) · 答案(点击展开)
 h_mem = variants["Meta: + ZeRO-1 x128"]
 tpu_mem = state_chip + mem.checkpoint_bytes(l405, per_pod, "dots_no_batch_dims") / v5p.fast_domain
+thr_gated = S.fsdp_tp_critical_tokens_per_chip(v5p, F, mlp_matrices=3)
+bubble_v1, bubble_v4 = S.pipeline_bubble_fraction(16, 16), S.pipeline_bubble_fraction(16, 16, 4)
 plan = pd.DataFrame({
     "TPU v5p, 8 pods": {
         "chips": f"{tpu_chips:,}",
-        "layout": f"DP{PODS} over DCN x (FSDP{split.X} x TP{split.Y}) per pod",
+        "layout": tr(f"DP{PODS} over DCN x (FSDP{split.X} x TP{split.Y}) per pod",
+                     f"DCN 上 DP{PODS} × 每个 Pod 内（FSDP{split.X} × TP{split.Y}）"),
         "tokens per step": f"{B_TOKENS:,}",
         "tokens per chip per step": f"{B_TOKENS / tpu_chips:,.0f}",
-        "critical check": f"{per_pod:,.0f}/pod vs {dcn_threshold:,.0f}; {tpc:.0f}/chip vs "
-                          f"{S.fsdp_tp_critical_tokens_per_chip(v5p, F, mlp_matrices=3):.0f}",
-        "bound": split.layer.bound,
-        "memory per chip (GB)": f"{tpu_mem / GB:.1f} of {v5p.hbm_bytes / GB:.0f} (10 B/param, dots ckpt)",
-        "MFU": "40% (assumed)",
+        "critical check": tr(f"{per_pod:,.0f}/pod vs {dcn_threshold:,.0f}; {tpc:.0f}/chip vs {thr_gated:.0f}",
+                             f"每个 Pod {per_pod:,.0f}，阈值 {dcn_threshold:,.0f}；每芯片 {tpc:.0f}，阈值 {thr_gated:.0f}"),
+        "bound": tr(split.layer.bound, bound_text(split.layer.bound)),
+        "memory per chip (GB)": tr(f"{tpu_mem / GB:.1f} of {v5p.hbm_bytes / GB:.0f} (10 B/param, dots ckpt)",
+                                   f"{tpu_mem / GB:.1f}，共 {v5p.hbm_bytes / GB:.0f}（每参数 10 字节，dots_no_batch_dims 检查点）"),
+        "MFU": tr("40% (assumed)", "40%（假定）"),
         "days for 3.8e25 FLOPs": f"{tpu_days:.1f}",
-        "chip-hours (M)": f"{llmcalc.chip_hours(META_FLOPS, v5p, 0.4) / 1e6:.1f}",
+        "chip-hours (M)": tr(f"{tpu_chip_hours / 1e6:.1f}", f"{tpu_chip_hours / 1e4:,.0f}"),
     },
     "H100, Meta's layout": {
         "chips": f"{H_CHIPS:,}",
-        "layout": f"TP{meta.tp} x PP{meta.pp} x DP{meta.dp} (ZeRO-1)",
+        "layout": tr(f"TP{meta.tp} x PP{meta.pp} x DP{meta.dp} (ZeRO-1)", f"TP{meta.tp} × PP{meta.pp} × DP{meta.dp}（ZeRO-1）"),
         "tokens per step": f"{B_TOKENS:,}",
         "tokens per chip per step": f"{B_TOKENS / H_CHIPS:,.0f}",
-        "critical check": f"bubble {S.pipeline_bubble_fraction(16, 16):.0%} at v = 1, "
-                          f"{S.pipeline_bubble_fraction(16, 16, 4):.0%} at v = 4",
-        "bound": f"TP8 {mb.bound}; DP sync {grad_sync / step_s:.0%} of a step",
-        "memory per chip (GB)": f"{h_mem['total'] / GB:.1f} (sel.), {lean['total'] / GB:.1f} (lean) of "
-                                f"{h100.hbm_bytes / GB:.0f} (16 B/param)",
-        "MFU": f"{META_MFU:.0%} (reported)",
+        "critical check": tr(f"bubble {bubble_v1:.0%} at v = 1, {bubble_v4:.0%} at v = 4",
+                             f"气泡：v = 1 时 {bubble_v1:.0%}，v = 4 时 {bubble_v4:.0%}"),
+        "bound": tr(f"TP8 {mb.bound}; DP sync {grad_sync / step_s:.0%} of a step",
+                    f"TP8 {bound_text(mb.bound)}；DP 同步占一步的 {grad_sync / step_s:.0%}"),
+        "memory per chip (GB)": tr(f"{h_mem['total'] / GB:.1f} (sel.), {lean['total'] / GB:.1f} (lean) of "
+                                   f"{h100.hbm_bytes / GB:.0f} (16 B/param)",
+                                   f"{h_mem['total'] / GB:.1f}（选择性重计算），{lean['total'] / GB:.1f}（精简），"
+                                   f"共 {h100.hbm_bytes / GB:.0f}（每参数 16 字节）"),
+        "MFU": tr(f"{META_MFU:.0%} (reported)", f"{META_MFU:.0%}（报告值）"),
         "days for 3.8e25 FLOPs": f"{gpu_days:.1f}",
-        "chip-hours (M)": f"{gpu_hours / 1e6:.1f} (card: {CARD_HOURS / 1e6:.2f})",
+        "chip-hours (M)": tr(f"{gpu_hours / 1e6:.1f} (card: {CARD_HOURS / 1e6:.2f})",
+                             f"{gpu_hours / 1e4:,.0f}（模型卡：{CARD_HOURS / 1e4:,.0f}）"),
     },
 })
-print(plan.to_string())
+PLAN_ZH = {"TPU v5p, 8 pods": "TPU v5p，8 个 Pod", "H100, Meta's layout": "H100，Meta 的布局", "chips": "芯片数",
+           "layout": "布局", "tokens per step": "每步 token 数", "tokens per chip per step": "每步每芯片 token 数",
+           "critical check": "临界检验", "bound": "受限于", "memory per chip (GB)": "每芯片显存（GB）", "MFU": "MFU",
+           "days for 3.8e25 FLOPs": "3.8e25 FLOPs 所需天数", "chip-hours (M)": "芯片小时（万）"}
+print(plan.rename(index=lambda k: tr(k, PLAN_ZH[k]), columns=lambda k: tr(k, PLAN_ZH[k])).to_string())
 
 # %% [markdown]
 # > **要点(Takeaways)**
@@ -631,15 +785,21 @@ print(plan.to_string())
 dense_1t = ModelConfig(L=128, D=25600, F=83200, N=200, K=8, H=128, V=128256, name="dense-1t")
 p1t = llmcalc.param_count(dense_1t)
 f1t = llmcalc.training_flops_6p(dense_1t, 15.6e12)
-print(f"(a) P = {p1t:,}; 6P x 15.6T = {f1t:.3e} FLOPs ({f1t / META_FLOPS:.2f}x LLaMA 3.1-405B)")
-print(f"(b) {llmcalc.training_days(f1t, H_CHIPS, h100, 0.4):.0f} days on {H_CHIPS:,} H100; "
-      f"{math.ceil(llmcalc.chips_for_days(f1t, 90, h100, 0.4)):,} H100 for 90 days")
+days_1t = llmcalc.training_days(f1t, H_CHIPS, h100, 0.4)
+h100_for_90_days = math.ceil(llmcalc.chips_for_days(f1t, 90, h100, 0.4))
+print(tr(f"(a) P = {p1t:,}; 6P x 15.6T = {f1t:.3e} FLOPs ({f1t / META_FLOPS:.2f}x LLaMA 3.1-405B)",
+         f"(a) P = {p1t:,}；6P × 15.6 万亿 = {f1t:.3e} FLOPs（LLaMA 3.1-405B 的 {f1t / META_FLOPS:.2f} 倍）"))
+print(tr(f"(b) {days_1t:.0f} days on {H_CHIPS:,} H100; {h100_for_90_days:,} H100 for 90 days",
+         f"(b) 在 {H_CHIPS:,} 张 H100 上要 {days_1t:.0f} 天；90 天训完要 {h100_for_90_days:,} 张 H100"))
 for pp in (16, 32, 64):
     for rc in ("selective", "full"):
         r = mem.training_bytes_per_device(dense_1t, 1, 8192, tp=8, pp=pp, sp=True, recompute=rc, zero_stage=1,
                                           dp=H_CHIPS // (8 * pp))
-        print(f"(c) TP8 PP{pp:<2} DP{H_CHIPS // (8 * pp):<3} {rc:9s}: states {r['model_states'] / GB:5.1f} + activations "
-              f"{r['activations'] / GB:6.1f} = {r['total'] / GB:6.1f} GB, fits: {mem.fits(r['total'], h100)}")
+        fits_h100 = mem.fits(r["total"], h100)
+        print(tr(f"(c) TP8 PP{pp:<2} DP{H_CHIPS // (8 * pp):<3} {rc:9s}: states {r['model_states'] / GB:5.1f} + activations "
+                 f"{r['activations'] / GB:6.1f} = {r['total'] / GB:6.1f} GB, fits: {fits_h100}",
+                 f"(c) TP8 PP{pp:<2} DP{H_CHIPS // (8 * pp):<3} {RECOMPUTE_ZH[rc]}：模型状态 {r['model_states'] / GB:5.1f} + 激活值 "
+                 f"{r['activations'] / GB:6.1f} = {r['total'] / GB:6.1f} GB，放得下：{yes_no_text(fits_h100)}"))
 
 # %% [markdown]
 # <details><summary>这些数字说明了什么</summary>
@@ -653,17 +813,27 @@ for pp in (16, 32, 64):
 # %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.long_ctx_microbatches", "check:405b.attention_ratio_128k", "check:405b.long_ctx_days"]
 # Answer (click to reveal) · 答案(点击展开)
 tp, cp, pp, dp = 8, 16, 16, 8
-print(f"(a) {tp} x {cp} x {pp} x {dp} = {tp * cp * pp * dp:,} GPUs; {B_TOKENS // 131072} sequences per step / DP{dp} "
-      f"= {B_TOKENS // 131072 // dp} micro-batches per pipeline (each split over CP{cp})")
+print(tr(f"(a) {tp} x {cp} x {pp} x {dp} = {tp * cp * pp * dp:,} GPUs; {B_TOKENS // 131072} sequences per step / DP{dp} "
+         f"= {B_TOKENS // 131072 // dp} micro-batches per pipeline (each split over CP{cp})",
+         f"(a) {tp} × {cp} × {pp} × {dp} = {tp * cp * pp * dp:,} 张 GPU；每步 {B_TOKENS // 131072} 条序列 / DP{dp} "
+         f"= 每条流水线 {B_TOKENS // 131072 // dp} 个微批次（每个都切到 CP{cp} 上）"))
 long_tok = llmcalc.training_flops_per_token(l405, 131072)
-print(f"(b) exact / 6P at T = 131072: {long_tok / six_p:.3f}; scores are "
-      f"{100 * llmcalc.attention_score_fraction(l405, 131072):.1f}% of the forward FLOPs")
+scores_pct_128k = 100 * llmcalc.attention_score_fraction(l405, 131072)
+print(tr(f"(b) exact / 6P at T = 131072: {long_tok / six_p:.3f}; scores are {scores_pct_128k:.1f}% of the forward FLOPs",
+         f"(b) T = 131072 时精确值 / 6P：{long_tok / six_p:.3f}；注意力分数占前向 FLOPs 的 {scores_pct_128k:.1f}%"))
 mfu_long = mfu_from_throughput(380e12, h100)
-print(f"(c) 800B tokens: {long_tok * 800e9:.3e} FLOPs -> {llmcalc.training_days(long_tok * 800e9, H_CHIPS, h100, mfu_long):.1f} days "
-      f"at {mfu_long:.1%} ({llmcalc.training_days(six_p * 800e9, H_CHIPS, h100, mfu_long):.1f} days if counted as 6P)")
+days_long = llmcalc.training_days(long_tok * 800e9, H_CHIPS, h100, mfu_long)
+days_long_6p = llmcalc.training_days(six_p * 800e9, H_CHIPS, h100, mfu_long)
+print(tr(f"(c) 800B tokens: {long_tok * 800e9:.3e} FLOPs -> {days_long:.1f} days at {mfu_long:.1%} "
+         f"({days_long_6p:.1f} days if counted as 6P)",
+         f"(c) 8,000 亿个 token：{long_tok * 800e9:.3e} FLOPs -> MFU {mfu_long:.1%} 下要 {days_long:.1f} 天"
+         f"（按 6P 计则为 {days_long_6p:.1f} 天）"))
 r = mem.training_bytes_per_device(l405, 1, 131072 // cp, tp=8, pp=16, sp=True, recompute="selective", zero_stage=1, dp=dp * cp)
-print(f"(d) each GPU holds 131072 / {cp} = {131072 // cp} tokens of a sequence: {r['total'] / GB:.1f} GB, the same as "
-      f"section 5's estimate at T = 8192: {r['total'] == variants['Meta: + ZeRO-1 x128']['total']}")
+same_as_8k = r["total"] == variants["Meta: + ZeRO-1 x128"]["total"]
+print(tr(f"(d) each GPU holds 131072 / {cp} = {131072 // cp} tokens of a sequence: {r['total'] / GB:.1f} GB, the same as "
+         f"section 5's estimate at T = 8192: {same_as_8k}",
+         f"(d) 每张 GPU 持有一条序列的 131072 / {cp} = {131072 // cp} 个 token：{r['total'] / GB:.1f} GB，"
+         f"与第 5 节 T = 8192 时的估计相同：{yes_no_text(same_as_8k)}"))
 
 # %% [markdown]
 # <details><summary>关于 (d)</summary>
@@ -676,8 +846,15 @@ print(f"(d) each GPU holds 131072 / {cp} = {131072 // cp} tokens of a sequence: 
 
 # %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.card_cost", "check:405b.ideal_cost_41pct", "check:405b.tpu_plan_cost"]
 # Answer (click to reveal) · 答案(点击展开)
-print(f"model card: {CARD_HOURS / 1e6:.2f}M H100-hours x $2 = ${llmcalc.cost(CARD_HOURS, 2.0) / 1e6:.1f}M")
-print(f"ideal at 41%: {gpu_hours / 1e6:.2f}M hours = ${llmcalc.cost(gpu_hours, 2.0) / 1e6:.1f}M")
+card_cost, ideal_cost = llmcalc.cost(CARD_HOURS, 2.0), llmcalc.cost(gpu_hours, 2.0)
 tpu_hours = llmcalc.chip_hours(META_FLOPS, v5p, 0.4)
-print(f"TPU plan: {tpu_hours / 1e6:.1f}M v5p chip-hours = ${llmcalc.cost(tpu_hours, 2.0) / 1e6:.1f}M at $2 "
-      f"(a v5p has {v5p.peak_flops / h100.peak_flops:.2f}x an H100's peak, so it must cost less per hour to compete)")
+tpu_cost = llmcalc.cost(tpu_hours, 2.0)
+peak_ratio = v5p.peak_flops / h100.peak_flops
+print(tr(f"model card: {CARD_HOURS / 1e6:.2f}M H100-hours x $2 = ${card_cost / 1e6:.1f}M",
+         f"模型卡：{CARD_HOURS / 1e4:,.0f} 万 H100 小时 × 2 美元 = {card_cost / 1e4:,.0f} 万美元"))
+print(tr(f"ideal at 41%: {gpu_hours / 1e6:.2f}M hours = ${ideal_cost / 1e6:.1f}M",
+         f"理想的 41% MFU：{gpu_hours / 1e4:,.0f} 万 H100 小时 = {ideal_cost / 1e4:,.0f} 万美元"))
+print(tr(f"TPU plan: {tpu_hours / 1e6:.1f}M v5p chip-hours = ${tpu_cost / 1e6:.1f}M at $2 "
+         f"(a v5p has {peak_ratio:.2f}x an H100's peak, so it must cost less per hour to compete)",
+         f"TPU 方案：{tpu_hours / 1e4:,.0f} 万 v5p 芯片小时，按每小时 2 美元计为 {tpu_cost / 1e4:,.0f} 万美元"
+         f"（一块 v5p 的峰值只有 H100 的 {peak_ratio:.2f} 倍，所以每小时必须更便宜才有竞争力）"))
