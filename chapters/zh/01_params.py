@@ -303,8 +303,7 @@ print(tr(f"D/N = {g.D / g.N:g}, but H = {g.H}; N·H = {g.N * g.H} vs D = {g.D}",
          f"D/N = {g.D / g.N:g}，但 H = {g.H}；N·H = {g.N * g.H}，而 D = {g.D}"))
 print(tr(f"norms: (4L + 1)·D = {(g.norms_per_layer * g.L + 1)} x {g.D} = {bg['norms']:,}",
          f"归一化层：(4L + 1)·D = {(g.norms_per_layer * g.L + 1)} × {g.D} = {bg['norms']:,}"))
-print(tr(f"LM head: {bg['lm_head']:,} (tied to the {bg['embedding']:,}-parameter embedding)",
-         f"LM 头：{bg['lm_head']:,}（与 {bg['embedding']:,} 个参数的嵌入表共享）"))
+print(tr(f"LM head: {bg['lm_head']:,} (tied to the embedding)", f"LM 头：{bg['lm_head']:,}（与嵌入表共享）"))
 print(tr(f"total: {param_count(g):,} ({fmt_count(param_count(g))})",
          f"合计：{param_count(g):,}（{fmt_count(param_count(g))}）"))
 
@@ -345,7 +344,7 @@ print(tr(f"total                       {param_count(gpt):>16,} ({fmt_count(param
 # `tables.shape_table` 列出若干预设模型的符号表，`tables.params_table` 给出它们精确的总参数与激活参数，以及各部件所占的比例（%），`plots.param_shares` 则把这些比例画成图。
 
 # %%
-models = ["llama-2-7b", "llama-65b", "llama-2-70b", "llama-3-8b", "llama-3-70b", "llama-3.1-405b",
+models = ["llama-2-7b", "llama-65b", "llama-2-70b", "llama-3-8b", "llama-3-70b",
           "qwen2-72b", "gemma-2-9b", "gpt-3-175b", "mixtral-8x7b", "qwen2-57b-a14b", "deepseek-v3"]
 tables.shape_table(models).astype({"E": "Int64", "k": "Int64"})
 
@@ -448,7 +447,7 @@ phi = preset("phi-3-mini-4k")
 as_llama = ModelConfig(L=phi.L, D=phi.D, F=phi.F, N=phi.N, K=phi.K, V=phi.V)
 print(tr(f"Phi-3-mini, fused qkv_proj and gate_up_proj: {param_count(phi):,}; separate projections: {param_count(as_llama):,}",
          f"Phi-3-mini，融合的 qkv_proj 和 gate_up_proj：{param_count(phi):,}；分开的投影：{param_count(as_llama):,}"))
-for name in ("qwen3-8b", "gemma-3-27b", "glm-4.5"):
+for name in ("qwen3-8b", "gemma-3-27b"):
     c = preset(name)
     print(tr(f"{name:<12} D = {c.D}, N·H = {c.N} x {c.H} = {c.N * c.H} (D/N = {c.D / c.N:.4g}); "
              f"attention per layer {params.attention_params_per_layer(c):,}",
