@@ -12,7 +12,7 @@ From each chapter source (chapters/NN_x.py and chapters/zh/NN_x.py):
 - every other code cell is kept, without outputs (the student runs it); but a kept cell whose output (in the
   chapter's stored, executed notebook) shows the answer of a check key asked later in the chapter, or in the
   same section, runs under ``%%capture``: its definitions stay for later cells, its output is not shown
-  (see ``leak_pattern`` for what counts as showing an answer);
+  (see ``leak_pattern`` for what counts as showing an answer; ``--verbose`` lists them).
 A manifest (exercises/.manifest.json) records the hash of each notebook as generated; a notebook whose
 content no longer matches it was edited by someone and is never overwritten without --force.
 """
