@@ -469,7 +469,7 @@ new_models = ["qwen3-8b", "qwen3-235b-a22b", "gemma-3-27b", "gpt-oss-120b", "lla
 print(tables.params_table(new_models).to_string(formatters={"params": "{:,}".format, "active": "{:,}".format}))
 
 # %% [markdown]
-# 模型名是这些数取整后的结果：Qwen3-235B-A22B 的总参数和激活参数正是名字里的 235B 和 22B，即 2,350 亿和 220 亿。gpt-oss-120b 不到 1200 亿；Llama 4 Scout 名字里的 “17B” 是它的激活参数，这里打印的语言模型不含视觉编码器。
+# 模型名是这些数取整后的结果：Qwen3-235B-A22B 的总参数和激活参数正是名字里的 235B 和 22B，即 2,350 亿和 220 亿。gpt-oss-120b 不到 1,200 亿；Llama 4 Scout 名字里的 “17B” 是它的激活参数，这里打印的语言模型不含视觉编码器。
 #
 # **问题（Question）：** gpt-oss-120b 在每层把每个 token 路由到 128 个专家中的 4 个。如果不算嵌入表（它只是查表，不是矩阵乘），一个 token 用到多少参数，占整个模型多大比例？它所有的 sink 和偏置加起来又有多少参数？参数量都写成参数个数。
 #
