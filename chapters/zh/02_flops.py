@@ -486,7 +486,6 @@ print(tr(f"decode with a KV cache is bound by reading the weights: {weights_byte
 
 # %%
 runs = [
-    ("LLaMA 2 70B", "llama-2-70b", 2e12, 1_720_320, "A100"),
     ("LLaMA 3.1 405B", "llama-3.1-405b", 15.6e12, 30.84e6, "H100"),
     (tr("DeepSeek-V3 (pre-training)", "DeepSeek-V3（预训练）"), "deepseek-v3", 14.8e12, 2.664e6, "H800"),
 ]
@@ -511,7 +510,6 @@ for label, hours in [(tr("pre-training", "预训练"), 2.664e6),
 # %% [markdown]
 # 怎么解读这张表：
 #
-# * **LLaMA 2 70B**：模型卡上的 A100 小时涵盖整个训练过程，反推出的 MFU 却与 Llama 3 论文为 405B 在*训练过程中*测得的 38–43% 相当。
 # * **LLaMA 3.1 405B**：论文的 38–43% 是在训练过程中测得的；模型卡记的是“训练每个模型所需的全部 GPU 时间”，比那些稳定运行的训练步要多，所以反推出来的数值偏低。
 # * **DeepSeek-V3** 是混合专家模型（mixture of experts，MoE）：每个 token 只用到 6,710 亿参数中的 370 亿，所以 $6P$ 里用的是激活参数量。它的矩阵乘法用 FP8 训练，而 FP8 的峰值是 `llmcalc` 为 H800 记录的 bf16 峰值的两倍——若以 FP8 峰值为基准，利用率只有表中数值的一半。
 #
@@ -521,6 +519,8 @@ for label, hours in [(tr("pre-training", "预训练"), 2.664e6),
 # Answer (click to reveal) · 答案(点击展开)
 l2 = llmcalc.training_flops_6p(llmcalc.preset("llama-2-70b"), 2e12)
 mfu_l2 = llmcalc.implied_mfu(l2, 1_720_320, "A100")
+print(tr(f"implied MFU of the card's 1,720,320 A100-hours: {mfu_l2:.1%}",
+         f"模型卡上 1,720,320 A100 小时对应的隐含 MFU：{mfu_l2:.1%}"))
 days_l2 = llmcalc.training_days(l2, 2048, "A100", mfu_l2)
 print(tr(f"1,720,320 A100-hours on 2048 GPUs = {days_l2:.1f} days, not 21",
          f"1,720,320 A100 小时摊到 2048 张 GPU 上 = {days_l2:.1f} 天，不是 21 天"))
@@ -528,6 +528,12 @@ print(tr(f"21 days on 2048 A100s would need MFU = {mfu_l2 * days_l2 / 21:.0%}",
          f"2048 张 A100 要在 21 天内训完，需要 MFU = {mfu_l2 * days_l2 / 21:.0%}"))
 
 # %% [markdown]
+# <details><summary>显示答案</summary>
+#
+# 不一致。把模型卡上的 A100 小时摊到 2048 张 GPU 上，要用的时间比 21 天长得多；而 21 天所需的 MFU，远高于公开的大规模训练报告的 40–50%（第 5 节）。而且，模型卡上的 A100 小时虽然涵盖整个训练过程，反推出的 MFU 却与 Llama 3 论文为 405B 在*训练过程中*测得的 38–43% 相当。
+#
+# </details>
+#
 # ## 8. 要训多少 token？Chinchilla、GPT-3 与批大小
 #
 # Hoffmann 等人（2022）发现，在计算预算固定时，大约**每个参数配 20 个训练 token**，损失最低。如今的模型实际训练的 token 数远超这个比例（模型小一些，部署推理更便宜），但它依然是一个参照点。GPT-3（2020）用 3,000 亿（300B）个 token 训练了 1,750 亿（175B）个参数；论文给出的计算量是 3.14e23 FLOPs。
