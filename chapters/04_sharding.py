@@ -470,7 +470,7 @@ print(tr(f"batch-only FSDP (X <= 1024 sequences), n_mat = 2: forced to {seq_only
          f"只按批次切分的 FSDP（X <= 1024 条序列），n_mat = 2：只能取 {seq_only.X} x {seq_only.Y} -> {bound_word(seq_only.layer.bound)}"))
 
 # %% [markdown]
-# The last line ties §4 back in: without sharding the sequence, $X \le 1024$ forces $Y \ge 16$ — too much TP for the
+# This ties §4 back in: without sharding the sequence, $X \le 1024$ forces $Y \ge 16$ — too much TP for the
 # book's MLP. Sequence (context) sharding is what makes the book's layout possible at all.
 #
 # ## 8. The roofline crossover, drawn

@@ -373,7 +373,7 @@ print(tr(f"batch-only FSDP (X <= 1024 sequences), n_mat = 2: forced to {seq_only
          f"只按批次切分的 FSDP（X <= 1024 条序列），n_mat = 2：只能取 {seq_only.X} x {seq_only.Y} -> {bound_word(seq_only.layer.bound)}"))
 
 # %% [markdown]
-# 最后一行把 §4 也串了起来：如果不切分序列，$X \le 1024$ 就迫使 $Y \ge 16$——对书中的 MLP 来说，这样的 TP 太多了。正是序列（上下文）切分，才让本书的布局得以成立。
+# 这也把 §4 串了起来：如果不切分序列，$X \le 1024$ 就迫使 $Y \ge 16$——对书中的 MLP 来说，这样的 TP 太多了。正是序列（上下文）切分，才让本书的布局得以成立。
 #
 # ## 8. 画出屋顶线（roofline）的交点
 #
