@@ -616,7 +616,7 @@ print(tr(f"16-byte states of 100B: {states_100b / GB:,.0f} GB -> at least "
 # other tensors, and `peak_training_bytes` warns when it finds one installed.
 
 # %%
-from llmcalc import measured
+from llmcalc import diagrams, measured
 from llmcalc.peak_memory import REPLAYED_VERSIONS, peak_training_moments
 
 replayed = ", ".join(f"{k} {x}" for k, x in REPLAYED_VERSIONS.items())
@@ -642,6 +642,7 @@ columns_zh = {"model": "模型", "regime": "精度方案", "ckpt": "激活检查
 shown_9 = table_9.round(4).rename(columns=lambda c: tr(c, columns_zh.get(c, c)))
 if llmcalc.i18n.current() == "zh":
     shown_9 = shown_9.replace({columns_zh["ckpt"]: {True: "是", False: "否"},
+                               columns_zh["peak at (llmcalc)"]: diagrams.ZH_DIAGRAMS,
                                columns_zh["peak at (measured)"]: phase_zh})
 print(shown_9.to_string(index=False))
 largest_error = table_9["error %"].abs().max()
@@ -662,7 +663,7 @@ from llmcalc import diagrams
 
 step = diagrams.step_memory(llmcalc.preset("llama-2-7b"), 1, 4096, chip="A100")
 print(tr(f"peak {step.drawn_max_bytes / 1e9:.2f} GB, in the phase {step.peak_phase}",
-         f"峰值 {step.drawn_max_bytes / 1e9:.2f} GB，出现在 {step.peak_phase} 阶段"))
+         f"峰值 {step.drawn_max_bytes / 1e9:.2f} GB，出现在“{diagrams.ZH_DIAGRAMS.get(step.peak_phase, step.peak_phase)}”阶段"))
 plt.show()
 
 # %% [markdown]
@@ -756,9 +757,9 @@ ex.print_summary()
 #
 # ## Exercises
 #
-# **Exercise 1.** LLaMA 3.1-405B, 16-byte states. Give each in GB per GPU. (a) Per GPU under ZeRO-3 over all 16,384 GPUs? (b) With Meta's
-# layout TP8 × PP16 and no ZeRO (each of the 128-way replicas holds its slice in full)? (c) And with ZeRO-1 over the
-# 128 data-parallel replicas?
+# **Exercise 1.** LLaMA 3.1-405B, 16-byte states. Give each in GB per GPU. (a) Per GPU under ZeRO-3 over all 16,384
+# GPUs? (b) With Meta's layout TP8 × PP16 and no ZeRO (each of the 128-way replicas holds its slice in full)?
+# (c) And with ZeRO-1 over the 128 data-parallel replicas?
 
 # %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.zero3_16k_gb", "check:405b.tp8_pp16_states_gb", "check:405b.tp8_pp16_zero1_states_gb"]
 # Answer (click to reveal) · 答案(点击展开)
@@ -818,8 +819,8 @@ print(tr(f"the full pod has room: {pod_has_room}", f"整套 {v5p.fast_domain:,} 
 
 # %% [markdown]
 # **Exercise 4.** Full fine-tuning of LLaMA-2-7B (16-byte states) on 80 GB A100s at micro-batch 1, $T = 4096$, with
-# full recompute. How many GPUs does ZeRO-3 need at minimum to fit (no headroom; as a count of GPUs)? Use `training_bytes_per_device`
-# with `zero_stage=3` and `dp` = the number of GPUs.
+# full recompute. How many GPUs does ZeRO-3 need at minimum to fit (no headroom; as a count of GPUs)? Use
+# `training_bytes_per_device` with `zero_stage=3` and `dp` = the number of GPUs.
 
 # %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:llama7b.min_a100_zero3"]
 # Answer (click to reveal) · 答案(点击展开)

@@ -506,7 +506,7 @@ print(tr(f"16-byte states of 100B: {states_100b / GB:,.0f} GB -> at least "
 # 真实值来自 torch 本身：`MemTracker`（`torch.distributed._tools.mem_tracker`）在 `FakeTensorMode` 下统计真实模型中仍然存活的张量存储（storage）。假张量（fake tensor）只有形状、没有数据，所以在笔记本电脑的 CPU 上就能测量 7B 模型的一步训练。测量取的是第二步，因为那时 AdamW 的状态已经存在（`tools/measure_peak_memory.py`；`make crosscheck` 会重新测量）。这些是**本项目自己用 torch 的 MemTracker 测得的结果**，不是论文里公布的数字；`llmcalc.measured` 把它们连同测量时所用的软件版本一起保存了下来。重放遵循的是 transformers 5.23.0 在 torch 2.13.0 上的那条代码路径（`peak_memory.REPLAYED_VERSIONS`）：换一个版本，分配的张量可能就不一样，`peak_training_bytes` 发现装的是别的版本时会给出警告。
 
 # %%
-from llmcalc import measured
+from llmcalc import diagrams, measured
 from llmcalc.peak_memory import REPLAYED_VERSIONS, peak_training_moments
 
 replayed = ", ".join(f"{k} {x}" for k, x in REPLAYED_VERSIONS.items())
@@ -532,6 +532,7 @@ columns_zh = {"model": "模型", "regime": "精度方案", "ckpt": "激活检查
 shown_9 = table_9.round(4).rename(columns=lambda c: tr(c, columns_zh.get(c, c)))
 if llmcalc.i18n.current() == "zh":
     shown_9 = shown_9.replace({columns_zh["ckpt"]: {True: "是", False: "否"},
+                               columns_zh["peak at (llmcalc)"]: diagrams.ZH_DIAGRAMS,
                                columns_zh["peak at (measured)"]: phase_zh})
 print(shown_9.to_string(index=False))
 largest_error = table_9["error %"].abs().max()
@@ -549,7 +550,7 @@ from llmcalc import diagrams
 
 step = diagrams.step_memory(llmcalc.preset("llama-2-7b"), 1, 4096, chip="A100")
 print(tr(f"peak {step.drawn_max_bytes / 1e9:.2f} GB, in the phase {step.peak_phase}",
-         f"峰值 {step.drawn_max_bytes / 1e9:.2f} GB，出现在 {step.peak_phase} 阶段"))
+         f"峰值 {step.drawn_max_bytes / 1e9:.2f} GB，出现在“{diagrams.ZH_DIAGRAMS.get(step.peak_phase, step.peak_phase)}”阶段"))
 plt.show()
 
 # %% [markdown]
