@@ -35,15 +35,24 @@
 #
 # Sources for every figure in this chapter: [References](../docs/references.md).
 #
-# **Symbols** (the book's table; chapter 4 adds $X$, $Y$)
+# Notation for the whole workbook: [Notation](../docs/notation.md).
+#
+# **Symbols** (this chapter's rows of the notation page)
 #
 # | symbol | meaning | symbol | meaning |
 # |---|---|---|---|
-# | $L, D, F$ | layers, model width, MLP width | $B$ | batch in tokens (global, per step) |
-# | $N, K, H$ | query heads, key/value heads, head dim | $P$ | parameters |
-# | $V$ | vocabulary | $C$ | peak bf16 FLOP/s of one chip |
-# | $T$ | sequence length | $W$ | bandwidth of a link (bytes/s) |
-# | $X$, $Y$ | FSDP (data) degree, tensor-parallel degree | $p$, $m$, $v$ | pipeline stages, micro-batches, chunks per device |
+# | $L$ | transformer layers | $b$ | micro-batch: sequences one device runs through one forward and backward pass |
+# | $D$ | model (hidden) width, $d_\text{model}$ | $C$ | peak FLOP/s of one chip (dense bf16 unless said) |
+# | $F$ | MLP width, $d_\text{ff}$ | $W$ | bandwidth at which one chip receives over a link or mesh axis (bytes/s) |
+# | $N$ | query heads per layer | $n$ | chips taking part (in the run, or in one collective) |
+# | $K$ | key/value heads per layer ($K = N$ is plain multi-head attention) | $X$ | data-parallel degree (plain DP, ZeRO or FSDP) |
+# | $H$ | width of one attention head ($D/N$ unless the config gives it) | $Y$ | tensor-parallel degree |
+# | $V$ | vocabulary size | $p$ | pipeline stages |
+# | $P$ | parameter count | $m$ | micro-batches per pipeline per step |
+# | $D_\text{data}$ | training tokens of the whole run | $v$ | layer chunks per device in an interleaved pipeline ($v = 1$ is plain 1F1B) |
+# | $T$ | sequence length (tokens per sequence) | $t_\text{mb}$ | time of one micro-batch's forward and backward on one pipeline stage (s) |
+# | $B$ | batch in tokens (global, per step) | MFU | model FLOPs utilisation: model FLOPs done per second ÷ (chips × $C$) |
+# | $B_\text{seq}$ | batch in sequences (global, per step): $B = B_\text{seq}\,T$ | HBM | memory of one chip (its high-bandwidth memory) |
 #
 # GB means $10^9$ bytes throughout; the one GiB ($2^{30}$ bytes) column, in the fidelity table of section 6, says so.
 
@@ -91,7 +100,7 @@ print(llmcalc.tables.shape_table(["llama-3-70b", "llama-3.1-405b"]).to_string())
 # **Question (a1):** From the shape above, count LLaMA 3.1-405B's parameters by hand, the way the book counts the
 # 70B: the MLP ($3DF$ per layer: gate, up, down), attention ($2DNH + 2DKH$ per layer: Q and O, then K and V),
 # the vocabulary (untied embedding and LM head, $2VD$), and the RMSNorm weights ($2D$ per layer and one final $D$).
-# Which part dominates?
+# Give each part and the total as a count of parameters. Which part dominates?
 
 # %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.mlp_params", "check:405b.attention_params", "check:405b.vocab_params", "check:405b.norm_params", "check:405b.params_by_hand"]
 # Answer (click to reveal) · 答案(点击展开)
@@ -116,7 +125,7 @@ print("llmcalc.param_breakdown:", {label(k, k): f"{n:,}" for k, n in llmcalc.par
 #
 # </details>
 #
-# **Question (a2):** How many training FLOPs does one token cost by the $6P$ rule? And exactly, with the causal
+# **Question (a2):** How many training FLOPs does one token cost by the $6P$ rule (in FLOPs per token)? And exactly, with the causal
 # attention scores at LLaMA 3's pre-training context $T = 8192$ (chapter 2: $+\,12LNHT$ per token for the full
 # $T\times T$ matrix, about half with a causal kernel)?
 
@@ -146,10 +155,11 @@ print(tr(f"one token on one v5p at full peak: {ms_v5p:.1f} ms; on one H100: {ms_
 #
 # </details>
 #
-# **Question (a3):** LLaMA 3 trained on about 15T tokens. How many FLOPs is that? The Llama 3 paper (§1) reports
-# $3.8\times10^{25}$ FLOPs for the 405B model on 15.6T tokens — does $6P$ reproduce it?
+# **Question (a3):** LLaMA 3 trained on about 15T tokens. How many FLOPs is that (in FLOPs)? The Llama 3 paper (§1)
+# reports $3.8\times10^{25}$ FLOPs for the 405B model on 15.6T tokens: what does $6P$ give for 15.6T tokens, and does
+# it reproduce the paper's figure to within 2% (as True (yes) or False (no))?
 
-# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.total_flops", "check:405b.meta_flops"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.total_flops", "check:405b.meta_flops", "check:405b.6p_reproduces_meta_flops"]
 # Answer (click to reveal) · 答案(点击展开)
 total_15t = llmcalc.training_flops_6p(l405, 15e12)
 total_156t = llmcalc.training_flops_6p(l405, 15.6e12)
@@ -180,7 +190,7 @@ print(tr(f"vs LLaMA 3-70B on 15T: {times_70b:.2f} x the compute",
 # Chapter 3 gave three ways to count Adam's model states: 10 bytes per parameter (*How To Scale Your Model*, no
 # master copy), 16 (mixed precision with an fp32 master copy, ZeRO) and 18 (fp32 gradients, Megatron).
 #
-# **Question (b1):** How large are LLaMA 3.1-405B's model states in each regime?
+# **Question (b1):** How large are LLaMA 3.1-405B's model states in each regime (in TB)?
 
 # %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.states_tb_16b", "check:405b.states_tb_18b", "check:405b.states_tb_10b"]
 # Answer (click to reveal) · 答案(点击展开)
@@ -196,10 +206,10 @@ print("\n" + tr("bytes per parameter: ", "每个参数的字节数：") + ", ".j
 #
 # $$\text{checkpoints} = 2\ \text{bytes}\times B\times L\times\textstyle\sum \text{widths}.$$
 #
-# How many bytes is that? How many with a more honest policy that keeps every weight matmul's output
+# How many bytes is that (in TB)? How many with a more honest policy that keeps every weight matmul's output
 # (`dots_no_batch_dims`: Q, K, V, the attention output, gate, up, down — two of them $F$ wide)? With the states
 # added, what is the **minimum** number of TPU v5p chips (95 GiB each, the memory the chip exposes; the book rounds it to 96 GB) and of H100s (81,559 MiB
-# exposed, sold as "80 GB") that could hold the run?
+# exposed, sold as "80 GB") that could hold the run (each as a count of chips)?
 
 # %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.ckpt_book_4xd_tb", "check:405b.ckpt_dots_tb", "check:405b.min_v5p_dots", "check:405b.min_h100_dots"]
 # Answer (click to reveal) · 答案(点击展开)
@@ -239,10 +249,11 @@ print(pd.DataFrame(rows).to_string(index=False))
 # per step) and **FSDP × TP inside each pod**. Chapter 4's rule: DP over DCN stays compute-bound while the tokens
 # per pod exceed $C/W_\text{dcn}$.
 #
-# **Question (c1):** With the 16M-token batch, how many tokens does each pod process per step, and how does that
-# compare with the v5p's DCN threshold?
+# **Question (c1):** With the 16M-token batch, how many tokens does each pod process per step (in tokens per
+# pod), what is the v5p's DCN threshold $C/W_\text{dcn}$ (in tokens per pod), and is data parallelism over DCN
+# compute-bound (as True (yes) or False (no))?
 
-# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.tokens_per_pod_8pods", "check:v5p.dcn_critical_tokens_per_pod"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.tokens_per_pod_8pods", "check:v5p.dcn_critical_tokens_per_pod", "check:405b.8pods_dcn_compute_bound"]
 # Answer (click to reveal) · 答案(点击展开)
 PODS = 8
 tpu_chips = PODS * v5p.fast_domain
@@ -268,11 +279,12 @@ print(tr(f"one layer: backward compute {1e3 * dcn.backward_compute_s:.2f} ms, DC
 # </details>
 #
 # **Question (c2):** Inside one pod, 8960 chips share $2{,}097{,}152$ tokens per step. How many tokens per chip is
-# that? Can pure FSDP work (threshold 850 on three axes)? What is the FSDP × TP threshold for $F = 53248$, the best
-# split with `best_fsdp_tp_split`, and is it compute-bound? Check the book's two-matrix MLP and LLaMA's real gated
-# MLP (three matrices). And what if FSDP may only split whole sequences?
+# that (in tokens per chip)? Can pure FSDP work (threshold 850 on three axes; as True (yes) or False (no))? For the
+# book's two-matrix MLP and for LLaMA's real gated MLP (three matrices): what is the FSDP × TP threshold for
+# $F = 53248$ (in tokens per chip), and is the best split that `best_fsdp_tp_split` finds compute-bound? For the gated
+# MLP, give that split as the TP degree $Y$. And what if FSDP may only split whole sequences?
 
-# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.pod_tokens_per_chip", "check:405b.fsdp_tp_threshold_m2", "check:405b.fsdp_tp_threshold_m3", "check:405b.best_tp_degree_gated"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.pod_tokens_per_chip", "check:405b.fsdp_tp_threshold_m2", "check:405b.fsdp_tp_threshold_m3", "check:405b.best_tp_degree_gated", "check:405b.pod_pure_fsdp_works", "check:405b.pod_best_split_m2_compute_bound", "check:405b.pod_best_split_m3_compute_bound"]
 # Answer (click to reveal) · 答案(点击展开)
 tpc = S.tokens_per_chip(per_pod, v5p.fast_domain)
 fsdp_threshold = S.dp_critical_tokens_per_chip(v5p, axes=3)
@@ -319,7 +331,8 @@ plt.show()
 
 # %% [markdown]
 # **Question (c3):** How many GB does each chip hold in this layout (10-byte states, FSDP over the 8960 chips of a
-# pod, checkpoints for the pod's 2M tokens)? How many days does 8-pod training take at 40% MFU?
+# pod, checkpoints for the pod's 2M tokens), with the book's 4·D checkpoints and with `dots_no_batch_dims`? Give both
+# in GB. How many days do the paper's $3.8\times10^{25}$ FLOPs take on 8 pods at 40% MFU (in days)?
 
 # %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.tpu_gb_per_chip_book_ckpt", "check:405b.tpu_gb_per_chip_dots", "check:405b.days_8_pods_40pct"]
 # Answer (click to reveal) · 答案(点击展开)
@@ -350,13 +363,13 @@ print(tr(f"days at 40% MFU on {tpu_chips:,} chips: {tpu_days_15t:.1f} (15T token
 # ## 4. The book's other exercise: LLaMA 3-70B on 4 pods
 #
 # **Question:** Train LLaMA 3-70B on 4 pods ($4\times 8960 = 35{,}840$ chips, "about 36,000") with the same
-# $4\cdot2^{20}$-token batch, data parallel over DCN. How many tokens does each pod get, compared with 73,440? How
-# many per chip inside a pod, and is FSDP × TP still compute-bound there (chapter 4's threshold, $2\cdot2550^2/F$
-# for the book's MLP)? If the kernels run at 40% of peak whenever they are not waiting for the network, how many
-# times its compute time does each layer take (a ratio), and how many days does the run take? What is the smallest batch,
+# $4\cdot2^{20}$-token batch, data parallel over DCN. How many times 73,440 tokens does each pod
+# get (as a ratio, e.g. 1.25)? How many tokens per chip inside a pod (in tokens per chip), and is FSDP × TP still
+# compute-bound there (as True (yes) or False (no); chapter 4's threshold, $2\cdot2550^2/F$ for the book's MLP)? If the kernels run at 40% of peak whenever they are not waiting for the network, how many
+# times its compute time does each layer take (as a ratio, e.g. 1.25), and how many days does the run take (in days)? What is the smallest batch,
 # in multiples of $2^{20}$ tokens, that makes every pod compute-bound?
 
-# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.4pods_dcn_margin", "check:l3_70b.4pods_tokens_per_chip", "check:l3_70b.4pods_layer_slowdown", "check:l3_70b.days_4_pods_comm_bound", "check:l3_70b.4pods_min_batch_mtokens"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.4pods_dcn_margin", "check:l3_70b.4pods_tokens_per_chip", "check:l3_70b.4pods_layer_slowdown", "check:l3_70b.days_4_pods_comm_bound", "check:l3_70b.4pods_min_batch_mtokens", "check:l3_70b.4pods_in_pod_compute_bound"]
 # Answer (click to reveal) · 答案(点击展开)
 B70 = 4 * 2**20
 per_pod_70 = B70 / 4
@@ -425,7 +438,7 @@ print(tr(f"smallest batch that is compute-bound in every pod: {mult} x 2^20 = {m
 # gradients in fp32 across micro-batches; the paper gives too little detail to size those states exactly, and this
 # chapter models them as 16-byte states with ZeRO-1 (optimizer states sharded over the 128 replicas).
 #
-# **Question (d1):** Which link does each axis use, and how many parameters does one GPU hold? Why not simply use
+# **Question (d1):** Which link does each axis use, and how many parameters does one GPU hold (as a count of parameters)? Why not simply use
 # chapter 4's FSDP × TP on these GPUs?
 
 # %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.params_per_gpu_meta"]
@@ -467,9 +480,10 @@ print(tr(f"one step at 400 TFLOP/s: {step_s:.2f} s; ZeRO-1 gradient reduce-scatt
 #
 # **Question (d2):** Estimate the memory per GPU of Meta's layout with `training_bytes_per_device`: 16-byte
 # states, TP8, PP16, ZeRO-1 over DP128, sequence parallelism, selective recompute, $T = 8192$, micro-batch 1.
-# Does it fit on an H100?
+# How many GB per GPU is that (in GB), how many of them are the ZeRO-1 states, and does it fit on an H100 (as True
+# (yes) or False (no))?
 
-# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.meta_layout_gb", "check:405b.tp8_pp16_zero1_states_gb"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.meta_layout_gb", "check:405b.tp8_pp16_zero1_states_gb", "check:405b.meta_layout_fits_h100"]
 # Answer (click to reveal) · 答案(点击展开)
 meta_kw = dict(tp=8, pp=16, sp=True, recompute="selective")
 variants = {"TP8 PP16, no ZeRO": mem.training_bytes_per_device(l405, 1, 8192, **meta_kw),
@@ -523,9 +537,10 @@ plt.show()
 # </details>
 #
 # **Question (d3):** Each step is 16M tokens $= 2048$ sequences of 8192; each of the 128 replicas gets 16 of them,
-# one micro-batch each (Table 4 gives the 16; the micro-batch size is our assumption). What fraction of a step is pipeline bubble with a plain 1F1B schedule, $(p-1)/(m+p-1)$?
+# one micro-batch each (Table 4 gives the 16; the micro-batch size is our assumption). What fraction of a step is pipeline bubble
+# with a plain 1F1B schedule, $(p-1)/(m+p-1)$ (as a fraction, e.g. 0.125 (not 12.5%))?
 # Meta used an **interleaved** schedule (Narayanan et al. 2021; the Llama 3 paper, §3.3.2): each GPU holds $v$ smaller chunks of layers. What
-# does that change? Compare the 8,192-GPU run (DP64).
+# does that change? Compare the 8,192-GPU run (DP64): what is its plain 1F1B bubble?
 
 # %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.bubble_16k_gpus", "check:405b.bubble_8k_gpus"]
 # Answer (click to reveal) · 答案(点击展开)
@@ -558,7 +573,8 @@ for gpus, dp in ((16_384, 128), (8_192, 64)):
 # </details>
 #
 # **Question (d4):** The paper's Table 4 reports 400 TFLOP/s per GPU on 16,384 H100s and calls it 41% MFU. Check it against
-# the H100's 989 TFLOP/s. At 41%, how many days do $3.8\times10^{25}$ FLOPs take on 16,384 GPUs, and how many GPU-hours?
+# the H100's 989 TFLOP/s: what MFU is 400 TFLOP/s (as a fraction, e.g. 0.125 (not 12.5%))? At 41%, how many days do
+# $3.8\times10^{25}$ FLOPs take on 16,384 GPUs (in days), and how many GPU-hours (in GPU-hours)?
 # The Llama 3.1 model card reports **30.84M H100-hours** for the 405B. What MFU do those hours imply?
 
 # %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:h100.mfu_at_400_tflops", "check:405b.days_16k_h100_41pct", "check:405b.gpu_hours_41pct", "check:405b.card_implied_mfu"]
@@ -622,7 +638,7 @@ print(tr(f"'goodput': implied / reported MFU = {card_mfu:.1%} / {META_MFU:.0%} =
 #   count ($\lceil L/p\rceil$ layers × $\min(p, m)$ micro-batches in flight × $1 + (p-1)/(pv)$ when interleaved,
 #   a fused SwiGLU that recomputes $\mathrm{silu}$), fp32 logits on the last stage; a layout fits below 90% of HBM;
 # - **time** per step: exact matmul FLOPs at the chip's peak (**ideal kernels**), elementwise work at HBM
-#   bandwidth, TP/CP/EP collectives fully exposed, pipeline sends, the bubble $t_{mb}(p-1)/v$, the data-parallel
+#   bandwidth, TP/CP/EP collectives fully exposed, pipeline sends, the bubble $t_\text{mb}(p-1)/v$, the data-parallel
 #   gradient sync minus what hides under the last backward pass, and the optimizer update;
 # - groups use NVLink or ICI while their ranks fit in one node or pod (ranks ordered TP, CP, DP, PP), else
 #   InfiniBand or DCN.
@@ -675,10 +691,11 @@ print(top.round(3).rename(columns=column_text).to_string())
 # %% [markdown]
 # **Question (e1):** Evaluate Meta's layout with `planner.layout`: TP8, PP16, DP128 (Table 4) and no activation
 # recompute (§3.3.2), with what the paper does not state filled in as in question d2 (sequence parallelism, ZeRO-1,
-# micro-batch 1), for $v = 1, 2, 4, 8$. What MFU ceiling does the planner give, what share of
-# it did Meta's 41% reach, and does the memory estimate fit an H100?
+# micro-batch 1), for $v = 1, 2, 4, 8$. What MFU ceiling does the planner give at $v = 1$ and
+# $v = 4$ (as a fraction, e.g. 0.125 (not 12.5%)), what share of it did Meta's 41% reach, and does the memory estimate
+# at $v = 1$ fit an H100 (as True (yes) or False (no))?
 
-# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.planner_meta_mfu_v1", "check:405b.planner_meta_mfu_v4"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.planner_meta_mfu_v1", "check:405b.planner_meta_mfu_v4", "check:405b.planner_meta_v1_fits_h100"]
 # Answer (click to reveal) · 答案(点击展开)
 for v in (1, 2, 4, 8):
     row = planner.layout(l405, h100, H_CHIPS, H_BATCH, 8192, tp=8, pp=16, zero=1, interleave=v)
@@ -908,7 +925,7 @@ print(plan.rename(index=lambda k: tr(k, PLAN_ZH[k]), columns=lambda k: tr(k, PLA
 # >
 # > - A full plan is a short chain: $P$ (exact) → $6P$ per token → total FLOPs → memory (states + activations) →
 # >   minimum chips → a layout checked against its critical batches → days at an honest MFU → chip-hours.
-# > - LLaMA 3.1-405B: 405.85B parameters, $3.8\times10^{25}$ FLOPs for 15.6T tokens — Meta's figure is $6PD$.
+# > - LLaMA 3.1-405B: 405.85B parameters, $3.8\times10^{25}$ FLOPs for 15.6T tokens — Meta's figure is $6PD_\text{data}$.
 # > - Memory sets a floor of a few thousand chips; FLOPs and the calendar set the tens of thousands actually used.
 # > - TPU pods: data parallelism across pods over DCN is easy above 73,440 tokens per pod; inside a pod FSDP × TP must
 # >   clear the book's threshold, $2\cdot2550^2/F$ for its two-matrix MLP, at a split whose degrees divide the chips,
@@ -924,9 +941,11 @@ print(plan.rename(index=lambda k: tr(k, PLAN_ZH[k]), columns=lambda k: tr(k, PLA
 # ## Exercises
 #
 # **Exercise 1 — a 1T dense model.** Take a LLaMA-style shape with $L = 128$, $D = 25600$, $F = 83200$ ($3.25D$),
-# $N = 200$, $K = 8$, $H = 128$, $V = 128256$. (a) Its parameters and the FLOPs for 15.6T tokens. (b) Days on
-# 16,384 H100 at 40% MFU, and how many H100s finish in 90 days. (c) Memory per GPU with Meta's layout as question
-# d2 models it (TP8, PP16, ZeRO-1 over DP128, SP, $T = 8192$) for selective and full recompute. Does more pipeline depth help?
+# $N = 200$, $K = 8$, $H = 128$, $V = 128256$. (a) Its parameters (as a count of parameters) and the FLOPs
+# for 15.6T tokens (in FLOPs). (b) Days on 16,384 H100 at 40% MFU (in days), and how many H100s finish in 90 days (as a
+# count of GPUs). (c) Memory per GPU with Meta's layout as question
+# d2 models it (TP8, PP16, ZeRO-1 over DP128, SP, $T = 8192$) for selective and full recompute, in GB per GPU.
+# Does more pipeline depth help?
 
 # %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:dense1t.params", "check:dense1t.flops_15_6t", "check:dense1t.days_16k_h100_40pct", "check:dense1t.h100_for_90_days", "check:dense1t.gb_per_gpu_selective", "check:dense1t.gb_per_gpu_full"]
 # Answer (click to reveal) · 答案(点击展开)
@@ -963,10 +982,10 @@ for pp in (16, 32, 64):
 # 16,384 H100 as TP8 × CP16 × PP16 × DP8 (CP: context parallelism, each sequence split over 16 GPUs), at 380 TFLOP/s
 # (38%). The table as first published prints DP 4 in this row; one of the paper's authors confirmed on the
 # meta-llama/llama3 issue tracker (issue 324) that it is a typo for 8, since the four degrees must multiply to 16,384. (a) Check the GPU
-# count and the micro-batches per pipeline with the same 16M tokens per step. (b) How much do the attention scores
-# add to $6P$ at this length? (c) The paper says the long-context stage used about 800B tokens, raising the context from 8K to 128K in six
+# count and the micro-batches per pipeline with the same 16M tokens per step (as a count of micro-batches). (b) How much
+# do the attention scores add to $6P$ at this length (exact FLOPs over $6P$, as a ratio, e.g. 1.25)? (c) The paper says the long-context stage used about 800B tokens, raising the context from 8K to 128K in six
 # steps (§3.4.2): how many days would they take at 38% if all ran at $T = 131072$ (an upper end), counting the
-# exact FLOPs? (d) Why does the per-GPU memory look like the $T = 8192$ case?
+# exact FLOPs (in days)? (d) Why does the per-GPU memory look like the $T = 8192$ case?
 
 # %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.long_ctx_microbatches", "check:405b.attention_ratio_128k", "check:405b.long_ctx_days"]
 # Answer (click to reveal) · 答案(点击展开)
@@ -1004,7 +1023,7 @@ print(tr(f"(d) each GPU holds 131072 / {cp} = {131072 // cp} tokens of a sequenc
 #
 # </details>
 #
-# **Exercise 3 — cost.** At \$2 per H100-hour, what do the model card's 30.84M hours cost? What would the ideal
+# **Exercise 3 — cost.** At \$2 per H100-hour, what do the model card's 30.84M hours cost (in dollars)? What would the ideal
 # 41% run cost, and the 8-pod TPU plan at the same price per chip-hour?
 
 # %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.card_cost", "check:405b.ideal_cost_41pct", "check:405b.tpu_plan_cost"]

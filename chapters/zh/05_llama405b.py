@@ -19,28 +19,37 @@
 #
 # 本章所有数字的出处：[参考文献](../../docs/references.zh.md)。
 #
-# *How To Scale Your Model*(下文简称“本书”)的第 6 部分以 TPU v5p pod 上训练 LLaMA 3-70B 为例，完整走了一遍估算流程，最后留给读者两道练习：把同样的 70B 训练放到 **4 个 pod** 上；为 **8 个 pod 上的 LLaMA 3.1-405B** 做一份完整的训练方案。本章用第 1–4 章的工具，一问一答地把这两道题做完。然后再做一件 Meta 的规划者真正做过的事：在 **16,384 张 H100** 上训练同一个模型，并把我们的估算与 Meta 公布的数字逐一对照。
+# 全书记号：[记号表](../../docs/notation.zh.md)。
+#
+# *How To Scale Your Model*（下文简称“本书”）的第 6 部分以 TPU v5p Pod 上训练 LLaMA 3-70B 为例，完整走了一遍估算流程，最后留给读者两道练习：把同样的 70B 训练放到 **4 个 Pod** 上；为 **8 个 Pod 上的 LLaMA 3.1-405B** 做一份完整的训练方案。本章用第 1–4 章的工具，一问一答地把这两道题做完。然后再做一件 Meta 的规划者真正做过的事：在 **16,384 张 H100** 上训练同一个模型，并把我们的估算与 Meta 公布的数字逐一对照。
 #
 # **学完本章，你将能够**
 #
-# - 从模型的形状出发，给出一份完整的训练方案：参数量、FLOPs、显存、最少芯片数、并行布局、判断是算力受限(compute-bound)还是通信受限(communication-bound)、训练天数和芯片时(chip-hours)；
-# - 把数据并行(data parallelism)放在 TPU pod 之间(走 DCN)，把 FSDP × 张量并行(TP)放在 pod 内部，并分别用各自的临界批大小(critical batch)检验；
-# - 读懂一个已公布的 GPU 布局(TP8 × PP16 × DP128)，估算它每张 GPU 的显存和流水线气泡(pipeline bubble)；
-# - 把论文报告的每卡 TFLOP/s 换算成 MFU、训练天数和 GPU 时，并解释为什么模型卡(model card)上的 GPU 时总要多一些；
-# - 用 `llmcalc.planner` 搜索所有布局，把它给出的 MFU 当作上限来读，并说明它在哪些地方与公开的训练(Megatron-LM、Llama 3)吻合，
+# - 从模型的形状出发，给出一份完整的训练方案：参数量、FLOPs、显存、最少芯片数、并行布局、判断是计算受限（compute-bound）还是通信受限（communication-bound）、训练天数和芯片小时（chip-hours）；
+# - 把数据并行（data parallelism）放在 TPU Pod 之间（走 DCN），把 FSDP × 张量并行（TP）放在 Pod 内部，并分别用各自的临界批大小（critical batch）检验；
+# - 读懂一个已公布的 GPU 布局（TP8 × PP16 × DP128），估算它每张 GPU 的显存和流水线气泡（pipeline bubble）；
+# - 把论文报告的每卡 TFLOP/s 换算成 MFU、训练天数和 GPU 小时，并解释为什么模型卡（model card）上的 GPU 小时总要多一些；
+# - 用 `llmcalc.planner` 搜索所有布局，把它给出的 MFU 当作上限来读，并说明它在哪些地方与公开的训练（Megatron-LM、Llama 3）吻合，
 #   在哪些地方不吻合。
 #
-# **符号**(沿用本书的符号表；第 4 章新增了 $X$、$Y$)
+# **符号**（本章用到的记号，取自记号表）
 #
 # | 符号 | 含义 | 符号 | 含义 |
 # |---|---|---|---|
-# | $L, D, F$ | 层数，模型宽度，MLP 宽度 | $B$ | 以 token 计的批大小(全局，每步) |
-# | $N, K, H$ | 查询头数，键/值头数，每个头的维度 | $P$ | 参数量 |
-# | $V$ | 词表大小 | $C$ | 单个芯片的 bf16 峰值 FLOP/s |
-# | $T$ | 序列长度 | $W$ | 一条链路的带宽(字节/秒) |
-# | $X$, $Y$ | FSDP(数据)并行度，张量并行度 | $p$, $m$, $v$ | 流水线级数，微批次数，每个设备上的层块(chunk)数 |
+# | $L$ | transformer 层数 | $b$ | 微批次：一个设备一次前向和反向处理的序列数 |
+# | $D$ | 模型（隐藏层）宽度，$d_\text{model}$ | $C$ | 单个芯片的峰值算力（FLOP/s，未另说明时指 bf16 稠密） |
+# | $F$ | MLP 宽度，$d_\text{ff}$ | $W$ | 单个芯片经一条链路或一个网格轴接收数据的带宽（字节/秒） |
+# | $N$ | 每层的查询头（query head）数 | $n$ | 参与的芯片数（整个训练，或一次集合通信） |
+# | $K$ | 每层的键/值头（key/value head）数（$K = N$ 即普通的多头注意力） | $X$ | 数据并行度（普通 DP、ZeRO 或 FSDP） |
+# | $H$ | 单个注意力头的宽度（配置未给出时为 $D/N$） | $Y$ | 张量并行度 |
+# | $V$ | 词表大小 | $p$ | 流水线级数 |
+# | $P$ | 参数量 | $m$ | 每条流水线每步的微批次数 |
+# | $D_\text{data}$ | 整个训练过程的 token 数 | $v$ | 交错流水线中每个设备上的层块数（$v = 1$ 即普通 1F1B） |
+# | $T$ | 序列长度（每条序列的 token 数） | $t_\text{mb}$ | 一个微批次在一个流水线级上做完前向和反向的时间（秒） |
+# | $B$ | 以 token 计的批大小（全局，每步） | MFU | 模型算力利用率：每秒完成的模型 FLOPs ÷（芯片数 × $C$） |
+# | $B_\text{seq}$ | 以序列计的批大小（全局，每步）：$B = B_\text{seq}\,T$ | HBM | 单个芯片的显存（高带宽内存） |
 #
-# 本章的 GB 一律指 $10^9$ 字节；全章唯一以 GiB($2^{30}$ 字节)为单位的是第 6 节保真度表中的一列，表头已注明。
+# 本章的 GB 一律指 $10^9$ 字节；全章唯一以 GiB（$2^{30}$ 字节）为单位的是第 6 节保真度表中的一列，表头已注明。
 
 # %%
 import math
@@ -83,7 +92,7 @@ print(llmcalc.tables.shape_table(["llama-3-70b", "llama-3.1-405b"]).to_string())
 # %% [markdown]
 # ## 1. 模型：参数量与 FLOPs
 #
-# **问题 a1(Question a1):** 根据上面的形状表，像本书数 70B 那样，手算 LLaMA 3.1-405B 的参数量：MLP(每层 $3DF$：gate、up、down 三个矩阵)，注意力(每层 $2DNH + 2DKH$：先是 Q 和 O，再是 K 和 V)，词表(嵌入和 LM 头不共享，$2VD$)，以及 RMSNorm 的权重(每层 $2D$，最后再加一个 $D$)。哪一部分占大头？
+# **问题 a1（Question a1）：** 根据上面的形状表，像本书数 70B 那样，手算 LLaMA 3.1-405B 的参数量：MLP（每层 $3DF$：gate、up、down 三个矩阵），注意力（每层 $2DNH + 2DKH$：先是 Q 和 O，再是 K 和 V），词表（嵌入和 LM 头不共享，$2VD$），以及 RMSNorm 的权重（每层 $2D$，最后再加一个 $D$）。每一部分和总数都写成参数个数。哪一部分占大头？
 
 # %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.mlp_params", "check:405b.attention_params", "check:405b.vocab_params", "check:405b.norm_params", "check:405b.params_by_hand"]
 # Answer (click to reveal) · 答案(点击展开)
@@ -103,11 +112,11 @@ print("llmcalc.param_breakdown:", {label(k, k): f"{n:,}" for k, n in llmcalc.par
 # %% [markdown]
 # <details><summary>答案说明了什么</summary>
 #
-# 和 70B 一样，MLP 的三个矩阵占了大部分权重(见上面的百分比)。分组查询注意力(grouped-query attention, GQA)只用 $K = 8$ 个键/值头(查询头有 $N = 128$ 个)，所以 K、V 的投影很小；而在这样的宽度下，词表只占一小部分。
+# 和 70B 一样，MLP 的三个矩阵占了大部分权重（见上面的百分比）。分组查询注意力（grouped-query attention，GQA）只用 $K = 8$ 个键/值头（查询头有 $N = 128$ 个），所以 K、V 的投影很小；而在这样的宽度下，词表只占一小部分。
 #
 # </details>
 #
-# **问题 a2(Question a2):** 按 $6P$ 规则，训练一个 token 要多少 FLOPs？如果精确计算，把 LLaMA 3 预训练上下文 $T = 8192$ 下的因果注意力分数也算进去，又是多少？(第 2 章：完整的 $T\times T$ 矩阵让每个 token 多出 $+\,12LNHT$，用因果计算核(causal kernel)大约只需一半。)
+# **问题 a2（Question a2）：** 按 $6P$ 规则，训练一个 token 要多少 FLOPs（以每 token 的 FLOPs 为单位）？如果精确计算，把 LLaMA 3 预训练上下文 $T = 8192$ 下的因果注意力分数也算进去，又是多少？（第 2 章：完整的 $T\times T$ 矩阵让每个 token 多出 $+\,12LNHT$，用因果计算核（causal kernel）大约只需一半。）
 
 # %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.flops_per_token", "check:405b.flops_per_token_8k"]
 # Answer (click to reveal) · 答案(点击展开)
@@ -130,13 +139,13 @@ print(tr(f"one token on one v5p at full peak: {ms_v5p:.1f} ms; on one H100: {ms_
 # %% [markdown]
 # <details><summary>答案说明了什么</summary>
 #
-# 在 $D = 16384$ 这样的宽度下，8K 的上下文算是短的：注意力只在 $6P$ 之上多出几个百分点(第 2 章：这个比例大致随 $T/D$ 增长)。对主预训练阶段来说，用 $6P$ 做预算完全够用。
+# 在 $D = 16384$ 这样的宽度下，8K 的上下文算是短的：注意力只在 $6P$ 之上多出几个百分点（第 2 章：这个比例大致随 $T/D$ 增长）。对主预训练阶段来说，用 $6P$ 做预算完全够用。
 #
 # </details>
 #
-# **问题 a3(Question a3):** LLaMA 3 训练了约 15T 个 token，这需要多少 FLOPs？Llama 3 论文(§1)报告，405B 模型在 15.6T 个 token 上用了 $3.8\times10^{25}$ FLOPs——$6P$ 能复现这个数吗？
+# **问题 a3（Question a3）：** LLaMA 3 训练了约 15 万亿个 token，这需要多少 FLOPs（以 FLOPs 为单位）？Llama 3 论文（§1）报告，405B 模型在 15.6 万亿（15.6T）个 token 上用了 $3.8\times10^{25}$ FLOPs：按 $6P$ 算 15.6 万亿个 token 是多少？它与论文的数字相差在 2% 以内吗（填 True（是）或 False（否））？
 
-# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.total_flops", "check:405b.meta_flops"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.total_flops", "check:405b.meta_flops", "check:405b.6p_reproduces_meta_flops"]
 # Answer (click to reveal) · 答案(点击展开)
 total_15t = llmcalc.training_flops_6p(l405, 15e12)
 total_156t = llmcalc.training_flops_6p(l405, 15.6e12)
@@ -162,9 +171,9 @@ print(tr(f"vs LLaMA 3-70B on 15T: {times_70b:.2f} x the compute",
 #
 # ## 2. 显存：模型状态、检查点与最少芯片数
 #
-# 第 3 章给出了统计 Adam 模型状态(model states)的三种口径：每个参数 10 字节(*How To Scale Your Model* 的算法，不存主权重副本)；16 字节(带 fp32 主权重副本的混合精度训练，即 ZeRO 的口径)；18 字节(梯度也用 fp32，即 Megatron 的口径)。
+# 第 3 章给出了统计 Adam 模型状态（model states）的三种口径：每个参数 10 字节（*How To Scale Your Model* 的算法，不存 fp32 主权重）；16 字节（带 fp32 主权重的混合精度训练，即 ZeRO 的口径）；18 字节（梯度也用 fp32，即 Megatron 的口径）。
 #
-# **问题 b1(Question b1):** 在这三种口径下，LLaMA 3.1-405B 的模型状态各有多大？
+# **问题 b1（Question b1）：** 在这三种口径下，LLaMA 3.1-405B 的模型状态各有多大（以 TB 为单位）？
 
 # %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.states_tb_16b", "check:405b.states_tb_18b", "check:405b.states_tb_10b"]
 # Answer (click to reveal) · 答案(点击展开)
@@ -174,11 +183,11 @@ print(pd.DataFrame({r: {k: f"{x / 1e12:.3f}" for k, x in b.items()} for r, b in 
 print("\n" + tr("bytes per parameter: ", "每个参数的字节数：") + ", ".join(f"{r} {mem.bytes_per_param(r)}" for r in mem.REGIMES))
 
 # %% [markdown]
-# **问题 b2(Question b2):** Llama 3 论文的批大小先是 4M 个 token，后来加到 8M，训完前 2.87T 个 token 之后才到 16M(§3.4.1)；表 4 给 128 个数据并行组各分 16 条 $T = 8192$ 的序列，合计 $2048$ 条，即 $16\cdot2^{20}$ 个 token。就取这个 16M 的批次。本书为批次里的每个 token 在每层保留 4 个检查点(checkpoint)，每个宽 $D$：
+# **问题 b2（Question b2）：** Llama 3 论文的批大小先是 4M 个 token，后来加到 8M，训完前 2.87 万亿个 token 之后才到 16M（2^24 ≈ 1,678 万个 token；§3.4.1）；表 4 给 128 个数据并行组各分 16 条 $T = 8192$ 的序列，合计 $2048$ 条，即 $16\cdot2^{20}$ 个 token。就取这个 16M 的批次。本书为批次里的每个 token 在每层保留 4 个检查点（checkpoint），每个宽 $D$：
 #
 # $$\text{checkpoints} = 2\ \text{bytes}\times B\times L\times\textstyle\sum \text{widths}.$$
 #
-# 这是多少字节？如果换一种更贴近实际的策略——保留每个权重矩阵乘法的输出(`dots_no_batch_dims`：Q、K、V、注意力输出、gate、up、down，其中有两个宽 $F$)——又是多少？再加上模型状态，要装下这次训练，**最少**需要多少张 TPU v5p(每张 95 GiB，这是芯片实际能用的显存；本书取整为 96 GB)？多少张 H100(实际能用 81,559 MiB，标称“80 GB”)？
+# 这是多少字节（以 TB 为单位）？如果换一种更贴近实际的策略——保留每个权重矩阵乘法的输出（`dots_no_batch_dims`：Q、K、V、注意力输出、gate、up、down，其中有两个宽 $F$）——又是多少？再加上模型状态，要装下这次训练，**最少**需要多少张 TPU v5p（每张 95 GiB，这是芯片实际能用的显存；本书取整为 96 GB）？多少张 H100（实际能用 81,559 MiB，标称“80 GB”）？两者都写成芯片数。
 
 # %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.ckpt_book_4xd_tb", "check:405b.ckpt_dots_tb", "check:405b.min_v5p_dots", "check:405b.min_h100_dots"]
 # Answer (click to reveal) · 答案(点击展开)
@@ -204,17 +213,17 @@ print(pd.DataFrame(rows).to_string(index=False))
 # %% [markdown]
 # <details><summary>答案说明了什么</summary>
 #
-# 和 70B 一样，一个大批次的检查点远远超过模型状态；而更贴近实际的策略保留的量是本书算法的两倍多(多了两个 $F$ 宽的张量，$F = 3.25D$)。即便如此，几千张芯片就能*装下*这次训练。至于能不能*训完*，那是算力的问题：后面几节用到的芯片要多一个数量级。
+# 和 70B 一样，一个大批次的检查点远远超过模型状态；而更贴近实际的策略保留的量是本书算法的两倍多（多了两个 $F$ 宽的张量，$F = 3.25D$）。即便如此，几千块芯片就能*装下*这次训练。至于能不能*训完*，那是算力的问题：后面几节用到的芯片要多一个数量级。
 #
 # </details>
 #
-# ## 3. TPU 方案：8 个 v5p pod
+# ## 3. TPU 方案：8 个 v5p Pod
 #
-# 8 个 pod 共有 $8\times 8960 = 71{,}680$ 张芯片。pod 内部的芯片通过 ICI(芯片间互连，inter-chip interconnect)通信；pod 之间只能走数据中心网络(data-centre network, DCN)，每张芯片单向 $6.25\times10^{9}$ 字节/秒。所以最自然的布局是：**pod 之间做数据并行**(每个 pod 持有一份完整的模型，每步通过 DCN 做一次梯度 all-reduce)，**pod 内部做 FSDP × TP**。回忆第 4 章的规则：只要每个 pod 分到的 token 数超过 $C/W_\text{dcn}$，跨 DCN 的数据并行就仍是算力受限的。
+# 8 个 Pod 共有 $8\times 8960 = 71{,}680$ 块芯片。Pod 内部的芯片通过 ICI（芯片间互连，inter-chip interconnect）通信；Pod 之间只能走数据中心网络（data-centre network，DCN），每块芯片单向 $6.25\times10^{9}$ 字节/秒。所以最自然的布局是：**Pod 之间做数据并行**（每个 Pod 持有一份完整的模型，每步通过 DCN 做一次梯度 all-reduce），**Pod 内部做 FSDP × TP**。回忆第 4 章的规则：只要每个 Pod 分到的 token 数超过 $C/W_\text{dcn}$，跨 DCN 的数据并行就仍是计算受限的。
 #
-# **问题 c1(Question c1):** 批大小为 16M 个 token 时，每个 pod 每步处理多少个 token？和 v5p 的 DCN 阈值相比如何？
+# **问题 c1（Question c1）：** 批大小为 16M 个 token 时，每个 Pod 每步处理多少个 token（写成每个 Pod 的 token 数）？v5p 的 DCN 阈值 $C/W_\text{dcn}$ 是多少（写成每个 Pod 的 token 数）？跨 Pod 的数据并行是计算受限的吗（填 True（是）或 False（否））？
 
-# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.tokens_per_pod_8pods", "check:v5p.dcn_critical_tokens_per_pod"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.tokens_per_pod_8pods", "check:v5p.dcn_critical_tokens_per_pod", "check:405b.8pods_dcn_compute_bound"]
 # Answer (click to reveal) · 答案(点击展开)
 PODS = 8
 tpu_chips = PODS * v5p.fast_domain
@@ -234,13 +243,13 @@ print(tr(f"one layer: backward compute {1e3 * dcn.backward_compute_s:.2f} ms, DC
 # %% [markdown]
 # <details><summary>答案说明了什么</summary>
 #
-# DCN 绰绰有余：每个 pod 分到的 token 远多于 73,440 个，所以跨 pod 的梯度 all-reduce 可以完全藏在反向传播的计算之下。
+# DCN 绰绰有余：每个 Pod 分到的 token 远多于 73,440 个，所以跨 Pod 的梯度 all-reduce 可以完全藏在反向传播的计算之下。
 #
 # </details>
 #
-# **问题 c2(Question c2):** 在一个 pod 内，8960 张芯片每步分摊 $2{,}097{,}152$ 个 token，每张芯片分到多少？纯 FSDP 行得通吗(三个轴上的阈值为 850)？$F = 53248$ 时 FSDP × TP 的阈值是多少？用 `best_fsdp_tp_split` 找到的最佳切分是什么，它是算力受限的吗？请分别用本书的两矩阵 MLP 和 LLaMA 实际使用的门控 MLP(三个矩阵)检验。如果 FSDP 只能按整条序列切分，又会怎样？
+# **问题 c2（Question c2）：** 在一个 Pod 内，8960 块芯片每步分摊 $2{,}097{,}152$ 个 token，每块芯片分到多少（写成每芯片 token 数）？纯 FSDP 行得通吗（三个轴上的阈值为 850；填 True（是）或 False（否））？请分别就本书的两矩阵 MLP 和 LLaMA 实际使用的门控 MLP（三个矩阵）回答：$F = 53248$ 时 FSDP × TP 的阈值是多少（写成每芯片 token 数）？用 `best_fsdp_tp_split` 找到的最佳切分是计算受限的吗？门控 MLP 的最佳切分请写成 TP 度数 $Y$。如果 FSDP 只能按整条序列切分，又会怎样？
 
-# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.pod_tokens_per_chip", "check:405b.fsdp_tp_threshold_m2", "check:405b.fsdp_tp_threshold_m3", "check:405b.best_tp_degree_gated"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.pod_tokens_per_chip", "check:405b.fsdp_tp_threshold_m2", "check:405b.fsdp_tp_threshold_m3", "check:405b.best_tp_degree_gated", "check:405b.pod_pure_fsdp_works", "check:405b.pod_best_split_m2_compute_bound", "check:405b.pod_best_split_m3_compute_bound"]
 # Answer (click to reveal) · 答案(点击展开)
 tpc = S.tokens_per_chip(per_pod, v5p.fast_domain)
 fsdp_threshold = S.dp_critical_tokens_per_chip(v5p, axes=3)
@@ -268,7 +277,7 @@ print(tr(f"batch-only FSDP: {seqs} sequences per pod -> X <= {seqs}, best {batch
 # %% [markdown]
 # <details><summary>答案说明了什么</summary>
 #
-# 纯 FSDP 失败的原因和本书中 70B 的情形一样(每张芯片分到的 token 太少)。问题在于 FSDP × TP，而答案取决于 MLP：按本书的两矩阵层，这个 pod 刚好低于阈值；按 LLaMA 实际使用的门控 MLP(三个矩阵：TP 流量不变，计算更多)，它高于阈值，而一种比 70B 用了更多 TP 的切分是算力受限的。我们读到的中文译本拿 234 去比它的 $2550^2/(2F)$——只有本书阈值的四分之一——于是得出余量很大的结论；按本书自己的公式，几乎没有余量。还有一个前提，和 70B 一样：FSDP 必须把**序列**轴也切开，因为一个 pod 分到的完整序列太少，只按批次切分的 FSDP 不够用(最后一行)。下图画的是所选切分下的一层：计算时间和通信时间随每芯片 token 数的变化；点线标出这次训练的每芯片 token 数。
+# 纯 FSDP 失败的原因和本书中 70B 的情形一样（每块芯片分到的 token 太少）。问题在于 FSDP × TP，而答案取决于 MLP：按本书的两矩阵层，这个 Pod 刚好低于阈值；按 LLaMA 实际使用的门控 MLP（三个矩阵：TP 流量不变，计算更多），它高于阈值，而一种比 70B 用了更多 TP 的切分是计算受限的。我们读到的中文译本拿 234 去比它的 $2550^2/(2F)$——只有本书阈值的四分之一——于是得出余量很大的结论；按本书自己的公式，几乎没有余量。还有一个前提，和 70B 一样：FSDP 必须把**序列**轴也切开，因为一个 Pod 分到的完整序列太少，只按批次切分的 FSDP 不够用（最后一行）。下图画的是所选切分下的一层：计算时间和通信时间随每芯片 token 数的变化；点线标出这次训练的每芯片 token 数。
 #
 # </details>
 
@@ -278,7 +287,7 @@ fig = plots.compute_vs_comm(l405, v5p, strategy="FSDP+TP", chips=v5p.fast_domain
 plt.show()
 
 # %% [markdown]
-# **问题 c3(Question c3):** 在这个布局下，每张芯片要装多少 GB(10 字节的模型状态，在一个 pod 的 8960 张芯片上做 FSDP 切分，检查点按每个 pod 的 2M 个 token 计)？在 40% MFU 下，8 个 pod 要训练多少天？
+# **问题 c3（Question c3）：** 在这个布局下，每块芯片要装多少 GB（10 字节的模型状态，在一个 Pod 的 8960 块芯片上做 FSDP 切分，检查点按每个 Pod 的 2M 个 token 计）？分别按本书的 4·D 检查点和 `dots_no_batch_dims` 计算，都以 GB 为单位。在 40% MFU 下，8 个 Pod 训练论文的 $3.8\times10^{25}$ FLOPs 要多少天（以天为单位）？
 
 # %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.tpu_gb_per_chip_book_ckpt", "check:405b.tpu_gb_per_chip_dots", "check:405b.days_8_pods_40pct"]
 # Answer (click to reveal) · 答案(点击展开)
@@ -300,15 +309,15 @@ print(tr(f"days at 40% MFU on {tpu_chips:,} chips: {tpu_days_15t:.1f} (15T token
 # %% [markdown]
 # <details><summary>答案说明了什么</summary>
 #
-# 既然门控 MLP 是算力受限的，按 40% MFU 算出的天数就站得住，而且每张芯片的 HBM 大部分都空着——这又是本书从 70B 得出的教训：在这个规模上，显存很便宜，用这么多芯片是为了算力。
+# 既然门控 MLP 是计算受限的，按 40% MFU 算出的天数就站得住，而且每块芯片的 HBM 大部分都空着——这又是本书从 70B 得出的教训：在这个规模上，显存很便宜，用这么多芯片是为了算力。
 #
 # </details>
 #
-# ## 4. 本书的另一道练习：4 个 pod 上的 LLaMA 3-70B
+# ## 4. 本书的另一道练习：4 个 Pod 上的 LLaMA 3-70B
 #
-# **问题(Question):** 在 4 个 pod 上训练 LLaMA 3-70B($4\times 8960 = 35{,}840$ 张芯片，即“大约 36,000 张”)，批大小不变，仍为 $4\cdot2^{20}$ 个 token，pod 之间通过 DCN 做数据并行。每个 pod 分到多少个 token，和 73,440 相比如何？pod 内每张芯片分到多少？FSDP × TP 在那里还是算力受限的吗(第 4 章的阈值，按本书的 MLP 为 $2\cdot2550^2/F$)？假设内核只要不在等网络，就以峰值的 40% 运行：每一层要花它计算时间的多少倍(一个比值)？整次训练要多少天？要让每个 pod 都算力受限，批大小最小要多少(以 $2^{20}$ 个 token 为单位)？
+# **问题（Question）：** 在 4 个 Pod 上训练 LLaMA 3-70B（$4\times 8960 = 35{,}840$ 块芯片，即“大约 36,000 张”），批大小不变，仍为 $4\cdot2^{20}$ 个 token，Pod 之间通过 DCN 做数据并行。每个 Pod 分到的 token 数是 73,440 的多少倍（写成倍数，例如 1.25）？Pod 内每块芯片分到多少（写成每芯片 token 数）？FSDP × TP 在那里还是计算受限的吗（填 True（是）或 False（否））（第 4 章的阈值，按本书的 MLP 为 $2\cdot2550^2/F$）？假设内核只要不在等网络，就以峰值的 40% 运行：每一层要花它计算时间的多少倍（写成倍数，例如 1.25）？整次训练要多少天（以天为单位）？要让每个 Pod 都计算受限，批大小最小要多少（以 $2^{20}$ 个 token 为单位）？
 
-# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.4pods_dcn_margin", "check:l3_70b.4pods_tokens_per_chip", "check:l3_70b.4pods_layer_slowdown", "check:l3_70b.days_4_pods_comm_bound", "check:l3_70b.4pods_min_batch_mtokens"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:l3_70b.4pods_dcn_margin", "check:l3_70b.4pods_tokens_per_chip", "check:l3_70b.4pods_layer_slowdown", "check:l3_70b.days_4_pods_comm_bound", "check:l3_70b.4pods_min_batch_mtokens", "check:l3_70b.4pods_in_pod_compute_bound"]
 # Answer (click to reveal) · 答案(点击展开)
 B70 = 4 * 2**20
 per_pod_70 = B70 / 4
@@ -348,22 +357,22 @@ print(tr(f"smallest batch that is compute-bound in every pod: {mult} x 2^20 = {m
          f"通信 / 计算 {fix.layer.comm_ratio:.2f}"))
 
 # %% [markdown]
-# <details><summary>为什么 4 个 pod 快不了 4 倍</summary>
+# <details><summary>为什么 4 个 Pod 快不了 4 倍</summary>
 #
-# 问题不在 DCN：每个 pod 分到四分之一的批次，仍远高于 DCN 的阈值。问题出在 pod 内部。批大小不变而芯片数变为四倍，每张芯片分到的 token 只剩四分之一，无论按哪种 MLP 都远低于 FSDP × TP 的阈值；pod 的任何切分都藏不住它的通信：每一层都要等 ICI。(我们读到的中文译本拿每芯片 token 数去比 $2550^2/(2F)$——只有本书阈值的四分之一——得出“刚好高出一点”的结论；第 4 章 §7 说明了这个 4 倍从哪里来。)
+# 问题不在 DCN：每个 Pod 分到四分之一的批次，仍远高于 DCN 的阈值。问题出在 Pod 内部。批大小不变而芯片数变为四倍，每块芯片分到的 token 只剩四分之一，无论按哪种 MLP 都远低于 FSDP × TP 的阈值；Pod 的任何切分都藏不住它的通信：每一层都要等 ICI。（我们读到的中文译本拿每芯片 token 数去比 $2550^2/(2F)$——只有本书阈值的四分之一——得出“刚好高出一点”的结论；第 4 章 §7 说明了这个 4 倍从哪里来。）
 #
 # 实事求是地说，有三种做法：
-# - **接受它。** 在 4M 的批大小下，这次训练是通信受限的；它仍然比在一个 pod 上训得快，但 40% 的 MFU 保不住：天数要乘上上面打印的每层减速比。
-# - **加大批次。** 让每个 pod 都算力受限的最小批大小打印在最后一行；LLaMA 3 在大规模训练时正是这么做的(每步 16M 个 token)。批次更大会改变优化过程(步数更少、每步更大)，这是建模上的决定，而不是系统上的决定。
-# - **少用几个 pod**，批次仍为 4M：一个 pod 是算力受限的，两个就不是了。
+# - **接受它。** 在 4M 的批大小下，这次训练是通信受限的；它仍然比在一个 Pod 上训得快，但 40% 的 MFU 保不住：天数要乘上上面打印的每层减速比。
+# - **加大批次。** 让每个 Pod 都计算受限的最小批大小打印在最后一行；LLaMA 3 在大规模训练时正是这么做的（每步 16M 个 token）。批次更大会改变优化过程（步数更少、每步更大），这是建模上的决定，而不是系统上的决定。
+# - **少用几个 Pod**，批次仍为 4M：一个 Pod 是计算受限的，两个就不是了。
 #
 # </details>
 #
 # ## 5. Meta 实际采用的 GPU 方案：16,384 张 H100
 #
-# 在 GPU 上，高速互连域是一个 8 卡的 NVLink 节点；除此之外的通信都要走集群网络，`llmcalc` 把它叫作 InfiniBand(这里每张 GPU 单向 $5\times10^{10}$ 字节/秒；Meta 训练 405B 的集群用的是 RoCE，即以太网上的 RDMA，每张 GPU 同样是 400 Gbps，见 Llama 3 论文 §3.3.1)。论文的表 4 列出了 405B 模型在 16,384 张 H100 上的布局 **TP8 × PP16 × DP128**：节点内做张量并行，16 个流水线级(pipeline stage)，128 个数据并行副本，$T = 8192$，每步 16M 个 token，每张 GPU 400 TFLOP/s。它的数据并行是 FSDP：按论文的说法，它“切分优化器状态和梯度”，但前向时收集起来的权重要留到反向再用，不再重新切分(§3.3.2)；它还在多个微批次之间用 fp32 累积梯度。论文给的细节不足以精确估算这些状态占多少显存，本章把它们当作 16 字节的模型状态加 ZeRO-1(优化器状态在 128 个副本之间切分)来建模。
+# 在 GPU 上，高速互连域是一个 8 卡的 NVLink 节点；除此之外的通信都要走集群网络，`llmcalc` 把它叫作 InfiniBand（这里每张 GPU 单向 $5\times10^{10}$ 字节/秒；Meta 训练 405B 的集群用的是 RoCE，即以太网上的 RDMA，每张 GPU 同样是 400 Gbps，见 Llama 3 论文 §3.3.1）。论文的表 4 列出了 405B 模型在 16,384 张 H100 上的布局 **TP8 × PP16 × DP128**：节点内做张量并行，16 个流水线级（pipeline stage），128 个数据并行副本，$T = 8192$，每步 16M 个 token，每张 GPU 400 TFLOP/s。它的数据并行是 FSDP：按论文的说法，它“切分优化器状态和梯度”，但前向时收集起来的权重要留到反向再用，不再重新切分（§3.3.2）；它还在多个微批次之间用 fp32 累积梯度。论文给的细节不足以精确估算这些状态占多少显存，本章把它们当作 16 字节的模型状态加 ZeRO-1（优化器状态在 128 个副本之间切分）来建模。
 #
-# **问题 d1(Question d1):** 每个并行轴走哪种链路？一张 GPU 持有多少参数？为什么不在这些 GPU 上直接使用第 4 章的 FSDP × TP？
+# **问题 d1（Question d1）：** 每个并行轴走哪种链路？一张 GPU 持有多少参数（写成参数个数）？为什么不在这些 GPU 上直接使用第 4 章的 FSDP × TP？
 
 # %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.params_per_gpu_meta"]
 # Answer (click to reveal) · 答案(点击展开)
@@ -395,13 +404,13 @@ print(tr(f"one step at 400 TFLOP/s: {step_s:.2f} s; ZeRO-1 gradient reduce-scatt
 # %% [markdown]
 # <details><summary>答案说明了什么</summary>
 #
-# 在 GPU 上，张量并行出不了节点，于是 FSDP 只能横跨 2048 个节点，每个微批次都要通过 InfiniBand 把每一层的权重收集一遍。流水线并行(pipeline parallelism)换了一种做法，把模型切成 16 段：每张 GPU 只持有自己那一级分到的那份权重(见上面打印的数)，相邻的级之间只传递激活值，数据并行副本每步同步一次梯度，只占一步时间的几个百分点。
+# 在 GPU 上，张量并行出不了节点，于是 FSDP 只能横跨 2048 个节点，每个微批次都要通过 InfiniBand 把每一层的权重收集一遍。流水线并行（pipeline parallelism）换了一种做法，把模型切成 16 段：每张 GPU 只持有自己那一级分到的那份权重（见上面打印的数），相邻的级之间只传递激活值，数据并行副本每步同步一次梯度，只占一步时间的几个百分点。
 #
 # </details>
 #
-# **问题 d2(Question d2):** 用 `training_bytes_per_device` 估算 Meta 这个布局下每张 GPU 的显存：16 字节的模型状态，TP8，PP16，在 DP128 上做 ZeRO-1，序列并行(sequence parallelism)，选择性重计算(selective recompute)，$T = 8192$，微批次为 1。一张 H100 放得下吗？
+# **问题 d2（Question d2）：** 用 `training_bytes_per_device` 估算 Meta 这个布局下每张 GPU 的显存：16 字节的模型状态，TP8，PP16，在 DP128 上做 ZeRO-1，序列并行（sequence parallelism），选择性重计算（selective recompute），$T = 8192$，微批次为 1。每张 GPU 要多少（以 GB 为单位）？其中 ZeRO-1 下的模型状态占多少 GB？一张 H100 放得下吗（填 True（是）或 False（否））？
 
-# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.meta_layout_gb", "check:405b.tp8_pp16_zero1_states_gb"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.meta_layout_gb", "check:405b.tp8_pp16_zero1_states_gb", "check:405b.meta_layout_fits_h100"]
 # Answer (click to reveal) · 答案(点击展开)
 meta_kw = dict(tp=8, pp=16, sp=True, recompute="selective")
 variants = {"TP8 PP16, no ZeRO": mem.training_bytes_per_device(l405, 1, 8192, **meta_kw),
@@ -439,13 +448,13 @@ plt.show()
 # %% [markdown]
 # <details><summary>答案说明了什么</summary>
 #
-# ZeRO-1 把模型状态减到约四分之一(前两根柱子)：16 字节中的 12 字节——fp32 主权重和 Adam 的两个动量——被切成了 128 份。但激活值才是大头：在 1F1B 流水线中，第一级要为 $p$ 个在途(in flight)的微批次保存它那 $L/p$ 层的激活值，合起来相当于一个微批次**全部** $L$ 层的量，与 $p$ 无关。按 `llmcalc` 对 LLaMA 层的统计(SwiGLU 有四个 $F$ 宽的张量)，这就超过了一张 H100 的容量。
+# ZeRO-1 把模型状态减到约四分之一（前两根柱子）：16 字节中的 12 字节——fp32 主权重和 Adam 的一阶矩、二阶矩——被切成了 128 份。但激活值才是大头：在 1F1B 流水线中，第一级要为 $p$ 个在途（in flight）的微批次保存它那 $L/p$ 层的激活值，合起来相当于一个微批次**全部** $L$ 层的量，与 $p$ 无关。按 `llmcalc` 对 LLaMA 层的统计（SwiGLU 有四个 $F$ 宽的张量），这就超过了一张 H100 的容量。
 #
-# Llama 3 论文(§3.3.2)说，平衡了流水线(第一级和最后一级分别承担嵌入和输出层及损失计算，因此各少放一个 Transformer 层)、并主动释放后续计算不再用到的张量(包括每个流水线级的输入和输出张量)之后，他们得以在 8K token 的序列上**不用**激活检查点(activation checkpointing)进行预训练。图中第三根柱子说明了这如何放得下：第一级放 7 层，SwiGLU 只保留它的两个矩阵乘法输出(逐元素的 $\mathrm{silu}$ 和乘积重算起来很便宜)。这个估算的关键在于 MLP 保留了哪些张量：4 个 $F$ 宽张量的算法是上限，而这一项正是你在信任某个布局之前，应当先在真实节点上实测的。完全重计算(full recompute)总能放下，代价是多做一次前向传播($8P$)。
+# Llama 3 论文（§3.3.2）说，平衡了流水线（第一级和最后一级分别承担嵌入和输出层及损失计算，因此各少放一个 Transformer 层）、并主动释放后续计算不再用到的张量（包括每个流水线级的输入和输出张量）之后，他们得以在 8K token 的序列上**不用**激活检查点（activation checkpointing）进行预训练。图中第三根柱子说明了这如何放得下：第一级放 7 层，SwiGLU 只保留它的两个矩阵乘法输出（逐元素的 $\mathrm{silu}$ 和乘积重计算起来很便宜）。这个估算的关键在于 MLP 保留了哪些张量：4 个 $F$ 宽张量的算法是上限，而这一项正是你在信任某个布局之前，应当先在真实节点上实测的。完全重计算（full recompute）总能放下，代价是多做一次前向传播（$8P$）。
 #
 # </details>
 #
-# **问题 d3(Question d3):** 每步 16M 个 token $= 2048$ 条长度为 8192 的序列；128 个副本每个分到 16 条，每条是一个微批次(16 来自表 4；微批次的大小是我们的假设)。使用普通的 1F1B 调度时，一步中有多大比例是流水线气泡，即 $(p-1)/(m+p-1)$？Meta 用的是**交错式**(interleaved)调度(Narayanan 等人，2021；Llama 3 论文 §3.3.2)：每张 GPU 持有 $v$ 个更小的层块。这会带来什么变化？再和 8,192 张 GPU 的那次训练(DP64)比较一下。
+# **问题 d3（Question d3）：** 每步 16M 个 token $= 2048$ 条长度为 8192 的序列；128 个副本每个分到 16 条，每条是一个微批次（16 来自表 4；微批次的大小是我们的假设）。使用普通的 1F1B 调度时，一步中有多大比例是流水线气泡，即 $(p-1)/(m+p-1)$（写成小数，例如 0.125（而不是 12.5%））？Meta 用的是**交错式**（interleaved）调度（Narayanan 等人，2021；Llama 3 论文 §3.3.2）：每张 GPU 持有 $v$ 个更小的层块。这会带来什么变化？再和 8,192 张 GPU 的那次训练（DP64）比较一下：它在普通 1F1B 调度下的气泡占多少？
 
 # %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.bubble_16k_gpus", "check:405b.bubble_8k_gpus"]
 # Answer (click to reveal) · 答案(点击展开)
@@ -467,11 +476,11 @@ for gpus, dp in ((16_384, 128), (8_192, 64)):
 # <details><summary>答案说明了什么</summary>
 #
 # 在 $m = p = 16$ 时，普通的 1F1B 流水线每一步几乎有一半时间在空等，MFU 最多只能达到同样的 GPU 不用流水线时的一半左右。
-# 交错调度把气泡除以 $v$(需要填充的流水线时隙变为 $v$ 倍多、每个时隙缩短为 $1/v$)，代价是点对点发送次数变为 $v$ 倍；而且按 Korthikanti 的统计，第一级持有的激活值是普通 1F1B 的 $1 + (p-1)/(p\,v)$ 倍(输出的最后一列)。8,192 张 GPU 的那次训练每条流水线有两倍的微批次，气泡开销(每单位有用时间对应的气泡时间)减半；论文(§3.3.2)也把 16,384 张 GPU 那次较低的 MFU(41%，对比 43%)归因于“每个 DP 组的批大小更小”。更大的数据并行度并不是免费的：批大小固定在 16M 时，它会让每条流水线分到的微批次变少。
+# 交错调度把气泡除以 $v$（需要填充的流水线时隙变为 $v$ 倍多、每个时隙缩短为 $1/v$），代价是点对点发送次数变为 $v$ 倍；而且按 Korthikanti 的统计，第一级持有的激活值是普通 1F1B 的 $1 + (p-1)/(p\,v)$ 倍（输出的最后一列）。8,192 张 GPU 的那次训练每条流水线有两倍的微批次，气泡开销（每单位有用时间对应的气泡时间）减半；论文（§3.3.2）也把 16,384 张 GPU 那次较低的 MFU（41%，对比 43%）归因于“每个 DP 组的批大小更小”。更大的数据并行度并非没有代价：批大小固定在 16M 时，它会让每条流水线分到的微批次变少。
 #
 # </details>
 #
-# **问题 d4(Question d4):** 论文的表 4 报告在 16,384 张 H100 上每张 GPU 达到 400 TFLOP/s，并称之为 41% 的 MFU。请对照 H100 的 989 TFLOP/s 验证一下。按 41% 计算，$3.8\times10^{25}$ FLOPs 在 16,384 张 GPU 上要多少天？合多少 GPU 时？Llama 3.1 的模型卡报告 405B 用了 **30.84M H100 时**。这些时长对应多大的 MFU？
+# **问题 d4（Question d4）：** 论文的表 4 报告在 16,384 张 H100 上每张 GPU 达到 400 TFLOP/s，并称之为 41% 的 MFU。请对照 H100 的 989 TFLOP/s 验证一下：400 TFLOP/s 是多大的 MFU（写成小数，例如 0.125（而不是 12.5%））？按 41% 计算，$3.8\times10^{25}$ FLOPs 在 16,384 张 GPU 上要多少天（以天为单位）？合多少 GPU 小时（以 GPU 小时为单位）？Llama 3.1 的模型卡报告 405B 用了 **3,084 万 H100 小时**。这些时长对应多大的 MFU？
 
 # %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:h100.mfu_at_400_tflops", "check:405b.days_16k_h100_41pct", "check:405b.gpu_hours_41pct", "check:405b.card_implied_mfu"]
 # Answer (click to reveal) · 答案(点击展开)
@@ -503,25 +512,25 @@ print(tr(f"'goodput': implied / reported MFU = {card_mfu:.1%} / {META_MFU:.0%} =
 #
 # <details><summary>为什么模型卡对应的 MFU 更低？</summary>
 #
-# 41% 是**训练步正在运行时**测得的，而模型卡上的 GPU 时统计的是整个任务：
+# 41% 是**训练步正在运行时**测得的，而模型卡上的 GPU 小时统计的是整个任务：
 #
-# - **故障与重启。** Llama 3 论文(§3.3.4)记录了预训练中一段 54 天的时间里共 466 次任务中断，其中 419 次是意外中断，这些意外中断约 78% 归因于已确认或疑似的硬件问题；论文报告的有效训练时间“高于 90%”。每次重启还会丢掉自上一个检查点以来的计算。
-# - **保存模型检查点。** 保存一个带优化器状态(上面那 16 字节的状态)的 405B 模型，每次都要写几 TB。
-# - **其他阶段。** 训练早期用的批次更小(先 4M、后 8M 个 token，§3.4.1)，论文没有给出那时的 MFU；长上下文阶段最后在 $T = 131072$ 下用上下文并行(context parallelism)训练，MFU 为 38%(表 4)——而且在这个长度下占很大比例的注意力 FLOPs 不在 $6P$ 之内，所以在这里它们表现为“损失掉”的时间；退火(annealing)和数据配比的调整也是一样。
-# - **评测和消融实验(ablation)** 也在同一批预留的机器上运行。
+# - **故障与重启。** Llama 3 论文（§3.3.4）记录了预训练中一段 54 天的时间里共 466 次任务中断，其中 419 次是意外中断，这些意外中断约 78% 归因于已确认或疑似的硬件问题；论文报告的有效训练时间“高于 90%”。每次重启还会丢掉自上一个检查点以来的计算。
+# - **保存模型检查点。** 保存一个带优化器状态（上面那 16 字节的状态）的 405B 模型，每次都要写几 TB。
+# - **其他阶段。** 训练早期用的批次更小（先 4M、后 8M 个 token，§3.4.1），论文没有给出那时的 MFU；长上下文阶段最后在 $T = 131072$ 下用上下文并行（context parallelism）训练，MFU 为 38%（表 4）——而且在这个长度下占很大比例的注意力 FLOPs 不在 $6P$ 之内，所以在这里它们表现为“损失掉”的时间；退火（annealing）和数据配比的调整也是一样。
+# - **评测和消融实验（ablation）** 也在同一批预留的机器上运行。
 #
-# 实际的方案要用一个“有效产出率”(goodput)来修正理想天数(把理想天数除以它)：它就是上面最后打印的那个比值(小于 1，所以工期会变长)。
+# 实际的方案要用一个“有效产出率”（goodput）来修正理想天数（把理想天数除以它）：它就是上面最后打印的那个比值（小于 1，所以工期会变长）。
 #
 # </details>
 
 # %% [markdown]
 # ## 6. 搜索所有布局：`llmcalc.planner`
 #
-# Meta 选择了 TP8 × PP16 × DP128。一位细心的工程师会尝试的远不止这一种：别的 TP 并行度；即使只有 8K 也用上下文并行(CP：把每条序列切分到多张 GPU 上)；更多或更少的流水线级；交错深度 $v$；微批次大小；ZeRO 阶段和重计算方式——而且对每一种组合，都要检查显存、它实际所走链路上的通信以及气泡。`llmcalc.planner.search` 以 numpy 数组的形式在整个搜索空间上一次性评估所有这些组合，并按预测的每步时间排序。它的模型简述如下(模块的 docstring 列出了全部假设)：
+# Meta 选择了 TP8 × PP16 × DP128。一位细心的工程师会尝试的远不止这一种：别的 TP 并行度；即使只有 8K 也用上下文并行（CP：把每条序列切分到多张 GPU 上）；更多或更少的流水线级；交错深度 $v$；微批次大小；ZeRO 阶段和重计算方式——而且对每一种组合，都要检查显存、它实际所走链路上的通信以及气泡。`llmcalc.planner.search` 以 numpy 数组的形式在整个搜索空间上一次性评估所有这些组合，并按预测的每步时间排序。它的模型简述如下（模块的 docstring 列出了全部假设）：
 #
-# - **显存**按最重的那一级计算：模型状态取决于口径和 ZeRO 阶段；激活值沿用第 3 章的逐层统计($\lceil L/p\rceil$ 层 × $\min(p, m)$ 个在途微批次，交错时再乘以 $1 + (p-1)/(pv)$，并假设 SwiGLU 是融合实现、会重算 $\mathrm{silu}$)；最后一级另加 fp32 的 logits；用量低于 HBM 的 90% 才算放得下；
-# - **每步时间**：精确的矩阵乘法 FLOPs 按芯片峰值计算(**理想内核**)，逐元素运算按 HBM 带宽计算，TP/CP/EP 的集合通信完全暴露在外，再加上流水线的发送、气泡 $t_{mb}(p-1)/v$、数据并行梯度同步中没能藏进最后一次反向传播的部分，以及优化器更新；
-# - 一个并行组的所有 rank 只要都在同一个节点或 pod 内，就走 NVLink 或 ICI(rank 按 TP、CP、DP、PP 的顺序排列)，否则走 InfiniBand 或 DCN。
+# - **显存**按最重的那一级计算：模型状态取决于口径和 ZeRO 阶段；激活值沿用第 3 章的逐层统计（$\lceil L/p\rceil$ 层 × $\min(p, m)$ 个在途微批次，交错时再乘以 $1 + (p-1)/(pv)$，并假设 SwiGLU 是融合实现、会重计算 $\mathrm{silu}$）；最后一级另加 fp32 的 logits；用量低于 HBM 的 90% 才算放得下；
+# - **每步时间**：精确的矩阵乘法 FLOPs 按芯片峰值计算（**理想内核**），逐元素运算按 HBM 带宽计算，TP/CP/EP 的集合通信完全暴露在外，再加上流水线的发送、气泡 $t_\text{mb}(p-1)/v$、数据并行梯度同步中没能藏进最后一次反向传播的部分，以及优化器更新；
+# - 一个并行组的所有 rank 只要都在同一个节点或 Pod 内，就走 NVLink 或 ICI（rank 按 TP、CP、DP、PP 的顺序排列），否则走 InfiniBand 或 DCN。
 #
 # 由于假设了理想内核，它给出的 MFU 是一个布局所能允许的**上限**，而不是预测值。下面是对 405B 这次训练的搜索：16,384 张 H100，每步 2048 条长度为 8192 的序列。
 
@@ -568,9 +577,9 @@ top = pd.DataFrame({"layout": [layout_text(r) for _, r in found.head(8).iterrows
 print(top.round(3).rename(columns=column_text).to_string())
 
 # %% [markdown]
-# **问题 e1(Question e1):** 用 `planner.layout` 评估 Meta 的布局：TP8、PP16、DP128(表 4)，不做激活重计算(§3.3.2)；论文没有交代的部分按问题 d2 的假设补上(序列并行、ZeRO-1、微批次为 1)。分别取 $v = 1, 2, 4, 8$。规划器给出的 MFU 上限是多少？Meta 的 41% 达到了这个上限的多大比例？显存估算放得进一张 H100 吗？
+# **问题 e1（Question e1）：** 用 `planner.layout` 评估 Meta 的布局：TP8、PP16、DP128（表 4），不做激活重计算（§3.3.2）；论文没有交代的部分按问题 d2 的假设补上（序列并行、ZeRO-1、微批次为 1）。分别取 $v = 1, 2, 4, 8$。规划器在 $v = 1$ 和 $v = 4$ 时给出的 MFU 上限是多少（写成小数，例如 0.125（而不是 12.5%））？Meta 的 41% 达到了这个上限的多大比例？$v = 1$ 时的显存估算放得进一张 H100 吗（填 True（是）或 False（否））？
 
-# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.planner_meta_mfu_v1", "check:405b.planner_meta_mfu_v4"]
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.planner_meta_mfu_v1", "check:405b.planner_meta_mfu_v4", "check:405b.planner_meta_v1_fits_h100"]
 # Answer (click to reveal) · 答案(点击展开)
 for v in (1, 2, 4, 8):
     row = planner.layout(l405, h100, H_CHIPS, H_BATCH, 8192, tp=8, pp=16, zero=1, interleave=v)
@@ -586,13 +595,13 @@ for v in (1, 2, 4, 8):
 # %% [markdown]
 # <details><summary>答案说明了什么</summary>
 #
-# 用普通的 1F1B 调度($v = 1$)时，单是气泡就占了一步的 $(p-1)/(m+p-1)$，即使内核是理想的，MFU 也只能达到 Meta 报告的水平上下(第一行)：不用交错调度，Meta 不可能达到 41%。$v$ 越大上限越高，Meta 的 41% 大约是它的三分之二(见打印的比值)；剩下的差距来自内核跑不到峰值，而规划器并不对此建模(下面的表格显示，Megatron 的几次训练也是差不多的比例)。
+# 用普通的 1F1B 调度（$v = 1$）时，单是气泡就占了一步的 $(p-1)/(m+p-1)$，即使内核是理想的，MFU 也只能达到 Meta 报告的水平上下（第一行）：不用交错调度，Meta 不可能达到 41%。$v$ 越大上限越高，Meta 的 41% 大约是它的三分之二（见打印的比值）；剩下的差距来自内核跑不到峰值，而规划器并不对此建模（下面的表格显示，Megatron 的几次训练也是差不多的比例）。
 #
-# 显存估算**与实际不符**：扣掉规划器留出的 10% 余量之后，无论 $v$ 取多少，它都超过了一张 H100 的容量(见问题 e1 下打印的数)，可 Meta 正是在不做激活检查点的情况下训练了这个布局。规划器让第一级为 16 个在途微批次保存 $\lceil 126/16\rceil = 8$ 个完整的层(交错时还要更多)；而 Meta 让第一级和最后一级各少放一层，并释放了后续计算不再用到的张量(§3.3.2；问题 d2 给出了这两处改动各值多少)。在信任一个接近显存上限的布局之前，激活值这一项应当先在真实节点上实测。
+# 显存估算**与实际不符**：扣掉规划器留出的 10% 余量之后，无论 $v$ 取多少，它都超过了一张 H100 的容量（见问题 e1 下打印的数），可 Meta 正是在不做激活检查点的情况下训练了这个布局。规划器让第一级为 16 个在途微批次保存 $\lceil 126/16\rceil = 8$ 个完整的层（交错时还要更多）；而 Meta 让第一级和最后一级各少放一层，并释放了后续计算不再用到的张量（§3.3.2；问题 d2 给出了这两处改动各值多少）。在信任一个接近显存上限的布局之前，激活值这一项应当先在真实节点上实测。
 #
 # </details>
 #
-# **问题 e2(Question e2):** 规划器最看好的布局并不是 Meta 的：排在前面的是 TP4、在 8K 下也用上下文并行、32 级流水线的布局。*在模型里*，是什么让它们更快？在相信这个结论之前，你会检查什么？用 `compute_efficiency=0.6` 重新搜索，看看排名是否保持不变。
+# **问题 e2（Question e2）：** 规划器最看好的布局并不是 Meta 的：排在前面的是 TP4、在 8K 下也用上下文并行、32 级流水线的布局。*在模型里*，是什么让它们更快？在相信这个结论之前，你会检查什么？用 `compute_efficiency=0.6` 重新搜索，看看排名是否保持不变。
 
 # %% jupyter={"source_hidden": true} tags=["solution", "hide-cell"]
 # Answer (click to reveal) · 答案(点击展开)
@@ -612,11 +621,11 @@ print(tr(f"Meta's axes at their best v: {layout_text(meta_best)}, MFU {meta_best
 # %% [markdown]
 # <details><summary>规划器的排名为什么不同，又有多可信</summary>
 #
-# 与 TP8 相比，TP4 让每张 GPU 在每次 all-reduce 中传送的激活值减半；CP 把 8192 个 token 切开，每张 GPU 持有的激活值更少(于是放得下更多的流水线级和更深的交错)，代价只是对键和值做一次很小的 all-gather；32 级流水线加上交错调度则缩小了气泡。在模型里，这些几乎都不花代价，因为矩阵乘法不论大小都按峰值运行。真实的内核不是这样：在 CP8 和 TP4 × PP32 下，每张 GPU 分到的矩阵乘法变小了，按 1024 个 token 一块计算的注意力跑不到峰值，而每多一级流水线就多一次可能卡住的发送。排在最前面的几个布局只差几个百分点，完全落在理想内核假设所能左右的范围之内——仅仅降低效率，次序就已经变了。规划器的用处是**排除**布局(放不下、气泡太大、某个集合通信每层都要跨 InfiniBand)并找出上限；在剩下的候选中挑选，要靠实测。
+# 与 TP8 相比，TP4 让每张 GPU 在每次 all-reduce 中传送的激活值减半；CP 把 8192 个 token 切开，每张 GPU 持有的激活值更少（于是放得下更多的流水线级和更深的交错），代价只是对键和值做一次很小的 all-gather；32 级流水线加上交错调度则缩小了气泡。在模型里，这些几乎都不花代价，因为矩阵乘法不论大小都按峰值运行。真实的内核不是这样：在 CP8 和 TP4 × PP32 下，每张 GPU 分到的矩阵乘法变小了，按 1024 个 token 一块计算的注意力跑不到峰值，而每多一级流水线就多一次可能卡住的发送。排在最前面的几个布局只差几个百分点，完全落在理想内核假设所能左右的范围之内——仅仅降低效率，次序就已经变了。规划器的用处是**排除**布局（放不下、气泡太大、某个集合通信每层都要跨 InfiniBand）并找出上限；在剩下的候选中挑选，要靠实测。
 #
 # </details>
 #
-# **规划器离公开的训练有多近？** `llmcalc.fidelity` 在 Megatron-LM 表 1(Narayanan 等人，2021：在最多 3072 张 A100 上训练 1.7B 到 1T 的模型)和 Llama 3 论文表 4 的每一个布局上运行规划器：公开了的配置固定不变，其余的交给规划器去选。
+# **规划器离公开的训练有多近？** `llmcalc.fidelity` 在 Megatron-LM 表 1（Narayanan 等人，2021：在最多 3072 张 A100 上训练 17 亿到 1 万亿参数的模型）和 Llama 3 论文表 4 的每一个布局上运行规划器：公开了的配置固定不变，其余的交给规划器去选。
 
 # %%
 from llmcalc import fidelity
@@ -648,15 +657,15 @@ print(tr("Llama 3: reported / planner (best v) per layout: ", "Llama 3 各布局
                            for _, r in llama3.iterrows()))
 
 # %% [markdown]
-# 模型规模跨度很大、布局从 TP1 到 TP8 × PP64，Megatron 的训练都达到了规划器理想内核吞吐量的一个稳定比例(第一行输出)：
+# 模型规模跨度很大、布局从 TP1 到 TP8 × PP64，Megatron 的训练都达到了规划器理想内核吞吐量的一个稳定比例（第一行输出）：
 # 一个常数——也就是规划器略去的内核效率——就能解释大部分差距。这一点成立的前提是规划器**假定的**非矩阵乘开销(每个保存的激活值
 # 每步在 HBM 上往返四次，这是假设，不是测量)；README 给出了这个假设变化时各比例如何移动。Llama 3 各行见第二行输出；规划器
 # **超出内核效率所能解释的错误**在于：
 #
-# - 128K 上下文的那一行：规划器认为上下文并行很便宜(只是对键和值做一次很小的 all-gather)，而真实的注意力在 128K 个 token 上切成 16 份后，在负载均衡和暴露在外的通信上损失更多；
-# - 它对 Meta 各布局估算的激活值显存超过了一张 H100 的容量(最后一列的单位是 GiB，即 $2^{30}$ 字节)，可这些布局确实跑起来了，正如问题 e1 中所讨论的。
+# - 128K 上下文的那一行：规划器认为上下文并行很便宜（只是对键和值做一次很小的 all-gather），而真实的注意力在 128K 个 token 上切成 16 份后，在负载均衡和暴露在外的通信上损失更多；
+# - 它对 Meta 各布局估算的激活值显存超过了一张 H100 的容量（最后一列的单位是 GiB，即 $2^{30}$ 字节），可这些布局确实跑起来了，正如问题 e1 中所讨论的。
 #
-# **问题 e3(Question e3):** 为第 3 节的 TPU 方案运行规划器：8 个 v5p pod(71,680 张芯片)，批大小不变。它选择了什么布局？各个并行组走的是哪种链路？
+# **问题 e3（Question e3）：** 为第 3 节的 TPU 方案运行规划器：8 个 v5p Pod（71,680 块芯片），批大小不变。它选择了什么布局？各个并行组走的是哪种链路？
 
 # %% jupyter={"source_hidden": true} tags=["solution", "hide-cell"]
 # Answer (click to reveal) · 答案(点击展开)
@@ -670,14 +679,14 @@ print(tr(f"{tpu_found.attrs['evaluated']:,} layouts evaluated", f"评估了 {tpu
 # %% [markdown]
 # <details><summary>答案说明了什么</summary>
 #
-# 规划器把 TP、CP 和 DP 都留在 pod 内走 ICI，只让流水线跨 pod 走 DCN：71,680 等于 $2^{11}\times 35$，而一批有 2048 条序列，所以要用上每一张芯片、又让每个副本分到整条的序列，就得用 35 级流水线。它给出的上限(MFU 一列)远高于第 3 节假设的 40% MFU；这个规模的真实 TPU 训练要超过这 40%，就得让内核始终接近峰值。注意，规划器里没有第 3 节那种沿序列切分的 FSDP × TP：它的 FSDP 是在整条序列的数据并行上做的 ZeRO-3。
+# 规划器把 TP、CP 和 DP 都留在 Pod 内走 ICI，只让流水线跨 Pod 走 DCN：71,680 等于 $2^{11}\times 35$，而一批有 2048 条序列，所以要用上每一块芯片、又让每个副本分到整条的序列，就得用 35 级流水线。它给出的上限（MFU 一列）远高于第 3 节假设的 40% MFU；这个规模的真实 TPU 训练要超过这 40%，就得让内核始终接近峰值。注意，规划器里没有第 3 节那种沿序列切分的 FSDP × TP：它的 FSDP 是在整条序列的数据并行上做的 ZeRO-3。
 #
 # </details>
 
 # %% [markdown]
-# ## 7. 交互探索器(Explorers)
+# ## 7. 交互探索器（Explorers）
 #
-# 下面的 FLOPs 探索器已设为 Meta 的这次训练(15.6T 个 token，$T = 8192$，16,384 张 H100，41% MFU)；注意它统计的是含注意力的精确 FLOPs，比 $6P$ 高几个百分点。显存探索器设为 TP8 / PP16 / DP128，使用 ZeRO-1、序列并行和选择性重计算，$T = 8192$。规划器探索器在每次拖动滑块(芯片数、以序列计的批大小、$T$，以及规划器原本假设为理想的内核效率)时都会重新运行一遍第 6 节的完整搜索，并显示最快的五个布局，以及它们每步的时间都花在了哪里。
+# 下面的 FLOPs 探索器已设为 Meta 的这次训练（15.6 万亿个 token，$T = 8192$，16,384 张 H100，41% MFU）；注意它统计的是含注意力的精确 FLOPs，比 $6P$ 高几个百分点。显存探索器设为 TP8 / PP16 / DP128，使用 ZeRO-1、序列并行和选择性重计算，$T = 8192$。规划器探索器在每次拖动滑块（芯片数、以序列计的批大小、$T$，以及规划器原本假设为理想的内核效率）时都会重新运行一遍第 6 节的完整搜索，并显示最快的五个布局，以及它们每步的时间都花在了哪里。
 
 # %% tags=["nbval-ignore-output", "widget"]
 ex_flops = widgets.flops_explorer("llama-3.1-405b", chip="H100")
@@ -705,12 +714,12 @@ ex_plan.widget
 ex_plan.print_summary()
 
 # %% [markdown]
-# 可以试试：把重计算(recompute)设为 "full"，看激活值降到 5 GB 以下；把 PP 设为 8，会发现激活值几乎不变(第一级总是持有约 $L$ 层的量)，而模型状态翻了一倍；把芯片数改成 8192、MFU 改成 0.43，就得到 DP64 的那次训练；把芯片换成 H200(141 GB)。在规划器中，把批大小减半，看气泡变大、排名随之改变；把 $T$ 设为 131072，看上下文并行占据上风；把芯片换成 TPU v5p、芯片数设为 71,680(8 个 pod)。
+# 可以试试：把重计算（recompute）设为 `"full"`，看激活值降到 5 GB 以下；把 PP 设为 8，会发现激活值几乎不变（第一级总是持有约 $L$ 层的量），而模型状态翻了一倍；把芯片数改成 8192、MFU 改成 0.43，就得到 DP64 的那次训练；把芯片换成 H200（141 GB）。在规划器中，把批大小减半，看气泡变大、排名随之改变；把 $T$ 设为 131072，看上下文并行占据上风；把芯片换成 TPU v5p、芯片数设为 71,680（8 个 Pod）。
 #
 # ## 8. 一页纸看完整个方案
 
 # %% [markdown]
-# **问题(Question):** 把整个方案汇总成一张表:两种集群各自的芯片数、布局、每芯片 token 数、临界检查、每芯片显存、MFU、天数和芯片小时。
+# **问题（Question）：** 把整个方案汇总成一张表：两种集群各自的芯片数、布局、每芯片 token 数、临界检查、每芯片显存、MFU、天数和芯片小时。
 
 # %% tags=["solution", "hide-cell"] jupyter={"source_hidden": true}
 # Answer (click to reveal) · 答案(点击展开)
@@ -760,25 +769,25 @@ PLAN_ZH = {"TPU v5p, 8 pods": "TPU v5p，8 个 Pod", "H100, Meta's layout": "H10
 print(plan.rename(index=lambda k: tr(k, PLAN_ZH[k]), columns=lambda k: tr(k, PLAN_ZH[k])).to_string())
 
 # %% [markdown]
-# > **要点(Takeaways)**
+# > **要点（Takeaways）**
 # >
-# > - 一份完整的方案是一条很短的链：$P$(精确值)→ 每 token $6P$ → 总 FLOPs → 显存(模型状态 + 激活值)→
-# >   最少芯片数 → 用各自临界批大小检验过的并行布局 → 按实事求是的 MFU 算出天数 → 芯片时。
-# > - LLaMA 3.1-405B：405.85B 个参数，15.6T 个 token 需要 $3.8\times10^{25}$ FLOPs——Meta 的数字就是 $6PD$。
-# > - 显存定下了几千张芯片的下限；算力和工期决定了实际用到的几万张。
-# > - TPU pod：每个 pod 的 token 超过 73,440 个时，跨 pod 走 DCN 的数据并行很轻松；pod 内的 FSDP × TP 必须在一个并行度能整除
-# >   芯片数、$F$ 和 $N$ 的切分上越过本书的阈值(书中两矩阵 MLP 为 $2\cdot2550^2/F$)：LLaMA 3-70B 在一个 pod 上勉强做到，
-# >   批大小不变而用 4 个 pod 时就做不到了。
+# > - 一份完整的方案是一条很短的链：$P$（精确值）→ 每 token $6P$ → 总 FLOPs → 显存（模型状态 + 激活值）→
+# >   最少芯片数 → 用各自临界批大小检验过的并行布局 → 按实事求是的 MFU 算出天数 → 芯片小时。
+# > - LLaMA 3.1-405B：4,058.5 亿个参数，15.6 万亿个 token 需要 $3.8\times10^{25}$ FLOPs——Meta 的数字就是 $6PD_\text{data}$。
+# > - 显存定下了几千块芯片的下限；算力和工期决定了实际用到的几万张。
+# > - TPU Pod：每个 Pod 的 token 超过 73,440 个时，跨 Pod 走 DCN 的数据并行很轻松；Pod 内的 FSDP × TP 必须在一个并行度能整除
+# >   芯片数、$F$ 和 $N$ 的切分上越过本书的阈值（书中两矩阵 MLP 为 $2\cdot2550^2/F$）：LLaMA 3-70B 在一个 Pod 上勉强做到，
+# >   批大小不变而用 4 个 Pod 时就做不到了。
 # > - GPU：TP 只能留在 8 卡节点内，所以大模型靠增加流水线级数来切分；第一级仍要持有约 $L$ 层的激活值，
 # >   而气泡 $(p-1)/(vm+p-1)$ 需要大量微批次或交错调度才能压低。
 # > - 一次搜索所有布局的规划器能找出上限、排除布局；在理想内核的假设下，它的 MFU 是一个上界，公开的训练达到它的某个比例
-# >   (第 6 节)。它估算的激活值显存，在接近上限时要先实测再信任。
-# > - 报告的 MFU(41%)描述的是训练步运行时的效率；模型卡上的 GPU 时对应更低的 MFU，因为它还包括故障、保存检查点、
+# >（第 6 节）。它估算的激活值显存，在接近上限时要先实测再信任。
+# > - 报告的 MFU（41%）描述的是训练步运行时的效率；模型卡上的 GPU 小时对应更低的 MFU，因为它还包括故障、保存检查点、
 # >   其他阶段和评测。做计划时两者都要用上。
 #
-# ## 练习(Exercises)
+# ## 练习（Exercises）
 #
-# **练习 1——1T 稠密模型。** 取一个 LLaMA 风格的形状：$L = 128$，$D = 25600$，$F = 83200$($3.25D$)，$N = 200$，$K = 8$，$H = 128$，$V = 128256$。(a) 求它的参数量，以及训练 15.6T 个 token 所需的 FLOPs。(b) 在 16,384 张 H100 上以 40% MFU 训练要多少天？要在 90 天内训完需要多少张 H100？(c) 用问题 d2 所建模的 Meta 布局(TP8，PP16，在 DP128 上做 ZeRO-1，序列并行，$T = 8192$)，选择性重计算和完全重计算时每张 GPU 各需多少显存？加深流水线有帮助吗？
+# **练习 1——1T 稠密模型。** 取一个 LLaMA 风格的形状：$L = 128$，$D = 25600$，$F = 83200$（$3.25D$），$N = 200$，$K = 8$，$H = 128$，$V = 128256$。（a）求它的参数量（写成参数个数），以及训练 15.6 万亿个 token 所需的 FLOPs（以 FLOPs 为单位）。（b）在 16,384 张 H100 上以 40% MFU 训练要多少天（以天为单位）？要在 90 天内训完需要多少张 H100（写成 GPU 数）？（c）用问题 d2 所建模的 Meta 布局（TP8，PP16，在 DP128 上做 ZeRO-1，序列并行，$T = 8192$），选择性重计算和完全重计算时每张 GPU 各需多少显存（以 GB 为单位）？加深流水线有帮助吗？
 
 # %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:dense1t.params", "check:dense1t.flops_15_6t", "check:dense1t.days_16k_h100_40pct", "check:dense1t.h100_for_90_days", "check:dense1t.gb_per_gpu_selective", "check:dense1t.gb_per_gpu_full"]
 # Answer (click to reveal) · 答案(点击展开)
@@ -804,11 +813,11 @@ for pp in (16, 32, 64):
 # %% [markdown]
 # <details><summary>这些数字说明了什么</summary>
 #
-# 更多的流水线级能缩小模型状态，却缩小不了第一级的激活值($L/p$ 层 × $p$ 个在途的微批次)；而且数据并行副本变少，优化器状态被切得更粗。激活值需要完全重计算(或者用上下文并行，减少每张 GPU 分担的那段序列)，而更深的流水线需要更多的微批次才能把气泡压小。
+# 更多的流水线级能缩小模型状态，却缩小不了第一级的激活值（$L/p$ 层 × $p$ 个在途的微批次）；而且数据并行副本变少，优化器状态被切得更粗。激活值需要完全重计算（或者用上下文并行，减少每张 GPU 分担的那段序列），而更深的流水线需要更多的微批次才能把气泡压小。
 #
 # </details>
 #
-# **练习 2——长上下文。** Llama 3 论文的表 4 列出了长上下文阶段的配置：在 16,384 张 H100 上使用 $T = 131072$，布局为 TP8 × CP16 × PP16 × DP8(CP：上下文并行，每条序列切分到 16 张 GPU 上)，吞吐为 380 TFLOP/s(38%)。最初发表的表格在这一行印的是 DP 4；论文的一位作者在 meta-llama/llama3 的 issue 324 中确认这是笔误，应为 8，因为四个并行度相乘必须等于 16,384。(a) 验证 GPU 数，以及每步仍为 16M 个 token 时每条流水线的微批次数。(b) 在这个长度下，注意力分数在 $6P$ 之上增加了多少？(c) 论文说长上下文阶段用了约 800B 个 token，分六步把上下文从 8K 加到 128K(§3.4.2)：如果这些 token 全按 $T = 131072$ 训练(这是一个上限)，按精确 FLOPs、38% 的 MFU 计算，要多少天？(d) 为什么每张 GPU 的显存看起来和 $T = 8192$ 时一样？
+# **练习 2——长上下文。** Llama 3 论文的表 4 列出了长上下文阶段的配置：在 16,384 张 H100 上使用 $T = 131072$，布局为 TP8 × CP16 × PP16 × DP8（CP：上下文并行，每条序列切分到 16 张 GPU 上），吞吐为 380 TFLOP/s（38%）。最初发表的表格在这一行印的是 DP 4；论文的一位作者在 meta-llama/llama3 的 issue 324 中确认这是笔误，应为 8，因为四个并行度相乘必须等于 16,384。（a）验证 GPU 数，以及每步仍为 16M 个 token 时每条流水线的微批次数（写成微批次数）。（b）在这个长度下，注意力分数在 $6P$ 之上增加了多少（精确值除以 $6P$，写成倍数，例如 1.25）？（c）论文说长上下文阶段用了约 8,000 亿个 token，分六步把上下文从 8K 加到 128K（§3.4.2）：如果这些 token 全按 $T = 131072$ 训练（这是一个上限），按精确 FLOPs、38% 的 MFU 计算，要多少天（以天为单位）？（d）为什么每张 GPU 的显存看起来和 $T = 8192$ 时一样？
 
 # %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.long_ctx_microbatches", "check:405b.attention_ratio_128k", "check:405b.long_ctx_days"]
 # Answer (click to reveal) · 答案(点击展开)
@@ -836,13 +845,13 @@ print(tr(f"(d) each GPU holds 131072 / {cp} = {131072 // cp} tokens of a sequenc
          f"与第 5 节 T = 8192 时的估计相同：{yes_no_text(same_as_8k)}"))
 
 # %% [markdown]
-# <details><summary>关于 (d)</summary>
+# <details><summary>关于（d）</summary>
 #
-# 上下文并行沿 $T$ 切分每条序列，所以每张 GPU 保存的是 $T/\text{CP} = 8192$ 个 token 的激活值，和主训练阶段相同；FlashAttention 一类的计算核不保存 $T\times T$ 的分数矩阵，其他块的键和值传过来用完即丢。Megatron 在 DP × CP(这里是 $8\times16 = 128$)上切分优化器状态，所以模型状态也相同。这只是估算：`llmcalc` 没有 CP 开关，而环形(ring)交换键和值还要额外占用一些缓冲区。
+# 上下文并行沿 $T$ 切分每条序列，所以每张 GPU 保存的是 $T/\text{CP} = 8192$ 个 token 的激活值，和主训练阶段相同；FlashAttention 一类的计算核不保存 $T\times T$ 的分数矩阵，其他块的键和值传过来用完即丢。Megatron 在 DP × CP（这里是 $8\times16 = 128$）上切分优化器状态，所以模型状态也相同。这只是估算：`llmcalc` 没有 CP 开关，而环形（ring）交换键和值还要额外占用一些缓冲区。
 #
 # </details>
 #
-# **练习 3——成本。** 按每 H100 时 \$2 计算，模型卡上的 30.84M 小时要花多少钱？理想的 41% MFU 训练要花多少？如果每芯片时的价格相同，8 个 pod 的 TPU 方案又要花多少？
+# **练习 3——成本。** 按每 H100 小时 2 美元计算，模型卡上的 3,084 万 H100 小时要花多少钱（以美元为单位）？理想的 41% MFU 训练要花多少？如果每芯片小时的价格相同，8 个 Pod 的 TPU 方案又要花多少？
 
 # %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.card_cost", "check:405b.ideal_cost_41pct", "check:405b.tpu_plan_cost"]
 # Answer (click to reveal) · 答案(点击展开)
