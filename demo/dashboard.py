@@ -79,14 +79,14 @@ CSS = """<style>
 .demo-root .lm-TabBar-tab { flex: 0 0 auto !important; max-width: none !important; min-width: 0 !important;
   padding: 2px 14px !important; }
 .demo-root .lm-TabBar { min-height: 36px !important; }
-.demo-root .llm-controls .widget-label { width: 190px !important; min-width: 190px !important; }
+.demo-root .llm-controls .widget-label { width: 180px !important; min-width: 180px !important; }
 .demo-root .demo-header { flex-wrap: wrap; align-items: center; gap: 4px 10px; }
 .demo-root .llm-explorer > .widget-html:first-child { display: none; }
-.demo-root .llm-controls { flex: 0 0 470px; width: 470px; max-height: calc(100vh - 175px); overflow-y: auto;
+.demo-root .llm-controls { flex: 0 0 440px; width: 440px; max-height: calc(100vh - 175px); overflow-y: auto;
   overflow-x: hidden; padding-right: 6px; }
-.demo-root .llm-controls .widget-inline-hbox { width: 455px; }
+.demo-root .llm-controls .widget-inline-hbox { width: 425px; }
 .demo-root .llm-controls .widget-slider .slider-container, .demo-root .llm-controls .widget-slider .slider { min-width: 90px; }
-.demo-root .llm-outputs { flex: 1 1 auto; min-width: 0; margin-left: 16px; }
+.demo-root .llm-outputs { flex: 1 1 auto; min-width: 0; margin-left: 12px; }
 .demo-root .llm-summary .widget-html-content { white-space: normal; }
 .demo-root .llm-summary .llm-item { display: inline-block; margin: 0 1.1em 2px 0; }
 .demo-root .llm-summary .llm-key { color: #555; }

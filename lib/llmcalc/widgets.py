@@ -292,6 +292,7 @@ class Result:
 _ERROR_PATTERNS = [
     (r"^(\w+) must be a whole number in (\[[^\]]*\])", "{f} 必须是 {1} 中的整数"),
     (r"^(\w+) must be a number in (\[[^\]]*\])", "{f} 必须是 {1} 中的数"),
+    (r"^(\w+) must be a whole number >= (\d+)", "{f} 必须是不小于 {1} 的整数"),
     (r"^(\w+) must be one of", "{f} 只能取列出的选项之一"),
     (r"^'(\w+)' is not a control", "“{0}”不是这个面板的控件"),
     (r"^N \(query heads, (\d+)\) must be a multiple of K", "N(查询头数 {1})必须是 K 的倍数"),
@@ -775,7 +776,7 @@ _STYLE = {"description_width": "initial"}
 
 def _int_slider(key, value, lo, hi, step=1):
     return w.IntSlider(value=value, min=lo, max=max(hi, value), step=step, description=control_name(key),
-                       continuous_update=False, style=_STYLE)
+                       readout_format=",d", continuous_update=False, style=_STYLE)
 
 
 def _log_slider(key, value, lo, hi, fmt=".3g"):
