@@ -166,8 +166,8 @@ print(tr(f"point-to-point of 1 GB: v5p one axis one-way {p2p_v5p:.2f} ms, H100 N
 # %% [markdown]
 # Where the $(n-1)/n$ comes from: on a ring, each chip sends one $1/n$ chunk to its neighbour per step, and after
 # $n - 1$ steps every chip has every chunk (all-gather) or its own chunk summed over all chips (reduce-scatter). Each
-# link carries $S/n$ bytes per step, $(n-1)\,S/n$ in all (*How To Scale Your Model*, part 3: "$N - 1$ hops of size
-# total size$/N$ per link" in one direction, its $N$ being our $n$). At the one-way bandwidth $W$ (the GPU convention
+# link carries $S/n$ bytes per step, $(n-1)\,S/n$ in all (*How To Scale Your Model*, part 3, in one direction: "each TPU sends
+# chunks of size $\text{bytes} / N$ over $N - 1$ hops around the ring", its $N$ being our $n$). At the one-way bandwidth $W$ (the GPU convention
 # above), that is exactly `all_gather_time(..., exact=True)`; a TPU ring runs both directions at once, which is why the
 # book's $W$ there is the bidirectional figure.
 

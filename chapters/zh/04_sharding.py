@@ -141,7 +141,7 @@ print(tr(f"point-to-point of 1 GB: v5p one axis one-way {p2p_v5p:.2f} ms, H100 N
 
 
 # %% [markdown]
-# $(n-1)/n$ 从哪里来：在环上，每一步每块芯片把一个 $1/n$ 大小的分块发给下一个邻居；$n - 1$ 步之后，每块芯片要么拿到了全部分块（all-gather），要么拿到了自己那一块在所有芯片上的总和（reduce-scatter）。每条链路每步传 $S/n$ 字节，合计 $(n-1)\,S/n$（*How To Scale Your Model* 第 3 部分：单方向时，每条链路走 $N - 1$ 跳、每跳传总量的 $1/N$，书中的 $N$ 就是这里的 $n$）。按上面 GPU 的约定取单向带宽 $W$，这正好等于 `all_gather_time(..., exact=True)`；TPU 的环同时双向传输，所以书里那里的 $W$ 用的是双向带宽。
+# $(n-1)/n$ 从哪里来：在环上，每一步每块芯片把一个 $1/n$ 大小的分块发给下一个邻居；$n - 1$ 步之后，每块芯片要么拿到了全部分块（all-gather），要么拿到了自己那一块在所有芯片上的总和（reduce-scatter）。每条链路每步传 $S/n$ 字节，合计 $(n-1)\,S/n$（*How To Scale Your Model* 第 3 部分：单方向时，每块 TPU 把大小为总字节数的 $1/N$ 的分块沿环传 $N - 1$ 跳，书中的 $N$ 就是这里的 $n$）。按上面 GPU 的约定取单向带宽 $W$，这正好等于 `all_gather_time(..., exact=True)`；TPU 的环同时双向传输，所以书里那里的 $W$ 用的是双向带宽。
 
 # %%
 W_ring = S.collective_bandwidth(h100, "fast")
