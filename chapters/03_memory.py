@@ -293,7 +293,9 @@ parts = mem.layer_activation_breakdown(llama3_70b, b, s, recompute="selective")
 tensor_zh = {"query": "查询", "key": "键", "value": "值", "gate": "门控投影输出", "up": "上投影输出",
              "product": "两者之积"}
 for name, x in parts.items():
-    print(f"  {tr(name, tensor_zh.get(name, name)):18s} {x / (s * b * llama3_70b.D):6.3f} sbh")
+    shown = tr(name, tensor_zh.get(name, name))
+    pad = 18 - len(shown) - sum(ord(ch) > 0x2E80 for ch in shown)   # a Chinese character is two columns wide
+    print(f"  {shown}{' ' * pad} {x / (s * b * llama3_70b.D):6.3f} sbh")
 per_layer = sum(parts.values()) / (s * b * llama3_70b.D)
 gpt_layer = sum(mem.layer_activation_breakdown(gpt_22b, b, 2048, recompute="selective").values()) / (2048 * b * gpt_22b.D)
 fp32_norms = sum(mem.layer_activation_breakdown(llama3_70b, b, s, recompute="selective", norm_fp32=True).values()) / (s * b * llama3_70b.D)
