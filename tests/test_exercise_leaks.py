@@ -22,7 +22,8 @@ What counts as showing a value (``leak_pattern`` in tools/make_exercises.py, pin
   "8" is everywhere; in markdown prose only the 3-digit renderings count, since an author's round figures ("at 40%
   MFU", "96 GB", "about 2200") are a question's assumptions, not its answer;
 - a number glued to a name or a minus sign (Qwen2-72B, H100, -42.9), printed as a shape symbol's value
-  ("D = 8,192"), or already written in the prose or code the student has read (a question's data) is not an answer;
+  ("D = 8,192"), followed by another kind of quantity than the key's ("8192 tokens" for a count of chips), or
+  already written in the prose or code the student has read (a question's data) is not an answer;
 - the remaining same-number-other-meaning matches are listed, each with its reason, in ``COINCIDENCES``; a test
   fails if one of them no longer occurs, so the list cannot grow stale.
 
@@ -220,6 +221,7 @@ def test_the_scan_finds_an_answer_printed_as_a_person_would_read_it(key, text):
     ("l3_70b.book_chips_2048x4", "LLaMA 3-70B: D = 8,192, F = 28,672"),        # a shape symbol's value
     ("llama2_70b.implied_mfu", "42.85 and 142.8 and 42.81"),                   # other numbers containing 42.8
     ("l3_70b.best_split_fsdp_m2", "about 2200 on an H100 node"),              # 2240 to 2 figures: needs a unit
+    ("l3_70b.book_chips_2048x4", "on Y = 4 H100s and 8192 tokens"),           # a count of chips; these are tokens
 ])
 def test_the_scan_does_not_flag_other_numbers(key, text):
     assert not _finds(key, text)

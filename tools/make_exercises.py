@@ -79,6 +79,16 @@ _UNIT_CONTEXT = {
 }
 # a number printed as the value of one of the book's shape symbols or inputs is the question's data, not an answer
 _GIVEN_SYMBOL = re.compile(r"(?<![\w])(?:[LDFNKHVETBk]|T_\w+)\s*=\s*$")
+# a number followed by the word of another kind of quantity ("8192 tokens" for a key counting chips) is not the key's
+_NEXT_WORD = re.compile(r"\s*(?:个\s*)?([A-Za-z][\w-]*|%|天|张|块|层|字节|条)")
+_WORD_KIND = {**dict.fromkeys(("token", "tokens"), "tokens"),
+              **dict.fromkeys(("chip", "chips", "GPU", "GPUs", "H100", "H100s", "A100s", "devices", "张", "块"), "chips"),
+              **dict.fromkeys(("GB", "TB", "GiB", "MB", "MiB", "bytes", "字节"), "bytes"),
+              **dict.fromkeys(("day", "days", "天"), "days"), **dict.fromkeys(("layer", "layers", "层"), "layers"),
+              **dict.fromkeys(("parameters", "params"), "parameters"), "FLOPs": "FLOPs", "%": "%",
+              **dict.fromkeys(("sequence", "sequences", "条"), "sequences"), "heads": "heads", "years": "years"}
+_UNIT_KIND = {"tokens": "tokens", "chips": "chips", "GPUs": "chips", "GB": "bytes", "TB": "bytes", "GiB": "bytes",
+              "days": "days", "parameters": "parameters", "FLOPs": "FLOPs", "fraction": "%", "sequences": "sequences"}
 # Matches that are the same number with another meaning, each checked by hand: (chapter, key, text shown, why)
 COINCIDENCES = (
     ("02_flops", "recompute.full_extra_work", "33.3",
@@ -205,7 +215,8 @@ def given_numbers(text: str) -> set[str]:
 def leaks(text: str, keys, values, chapter: str = "", given=frozenset(), strong_only=False) -> list[tuple[str, str]]:
     """(key, what was shown) for each key in ``keys`` whose answer ``text`` shows, by ``leak_pattern``'s rules.
     Skipped as the question's data, not an answer: a number printed as a shape symbol's value ("D = 8,192",
-    "T = 32768"), a number in ``given`` (written in the prose or code the student has already read: "T = 32768"
+    "T = 32768"), a number followed by another kind of quantity than the key's ("8192 tokens" for a count of
+    chips), a number in ``given`` (written in the prose or code the student has already read: "T = 32768"
     in a question's text), and the ``COINCIDENCES``."""
     found = []
     for key in keys:
@@ -218,6 +229,10 @@ def leaks(text: str, keys, values, chapter: str = "", given=frozenset(), strong_
                 continue
             number = _NUMBER.search(m.group(0))
             if number and number.group(0).replace(",", "") in given:
+                continue
+            word = _NEXT_WORD.match(text, m.end())
+            kind = _WORD_KIND.get(word.group(1)) if word else None
+            if kind and _UNIT_KIND.get(values[key][1]) and kind != _UNIT_KIND[values[key][1]]:
                 continue
             if any(c == chapter and k == key and m.group(0).strip().startswith(shown) for c, k, shown, _ in COINCIDENCES):
                 continue
