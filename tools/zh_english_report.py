@@ -41,10 +41,10 @@ ZH_CHAPTERS = sorted((ROOT / "chapters" / "zh").glob("[0-9][0-9]_*.ipynb"))
 
 ALLOWED = frozenset("""
     LLaMA Llama llama Qwen qwen Gemma gemma Mixtral mixtral Mistral mistral DeepSeek deepseek GPT gpt oss GLM glm
-    Phi phi OLMo olmo SmolLM smollm Megatron Chinchilla PaLM BLOOM Meta Google NVIDIA OpenAI
+    Phi phi OLMo olmo SmolLM smollm Megatron Chinchilla PaLM BLOOM Meta Google NVIDIA OpenAI Korthikanti Narayanan
     Pod TPU TPUs GPU GPUs CPU NVLink InfiniBand PCIe ICI DCN HBM SRAM
     GB GiB MB MiB KB TB TiB PB bytes FLOPs FLOP TFLOPs PFLOPs EFLOPs TFLOP PFLOP MACs MAC ms
-    llmcalc pandas PyTorch torch transformers FlashAttention JAX DeepSpeed NCCL Jupyter JSON amp sdpa eager
+    llmcalc Python python pandas PyTorch torch transformers FlashAttention JAX DeepSpeed NCCL Jupyter JSON amp sdpa eager
     MFU HFU TP PP DP SP CP EP FSDP ZeRO MoE MLA GQA MHA MQA MLP FFN LoRA QLoRA KV QK PV LM RoPE SwiGLU GELU
     logits sbh token tokens
     RMSNorm LayerNorm Adam AdamW SGD fp bf int
