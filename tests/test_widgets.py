@@ -317,6 +317,19 @@ def test_chinese_explorers_show_no_english_words_outside_the_allowlist():
         llmcalc.i18n.use("en")
 
 
+def test_error_messages_in_chinese_name_the_field_and_the_range():
+    llmcalc.i18n.use("zh")
+    try:
+        assert W.error_text("k must be a whole number >= 1, got 0") == "k(激活专家) 必须是不小于 1 的整数"
+        assert W.error_text("L must be a whole number in [1, 2^53], got 1.5") == "L(层) 必须是 [1, 2^53] 中的整数"
+        assert W.error_text("tp must be one of [1, 2, 4] here, got 3") == "张量并行 TP 只能取列出的选项之一"
+        assert W.error_text("no layout is accepted: of 5 evaluated").startswith("没有可行的布局")
+        assert W.error_text("something else entirely") == "这组取值无法计算"
+    finally:
+        llmcalc.i18n.use("en")
+    assert W.error_text("k must be a whole number >= 1, got 0") == "k must be a whole number >= 1, got 0"
+
+
 # symbols, units, chip and model names, and names of techniques that Chinese text writes in Latin letters
 ALLOWED_EN = {"MFU", "FLOPs", "GB", "HBM", "MLP", "KV", "TP", "PP", "DP", "SP", "CP", "EP", "ZeRO", "FSDP", "ICI",
               "NVLink", "IB", "logits", "fp", "bf", "Adam", "token", "llmcalc", "planner", "PNG", "SVG", "CSV",

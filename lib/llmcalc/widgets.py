@@ -290,21 +290,23 @@ class Result:
 
 
 _ERROR_PATTERNS = [
-    (r"^(\w+) must be a whole number in (\[[^\]]*\])", "{f} 必须是 {1} 中的整数"),
-    (r"^(\w+) must be a number in (\[[^\]]*\])", "{f} 必须是 {1} 中的数"),
-    (r"^(\w+) must be a whole number >= (\d+)", "{f} 必须是不小于 {1} 的整数"),
+    (r"^(\w+) must be a whole number in (\[[^\]]*\])", "{f} 必须是 {2} 中的整数"),
+    (r"^(\w+) must be a number in (\[[^\]]*\])", "{f} 必须是 {2} 中的数"),
+    (r"^(\w+) must be a whole number >= (\d+)", "{f} 必须是不小于 {2} 的整数"),
     (r"^(\w+) must be one of", "{f} 只能取列出的选项之一"),
     (r"^'(\w+)' is not a control", "“{0}”不是这个面板的控件"),
     (r"^N \(query heads, (\d+)\) must be a multiple of K", "N(查询头数 {1})必须是 K 的倍数"),
     (r"^D \((\d+)\) must be divisible by N", "D({1})必须能被 N 整除"),
     (r"^tp must divide", "TP 必须整除头数与 MLP 宽度"),
     (r"^pp must be in (\[[^\]]*\])", "PP 必须在 {1} 之内"),
+    (r"^no layout is accepted", "没有可行的布局:每种布局都放不下显存,或批大小不能整除"),
     (r"^(\w+)", "{f} 的取值无效"),
 ]
 
 
 def error_text(message: str) -> str:
-    """The library's error message in the current language (Chinese by pattern: the field and the range)."""
+    """The library's error message in the current language (Chinese by pattern: the field and the range).
+    In a pattern's Chinese text {0} is the whole match, {1}, {2} its groups, {f} the field's Chinese name."""
     if not _zh():
         return message
     for pattern, zh in _ERROR_PATTERNS:
@@ -313,10 +315,12 @@ def error_text(message: str) -> str:
             name = m.group(1) if m.groups() else ""
             if name in CONTROLS:
                 f = CONTROLS[name][1]
-            elif re.fullmatch(r"[A-Za-z]{1,2}", name):
+            elif name in ("L", "D", "F", "N", "K", "V", "E", "k", "H", "T", "b"):
                 f = name      # a symbol (N, K, D, ...)
+            elif zh.startswith("{f}"):
+                return "这组取值无法计算"     # no field we can name
             else:
-                f = "某个取值"
+                f = ""
             return zh.format(m.group(0), *m.groups(), f=f)
     return "这组取值无法计算"
 
