@@ -556,7 +556,7 @@ class Explorer:
         if result.error:
             self._render_error(result.error)
             return result
-        self.summary_html.value = self._last_summary = "".join(
+        self.summary_html.value = self._last_summary = " ".join(
             f"<span class='llm-item'><span class='llm-key'>{_html_escape(self._summary_label(k))}</span> "
             f"<span class='llm-value'>{_html_escape(format_value(k, v))}</span></span>"
             for k, v in result.summary.items())
