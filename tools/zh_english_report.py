@@ -44,7 +44,7 @@ ALLOWED = frozenset("""
     Phi phi OLMo olmo SmolLM smollm Megatron Chinchilla PaLM BLOOM Meta Google NVIDIA OpenAI Korthikanti Narayanan
     Pod TPU TPUs GPU GPUs CPU NVLink InfiniBand PCIe ICI DCN HBM SRAM
     GB GiB MB MiB KB TB TiB PB bytes FLOPs FLOP TFLOPs PFLOPs EFLOPs TFLOP PFLOP MACs MAC ms
-    llmcalc Python python pandas PyTorch torch transformers FlashAttention JAX DeepSpeed NCCL Jupyter JSON amp sdpa eager
+    llmcalc Python python pandas PyTorch torch transformers FlashAttention JAX DeepSpeed NCCL MT-NLG Megatron-Core Megatron-LM torchtitan NeMo Jupyter JSON amp sdpa eager
     MFU HFU TP PP DP SP CP EP FSDP ZeRO MoE MLA GQA MHA MQA MLP FFN LoRA QLoRA KV QK PV LM RoPE SwiGLU GELU
     logits sbh token tokens
     RMSNorm LayerNorm Adam AdamW SGD fp bf int
