@@ -695,7 +695,7 @@ def _search(**kw):
     (dict(compute_efficiency=0), r"compute_efficiency must be in \(0, 1\]"),
     (dict(headroom=1.0), r"headroom must be a number in \[0, 1\)"),
     (dict(headroom=-0.1), r"headroom must be a number in \[0, 1\)"),
-    (dict(recompute="some"), r"recompute must be one of \['none', 'selective', 'full'\]"),
+    (dict(recompute="some"), r"recompute must be one of \['none', 'selective', 'selective-op', 'full'\]"),
     (dict(attention="sdpa"), r"attention must be one of \['flash', 'eager'\]"),
     (dict(regime="fp8"), r"regime must be one of \['mixed'"),
     (dict(micro_batch=0), r"micro_batch must be a whole number >= 1"),
@@ -844,3 +844,71 @@ def test_new_options_are_validated():
     with pytest.raises(ValueError, match="ideal"):
         P.search(TINY, "H100", 8, 32 * T_TINY, T_TINY, ideal="yes")
     assert set(P.STACKS) == {"megatron-lm-2021", "megatron-core", "deepspeed", "fsdp2", "jax-tpu"}
+
+
+# ----- torchtitan's per-op selective checkpointing (recompute="selective-op") ---------------------------------
+
+def test_selective_op_keeps_what_torchtitans_policy_saves():
+    # LLaMA 3-8B (D 4096, N 32, K 8, H 128, F 14336, 32 layers), one 8192-token sequence per GPU, TP1, flash.
+    # Without recompute a layer keeps (per token, bf16, the fused SwiGLU keeps no silu(gate)):
+    #   attn_norm_input D, qkv_input D, query 4096, key 1024, value 1024, out_proj_input 4096, mlp_norm_input D,
+    #   mlp_input D, gate F, up F, product F = 4·4096 + 10,240 + 3·14,336 = 69,632 values (+ the fp32 log-sum-exp)
+    # torchtitan's "op" policy (save all compute ops but every second mm; wq wk wv wo w1 w3 w2 → wk, wo, w3
+    # recomputed) keeps the layer input D, wq's output 4096, wv's 1024, the attention output 4096, w1's 14,336
+    # and w2's output D = 31,744 values (+ the log-sum-exp). The difference, 37,888 values × 2 bytes × 8192
+    # tokens × 32 layers, is the memory it saves.
+    kw = dict(tp=1, pp=1, cp=1, zero=3, micro_batch=1)
+    none = ideal_layout(L38, "A100", 64, 64 * 8192, 8192, recompute="none", **kw)
+    sop = ideal_layout(L38, "A100", 64, 64 * 8192, 8192, recompute="selective-op", **kw)
+    assert (none.memory_gib - sop.memory_gib) * 2**30 == exact(37_888 * 2 * 8192 * 32)
+
+
+def test_selective_op_recomputes_every_second_matmul():
+    # the recomputed matmuls per token and layer: wk 2·4096·1024, wo 2·4096·4096, w3 2·4096·14336 FLOPs
+    # = 2·4096·19,456 = 159,383,552; one sequence of 8192 tokens per GPU, 32 layers, at A100 peak (312e12)
+    kw = dict(tp=1, pp=1, cp=1, zero=3, micro_batch=1)
+    none = ideal_layout(L38, "A100", 64, 64 * 8192, 8192, recompute="none", **kw)
+    sop = ideal_layout(L38, "A100", 64, 64 * 8192, 8192, recompute="selective-op", **kw)
+    assert sop.compute_s - none.compute_s == exact(32 * 8192 * 2 * 4096 * 19_456 / 312e12)
+    assert sop.mfu < none.mfu and sop.hfu > sop.mfu and none.hfu == none.mfu
+    # and every non-matmul op runs again: 2 more HBM passes, as for full recompute (4 → 6 passes)
+    assert sop.elementwise_s == exact(none.elementwise_s * 6 / 4)
+
+
+def test_selective_op_is_for_dense_models_without_latent_attention():
+    with pytest.raises(ValueError, match="recompute='selective-op'"):
+        P.layout(MIXTRAL, "H100", 64, 64 * 4096, 4096, tp=8, ep=8, recompute="selective-op")
+    # and it is never a default candidate of search
+    df = ideal_search(L38, "H100", 64, 4 * 2**20, 8192, tp=2, pp=4)
+    assert "selective-op" not in set(df.recompute)
+
+
+# ----- micro-batches in flight on the interleaved schedule -------------------------------------------------------
+
+def test_interleaved_schedule_holds_no_more_than_1f1b_when_every_micro_batch_is_in_flight():
+    # TINY (4 layers) on PP2 × DP4, 8 GPUs: 2 layers a stage. Megatron-LM's interleaved schedule holds on the first
+    # rank min(2(PP − 1) + (v − 1)·PP + 1, m·v) chunk-micro-batches of L/(PP·v) layers; 1F1B holds min(PP, m)
+    # micro-batches of the stage's layers.
+    #   m = 2 (= PP): interleaved v=2 min(2 + 2 + 1, 4) = 4 chunks × 1 layer = 4 layer-micro-batches; 1F1B 2 × 2 = 4
+    #   m = 8:        interleaved min(5, 16) = 5 × 1 = 5; 1F1B min(2, 8) × 2 = 4; Korthikanti et al.'s
+    #                 2 layers × 2 micro-batches × (1 + 1/4) = 5
+    def acts(seqs, v):
+        r = ideal_layout(TINY, "H100", 8, seqs * T_TINY, T_TINY, tp=1, pp=2, cp=1, zero=0, micro_batch=1,
+                         interleave=v, fused_swiglu=False)
+        assert r.microbatches == seqs // 4
+        return r
+
+    a1, a2 = acts(8, 1), acts(8, 2)
+    assert a1.memory_gib == exact(a2.memory_gib)
+    b1, b2 = acts(32, 1), acts(32, 2)
+    # the extra layer-micro-batch is one layer's activations of one 512-token micro-batch
+    assert (b2.memory_gib - b1.memory_gib) * 2**30 == exact(TINY_ACT_PER_TOKEN * T_TINY)
+
+
+def test_meta_interleaved_layout_on_16384_gpus_fits():
+    # Llama 3 paper §3.3.2: an interleaved schedule, 16 micro-batches per replica on 16 stages (Table 4: 16,384
+    # GPUs, DP 128, 16M tokens of 8192). With m = PP every forward pass runs first, so interleaving holds what
+    # 1F1B holds on the first rank (16 micro-batches), and the layout fits at every v the planner tries
+    for v in (2, 4, 8):
+        r = P.layout(L405, "H100", 16384, 16 * 2**20, 8192, tp=8, pp=16, zero=2, interleave=v)
+        assert r.fits and r.rejected == ""

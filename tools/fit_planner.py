@@ -3,52 +3,71 @@
     .venv/bin/python tools/fit_planner.py            # print the fit, its errors and the cross-validation
     .venv/bin/python tools/fit_planner.py --write    # also write the fitted values into llmcalc/kernels.py
 
-Training set: every run of ``llmcalc.published.PLANNER_RUNS`` (23 runs from six sources, declared there with where each
-figure is printed). The constants: ``matmul_fraction`` (achieved share of peak of a large, well-shaped GEMM)
-and ``elementwise_passes`` (HBM passes over each stored activation per step), chosen on the grid
+Training set: every run of ``llmcalc.published.PLANNER_RUNS`` (declared there with where each figure is printed).
+The constants: ``matmul_fraction`` (achieved share of peak of a large, well-shaped GEMM) and
+``elementwise_passes`` (HBM passes over each stored activation per step), chosen on the grid
 ``llmcalc.planner.FRACTIONS`` × ``llmcalc.planner.PASSES`` to minimise the sum over runs of
 log(predicted / reported throughput)². Nothing is fitted per run, per source or per chip. Leave-one-source-out
 cross-validation: for each source, the constants are refitted without its runs and its runs are predicted.
-About a minute on two cores (276 grid points × 23 runs).
+
+:func:`fit_and_cross_validate` is the one code path behind every figure of the fit and its cross-validation:
+this script prints it, ``tests/fidelity/test_calibration.py`` asserts its bounds and
+``tools/fidelity_report.py`` writes it into the README. About a minute on two cores.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 import re
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "lib"))
+if str(ROOT / "lib") not in sys.path:
+    sys.path.insert(0, str(ROOT / "lib"))
 
-from llmcalc import kernels, planner  # noqa: E402
+from llmcalc import planner  # noqa: E402
 
 
 def summary(errors) -> dict:
+    """Median and worst |error| in per cent (the median of an even count is the mean of the middle two)."""
     a = sorted(abs(float(x)) for x in errors)
     mid = (a[(len(a) - 1) // 2] + a[len(a) // 2]) / 2
     return {"median_abs_percent": 100 * mid, "worst_abs_percent": 100 * a[-1]}
+
+
+@functools.lru_cache(maxsize=None)
+def fit_and_cross_validate() -> dict:
+    """The fit on every published run and its leave-one-source-out cross-validation, on the planner's grid:
+    ``grid`` (log errors, :func:`llmcalc.planner.calibration_grid`), ``fitted`` (matmul fraction, passes),
+    ``in_sample`` (error of each run with the fitted pair, a pandas Series), ``cv`` (one row per run with the
+    pair fitted without its source and its held-out error, :func:`llmcalc.planner.cross_validate`),
+    ``in_sample_summary`` and ``held_out_summary`` (median and worst |error|, per cent)."""
+    grid = planner.calibration_grid()
+    x, e = planner.fit_constants(grid)
+    in_sample = grid[(x, e)].map(math.exp) - 1
+    cv = planner.cross_validate(grid)
+    return {"grid": grid, "fitted": (x, e), "in_sample": in_sample, "cv": cv,
+            "in_sample_summary": summary(in_sample), "held_out_summary": summary(cv["held_out_error"])}
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--write", action="store_true", help="write the fitted constants into lib/llmcalc/kernels.py")
     args = ap.parse_args(argv)
-    grid = planner.calibration_grid()
-    x, e = planner.fit_constants(grid)
-    errors = grid[(x, e)].map(math.exp) - 1
-    cv = planner.cross_validate(grid)
-    print(f"fitted on all {len(grid)} runs: matmul_fraction = {x:.2f}, elementwise_passes = {e:g}")
-    for lab, err in errors.items():
-        print(f"  {lab:45s} {100 * err:+6.1f}%")
-    print("in-sample:", summary(errors))
+    res = fit_and_cross_validate()
+    x, e = res["fitted"]
+    print(f"fitted on all {len(res['grid'])} runs: matmul_fraction = {x:.2f}, elementwise_passes = {e:g}")
+    for lab, err in res["in_sample"].items():
+        print(f"  {lab:50s} {100 * err:+6.1f}%")
+    print("in-sample:", res["in_sample_summary"])
     print("leave one source out:")
-    for _, row in cv.iterrows():
-        print(f"  {row['source']:16s} {row['run']:45s} fit ({row['matmul_fraction']:.2f}, "
+    for _, row in res["cv"].iterrows():
+        print(f"  {row['source']:16s} {row['run']:50s} fit ({row['matmul_fraction']:.2f}, "
               f"{row['elementwise_passes']:g}) held-out {100 * row['held_out_error']:+6.1f}%")
-    print("held-out:", summary(cv["held_out_error"]))
+    print("held-out:", res["held_out_summary"])
     if args.write:
         path = ROOT / "lib" / "llmcalc" / "kernels.py"
         text = path.read_text()

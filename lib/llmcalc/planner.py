@@ -41,8 +41,11 @@ Memory per device, the heaviest pipeline stage:
   ranks, replicated across groups; ZeRO-3 adds a buffer of two gathered layers.
 - activations: :func:`llmcalc.memory.layer_activation_breakdown` per layer for one micro-batch (its
   TP/SP split and recompute policy; CP divides the tokens), × ⌈L/PP⌉ layers × the micro-batches in
-  flight on the first stage of a 1F1B schedule, min(PP, m), × (1 + (PP − 1)/(PP·v)) for the
-  interleaved schedule with v chunks (Korthikanti et al. 2022). Where it costs no stage a layer, the
+  flight on the first stage of a 1F1B schedule, min(PP, m), or with the interleaved schedule of v chunks
+  min(2(PP − 1) + (v − 1)·PP + 1, m·v) chunk-micro-batches of 1/v of the stage's layers (Megatron-LM's
+  schedule, megatron/core/pipeline_parallel/schedules.py: PP·(1 + (PP − 1)/(PP·v)) micro-batches of the
+  stage's layers for m large, Korthikanti et al. 2022; every forward pass first when m = PP, so then no
+  more than 1F1B's m, which is why Meta's interleaved schedule fits its 16,384-GPU layout). Where it costs no stage a layer, the
   stages are split as Meta did for Llama 3 (§3.3.2: one layer fewer on the first and the last stage):
   then the heaviest is the larger of min(PP, m)·(⌈L/PP⌉ − 1) and min(PP − 1, m)·⌈L/PP⌉ layer-micro-batches. Full recompute keeps each layer's
   input and rebuilds one layer at a time (one layer's full activations on top).
@@ -56,7 +59,9 @@ Memory per device, the heaviest pipeline stage:
 
 Time of one step:
 - compute: the exact matmul FLOPs of :func:`llmcalc.flops.forward_flops_breakdown` (3× forward for
-  training, + the score matmuls for selective recompute, + one layer forward for full recompute) of
+  training, + the score matmuls for selective recompute, + one layer forward for full recompute, + the
+  key and output projections and the MLP's up projection (gated) or fc2 (plain) for "selective-op",
+  torchtitan's per-op policy that recomputes every second matmul, :data:`SELECTIVE_OP_KEPT`) of
   the heaviest stage, split by TP × CP; calibrated: each GEMM kind (QKV and output projections, MLP,
   experts, LM head) at the fitted share of peak × its tile/wave share (forward, input-gradient and
   weight-gradient shapes averaged), attention scores at the chip's attention-kernel rate (FlashAttention-2:
@@ -68,8 +73,8 @@ Time of one step:
 - non-matmul work (norms, activation functions, softmax, dropout, residual adds) is bound by HBM
   bandwidth: every activation the layer stores (:func:`llmcalc.memory.layer_activation_breakdown`
   without recompute) crosses HBM ``elementwise_passes`` times per step at ``hbm_bytes_per_s``
-  (default: the fitted value in :data:`llmcalc.kernels.FITTED`, 8, in both predictions; full recompute
-  adds 2 for the second forward). It is fitted, not counted kernel by kernel: fused kernels move fewer
+  (default: the fitted value in :data:`llmcalc.kernels.FITTED` in both predictions; full and selective-op
+  recompute add 2 for the second forward). It is fitted, not counted kernel by kernel: fused kernels move fewer
   bytes, unfused eager code more, and the one number stands for all of them.
 - TP (exposed, unless the stack overlaps it: then only what exceeds the micro-batch's compute): per
   layer and micro-batch 4 all-reduces (2 forward, 2 backward) of the
@@ -112,8 +117,14 @@ from .memory import ZERO_STAGES, Regime, _regime, layer_activation_breakdown
 from .models import ModelConfig
 from .params import param_breakdown, param_count
 
-RECOMPUTE = ("none", "selective", "full")
+RECOMPUTE = ("none", "selective", "selective-op", "full")
 ATTENTION = ("flash", "eager")
+# What recompute="selective-op" keeps of a layer (names of llmcalc.memory.layer_activation_breakdown), plus the down
+# projection's output: torchtitan's op-level selective activation checkpointing (pytorch/torchtitan,
+# torchtitan/parallelisms/parallelize_llama.py, ``_save_list`` and ``_custom_policy``: "Saves output of all compute
+# ops, except every second mm"; the save list holds aten.mm, the flash / memory-efficient attention kernels and the
+# reduce-scatter). In a Llama layer the matmuls run wq, wk, wv, wo, w1, w3, w2: wk, wo and w3 are recomputed.
+SELECTIVE_OP_KEPT = ("attn_norm_input", "query", "value", "softmax_logsumexp", "out_proj_input", "gate", "gelu_input")
 
 
 @dataclass(frozen=True)
@@ -332,6 +343,8 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
     rc_names = np.array(rcs)
     full = on(rc_names == "full", 4)
     selective = on(rc_names == "selective", 4)
+    selop = on(rc_names == "selective-op", 4)
+    rerun_elementwise = on(np.isin(rc_names, ("full", "selective-op")), 4)   # every non-matmul op runs again
     v_a = on(vs, 5)
     v_f = v_a.astype(f)
     # duplicates: SP means nothing without TP, interleaving nothing without PP, ZeRO nothing on one replica
@@ -379,9 +392,19 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
                    + np.where(z_a >= 3, 2 * layer_params_dev * r.weights, 0.0))
 
     # ----- activations: per-layer bytes of one sequence at seq_len s (no CP), from llmcalc.memory -----
+    if "selective-op" in rcs and (cfg.is_moe or cfg.uses_mla):
+        raise ValueError("recompute='selective-op' (torchtitan's per-op policy) is modelled for dense models with "
+                         f"plain multi-head or grouped-query attention; {cfg.name or 'cfg'} has "
+                         f"{'experts' if cfg.is_moe else 'latent attention'}: use 'none', 'selective' or 'full'")
+
     def layer_bytes(t, spj, rc):
-        parts = layer_activation_breakdown(cfg, 1, s, tp=t, sp=spj, recompute=rc, flash_attention=flash,
-                                           moe_layer=bool(moe_layers))
+        parts = layer_activation_breakdown(cfg, 1, s, tp=t, sp=spj, recompute="none" if rc == "selective-op" else rc,
+                                           flash_attention=flash, moe_layer=bool(moe_layers))
+        if rc == "selective-op":
+            # torchtitan's op-level policy keeps the layer input, the outputs of the odd-numbered matmuls (query,
+            # value, gate or fc1, and the down projection's output, as wide as the MLP's input) and the attention
+            # kernel's outputs; everything else is recomputed
+            return float(sum(parts.get(name, 0) for name in SELECTIVE_OP_KEPT) + parts["mlp_input"])
         return float(sum(x for name, x in parts.items() if not (fused_swiglu and name.endswith("silu_gate"))))
 
     kept = np.array([[[layer_bytes(t, spj, rc) for rc in rcs] for spj in sps] for t in tps])
@@ -392,15 +415,23 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
     per_layer = kept[ti, sp_idx, rc_idx] * mb_f / cp_f                       # (M, S, 1, B, R, 1)
     rebuilt = np.where(full, whole[ti, sp_idx] * mb_f / cp_f, 0.0)           # full recompute: one layer rebuilt
     m_a = np.where(seqs % dp_a == 0, seqs // dp_a, 0) // mb_a                 # micro-batches per replica
-    inflight = np.where(pp_a > 1, np.minimum(pp_a, np.maximum(m_a, 1)), 1)
-    ileave = np.where(v_a > 1, 1 + (pp_f - 1) / (pp_f * v_f), 1.0)
+    # micro-batches in flight on pipeline rank r at the peak (Megatron-LM, megatron/core/pipeline_parallel/
+    # schedules.py): 1F1B min(PP − r, m); interleaved with v chunks, in chunk-micro-batches,
+    # min(2(PP − r − 1) + (v − 1)·PP + 1, m·v) (every forward first when m = PP), each chunk 1/v of the stage's
+    # layers. For m large the first rank holds PP·(1 + (PP − 1)/(PP·v)) micro-batches of its layers (Korthikanti
+    # et al. 2022); for m ≤ PP no more than 1F1B's m. The first rank is the heaviest, or the second when the first
+    # holds one layer fewer (Meta's split)
+    mpos = np.maximum(m_a, 1)
+
+    def inflight_layers(r, layers):
+        one_f_one_b = np.minimum(pp_a - r, mpos) * layers
+        chunks = np.minimum(2 * (pp_a - r - 1) + (v_a - 1) * pp_a + 1, mpos * v_a)
+        return np.where(pp_a > 1, np.where(v_a > 1, chunks * layers / v_f, one_f_one_b), layers)
+
+    held = np.maximum(inflight_layers(0, first_layers), np.where(pp_a > 1, inflight_layers(1, stage_layers), 0))
     stage_acts = stage_layers * per_layer
-    # 1F1B: stage i keeps min(PP − i, m) micro-batches; the first stage is the heaviest, or the second
-    # when the first holds one layer fewer (Meta's split)
-    second = np.where(pp_a > 1, np.minimum(pp_a - 1, np.maximum(m_a, 1)), 0)
-    held = np.maximum(inflight * first_layers, second * stage_layers)
     logits = mb_f * (s / cp_f) * cfg.V / tp_f * 4.0
-    acts = np.maximum(held * per_layer * ileave, stage_acts + logits) + rebuilt
+    acts = np.maximum(held * per_layer, stage_acts + logits) + rebuilt
     memory = state_bytes + acts
     usable = c.hbm_bytes * (1 - headroom)
 
@@ -418,15 +449,21 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
     head_train = 3.0 * head_fwd
     model_seq = 3.0 * sum(fb.values())  # model FLOPs of one sequence (what MFU counts)
 
+    # selective-op recomputes the even-numbered matmuls of a layer: the key and output projections (half the
+    # projection FLOPs: (K + N)·H·D of (2N + 2K)·H·D) and the MLP's up projection (gated: a third of it) or fc2
+    # (plain: half)
+    mlp_rerun = 1.0 / 3.0 if cfg.mlp == "gated" else 0.5
+    selop_l = 0.5 * proj_l + mlp_rerun * mlp_l + (0.0 if flash else score_l)   # eager scores are not saved either
+
     def train_layer(fwd):                # (R)
-        return np.where(full, 4.0 * fwd, 3.0 * fwd + np.where(selective, score_l, 0.0))
+        return np.where(full, 4.0 * fwd, 3.0 * fwd + np.where(selective, score_l, 0.0) + np.where(selop, selop_l, 0.0))
 
     dense_train, moe_train = train_layer(dense_fl), train_layer(moe_fl)
     hw_seq = dense_layers * dense_train + moe_layers * moe_train + head_train
     last_layers = np.maximum(0, L - (pp_a - 1) * stage_layers)
     last_layers = np.where(balanced, np.minimum(last_layers, stage_layers - 1), last_layers)
     passes_mult = np.where(full, 4.0, 3.0)                        # (R): forward, backward (2), recompute
-    score_mult = passes_mult + np.where(selective, 1.0, 0.0)
+    score_mult = passes_mult + np.where(selective | (selop & (not flash)), 1.0, 0.0)
 
     # Kernel efficiency (calibrated): each GEMM at the fitted matmul fraction × the share of the chip its
     # shape keeps busy (forward, input-gradient and weight-gradient shapes averaged), attention kernels at
@@ -457,6 +494,8 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
     # seconds × peak per sequence of each kernel kind (divided by TP × CP below)
     attn_t = passes_mult * proj_l / (eta * q_proj) + score_mult * score_l / eta_attn
     dense_t = attn_t + passes_mult * mlp_l / (eta * q_mlp)
+    if "selective-op" in rcs:
+        dense_t = dense_t + np.where(selop, 0.5 * proj_l / (eta * q_proj) + mlp_rerun * mlp_l / (eta * q_mlp), 0.0)
     if moe_layers:
         tok_e = tok * cfg.k * ep_f / cfg.E                          # tokens per local expert (balanced routing)
         q_e = (q3(tok_e, cfg.D, gated * cfg.F_expert / tpv) * q3(tok_e, cfg.F_expert / tpv, cfg.D)) ** 0.5
@@ -513,7 +552,7 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
         p2p_x = np.maximum(0.0, p2p - cmb) if st.pp else p2p
         # non-matmul work (norms, activations, softmax, residuals) is bound by HBM: every stored activation
         # crosses HBM `passes` times a step (+2 with full recompute); fitted, see llmcalc.kernels.FITTED
-        elementwise_mb = ((passes + np.where(full, 2.0, 0.0)) * stage_layers * whole[ti, sp_idx] * mb_f / cp_f
+        elementwise_mb = ((passes + np.where(rerun_elementwise, 2.0, 0.0)) * stage_layers * whole[ti, sp_idx] * mb_f / cp_f
                           / c.hbm_bytes_per_s)
         t_mb = cmb + elementwise_mb + tp_x + cp_x + ep_mb + p2p_x
         mm = np.maximum(m_a, 1).astype(f)
@@ -607,8 +646,9 @@ def search(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_tokens: int, 
     (TPU) that split the heads and MLP; CP powers of two up to 32 leaving ≥ 128 tokens per rank; PP every
     whole number up to L (those that divide the chips); EP powers of two dividing E (MoE only);
     micro-batch powers of two up to 64 sequences; interleave 1, 2, 4, 8. ``zero`` (stages 0-3), ``sp``
-    (True/False) and ``recompute`` ("none"/"selective"/"full"; "selective" only with eager attention
-    by default, since flash attention keeps no score tensors) likewise. DP is what is left:
+    (True/False) and ``recompute`` ("none"/"selective"/"selective-op"/"full"; "selective" only with eager attention
+    by default, since flash attention keeps no score tensors; "selective-op" only when asked, for dense models
+    without latent attention) likewise. DP is what is left:
     n_chips / (TP·CP·PP). The model and its assumptions are in the module docstring.
 
     Columns: the layout (tp, sp, cp, pp, interleave, dp, ep, zero, micro_batch, microbatches m per
@@ -780,8 +820,10 @@ def published_comparison(runs=None):
     return pd.DataFrame(rows)
 
 
-FRACTIONS = tuple(round(0.50 + 0.01 * i, 2) for i in range(46))   # 0.50 … 0.95: the fit's grid
-PASSES = (2.0, 4.0, 6.0, 8.0, 10.0, 12.0)
+# The one grid of the fit and of its cross-validation (tools/fit_planner.py; tests/fidelity and the README's
+# fidelity report call the same function on it): matmul fraction 0.50 … 0.90 in steps of 0.02, passes 4 … 12
+FRACTIONS = tuple(round(0.50 + 0.02 * i, 2) for i in range(21))
+PASSES = (4.0, 6.0, 8.0, 10.0, 12.0)
 
 
 def calibration_grid(fractions=FRACTIONS, passes=PASSES, runs=None):

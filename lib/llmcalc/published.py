@@ -301,10 +301,22 @@ PALM_2022 = ("Chowdhery et al. 2022, \"PaLM: Scaling Language Modeling with Path
              "Pods of 3072 chips, 12-way model parallelism and 256-way fully sharded data parallelism in each, "
              "two-way data parallelism across pods, rematerialization; §4.1: '238.3K tokens/sec at the batch size of "
              "2048' (sequences of 2048 tokens), MFU 46.2%")
+BLOOM_2022 = ("BigScience, BLOOM 176B training (tr11-176B-ml), bigscience-workshop/bigscience, train/tr11-176B-ml/README.md: "
+              "'TP=4 PP=12 DP=8 MBS=2' on 384 A100 80GB (48 nodes of 8), global batch 2048 sequences of 2048 tokens, "
+              "70 layers, hidden 14336, 112 heads, vocabulary padded to 250880, activation checkpointing, bf16 with "
+              "DeepSpeed's BF16_Optimizer ('implements its own ZeRO Stage 1', fp32 gradient buffer not sharded); the "
+              "log line at iteration 85376 (end of the first epoch): 'elapsed time per iteration (s): 104.70 | "
+              "global batch size: 2048 | ... TFLOPs: 149.77'; tr11-176B-ml.slurm: '--checkpoint-activations'; the "
+              "BLOOM paper (BigScience Workshop 2022, arXiv 2211.05100) describes the same run")
 TORCHTITAN_A100 = ("pytorch/torchtitan docs/performance.md (2024), 'Llama 3 performance numbers': FSDP2 on 64 A100 "
                    "(80GB), local batch 1, WPS (tokens per second per GPU) 2973 for 8B with selective op activation "
                    "checkpointing and 331 for 70B with full checkpointing (sequence length 8192, torchtitan's Llama 3 "
                    "training configurations)")
+TORCHTITAN_LLAMA2 = ("pytorch/torchtitan docs/performance.md (2024), 'Llama 2 performance numbers': FSDP2 on 64 A100 (80GB), "
+                     "sequence length 4096, WPS 2162 for 13B at local batch 2 without checkpointing, 1904 for 13B at batch 2 "
+                     "with selective op checkpointing, 355 for 70B at batch 1 with selective op, 353 for 70B at batch 2 "
+                     "with full checkpointing; models as torchtitan/models/llama/__init__.py llama2_configs (13B: dim 5120, "
+                     "40 layers, 40 heads; 70B: dim 8192, 80 layers, 64 heads, 8 KV heads, FFN 28672; vocabulary 32000)")
 
 
 @dataclass(frozen=True)
@@ -314,7 +326,8 @@ class ThroughputRun:
     ``source_key`` groups runs for leave-one-source-out cross-validation. ``stack`` names the framework
     (a key of :data:`llmcalc.planner.STACKS`). ``preset`` or ``gpt_shape`` (layers, hidden, heads, vocab: a
     GPT-2-style model, :func:`gpt_style_config`) give the model. ``micro_batch`` / ``interleave`` are ``None``
-    where the source does not print them. ``pod_chips`` (TPU): the chips of one pod in this run.
+    where the source does not print them. ``pod_chips`` (TPU): the chips of one pod in this run. ``llama2``: "13B" or "70B" for Llama 2 models
+    (:func:`llama2_config`).
     ``reported_kind``: "megatron_tflops_per_gpu" (Narayanan et al. 2021's equation 3, which counts the
     recomputed forward pass), "model_mfu_percent" (72·B·s·l·h²·(1 + s/(6h) + V/(12·l·h)) model FLOPs per
     iteration, the same count without recomputation), "step_s", "tokens_per_s", "tokens_per_s_per_gpu", or
@@ -348,6 +361,7 @@ class ThroughputRun:
     zero_group: int | None = None
     pod_chips: int | None = None
     note: str = ""
+    llama2: str | None = None
 
     @property
     def dp(self) -> int:
@@ -378,6 +392,12 @@ def _mtnlg(servers: int, step_s: float) -> ThroughputRun:
                               "padded vocabulary of 51,200; micro-batch not printed")
 
 
+def _titan_llama2(size: str, batch: int, recompute: str, wps: float) -> ThroughputRun:
+    return ThroughputRun("torchtitan2024", f"torchtitan Llama 2 {size}, 64 A100, b{batch} {recompute}", "fsdp2", "A100",
+                         64, 4096, 64 * batch, 1, 1, 1, 3, False, recompute, "flash", True, "mixed", wps,
+                         "tokens_per_s_per_gpu", TORCHTITAN_LLAMA2, micro_batch=batch, llama2=size)
+
+
 def _llama3(r: Llama3Layout) -> ThroughputRun:
     return ThroughputRun("llama3_2024", f"Llama 3 405B, {r.label}", "megatron-core", r.chip, r.gpus, r.seq_len,
                          r.batch_tokens // r.seq_len, r.tp, r.pp, r.cp, 2, True, "none", "flash", True, "mixed",
@@ -401,13 +421,20 @@ PLANNER_RUNS: tuple[ThroughputRun, ...] = (
                           "assumed (PaLM used Adafactor)"),)
     + tuple(_llama3(r) for r in LLAMA3_TABLE4)
     + (ThroughputRun("torchtitan2024", "torchtitan Llama 3 8B, 64 A100", "fsdp2", "A100", 64, 8192, 64, 1, 1, 1, 3,
-                     False, "none", "flash", True, "mixed", 2973, "tokens_per_s_per_gpu", TORCHTITAN_A100,
+                     False, "selective-op", "flash", True, "mixed", 2973, "tokens_per_s_per_gpu", TORCHTITAN_A100,
                      preset="llama-3-8b", micro_batch=1,
-                     note="selective op checkpointing taken as no recomputation (it recomputes a share of the "
-                          "non-matmul ops only)"),
+                     note="selective op checkpointing: torchtitan's policy recomputes every second matmul of a layer "
+                          "(wk, wo, w3) and every non-matmul op (llmcalc.planner.SELECTIVE_OP_KEPT)"),
        ThroughputRun("torchtitan2024", "torchtitan Llama 3 70B, 64 A100", "fsdp2", "A100", 64, 8192, 64, 1, 1, 1, 3,
                      False, "full", "flash", True, "mixed", 331, "tokens_per_s_per_gpu", TORCHTITAN_A100,
                      preset="llama-3-70b", micro_batch=1))
+    + (_titan_llama2("13B", 2, "none", 2162), _titan_llama2("13B", 2, "selective-op", 1904),
+       _titan_llama2("70B", 1, "selective-op", 355), _titan_llama2("70B", 2, "full", 353))
+    + (ThroughputRun("bloom2022", "BLOOM 176B, 384 A100", "deepspeed", "A100", 384, 2048, 2048, 4, 12, 1, 1, False,
+                     "full", "eager", False, "mixed_fp32_grads", 104.70, "step_s", BLOOM_2022,
+                     gpt_shape=(70, 14336, 112, 250880), micro_batch=2, interleave=1,
+                     note="GPT-style model with learned positions standing for BLOOM's ALiBi (29M parameters, 0.02%) and "
+                          "no embedding LayerNorm; dropout 0.1 as Megatron's default"),)
 )
 
 # PaLM 540B (Chowdhery et al. 2022, Table 1 and §2): 118 layers, d_model 18432, 48 heads of 256, multi-query
@@ -420,9 +447,26 @@ def palm_540b_config() -> ModelConfig:
     return ModelConfig(**PALM_540B_SHAPE, name="palm-540b", tied_embeddings=True)
 
 
+# Llama 2 as torchtitan builds it (torchtitan/models/llama/__init__.py, llama2_configs; FFN width from its
+# multiple_of / ffn_dim_multiplier rule, equal to Meta's released 13,824 and 28,672; vocabulary 32,000)
+LLAMA2_SHAPES = {"13B": dict(hidden_size=5120, intermediate_size=13824, num_hidden_layers=40, num_attention_heads=40,
+                             num_key_value_heads=40),
+                 "70B": dict(hidden_size=8192, intermediate_size=28672, num_hidden_layers=80, num_attention_heads=64,
+                             num_key_value_heads=8)}
+
+
+def llama2_config(size: str) -> ModelConfig:
+    """Llama 2 13B or 70B (:data:`LLAMA2_SHAPES`), untied embeddings, 4096 positions."""
+    hf = dict(model_type="llama", vocab_size=32000, max_position_embeddings=4096, tie_word_embeddings=False,
+              **LLAMA2_SHAPES[size])
+    return ModelConfig.from_hf(hf, name=f"llama-2-{size.lower()}")
+
+
 def run_config(run: ThroughputRun) -> ModelConfig:
     """The model of a :class:`ThroughputRun`."""
     from .models import preset as _preset
+    if run.llama2:
+        return llama2_config(run.llama2)
     if run.preset:
         return _preset(run.preset)
     if run.gpt_shape:
