@@ -10,16 +10,14 @@ The constants: ``matmul_fraction`` (achieved share of peak of a large, well-shap
 log(predicted / reported throughput)². Nothing is fitted per run, per source or per chip. Leave-one-source-out
 cross-validation: for each source, the constants are refitted without its runs and its runs are predicted.
 
-:func:`fit_and_cross_validate` is the one code path behind every figure of the fit and its cross-validation:
-this script prints it, ``tests/fidelity/test_calibration.py`` asserts its bounds and
-``tools/fidelity_report.py`` writes it into the README. About a minute on two cores.
+:func:`fit_and_cross_validate` (``llmcalc.planner.fit_and_cross_validate``) is the one code path behind every
+figure of the fit and its cross-validation: this script prints it, ``tests/fidelity/test_calibration.py`` asserts
+its bounds and ``tools/fidelity_report.py`` writes it into the README. About half a minute on two cores.
 """
 
 from __future__ import annotations
 
 import argparse
-import functools
-import math
 import re
 import sys
 from pathlib import Path
@@ -32,25 +30,16 @@ from llmcalc import planner  # noqa: E402
 
 
 def summary(errors) -> dict:
-    """Median and worst |error| in per cent (the median of an even count is the mean of the middle two)."""
-    a = sorted(abs(float(x)) for x in errors)
-    mid = (a[(len(a) - 1) // 2] + a[len(a) // 2]) / 2
-    return {"median_abs_percent": 100 * mid, "worst_abs_percent": 100 * a[-1]}
+    """Median and worst |error| in per cent (:func:`llmcalc.planner.error_summary`)."""
+    return planner.error_summary(errors)
 
 
-@functools.lru_cache(maxsize=None)
 def fit_and_cross_validate() -> dict:
-    """The fit on every published run and its leave-one-source-out cross-validation, on the planner's grid:
-    ``grid`` (log errors, :func:`llmcalc.planner.calibration_grid`), ``fitted`` (matmul fraction, passes),
-    ``in_sample`` (error of each run with the fitted pair, a pandas Series), ``cv`` (one row per run with the
-    pair fitted without its source and its held-out error, :func:`llmcalc.planner.cross_validate`),
-    ``in_sample_summary`` and ``held_out_summary`` (median and worst |error|, per cent)."""
-    grid = planner.calibration_grid()
-    x, e = planner.fit_constants(grid)
-    in_sample = grid[(x, e)].map(math.exp) - 1
-    cv = planner.cross_validate(grid)
-    return {"grid": grid, "fitted": (x, e), "in_sample": in_sample, "cv": cv,
-            "in_sample_summary": summary(in_sample), "held_out_summary": summary(cv["held_out_error"])}
+    """The fit on every published run and its leave-one-source-out cross-validation
+    (:func:`llmcalc.planner.fit_and_cross_validate`, the one code path: this script prints it, the test asserts
+    it, the README's report and chapter 5 show it): ``grid``, ``fitted``, ``in_sample``, ``cv``,
+    ``in_sample_summary``, ``held_out_summary``."""
+    return planner.fit_and_cross_validate()
 
 
 def main(argv=None) -> int:

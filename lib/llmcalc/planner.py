@@ -878,3 +878,38 @@ def cross_validate(grid):
                 out.append({"source": s, "run": lab, "matmul_fraction": x, "elementwise_passes": e,
                             "held_out_error": math.exp(grid.loc[lab, (x, e)]) - 1.0})
     return pd.DataFrame(out)
+
+
+def error_summary(errors) -> dict:
+    """Median and worst |error| of a sequence of relative errors, in per cent (the median of an even count is the
+    mean of the middle two): ``median_abs_percent``, ``worst_abs_percent``."""
+    a = sorted(abs(float(x)) for x in errors)
+    if not a:
+        raise ValueError("errors must hold at least one value")
+    mid = (a[(len(a) - 1) // 2] + a[len(a) // 2]) / 2
+    return {"median_abs_percent": 100 * mid, "worst_abs_percent": 100 * a[-1]}
+
+
+_FIT_CACHE: dict = {}
+
+
+def fit_and_cross_validate() -> dict:
+    """The fit of the two calibrated constants on every published run and its leave-one-source-out
+    cross-validation, on the grid :data:`FRACTIONS` × :data:`PASSES`: the one code path behind
+    ``tools/fit_planner.py``, ``tests/fidelity/test_calibration.py`` and the README's fidelity report. A dict:
+    ``grid`` (:func:`calibration_grid`), ``fitted`` (matmul fraction, passes), ``in_sample`` (each run's error
+    with the fitted pair, a pandas Series), ``cv`` (:func:`cross_validate`), ``in_sample_summary`` and
+    ``held_out_summary`` (:func:`error_summary`). About half a minute on two cores; computed once per process
+    (for the current :data:`llmcalc.published.PLANNER_RUNS`)."""
+    from . import published as pub
+
+    key = tuple(r.label for r in pub.PLANNER_RUNS)
+    if key not in _FIT_CACHE:
+        grid = calibration_grid()
+        x, e = fit_constants(grid)
+        in_sample = grid[(x, e)].map(math.exp) - 1
+        cv = cross_validate(grid)
+        _FIT_CACHE[key] = {"grid": grid, "fitted": (x, e), "in_sample": in_sample, "cv": cv,
+                           "in_sample_summary": error_summary(in_sample),
+                           "held_out_summary": error_summary(cv["held_out_error"])}
+    return _FIT_CACHE[key]

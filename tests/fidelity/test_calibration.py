@@ -130,3 +130,8 @@ def test_summary_by_hand():
     # |errors| 0.05, 0.1, 0.2, 0.4: median (0.1 + 0.2) / 2 = 15%, worst 40%
     s = fp.summary([0.1, -0.4, 0.05, -0.2])
     assert s["median_abs_percent"] == pytest.approx(15.0) and s["worst_abs_percent"] == pytest.approx(40.0)
+
+
+def test_error_summary_needs_errors():
+    with pytest.raises(ValueError, match="errors must hold at least one value"):
+        planner.error_summary([])
