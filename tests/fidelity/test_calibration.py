@@ -20,9 +20,12 @@ pytest.importorskip("pandas")
 from llmcalc import kernels, planner, published as pub  # noqa: E402
 
 TARGET_MEDIAN, TARGET_WORST = 0.10, 0.25      # issue 13's goal, held out
-# what the model reaches (tools/fit_planner.py; the numbers are in the README's fidelity block)
-HELD_OUT_MEDIAN_BOUND, HELD_OUT_WORST_BOUND = 0.12, 0.60
-IN_SAMPLE_MEDIAN_BOUND, IN_SAMPLE_WORST_BOUND = 0.10, 0.60
+# what the model reaches (tools/fit_planner.py, the README's fidelity block): held out median 8.5%, worst 50.7%
+# (Llama 3 128K on 16,384 GPUs); without Llama 3's two 16,384-GPU rows worst 20.2% (Megatron-LM 1T); in sample
+# median 7.9%, worst 49.2%. The bounds sit just above them, so a model that gets worse fails.
+HELD_OUT_MEDIAN_BOUND, HELD_OUT_WORST_BOUND = 0.09, 0.52
+HELD_OUT_WORST_WITHOUT_META_16K = 0.21
+IN_SAMPLE_MEDIAN_BOUND, IN_SAMPLE_WORST_BOUND = 0.085, 0.50
 
 
 def _fit_script():
@@ -107,8 +110,12 @@ def test_leave_one_source_out_cross_validation_bound(fit):
     s = fit["held_out_summary"]
     assert s["median_abs_percent"] <= 100 * HELD_OUT_MEDIAN_BOUND, s
     assert s["worst_abs_percent"] <= 100 * HELD_OUT_WORST_BOUND, cv.sort_values("held_out_error")
-    # and, honestly: the issue's worst-case target is not met (Llama 3's 16,384-GPU rows, see the README)
+    assert s["median_abs_percent"] <= 100 * TARGET_MEDIAN       # the issue's median target is met
+    # and, honestly: the issue's worst-case target is not met, by Llama 3's 16,384-GPU rows only (see the README)
     assert s["worst_abs_percent"] > 100 * TARGET_WORST
+    meta_16k = cv["run"].str.startswith("Llama 3") & cv["run"].str.contains("16,384")
+    assert meta_16k.sum() == 2
+    assert cv.loc[~meta_16k, "held_out_error"].abs().max() <= HELD_OUT_WORST_WITHOUT_META_16K
 
 
 def test_cross_validation_by_hand_on_a_tiny_table():
