@@ -10,7 +10,14 @@ Prints a table, then as its last line one JSON object with the headline figures.
     planner_layouts_per_s     layouts evaluated per second over four full searches (405B on H100 and on
                               8 v5p pods, DeepSeek-V3 on 2048 H800, LLaMA 3-70B on a v5p pod), medians
     planner_one_layout_per_s  the same model asked one layout at a time (llmcalc.planner.layout), for scale
-Pass --quick to skip executing the chapters.
+    browser_update_ms         the dashboard (demo/dashboard.ipynb under Voila) in headless chromium: for each
+                              explorer, ms from the user's event (a key on a slider, a dropdown change) to the
+                              LAST change of its outputs in the page (numbers, table, plot), every control moved
+                              one step and back; {explorer: {"median", "p95", "n"}}
+    browser_update_ms_p95     the worst explorer's p95 of those
+    browser_model_switch_ms   the one model picker changed: ms to the last change in any tab ({"median", "p95", "n"})
+Pass --quick to skip executing the chapters, --no-browser to skip the dashboard in chromium (skipped with a
+note when chromium or Playwright is missing).
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
+sys.path.insert(0, str(ROOT))      # tests.browser's helpers, for the dashboard in chromium
 
 
 def pct(xs, q):
@@ -67,6 +75,10 @@ def explorer_times(rounds=3):
 def _moves(ctl):
     """A few values a student would move this control to, and back to where it was."""
     start = ctl.value
+    if hasattr(ctl, "options") and hasattr(ctl, "index") and not hasattr(ctl, "rows") and type(ctl).__name__ == "SelectionSlider":
+        opts = [o[1] if isinstance(o, tuple) else o for o in ctl.options]   # a slider of valid values: its neighbours
+        i = opts.index(start)
+        return [opts[j] for j in (i + 1, i + 2, i - 1) if 0 <= j < len(opts)] + [start]
     if hasattr(ctl, "options"):
         opts = [o[1] if isinstance(o, tuple) else o for o in ctl.options]
         return [o for o in opts[:4] if o != start] + [start]
@@ -76,6 +88,52 @@ def _moves(ctl):
     lo, hi = ctl.min, ctl.max
     vals = [v for v in (start + step, start + 2 * step, start - step) if lo <= v <= hi]
     return vals + [start]
+
+
+BROWSER_VIEWS = (("params", 0, None), ("flops", 1, None), ("memory", 2, None), ("sharding", 3, None),
+                 ("plan_flops", 4, 0), ("plan_memory", 4, 1), ("planner", 4, 2))
+SWITCH_MODELS = ("qwen2-7b", "llama-3-70b", "mixtral-8x7b", "qwen2-57b-a14b", "deepseek-v3", "llama-3.1-405b")
+
+
+def browser_figures(rounds=1):
+    """Latency in the dashboard, measured in headless chromium (see tests/browser/_dashboard.py)."""
+    import tempfile
+
+    from tests.browser import _dashboard as D, _jupyter as J
+
+    reason = J.browser_unavailable_reason()
+    if reason:
+        return {"browser_skipped": reason}
+    from playwright.sync_api import sync_playwright
+
+    per_view, switches = {}, []
+    with tempfile.TemporaryDirectory() as tmp, D.serve_dashboard(Path(tmp)) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=J.chromium_path(), args=J.CHROMIUM_ARGS, headless=True)
+        try:
+            context, page = D.open_dashboard(browser, url, 1280, 720)
+            for name, tab, view in BROWSER_VIEWS:
+                D.select_tab(page, tab)
+                if view is not None:
+                    page.locator(".demo-plan-view button").nth(view).click()
+                    time.sleep(0.5)
+                box = "plan" if tab == 4 else name
+                per_view[name] = D.explorer_latencies(page, box, rounds=rounds)
+            for tab, view in ((0, None), (4, 2)):           # from the first tab, and from the planner's view
+                D.select_tab(page, tab)
+                if view is not None:
+                    page.locator(".demo-plan-view button").nth(view).click()
+                    time.sleep(0.5)
+                for model in SWITCH_MODELS:
+                    switches.append(D.measure_latency(
+                        page, ".widget-tab", lambda: page.select_option(".demo-preset select", model)))
+            context.close()
+        finally:
+            browser.close()
+    stats = lambda xs: {"median": round(statistics.median(xs), 1), "p95": round(pct(xs, 0.95), 1), "n": len(xs)}
+    out = {"browser_update_ms": {k: stats(v) for k, v in per_view.items() if v}}
+    out["browser_update_ms_p95"] = max(v["p95"] for v in out["browser_update_ms"].values())
+    out["browser_model_switch_ms"] = stats(switches)
+    return out
 
 
 def book_seconds():
@@ -134,6 +192,8 @@ def main(argv):
     ex = explorer_times()
     results["explorer_update_ms"] = {k: {"median": round(v["median"], 1), "p95": round(v["p95"], 1)} for k, v in ex.items()}
     results["explorer_update_ms_p95"] = round(max(v["p95"] for v in ex.values()), 1) if ex else None
+    if "--no-browser" not in argv:
+        results.update(browser_figures())
     if "--quick" not in argv:
         results["book_execute_s"] = round(book_seconds(), 1)
     print(f"{'measure':40s} {'median':>10s} {'p95':>10s}")
@@ -144,6 +204,13 @@ def main(argv):
     print(f"{'planner: one layout at a time, per s':40s} {results['planner_one_layout_per_s']:10,d}")
     for k, v in ex.items():
         print(f"{k + ' update (ms)':40s} {v['median']:10.1f} {v['p95']:10.1f}")
+    for k, v in results.get("browser_update_ms", {}).items():
+        print(f"{'chromium: ' + k + ' event to output (ms)':40s} {v['median']:10.1f} {v['p95']:10.1f}")
+    if "browser_model_switch_ms" in results:
+        v = results["browser_model_switch_ms"]
+        print(f"{'chromium: model switch, all tabs (ms)':40s} {v['median']:10.1f} {v['p95']:10.1f}")
+    if "browser_skipped" in results:
+        print(f"chromium benchmark skipped: {results['browser_skipped']}")
     if "book_execute_s" in results:
         print(f"{'execute all chapters (s)':40s} {results['book_execute_s']:10.1f}")
     print(json.dumps(results))

@@ -506,8 +506,8 @@ class Explorer:
             for key, opts in self._allowed(self.values()).items():   # in order: N before K, the model before TP
                 ctl = self.controls[key]
                 cur = ctl.value
-                if key in self._widen and cur not in opts:
-                    opts = sorted(set(opts) | {cur})
+                if key in self._widen:    # a value added once (8,960 chips: a v5p pod) stays on the scale
+                    opts = sorted(set(opts) | set(_option_values(ctl)) | {cur})
                 target = cur if cur in opts else _nearest(opts, cur)
                 if _option_values(ctl) != list(opts):
                     _set_options(ctl, list(opts), target)

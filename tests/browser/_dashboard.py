@@ -100,7 +100,7 @@ def explorer_latencies(page, box: str, rounds: int = 1) -> list[float]:
             for key in ("ArrowRight", "ArrowLeft"):
                 handle.focus()
                 try:
-                    out.append(measure_latency(page, scope, lambda: page.keyboard.press(key), timeout=10))
+                    out.append(measure_latency(page, scope, lambda: page.keyboard.press(key), timeout=5))
                 except AssertionError:
                     pass   # at the end of its range: the key changes nothing
         for i in range(selects.count()):
@@ -111,7 +111,10 @@ def explorer_latencies(page, box: str, rounds: int = 1) -> list[float]:
                 continue
             other = options[(options.index(start) + 1) % len(options)]
             for value in (other, start):
-                out.append(measure_latency(page, scope, lambda: sel.select_option(value)))
+                try:
+                    out.append(measure_latency(page, scope, lambda: sel.select_option(value), timeout=5))
+                except AssertionError:
+                    pass   # an option that changes nothing shown (H100 -> H800: the same HBM)
     return out
 
 
