@@ -817,6 +817,13 @@ def log_counts(lo: int, hi: int) -> list[int]:
     return sorted(out)
 
 
+def chip_counts(lo: int, hi: int) -> list[int]:
+    """The chips sliders' scale: :func:`log_counts` plus whole TPU pods (a v5p pod is 8,960 chips, and 2, 4,
+    8 of them) from ``llmcalc.hardware.CHIPS``."""
+    pods = {c.fast_domain * 2 ** i for c in _hw.CHIPS.values() if c.kind == "tpu" for i in range(4)}
+    return sorted(set(log_counts(lo, hi)) | {n for n in pods if lo <= n <= hi})
+
+
 def _preset_dropdown(name):
     return _dropdown("preset", name, list(PRESETS))
 
@@ -913,7 +920,7 @@ def flops_explorer(name: str = "llama-3-70b", chip: str = "TPU v5p") -> Explorer
                 "tokens": _log_slider("tokens", 15e12, 1e9, 1e14),
                 "batch": _log_slider("batch", 4 * 2**20, 2**14, 2**26, fmt=".3s"),
                 "chip": _dropdown("chip", chip, list(_hw.CHIPS)),
-                "chips": _choice_slider("chips", 8960, log_counts(1, 65536)),
+                "chips": _choice_slider("chips", 8960, chip_counts(1, 131072)),
                 "mfu": _pct_slider("mfu", 0.4, 0.05, 1.0, 0.01)}
 
     def compute(v):
@@ -1044,7 +1051,7 @@ def sharding_explorer(name: str = "llama-3-70b", chip: str = "TPU v5p") -> Explo
     controls = {"preset": _preset_dropdown(name), **_shape_controls(cfg, moe=False),
                 "chip": _dropdown("chip", chip, list(_hw.CHIPS)),
                 "strategy": _dropdown("strategy", "FSDP", list(_STRATEGIES)),
-                "chips": _choice_slider("chips", 8960, log_counts(2, 65536)),
+                "chips": _choice_slider("chips", 8960, chip_counts(2, 131072)),
                 "tp": _choice_slider("tp", 4, [1, 2, 4, 8]),
                 "axes": _int_slider("axes", 3, 1, 3),
                 "tokens_per_chip": _log_slider("tokens_per_chip", 468, 16, 65536, fmt=",.0f")}
@@ -1053,7 +1060,7 @@ def sharding_explorer(name: str = "llama-3-70b", chip: str = "TPU v5p") -> Explo
         opts = _shape_options(v)
         f = v["F"]
         # the library's rules: Y divides F (sharding.tp_layer_time), and the chips for FSDP+TP (layer_time)
-        opts["chips"] = log_counts(2, 65536)
+        opts["chips"] = chip_counts(2, 131072)
         opts["tp"] = [t for t in range(1, 65) if f % t == 0 and (v["strategy"] != "FSDP+TP" or v["chips"] % t == 0)]
         return opts
 
@@ -1112,7 +1119,7 @@ def planner_explorer(name: str = "llama-3.1-405b", chip: str = "H100") -> Explor
     stacks = list(getattr(_planner, "STACKS", {}))
     controls = {"preset": _preset_dropdown(name),
                 "chip": _dropdown("chip", chip, list(_hw.CHIPS)),
-                "chips": _choice_slider("chips", 16384, log_counts(256, 131072)),
+                "chips": _choice_slider("chips", 16384, chip_counts(256, 131072)),
                 "batch_seqs": _int_slider("batch_seqs", 2048, 256, 8192, step=256),
                 "seq_len": _int_slider("seq_len", 8192, 1024, 131072, step=1024)}
     if stacks:
@@ -1165,5 +1172,5 @@ def planner_explorer(name: str = "llama-3.1-405b", chip: str = "H100") -> Explor
                 left[i] += x
         ax.set_xlim(0, max(left) * 1.05)
 
-    return Explorer(_text("planner_title"), controls, compute, draw, options=lambda v: {"chips": log_counts(256, 131072)},
+    return Explorer(_text("planner_title"), controls, compute, draw, options=lambda v: {"chips": chip_counts(256, 131072)},
                     widen=("chips",), left=0.1)
