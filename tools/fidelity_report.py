@@ -314,33 +314,33 @@ def summary(lang: str = "en") -> pd.DataFrame:
             (f"`llmcalc.planner` calibrated (the default) vs {cal['n']} published runs of {cal['sources']} sources",
              "each run's published throughput; constants fitted on all runs, and refitted without each source",
              f"error median {cal['med']:.1f}%, worst {cal['worst']:.1f}%; held out by source {cal['hmed']:.1f}% and "
-             f"{cal['hworst']:.1f}% (goal {cal['gm']:g}% and {cal['gw']:g}%: {'met' if cal['met'] else 'not met'}); "
+             f"{cal['hworst']:.1f}% (goal {cal['gm']:g}% and {cal['gw']:g}%: {_goal_text(cal, 'en')}); "
              f"{cal['fits']}/{cal['n']} layouts fit"),
         ],
         "zh": [
-            ("Korthikanti 等(2022)表 3 的四个布局下每 GPU 的激活值(仅 TP;TP + SP + 选择性重计算)",
-             "论文的闭式公式(式 2 与式 6)在这些布局下的取值:这是实现检查,即公式对照公式本身;"
+            ("Korthikanti 等（2022）表 3 的四个布局下每 GPU 的激活值（仅 TP；TP + SP + 选择性重计算）",
+             "论文的闭式公式（式 2 与式 6）在这些布局下的取值：这是实现检查，即公式对照公式本身；"
              "论文没有给出实测的激活显存",
              f"{n_equal}/{n_form} 相等"),
-            (f"`peak_training_bytes` 对比 torch 的 MemTracker(FakeTensorMode,第二步,AdamW):"
-             f"{pm['small_cases']} 个小型 LLaMA 形状的训练步(两种精度、开/关检查点、SDPA/eager、三种 AdamW 实现、"
-             f"偏置);{pm['full_cases']} 个完整规模的 {presets} 训练步,最大 {pm['full_largest_gb']:.0f} GB",
-             "本项目自己的测量(`llmcalc.measured`:如何测、何时测、所用 torch 与 transformers 版本)",
-             f"最大误差 {small:.2f}%(小形状)与 {full:.5f}%(完整规模;声称不超过 {claim:.4f}%);测试容差为各自的 "
-             f"{k} 倍,即 {k * small:.2f}% 与 {k * claim:.3f}%,`make crosscheck` 会重新测量每个完整规模的训练步"),
-            (f"一个 LLaMA-7B 层保存的字节数(b {lr['b']},s {lr['s']})对比 Korthikanti 的 34·s·b·h",
-             "MemTracker 测得的逐层差值,与 `layer_saved_bytes` 相等(交叉检查)",
-             f"bf16 SDPA {lr['bf16']:.3f}×,eager 为 sbh(34 + 5as/h) 的 {lr['eager']:.3f}×,amp {lr['amp']:.3f}×"),
+            (f"`peak_training_bytes` 对比 torch 的 MemTracker（FakeTensorMode，第二步，AdamW）："
+             f"{pm['small_cases']} 个小型 LLaMA 形状的训练步（两种精度、开/关检查点、SDPA/eager、三种 AdamW 实现、"
+             f"偏置）；{pm['full_cases']} 个完整规模的 {presets} 训练步，最大 {pm['full_largest_gb']:.0f} GB",
+             "本项目自己的测量（`llmcalc.measured`：如何测、何时测、所用 torch 与 transformers 版本）",
+             f"最大误差 {small:.2f}%（小形状）与 {full:.5f}%（完整规模；声称不超过 {claim:.4f}%）；测试容差为各自的 "
+             f"{k} 倍，即 {k * small:.2f}% 与 {k * claim:.3f}%，`make crosscheck` 会重新测量每个完整规模的训练步"),
+            (f"一个 LLaMA-7B 层保存的字节数（b {lr['b']}，s {lr['s']}）对比 Korthikanti 的 34·s·b·h",
+             "MemTracker 测得的逐层差值，与 `layer_saved_bytes` 相等（交叉检查）",
+             f"bf16 SDPA {lr['bf16']:.3f}×，eager 为 sbh(34 + 5as/h) 的 {lr['eager']:.3f}×，amp {lr['amp']:.3f}×"),
             ("`llmcalc.planner` 对比 Megatron-LM 表 1 与 Llama 3 表 4",
              "每个布局公开的吞吐",
              f"理想内核给出的上界覆盖 Megatron {pn['mega_bound']}/{pn['mega_rows']} 行、Llama 3 "
-             f"{pn['llama_bound']}/{pn['llama_rows']} 行;在假设的 {passes:g} 次 HBM 读写下,一个内核效率把 "
-             f"{pn['mega_rows']} 行 Megatron 解释到 {pn['spread']['worst_from_median_percent']:.1f}% 以内;"
-             f"若改设 {lo_p:g} 到 {hi_p:g} 次,则为 {worst.min():.1f}% 到 {worst.max():.1f}% 以内"),
-            (f"校准后的 `llmcalc.planner`(默认)对比 {cal['sources']} 个来源的 {cal['n']} 次公开训练",
-             "每次训练公开的吞吐;常数在全部训练上拟合,并逐个去掉来源重新拟合",
-             f"误差中位数 {cal['med']:.1f}%,最大 {cal['worst']:.1f}%;按来源留出为 {cal['hmed']:.1f}% 与 "
-             f"{cal['hworst']:.1f}%(目标 {cal['gm']:g}% 与 {cal['gw']:g}%:{'达到' if cal['met'] else '未达到'});"
+             f"{pn['llama_bound']}/{pn['llama_rows']} 行；在假设的 {passes:g} 次 HBM 读写下，一个内核效率把 "
+             f"{pn['mega_rows']} 行 Megatron 解释到 {pn['spread']['worst_from_median_percent']:.1f}% 以内；"
+             f"若改设 {lo_p:g} 到 {hi_p:g} 次，则为 {worst.min():.1f}% 到 {worst.max():.1f}% 以内"),
+            (f"校准后的 `llmcalc.planner`（默认）对比 {cal['sources']} 个来源的 {cal['n']} 次公开训练",
+             "每次训练公开的吞吐；常数在全部训练上拟合，并逐个去掉来源重新拟合",
+             f"误差中位数 {cal['med']:.1f}%，最大 {cal['worst']:.1f}%；按来源留出为 {cal['hmed']:.1f}% 与 "
+             f"{cal['hworst']:.1f}%（目标 {cal['gm']:g}% 与 {cal['gw']:g}%：{_goal_text(cal, 'zh')}）；"
              f"{cal['fits']}/{cal['n']} 个布局放得下"),
         ],
     }[lang]
@@ -358,10 +358,10 @@ def _note_megatron(df: pd.DataFrame) -> dict[str, str]:
               f"the gap is exactly the LM head's forward, which llmcalc also recomputes (2·B·s·h·V). MFU: the "
               f"printed TFLOP/s count the recomputed forward; model TFLOP/s = printed × FLOPs without recompute / "
               f"the paper's FLOPs with recompute. Peak: {pub.MEGATRON_PEAK_TFLOPS} TFLOP/s, as the paper divides.",
-        "zh": f"参数量:GPT-2 结构的精确计数(共享词嵌入、可学习位置编码、带偏置);论文只印到 {step:g} B,"
-              f"“±” 列是舍入能解释的误差。FLOPs:llmcalc 的精确矩阵乘法计数(完全重计算,完整 T×T 注意力分数)"
-              f"对比论文的 96·B·s·l·h²·(1 + s/(6h) + V/(16·l·h));差值恰好是 LM head 的一次前向"
-              f"(2·B·s·h·V),llmcalc 把它也算进重计算。MFU:论文的 TFLOP/s 含重计算的那次前向;"
+        "zh": f"参数量：GPT-2 结构的精确计数（共享词嵌入、可学习位置编码、带偏置）；论文只印到 {step:g} B，"
+              f"“±” 列是舍入能解释的误差。FLOPs：llmcalc 的精确矩阵乘法计数（完全重计算，完整 T×T 注意力分数）"
+              f"对比论文的 96·B·s·l·h²·(1 + s/(6h) + V/(16·l·h))；差值恰好是 LM head 的一次前向"
+              f"（2·B·s·h·V），llmcalc 把它也算进重计算。MFU：论文的 TFLOP/s 含重计算的那次前向；"
               f"模型 TFLOP/s = 论文值 × 不含重计算的 FLOPs / 论文含重计算的 FLOPs。峰值按论文取 "
               f"{pub.MEGATRON_PEAK_TFLOPS} TFLOP/s。",
     }
@@ -379,18 +379,18 @@ def _note_llama3(df: pd.DataFrame) -> dict[str, str]:
                      f"{r['sequences per step'] // r['DP printed (before v3)']} sequences per DP group, not the printed "
                      f"{r['batch size/DP printed']}; v3 prints {r['DP printed (v3)']}, the consistent value, which "
                      f"llmcalc uses.")
-        zh_dp.append(f"论文 v3 之前的版本在 {r['layout']} 这一行印的是 DP {r['DP printed (before v3)']}:那样 TP·CP·PP·DP "
-                     f"只有 {r['TP·CP·PP·DP printed before v3']:,} 张 GPU,而不是 {r['GPUs']:,},每个 DP 组也会有 "
-                     f"{r['sequences per step'] // r['DP printed (before v3)']} 条序列,而不是论文印的 "
-                     f"{r['batch size/DP printed']};v3 印的是 {r['DP printed (v3)']},即自洽的值,llmcalc 用的就是它。")
+        zh_dp.append(f"论文 v3 之前的版本在“{_zh_run(r['layout'])}”这一行印的是 DP {r['DP printed (before v3)']}：那样 TP·CP·PP·DP "
+                     f"只有 {r['TP·CP·PP·DP printed before v3']:,} 张 GPU，而不是 {r['GPUs']:,}，每个 DP 组也会有 "
+                     f"{r['sequences per step'] // r['DP printed (before v3)']} 条序列，而不是论文印的 "
+                     f"{r['batch size/DP printed']}；v3 印的是 {r['DP printed (v3)']}，即自洽的值，llmcalc 用的就是它。")
     peak = _peak_tflops(pub.LLAMA3_CHIP)
     return {
         "en": f"MFU = printed TFLOP/s / {peak:g}; the paper's TFLOP/s are multiples of {step:g}, so a difference up to "
               f"{rounding:.2f} points is rounding. \"16M\" tokens per step read as 2^24. " + " ".join(en_dp) +
               " The last two columns use llmcalc's exact causal FLOPs; the paper does not say how it counts attention.",
-        "zh": f"MFU = 论文的 TFLOP/s / {peak:g};论文的 TFLOP/s 是 {step:g} 的整数倍,所以 {rounding:.2f} 个百分点以内的"
+        "zh": f"MFU = 论文的 TFLOP/s / {peak:g}；论文的 TFLOP/s 是 {step:g} 的整数倍，所以 {rounding:.2f} 个百分点以内的"
               f"差异都可能来自舍入。每步 “16M” token 按 2^24 计。" + "".join(zh_dp) +
-              "最后两列用 llmcalc 的精确因果 FLOPs;论文没有说明它如何计入注意力。",
+              "最后两列用 llmcalc 的精确因果 FLOPs；论文没有说明它如何计入注意力。",
     }
 
 
@@ -408,12 +408,12 @@ def _note_planner_megatron(df: pd.DataFrame) -> dict[str, str]:
               f"activation (+2 for full recompute), one kernel efficiency explains every row within "
               f"{sp['worst_from_median_percent']:.1f}%. The passes are an assumption, not a measurement: the next "
               f"table shows how the ratios move with them.",
-        "zh": f"规划器(`llmcalc.fidelity.megatron_table1`)假设理想的矩阵乘法内核;TP、PP、GPU 数和批大小取论文值,"
-              f"微批大小与交错深度由规划器选择;按 2021 年的做法:完全重计算、fp32 梯度、无 ZeRO、无序列并行、"
-              f"未融合的注意力。“论文 / 规划器” 是该布局理想吞吐中真正达到的比例:在模型规模相差 "
-              f"{size_ratio:.0f} 倍的各行之间为 {sp['min']:.2f}–{sp['max']:.2f}(中位数 {sp['median']:.2f})。"
-              f"在假设每个保存的激活值经过 {passes:g} 次 HBM 读写(完全重计算再加 2 次)时,一个内核效率能把每一行"
-              f"解释到 {sp['worst_from_median_percent']:.1f}% 以内。读写次数是假设,不是测量:下一张表给出比值随它"
+        "zh": f"规划器（`llmcalc.fidelity.megatron_table1`）假设理想的矩阵乘法内核；TP、PP、GPU 数和批大小取论文值，"
+              f"微批次大小与交错深度由规划器选择；按 2021 年的做法：完全重计算、fp32 梯度、无 ZeRO、无序列并行、"
+              f"未融合的注意力。“论文 / 规划器” 是该布局理想吞吐中真正达到的比例：在模型规模相差 "
+              f"{size_ratio:.0f} 倍的各行之间为 {sp['min']:.2f}–{sp['max']:.2f}（中位数 {sp['median']:.2f}）。"
+              f"在假设每个保存的激活值经过 {passes:g} 次 HBM 读写（完全重计算再加 2 次）时，一个内核效率能把每一行"
+              f"解释到 {sp['worst_from_median_percent']:.1f}% 以内。读写次数是假设，不是测量：下一张表给出比值随它"
               f"如何变化。",
     }
 
@@ -435,14 +435,14 @@ def _note_sensitivity(df: pd.DataFrame) -> dict[str, str]:
               f"{best_row['elementwise passes (assumed)']:g}); at the assumed {passes:g} it is "
               f"{at.loc[passes, 'largest distance from median %']:.1f}%. \"One efficiency explains every row\" is "
               f"a statement about the model with this assumed constant, not a result independent of it.",
-        "zh": f"规划器的非矩阵乘法时间 = 每个保存的激活值每步经过 HBM `elementwise_passes` 次(完全重计算再加 2 次,"
-              f"Megatron 的每一行都用完全重计算)。默认的 {passes:g} 次背后没有逐个内核的计数。在 "
-              f"{df['elementwise passes (assumed)'].min():g} 到 {df['elementwise passes (assumed)'].max():g} 次之间,"
-              f"达到比例的中位数从 {mid.iloc[0]:.2f} 变到 {mid.iloc[-1]:.2f},各行离中位数的最大距离从 "
-              f"{worst_row['largest distance from median %']:.1f}%({worst_row['elementwise passes (assumed)']:g} 次)"
-              f"变到 {best_row['largest distance from median %']:.1f}%({best_row['elementwise passes (assumed)']:g} 次);"
+        "zh": f"规划器的非矩阵乘法时间 = 每个保存的激活值每步经过 HBM `elementwise_passes` 次（完全重计算再加 2 次，"
+              f"Megatron 的每一行都用完全重计算）。默认的 {passes:g} 次背后没有逐个内核的计数。在 "
+              f"{df['elementwise passes (assumed)'].min():g} 到 {df['elementwise passes (assumed)'].max():g} 次之间，"
+              f"达到比例的中位数从 {mid.iloc[0]:.2f} 变到 {mid.iloc[-1]:.2f}，各行离中位数的最大距离从 "
+              f"{worst_row['largest distance from median %']:.1f}%（{worst_row['elementwise passes (assumed)']:g} 次）"
+              f"变到 {best_row['largest distance from median %']:.1f}%（{best_row['elementwise passes (assumed)']:g} 次）；"
               f"在假设的 {passes:g} 次时为 {at.loc[passes, 'largest distance from median %']:.1f}%。"
-              f"“一个效率解释每一行” 是带着这个假设常数的模型的结论,而不是与它无关的结果。",
+              f"“一个效率解释每一行” 是带着这个假设常数的模型的结论，而不是与它无关的结果。",
     }
 
 
@@ -462,13 +462,13 @@ def _note_planner_llama3(df: pd.DataFrame) -> dict[str, str]:
         """The layouts named (labels hold commas, so they are joined with semicolons), or "every layout"."""
         if len(rows) == len(df):
             return "every layout", "每个布局"
-        return "; ".join(rows["layout"]), "、".join(rows["layout"])
+        return "; ".join(rows["layout"]), "、".join(f"“{_zh_run(x)}”" for x in rows["layout"])
 
     if len(over):
         en_which, zh_which = which(over)
         en_bound = (f"The planner predicts no more than Meta reports for {en_which}: an ideal-kernel figure should "
                     f"be an upper bound, so there it charges something Meta avoided.")
-        zh_bound = (f"对{zh_which},规划器的预测不高于 Meta 的报告值:理想内核的数值本应是上界,"
+        zh_bound = (f"对{zh_which}，规划器的预测不高于 Meta 的报告值：理想内核的数值本应是上界，"
                     f"说明规划器在这里多算了 Meta 避开的开销。")
     else:
         en_bound, zh_bound = "Ideal kernels bound every reported MFU.", "理想内核给出的数值是每个公开 MFU 的上界。"
@@ -476,7 +476,7 @@ def _note_planner_llama3(df: pd.DataFrame) -> dict[str, str]:
         en_which, zh_which = which(unfit)
         en_mem = (f"exceeds an H100's {hbm:.1f} GiB less the planner's {headroom:.0%} headroom for {en_which}, "
                   f"although Meta ran them")
-        zh_mem = f"对{zh_which}都超过了 H100 的 {hbm:.1f} GiB 减去规划器 {headroom:.0%} 的余量,可 Meta 确实这样训练了"
+        zh_mem = f"对{zh_which}都超过了 H100 的 {hbm:.1f} GiB 减去规划器 {headroom:.0%} 的余量，可 Meta 确实这样训练了"
     else:
         en_mem = f"fits an H100's {hbm:.1f} GiB less the planner's {headroom:.0%} headroom"
         zh_mem = f"在 H100 的 {hbm:.1f} GiB 减去规划器 {headroom:.0%} 的余量之内"
@@ -490,12 +490,12 @@ def _note_planner_llama3(df: pd.DataFrame) -> dict[str, str]:
               f"planner models the first (where it costs no stage a layer), not the second. With 16 micro-batches on "
               f"16 stages every forward pass runs before the first backward, so interleaving holds no more than "
               f"1F1B there.",
-        "zh": f"理想内核;微批 1、不重计算、序列并行、flash attention、ZeRO-1/2;DP 取与 GPU 数自洽的值。论文没有给出"
-              f"交错深度 v:用普通 1F1B(v = 1)时,规划器给出 {plain}% 的 MFU;在最佳 v 下,8K 的两行达到规划器数值的 "
-              f"{ratio_short},128K 那一行为 {ratio_long}(Megatron 在 A100 上的中位数为 {mega['median']:.2f})。"
-              f"{zh_bound}显存:规划器对这些布局的估计为每 GPU {gib} GiB,{zh_mem}。Meta 让流水线的第一级和最后一级"
-              f"各少放一层,并尽早释放张量(Llama 3 论文 §3.3.2);规划器建模了前者(在不让任何一级多放一层的情况下),"
-              f"没有建模后者。16 级流水线上只有 16 个微批时,所有前向都在第一个反向之前跑完,交错调度所存的并不比 1F1B 多。",
+        "zh": f"理想内核；微批次大小 1、不重计算、序列并行、flash attention、ZeRO-1/2；DP 取与 GPU 数自洽的值。论文没有给出"
+              f"交错深度 v：用普通 1F1B（v = 1）时，规划器给出 {plain}% 的 MFU；在最佳 v 下，8K 的两行达到规划器数值的 "
+              f"{ratio_short}，128K 那一行为 {ratio_long}（Megatron 在 A100 上的中位数为 {mega['median']:.2f}）。"
+              f"{zh_bound}显存：规划器对这些布局的估计为每 GPU {gib} GiB，{zh_mem}。Meta 让流水线的第一级和最后一级"
+              f"各少放一层，并尽早释放张量（Llama 3 论文 §3.3.2）；规划器建模了前者（在不让任何一级多放一层的情况下），"
+              f"没有建模后者。16 级流水线上只有 16 个微批次时，所有前向都在第一个反向之前跑完，交错调度所存的并不比 1F1B 多。",
     }
 
 
@@ -503,7 +503,7 @@ def _note_total_flops(df: pd.DataFrame) -> dict[str, str]:
     return {
         "en": "P is the exact parameter count of the preset. GPT-3: Brown et al. 2020; 405B: Llama 3 paper. "
               "The ± column is the rounding of the printed total and token count.",
-        "zh": "P 为预设模型的精确参数量。GPT-3 来自 Brown 等(2020);405B 来自 Llama 3 论文。"
+        "zh": "P 为预设模型的精确参数量。GPT-3 来自 Brown 等（2020）；405B 来自 Llama 3 论文。"
               "“±” 列是公开总量与 token 数的舍入误差。",
     }
 
@@ -515,8 +515,8 @@ def _note_llama_hours(df: pd.DataFrame) -> dict[str, str]:
         "en": f"Implied MFU = training FLOPs / (GPU-hours · 3600 · peak), peak {a100:g} (A100) or {h100:g} (H100) "
               f"TFLOP/s. The cards' hours include everything, not only steady-state steps. {' and '.join(approx)}: "
               f"the card gives the token count only roughly (\"~15T\").",
-        "zh": f"反推 MFU = 训练 FLOPs / (GPU 小时 · 3600 · 峰值),峰值 {a100:g}(A100)或 {h100:g}(H100)TFLOP/s。"
-              f"模型卡的小时数包含全部开销,不只是稳定训练步。{' 与 '.join(approx)}:模型卡只给出大约的 token 数"
+        "zh": f"反推 MFU = 训练 FLOPs / (GPU 小时 · 3600 · 峰值)，峰值 {a100:g}（A100）或 {h100:g}（H100）TFLOP/s。"
+              f"模型卡的小时数包含全部开销，不只是稳定训练步。{' 与 '.join(approx)}：模型卡只给出大约的 token 数"
               f"(“~15T”)。",
     }
 
@@ -531,9 +531,9 @@ def _note_llama405b(df: pd.DataFrame) -> dict[str, str]:
               f"because they include all of training: the long-context phase at {_range(long_mfu, 'g')}% MFU, "
               f"annealing, failures and restarts; the paper reports higher than {eff:.0%} effective training time "
               f"(time on useful training over elapsed time, §3.3.4).",
-        "zh": f"推算值 = {_short_sci(run.total_flops)} / ({peak:g} TFLOP/s · MFU · 3600)。模型卡的小时数更高,因为它包含整个"
-              f"训练:{_range(long_mfu, 'g')}% MFU 的长上下文阶段、退火、故障与重启;论文报告的有效训练时间"
-              f"(有用训练时间占总经过时间的比例,§3.3.4)高于 {eff:.0%}。",
+        "zh": f"推算值 = {_short_sci(run.total_flops)} / ({peak:g} TFLOP/s · MFU · 3600)。模型卡的小时数更高，因为它包含整个"
+              f"训练：{_range(long_mfu, 'g')}% MFU 的长上下文阶段、退火、故障与重启；论文报告的有效训练时间"
+              f"（有用训练时间占总经过时间的比例，§3.3.4）高于 {eff:.0%}。",
     }
 
 
@@ -554,12 +554,12 @@ def _note_korthikanti(df: pd.DataFrame) -> dict[str, str]:
               f"{', '.join(str(x) for x in m)} interleaved chunks, §6). llmcalc.activation_bytes (GPT-style layer, "
               f"16-bit values, 1-byte dropout masks) reproduces {n_equal} of {2 * len(df)} values. GiB = 2^30 bytes. "
               f"Whether a real layer stores this much is what `peak_training_bytes` against MemTracker answers.",
-        "zh": f"这是实现检查,不是保真度检查:表 3 只给出布局,论文也没有以数字给出激活显存(它的显存图,即图 1、图 7、图 9,"
-              f"只有图形)。"
-              f"闭式公式为式 2(仅 TP,每层 sbh(10 + 24/t + 5as/(ht)))或式 6(34·sbh/t),第一级保存 L 层的量,"
-              f"{' 与 '.join(chunked)} 再乘以 (1 + (p − 1)/(p·m))(m = {', '.join(str(x) for x in m)} 个交错分块,§6)。"
-              f"llmcalc.activation_bytes(GPT 结构的层,16 位数值,1 字节 dropout 掩码)复现了 {2 * len(df)} 个值中的 "
-              f"{n_equal} 个。GiB = 2^30 字节。真实的层是否保存这么多,要看 `peak_training_bytes` 对比 MemTracker 的结果。",
+        "zh": f"这是实现检查，不是保真度检查：表 3 只给出布局，论文也没有以数字给出激活显存（它的显存图，即图 1、图 7、图 9，"
+              f"只有图形）。"
+              f"闭式公式为式 2（仅 TP，每层 sbh(10 + 24/t + 5as/(ht))）或式 6（34·sbh/t），第一级保存 L 层的量，"
+              f"{' 与 '.join(chunked)} 再乘以 (1 + (p − 1)/(p·m))（m = {', '.join(str(x) for x in m)} 个层块，§6）。"
+              f"llmcalc.activation_bytes（GPT 结构的层，16 位数值，1 字节 dropout 掩码）复现了 {2 * len(df)} 个值中的 "
+              f"{n_equal} 个。GiB = 2^30 字节。真实的层是否保存这么多，要看 `peak_training_bytes` 对比 MemTracker 的结果。",
     }
 
 
@@ -609,9 +609,29 @@ def _calibration_numbers(df: pd.DataFrame) -> dict:
             "hmed": held.median(), "hworst": held.max(), "fits": int((df["fits"] == "yes").sum()),
             "over": df.loc[held.idxmax(), "run"],
             "met": held.median() <= GOAL_MEDIAN and held.max() <= GOAL_WORST,
+            "met_median": held.median() <= GOAL_MEDIAN, "met_worst": held.max() <= GOAL_WORST,
             "gm": GOAL_MEDIAN, "gw": GOAL_WORST, "step": planner.FRACTIONS[1] - planner.FRACTIONS[0],
             "pstep": planner.PASSES[1] - planner.PASSES[0], "slower": _mtnlg_slower(df),
             "llama_v": _llama_interleave(df), **_llama_8k_interleaved(), **_without_meta_16k(df)}
+
+
+def _goal_text(c: dict, lang: str) -> str:
+    """Which half of the held-out goal (median, worst) is met, in words."""
+    if lang == "en":
+        words = {True: "met", False: "not met"}
+        return f"median {words[c['met_median']]}, worst {words[c['met_worst']]}"
+    words = {True: "达到", False: "未达到"}
+    return f"中位数{words[c['met_median']]}，最大误差{words[c['met_worst']]}"
+
+
+def _zh_run(label: str) -> str:
+    """A published run's label as Chinese prose writes it ("Llama 3 405B, 8K context, 8,192 GPUs" ->
+    "Llama 3 405B，8K 上下文，8,192 张 GPU"; "(SP + selective)" -> "（SP + 选择性重计算）")."""
+    import re
+    zh = label.replace(" context, ", " 上下文, ").replace(" GPUs", " 张 GPU").replace(" (SP + selective)", "（SP + 选择性重计算）")
+    zh = re.sub(r", (\d+) (A100|H100)", r", \1 张 \2", zh)      # GPUs count in 张, chips in 块 (glossary)
+    zh = re.sub(r", (\d+) (TPU v4)", r", \1 块 \2", zh)
+    return re.sub(r",(?!\d{3})\s*", "，", zh)
 
 
 def _llama_interleave(df: pd.DataFrame) -> str:
@@ -650,8 +670,12 @@ def _mtnlg_slower(df: pd.DataFrame) -> float:
 
 def _note_calibrated(df: pd.DataFrame) -> dict[str, str]:
     c = _calibration_numbers(df)
-    met_en = "meets" if c["met"] else "does not meet"
-    met_zh = "达到" if c["met"] else "没有达到"
+    met_en = {(True, True): "meets the goal", (True, False): "meets the median goal but not the worst-case goal",
+              (False, True): "meets the worst-case goal but not the median goal",
+              (False, False): "meets neither goal"}[(c["met_median"], c["met_worst"])]
+    met_zh = {(True, True): "两项目标都达到了", (True, False): "中位数的目标达到了，最大误差的目标没有达到",
+              (False, True): "最大误差的目标达到了，中位数的目标没有达到",
+              (False, False): "两项目标都没有达到"}[(c["met_median"], c["met_worst"])]
     return {
         "en": f"Calibrated planner (the default of `planner.search` and `planner.layout`): two constants fitted on "
               f"all {c['n']} runs of {c['sources']} sources by `tools/fit_planner.py` (a GEMM reaches "
@@ -661,8 +685,8 @@ def _note_calibrated(df: pd.DataFrame) -> dict[str, str]:
               f"where the kernel skips the masked half), reported MFU converted from each source's printed "
               f"throughput with its own FLOP count. In sample the median error is {c['med']:.1f}% and the worst "
               f"{c['worst']:.1f}%; held out by source (refitted without the run's source, the fit's own grid of "
-              f"{c['step']:.2f} × {c['pstep']:g} passes) {c['hmed']:.1f}% and {c['hworst']:.1f}% ({c['over']}), so "
-              f"the model {met_en} the goal of {c['gm']:g}% median and {c['gw']:g}% worst on held-out runs; the "
+              f"{c['step']:.2f} × {c['pstep']:g} passes) {c['hmed']:.1f}% and {c['hworst']:.1f}% ({c['over']}): against the "
+              f"goal of {c['gm']:g}% median and {c['gw']:g}% worst on held-out runs, the model {met_en}; the "
               f"other {c['rest_n']} runs, all but Llama 3's two 16,384-GPU rows, are within {c['rest_worst']:.1f}% "
               f"held out ({c['rest_over']}). Where it "
               f"is still off: Llama 3's 16,384-GPU rows ran Meta's interleaved schedule, whose depth the paper does "
@@ -676,22 +700,22 @@ def _note_calibrated(df: pd.DataFrame) -> dict[str, str]:
               f"(DeepSpeed's pipeline engine, a production run), which no published fact explains. Megatron-LM's "
               f"largest models run faster than predicted (one GEMM share for all shapes). {c['fits']}/{c['n']} "
               f"published layouts fit in memory.",
-        "zh": f"校准后的规划器(`planner.search` 与 `planner.layout` 的默认):两个常数由 `tools/fit_planner.py` "
-              f"在 {c['sources']} 个来源的全部 {c['n']} 次训练上拟合(GEMM 在 tile 与 wave 损失之前达到峰值的 "
-              f"{c['x']:.2f};每个保存的激活值经过 {c['e']:g} 次 HBM 读写),注意力算子按公开的速率,集合通信按实测"
-              f"总线带宽,并按各框架的重叠方式(`stack=`)计算。MFU 按规划器的口径(算子跳过掩码一半时按因果注意力"
-              f"计),公开 MFU 由各来源印出的吞吐按其自己的 FLOPs 计数换算。样本内误差中位数 {c['med']:.1f}%,"
-              f"最大 {c['worst']:.1f}%;按来源留出(去掉该来源重新拟合,用拟合本身的网格,步长 {c['step']:.2f} × "
-              f"{c['pstep']:g} 次读写)为 {c['hmed']:.1f}% 与 {c['hworst']:.1f}%({c['over']}),因此{met_zh}留出数据上"
-              f"中位数 {c['gm']:g}%、最大 {c['gw']:g}% 的目标;除 Llama 3 的两行 16,384 GPU 之外,其余 {c['rest_n']} 次"
-              f"训练留出误差都在 {c['rest_worst']:.1f}% 以内({c['rest_over']})。仍有偏差之处:Llama 3 的 16,384 GPU 两行用的是 Meta 的"
-              f"交错调度,论文没有给出交错深度;16 级流水线上只有 16 个微批,所有前向先跑完,任何深度都放得下,按最快的"
-              f"深度(v = {c['llama_v']})规划器预测得远远偏快:Meta 实测的一步比“张量并行与上下文并行通信都被隐藏”的"
-              f"Megatron-Core 式栈要慢,而论文没有说明它的栈重叠了哪些通信。8,192 GPU 一行在规划器的显存模型里只有 "
-              f"1F1B 放得下(v = 8 交错需要 {c['l8k_gib']:.0f} GiB,"
-              f"超过允许的 {c['l8k_usable']:.0f} GiB),尽管 Meta 描述的是同一种调度。MT-NLG 与 Megatron-LM 的 530B 基准布局相同,"
-              f"却慢了 {c['slower']:.0f}%(DeepSpeed 的流水线引擎、正式训练),没有哪一条公开的事实能解释。Megatron-LM "
-              f"最大的几个模型比预测快(所有形状共用一个 GEMM 效率)。{c['fits']}/{c['n']} 个公开布局能放进显存。",
+        "zh": f"校准后的规划器（`planner.search` 与 `planner.layout` 的默认）：两个常数由 `tools/fit_planner.py` "
+              f"在 {c['sources']} 个来源的全部 {c['n']} 次训练上拟合（GEMM 在 tile 与 wave 损失之前达到峰值的 "
+              f"{c['x']:.2f}；每个保存的激活值经过 {c['e']:g} 次 HBM 读写），注意力算子按公开的速率，集合通信按实测"
+              f"总线带宽，并按各框架的重叠方式（`stack=`）计算。MFU 按规划器的口径（算子跳过掩码一半时按因果注意力"
+              f"计），公开 MFU 由各来源印出的吞吐按其自己的 FLOPs 计数换算。样本内误差中位数 {c['med']:.1f}%，"
+              f"最大 {c['worst']:.1f}%；按来源留出（去掉该来源重新拟合，用拟合本身的网格，步长 {c['step']:.2f} × "
+              f"{c['pstep']:g} 次读写）为 {c['hmed']:.1f}% 与 {c['hworst']:.1f}%（{_zh_run(c['over'])}）。对照留出数据上"
+              f"中位数 {c['gm']:g}%、最大 {c['gw']:g}% 的目标：{met_zh}；除 Llama 3 的两行 16,384 张 GPU 之外，其余 {c['rest_n']} 次"
+              f"训练留出误差都在 {c['rest_worst']:.1f}% 以内（{_zh_run(c['rest_over'])}）。仍有偏差之处：Llama 3 在 16,384 张 GPU 上的两行用的是 Meta 的"
+              f"交错调度，论文没有给出交错深度；16 级流水线上只有 16 个微批次，所有前向先跑完，任何深度都放得下，按最快的"
+              f"深度（v = {c['llama_v']}）规划器预测得远远偏快：Meta 实测的一步比“张量并行与上下文并行通信都被隐藏”的"
+              f"Megatron-Core 式栈要慢，而论文没有说明它的栈重叠了哪些通信。8,192 张 GPU 那一行在规划器的显存模型里只有 "
+              f"1F1B 放得下（v = 8 交错需要 {c['l8k_gib']:.0f} GiB，"
+              f"超过允许的 {c['l8k_usable']:.0f} GiB），尽管 Meta 描述的是同一种调度。MT-NLG 与 Megatron-LM 的 530B 基准布局相同，"
+              f"却慢了 {c['slower']:.0f}%（DeepSpeed 的流水线引擎、正式训练），没有哪一条公开的事实能解释。Megatron-LM "
+              f"最大的几个模型比预测快（所有形状共用一个 GEMM 效率）。{c['fits']}/{c['n']} 个公开布局能放进显存。",
     }
 
 
@@ -713,7 +737,7 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         megatron_table1,
         {"en": f"Megatron-LM, Narayanan et al. 2021, Table 1 (GPT-style, T {_S}, V {_V}, A100, full recompute)",
-         "zh": f"Megatron-LM(Narayanan 等,2021)表 1(GPT 结构,T {_S},V {_V},A100,完全重计算)"},
+         "zh": f"Megatron-LM（Narayanan 等，2021）表 1（GPT 结构，T {_S}，V {_V}，A100，完全重计算）"},
         _note_megatron,
         (("model", "L", "D", "N", "params exact (B)", "params reported (B)", "params error %",
           "params rounding ± %", "FLOPs/iter llmcalc, full recompute", "FLOPs/iter Megatron formula",
@@ -724,7 +748,7 @@ SECTIONS: tuple[Section, ...] = (
     ),
     Section(
         llama3_table4,
-        {"en": "Llama 3 paper, Table 4 (405B on H100s)", "zh": "Llama 3 论文表 4(405B,H100)"},
+        {"en": "Llama 3 paper, Table 4 (405B on H100s)", "zh": "Llama 3 论文表 4（405B，H100）"},
         _note_llama3,
         (("layout", "GPUs", "TP", "CP", "PP", "DP printed (v3)", "DP printed (before v3)", "DP consistent",
           "TP·CP·PP·DP consistent", "TP·CP·PP·DP printed before v3", "T", "sequences per step",
@@ -735,7 +759,7 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         planner_fidelity.megatron_table1,
         {"en": "llmcalc.planner vs Megatron-LM Table 1: hardware TFLOP/s per GPU for each published layout",
-         "zh": "llmcalc.planner 对比 Megatron-LM 表 1:每个公开布局的每 GPU 硬件 TFLOP/s"},
+         "zh": "llmcalc.planner 对比 Megatron-LM 表 1：每个公开布局的每 GPU 硬件 TFLOP/s"},
         _note_planner_megatron,
         (("model", "TP", "PP", "DP", "GPUs", "planner micro-batch", "planner interleave", "planner GiB per GPU",
           "planner TFLOP/s per GPU (ideal kernels)", "TFLOP/s per GPU reported", "reported / planner"),),
@@ -751,7 +775,7 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         planner_fidelity.llama3_table4,
         {"en": "llmcalc.planner vs Llama 3 Table 4: MFU of 405B for each published layout",
-         "zh": "llmcalc.planner 对比 Llama 3 表 4:405B 在每个公开布局下的 MFU"},
+         "zh": "llmcalc.planner 对比 Llama 3 表 4：405B 在每个公开布局下的 MFU"},
         _note_planner_llama3,
         (("layout", "GPUs", "TP", "CP", "PP", "DP", "planner MFU % (v = 1)", "planner best v",
           "planner MFU % (best v)", "MFU % reported", "reported / planner (best v)",
@@ -760,14 +784,14 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         calibrated_planner,
         {"en": "llmcalc.planner, calibrated, vs every published run: predicted and reported MFU, error, held out",
-         "zh": "校准后的 llmcalc.planner 对比每次公开训练:预测与公开的 MFU、误差、留出误差"},
+         "zh": "校准后的 llmcalc.planner 对比每次公开训练：预测与公开的 MFU、误差、留出误差"},
         _note_calibrated,
         (("run", "framework", "chip", "GPUs", "layout", "GiB per chip", "fits", "MFU % reported, planner's count",
           "MFU % predicted", "MFU % ideal bound", "error %", "held-out error %"),),
     ),
     Section(
         total_flops,
-        {"en": "Total training FLOPs: 6·P·tokens vs published", "zh": "训练总 FLOPs:6·P·tokens 对比公开值"},
+        {"en": "Total training FLOPs: 6·P·tokens vs published", "zh": "训练总 FLOPs：6·P·tokens 对比公开值"},
         _note_total_flops,
         (("run", "P exact (B)", "tokens", "FLOPs 6·P·tokens", "FLOPs reported", "FLOPs error %",
           "rounding ± %"),),
@@ -775,7 +799,7 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         llama_hours,
         {"en": "LLaMA 2 and LLaMA 3.1: MFU implied by the model cards' GPU-hours",
-         "zh": "LLaMA 2 与 LLaMA 3.1:由模型卡 GPU 小时反推的 MFU"},
+         "zh": "LLaMA 2 与 LLaMA 3.1：由模型卡 GPU 小时反推的 MFU"},
         _note_llama_hours,
         (("run", "chip", "GPU-hours reported", "tokens", "T", "FLOPs 6·P·tokens", "implied MFU % (6P)",
           "implied MFU % (exact, causal)"),),
@@ -783,7 +807,7 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         llama405b_hours,
         {"en": "LLaMA 3.1-405B: GPU-hours from Table 4's MFU vs the model card",
-         "zh": "LLaMA 3.1-405B:由表 4 的 MFU 推算 GPU 小时,对比模型卡"},
+         "zh": "LLaMA 3.1-405B：由表 4 的 MFU 推算 GPU 小时，对比模型卡"},
         _note_llama405b,
         (("layout", "MFU % reported", "GPU-hours predicted", "GPU-hours reported (card)", "GPU-hours error %"),),
     ),
@@ -791,7 +815,7 @@ SECTIONS: tuple[Section, ...] = (
         korthikanti_implementation_check,
         {"en": "Korthikanti et al. 2022, Table 3 layouts: activations per GPU of the first pipeline stage "
                "(implementation check)",
-         "zh": "Korthikanti 等(2022)表 3 的布局:流水线第一级每张 GPU 的激活值(实现检查)"},
+         "zh": "Korthikanti 等（2022）表 3 的布局：流水线第一级每张 GPU 的激活值（实现检查）"},
         _note_korthikanti,
         (("model", "TP", "PP", "GPUs", "micro-batch", "chunks", "TP only GiB llmcalc", "TP only GiB closed form",
           "TP only difference %", "TP+SP+selective GiB llmcalc", "TP+SP+selective GiB closed form",
@@ -853,43 +877,46 @@ FORMATS: dict[str, str] = {
 ZH: dict[str, str] = {
     "check": "检查", "compared with": "对照", "result": "结果",
     "model": "模型", "layout": "布局", "run": "训练", "chip": "芯片", "GPUs": "GPU 数",
-    "batch (sequences)": "批大小(序列)",
-    "params exact (B)": "精确参数量(B)", "params reported (B)": "论文参数量(B)", "params error %": "参数误差 %",
+    "batch (sequences)": "批大小（序列）",
+    "params exact (B)": "精确参数量（B）", "params reported (B)": "论文参数量（B）", "params error %": "参数误差 %",
     "params rounding ± %": "参数舍入 ± %",
-    "FLOPs/iter llmcalc, full recompute": "每步 FLOPs,llmcalc,完全重计算", "FLOPs/iter Megatron formula":
-    "每步 FLOPs,Megatron 公式", "FLOPs error %": "FLOPs 误差 %",
+    "FLOPs/iter llmcalc, full recompute": "每步 FLOPs，llmcalc，完全重计算", "FLOPs/iter Megatron formula":
+    "每步 FLOPs，Megatron 公式", "FLOPs error %": "FLOPs 误差 %",
     "TFLOP/s per GPU reported": "论文每 GPU TFLOP/s", "aggregate PFLOP/s = TFLOP/s × GPUs": "总 PFLOP/s = TFLOP/s × GPU 数",
     "aggregate PFLOP/s reported": "论文总 PFLOP/s", "aggregate error %": "总量误差 %",
     "% of peak = TFLOP/s / peak": "峰值占比 % = TFLOP/s / 峰值", "% of peak reported": "论文峰值占比 %",
     "model TFLOP/s per GPU": "每 GPU 模型 TFLOP/s", "MFU %": "MFU %",
-    "DP printed (v3)": "论文 DP(v3)", "DP printed (before v3)": "论文 DP(v3 之前)", "DP consistent": "自洽的 DP",
-    "TP·CP·PP·DP consistent": "TP·CP·PP·DP(自洽)", "TP·CP·PP·DP printed before v3": "TP·CP·PP·DP(v3 之前的印刷值)",
+    "DP printed (v3)": "论文 DP（v3）", "DP printed (before v3)": "论文 DP（v3 之前）", "DP consistent": "自洽的 DP",
+    "TP·CP·PP·DP consistent": "TP·CP·PP·DP（自洽）", "TP·CP·PP·DP printed before v3": "TP·CP·PP·DP（v3 之前的印刷值）",
     "sequences per step": "每步序列数", "batch size/DP printed": "论文每 DP 批大小",
-    "sequences per DP (consistent DP)": "每个 DP 组的序列数(自洽 DP)",
-    "MFU % = TFLOP/s / peak": "MFU % = TFLOP/s / 峰值", "MFU % reported": "论文 MFU %", "MFU diff (points)": "MFU 差(百分点)",
-    "exact FLOPs per token / 6P": "每 token 精确 FLOPs / 6P", "step s at reported TFLOP/s": "按论文 TFLOP/s 的步时(秒)",
-    "P exact (B)": "精确 P(B)", "tokens": "token 数", "FLOPs 6·P·tokens": "FLOPs 6·P·tokens",
+    "sequences per DP (consistent DP)": "每个 DP 组的序列数（自洽 DP）",
+    "MFU % = TFLOP/s / peak": "MFU % = TFLOP/s / 峰值", "MFU % reported": "论文 MFU %", "MFU diff (points)": "MFU 差（百分点）",
+    "exact FLOPs per token / 6P": "每 token 精确 FLOPs / 6P", "step s at reported TFLOP/s": "按论文 TFLOP/s 的步时（秒）",
+    "P exact (B)": "精确 P（B）", "tokens": "token 数", "FLOPs 6·P·tokens": "FLOPs 6·P·tokens",
     "FLOPs reported": "公开 FLOPs", "rounding ± %": "舍入 ± %",
-    "GPU-hours reported": "公开 GPU 小时", "implied MFU % (6P)": "反推 MFU %(6P)",
-    "implied MFU % (exact, causal)": "反推 MFU %(精确,因果)",
+    "GPU-hours reported": "公开 GPU 小时", "implied MFU % (6P)": "反推 MFU %（6P）",
+    "implied MFU % (exact, causal)": "反推 MFU %（精确，因果）",
     "GPU-hours predicted": "推算 GPU 小时", "GPU-hours reported (card)": "模型卡 GPU 小时",
-    "GPU-hours error %": "GPU 小时误差 %", "micro-batch": "微批大小", "chunks": "分块数",
-    "TP only GiB llmcalc": "仅 TP,llmcalc(GiB)", "TP only GiB closed form": "仅 TP,闭式公式(GiB)",
+    "GPU-hours error %": "GPU 小时误差 %", "micro-batch": "微批次大小", "chunks": "层块数",
+    "TP only GiB llmcalc": "仅 TP，llmcalc（GiB）", "TP only GiB closed form": "仅 TP，闭式公式（GiB）",
     "TP only difference %": "仅 TP 差异 %",
-    "TP+SP+selective GiB llmcalc": "TP+SP+选择性,llmcalc(GiB)",
-    "TP+SP+selective GiB closed form": "TP+SP+选择性,闭式公式(GiB)",
+    "TP+SP+selective GiB llmcalc": "TP+SP+选择性，llmcalc（GiB）",
+    "TP+SP+selective GiB closed form": "TP+SP+选择性，闭式公式（GiB）",
     "TP+SP+selective difference %": "TP+SP+选择性 差异 %",
-    "planner micro-batch": "规划器微批", "planner interleave": "规划器交错深度", "planner GiB per GPU": "规划器每 GPU GiB",
-    "planner TFLOP/s per GPU (ideal kernels)": "规划器每 GPU TFLOP/s(理想内核)", "reported / planner": "论文 / 规划器",
-    "elementwise passes (assumed)": "HBM 读写次数(假设)", "reported / planner median": "论文 / 规划器 中位数",
+    "planner micro-batch": "规划器微批次大小", "planner interleave": "规划器交错深度", "planner GiB per GPU": "规划器每 GPU GiB",
+    "planner TFLOP/s per GPU (ideal kernels)": "规划器每 GPU TFLOP/s（理想内核）", "reported / planner": "论文 / 规划器",
+    "elementwise passes (assumed)": "HBM 读写次数（假设）", "reported / planner median": "论文 / 规划器 中位数",
     "min": "最小", "max": "最大", "spread % of median": "极差占中位数 %",
     "largest distance from median %": "离中位数最大距离 %",
-    "planner MFU % (v = 1)": "规划器 MFU %(v = 1)", "planner best v": "规划器最佳 v",
-    "planner MFU % (best v)": "规划器 MFU %(最佳 v)", "reported / planner (best v)": "论文 / 规划器(最佳 v)",
-    "planner GiB per GPU (best v)": "规划器每 GPU GiB(最佳 v)", "fits H100 less 10%": "能否放入 H100(留 10%)",
-    "framework": "框架", "GiB per chip": "每芯片 GiB", "MFU % reported, planner's count": "公开 MFU %(规划器口径)", "fits": "放得下", "MFU % predicted": "预测 MFU %",
+    "planner MFU % (v = 1)": "规划器 MFU %（v = 1）", "planner best v": "规划器最佳 v",
+    "planner MFU % (best v)": "规划器 MFU %（最佳 v）", "reported / planner (best v)": "论文 / 规划器（最佳 v）",
+    "planner GiB per GPU (best v)": "规划器每 GPU GiB（最佳 v）", "fits H100 less 10%": "能否放入 H100（留 10%）",
+    "framework": "框架", "GiB per chip": "每芯片 GiB", "MFU % reported, planner's count": "公开 MFU %（规划器口径）", "fits": "放得下", "MFU % predicted": "预测 MFU %",
     "MFU % ideal bound": "理想上界 MFU %", "error %": "误差 %", "held-out error %": "留出误差 %", "source": "来源",
 }
+
+# yes/no cells in the Chinese README
+ZH_CELLS: dict[str, str] = {"yes": "是", "no": "否", "True": "是", "False": "否"}
 
 _TEXT = {
     "en": {"intro": "Generated by `tools/fidelity_report.py` from `llmcalc.published` (figures papers and model cards "
@@ -898,8 +925,8 @@ _TEXT = {
                     "Error % = (predicted − reported) / reported.",
            "summary": "What each comparison below is checked against",
            "more": "more columns"},
-    "zh": {"intro": "由 `tools/fidelity_report.py` 根据 `llmcalc.published`(论文与模型卡印出的数字,每条记录注明论文与"
-                    "表格)和 `llmcalc.measured`(本项目自己的测量)生成;`tests/fidelity` 检查误差界并保证本节(包括文字)"
+    "zh": {"intro": "由 `tools/fidelity_report.py` 根据 `llmcalc.published`（论文与模型卡印出的数字，每条记录注明论文与"
+                    "表格）和 `llmcalc.measured`（本项目自己的测量）生成；`tests/fidelity` 检查误差界并保证本节（包括文字）"
                     "与之一致。误差 % = (预测 − 公开值) / 公开值。",
            "summary": "下面每项对照的依据",
            "more": "其他列"},
@@ -918,11 +945,12 @@ def _cell(column: str, value) -> str:
 def markdown_table(df: pd.DataFrame, columns, lang: str = "en") -> str:
     """A Markdown table of ``columns`` of ``df``; text left-aligned, numbers right-aligned."""
     name = (lambda c: ZH.get(c, c)) if lang == "zh" else (lambda c: c)
+    word = (lambda text: ZH_CELLS.get(text, text)) if lang == "zh" else (lambda text: text)
     numeric = [not all(isinstance(v, str) for v in df[c]) for c in columns]
     lines = ["| " + " | ".join(name(c) for c in columns) + " |",
              "|" + "|".join("---:" if n else "---" for n in numeric) + "|"]
     for _, row in df.iterrows():
-        lines.append("| " + " | ".join(_cell(c, row[c]) for c in columns) + " |")
+        lines.append("| " + " | ".join(word(_cell(c, row[c])) for c in columns) + " |")
     return "\n".join(lines)
 
 
