@@ -145,7 +145,7 @@ def build(name, old=None):
     }
     for key, ex in exs.items():
         ex.summary_html.add_class("demo-summary")
-        ex.widget.add_class(f"demo-explorer-{key}")
+        ex.presenter.add_class(f"demo-explorer-{key}")
         ex.controls["preset"].add_class("demo-hidden-preset")   # the one picker at the top drives them all
         values = {k: v for k, v in (old[key] if old is not None else PLAN.get(key, {})).items() if k != "preset"}
         if values:
@@ -178,7 +178,7 @@ def show(exs, lang):
     tabs.titles = t["tabs"]
     save_link.value = status.value = ""
     for key in ("params", "flops", "memory", "sharding"):
-        boxes[key].children = [exs[key].widget]
+        boxes[key].children = [exs[key].presenter]
     show_plan_view()
     activate_plots()
 
@@ -186,7 +186,7 @@ def show(exs, lang):
 def show_plan_view(change=None):
     ex = state["explorers"].get(plan_view.value)
     if ex is not None:
-        plan_body.children = [ex.widget]
+        plan_body.children = [ex.presenter]
         boxes["plan"].children = [plan_view, plan_body, plan_note]
         activate_plots()
 

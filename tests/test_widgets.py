@@ -235,7 +235,7 @@ def test_numbers_are_shown_with_separators_and_percentages():
     shown = ex.shown_table()
     assert shown.loc["attention", "share"].endswith("%")
     ex = W.flops_explorer("llama-3-70b")
-    assert re.search(r"attention share</span> <span class='llm-value'>\d+\.\d%", ex.summary_html.value)
+    assert re.search(r"attention share:</span> <span class='llm-value'>\d+\.\d%", ex.summary_html.value)
 
 
 def test_an_error_replaces_the_plot_and_a_valid_value_brings_it_back():

@@ -408,12 +408,20 @@ class Explorer:
             ctl.observe(self._on_change, names="value")
         if presets_control and presets_control in controls:
             controls[presets_control].observe(self._on_preset, names="value")
+        export_row = w.HBox([self.export_button, self.export_links])
+        # two arrangements of the same widgets: ``presenter`` (the dashboard: one column of controls beside the
+        # numbers and the plot) and ``widget`` (a chapter: the controls in two columns above them)
         self.controls_box = w.VBox(list(controls.values()))
         self.controls_box.add_class("llm-controls")
         self.output_box = w.VBox([self.summary_html, self.note_html, self.plot_box, self.detail_html, self.table_html,
-                                  w.HBox([self.export_button, self.export_links])])
+                                  export_row])
         self.output_box.add_class("llm-outputs")
-        self.widget = w.VBox([self.title_html, w.HBox([self.controls_box, self.output_box])])
+        self.presenter = w.VBox([self.title_html, w.HBox([self.controls_box, self.output_box])])
+        self.presenter.add_class("llm-explorer")
+        columns = w.HBox([w.VBox(list(controls.values())[i::2]) for i in range(2)])
+        columns.add_class("llm-control-columns")
+        self.widget = w.VBox([self.title_html, columns, self.summary_html, self.note_html, self.plot_box,
+                              self.detail_html, self.table_html, export_row])
         self.widget.add_class("llm-explorer")
         self.result: Result | None = None
         self._on_preset_hook: Callable[[ModelConfig], dict] | None = None
@@ -557,7 +565,7 @@ class Explorer:
             self._render_error(result.error)
             return result
         self.summary_html.value = self._last_summary = " ".join(
-            f"<span class='llm-item'><span class='llm-key'>{_html_escape(self._summary_label(k))}</span> "
+            f"<span class='llm-item'><span class='llm-key'>{_html_escape(self._summary_label(k))}:</span> "
             f"<span class='llm-value'>{_html_escape(format_value(k, v))}</span></span>"
             for k, v in result.summary.items())
         notes = [_html_escape(_text(k).format(**a)) for k, a in result.notes]

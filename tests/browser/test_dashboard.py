@@ -137,7 +137,7 @@ def test_valid_values_follow_the_model_and_an_error_replaces_the_plot_without_a_
     wait_for(lambda: text(tp), lambda t: t == "4", "TP for qwen2-7b")
     expected = mem.training_bytes_per_device(llmcalc.preset("qwen2-7b"), 1, 4096, regime="mixed", zero_stage=1,
                                              dp=64, tp=4, pp=4, sp=True, recompute="selective")["total"] / 1e9
-    wait_for(lambda: text(memory.locator(".llm-summary")), lambda t: f"total GB/device {expected:,.1f}" in t,
+    wait_for(lambda: text(memory.locator(".llm-summary")), lambda t: f"total GB/device: {expected:,.1f}" in t,
              "qwen2-7b memory")
     page.select_option(".demo-preset select", "qwen2-57b-a14b")
     wait_for(lambda: memory.locator(".llm-control-preset select").evaluate("e => e.value"),

@@ -78,7 +78,7 @@ def wait_equal(get, expected, what: str, timeout: float = 30.0):
 
 def total_pattern(n: int, name: str = "total params") -> str:
     # the explorer's format: the name, then the count with thousands separators
-    return rf"{name}\s*{re.escape(f'{n:,}')}(\s|$)"
+    return rf"{name}:\s*{re.escape(f'{n:,}')}(\s|$)"
 
 
 def selected(page, box: str) -> str:
@@ -111,7 +111,7 @@ def test_dashboard_preset_picker_slider_and_language(page, voila_url, artifacts)
                                             sp=True, recompute="selective")["total"] / 1e9
     page.locator(".lm-TabBar-tab").nth(4).click()
     page.locator(".demo-plan-view button").nth(1).click()           # its Memory view
-    wait_text(page.locator(".demo-plan .demo-summary"), rf"total GB/device\s*{re.escape(f'{plan_gb:,.1f}')}\s")
+    wait_text(page.locator(".demo-plan .demo-summary"), rf"total GB/device:\s*{re.escape(f'{plan_gb:,.1f}')}\s")
     page.locator(".lm-TabBar-tab").nth(0).click()
 
     # a slider moved from the keyboard: L → L + 1, the total follows llmcalc
