@@ -131,6 +131,15 @@ def test_valid_values_follow_the_model_and_an_error_replaces_the_plot_without_a_
     memory = page.locator(".demo-memory")
     tp = memory.locator(".llm-control-tp .widget-readout")
     assert text(tp) == "8"
+    # every control says what its symbol means on hover (the title attribute), and its name carries the unit
+    tip = lambda k: memory.locator(f".llm-control-{k}").evaluate(
+        "e => e.title || [...e.querySelectorAll('[title]')].map(x => x.title).find(t => t && t !== 'null') || ''")
+    assert "tensor-parallel degree" in tip("tp")
+    assert memory.locator(".llm-control-seq_len .widget-label").inner_text() == "T (tokens)"
+    # (ipywidgets 8.1 renders no tooltip on a Dropdown: the precision, recompute and chip pickers have none)
+    missing = [k for k in ("L", "D", "F", "N", "K", "V", "micro_batch", "seq_len", "zero_stage", "dp", "tp", "pp", "sp")
+               if not tip(k)]
+    assert not missing, missing
     # Qwen2-7B: 28 heads, 4 KV heads, MLP 18944 = 2^9·37, so TP ∈ {1, 2, 4} (by hand); TP 8 moves to 4 and
     # the memory tab shows llmcalc's number instead of "tp must divide N"
     page.select_option(".demo-preset select", "qwen2-7b")
