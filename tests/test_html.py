@@ -221,7 +221,7 @@ def test_references_pages_built_with_every_anchor(site):
 
 def test_every_relative_link_resolves(site):
     out, pages, _ = site
-    built = [p.out for p in all_pages(pages)] + [page for _, page in B.REFERENCES.values()]
+    built = [p.out for p in all_pages(pages)] + [page for docs in B.DOCS.values() for _, page in docs]
     for page in built:
         doc = soup(out / page)
         for href in _relative_links(doc):
@@ -255,7 +255,7 @@ def test_navigation_and_index(site):
             assert all((out / target).is_file() for target in links.values()), page.out
     idx = soup(out / "index.html")
     targets = {_norm(Path(a["href"])) for a in idx.find_all("a")}
-    assert targets == {p.out for p in all_pages(pages)} | {page for _, page in B.REFERENCES.values()}
+    assert targets == {p.out for p in all_pages(pages)} | {page for docs in B.DOCS.values() for _, page in docs}
     assert all((out / t).is_file() for t in targets)
 
 
@@ -336,7 +336,7 @@ def test_maths_bundled_no_other_host(site):
     assert (out / "mathjax" / "MathJax.js").is_file()
     assert (out / "mathjax" / "config" / "TeX-AMS-MML_HTMLorMML-full.js").is_file()
     assert list((out / "mathjax" / "fonts" / "HTML-CSS" / "STIX-Web" / "woff").rglob("*.woff"))
-    built = [p.out for p in all_pages(pages)] + [page for _, page in B.REFERENCES.values()] + [Path("index.html")]
+    built = [p.out for p in all_pages(pages)] + [page for docs in B.DOCS.values() for _, page in docs] + [Path("index.html")]
     for page in built:
         doc = soup(out / page)
         loads = [t.get("src") for t in doc.find_all(["script", "img", "iframe"]) if t.get("src")]

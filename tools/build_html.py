@@ -15,8 +15,9 @@
   summary in the next cell stays.
 - Each page gets a navigation bar (index, previous, next, the other language's page); ``index.html``
   lists both editions. English pages are ``DIR/NN_x.html``, Chinese ones ``DIR/zh/NN_x.html``.
-- The references pages (``docs/references.md``, ``docs/references.zh.md``) become ``DIR/references.html`` and
-  ``DIR/references.zh.html``. Every link a chapter or a references page makes to one of the rendered files
+- The docs pages readers are sent to (references, notation, how to use; the Chinese glossary) become
+  ``DIR/<name>.html`` (``docs/references.md`` -> ``DIR/references.html``, ``docs/notation.zh.md`` ->
+  ``DIR/notation.zh.html``); the notation page's symbols are typeset by the same bundled MathJax. Every link a chapter or a references page makes to one of the rendered files
   (``../docs/references.md#gpt3``, ``../../docs/references.zh.md``, ``../chapters/02_flops.ipynb``) is
   rewritten to the built page, fragment kept.
 """
@@ -49,6 +50,14 @@ OTHER = {"en": "zh", "zh": "en"}
 # the references page of each edition: markdown source, output file relative to the output folder
 REFERENCES = {"en": (REPO / "docs" / "references.md", Path("references.html")),
               "zh": (REPO / "docs" / "references.zh.md", Path("references.zh.html"))}
+# every docs page a chapter or README links to, rendered beside the chapters (references first); ``.zh.md`` is the
+# Chinese counterpart of ``.md`` (the glossary exists only in Chinese)
+DOC_NAMES = {"en": ("references", "notation", "how-to-use"),
+             "zh": ("references.zh", "notation.zh", "how-to-use.zh", "glossary.zh")}
+DOCS = {lang: [(REPO / "docs" / f"{name}.md", Path(f"{name}.html")) for name in names]
+        for lang, names in DOC_NAMES.items()}
+DOC_TITLES = {"how-to-use": ("How to use this workbook", "怎样使用这本练习册"), "notation": ("Notation", "记号表"),
+              "glossary.zh": (None, "术语表")}
 
 MATHJAX_DIR = Path("mathjax")  # relative to the output folder
 MATHJAX_CONFIG = "TeX-AMS-MML_HTMLorMML-full,Safe"  # the combined configuration jupyter-server-mathjax ships
@@ -259,7 +268,10 @@ def index_html(pages: dict[str, list[Page]]) -> str:
     parts = []
     for lang, items in pages.items():
         lis = "\n".join(f'<li><a href="{p.out.as_posix()}">{html.escape(p.title)}</a></li>' for p in items)
-        refs = f'<p><a class="references" href="{REFERENCES[lang][1].as_posix()}">{TEXT[lang]["references"]}</a></p>'
+        docs = [(out, DOC_TITLES.get(src.name[:-3], (None, None))[lang == "zh"] or TEXT[lang]["references"])
+                for src, out in DOCS[lang]]
+        refs = "<p>" + " · ".join(f'<a class="{"references" if out == REFERENCES[lang][1] else "doc"}" '
+                                  f'href="{out.as_posix()}">{html.escape(title)}</a>' for out, title in docs) + "</p>"
         parts.append(f'<section lang="{lang}"><h2>{TEXT[lang]["edition"]}</h2>\n<ol>\n{lis}\n</ol>\n{refs}</section>')
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
             "<title>LLM Scaling Workbook · LLM 规模估算手册</title>\n"
@@ -279,8 +291,9 @@ def output_map(pages: dict[str, list[Page]]) -> dict[str, Path]:
             rel = p.source.relative_to(REPO)
             found[rel.as_posix()] = p.out
             found[rel.with_suffix(".py").as_posix()] = p.out  # the jupytext source is the same page
-    for source, out in REFERENCES.values():
-        found[source.relative_to(REPO).as_posix()] = out
+    for docs in DOCS.values():
+        for source, out in docs:
+            found[source.relative_to(REPO).as_posix()] = out
     return found
 
 
@@ -311,6 +324,7 @@ def rewrite_links(body: str, source_dir: Path, page_out: Path, targets: dict[str
 REFERENCES_PAGE = """<!DOCTYPE html>
 <html lang="{lang}"><head><meta charset="utf-8">
 <title>{title}</title>
+{mathjax}
 <style>
 body {{ font: 16px/1.6 system-ui, sans-serif; max-width: 60em; margin: 0 auto; padding: 0 1em 2em; }}
 nav.book-nav {{ font-size: 14px; padding: 8px 0; margin: 0 0 12px; border-bottom: 1px solid #d0d7de;
@@ -329,22 +343,42 @@ code {{ background: #f3f5f8; padding: 0 3px; border-radius: 3px; }}
 """
 
 
-def references_html(lang: str, pages: dict[str, list[Page]]) -> str:
-    """One references page (markdown rendered by mistune, raw HTML anchors kept), with its navigation bar.
+def _counterpart(source: Path) -> Path:
+    """The other language's version of a docs page (``x.md`` <-> ``x.zh.md``); the references page if it has none."""
+    name = source.name
+    other = source.with_name(name[:-len(".zh.md")] + ".md") if name.endswith(".zh.md") else source.with_name(name[:-3] + ".zh.md")
+    return other
 
-    The pages write formulas in plain text (no LaTeX), so the page needs no MathJax and works offline.
+
+def doc_html(lang: str, source: Path, out: Path, pages: dict[str, list[Page]]) -> str:
+    """One docs page (markdown rendered by mistune, raw HTML anchors kept), with its navigation bar.
+
+    A page with TeX (the notation page writes its symbols as $L$, $D$, ...) loads the bundled MathJax by a
+    relative path, like the chapters; the others load nothing.
     """
-    source, out = REFERENCES[lang]
     text = source.read_text(encoding="utf-8")
     m = re.search(r"^#\s+(.+)$", text, re.M)
     title = m.group(1).strip() if m else TEXT[lang]["references"]
     body = mistune.create_markdown(escape=False, plugins=["table", "strikethrough"])(text)
     body = rewrite_links(body, source.parent, out, output_map(pages))
     t = TEXT[lang]
-    other = REFERENCES[OTHER[lang]][1]
+    targets = output_map(pages)
+    other = targets.get(_counterpart(source).relative_to(REPO).as_posix(), REFERENCES[OTHER[lang]][1])
     nav = (f'<nav class="book-nav top"><a class="nav-index" href="{_href(Path("index.html"), out)}">{t["index"]}</a>\n'
            f'<a class="nav-lang" hreflang="{OTHER[lang]}" href="{_href(other, out)}">{t["other"]}</a></nav>')
-    return REFERENCES_PAGE.format(lang=lang, title=html.escape(title), nav=nav, body=body)
+    mathjax = ""
+    if re.search(r"\$[^$\n]+\$", text):
+        mathjax = ('<script type="text/x-mathjax-config">MathJax.Hub.Config({tex2jax: {inlineMath: [["$", "$"]], '
+                   'processEscapes: true}, "HTML-CSS": {availableFonts: [], preferredFont: null, webFont: "STIX-Web", '
+                   'imageFont: null}, messageStyle: "none"});</script>\n'
+                   f'<script src="{html.escape(mathjax_src(out), quote=True)}"></script>')
+    return REFERENCES_PAGE.format(lang=lang, title=html.escape(title), nav=nav, body=body, mathjax=mathjax)
+
+
+def references_html(lang: str, pages: dict[str, list[Page]]) -> str:
+    """The references page of ``lang`` (see ``doc_html``)."""
+    source, out = REFERENCES[lang]
+    return doc_html(lang, source, out, pages)
 
 
 def build(out: Path = DEFAULT_OUT, quiet: bool = False) -> dict[str, list[Page]]:
@@ -371,10 +405,11 @@ def build(out: Path = DEFAULT_OUT, quiet: bool = False) -> dict[str, list[Page]]
             if not quiet:
                 print(f"{target.relative_to(out)}  ({time.perf_counter() - t0:.1f} s)")
     out.mkdir(parents=True, exist_ok=True)
-    for lang, (_, ref_out) in REFERENCES.items():
-        (out / ref_out).write_text(references_html(lang, pages), encoding="utf-8")
-        if not quiet:
-            print(ref_out)
+    for lang, docs in DOCS.items():
+        for source, doc_out in docs:
+            (out / doc_out).write_text(doc_html(lang, source, doc_out, pages), encoding="utf-8")
+            if not quiet:
+                print(doc_out)
     (out / "index.html").write_text(index_html(pages), encoding="utf-8")
     return pages
 
