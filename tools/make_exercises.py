@@ -33,16 +33,26 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
 DETAILS = re.compile(r"\n?<details>.*?</details>\n?", re.S)
+def _form(key: str, lang: str) -> str:
+    """What the answer to ``key`` looks like ("in TB", "True or False"), in the notebook's language."""
+    from llmcalc.check import answers
+
+    a = answers()[key]
+    if a.kind == "bool":
+        return "True 或 False" if lang == "zh" else "True or False"
+    return (a.form_zh if lang == "zh" else a.form) or (a.unit_zh if lang == "zh" else a.unit)
+
+
 QUESTION = re.compile(r"\*\*(Question|问题)")
 HEADING = re.compile(r"^#{1,2} ", re.M)      # a chapter's sections: its title and its "## " headings
 TEXT = {
-    "en": {"answer": "# Your answer: replace ... with a number, then run the cell", "work": "# Your working",
+    "en": {"answer": "# Your answer: replace ... with a number (or True / False where asked), then run the cell", "work": "# Your working",
            "intro": "**Exercise notebook.** Answers are not shown here: work each question out, then run its "
                     "check cell. `llmcalc.check` says whether you are right and gives a hint, never the answer.",
            "hidden": "# Output hidden: this cell prints the answer to a question in this section or further down.\n"
                      "# It still runs (later cells use what it defines); once you have answered, delete the\n"
                      "# %%capture line to see its output."},
-    "zh": {"answer": "# 你的答案:把 ... 换成一个数,再运行本单元", "work": "# 你的演算",
+    "zh": {"answer": "# 你的答案：把 ... 换成一个数（是非题填 True 或 False），再运行本单元", "work": "# 你的演算",
            "intro": "**练习本。** 这里不显示答案:先自己算出每道题,再运行它的检查单元。"
                     "`llmcalc.check` 只告诉你对不对并给出提示,不会给出答案。",
            "hidden": "# 输出已隐藏:本单元会打印本节或后面某道题的答案。它照常运行(后面的单元要用它定义的变量);\n"
@@ -315,7 +325,8 @@ def exercise_notebook(src: Path, hidden: dict[int, list] | None = None):
             keys = [tg[6:] for tg in tags if tg.startswith("check:")]
             if keys:
                 lang_arg = ', lang="zh"' if lang == "zh" else ""
-                src_lines = [t["answer"]] + [f'answer = ...\nllmcalc.check("{k}", answer{lang_arg})' for k in keys]
+                src_lines = [t["answer"]] + [f'answer = ...   # {_form(k, lang)}\nllmcalc.check("{k}", answer{lang_arg})'
+                                             for k in keys]
                 cells.append(nbformat.v4.new_code_cell("\n".join(src_lines), metadata={"tags": ["exercise"]}))
             else:
                 cells.append(nbformat.v4.new_code_cell(t["work"], metadata={"tags": ["exercise"]}))

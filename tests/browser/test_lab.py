@@ -221,6 +221,9 @@ _SI = {"y": -24, "z": -21, "a": -18, "f": -15, "p": -12, "n": -9, "µ": -6, "m":
 
 def _parse_number(text: str) -> float:
     """A slider readout as a float: plain ("0.41", "1.68e+13") or d3 SI (".3s": "4.19M")."""
+    text = text.replace(",", "")
+    if text.endswith("%"):     # MFU and efficiencies read as percentages ("41%")
+        return float(Decimal(text[:-1]) / 100)
     m = re.fullmatch(r"([-+]?[\d.]+(?:e[-+]?\d+)?)([yzafpnµmkMGTPEZY]?)", text.replace("−", "-"))
     assert m, f"unreadable readout {text!r}"
     return float(Decimal(m.group(1)).scaleb(_SI[m.group(2)]))
@@ -250,7 +253,7 @@ def _values_from_page(ex, shown: dict, mark: str) -> dict:
         item = shown[f"{mark}-{n % 2}-{n // 2}"]
         ctl = ex.controls[key]
         assert item["label"] == ctl.description, f"control {key}: page label {item['label']!r} != {ctl.description!r}"
-        if isinstance(ctl, w.IntSlider):
+        if isinstance(ctl, (w.IntSlider, w.SelectionSlider)):   # TP, PP, DP, N, K, chips: only valid values
             values[key] = int(item["text"].replace(",", ""))
         elif isinstance(ctl, (w.FloatSlider, w.FloatLogSlider)):
             values[key] = _parse_number(item["text"])
@@ -398,7 +401,7 @@ def test_sliders_match_llmcalc(notebook: OpenNotebook, artifacts):
             moved = unchanged = 0
             for n, key in enumerate(keys):
                 ctl = ex.controls[key]
-                if not isinstance(ctl, (w.IntSlider, w.FloatSlider, w.FloatLogSlider)):
+                if not isinstance(ctl, (w.IntSlider, w.FloatSlider, w.FloatLogSlider, w.SelectionSlider)):
                     continue
                 control = page.locator(f"[data-test-control='{mark}-{n % 2}-{n // 2}']")
                 for step in ("there", "back"):
@@ -426,7 +429,8 @@ def test_sliders_match_llmcalc(notebook: OpenNotebook, artifacts):
                         unchanged += step == "there"
                     if factory == "params_explorer":
                         _check_param_total(ex, values, shown_summary)
-            sliders = sum(isinstance(c, (w.IntSlider, w.FloatSlider, w.FloatLogSlider)) for c in ex.controls.values())
+            sliders = sum(isinstance(c, (w.IntSlider, w.FloatSlider, w.FloatLogSlider, w.SelectionSlider))
+                          for c in ex.controls.values())
             assert moved >= min(5, sliders), \
                 f"{factory}: only {moved} of {sliders} sliders changed the numbers ({unchanged} did not)"
     finally:
