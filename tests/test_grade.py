@@ -77,7 +77,8 @@ def fill(nb, answers: dict):
     nb = copy.deepcopy(nb)
     for key, value in answers.items():
         cell = cell_with(nb, key)
-        pattern = re.compile(r"answer = \.\.\.(\s*\n\s*llmcalc\.check\(\"" + re.escape(key) + '")')
+        # the line may end with a comment naming the form ("answer = ...   # in GB"), kept as a student would
+        pattern = re.compile(r"answer = \.\.\.([^\n]*\n\s*llmcalc\.check\(\"" + re.escape(key) + '")')
         cell.source, n = pattern.subn(lambda m: f"answer = {value!r}" + m.group(1), cell.source)
         assert n == 1, (key, cell.source)
     return nb
