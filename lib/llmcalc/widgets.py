@@ -755,6 +755,11 @@ def _set_options(ctl, values: list, value) -> None:
     # not inside hold_trait_notifications: there a value equal to the old one is lost when the options change
     ctl.options = [(f"{x:,}" if isinstance(x, int) else str(x), x) for x in values]
     ctl.index = values.index(value)
+    # When the value keeps its place in the new list only by a new index (128 is 8th of the powers of two, 16th of
+    # the divisors of 16,512), ipywidgets may not send that index, and the page goes on showing the old 8th item
+    # ("16") while the kernel computes with 128. Send labels and index together so the readout is the value used.
+    if getattr(ctl, "comm", None) is not None:
+        ctl.send_state(["_options_labels", "index"])
 
 
 def _nearest(options: list, value):
