@@ -684,6 +684,13 @@ plt.show()
 # MLP with $F = 4D$, dropout. How much does one LLaMA-7B layer really save at $b = 1$, $T = 4096$ in bf16 with SDPA
 # attention, as a multiple of $34\,s\,b\,h$ (as a ratio, e.g. 1.25), and why is it more? What about eager attention
 # and `"amp"`?
+#
+# *To work it out:* go through the layer as §4 goes through a GPT layer, tensor by tensor, in bytes per token:
+# Hugging Face's RMSNorm upcasts its input, so it keeps an fp32 copy ($4D$), an fp32 reciprocal RMS per token, the
+# bf16 normalised tensor and the bf16 output ($2D$ each); SwiGLU keeps gate, up, $\mathrm{silu}$(gate) and their
+# product ($2F$ each in bf16); SDPA keeps $q, k, v$ after RoPE and its output ($2D$ each for MHA) plus a log-sum-exp
+# per head; LLaMA has no dropout. `llmcalc.peak_memory.layer_saved_bytes(cfg, b, T, regime=..., attention=...)` does
+# the same count and lets you check your sum.
 
 # %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:llama7b.hf_layer_vs_34sbh"]
 # Answer (click to reveal) · 答案(点击展开)

@@ -561,6 +561,8 @@ plt.show()
 # 重放没有计入、而真实 GPU 上会多出来的部分有：CUDA 上下文（几百 MB）、缓存分配器（caching allocator）的取整和碎片、cuBLAS 与注意力计算核（kernel）的工作区（workspace），以及通信缓冲区。`fits` 的 `headroom` 参数正是为这些准备的。
 #
 # **问题（Question）：** Korthikanti 的每层 $34\,s\,b\,h$ 字节（§4）针对的是 GPT 式的层：LayerNorm、$F = 4D$ 的两矩阵 MLP、dropout。在 $b = 1$、$T = 4096$、bf16、SDPA 注意力下，LLaMA-7B 的一层实际保存多少字节，是 $34\,s\,b\,h$ 的多少倍（写成倍数，例如 1.25）？为什么会更多？换成 eager 注意力和 `"amp"` 又如何？
+#
+# *怎么算：*像 §4 逐个张量地过一遍 GPT 层那样，按每个 token 的字节数过一遍这一层：Hugging Face 的 RMSNorm 会把输入升为 fp32，所以它保存一份 fp32 副本（$4D$）、每个 token 一个 fp32 的 RMS 倒数、bf16 的归一化结果和 bf16 的输出（各 $2D$）；SwiGLU 保存 gate、up、$\mathrm{silu}$(gate) 以及二者之积（bf16 下各 $2F$）；SDPA 保存 RoPE 之后的 $q, k, v$ 和它的输出（MHA 时各 $2D$），外加每个头一个 log-sum-exp；LLaMA 不用 dropout。`llmcalc.peak_memory.layer_saved_bytes(cfg, b, T, regime=..., attention=...)` 做的是同样的计数，可以用来核对你的结果。
 
 # %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:llama7b.hf_layer_vs_34sbh"]
 # Answer (click to reveal) · 答案(点击展开)
