@@ -4,7 +4,8 @@
   REQUIRE_BROWSER=1 it fails instead (so CI cannot pass by skipping).
 - Test modules must not import Playwright at module level (collection would error where it is
   missing); use the fixtures below, which import it only after the check.
-- ``browser``: one headless chromium for the whole session, closed at the end even on failure.
+- ``browser``: one headless chromium for the browser tests, closed when they are done (even on failure),
+  before any other test runs.
 - ``artifacts``: the screenshot folder (env BROWSER_ARTIFACTS, default <repo>/browser-artifacts).
 """
 
@@ -35,8 +36,10 @@ def _browser_available():
     _check_browser()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
+    # package scope: Playwright's sync API runs an event loop in this thread while it is open, so it must be
+    # closed before the tests outside tests/browser run (nbclient's asyncio.run would refuse to start otherwise)
     _check_browser()
     from playwright.sync_api import sync_playwright
 

@@ -12,8 +12,6 @@ provides the session's ``browser`` and the ``artifacts`` folder; Playwright is n
 from __future__ import annotations
 
 import re
-import shutil
-import sys
 import time
 
 import pytest
@@ -22,27 +20,16 @@ import llmcalc
 from llmcalc import memory as mem
 
 from . import _jupyter as J
+from ._dashboard import serve_dashboard
 
-DASHBOARD = J.REPO / "demo" / "dashboard.ipynb"
 START, OTHER = "llama-3.1-405b", "llama-3-70b"
 TIMEOUT_MS = 60_000
 
 
 @pytest.fixture(scope="module")
 def voila_url(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("voila")
-    nb = tmp / "dashboard.ipynb"
-    shutil.copy(DASHBOARD, nb)  # serve a copy: nothing can write next to the tracked notebook
-    port = J.free_port()
-    cmd = [sys.executable, "-m", "voila", str(nb), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1"]
-    base = f"http://127.0.0.1:{port}/"
-    # poll a static file: a GET of "/" would execute the notebook in a kernel each time
-    proc = J.start_server(cmd, J.isolated_env(tmp), base + "voila/static/favicon.ico", tmp / "voila.log",
-                          cwd=tmp, timeout=60)
-    try:
+    with serve_dashboard(tmp_path_factory.mktemp("voila")) as base:
         yield base
-    finally:
-        J.stop_server(proc)
 
 
 @pytest.fixture()
