@@ -85,13 +85,9 @@ ZH_DIAGRAMS = {
 
 
 def _lang() -> str:
-    """The language ``llmcalc.i18n.use`` set: ``i18n.current()`` where it exists; otherwise "zh" when the label
-    store holds the Chinese labels (``use("zh")`` fills it, ``use("en")`` empties it)."""
-    from . import i18n, labels
-    current = getattr(i18n, "current", None)
-    if callable(current):
-        return current()
-    return "zh" if labels._current else "en"
+    """The language ``llmcalc.i18n.use`` set last."""
+    from .i18n import current
+    return current()
 
 
 def _t(key: str, en: str, **fmt) -> str:
