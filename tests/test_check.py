@@ -127,7 +127,7 @@ def test_a_unit_slip_is_named_with_the_form(key, answer, form, capsys):
     ok, out = run(capsys, key, answer)
     assert ok is False and "Right number, wrong unit: give it" in out and form in out, out
     ok, out = run(capsys, key, answer, "zh")
-    assert ok is False and "数值对了,单位不对" in out and answers()[key].form_zh in out, out
+    assert ok is False and "数值对了，单位不对" in out and answers()[key].form_zh in out, out
 
 
 @pytest.mark.parametrize("key,answer", [

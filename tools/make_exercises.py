@@ -53,10 +53,10 @@ TEXT = {
                      "# It still runs (later cells use what it defines); once you have answered, delete the\n"
                      "# %%capture line to see its output."},
     "zh": {"answer": "# 你的答案：把 ... 换成一个数（是非题填 True 或 False），再运行本单元", "work": "# 你的演算",
-           "intro": "**练习本。** 这里不显示答案:先自己算出每道题,再运行它的检查单元。"
-                    "`llmcalc.check` 只告诉你对不对并给出提示,不会给出答案。",
-           "hidden": "# 输出已隐藏:本单元会打印本节或后面某道题的答案。它照常运行(后面的单元要用它定义的变量);\n"
-                     "# 答完题后删掉 %%capture 这一行,就能看到输出。"},
+           "intro": "**练习本。** 这里不显示答案：先自己算出每道题，再运行它的检查单元。"
+                    "`llmcalc.check` 只告诉你对不对并给出提示，不会给出答案。",
+           "hidden": "# 输出已隐藏：本单元会打印本节或后面某道题的答案。它照常运行（后面的单元要用它定义的变量）；\n"
+                     "# 答完题后删掉 %%capture 这一行，就能看到输出。"},
 }
 
 
