@@ -52,6 +52,8 @@ Usage:
                                                      on 2 cores); --record prints llmcalc.measured.RankPeak lines
     python tools/measure_rank_peak.py --full-size [--record]   FULL_SIZE_CASES (LLaMA-3-8B, -70B; ~6 min)
     python tools/measure_rank_peak.py --off-grid [--record]    OFF_GRID only (the last 18 steps of the grid)
+    python tools/measure_rank_peak.py --presets [--record]     the preset grid (Llama 2 7B/13B, Llama 3 8B/70B, 160
+                                                     steps; about 40 min on 2 cores)
     python tools/measure_rank_peak.py --random FIRST COUNT     random_case(FIRST ...): exact or not, each
     python tools/measure_rank_peak.py --markdown     the tables of docs/rank-memory.md from llmcalc.measured
                                                      (no measurement): each record against rank_peak_bytes,
@@ -428,6 +430,28 @@ FULL_SIZE_CASES = [
 ]
 
 
+# The preset grid: real LLaMA shapes (Llama 2 7B and 13B at 4096 tokens, vocabulary 32,000; Llama 3 8B and 70B at
+# 8192, vocabulary 128,256), one sequence per data-parallel rank, at 8, 64 and 512 ranks, FSDP alone and with TP 8
+# (and TP 2 and 4 at 64), in three state layouts with activation checkpointing (bf16 ZeRO-3 style, amp ZeRO-3, amp
+# ZeRO-2) and two without (bf16 and amp ZeRO-3). The grid on which llmcalc.memory.fsdp2_bytes_per_device and the
+# planner's FSDP2 memory are held to 5% (docs/rank-memory.md).
+PRESET_GRID_SHAPES = {"llama-2-7b": 4096, "llama-2-13b": 4096, "llama-3-8b": 8192, "llama-3-70b": 8192}
+PRESET_GRID_MESHES = ((8, 1), (8, 8), (64, 1), (64, 2), (64, 4), (64, 8), (512, 1), (512, 8))
+PRESET_GRID_STATES = (("bf16", True, True), ("amp", True, True), ("amp", False, True), ("bf16", True, False),
+                      ("amp", True, False))
+
+
+def preset_grid_cases() -> list[tuple[str, int, int, dict]]:
+    """(shape, micro_batch, seq_len, layout) of the preset grid: every shape × mesh × state layout."""
+    out = []
+    for shape, s in PRESET_GRID_SHAPES.items():
+        for ranks, tp in PRESET_GRID_MESHES:
+            for regime, rafo, ckpt in PRESET_GRID_STATES:
+                out.append((shape, 1, s, dict(dp_shard=ranks // tp, tp=tp, regime=regime,
+                                              reshard_after_forward=rafo, checkpointing=ckpt)))
+    return out
+
+
 RANDOM_WORLDS = (2, 3, 4, 5, 6, 8, 12, 16, 32, 64)
 
 
@@ -631,7 +655,8 @@ def main(argv: list[str] | None = None) -> int:
                                  stdout=subprocess.PIPE, text=True).stdout
             print(out, end="", flush=True)
         return 0
-    cases = FULL_SIZE_CASES if "--full-size" in args else OFF_GRID if "--off-grid" in args else grid_cases()
+    cases = (FULL_SIZE_CASES if "--full-size" in args else OFF_GRID if "--off-grid" in args
+             else preset_grid_cases() if "--presets" in args else grid_cases())
     record = "--record" in args
     if "--world" not in args:
         # one process per world size: the fake process group is made once per process (re-initialising it

@@ -35,6 +35,7 @@ from .memory import (
     course_slide_bytes,
     finetune_bytes,
     fits,
+    fsdp2_bytes_per_device,
     layer_activation_breakdown,
     logits_bytes,
     lora_params,

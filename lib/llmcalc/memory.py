@@ -39,6 +39,7 @@ __all__ = [
     "GB", "GiB", "BYTES_PER_VALUE", "value_bytes", "Regime", "REGIMES", "ZERO_STAGES", "RECOMPUTE", "CHECKPOINT_POLICIES", "LORA_TARGETS", "SUBSET_PARTS",
     "bytes_per_param", "model_state_breakdown", "model_state_bytes", "layer_activation_breakdown",
     "activation_bytes", "logits_bytes", "checkpoint_bytes", "min_chips", "fits", "training_bytes_per_device",
+    "fsdp2_bytes_per_device", "FSDP2_MOMENTS",
     "course_slide_bytes", "lora_params", "subset_params", "finetune_bytes",
 ]
 
@@ -543,6 +544,175 @@ def training_bytes_per_device(cfg: ModelConfig, micro_batch: int, seq_len: int, 
     logits = logits_bytes(cfg, micro_batch, seq_len, tp=tp, bytes_per_value=logits_bytes_per_value)
     total = sum(Fraction(x) for x in (states, acts, logits))
     return {"model_states": states, "activations": acts, "logits": logits, "total": _exact(total)}
+
+
+# ----- 5b. one rank under PyTorch FSDP2 (+ DTensor TP/SP): the working set the ZeRO formula leaves out ----
+
+FSDP2_MOMENTS = ("forward", "loss_backward", "backward_last_layer", "backward_second_last_layer", "backward_second_layer",
+                 "backward_first_layer", "root_backward", "optimizer_step")
+
+
+class _ScalarOps:
+    """``where``, ``maximum`` and ``logical_and`` on plain numbers (numpy's names, for :func:`_fsdp2_terms`)."""
+
+    @staticmethod
+    def where(cond, a, b):
+        return a if cond else b
+
+    @staticmethod
+    def maximum(a, b):
+        return max(a, b)
+
+    @staticmethod
+    def logical_and(a, b):
+        return bool(a and b)
+
+
+def _fsdp2_terms(cfg: ModelConfig, b, s, d, tp, sp, rafo, amp, ckpt, lp, kept=None, xp=_ScalarOps):
+    """The closed form of :func:`fsdp2_bytes_per_device` on numbers, or on numpy arrays broadcast together with
+    ``xp=numpy`` (the planner): a dict of moment -> dict of group -> bytes. ``kept``: bytes one layer keeps for its
+    backward pass, when another recompute policy than none/full decides it (the planner's selective policies).
+    No validation here."""
+    _np = xp
+
+    D, F, N, K, H, V, L = cfg.D, cfg.F, cfg.N, cfg.K, cfg.H, cfg.V, cfg.L
+    p = _np.where(amp, 4.0, 2.0)                        # sharded parameters, gradients, AdamW states
+    t = b * s
+    sp = _np.logical_and(sp, tp > 1)
+    lp = _np.logical_and(lp, tp > 1)
+    tl = _np.where(sp, t / tp, t)
+    multi = d > 1
+    # parameters of one decoder layer and of the root (embedding, final norm, LM head) on one TP rank
+    layer = ((N * H + 2 * K * H) * D + D * N * H + 3 * F * D) / tp + 2 * D
+    if cfg.qkv_bias:
+        layer = layer + (N * H + 2 * K * H) / tp
+    if cfg.o_bias:
+        layer = layer + D
+    if cfg.mlp_bias:
+        layer = layer + 2 * F / tp + D
+    head = V * D / tp                                    # the embedding, and the LM head unless tied
+    root = head * (1 if cfg.tied_embeddings else 2) + D
+    shard = (L * layer + root) / d
+    tensors = L * (9 + 3 * cfg.qkv_bias + cfg.o_bias + 3 * cfg.mlp_bias) + (2 if cfg.tied_embeddings else 3)
+    weights = shard * p
+    adam = 2 * shard * p + 4 * tensors
+    grads_layers = L * layer / d * p                     # every layer's sharded gradients (the root's come last)
+    gathered_root = 2 * root                             # bf16, kept from the forward to the end of the backward
+    # ZeRO-2 style keeps every layer gathered; ZeRO-3 style one gathered layer plus the next one's buffer
+    gathered_layers = _np.where(rafo, 0.0, L * 2 * layer)
+    prefetched = _np.where(_np.logical_and(rafo, multi), 2 * layer, 0.0)
+    # what a decoder layer keeps (llmcalc.rank_memory.rank_layer_saved_bytes) and, checkpointed, its input
+    split = (4 * N * H + 4 * K * H + 4 * N + 8 * F) / tp
+    saved = _np.where(sp, tl * (12 * D + 8) + t * (4 * D + split), t * (16 * D + 8 + split))
+    kept = _np.where(ckpt, 2 * D * tl, saved) if kept is None else kept
+    final_norm = tl * (6 * D + 4) + 2 * D * t            # its fp32 copy, rstd, output, and the LM head's input
+    tokens = 8 * t + 8 * b * (s + 1)                     # int64 token ids and transformers' padded labels
+    loss = _np.where(lp, 16 * V / tp * t + 33 * t, 12 * V * t)
+    acts = L * kept + tokens
+    out = {}
+    # the forward pass at the last layer's copy-out: that layer gathered (ZeRO-2 style: every layer) and two flat
+    # all-gather buffers (the previous group's is freed only after this copy-out), every layer's kept tensors
+    buffers = _np.where(multi, 2 * 2 * layer, 0.0)
+    out["forward"] = dict(parameters=weights + gathered_root + _np.where(rafo, 2 * layer, L * 2 * layer) + buffers,
+                          gradients=0.0, optimizer_states=adam, activations=L * kept + 8 * t)
+    out["loss_backward"] = dict(parameters=weights + gathered_root + gathered_layers + prefetched, gradients=0.0,
+                                optimizer_states=adam, activations=acts + final_norm + loss)
+    # a layer's backward, inside its MLP: the layer gathered and the next one's buffer, the LM head's bf16
+    # gradient, the recomputed layer under checkpointing, the down projection's gradient, two F/tp-wide
+    # gradients per token and the residual gradient (autograd's bf16 gradients count as activations, as torch's
+    # tracker counts them temporaries until their group's post-backward). Going down, j layers done: (L - j) layers still keep their
+    # tensors, j layers' sharded gradients exist and (j >= 1) the reduce-scatter input of the layer above is
+    # held; linear in j but for the prefetch (none below the first layer), so the largest is at j = 0, 1, L - 2
+    # or L - 1
+    f_local = F / tp
+    # early in the MLP's backward: g_prod then the gradients of silu and up (F/tp wide); later, after the up and
+    # gate projections' backward: their two input gradients (D wide on t tokens, gathered under SP), the up and
+    # gate weight gradients and the gate's output gradient, the F-wide tensors the layer kept being gone
+    in_mlp = _np.where(ckpt, saved, 0.0) + _np.maximum(4 * f_local * t + 2 * D * tl,
+                                                       4 * D * t + 4 * D * f_local - 6 * f_local * t)
+    grad_shard = layer / d * p
+    for name, j in (("backward_last_layer", 0), ("backward_second_last_layer", 1), ("backward_second_layer", L - 2),
+                    ("backward_first_layer", L - 1)):
+        j = max(0, min(j, L - 1))
+        # ZeRO-2 style reshards each layer after its backward: L - j layers still gathered
+        # the layer below is prefetched while this one runs; the first layer has none below it
+        below = prefetched if j <= L - 2 else 0.0
+        out[name] = dict(parameters=weights + gathered_root + _np.where(rafo, 2 * layer + below, (L - j) * 2 * layer),
+                         gradients=(layer * p if j else 0.0) + j * grad_shard, optimizer_states=adam,
+                         activations=(L - j) * kept + tokens + in_mlp + 2 * head + 2 * D * f_local)
+    # the end of the backward pass: every layer's sharded gradients, the root's bf16 gradients (with TP the
+    # embedding's over the whole vocabulary, then its V/tp rows), the first layer's reduce-scatter input
+    emb_grad = _np.where(tp > 1, 2 * V * D + 2 * head, 2 * head)
+    root_grads = (0 if cfg.tied_embeddings else 2 * head) + emb_grad
+    out["root_backward"] = dict(parameters=weights + gathered_root, gradients=grads_layers
+                                + root_grads + _np.where(multi, layer * p, 0.0), optimizer_states=adam,
+                                activations=tokens)
+    # foreach AdamW: one sharded-state-sized copy (the square root of exp_avg_sq) beside everything sharded
+    out["optimizer_step"] = dict(parameters=weights, gradients=shard * p, optimizer_states=adam + shard * p,
+                                 activations=8 * t)
+    for m in out.values():
+        m["total"] = m["parameters"] + m["gradients"] + m["optimizer_states"] + m["activations"]
+    return out
+
+
+def fsdp2_bytes_per_device(cfg: ModelConfig, micro_batch: int, seq_len: int, *, dp_shard: int, dp_replicate: int = 1,
+                           tp: int = 1, sp: bool = True, reshard_after_forward: bool = True, regime: str = "bf16",
+                           checkpointing: bool = False, loss_parallel: bool = True) -> dict:
+    """One rank's peak under PyTorch FSDP2 (+ DTensor TP/SP), in closed form: the ZeRO formula's model states
+    plus the working set FSDP2 and autograd hold (an estimate; ``llmcalc.rank_peak_bytes`` replays the same
+    step tensor by tensor). The recipe is :mod:`llmcalc.rank_memory`'s: every decoder layer wrapped with
+    ``fully_shard`` (``reshard_after_forward`` True: ZeRO-3 style, False: ZeRO-2 style), then the root, over
+    ``dp_shard`` ranks (HSDP's ``dp_replicate`` replicas do not shard); ``regime`` "bf16" (2 bytes per parameter,
+    gradient and AdamW moment) or "amp" (fp32 master, fp32 gradients and moments, bf16 compute); foreach AdamW;
+    transformers' LLaMA with SDPA; ``checkpointing`` every layer; TP with ``sp`` and ``loss_parallel``.
+
+    The peak is the largest of eight moments (``FSDP2_MOMENTS``), each the sum of four groups (parameters,
+    gradients, optimizer_states, activations, as torch's tracker groups them: autograd's bf16 gradients are
+    activations until their group's post-backward), with ``t = micro_batch·seq_len`` tokens, ``t_l = t/tp`` under
+    SP, P_layer and P_root the parameters of a decoder layer and of the root on one TP rank, S = (L·P_layer +
+    P_root)/dp_shard the shard, p = 2 (bf16) or 4 (amp), and A what a layer keeps: under DTensor's layout
+    t_l·(12D + 8) + t·(4D + (4NH + 4KH + 4N + 8F)/tp) with SP (its two gathered linear inputs stay whole on
+    every rank), t·(16D + 8 + ...) without (``llmcalc.rank_memory.rank_layer_saved_bytes``), or 2D·t_l, its input,
+    under checkpointing:
+
+    * every moment: the sharded weights S·p and AdamW's moments 2·S·p (+ 4 bytes per tensor of step counters);
+      before the end of the backward pass the root (embedding, final norm, LM head) gathered in bf16, 2·P_root;
+    * forward (at the last layer's copy-out): that layer gathered (ZeRO-2 style: every layer, 2·L·P_layer) and two
+      flat all-gather buffers (2·2·P_layer: the previous group's is freed only after this copy-out), L·A;
+    * loss_backward: L·A, the final norm, the loss's fp32 temporaries (12·V bytes per token without loss
+      parallelism: the log-softmax and two gradients; 16·V/tp + 33 with it), the last layer's prefetched buffer
+      (ZeRO-3 style) or every layer gathered (ZeRO-2 style), int64 ids and labels;
+    * backward of a layer, with j layers done (j = 0, 1, L − 2, L − 1; the total is linear in j but for the
+      prefetch, which the first layer has not): (L − j)·A, the layer gathered and the next one's buffer (ZeRO-2:
+      L − j layers gathered), j layers' sharded gradients and, for j ≥ 1, the reduce-scatter input of the layer
+      above (P_layer·p), the LM head's bf16 gradient, under checkpointing the recomputed layer, and inside the MLP
+      the larger of its early temporaries (two F/tp-wide gradients and the residual gradient) and its late ones
+      (the up and gate projections' input gradients, 4D·t, and weight gradients);
+    * root_backward: every layer's sharded gradients, the root's bf16 gradients (with TP the embedding's
+      gradient covers the whole vocabulary, 2·V·D bytes, then its V/tp rows) and the first layer's
+      reduce-scatter input;
+    * optimizer_step: weights, gradients and moments sharded, plus foreach AdamW's one state-sized copy: 5·S·p.
+
+    Left out (small for real shapes; ``rank_peak_bytes`` has them): shard padding, the amp bf16 cast of a shard
+    before its all-gather, rotary tables, norm weights' gradients, SP's re-ordered collective copies, attention's
+    own temporaries. Checked against torch's ``FSDPMemTracker`` (``docs/rank-memory.md``): within 5% on the grid
+    of real LLaMA shapes recorded there (Llama 2 7B and 13B, Llama 3 8B and 70B, 8 to 512 ranks); on tiny models,
+    whose peak can be a few small tensors, not always.
+
+    Returns ``parameters``, ``gradients``, ``optimizer_states``, ``activations`` and ``total`` at the largest
+    moment, ``moment`` (its name) and ``moments`` (each moment's total)."""
+    from .rank_memory import _check_rank
+
+    b, s, d, tp = _check_rank(cfg, micro_batch, seq_len, dp_shard, dp_replicate, tp, sp, reshard_after_forward,
+                              regime, checkpointing, loss_parallel)
+    terms = _fsdp2_terms(cfg, b, s, d, tp, bool(sp), bool(reshard_after_forward), regime == "amp",
+                         bool(checkpointing), bool(loss_parallel))
+    totals = {m: float(x["total"]) for m, x in terms.items()}
+    top = max(FSDP2_MOMENTS, key=lambda m: totals[m])
+    out = {k: float(x) for k, x in terms[top].items()}
+    out["moment"] = top
+    out["moments"] = totals
+    return out
 
 
 # ----- 6. the course-slide rule (docs/references.md [5]) ---------------------------------------------

@@ -113,7 +113,7 @@ from . import _validate as v
 from .flops import forward_flops_breakdown
 from . import kernels as _k
 from .hardware import Chip, chip as _chip
-from .memory import ZERO_STAGES, Regime, _regime, layer_activation_breakdown
+from .memory import ZERO_STAGES, Regime, _fsdp2_terms, _regime, layer_activation_breakdown
 from .models import ModelConfig
 from .params import param_breakdown, param_count
 
@@ -139,7 +139,10 @@ class Stack:
     the backward pass like the reduce-scatter (True) or run after it (False). Every stack overlaps the
     gradient reduce-scatter (all-reduce for ZeRO 0) with the last micro-batch's backward pass and ZeRO-3's
     per-micro-batch gathers with that micro-batch's compute (prefetch). ``source``: where the behaviour is
-    described.
+    described. ``fsdp2_memory``: memory per device in the closed form of PyTorch FSDP2 + DTensor
+    (:func:`llmcalc.memory.fsdp2_bytes_per_device`: gathered root and layers, all-gather and reduce-scatter
+    buffers, unsharded gradients, the loss's fp32 temporaries, SP's whole linear inputs) for dense models
+    without pipeline parallelism at ZeRO stage 2 or 3, instead of the textbook states + activations.
     """
 
     name: str
@@ -149,6 +152,7 @@ class Stack:
     dp_gather: bool
     cross_replica: bool
     source: str
+    fsdp2_memory: bool = False
 
 
 STACKS: dict[str, Stack] = {s.name: s for s in [
@@ -166,7 +170,7 @@ STACKS: dict[str, Stack] = {s.name: s for s in [
           "all-gather after the optimizer step"),
     Stack("fsdp2", False, False, False, True, True,
           "PyTorch FSDP2 / torchtitan (Liang et al. 2024): all-gathers prefetched and reduce-scatters "
-          "overlapped with compute; tensor parallelism (DTensor) exposed unless async TP is enabled"),
+          "overlapped with compute; tensor parallelism (DTensor) exposed unless async TP is enabled", True),
     Stack("jax-tpu", True, True, True, True, False,
           "PaLM (Chowdhery et al. 2022, §4): XLA overlaps the in-pod collectives with compute; the cross-pod "
           "gradient exchange is not overlapped with the backward pass (1.95× the throughput of one pod)"),
@@ -236,7 +240,8 @@ def _link_names(c: Chip, size: np.ndarray, span: np.ndarray) -> np.ndarray:
 
 def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime, tp, pp, cp, ep, zero, sp,
               micro_batch, recompute, interleave, attention, causal, compute_efficiency, headroom, fused_swiglu,
-              elementwise_passes=None, stack="megatron-core", ideal=False, zero_group=None) -> dict:
+              elementwise_passes=None, stack="megatron-core", ideal=False, zero_group=None,
+              norm_fp32=False) -> dict:
     if not isinstance(cfg, ModelConfig):
         raise ValueError(f"cfg must be a llmcalc.ModelConfig (e.g. llmcalc.preset('llama-3.1-405b')), got {type(cfg).__name__}")
     c = _chip(chip)
@@ -269,6 +274,7 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
                          f"matmul at peak), got {compute_efficiency!r}")
     headroom = v.unit_interval("headroom", headroom)
     fused_swiglu = v.flag("fused_swiglu", fused_swiglu)
+    norm_fp32 = v.flag("norm_fp32", norm_fp32)
     causal = v.flag("causal", causal)
     if elementwise_passes is None:
         elementwise_passes = _k.FITTED["elementwise_passes"]
@@ -413,6 +419,10 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
     rc_idx = np.arange(len(rcs)).reshape(1, 1, 1, 1, -1, 1)
     ti = on(tpi, 0)
     per_layer = kept[ti, sp_idx, rc_idx] * mb_f / cp_f                       # (M, S, 1, B, R, 1)
+    norms_kept = on(np.isin(rc_names, ("none", "selective")), 4)
+    tokens_stream = mb_f * (s / cp_f) / np.where(sp_a, tp_f, 1.0)          # the residual stream's tokens per rank
+    if norm_fp32:   # two norms per layer: fp32 input (+2D over bf16), 1/rms (4), normalised bf16 (2D), each
+        per_layer = per_layer + np.where(norms_kept, tokens_stream * (8.0 * cfg.D + 8.0), 0.0)
     rebuilt = np.where(full, whole[ti, sp_idx] * mb_f / cp_f, 0.0)           # full recompute: one layer rebuilt
     m_a = np.where(seqs % dp_a == 0, seqs // dp_a, 0) // mb_a                 # micro-batches per replica
     # micro-batches in flight on pipeline rank r at the peak (Megatron-LM, megatron/core/pipeline_parallel/
@@ -433,6 +443,20 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
     logits = mb_f * (s / cp_f) * cfg.V / tp_f * 4.0
     acts = np.maximum(held * per_layer, stage_acts + logits) + rebuilt
     memory = state_bytes + acts
+    if st.fsdp2_memory and not (cfg.is_moe or cfg.uses_mla):
+        # PyTorch FSDP2 + DTensor (torchtitan): one rank's peak in the closed form of
+        # llmcalc.memory.fsdp2_bytes_per_device (checked against torch's FSDPMemTracker, docs/rank-memory.md), for
+        # layouts without pipeline parallelism whose ZeRO stage FSDP2 has (3: reshard after forward, 2: not);
+        # "amp" where the regime keeps an fp32 master (4-byte shards, gradients and moments), else bf16 (2 bytes).
+        # What a layer keeps: the planner's per-layer tensors with SP as DTensor does it, or its input (full)
+        # DTensor's SP keeps the two gathered linear inputs (qkv's and the MLP's, 2D bytes per token each) whole
+        # on every rank, where Korthikanti et al.'s SP (the per-layer model above) splits them over TP
+        whole_inputs = np.where(sp_a & norms_kept, 4.0 * cfg.D * mb_f * (s / cp_f) * (1.0 - 1.0 / tp_f), 0.0)
+        kept_f = np.where(full, 2.0 * cfg.D * tokens_stream, per_layer + whole_inputs)
+        moments = _fsdp2_terms(cfg, mb_f, s / cp_f, zshard, tp_f, sp_a, z_a >= 3, r.master > 0, full, True,
+                               kept=kept_f, xp=np)
+        fsdp2_peak = np.maximum.reduce([np.broadcast_to(m["total"], shape) for m in moments.values()])
+        memory = np.where((pp_a == 1) & (z_a >= 2) & (zshard > 1), fsdp2_peak, memory)
     usable = c.hbm_bytes * (1 - headroom)
 
     # ----- compute per micro-batch on the heaviest stage -----
@@ -637,7 +661,8 @@ def search(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_tokens: int, 
            micro_batch=None, recompute=None, interleave=None, attention: str = "flash", causal: bool = True,
            compute_efficiency: float | None = None, headroom: float = 0.1, fused_swiglu: bool = True,
            elementwise_passes: float | None = None, top: int | None = None, include_rejected: bool = False,
-           stack: str | Stack = "megatron-core", ideal: bool = False, zero_group: int | None = None):
+           stack: str | Stack = "megatron-core", ideal: bool = False, zero_group: int | None = None,
+           norm_fp32: bool = False):
     """Every layout of ``cfg`` on ``n_chips`` chips for a global batch of ``batch_tokens`` tokens in
     sequences of ``seq_len``, ranked by predicted step time (a pandas DataFrame, one row per layout).
 
@@ -664,7 +689,9 @@ def search(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_tokens: int, 
     framework (a key of :data:`STACKS`: "megatron-lm-2021", "megatron-core" (default), "deepspeed",
     "fsdp2", "jax-tpu"), which decides what is overlapped. ``zero_group``: hybrid sharding, ZeRO within
     groups of that many DP × CP ranks (the largest divisor of DP × CP not above it), replicas across them.
-    ``elementwise_passes``: None for the fitted value. ``df.attrs``: ``evaluated`` (layouts evaluated), ``seconds`` (time taken),
+    ``norm_fp32``: the norms as Hugging Face transformers runs them (each keeps an fp32 copy of its input, its
+    1/rms and the normalised tensor: 8·D + 8 bytes per token and layer more than a fused norm's bf16 input; with
+    no recompute or "selective"). ``elementwise_passes``: None for the fitted value. ``df.attrs``: ``evaluated`` (layouts evaluated), ``seconds`` (time taken),
     ``layouts_per_s``, ``rejected`` (count per reason), ``stack``, ``calibrated``.
     """
     started = time.perf_counter()
@@ -672,7 +699,7 @@ def search(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_tokens: int, 
                     zero=zero, sp=sp, micro_batch=micro_batch, recompute=recompute, interleave=interleave,
                     attention=attention, causal=causal, compute_efficiency=compute_efficiency, headroom=headroom,
                     fused_swiglu=fused_swiglu, elementwise_passes=elementwise_passes, stack=stack, ideal=ideal,
-                    zero_group=zero_group)
+                    zero_group=zero_group, norm_fp32=norm_fp32)
     if top is not None:
         top = v.positive_int("top", top)
     shape, keep = res["shape"], res["keep"]
@@ -729,7 +756,7 @@ def layout(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_tokens: int, 
            recompute: str = "none", interleave: int = 1, regime: str | Regime = "mixed", attention: str = "flash",
            causal: bool = True, compute_efficiency: float | None = None, headroom: float = 0.1, fused_swiglu: bool = True,
            elementwise_passes: float | None = None, stack: str | Stack = "megatron-core", ideal: bool = False,
-           zero_group: int | None = None):
+           zero_group: int | None = None, norm_fp32: bool = False):
     """One named layout, evaluated with the same model as :func:`search` (a pandas Series).
 
     DP is n_chips / (tp·cp·pp); the Series has the same fields as a row of ``search``, including
@@ -751,7 +778,7 @@ def layout(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_tokens: int, 
                 interleave=interleave if pp > 1 else 1, attention=attention, causal=causal,
                 compute_efficiency=compute_efficiency, headroom=headroom, fused_swiglu=fused_swiglu,
                 elementwise_passes=elementwise_passes, include_rejected=True, stack=stack, ideal=ideal,
-                zero_group=zero_group)
+                zero_group=zero_group, norm_fp32=norm_fp32)
     if len(df) != 1:
         raise ValueError(f"zero={zero} needs more than one data-parallel replica (dp × cp = "
                          f"{n // (tp * pp)}); use zero=0")

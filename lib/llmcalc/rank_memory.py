@@ -858,9 +858,13 @@ def planner_bytes(cfg: ModelConfig, micro_batch: int, seq_len: int, *, dp_shard:
                   checkpointing: bool = False, loss_parallel: bool = True, chip: str = "H100") -> float:
     """The memory per device that :func:`llmcalc.planner.layout` gives this layout (bytes): ``tp`` × data
     parallel ``dp_replicate·dp_shard`` chips of ``chip``, one micro-batch of ``micro_batch`` sequences per
-    step, ZeRO stage 3 (``reshard_after_forward``) or 2 over every data-parallel rank (the planner knows no HSDP;
-    stage 0 on one rank), the bytes per parameter of :func:`formula_regime`, flash attention, SwiGLU not fused
-    (transformers keeps silu(gate)), full recompute when checkpointing. Imports the planner (numpy, pandas)."""
+    step, ZeRO stage 3 (``reshard_after_forward``) or 2 over the ``dp_shard`` ranks of a shard group
+    (``zero_group`` for HSDP; stage 0 on one rank), ``stack="fsdp2"`` (the planner's FSDP2 memory,
+    :func:`llmcalc.memory.fsdp2_bytes_per_device`), the bytes per parameter of :func:`formula_regime`, flash
+    attention, SwiGLU not fused (transformers keeps silu(gate)), ``norm_fp32=True`` (its RMSNorm keeps fp32 copies),
+    full recompute when checkpointing. The planner
+    always assumes a vocabulary-parallel loss: ``loss_parallel=False`` is beyond it. Imports the planner (numpy,
+    pandas)."""
     import importlib
 
     b, s, d, tp = _check_rank(cfg, micro_batch, seq_len, dp_shard, dp_replicate, tp, sp, reshard_after_forward,
@@ -870,5 +874,6 @@ def planner_bytes(cfg: ModelConfig, micro_batch: int, seq_len: int, *, dp_shard:
     zero = (3 if reshard_after_forward else 2) if dp > 1 else 0
     row = planner.layout(cfg, chip, dp * tp, b * s * dp, s, tp=tp, zero=zero, sp=sp and tp > 1, micro_batch=b,
                          recompute="full" if checkpointing else "none", regime=formula_regime(regime),
-                         attention="flash", fused_swiglu=False)
+                         attention="flash", fused_swiglu=False, norm_fp32=True, stack="fsdp2",
+                         zero_group=d if dp_replicate > 1 else None)
     return float(row["memory_gib"]) * 2**30
