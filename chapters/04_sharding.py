@@ -773,11 +773,13 @@ for r in measured.RANK_PEAKS:
     cfg_r, kw = llmcalc.preset(r.shape), r.layout()
     formula = rank_memory.zero_formula_bytes(cfg_r, r.micro_batch, r.seq_len, **kw)["total"]
     replay = llmcalc.rank_peak_bytes(cfg_r, r.micro_batch, r.seq_len, **kw)
+    closed = llmcalc.fsdp2_bytes_per_device(cfg_r, r.micro_batch, r.seq_len, **kw)["total"]
     moments = rank_memory.rank_peak_moments(cfg_r, r.micro_batch, r.seq_len, **kw)
     rows.append({tr("model", "模型"): r.shape, tr("GPUs", "GPU 数"): r.world_size,
                  tr("layout (one 8192-token sequence per replica)", "布局（每个副本一条 8192 个 token 的序列）"): layout_words(r),
                  tr("measured GB", "实测 GB"): r.peak_bytes / 1e9, tr("formula GB", "公式 GB"): formula / 1e9,
                  tr("formula error %", "公式误差 %"): 100 * (formula - r.peak_bytes) / r.peak_bytes,
+                 tr("FSDP2 closed form error %", "FSDP2 闭式误差 %"): 100 * (closed - r.peak_bytes) / r.peak_bytes,
                  "rank_peak_bytes GB": replay / 1e9,
                  tr("replay error %", "重放误差 %"): 100 * (replay - r.peak_bytes) / r.peak_bytes,
                  tr("peak at", "峰值出现在"): max(moments, key=moments.get)})
@@ -790,7 +792,7 @@ print(tr(f"\nreplay vs measurement over all {n_steps} recorded steps: largest |e
          f"{max_err:.6f}%（精确到字节，追踪器的每一类也都一样）"))
 
 # %% [markdown]
-# The replay agrees with the tracker to the byte. The closed form is short everywhere, and by more the more chips
+# The replay agrees with the tracker to the byte. ZeRO's closed form is short everywhere, and by more the more chips
 # share the states: they shrink as $1/X$, but what PyTorch holds on top of them does not. Where the missing bytes
 # are, for LLaMA 3-70B on 512 GPUs, first as FSDP alone and then as TP 8 × FSDP 64 (the tracker's categories at the
 # measured peak; `rank_peak_breakdown` gives the same numbers):
@@ -841,31 +843,47 @@ print(tr(f"\none LLaMA 3-70B layer, TP 8 + SP, 8192 tokens: PyTorch keeps {sp_la
 #   (log-softmax, gradient, exponential, logits' gradient); without it every TP rank holds the whole vocabulary,
 #   $12V$ per token, as on one device (compare the two LLaMA 3-8B TP 8 rows of the first table).
 #
-# **Which formula when.** The closed form is exact for what a chip keeps *between* steps (`rank_sharded_state_bytes`,
+# **Which formula when.** ZeRO's closed form is exact for what a chip keeps *between* steps (`rank_sharded_state_bytes`,
 # padded to a multiple of $X$): use it for checkpoints and for what must survive the step. For the peak of a PyTorch
-# FSDP2 / DTensor run use the replay, `rank_peak_bytes`. The planner of chapter 5 adds two gathered layers to ZeRO-3
-# and so comes closer on many GPUs, but it is short too, and like the formula it does not know that HSDP shards only
-# within a replica group. How far each one is, over every recorded step, by number of GPUs (negative: short):
+# FSDP2 / DTensor run, `llmcalc.fsdp2_bytes_per_device(cfg, b, s, dp_shard=..., tp=..., sp=..., reshard_after_forward=...,
+# regime=..., checkpointing=..., loss_parallel=...)` adds the five items above in closed form: the states, plus the
+# working set at each of ten moments of the step (the last layer's copy-out in the forward pass, the end of the
+# forward pass, the loss's backward, a layer's backward near the top and near the bottom of the model, the root's
+# reduce-scatter, AdamW's step), and takes the largest. Its formulas are in its docstring. To test it, the project
+# measured a second grid, of real LLaMA shapes only: Llama 2 7B and 13B, Llama 3 8B and 70B, on 8, 64 and 512 GPUs,
+# FSDP alone and with TP 2, 4 and 8, ZeRO-3 and ZeRO-2 style, bf16 and mixed precision, with and without
+# checkpointing — 160 steps. The replay `rank_peak_bytes` stays the exact answer, and the only one for tiny models,
+# whose peak can be a few small tensors the closed form leaves out. The planner of chapter 5 uses the closed form for
+# `stack="fsdp2"`. How far each one is, over every recorded step, by number of GPUs (negative: short):
 
 # %%
 summary = []
-for r in measured.RANK_PEAKS:
+for r in measured.RANK_PRESET_GRID + measured.RANK_PEAKS:
     cfg_r = llmcalc.preset(r.shape) if r.shape not in measured.RANK_SHAPES else \
         llmcalc.ModelConfig.from_hf(dict(measured.RANK_SHAPES[r.shape], model_type="llama"))
     formula = rank_memory.zero_formula_bytes(cfg_r, r.micro_batch, r.seq_len, **r.layout())["total"]
-    planned = rank_memory.planner_bytes(cfg_r, r.micro_batch, r.seq_len, **r.layout())
-    summary.append({"model": tr("LLaMA 3 presets", "LLaMA 3 预设") if r.shape.startswith("llama") else tr("small shapes", "小形状"),
+    closed = llmcalc.fsdp2_bytes_per_device(cfg_r, r.micro_batch, r.seq_len, **r.layout())["total"]
+    summary.append({"model": tr("LLaMA presets", "LLaMA 预设") if r.shape.startswith("llama") else tr("small shapes", "小形状"),
                     "GPUs": r.world_size,
                     "formula error %": 100 * (formula - r.peak_bytes) / r.peak_bytes,
-                    "planner error %": 100 * (planned - r.peak_bytes) / r.peak_bytes})
+                    "closed error %": 100 * (closed - r.peak_bytes) / r.peak_bytes})
 summary = pd.DataFrame(summary)
 print(summary.groupby(["model", "GPUs"]).agg(
     steps=("GPUs", "size"), formula_min=("formula error %", "min"), formula_median=("formula error %", "median"),
-    formula_max=("formula error %", "max"), planner_min=("planner error %", "min"),
-    planner_median=("planner error %", "median"), planner_max=("planner error %", "max")).round(1).rename(
+    formula_max=("formula error %", "max"), closed_min=("closed error %", "min"),
+    closed_median=("closed error %", "median"), closed_max=("closed error %", "max")).round(1).rename(
     columns=lambda c: tr(c, {"steps": "步数", "formula_min": "公式最小", "formula_median": "公式中位数", "formula_max": "公式最大",
-                             "planner_min": "规划器最小", "planner_median": "规划器中位数", "planner_max": "规划器最大"}[c])).rename_axis(
+                             "closed_min": "FSDP2 闭式最小", "closed_median": "FSDP2 闭式中位数",
+                             "closed_max": "FSDP2 闭式最大"}[c])).rename_axis(
     [tr("model", "模型"), tr("GPUs", "GPU 数")]).to_string())
+presets = summary[summary["model"] == tr("LLaMA presets", "LLaMA 预设")]
+within = int((presets["closed error %"].abs() <= 100 * measured.FSDP2_CLOSED_FORM_CLAIM).sum())
+print(tr(f"\nLLaMA presets: the FSDP2 closed form is within {100 * measured.FSDP2_CLOSED_FORM_CLAIM:.0f}% on {within} of "
+         f"{len(presets)} measured steps (largest |error| {presets['closed error %'].abs().max():.2f}%); "
+         f"the ZeRO formula on {int((presets['formula error %'].abs() <= 5).sum())}",
+         f"\nLLaMA 预设：FSDP2 闭式在 {len(presets)} 个实测训练步中有 {within} 个误差在 "
+         f"{100 * measured.FSDP2_CLOSED_FORM_CLAIM:.0f}% 以内（最大绝对误差 {presets['closed error %'].abs().max():.2f}%）；"
+         f"ZeRO 公式只有 {int((presets['formula error %'].abs() <= 5).sum())} 个"))
 
 # %% [markdown]
 # > **Takeaways**
@@ -888,7 +906,8 @@ print(summary.groupby(["model", "GPUs"]).agg(
 # > - ZeRO's $(2 + 2 + \beta_\text{opt})\,P/X$ is what a chip keeps between steps. At the peak PyTorch's FSDP2 and DTensor TP add the
 # >   gathered embedding and LM head, a layer's gathered parameters, gradients and reduce-scatter buffer (fp32 under
 # >   mixed precision), SP's undivided linear inputs and the loss's logits: the more chips, the larger their share.
-# >   `rank_peak_bytes` replays it to the byte.
+# >   `rank_peak_bytes` replays it to the byte; `fsdp2_bytes_per_device` is its closed form, within 5% on real
+# >   LLaMA shapes.
 #
 # ## Exercises
 #

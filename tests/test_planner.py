@@ -843,7 +843,7 @@ def test_new_options_are_validated():
         P.search(TINY, "H100", 8, 32 * T_TINY, T_TINY, zero_group=0)
     with pytest.raises(ValueError, match="ideal"):
         P.search(TINY, "H100", 8, 32 * T_TINY, T_TINY, ideal="yes")
-    assert set(P.STACKS) == {"megatron-lm-2021", "megatron-core", "deepspeed", "fsdp2", "jax-tpu"}
+    assert set(P.STACKS) == {"megatron-lm-2021", "megatron-core", "deepspeed", "fsdp2", "meta-llama3", "jax-tpu"}
 
 
 # ----- torchtitan's per-op selective checkpointing (recompute="selective-op") ---------------------------------
@@ -912,3 +912,21 @@ def test_meta_interleaved_layout_on_16384_gpus_fits():
     for v in (2, 4, 8):
         r = P.layout(L405, "H100", 16384, 16 * 2**20, 8192, tp=8, pp=16, zero=2, interleave=v)
         assert r.fits and r.rejected == ""
+
+
+# ----- Meta's Llama 3 stack, as the paper describes it -----------------------------------------------------------
+
+def test_meta_llama3_stack_exposes_what_the_paper_says_is_exposed():
+    # Llama 3 paper §3.3.2: context parallelism all-gathers K and V with the latency "exposed in the critical path";
+    # pipeline sends are asynchronous and FSDP prefetches; no tensor-parallel overlap is described. The 128K layout
+    # (TP8 × CP16 × PP16 × DP8) under Meta's stack exposes TP and CP time that Megatron-Core's hides, and neither
+    # exposes the pipeline sends.
+    kw = dict(tp=8, cp=16, pp=16, zero=2, micro_batch=1, interleave=8, regime="mixed_fp32_grads")
+    meta = P.layout(L405, "H100", 16384, 16 * 2**20, 131072, stack="meta-llama3", **kw)
+    core = P.layout(L405, "H100", 16384, 16 * 2**20, 131072, stack="megatron-core", **kw)
+    assert meta.tp_comm_s > 0 and core.tp_comm_s == 0
+    assert meta.cp_comm_s > 0 and core.cp_comm_s == 0
+    assert meta.pp_p2p_s == 0 and core.pp_p2p_s == 0
+    assert meta.compute_s == core.compute_s and meta.step_s > core.step_s
+    run = next(r for r in PUB.PLANNER_RUNS if r.source_key == "llama3_2024")
+    assert run.stack == "meta-llama3" and run.regime == "mixed_fp32_grads"   # fp32 gradients (§3.3.2)

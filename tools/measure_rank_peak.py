@@ -537,12 +537,13 @@ def layout_label(kw: dict) -> str:
 
 
 def formula_comparison(record) -> dict:
-    """One recorded measurement against ``llmcalc.rank_peak_bytes``, the textbook formula
+    """One recorded measurement against ``llmcalc.rank_peak_bytes``, the closed form
+    (``llmcalc.memory.fsdp2_bytes_per_device``), the textbook formula
     (``llmcalc.rank_memory.zero_formula_bytes``: ``llmcalc.memory.training_bytes_per_device`` for this layout)
     and the planner (``llmcalc.planner.layout`` on as many H100s, one micro-batch per step, the same state
     bytes, flash attention, no fused SwiGLU); the formula's error per group of ``FORMULA_GROUPS`` is given as a
     share of the measured peak (a group can be 0 at the measured moment)."""
-    from llmcalc import measured, rank_memory as rm
+    from llmcalc import measured, memory, rank_memory as rm
 
     cfg = cfg_of(record.shape)
     kw = record.layout()
@@ -551,6 +552,7 @@ def formula_comparison(record) -> dict:
     pred = rm.rank_peak_breakdown(cfg, record.micro_batch, record.seq_len, **kw)
     formula = rm.zero_formula_bytes(cfg, record.micro_batch, record.seq_len, **kw)
     planned = rm.planner_bytes(cfg, record.micro_batch, record.seq_len, **kw)
+    closed = memory.fsdp2_bytes_per_device(cfg, record.micro_batch, record.seq_len, **kw)
     peak = record.peak_bytes
     moments = rm.rank_peak_moments(cfg, record.micro_batch, record.seq_len, **kw)
     return {
@@ -564,41 +566,69 @@ def formula_comparison(record) -> dict:
         "formula_group_error": {g: (formula[g] - measured_groups[g]) / peak for g in rm.FORMULA_GROUPS},
         "planner": planned,
         "planner_error": (planned - peak) / peak,
+        "closed": closed["total"],
+        "closed_error": (closed["total"] - peak) / peak,
+        "closed_group_error": {g: (closed[g] - measured_groups[g]) / peak for g in rm.FORMULA_GROUPS},
+        "closed_moment": closed["moment"],
         "phase": max(moments, key=moments.get),
     }
 
 
 def markdown_tables() -> str:
-    """The tables of docs/rank-memory.md, from llmcalc.measured.RANK_PEAKS (nothing is re-measured)."""
+    """The tables of docs/rank-memory.md, from llmcalc.measured.RANK_PEAKS and RANK_PRESET_GRID (nothing is
+    re-measured)."""
     from llmcalc import measured, rank_memory as rm
 
-    lines = ["| shape | b × s | ranks | layout | measured MiB | rank_peak_bytes | llmcalc.memory | planner | peak phase |",
-             "|---|---|---|---|---|---|---|---|---|"]
-    rows = []
-    for r in measured.RANK_PEAKS:
-        c = formula_comparison(r)
-        rows.append(c)
-        lines.append(f"| {r.shape} | {r.micro_batch} × {r.seq_len} | {r.world_size} | {layout_label(r.layout())} | "
-                     f"{r.peak_bytes / 2**20:,.2f} | {100 * c['rank_peak_error']:+.6f}% | "
-                     f"{100 * c['formula_error']:+.1f}% | {100 * c['planner_error']:+.1f}% | {c['phase']} |")
+    head = ["| shape | b × s | ranks | layout | measured MiB | rank_peak_bytes | closed form | llmcalc.memory | planner "
+            "| peak phase |", "|---|---|---|---|---|---|---|---|---|---|"]
+
+    def table(records):
+        lines, rows = list(head), []
+        for r in records:
+            c = formula_comparison(r)
+            rows.append(c)
+            lines.append(f"| {r.shape} | {r.micro_batch} × {r.seq_len} | {r.world_size} | {layout_label(r.layout())} | "
+                         f"{r.peak_bytes / 2**20:,.2f} | {100 * c['rank_peak_error']:+.6f}% | "
+                         f"{100 * c['closed_error']:+.2f}% | {100 * c['formula_error']:+.1f}% | "
+                         f"{100 * c['planner_error']:+.1f}% | {c['phase']} |")
+        return lines, rows
+
     def stats(values):
         v = sorted(values)
         return f"{100 * v[0]:+.1f}% | {100 * v[len(v) // 2]:+.1f}% | {100 * v[-1]:+.1f}%"
 
-    def summary(title, chosen):
+    def summary(title, chosen, planner_scope):
         out = ["", f"{title} ({len(chosen)} steps):", "", "| compared with the measured peak | min | median | max |",
                "|---|---|---|---|"]
         worst = max(abs(c["rank_peak_error"]) for c in chosen)
         out.append(f"| rank_peak_bytes, total (largest \\|error\\| {100 * worst:.6f}%) | "
                    + stats([c["rank_peak_error"] for c in chosen]) + " |")
-        out.append("| llmcalc.memory, total | " + stats([c["formula_error"] for c in chosen]) + " |")
+        within = sum(abs(c["closed_error"]) <= measured.FSDP2_CLOSED_FORM_CLAIM for c in chosen)
+        out.append(f"| closed form (fsdp2_bytes_per_device), total ({within} of {len(chosen)} within "
+                   f"{100 * measured.FSDP2_CLOSED_FORM_CLAIM:.0f}%) | " + stats([c["closed_error"] for c in chosen]) + " |")
+        for g in rm.FORMULA_GROUPS:
+            out.append(f"| closed form, {g.replace('_', ' ')} (share of the peak) | "
+                       + stats([c["closed_group_error"][g] for c in chosen]) + " |")
+        scoped = [c for c, ok in zip(chosen, planner_scope) if ok]
+        within = sum(abs(c["planner_error"]) <= measured.FSDP2_CLOSED_FORM_CLAIM for c in scoped)
+        out.append(f"| planner (stack fsdp2), total, over at least two FSDP ranks with a vocabulary-parallel loss "
+                   f"({within} of {len(scoped)} within {100 * measured.FSDP2_CLOSED_FORM_CLAIM:.0f}%) | "
+                   + stats([c["planner_error"] for c in scoped]) + " |")
+        out.append("| llmcalc.memory (the ZeRO formula), total | " + stats([c["formula_error"] for c in chosen]) + " |")
         for g in rm.FORMULA_GROUPS:
             out.append(f"| llmcalc.memory, {g.replace('_', ' ')} (share of the peak) | "
                        + stats([c["formula_group_error"][g] for c in chosen]) + " |")
-        out.append("| planner, total | " + stats([c["planner_error"] for c in chosen]) + " |")
         return out
 
+    def scope(records):
+        return [r.dp_shard > 1 and (r.loss_parallel or r.tp == 1) for r in records]
+
+    grid_lines, grid_rows = table(measured.RANK_PRESET_GRID)
+    lines, rows = table(measured.RANK_PEAKS)
+    full_records = [r for r in measured.RANK_PEAKS if r.shape not in measured.RANK_SHAPES]
     full = [(r, c) for r, c in zip(measured.RANK_PEAKS, rows) if r.shape not in measured.RANK_SHAPES]
+    small_records = [r for r in measured.RANK_PEAKS if r.shape in measured.RANK_SHAPES]
+    small = [c for r, c in zip(measured.RANK_PEAKS, rows) if r.shape in measured.RANK_SHAPES]
     breakdown = ["", "Full-size presets at the measured peak, GiB: the tracker's categories, and llmcalc.memory's "
                  "four groups (parameters = weights + fp32 master; activations = activations + logits):", "",
                  "| preset | ranks | layout | sharded params | gathered params | all-gather | grads + reduce-scatter "
@@ -614,8 +644,15 @@ def markdown_tables() -> str:
             f"{got['OptState'] / GiB:.2f} | {got['Activation'] / GiB:.2f} | {got['Temp'] / GiB:.2f} | "
             f"{f['parameters'] / GiB:.2f} / {f['gradients'] / GiB:.2f} / {f['optimizer_states'] / GiB:.2f} / "
             f"{f['activations'] / GiB:.2f} |")
-    return "\n".join(lines + summary("Every recorded step", rows) + summary("The full-size presets", [c for _, c in full])
-                     + breakdown)
+    return "\n".join(
+        ["### The preset grid: Llama 2 7B and 13B, Llama 3 8B and 70B (measured for the closed form)", ""]
+        + grid_lines
+        + summary("The preset grid", grid_rows, scope(measured.RANK_PRESET_GRID))
+        + ["", "### The grid of small shapes, the steps off it and the first full-size steps", ""] + lines
+        + summary("Every recorded step of this grid", rows, scope(measured.RANK_PEAKS))
+        + summary("The small shapes", small, scope(small_records))
+        + summary("The full-size presets", [c for _, c in full], scope(full_records))
+        + breakdown)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -614,11 +614,13 @@ for r in measured.RANK_PEAKS:
     cfg_r, kw = llmcalc.preset(r.shape), r.layout()
     formula = rank_memory.zero_formula_bytes(cfg_r, r.micro_batch, r.seq_len, **kw)["total"]
     replay = llmcalc.rank_peak_bytes(cfg_r, r.micro_batch, r.seq_len, **kw)
+    closed = llmcalc.fsdp2_bytes_per_device(cfg_r, r.micro_batch, r.seq_len, **kw)["total"]
     moments = rank_memory.rank_peak_moments(cfg_r, r.micro_batch, r.seq_len, **kw)
     rows.append({tr("model", "模型"): r.shape, tr("GPUs", "GPU 数"): r.world_size,
                  tr("layout (one 8192-token sequence per replica)", "布局（每个副本一条 8192 个 token 的序列）"): layout_words(r),
                  tr("measured GB", "实测 GB"): r.peak_bytes / 1e9, tr("formula GB", "公式 GB"): formula / 1e9,
                  tr("formula error %", "公式误差 %"): 100 * (formula - r.peak_bytes) / r.peak_bytes,
+                 tr("FSDP2 closed form error %", "FSDP2 闭式误差 %"): 100 * (closed - r.peak_bytes) / r.peak_bytes,
                  "rank_peak_bytes GB": replay / 1e9,
                  tr("replay error %", "重放误差 %"): 100 * (replay - r.peak_bytes) / r.peak_bytes,
                  tr("peak at", "峰值出现在"): max(moments, key=moments.get)})
@@ -631,7 +633,7 @@ print(tr(f"\nreplay vs measurement over all {n_steps} recorded steps: largest |e
          f"{max_err:.6f}%（精确到字节，追踪器的每一类也都一样）"))
 
 # %% [markdown]
-# 重放与追踪器的结果逐字节一致。闭式公式处处偏少，而且分担状态的芯片越多，偏少得越多：状态按 $1/X$ 缩小，PyTorch 在其之上额外持有的部分却不缩小。少掉的字节在哪里？以 512 张 GPU 上的 LLaMA 3-70B 为例，先看纯 FSDP，再看 TP 8 × FSDP 64（测得峰值那一刻追踪器的各个类别；`rank_peak_breakdown` 给出完全相同的数）：
+# 重放与追踪器的结果逐字节一致。ZeRO 的闭式公式处处偏少，而且分担状态的芯片越多，偏少得越多：状态按 $1/X$ 缩小，PyTorch 在其之上额外持有的部分却不缩小。少掉的字节在哪里？以 512 张 GPU 上的 LLaMA 3-70B 为例，先看纯 FSDP，再看 TP 8 × FSDP 64（测得峰值那一刻追踪器的各个类别；`rank_peak_breakdown` 给出完全相同的数）：
 
 # %%
 cats = dict(zip(rank_memory.RANK_TERMS, measured.RANK_CATEGORIES))
@@ -668,27 +670,36 @@ print(tr(f"\none LLaMA 3-70B layer, TP 8 + SP, 8192 tokens: PyTorch keeps {sp_la
 # - **序列并行让聚合后的输入保持完整。** DTensor 在 q、k、v 之前和 gate、up 之前把归一化后的数据流 all-gather 起来，这些矩阵乘法保存的是*聚合后*的张量：每个 token 各 $2D$ 字节，每个 TP rank 上都有一份。Korthikanti 的 SP 把它们也除以了 $Y$（见单元的最后一行）。
 # - **损失。** 开启 loss parallel 时，反向开始时每个 rank 每个 token 存 $16V/Y$ 字节（log-softmax、它的梯度、指数，以及 logits 的梯度）；不开启时每个 TP rank 都存着整个词表，每个 token $12V$ 字节，和单卡一样（对比第一张表中 LLaMA 3-8B 的两行 TP 8）。
 #
-# **什么时候用哪个公式。** 闭式公式对芯片在两步*之间*保留的内容是准确的（`rank_sharded_state_bytes`，按 $X$ 的倍数补齐）：估算检查点大小、估算训练步之后必须留存的内容时用它。估算 PyTorch FSDP2 / DTensor 训练的峰值时，用重放 `rank_peak_bytes`。第 5 章的规划器为 ZeRO-3 加上了两个聚合层，所以在 GPU 很多时更接近，但同样偏少；它和公式一样不知道 HSDP 只在一个副本组内切分。按 GPU 数统计，两者在全部测量步上各差多少（负数表示偏少）：
+# **什么时候用哪个公式。** ZeRO 的闭式公式对芯片在两步*之间*保留的内容是准确的（`rank_sharded_state_bytes`，按 $X$ 的倍数补齐）：估算检查点大小、估算训练步之后必须留存的内容时用它。估算 PyTorch FSDP2 / DTensor 训练的峰值时，`llmcalc.fsdp2_bytes_per_device(cfg, b, s, dp_shard=..., tp=..., sp=..., reshard_after_forward=..., regime=..., checkpointing=..., loss_parallel=...)` 以闭式把上面五项加进来：在模型状态之外，算出训练步中十个时刻的工作集（前向中最后一层参数拷出之时、前向结束时、损失的反向、靠近模型顶部和底部的某一层的反向、根模块的 reduce-scatter、AdamW 更新），取其中最大者。各时刻的公式写在它的文档字符串里。为了检验它，本项目又测了第二个网格，只用真实的 LLaMA 形状：Llama 2 7B 和 13B、Llama 3 8B 和 70B，在 8、64、512 块 GPU 上，单用 FSDP 以及与 TP 2、4、8 组合，ZeRO-3 与 ZeRO-2 方式，bf16 与混合精度，开关激活检查点——共 160 个训练步。重放 `rank_peak_bytes` 仍是精确答案，对很小的模型也只能用它：那类模型的峰值可能只是几个小张量，而这些正是闭式略去的。第 5 章的规划器在 `stack="fsdp2"` 时使用这个闭式。按 GPU 数统计，各方法在全部测量步上差多少（负数表示偏少）：
 
 # %%
 summary = []
-for r in measured.RANK_PEAKS:
+for r in measured.RANK_PRESET_GRID + measured.RANK_PEAKS:
     cfg_r = llmcalc.preset(r.shape) if r.shape not in measured.RANK_SHAPES else \
         llmcalc.ModelConfig.from_hf(dict(measured.RANK_SHAPES[r.shape], model_type="llama"))
     formula = rank_memory.zero_formula_bytes(cfg_r, r.micro_batch, r.seq_len, **r.layout())["total"]
-    planned = rank_memory.planner_bytes(cfg_r, r.micro_batch, r.seq_len, **r.layout())
-    summary.append({"model": tr("LLaMA 3 presets", "LLaMA 3 预设") if r.shape.startswith("llama") else tr("small shapes", "小形状"),
+    closed = llmcalc.fsdp2_bytes_per_device(cfg_r, r.micro_batch, r.seq_len, **r.layout())["total"]
+    summary.append({"model": tr("LLaMA presets", "LLaMA 预设") if r.shape.startswith("llama") else tr("small shapes", "小形状"),
                     "GPUs": r.world_size,
                     "formula error %": 100 * (formula - r.peak_bytes) / r.peak_bytes,
-                    "planner error %": 100 * (planned - r.peak_bytes) / r.peak_bytes})
+                    "closed error %": 100 * (closed - r.peak_bytes) / r.peak_bytes})
 summary = pd.DataFrame(summary)
 print(summary.groupby(["model", "GPUs"]).agg(
     steps=("GPUs", "size"), formula_min=("formula error %", "min"), formula_median=("formula error %", "median"),
-    formula_max=("formula error %", "max"), planner_min=("planner error %", "min"),
-    planner_median=("planner error %", "median"), planner_max=("planner error %", "max")).round(1).rename(
+    formula_max=("formula error %", "max"), closed_min=("closed error %", "min"),
+    closed_median=("closed error %", "median"), closed_max=("closed error %", "max")).round(1).rename(
     columns=lambda c: tr(c, {"steps": "步数", "formula_min": "公式最小", "formula_median": "公式中位数", "formula_max": "公式最大",
-                             "planner_min": "规划器最小", "planner_median": "规划器中位数", "planner_max": "规划器最大"}[c])).rename_axis(
+                             "closed_min": "FSDP2 闭式最小", "closed_median": "FSDP2 闭式中位数",
+                             "closed_max": "FSDP2 闭式最大"}[c])).rename_axis(
     [tr("model", "模型"), tr("GPUs", "GPU 数")]).to_string())
+presets = summary[summary["model"] == tr("LLaMA presets", "LLaMA 预设")]
+within = int((presets["closed error %"].abs() <= 100 * measured.FSDP2_CLOSED_FORM_CLAIM).sum())
+print(tr(f"\nLLaMA presets: the FSDP2 closed form is within {100 * measured.FSDP2_CLOSED_FORM_CLAIM:.0f}% on {within} of "
+         f"{len(presets)} measured steps (largest |error| {presets['closed error %'].abs().max():.2f}%); "
+         f"the ZeRO formula on {int((presets['formula error %'].abs() <= 5).sum())}",
+         f"\nLLaMA 预设：FSDP2 闭式在 {len(presets)} 个实测训练步中有 {within} 个误差在 "
+         f"{100 * measured.FSDP2_CLOSED_FORM_CLAIM:.0f}% 以内（最大绝对误差 {presets['closed error %'].abs().max():.2f}%）；"
+         f"ZeRO 公式只有 {int((presets['formula error %'].abs() <= 5).sum())} 个"))
 
 # %% [markdown]
 # > **要点（Takeaways）**
@@ -699,7 +710,7 @@ print(summary.groupby(["model", "GPUs"]).agg(
 # > - 在一个 v5p Pod 上训练 LLaMA 3-70B：只按批次切分的 FSDP 只能用上 1024 块芯片，按批次 + 序列切分则每芯片只剩 468 < 850 个 token；FSDP + TP 需要每芯片 $2\cdot2550^2/F$ 个 token（本书的算法，两种集合通信的时间相加；一份中文译本印的是它的四分之一），而且只在 $X_\text{opt}$ 附近才行得通：本书的 2048 × 4（8192 块芯片）是计算受限的；用上全部 8960 块芯片时，采用本书的 MLP，每种切法都差一点点；LLaMA 的门控 MLP(1120 × 8)则绰绰有余。
 # > - 跨 Pod 时，DCN 上的 DP 需要每个 Pod 73,440 个 token（4 个 Pod 训练 LLaMA 3-70B 时，每个 Pod 有一百多万）；跨 H100 节点时约为每节点 19,780 个。
 # > - 流水线发送的数据很少，但每步有 $(p-1)/(m+p-1)$ 的时间在空等；交错调度把空等时间缩小为 $1/v$。在 GPU 上，TP 留在 NVLink 节点之内，PP 和 DP 跨 InfiniBand。
-# > - ZeRO 的 $(2 + 2 + \beta_\text{opt})\,P/X$ 是芯片在两步之间保留的内容。峰值时刻，PyTorch 的 FSDP2 和 DTensor TP 还要加上聚合后的嵌入层与 LM 头、一层聚合后的参数、梯度和 reduce-scatter 缓冲区（混合精度下为 fp32）、SP 未切分的线性层输入，以及损失的 logits：芯片越多，它们的占比越大。`rank_peak_bytes` 逐字节重放了这一切。
+# > - ZeRO 的 $(2 + 2 + \beta_\text{opt})\,P/X$ 是芯片在两步之间保留的内容。峰值时刻，PyTorch 的 FSDP2 和 DTensor TP 还要加上聚合后的嵌入层与 LM 头、一层聚合后的参数、梯度和 reduce-scatter 缓冲区（混合精度下为 fp32）、SP 未切分的线性层输入，以及损失的 logits：芯片越多，它们的占比越大。`rank_peak_bytes` 逐字节重放了这一切；`fsdp2_bytes_per_device` 是它的闭式，在真实的 LLaMA 形状上误差在 5% 以内。
 #
 # ## 练习（Exercises）
 #

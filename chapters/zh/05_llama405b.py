@@ -712,8 +712,8 @@ print(tr(f"each source held out of the fit: median {held.median():.1f}%, worst {
 
 TARGET_MEDIAN, TARGET_WORST = 10, 25         # the planner's target, held out: median and worst |error|, per cent
 met_text = {True: tr("met", "达到"), False: tr("not met", "未达到")}
-meta_16k = held_out["run"].str.startswith("Llama 3") & held_out["run"].str.contains("16,384")
-rest = held[~meta_16k]
+long_context = held_out["run"].str.startswith("Llama 3") & held_out["run"].str.contains("128K")
+rest = held[~long_context]
 rest_run = run_text(held_out.loc[rest.idxmax(), "run"])
 print(tr(f"target, held out: median within {TARGET_MEDIAN}% {met_text[held.median() <= TARGET_MEDIAN]}, "
          f"worst within {TARGET_WORST}% {met_text[held.max() <= TARGET_WORST]}; "
@@ -721,8 +721,17 @@ print(tr(f"target, held out: median within {TARGET_MEDIAN}% {met_text[held.media
          f"目标（留出）：中位数不超过 {TARGET_MEDIAN}%，{met_text[held.median() <= TARGET_MEDIAN]}；"
          f"最大不超过 {TARGET_WORST}%，{met_text[held.max() <= TARGET_WORST]}；"
          f"{len(held)} 次训练中有 {(held <= TARGET_WORST).sum()} 次在 {TARGET_WORST}% 以内"))
-print(tr(f"without Llama 3's two 16,384-GPU rows: {len(rest)} runs, worst {rest.max():.1f}% held out ({rest_run})",
-         f"除去 Llama 3 在 16,384 张 GPU 上的两行：{len(rest)} 次训练，留出误差最大 {rest.max():.1f}%（{rest_run}）"))
+print(tr(f"without Llama 3's 128K-context row: {len(rest)} runs, worst {rest.max():.1f}% held out ({rest_run})",
+         f"除去 Llama 3 的 128K 上下文那一行：{len(rest)} 次训练，留出误差最大 {rest.max():.1f}%（{rest_run}）"))
+# Llama 3 at 128K: Meta's 380 TFLOP/s per GPU read with PaLM's count (every T x T score) or with the causal half
+run_128k = next(r for r in published.PLANNER_RUNS if r.source_key == "llama3_2024" and r.seq_len > 8192)
+palm_count = 6 * llmcalc.param_count(l405) + 12 * l405.L * l405.N * l405.H * run_128k.seq_len
+causal_count = 3 * sum(llmcalc.flops.forward_flops_breakdown(l405, 1, run_128k.seq_len, causal=True).values()) / run_128k.seq_len
+err_128k = held_out.set_index("run").loc[run_128k.label, "held_out_error"]
+print(tr(f"Llama 3 128K: FLOPs per token {palm_count:.3e} (PaLM's count) or {causal_count:.3e} (causal); held-out "
+         f"error {100 * err_128k:+.1f}% with the first, {100 * ((1 + err_128k) * causal_count / palm_count - 1):+.1f}% with the second",
+         f"Llama 3 128K：每个 token 的 FLOPs 为 {palm_count:.3e}（PaLM 的计数）或 {causal_count:.3e}（因果）；"
+         f"留出误差按前者为 {100 * err_128k:+.1f}%，按后者为 {100 * ((1 + err_128k) * causal_count / palm_count - 1):+.1f}%"))
 
 # %%
 import dataclasses
@@ -740,14 +749,14 @@ print(tr(f"an H100 lets a layout use {h100.hbm_bytes * (1 - HEADROOM) / GB:.1f} 
          f"一张 H100 允许布局使用 {h100.hbm_bytes * (1 - HEADROOM) / GB:.1f} GB"))
 
 # %% [markdown]
-# 误差一列是预测本身的误差；留出那一行才是诚实的数：每个来源的训练，都用不含它的数据拟合出的常数来预测。两个常数、七个来源的全部训练：留出误差的中位数达到了目标，最大误差没有达到（第三行）；没达到的只有 Llama 3 在 16,384 张 GPU 上的两行（第四行给出其余训练中最大的误差）。仍有偏差之处及其原因：
+# 误差一列是预测本身的误差；留出那一行才是诚实的数：每个来源的训练，都用不含它的数据拟合出的常数来预测。两个常数、七个来源的全部训练：留出误差的中位数达到了目标，最大误差没有达到（第三行）；没达到的只有 Llama 3 的 128K 上下文那一行（第四行给出其余训练中最大的误差）。仍有偏差之处及其原因：
 #
-# - **16,384 张 GPU 上的 Llama 3。** Meta 用的是交错调度（§3.3.2），但没有给出交错深度。16 级流水线上只有 16 个微批次时，所有前向都在第一个反向之前跑完，任何深度都放得进显存，规划器取最快的深度（$v = 8$）。于是预测取决于一个没人公布的数：最后一张表给出了每一行在每个深度下的误差，$v = 2$ 时这两行的误差不比其他训练大，$v = 1$ 时规划器对两行都预测得偏慢。这两行能说明的是：Meta 的一步比“张量并行与上下文并行通信都被隐藏”的栈要慢；论文没有说明它的栈重叠了哪些通信。8,192 张 GPU 那一行（32 个微批次）在规划器的估计里只有不交错才放得下（把它的 GB 一列与最后一行打印的 H100 允许用量对比），尽管 Meta 描述的是同一种调度。
+# - **Llama 3。** Meta 用的是自己的栈，规划器只取论文 §3.3.2 明说的内容（`stack="meta-llama3"`）：流水线发送是异步的、FSDP 的聚合会预取，因此两者都被隐藏；上下文并行的 all-gather “暴露在关键路径上”；梯度以 fp32 累加、以 fp32 做 reduce-scatter；论文没有描述张量并行的重叠，因此不计入重叠。论文没有给出交错深度，但它说从第一级和最后一级各拿走一层之后，“第一级上的第一个模型块只有嵌入层”：每块一层，于是 128 个位置（126 层、嵌入层、输出层）分在 16 级上，$v = 8$。在 16,384 张 GPU 上，16 级流水线只有 16 个微批次，所有前向先跑完，任何深度都放得下，规划器取 $v = 8$。在 8,192 张 GPU 上（32 个微批次），标准交错调度在 $v = 8$ 时所需的显存超过 H100 允许的用量（上表：它的 GB 一列与最后一行对比），规划器只好退回 $v = 1$ 及其气泡，因此预测偏慢；Meta 的调度可以调节连续微批次的个数，存得更少，规划器没有为它建模。128K 那一行预测偏快，原因在于换算所用的 FLOPs 计数：论文按 Chowdhery 等人（PaLM）的定义计算 MFU，那个计数把 $T \times T$ 个注意力分数全部计入；假如 Meta 只计因果的一半，同样的 380 TFLOP/s 会让预测误差只有几个百分点（第五行）。
 # - **MT-NLG 530B。** 同样的 TP8 × PP35 布局，Megatron-LM 的 530B 基准跑得更快（见上表公开 MFU 一列），用 DeepSpeed 流水线引擎的正式训练则更慢；论文没有给出能解释这一差距的事实（调度、重叠），规划器也不去编一个：它对这几次训练预测得偏快。
 # - **Megatron-LM 最大的几个模型。** 它们比预测快：拟合出的一个矩阵乘法效率代表所有形状，而最大的矩阵乘法能达到更高的峰值占比。
 # - **torchtitan 的选择性检查点。** 它按算子的策略每隔一个矩阵乘法重计算一次（wk、wo、w3），并重计算所有非矩阵乘法算子；规划器对它建了模（`recompute="selective-op"`，即布局末尾为算子级选择性重计算的那几行）。
 #
-# 规划器是工程师可以据以推理的模型，不是模拟器：把预测和旁边的理想上界一起读；公开数字缺了一项（比如 Meta 的交错深度）时，预测只和填补它的那个猜测一样可靠。
+# 规划器是工程师可以据以推理的模型，不是模拟器：把预测和旁边的理想上界一起读；公开数字缺了一项（Meta 如何计数 FLOPs、它的调度占多少显存）时，预测只和填补它的那个解读一样可靠。
 #
 # **问题 e3（Question e3）：** 为第 3 节的 TPU 方案运行规划器：8 个 v5p Pod（71,680 块芯片），批大小不变。它选择了什么布局？各个并行组走的是哪种链路？
 
@@ -865,7 +874,7 @@ print(plan.rename(index=lambda k: tr(k, PLAN_ZH[k]), columns=lambda k: tr(k, PLA
 # > - GPU：TP 只能留在 8 卡节点内，所以大模型靠增加流水线级数来切分；第一级仍要持有约 $L$ 层的激活值，
 # >   而气泡 $(p-1)/(vm+p-1)$ 需要大量微批次或交错调度才能压低。
 # > - 一次搜索所有布局的规划器能找出上限、排除布局；在理想内核的假设下，它的 MFU 是一个上界；在公开训练上校准之后，它对其中大多数训练的
-# >   预测误差在第 6 节打印的范围内；一次训练若取决于一个没人公布的数（比如 Meta 的交错深度），它可能偏得很远。它估算的激活值显存，在接近上限时要先实测再信任。
+# >   预测误差在第 6 节打印的范围内；一次训练若取决于一个没人公布的数（比如 Meta 在 128K 时如何计数 FLOPs），它可能偏得很远。它估算的激活值显存，在接近上限时要先实测再信任。
 # > - 报告的 MFU（41%）描述的是训练步运行时的效率；模型卡上的 GPU 小时对应更低的 MFU，因为它还包括故障、保存检查点、
 # >   其他阶段和评测。做计划时两者都要用上。
 #

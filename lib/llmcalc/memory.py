@@ -548,8 +548,9 @@ def training_bytes_per_device(cfg: ModelConfig, micro_batch: int, seq_len: int, 
 
 # ----- 5b. one rank under PyTorch FSDP2 (+ DTensor TP/SP): the working set the ZeRO formula leaves out ----
 
-FSDP2_MOMENTS = ("forward", "loss_backward", "backward_last_layer", "backward_second_last_layer", "backward_second_layer",
-                 "backward_first_layer", "root_backward", "optimizer_step")
+FSDP2_MOMENTS = ("forward_copy_out", "forward_last_layer", "loss_forward", "loss_backward", "backward_last_layer",
+                 "backward_second_last_layer", "backward_second_layer", "backward_first_layer", "root_backward",
+                 "optimizer_step")
 
 
 class _ScalarOps:
@@ -610,11 +611,21 @@ def _fsdp2_terms(cfg: ModelConfig, b, s, d, tp, sp, rafo, amp, ckpt, lp, kept=No
     loss = _np.where(lp, 16 * V / tp * t + 33 * t, 12 * V * t)
     acts = L * kept + tokens
     out = {}
-    # the forward pass at the last layer's copy-out: that layer gathered (ZeRO-2 style: every layer) and two flat
-    # all-gather buffers (the previous group's is freed only after this copy-out), every layer's kept tensors
-    buffers = _np.where(multi, 2 * 2 * layer, 0.0)
-    out["forward"] = dict(parameters=weights + gathered_root + _np.where(rafo, 2 * layer, L * 2 * layer) + buffers,
-                          gradients=0.0, optimizer_states=adam, activations=L * kept + 8 * t)
+    # the forward pass, last layer: at its copy-out, that layer gathered (ZeRO-2 style: every layer so far) and two
+    # flat all-gather buffers (the previous group's is freed only after this copy-out) beside L - 1 layers' kept
+    # tensors; inside its forward, one flat buffer beside L layers' kept tensors and, under checkpointing, the
+    # layer's own tensors while it runs (kept only until it returns)
+    flat = _np.where(multi, 2 * layer, 0.0)
+    gathered_fwd = weights + gathered_root + _np.where(rafo, 2 * layer, L * 2 * layer)
+    out["forward_copy_out"] = dict(parameters=gathered_fwd + 2 * flat, gradients=0.0, optimizer_states=adam,
+                                   activations=(L - 1) * kept + 8 * t)
+    out["forward_last_layer"] = dict(parameters=gathered_fwd + flat, gradients=0.0, optimizer_states=adam,
+                                     activations=L * kept + _np.where(ckpt, saved, 0.0) + 8 * t)
+    # the end of the forward pass: the loss's forward (bf16 logits, their fp32 copy and the log-softmax, 10·V bytes
+    # per token; with loss parallelism 14·V/tp) while the last layer's flat all-gather buffer is still held
+    loss_fwd = _np.where(lp, 14 * V / tp * t, 10 * V * t)
+    out["loss_forward"] = dict(parameters=weights + gathered_root + gathered_layers + flat, gradients=0.0,
+                               optimizer_states=adam, activations=acts + final_norm + loss_fwd)
     out["loss_backward"] = dict(parameters=weights + gathered_root + gathered_layers + prefetched, gradients=0.0,
                                 optimizer_states=adam, activations=acts + final_norm + loss)
     # a layer's backward, inside its MLP: the layer gathered and the next one's buffer, the LM head's bf16
@@ -666,7 +677,7 @@ def fsdp2_bytes_per_device(cfg: ModelConfig, micro_batch: int, seq_len: int, *, 
     gradient and AdamW moment) or "amp" (fp32 master, fp32 gradients and moments, bf16 compute); foreach AdamW;
     transformers' LLaMA with SDPA; ``checkpointing`` every layer; TP with ``sp`` and ``loss_parallel``.
 
-    The peak is the largest of eight moments (``FSDP2_MOMENTS``), each the sum of four groups (parameters,
+    The peak is the largest of ten moments (``FSDP2_MOMENTS``), each the sum of four groups (parameters,
     gradients, optimizer_states, activations, as torch's tracker groups them: autograd's bf16 gradients are
     activations until their group's post-backward), with ``t = micro_batch·seq_len`` tokens, ``t_l = t/tp`` under
     SP, P_layer and P_root the parameters of a decoder layer and of the root on one TP rank, S = (L·P_layer +
@@ -677,11 +688,15 @@ def fsdp2_bytes_per_device(cfg: ModelConfig, micro_batch: int, seq_len: int, *, 
 
     * every moment: the sharded weights S·p and AdamW's moments 2·S·p (+ 4 bytes per tensor of step counters);
       before the end of the backward pass the root (embedding, final norm, LM head) gathered in bf16, 2·P_root;
-    * forward (at the last layer's copy-out): that layer gathered (ZeRO-2 style: every layer, 2·L·P_layer) and two
-      flat all-gather buffers (2·2·P_layer: the previous group's is freed only after this copy-out), L·A;
-    * loss_backward: L·A, the final norm, the loss's fp32 temporaries (12·V bytes per token without loss
-      parallelism: the log-softmax and two gradients; 16·V/tp + 33 with it), the last layer's prefetched buffer
-      (ZeRO-3 style) or every layer gathered (ZeRO-2 style), int64 ids and labels;
+    * forward_copy_out (the last layer's parameters copied out of their all-gather): that layer gathered
+      (ZeRO-2 style: every layer, 2·L·P_layer) and two flat all-gather buffers (2·2·P_layer: the previous
+      group's is freed only after this copy-out), (L − 1)·A; forward_last_layer: one flat buffer, L·A and, under
+      checkpointing, the layer's own tensors while it runs;
+    * loss_forward: L·A, the final norm, the loss's forward (bf16 logits, their fp32 copy and the log-softmax:
+      10·V bytes per token; 14·V/tp with loss parallelism), the last layer's flat buffer (ZeRO-2 style: every
+      layer gathered too), int64 ids and labels; loss_backward: the same with the loss's backward (12·V bytes per
+      token: the log-softmax and two fp32 gradients; 16·V/tp + 33 with loss parallelism) and, ZeRO-3 style, the
+      last layer's prefetched buffer instead;
     * backward of a layer, with j layers done (j = 0, 1, L − 2, L − 1; the total is linear in j but for the
       prefetch, which the first layer has not): (L − j)·A, the layer gathered and the next one's buffer (ZeRO-2:
       L − j layers gathered), j layers' sharded gradients and, for j ≥ 1, the reduce-scatter input of the layer

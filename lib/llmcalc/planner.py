@@ -138,7 +138,8 @@ class Stack:
     ``cross_replica``: under hybrid sharding, the gradient all-reduce between shard groups overlapped with
     the backward pass like the reduce-scatter (True) or run after it (False). Every stack overlaps the
     gradient reduce-scatter (all-reduce for ZeRO 0) with the last micro-batch's backward pass and ZeRO-3's
-    per-micro-batch gathers with that micro-batch's compute (prefetch). ``source``: where the behaviour is
+    per-micro-batch gathers with that micro-batch's compute (prefetch). Only an overlap the framework's own
+    documentation or paper describes is credited; what it does not describe is exposed. ``source``: where the behaviour is
     described. ``fsdp2_memory``: memory per device in the closed form of PyTorch FSDP2 + DTensor
     (:func:`llmcalc.memory.fsdp2_bytes_per_device`: gathered root and layers, all-gather and reduce-scatter
     buffers, unsharded gradients, the loss's fp32 temporaries, SP's whole linear inputs) for dense models
@@ -171,6 +172,11 @@ STACKS: dict[str, Stack] = {s.name: s for s in [
     Stack("fsdp2", False, False, False, True, True,
           "PyTorch FSDP2 / torchtitan (Liang et al. 2024): all-gathers prefetched and reduce-scatters "
           "overlapped with compute; tensor parallelism (DTensor) exposed unless async TP is enabled", True),
+    Stack("meta-llama3", False, False, True, True, True,
+          "Llama 3 paper (Grattafiori et al. 2024, arXiv 2407.21783), §3.3.2: 'asynchronous point-to-point "
+          "communication in PP'; DP (FSDP) 'asynchronously prefetching sharded model weights and reducing "
+          "gradients'; context parallelism all-gathers keys and values and 'the all-gather communication latency "
+          "is exposed in the critical path'; no tensor-parallel overlap is described, so none is credited"),
     Stack("jax-tpu", True, True, True, True, False,
           "PaLM (Chowdhery et al. 2022, §4): XLA overlaps the in-pod collectives with compute; the cross-pod "
           "gradient exchange is not overlapped with the backward pass (1.95× the throughput of one pod)"),
@@ -687,7 +693,7 @@ def search(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_tokens: int, 
     The prediction: calibrated by default; ``ideal=True`` (or ``compute_efficiency=1.0``) for the ideal
     bound, ``compute_efficiency=x`` for that bound's model with matmuls at x × peak. ``stack``: the
     framework (a key of :data:`STACKS`: "megatron-lm-2021", "megatron-core" (default), "deepspeed",
-    "fsdp2", "jax-tpu"), which decides what is overlapped. ``zero_group``: hybrid sharding, ZeRO within
+    "fsdp2", "meta-llama3", "jax-tpu"), which decides what is overlapped. ``zero_group``: hybrid sharding, ZeRO within
     groups of that many DP × CP ranks (the largest divisor of DP × CP not above it), replicas across them.
     ``norm_fp32``: the norms as Hugging Face transformers runs them (each keeps an fp32 copy of its input, its
     1/rms and the normalised tensor: 8·D + 8 bytes per token and layer more than a fused norm's bf16 input; with

@@ -399,12 +399,21 @@ def _titan_llama2(size: str, batch: int, recompute: str, wps: float) -> Throughp
 
 
 def _llama3(r: Llama3Layout) -> ThroughputRun:
-    return ThroughputRun("llama3_2024", f"Llama 3 405B, {r.label}", "megatron-core", r.chip, r.gpus, r.seq_len,
-                         r.batch_tokens // r.seq_len, r.tp, r.pp, r.cp, 2, True, "none", "flash", True, "mixed",
-                         r.tflops_per_gpu, "tflops_per_gpu_6n_attention", r.source, preset=r.model, micro_batch=1,
-                         note="Meta's stack taken as Megatron-Core-like (the paper describes its own); FLOPs per token "
-                              "assumed counted as PaLM's 6N + 12·L·H·Q·T (the paper does not print its count); "
-                              "ZeRO-2 (gradients reduce-scattered, §3.3.4); interleaving depth not printed")
+    return ThroughputRun("llama3_2024", f"Llama 3 405B, {r.label}", "meta-llama3", r.chip, r.gpus, r.seq_len,
+                         r.batch_tokens // r.seq_len, r.tp, r.pp, r.cp, 2, True, "none", "flash", True,
+                         "mixed_fp32_grads", r.tflops_per_gpu, "tflops_per_gpu_6n_attention", r.source,
+                         preset=r.model, micro_batch=1,
+                         note="Meta's own stack as §3.3.2 describes it (planner.STACKS['meta-llama3']: asynchronous "
+                              "pipeline sends, FSDP prefetch, context-parallel all-gather exposed, no tensor-parallel "
+                              "overlap described); 'FP32 gradient accumulation' and reduce-scatter in FP32 (§3.3.2, "
+                              "numerical stability): fp32 gradients; no activation checkpointing at 8K (§3.3.2); "
+                              "MFU cites Chowdhery et al., so FLOPs per token taken as PaLM's 6N + 12·L·H·Q·T (the "
+                              "paper does not print its count); ZeRO-2 (gradients reduce-scattered); interleaving "
+                              "depth not printed: 'the first model chunk on the first stage has only the embedding' "
+                              "once one layer is removed implies one layer per chunk, V = 8 (126 layers + 2 over 16 "
+                              "stages), which the planner's fastest valid choice takes at 16,384 GPUs; at 8,192 "
+                              "(32 micro-batches) V = 8 holds 141 layer-micro-batches on the second stage, beyond "
+                              "80 GB, so it takes V = 1: Meta's tunable-N schedule is not modelled")
 
 
 PLANNER_RUNS: tuple[ThroughputRun, ...] = (

@@ -112,7 +112,8 @@ OPTION_TEXT = {
                "bf16_fp32_adam": ("bf16, fp32 Adam", "bf16,fp32 Adam 矩")},
     "stack": {"megatron-lm-2021": ("Megatron-LM (2021)", "Megatron-LM(2021)"),
               "megatron-core": ("Megatron-Core", "Megatron-Core"), "deepspeed": ("Megatron-DeepSpeed", "Megatron-DeepSpeed"),
-              "fsdp2": ("PyTorch FSDP2", "PyTorch FSDP2"), "jax-tpu": ("JAX/XLA on TPU", "TPU 上的 JAX/XLA")},
+              "fsdp2": ("PyTorch FSDP2", "PyTorch FSDP2"), "meta-llama3": ("Meta (Llama 3)", "Meta(Llama 3)"),
+              "jax-tpu": ("JAX/XLA on TPU", "TPU 上的 JAX/XLA")},
     "kernels": {"calibrated": ("calibrated", "校准"), "ideal": ("ideal × efficiency", "理想 × 算子效率")},
     "recompute": {"none": ("none", "不重计算"), "selective": ("selective", "选择性重计算"), "full": ("full", "完全重计算")},
 }

@@ -4,7 +4,8 @@ The training set is every run of ``llmcalc.published.PLANNER_RUNS`` (seven sourc
 against its source there). Every figure of the fit and of the cross-validation comes from one function,
 ``tools/fit_planner.py``'s ``fit_and_cross_validate`` (the script prints it, the README's report writes it).
 The bounds asserted are what the model reaches today, held out by source; the issue's target (10% median, 25%
-worst, held out) is stated beside them and is NOT met (the README and chapter 5 say which runs and why).
+worst, held out) is stated beside them; its worst-case half is NOT met (the README and chapter 5 say which run
+and why).
 """
 
 from __future__ import annotations
@@ -20,12 +21,12 @@ pytest.importorskip("pandas")
 from llmcalc import kernels, planner, published as pub  # noqa: E402
 
 TARGET_MEDIAN, TARGET_WORST = 0.10, 0.25      # issue 13's goal, held out
-# what the model reaches (tools/fit_planner.py, the README's fidelity block): held out median 8.5%, worst 50.7%
-# (Llama 3 128K on 16,384 GPUs); without Llama 3's two 16,384-GPU rows worst 20.2% (Megatron-LM 1T); in sample
-# median 7.9%, worst 49.2%. The bounds sit just above them, so a model that gets worse fails.
-HELD_OUT_MEDIAN_BOUND, HELD_OUT_WORST_BOUND = 0.09, 0.52
-HELD_OUT_WORST_WITHOUT_META_16K = 0.21
-IN_SAMPLE_MEDIAN_BOUND, IN_SAMPLE_WORST_BOUND = 0.085, 0.50
+# what the model reaches (tools/fit_planner.py, the README's fidelity block): held out median 9.9%, worst 31.0%
+# (Llama 3 128K on 16,384 GPUs, the only run beyond 25%); without it worst 20.2% (Llama 3 8K on 8,192 GPUs); in
+# sample median 8.4%, worst 31.0%. The bounds sit just above them, so a model that gets worse fails.
+HELD_OUT_MEDIAN_BOUND, HELD_OUT_WORST_BOUND = 0.10, 0.32
+HELD_OUT_WORST_WITHOUT_LLAMA3_128K = 0.21
+IN_SAMPLE_MEDIAN_BOUND, IN_SAMPLE_WORST_BOUND = 0.085, 0.32
 
 
 def _fit_script():
@@ -111,11 +112,11 @@ def test_leave_one_source_out_cross_validation_bound(fit):
     assert s["median_abs_percent"] <= 100 * HELD_OUT_MEDIAN_BOUND, s
     assert s["worst_abs_percent"] <= 100 * HELD_OUT_WORST_BOUND, cv.sort_values("held_out_error")
     assert s["median_abs_percent"] <= 100 * TARGET_MEDIAN       # the issue's median target is met
-    # and, honestly: the issue's worst-case target is not met, by Llama 3's 16,384-GPU rows only (see the README)
+    # and, honestly: the issue's worst-case target is not met, by Llama 3's 128K-context row only (see the README)
     assert s["worst_abs_percent"] > 100 * TARGET_WORST
-    meta_16k = cv["run"].str.startswith("Llama 3") & cv["run"].str.contains("16,384")
-    assert meta_16k.sum() == 2
-    assert cv.loc[~meta_16k, "held_out_error"].abs().max() <= HELD_OUT_WORST_WITHOUT_META_16K
+    long_context = cv["run"].str.startswith("Llama 3") & cv["run"].str.contains("128K")
+    assert long_context.sum() == 1
+    assert cv.loc[~long_context, "held_out_error"].abs().max() <= HELD_OUT_WORST_WITHOUT_LLAMA3_128K
 
 
 def test_cross_validation_by_hand_on_a_tiny_table():
