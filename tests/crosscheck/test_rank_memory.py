@@ -1,8 +1,10 @@
 """Ground truth for llmcalc.rank_peak_bytes: torch's FSDPMemTracker on rank 0 of the fake process group, over the
 second training step of transformers' LlamaForCausalLM under FSDP2 (+ DTensor TP/SP), measured by
 tools/measure_rank_peak.py under FakeTensorMode. A representative subset of llmcalc.measured.RANK_PEAKS is
-measured again on every run (about a minute on 2 cores) and must give the same bytes in every category; the
-prediction must stay within ten times the claimed error (llmcalc.measured.RANK_CLAIMED_MAX_ERROR)."""
+measured again on every run (about a minute and a half on 2 cores) and must give the same bytes in every category;
+the prediction must stay within ten times the claimed error (llmcalc.measured.RANK_CLAIMED_MAX_ERROR), and the
+closed form llmcalc.fsdp2_bytes_per_device within its claim (llmcalc.measured.FSDP2_CLOSED_FORM_CLAIM) on the
+full-size presets."""
 
 from __future__ import annotations
 
@@ -29,8 +31,9 @@ _spec.loader.exec_module(mrp)
 TOLERANCE = measured.TOLERANCE_OVER_CLAIM * measured.RANK_CLAIMED_MAX_ERROR
 
 
-def _pick(shape, ws, tp, regime="bf16", rafo=True, ckpt=False, sp=True, lp=True, rep=1):
-    for r in measured.RANK_PEAKS:
+def _pick(shape, ws, tp, regime="bf16", rafo=True, ckpt=False, sp=True, lp=True, rep=1,
+          records=measured.RANK_PEAKS):
+    for r in records:
         if (r.shape, r.world_size, r.tp, r.regime, r.reshard_after_forward, r.checkpointing, r.sp, r.loss_parallel,
                 r.dp_replicate) == (shape, ws, tp, regime, rafo, ckpt, sp, lp, rep):
             return r
@@ -48,6 +51,10 @@ SUBSET = (
        _pick("A", 64, 1, rep=8), _pick("E", 64, 8, "amp", rep=2)]
     + [_pick("A", 512, 1), _pick("E", 512, 8, "amp", ckpt=True), _pick("D", 512, 1, rafo=False)]
     + [_pick("llama-3-8b", 8, 1)]
+    # three of the preset grid (llmcalc.measured.RANK_PRESET_GRID), for the closed form too
+    + [_pick("llama-2-7b", 8, 8, "amp", True, True, records=measured.RANK_PRESET_GRID),
+       _pick("llama-2-7b", 64, 2, records=measured.RANK_PRESET_GRID),
+       _pick("llama-2-13b", 64, 1, "amp", False, True, records=measured.RANK_PRESET_GRID)]
 )
 # ten random configurations never recorded one by one (tools/measure_rank_peak.py random_case, 2 to 64 ranks;
 # all ten were exact in llmcalc.measured.RANK_RANDOM_PROBES's set from 2000)
@@ -100,6 +107,15 @@ def test_recorded_rank_peak_is_what_fsdpmemtracker_measures_now(k, remeasured):
     assert tuple(got["by_category"][c] for c in measured.RANK_CATEGORIES) == record.by_category
     predicted = llmcalc.rank_peak_bytes(_cfg(record), record.micro_batch, record.seq_len, **record.layout())
     assert abs(predicted - got["peak_bytes"]) <= TOLERANCE * got["peak_bytes"]
+
+
+@pytest.mark.parametrize("k", [k for k, r in enumerate(SUBSET) if r.shape not in measured.RANK_SHAPES],
+                         ids=[_label(r) for r in SUBSET if r.shape not in measured.RANK_SHAPES])
+def test_fsdp2_closed_form_is_within_its_claim_of_the_tracker(k, remeasured):
+    record = SUBSET[k]
+    closed = llmcalc.fsdp2_bytes_per_device(_cfg(record), record.micro_batch, record.seq_len, **record.layout())
+    measured_now = remeasured["record", k]["peak_bytes"]
+    assert abs(closed["total"] - measured_now) <= measured.FSDP2_CLOSED_FORM_CLAIM * measured_now
 
 
 def test_versions_are_the_recorded_ones():
