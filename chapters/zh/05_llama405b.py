@@ -686,7 +686,7 @@ print(tr("Llama 3: reported / planner (best v) per layout: ", "Llama 3 各布局
 from llmcalc import kernels, published
 
 STACK_ZH = {"megatron-lm-2021": "Megatron-LM（2021）", "megatron-core": "Megatron-Core", "deepspeed": "DeepSpeed",
-            "fsdp2": "PyTorch FSDP2", "jax-tpu": "JAX（TPU）"}
+            "fsdp2": "PyTorch FSDP2", "meta-llama3": "Meta（Llama 3）", "jax-tpu": "JAX（TPU）"}
 print(tr(f"fitted constants: {kernels.FITTED}; {len(published.PLANNER_RUNS)} published runs",
          f"拟合的常数：{kernels.FITTED}；{len(published.PLANNER_RUNS)} 次公开训练"))
 cmp = planner.published_comparison()
