@@ -908,6 +908,15 @@ print(pd.DataFrame(depth).rename(columns=column_text).to_string(index=False))
 print(tr(f"an H100 lets a layout use {h100.hbm_bytes * (1 - HEADROOM) / GB:.1f} GB",
          f"一张 H100 允许布局使用 {h100.hbm_bytes * (1 - HEADROOM) / GB:.1f} GB"))
 
+# %%
+# runs no fit has seen (llmcalc.published.VALIDATION_RUNS): a mixture-of-experts model on H100, Megatron-Core
+unseen = planner.published_comparison(published.VALIDATION_RUNS)
+print(pd.DataFrame({"run": unseen["run"].map(run_text),
+                    "layout": unseen["layout"].map(lambda s: tr(s, f"{s.rsplit(' ', 1)[0]} {RECOMPUTE_ZH.get(s.rsplit(' ', 1)[1], s.rsplit(' ', 1)[1])}")),
+                    "reported MFU %": (100 * unseen["reported_mfu"]).round(1),
+                    "predicted MFU %": (100 * unseen["predicted_mfu"]).round(1),
+                    "error %": (100 * unseen["error"]).round(1)}).rename(columns=column_text).to_string(index=False))
+
 # %% [markdown]
 # The error column is the prediction's; the held-out line is the honest one: each source's runs predicted with
 # constants fitted without them. Two constants, every run of seven sources: the median error held out meets the
@@ -927,6 +936,11 @@ print(tr(f"an H100 lets a layout use {h100.hbm_bytes * (1 - HEADROOM) / GB:.1f} 
 #   and the planner does not model it. The 128K row is predicted too fast by the FLOP count it is read with: the
 #   paper defines MFU after Chowdhery et al. (PaLM), whose count charges all $T \times T$ attention scores; had Meta
 #   counted the causal half, the same 380 TFLOP/s would put the prediction within a few per cent (the fifth line).
+# - **A mixture-of-experts model, never fitted.** The last table holds two runs that are in no fit: GPT-OSS 120B on 64
+#   H100 in BF16 with Megatron-Core, from NVIDIA's own performance summary. One layout is predicted within a few per
+#   cent, the other far too fast: the planner charges an MoE layer its experts' GEMMs and the all-to-all, not the
+#   permutation of tokens to their experts and back, the router or the grouped GEMMs' launches. For a
+#   mixture-of-experts run, read its prediction as optimistic.
 # - **MT-NLG 530B.** The same TP8 × PP35 layout that Megatron-LM's 530B benchmark ran (the reported MFU column of the
 #   table above) ran slower in production with DeepSpeed's pipeline engine; the paper gives no fact (schedule,
 #   overlap) that explains the difference, and the planner does not invent one: it predicts these runs too fast.

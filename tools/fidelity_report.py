@@ -602,6 +602,42 @@ def calibrated_planner() -> pd.DataFrame:
     })
 
 
+def validation_runs() -> pd.DataFrame:
+    """Predicted vs reported for the runs the fit never sees (``llmcalc.published.VALIDATION_RUNS``), with the
+    constants fitted on every run of ``PLANNER_RUNS``."""
+    from llmcalc import planner
+    df = planner.published_comparison(pub.VALIDATION_RUNS)
+    return pd.DataFrame({
+        "run": df["run"], "framework": df["stack"], "chip": df["chip"], "GPUs": df["chips"], "layout": df["layout"],
+        "GiB per chip": df["memory_gib"], "fits": ["yes" if x else "no" for x in df["fits"]],
+        "MFU % reported, planner's count": 100 * df["reported_mfu"], "MFU % predicted": 100 * df["predicted_mfu"],
+        "MFU % ideal bound": 100 * df["ideal_mfu"], "error %": 100 * df["error"],
+    })
+
+
+def _note_validation(df: pd.DataFrame) -> dict[str, str]:
+    worst = df.loc[df["error %"].abs().idxmax()]
+    best = df.loc[df["error %"].abs().idxmin()]
+    return {
+        "en": f"These runs are in no fit (`llmcalc.published.VALIDATION_RUNS`, kept out of `PLANNER_RUNS`): "
+              f"Megatron-Core through NVIDIA's Megatron-Bridge performance recipes, a mixture-of-experts model (GPT-OSS "
+              f"120B: 128 experts, 4 active) in BF16 on H100, with the routing force-balanced as the planner assumes. "
+              f"Two layouts of the same model: {best['run']} is predicted {best['error %']:+.1f}% (its recomputation is "
+              f"not printed; only `{best['layout'].rsplit(' ', 1)[1]}` fits it in the planner's estimate), "
+              f"{worst['run']} {worst['error %']:+.1f}%. The planner's MoE cost is the experts' GEMMs at their shapes "
+              f"and the all-to-all; it does not charge what an MoE layer adds beyond them (the permutation of tokens to "
+              f"and from their experts, the router, grouped-GEMM launches, attention sinks), so for mixture-of-experts "
+              f"runs read its prediction as optimistic, by up to this much.",
+        "zh": f"这些训练不参与任何拟合（`llmcalc.published.VALIDATION_RUNS`，不在 `PLANNER_RUNS` 里）：通过 NVIDIA "
+              f"Megatron-Bridge 性能配方运行的 Megatron-Core，一个混合专家模型（GPT-OSS 120B：128 个专家，每个 token "
+              f"激活 4 个），H100 上的 BF16，路由被强制均衡，与规划器的假设一致。同一模型的两种布局：{_zh_run(best['run'])} 的预测误差为 "
+              f"{best['error %']:+.1f}%（它的重计算策略没有公布；按规划器的估计只有 `{best['layout'].rsplit(' ', 1)[1]}` "
+              f"放得下），{_zh_run(worst['run'])} 为 {worst['error %']:+.1f}%。规划器的 MoE 代价只有专家 GEMM（按其形状）和 "
+              f"all-to-all，没有计入 MoE 层在此之外的开销（把 token 分发到专家再收回的重排、路由器、分组 GEMM 的启动、"
+              f"注意力 sink），所以对混合专家训练，应把它的预测看作偏乐观，最多可达这个幅度。",
+    }
+
+
 def _calibration_numbers(df: pd.DataFrame) -> dict:
     from llmcalc import kernels, planner
     err, held = df["error %"].abs(), df["held-out error %"].abs()
@@ -813,6 +849,14 @@ SECTIONS: tuple[Section, ...] = (
         _note_calibrated,
         (("run", "framework", "chip", "GPUs", "layout", "GiB per chip", "fits", "MFU % reported, planner's count",
           "MFU % predicted", "MFU % ideal bound", "error %", "held-out error %"),),
+    ),
+    Section(
+        validation_runs,
+        {"en": "llmcalc.planner, calibrated, vs runs no fit has seen: a mixture-of-experts model on H100",
+         "zh": "校准后的 llmcalc.planner 对比任何拟合都没见过的训练：H100 上的混合专家模型"},
+        _note_validation,
+        (("run", "framework", "chip", "GPUs", "layout", "GiB per chip", "fits", "MFU % reported, planner's count",
+          "MFU % predicted", "MFU % ideal bound", "error %"),),
     ),
     Section(
         total_flops,

@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 ZH_CHAPTERS = sorted((ROOT / "chapters" / "zh").glob("[0-9][0-9]_*.ipynb"))
 
 ALLOWED = frozenset("""
-    LLaMA Llama llama Qwen qwen Gemma gemma Mixtral mixtral Mistral mistral DeepSeek deepseek GPT gpt oss GLM glm
+    LLaMA Llama llama Qwen qwen Gemma gemma Mixtral mixtral Mistral mistral DeepSeek deepseek GPT gpt oss OSS GLM glm
     Phi phi OLMo olmo SmolLM smollm Megatron Chinchilla PaLM BLOOM Meta Google NVIDIA OpenAI Korthikanti Narayanan
     Pod TPU TPUs GPU GPUs CPU NVLink InfiniBand PCIe ICI DCN HBM SRAM
     GB GiB MB MiB KB TB TiB PB bytes FLOPs FLOP TFLOPs PFLOPs EFLOPs TFLOP PFLOP MACs MAC ms

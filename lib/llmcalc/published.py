@@ -347,7 +347,7 @@ class ThroughputRun:
     cp: int
     zero: int
     sp: bool
-    recompute: str
+    recompute: str | None
     attention: str
     causal: bool
     regime: str
@@ -362,6 +362,7 @@ class ThroughputRun:
     pod_chips: int | None = None
     note: str = ""
     llama2: str | None = None
+    ep: int | None = None
 
     @property
     def dp(self) -> int:
@@ -444,6 +445,34 @@ PLANNER_RUNS: tuple[ThroughputRun, ...] = (
                      gpt_shape=(70, 14336, 112, 250880), micro_batch=2, interleave=1,
                      note="GPT-style model with learned positions standing for BLOOM's ALiBi (29M parameters, 0.02%) and "
                           "no embedding LayerNorm; dropout 0.1 as Megatron's default"),)
+)
+
+# ----- runs the fit never sees: a validation set -------------------------------------------------------------
+# Published runs kept out of PLANNER_RUNS, so that no constant is fitted on them (tools/fit_planner.py never reads
+# them): the planner's prediction for each is a prediction for a run it was not tuned on in any way.
+
+MEGATRON_BRIDGE_PERF = ("NVIDIA-NeMo/Megatron-Bridge, docs/performance-summary-archive.md (NVIDIA NeMo framework "
+                        "performance summary), 'GPT OSS 120B' on DGX-H100, BF16, sequence length 4096: '64 | BF16 | "
+                        "1280 | 1 | 4096 | 0 | 1 | 4 | 1 | n/a | 8 | 5993' (26.02 NeMo container: GBS 1280, MBS 1, "
+                        "FSDP 0, TP 1, PP 4, CP 1, VP n/a, EP 8, tokens/s/GPU 5993) and '64 | BF16 | 512 | 4 | 4096 | "
+                        "0 | 1 | 4 | 1 | 1 | 8 | 2 | 5630' (25.11: GBS 512, MBS 4, PP 4, VP 1, EP 8, GA 2, 5630); "
+                        "'In MoE training benchmarks, we force-balance the token distribution among experts and all "
+                        "benchmarks are token-dropless'")
+
+
+def _bridge_oss(release: str, batch: int, micro: int, wps: float) -> ThroughputRun:
+    return ThroughputRun("megatron_bridge", f"GPT-OSS 120B, 64 H100, NeMo {release}, b{micro}", "megatron-core", "H100",
+                         64, 4096, batch, 1, 4, 1, 1, False, None, "flash", True, "mixed", wps,
+                         "tokens_per_s_per_gpu", MEGATRON_BRIDGE_PERF, preset="gpt-oss-120b", micro_batch=micro,
+                         interleave=1, ep=8,
+                         note="Megatron-Core through Megatron-Bridge's performance recipes; assumed: distributed "
+                              "optimizer (ZeRO-1); recomputation not printed: the planner's fastest choice that fits; "
+                              "routing force-balanced, as the planner assumes")
+
+
+VALIDATION_RUNS: tuple[ThroughputRun, ...] = (
+    _bridge_oss("26.02", 1280, 1, 5993),
+    _bridge_oss("25.11", 512, 4, 5630),
 )
 
 # PaLM 540B (Chowdhery et al. 2022, Table 1 and §2): 118 layers, d_model 18432, 48 heads of 256, multi-query
