@@ -247,7 +247,7 @@ def _link_names(c: Chip, size: np.ndarray, span: np.ndarray) -> np.ndarray:
 def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime, tp, pp, cp, ep, zero, sp,
               micro_batch, recompute, interleave, attention, causal, compute_efficiency, headroom, fused_swiglu,
               elementwise_passes=None, stack="megatron-core", ideal=False, zero_group=None,
-              norm_fp32=False) -> dict:
+              norm_fp32=False, loss_parallel=True) -> dict:
     if not isinstance(cfg, ModelConfig):
         raise ValueError(f"cfg must be a llmcalc.ModelConfig (e.g. llmcalc.preset('llama-3.1-405b')), got {type(cfg).__name__}")
     c = _chip(chip)
@@ -281,6 +281,7 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
     headroom = v.unit_interval("headroom", headroom)
     fused_swiglu = v.flag("fused_swiglu", fused_swiglu)
     norm_fp32 = v.flag("norm_fp32", norm_fp32)
+    loss_parallel = v.flag("loss_parallel", loss_parallel)
     causal = v.flag("causal", causal)
     if elementwise_passes is None:
         elementwise_passes = _k.FITTED["elementwise_passes"]
@@ -446,7 +447,8 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
 
     held = np.maximum(inflight_layers(0, first_layers), np.where(pp_a > 1, inflight_layers(1, stage_layers), 0))
     stage_acts = stage_layers * per_layer
-    logits = mb_f * (s / cp_f) * cfg.V / tp_f * 4.0
+    # one fp32 copy of the logits, split over TP by a vocabulary-parallel loss (else every TP rank holds all V)
+    logits = mb_f * (s / cp_f) * cfg.V / (tp_f if loss_parallel else 1.0) * 4.0
     acts = np.maximum(held * per_layer, stage_acts + logits) + rebuilt
     memory = state_bytes + acts
     if st.fsdp2_memory and not (cfg.is_moe or cfg.uses_mla):
@@ -459,7 +461,7 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
         # on every rank, where Korthikanti et al.'s SP (the per-layer model above) splits them over TP
         whole_inputs = np.where(sp_a & norms_kept, 4.0 * cfg.D * mb_f * (s / cp_f) * (1.0 - 1.0 / tp_f), 0.0)
         kept_f = np.where(full, 2.0 * cfg.D * tokens_stream, per_layer + whole_inputs)
-        moments = _fsdp2_terms(cfg, mb_f, s / cp_f, zshard, tp_f, sp_a, z_a >= 3, r.master > 0, full, True,
+        moments = _fsdp2_terms(cfg, mb_f, s / cp_f, zshard, tp_f, sp_a, z_a >= 3, r.master > 0, full, loss_parallel,
                                kept=kept_f, xp=np)
         fsdp2_peak = np.maximum.reduce([np.broadcast_to(m["total"], shape) for m in moments.values()])
         memory = np.where((pp_a == 1) & (z_a >= 2) & (zshard > 1), fsdp2_peak, memory)
@@ -668,7 +670,7 @@ def search(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_tokens: int, 
            compute_efficiency: float | None = None, headroom: float = 0.1, fused_swiglu: bool = True,
            elementwise_passes: float | None = None, top: int | None = None, include_rejected: bool = False,
            stack: str | Stack = "megatron-core", ideal: bool = False, zero_group: int | None = None,
-           norm_fp32: bool = False):
+           norm_fp32: bool = False, loss_parallel: bool = True):
     """Every layout of ``cfg`` on ``n_chips`` chips for a global batch of ``batch_tokens`` tokens in
     sequences of ``seq_len``, ranked by predicted step time (a pandas DataFrame, one row per layout).
 
@@ -697,7 +699,9 @@ def search(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_tokens: int, 
     groups of that many DP × CP ranks (the largest divisor of DP × CP not above it), replicas across them.
     ``norm_fp32``: the norms as Hugging Face transformers runs them (each keeps an fp32 copy of its input, its
     1/rms and the normalised tensor: 8·D + 8 bytes per token and layer more than a fused norm's bf16 input; with
-    no recompute or "selective"). ``elementwise_passes``: None for the fitted value. ``df.attrs``: ``evaluated`` (layouts evaluated), ``seconds`` (time taken),
+    no recompute or "selective"). ``loss_parallel`` (default True): the loss keeps the logits split over TP (a
+    vocabulary-parallel cross-entropy); False gathers them, and every TP rank holds the whole vocabulary.
+    ``elementwise_passes``: None for the fitted value. ``df.attrs``: ``evaluated`` (layouts evaluated), ``seconds`` (time taken),
     ``layouts_per_s``, ``rejected`` (count per reason), ``stack``, ``calibrated``.
     """
     started = time.perf_counter()
@@ -705,7 +709,7 @@ def search(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_tokens: int, 
                     zero=zero, sp=sp, micro_batch=micro_batch, recompute=recompute, interleave=interleave,
                     attention=attention, causal=causal, compute_efficiency=compute_efficiency, headroom=headroom,
                     fused_swiglu=fused_swiglu, elementwise_passes=elementwise_passes, stack=stack, ideal=ideal,
-                    zero_group=zero_group, norm_fp32=norm_fp32)
+                    zero_group=zero_group, norm_fp32=norm_fp32, loss_parallel=loss_parallel)
     if top is not None:
         top = v.positive_int("top", top)
     shape, keep = res["shape"], res["keep"]
@@ -762,7 +766,7 @@ def layout(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_tokens: int, 
            recompute: str = "none", interleave: int = 1, regime: str | Regime = "mixed", attention: str = "flash",
            causal: bool = True, compute_efficiency: float | None = None, headroom: float = 0.1, fused_swiglu: bool = True,
            elementwise_passes: float | None = None, stack: str | Stack = "megatron-core", ideal: bool = False,
-           zero_group: int | None = None, norm_fp32: bool = False):
+           zero_group: int | None = None, norm_fp32: bool = False, loss_parallel: bool = True):
     """One named layout, evaluated with the same model as :func:`search` (a pandas Series).
 
     DP is n_chips / (tp·cp·pp); the Series has the same fields as a row of ``search``, including
@@ -784,7 +788,7 @@ def layout(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_tokens: int, 
                 interleave=interleave if pp > 1 else 1, attention=attention, causal=causal,
                 compute_efficiency=compute_efficiency, headroom=headroom, fused_swiglu=fused_swiglu,
                 elementwise_passes=elementwise_passes, include_rejected=True, stack=stack, ideal=ideal,
-                zero_group=zero_group, norm_fp32=norm_fp32)
+                zero_group=zero_group, norm_fp32=norm_fp32, loss_parallel=loss_parallel)
     if len(df) != 1:
         raise ValueError(f"zero={zero} needs more than one data-parallel replica (dp × cp = "
                          f"{n // (tp * pp)}); use zero=0")

@@ -862,9 +862,7 @@ def planner_bytes(cfg: ModelConfig, micro_batch: int, seq_len: int, *, dp_shard:
     (``zero_group`` for HSDP; stage 0 on one rank), ``stack="fsdp2"`` (the planner's FSDP2 memory,
     :func:`llmcalc.memory.fsdp2_bytes_per_device`), the bytes per parameter of :func:`formula_regime`, flash
     attention, SwiGLU not fused (transformers keeps silu(gate)), ``norm_fp32=True`` (its RMSNorm keeps fp32 copies),
-    full recompute when checkpointing. The planner
-    always assumes a vocabulary-parallel loss: ``loss_parallel=False`` is beyond it. Imports the planner (numpy,
-    pandas)."""
+    full recompute when checkpointing, ``loss_parallel`` as given. Imports the planner (numpy, pandas)."""
     import importlib
 
     b, s, d, tp = _check_rank(cfg, micro_batch, seq_len, dp_shard, dp_replicate, tp, sp, reshard_after_forward,
@@ -874,6 +872,7 @@ def planner_bytes(cfg: ModelConfig, micro_batch: int, seq_len: int, *, dp_shard:
     zero = (3 if reshard_after_forward else 2) if dp > 1 else 0
     row = planner.layout(cfg, chip, dp * tp, b * s * dp, s, tp=tp, zero=zero, sp=sp and tp > 1, micro_batch=b,
                          recompute="full" if checkpointing else "none", regime=formula_regime(regime),
-                         attention="flash", fused_swiglu=False, norm_fp32=True, stack="fsdp2",
+                         attention="flash", fused_swiglu=False, norm_fp32=True, loss_parallel=loss_parallel,
+                         stack="fsdp2",
                          zero_group=d if dp_replicate > 1 else None)
     return float(row["memory_gib"]) * 2**30
