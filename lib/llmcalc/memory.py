@@ -631,10 +631,10 @@ def _fsdp2_terms(cfg: ModelConfig, b, s, d, tp, sp, rafo, amp, ckpt, lp, kept=No
     # a layer's backward, inside its MLP: the layer gathered and the next one's buffer, the LM head's bf16
     # gradient, the recomputed layer under checkpointing, the down projection's gradient, two F/tp-wide
     # gradients per token and the residual gradient (autograd's bf16 gradients count as activations, as torch's
-    # tracker counts them temporaries until their group's post-backward). Going down, j layers done: (L - j) layers still keep their
-    # tensors, j layers' sharded gradients exist and (j >= 1) the reduce-scatter input of the layer above is
-    # held; linear in j but for the prefetch (none below the first layer), so the largest is at j = 0, 1, L - 2
-    # or L - 1
+    # tracker counts them temporaries until their group's post-backward). Going down, with j layers done, L - j
+    # layers still keep their tensors, j layers' sharded gradients exist and (j >= 1) the reduce-scatter input of
+    # the layer above is held; linear in j but for the prefetch (none below the first layer), so the largest is at
+    # j = 0, 1, L - 2 or L - 1
     f_local = F / tp
     # early in the MLP's backward: g_prod then the gradients of silu and up (F/tp wide); later, after the up and
     # gate projections' backward: their two input gradients (D wide on t tokens, gathered under SP), the up and

@@ -56,6 +56,13 @@ Memory per device, the heaviest pipeline stage:
   token) is left out. A layout fits when the larger of the two is at most
   (1 − headroom) × HBM; the headroom (default 10%) stands for the framework, the collectives' buffers
   and fragmentation.
+- ``stack="fsdp2"`` (PyTorch FSDP2 + DTensor, torchtitan's recipe) replaces the two lines above, for dense layouts
+  without pipeline parallelism at ZeRO stage 2 or 3, with FSDP2's own peak in closed form
+  (:func:`llmcalc.memory.fsdp2_bytes_per_device`: the states plus the gathered root and layers, the all-gather and
+  reduce-scatter buffers, the unsharded gradients, the loss's fp32 temporaries and SP's whole linear inputs, at
+  the largest of ten moments of the step), within 5% of torch's FSDPMemTracker on every real LLaMA shape measured
+  (``docs/rank-memory.md``). ``norm_fp32=True`` adds what Hugging Face's RMSNorm keeps; ``loss_parallel=False``
+  gives every TP rank the whole vocabulary's logits.
 
 Time of one step:
 - compute: the exact matmul FLOPs of :func:`llmcalc.flops.forward_flops_breakdown` (3× forward for
@@ -143,7 +150,8 @@ class Stack:
     described. ``fsdp2_memory``: memory per device in the closed form of PyTorch FSDP2 + DTensor
     (:func:`llmcalc.memory.fsdp2_bytes_per_device`: gathered root and layers, all-gather and reduce-scatter
     buffers, unsharded gradients, the loss's fp32 temporaries, SP's whole linear inputs) for dense models
-    without pipeline parallelism at ZeRO stage 2 or 3, instead of the textbook states + activations.
+    without pipeline parallelism at ZeRO stage 2 or 3, instead of the textbook states + activations (context
+    parallelism is taken to divide the tokens; the closed form was measured without it).
     """
 
     name: str
