@@ -588,31 +588,29 @@ def _calibrated():
     return df
 
 
-def calibrated_planner() -> pd.DataFrame:
-    """Predicted vs reported for every published run: the calibrated planner (``llmcalc.kernels.FITTED``, fitted
-    on all of them by ``tools/fit_planner.py``) and each run predicted with constants fitted without its source."""
-    df = _calibrated().copy()
+def _comparison_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """The README's columns of a ``llmcalc.planner.published_comparison`` table."""
     return pd.DataFrame({
         "run": df["run"], "framework": df["stack"], "chip": df["chip"],
         "GPUs": df["chips"], "layout": df["layout"], "GiB per chip": df["memory_gib"],
         "fits": ["yes" if x else "no" for x in df["fits"]],
         "MFU % reported, planner's count": 100 * df["reported_mfu"], "MFU % predicted": 100 * df["predicted_mfu"],
         "MFU % ideal bound": 100 * df["ideal_mfu"], "error %": 100 * df["error"],
-        "held-out error %": 100 * df["held_out_error"],
     })
+
+
+def calibrated_planner() -> pd.DataFrame:
+    """Predicted vs reported for every published run: the calibrated planner (``llmcalc.kernels.FITTED``, fitted
+    on all of them by ``tools/fit_planner.py``) and each run predicted with constants fitted without its source."""
+    df = _calibrated()
+    return _comparison_frame(df).assign(**{"held-out error %": 100 * df["held_out_error"].to_numpy()})
 
 
 def validation_runs() -> pd.DataFrame:
     """Predicted vs reported for the runs the fit never sees (``llmcalc.published.VALIDATION_RUNS``), with the
     constants fitted on every run of ``PLANNER_RUNS``."""
     from llmcalc import planner
-    df = planner.published_comparison(pub.VALIDATION_RUNS)
-    return pd.DataFrame({
-        "run": df["run"], "framework": df["stack"], "chip": df["chip"], "GPUs": df["chips"], "layout": df["layout"],
-        "GiB per chip": df["memory_gib"], "fits": ["yes" if x else "no" for x in df["fits"]],
-        "MFU % reported, planner's count": 100 * df["reported_mfu"], "MFU % predicted": 100 * df["predicted_mfu"],
-        "MFU % ideal bound": 100 * df["ideal_mfu"], "error %": 100 * df["error"],
-    })
+    return _comparison_frame(planner.published_comparison(pub.VALIDATION_RUNS))
 
 
 def _note_validation(df: pd.DataFrame) -> dict[str, str]:

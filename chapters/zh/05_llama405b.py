@@ -539,6 +539,14 @@ from llmcalc import planner
 
 H_CHIPS, H_BATCH = 16_384, 2048 * 8192    # Meta's GPUs (question d1) and batch: 2048 sequences of 8192
 RECOMPUTE_ZH = {"none": "不重计算", "selective": "选择性重计算", "selective-op": "算子级选择性重计算", "full": "完全重计算"}
+
+
+def layout_name_text(name):
+    """A layout's name ("TP8+SP CP1 PP16 DP128 ZeRO-1 b1 none") with its recompute policy in this edition's words."""
+    head, policy = name.rsplit(" ", 1)
+    return tr(name, f"{head} {RECOMPUTE_ZH.get(policy, policy)}")
+
+
 REJECTED_ZH = dict(zip(planner.REASONS[1:], ("批次：数据并行度不能整除批次中的序列数",
                                              "批次：微批次大小不能整除每个数据并行副本分到的序列数",
                                              "交错：交错调度要求至少 PP 个微批次，且每级至少 v 层",
@@ -695,7 +703,7 @@ for col in ("reported_mfu", "predicted_mfu", "ideal_mfu", "error"):
     show[col] = (100 * show[col]).round(1)
 show["stack"] = show["stack"].map(lambda s: tr(s, STACK_ZH.get(s, s)))
 show["run"] = show["run"].map(run_text)
-show["layout"] = show["layout"].map(lambda s: tr(s, f"{s.rsplit(' ', 1)[0]} {RECOMPUTE_ZH.get(s.rsplit(' ', 1)[1], s.rsplit(' ', 1)[1])}"))
+show["layout"] = show["layout"].map(layout_name_text)
 show.rename(columns={"stack": "framework", "reported_mfu": "reported MFU %", "predicted_mfu": "predicted MFU %",
                      "ideal_mfu": "ideal bound %", "error": "error %"}).rename(columns=column_text)
 
@@ -752,7 +760,7 @@ print(tr(f"an H100 lets a layout use {h100.hbm_bytes * (1 - HEADROOM) / GB:.1f} 
 # runs no fit has seen (llmcalc.published.VALIDATION_RUNS): a mixture-of-experts model on H100, Megatron-Core
 unseen = planner.published_comparison(published.VALIDATION_RUNS)
 print(pd.DataFrame({"run": unseen["run"].map(run_text),
-                    "layout": unseen["layout"].map(lambda s: tr(s, f"{s.rsplit(' ', 1)[0]} {RECOMPUTE_ZH.get(s.rsplit(' ', 1)[1], s.rsplit(' ', 1)[1])}")),
+                    "layout": unseen["layout"].map(layout_name_text),
                     "reported MFU %": (100 * unseen["reported_mfu"]).round(1),
                     "predicted MFU %": (100 * unseen["predicted_mfu"]).round(1),
                     "error %": (100 * unseen["error"]).round(1)}).rename(columns=column_text).to_string(index=False))
