@@ -55,6 +55,9 @@ Usage:
     python tools/measure_rank_peak.py --presets [--record]     the preset grid (Llama 2 7B/13B, Llama 3 8B/70B, 160
                                                      steps; about 40 min on 2 cores)
     python tools/measure_rank_peak.py --random FIRST COUNT     random_case(FIRST ...): exact or not, each
+    python tools/measure_rank_peak.py --sweep        the closed form (fsdp2_bytes_per_device) against the replay over
+                                                     every dense preset and layout of closed_form_sweep (no
+                                                     measurement; about 30 s)
     python tools/measure_rank_peak.py --markdown     the tables of docs/rank-memory.md from llmcalc.measured
                                                      (no measurement): each record against rank_peak_bytes,
                                                      llmcalc.memory and the planner
@@ -502,6 +505,39 @@ def run_random(first: int, count: int, world: int | None) -> None:
               f"{got['peak_bytes']:,} ({max(moments, key=moments.get)}) b {b} s {s} {hf} {kw}", flush=True)
 
 
+# The closed form against the replay (exact on every measured step) beyond the measured grids: every dense preset
+# the replay accepts, at 2048 and 8192 tokens, FSDP over 2 to 512 ranks, TP 1 to 8 with and without SP, bf16 and amp,
+# ZeRO-3 and ZeRO-2 style, with and without checkpointing. A model-against-model comparison, not a measurement.
+SWEEP_LENGTHS = (2048, 8192)
+SWEEP_SHARDS = (2, 8, 64, 512)
+
+
+def closed_form_sweep(presets=None):
+    """(|closed form / replay - 1|, preset, seq_len, layout) for every configuration of the sweep above that the
+    replay accepts (``presets``: names; default every preset it accepts)."""
+    import itertools
+
+    import llmcalc
+    from llmcalc import memory, models, rank_memory
+
+    out = []
+    for name in (presets or models.PRESETS):
+        cfg = llmcalc.preset(name)
+        for s, d, tp, regime, rafo, ckpt, sp in itertools.product(SWEEP_LENGTHS, SWEEP_SHARDS, (1, 2, 4, 8),
+                                                                   ("bf16", "amp"), (True, False), (False, True),
+                                                                   (True, False)):
+            if tp == 1 and not sp:
+                continue
+            kw = dict(dp_shard=d, tp=tp, regime=regime, reshard_after_forward=rafo, checkpointing=ckpt, sp=sp)
+            try:
+                replay = rank_memory.rank_peak_bytes(cfg, 1, s, **kw)
+            except ValueError:           # not a dense LLaMA-style model, or a TP degree it cannot split
+                continue
+            closed = memory.fsdp2_bytes_per_device(cfg, 1, s, **kw)["total"]
+            out.append((abs(closed / replay - 1), name, s, kw))
+    return out
+
+
 def _defaults(kw: dict) -> dict:
     full = dict(dp_shard=1, dp_replicate=1, tp=1, sp=True, reshard_after_forward=True, regime="bf16",
                 checkpointing=False, loss_parallel=True)
@@ -678,6 +714,14 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if "--markdown" in args:
         print(markdown_tables())
+        return 0
+    if "--sweep" in args:        # the closed form against the replay over every dense preset (no measurement)
+        rows = closed_form_sweep()
+        errs = sorted(e for e, *_ in rows)
+        worst = max(rows, key=lambda r: r[0])
+        print(f"{len(rows)} configurations of {len({n for _, n, _, _ in rows})} presets: median |closed form / replay "
+              f"- 1| {100 * errs[len(errs) // 2]:.3f}%, largest {100 * worst[0]:.2f}% ({worst[1]}, {worst[2]} tokens, "
+              f"{layout_label(worst[3])})")
         return 0
     if "--random" in args:   # --random FIRST COUNT: random_case(FIRST) ... random_case(FIRST + COUNT - 1)
         k = args.index("--random")

@@ -550,11 +550,12 @@ def training_bytes_per_device(cfg: ModelConfig, micro_batch: int, seq_len: int, 
 
 FSDP2_MOMENTS = ("forward_copy_out", "forward_last_layer", "loss_forward", "loss_backward", "backward_last_layer",
                  "backward_second_last_layer", "backward_second_layer", "backward_first_layer", "root_backward",
-                 "optimizer_step")
+                 "root_reduce_scatter", "optimizer_step")
 
 
 class _ScalarOps:
-    """``where``, ``maximum`` and ``logical_and`` on plain numbers (numpy's names, for :func:`_fsdp2_terms`)."""
+    """``where``, ``maximum``, ``logical_and`` and ``ceil`` on plain numbers (numpy's names, for
+    :func:`_fsdp2_terms`)."""
 
     @staticmethod
     def where(cond, a, b):
@@ -567,6 +568,10 @@ class _ScalarOps:
     @staticmethod
     def logical_and(a, b):
         return bool(a and b)
+
+    @staticmethod
+    def ceil(a):
+        return math.ceil(a)
 
 
 def _fsdp2_terms(cfg: ModelConfig, b, s, d, tp, sp, rafo, amp, ckpt, lp, kept=None, xp=_ScalarOps):
@@ -583,16 +588,22 @@ def _fsdp2_terms(cfg: ModelConfig, b, s, d, tp, sp, rafo, amp, ckpt, lp, kept=No
     lp = _np.logical_and(lp, tp > 1)
     tl = _np.where(sp, t / tp, t)
     multi = d > 1
-    # parameters of one decoder layer and of the root (embedding, final norm, LM head) on one TP rank
-    layer = ((N * H + 2 * K * H) * D + D * N * H + 3 * F * D) / tp + 2 * D
+    # parameters of one decoder layer and of the root (embedding, final norm, LM head) on one TP rank, as FSDP2
+    # gathers them: each tensor's first dimension padded to a multiple of d (d × ⌈rows/d⌉ × columns)
+    def gathered(rows, cols):
+        return d * _np.ceil(rows / d) * cols
+
+    NHl, KHl, Fl = N * H / tp, K * H / tp, F / tp
+    layer = (gathered(NHl, D) + 2 * gathered(KHl, D) + gathered(D, NHl) + 2 * gathered(Fl, D) + gathered(D, Fl)
+             + 2 * gathered(D, 1))
     if cfg.qkv_bias:
-        layer = layer + (N * H + 2 * K * H) / tp
+        layer = layer + gathered(NHl, 1) + 2 * gathered(KHl, 1)
     if cfg.o_bias:
-        layer = layer + D
+        layer = layer + gathered(D, 1)
     if cfg.mlp_bias:
-        layer = layer + 2 * F / tp + D
-    head = V * D / tp                                    # the embedding, and the LM head unless tied
-    root = head * (1 if cfg.tied_embeddings else 2) + D
+        layer = layer + 2 * gathered(Fl, 1) + gathered(D, 1)
+    head = V * D / tp                                    # the embedding, and the LM head unless tied (unpadded)
+    root = gathered(V / tp, D) * (1 if cfg.tied_embeddings else 2) + gathered(D, 1)
     shard = (L * layer + root) / d
     tensors = L * (9 + 3 * cfg.qkv_bias + cfg.o_bias + 3 * cfg.mlp_bias) + (2 if cfg.tied_embeddings else 3)
     weights = shard * p
@@ -640,7 +651,14 @@ def _fsdp2_terms(cfg: ModelConfig, b, s, d, tp, sp, rafo, amp, ckpt, lp, kept=No
     # gate projections' backward: their two input gradients (D wide on t tokens, gathered under SP), the up and
     # gate weight gradients and the gate's output gradient, the F-wide tensors the layer kept being gone
     in_mlp = _np.where(ckpt, saved, 0.0) + _np.maximum(4 * f_local * t + 2 * D * tl,
-                                                       4 * D * t + 4 * D * f_local - 6 * f_local * t)
+                                                       4 * D * t + 4 * D * f_local - 6 * f_local * t) + 2 * D * f_local
+    # then the second norm's backward: the MLP's tensors are gone (its norm's tensors, its gathered input and its
+    # four F/tp-wide tensors: t_l·(6D + 4) + 2D·t + 8·F/tp·t), its three weight gradients (bf16) wait for the
+    # layer's reduce-scatter, and the norm's fp32 input and five fp32 temporaries of D per token (t_l tokens) are
+    # live with the residual gradient: 26·D·t_l. Without SP on many TP ranks this is the layer's largest moment.
+    in_norm = (_np.where(ckpt, saved, 0.0) - (tl * (6 * D + 4) + 2 * D * t + 8 * f_local * t) + 26 * D * tl
+               + 6 * D * f_local)
+    in_layer = _np.maximum(in_mlp, in_norm)
     grad_shard = layer / d * p
     for name, j in (("backward_last_layer", 0), ("backward_second_last_layer", 1), ("backward_second_layer", L - 2),
                     ("backward_first_layer", L - 1)):
@@ -650,14 +668,19 @@ def _fsdp2_terms(cfg: ModelConfig, b, s, d, tp, sp, rafo, amp, ckpt, lp, kept=No
         below = prefetched if j <= L - 2 else 0.0
         out[name] = dict(parameters=weights + gathered_root + _np.where(rafo, 2 * layer + below, (L - j) * 2 * layer),
                          gradients=(layer * p if j else 0.0) + j * grad_shard, optimizer_states=adam,
-                         activations=(L - j) * kept + tokens + in_mlp + 2 * head + 2 * D * f_local)
-    # the end of the backward pass: every layer's sharded gradients, the root's bf16 gradients (with TP the
-    # embedding's over the whole vocabulary, then its V/tp rows), the first layer's reduce-scatter input
+                         activations=(L - j) * kept + tokens + in_layer + 2 * head)
+    # the end of the backward pass: every layer's sharded gradients and the root's bf16 gradients (with TP the
+    # embedding's over the whole vocabulary, then its V/tp rows); in the embedding's backward the root is still
+    # gathered and the first layer's reduce-scatter input held; at the root's post-backward the root is resharded
+    # and its own reduce-scatter input (P_root·p, padded) allocated before its gradients are freed
     emb_grad = _np.where(tp > 1, 2 * V * D + 2 * head, 2 * head)
     root_grads = (0 if cfg.tied_embeddings else 2 * head) + emb_grad
     out["root_backward"] = dict(parameters=weights + gathered_root, gradients=grads_layers
                                 + root_grads + _np.where(multi, layer * p, 0.0), optimizer_states=adam,
                                 activations=tokens)
+    root_grads_local = (0 if cfg.tied_embeddings else 2 * head) + 2 * head
+    out["root_reduce_scatter"] = dict(parameters=weights, gradients=grads_layers + root_grads_local + root * p,
+                                      optimizer_states=adam, activations=tokens)
     # foreach AdamW: one sharded-state-sized copy (the square root of exp_avg_sq) beside everything sharded
     out["optimizer_step"] = dict(parameters=weights, gradients=shard * p, optimizer_states=adam + shard * p,
                                  activations=8 * t)
@@ -677,7 +700,7 @@ def fsdp2_bytes_per_device(cfg: ModelConfig, micro_batch: int, seq_len: int, *, 
     gradient and AdamW moment) or "amp" (fp32 master, fp32 gradients and moments, bf16 compute); foreach AdamW;
     transformers' LLaMA with SDPA; ``checkpointing`` every layer; TP with ``sp`` and ``loss_parallel``.
 
-    The peak is the largest of ten moments (``FSDP2_MOMENTS``), each the sum of four groups (parameters,
+    The peak is the largest of eleven moments (``FSDP2_MOMENTS``), each the sum of four groups (parameters,
     gradients, optimizer_states, activations, as torch's tracker groups them: autograd's bf16 gradients are
     activations until their group's post-backward), with ``t = micro_batch·seq_len`` tokens, ``t_l = t/tp`` under
     SP, P_layer and P_root the parameters of a decoder layer and of the root on one TP rank, S = (L·P_layer +
@@ -703,13 +726,15 @@ def fsdp2_bytes_per_device(cfg: ModelConfig, micro_batch: int, seq_len: int, *, 
       above (P_layer·p), the LM head's bf16 gradient, under checkpointing the recomputed layer, and inside the MLP
       the larger of its early temporaries (two F/tp-wide gradients and the residual gradient) and its late ones
       (the up and gate projections' input gradients, 4D·t, and weight gradients);
-    * root_backward: every layer's sharded gradients, the root's bf16 gradients (with TP the embedding's
-      gradient covers the whole vocabulary, 2·V·D bytes, then its V/tp rows) and the first layer's
-      reduce-scatter input;
+    * root_backward (the embedding's backward): every layer's sharded gradients, the root still gathered, its bf16
+      gradients (with TP the embedding's gradient covers the whole vocabulary, 2·V·D bytes, then its V/tp rows)
+      and the first layer's reduce-scatter input; root_reduce_scatter: the root resharded, its gradients and its
+      own reduce-scatter input (P_root·p) at once;
     * optimizer_step: weights, gradients and moments sharded, plus foreach AdamW's one state-sized copy: 5·S·p.
 
-    Left out (small for real shapes; ``rank_peak_bytes`` has them): shard padding, the amp bf16 cast of a shard
-    before its all-gather, rotary tables, norm weights' gradients, SP's re-ordered collective copies, attention's
+    Every parameter tensor is counted as FSDP2 shards it, its first dimension padded to a multiple of dp_shard.
+    Left out (small for real shapes; ``rank_peak_bytes`` has them): the amp bf16 cast of a shard before its
+    all-gather, rotary tables, norm weights' gradients, SP's re-ordered collective copies, attention's
     own temporaries. Checked against torch's ``FSDPMemTracker`` (``docs/rank-memory.md``): within 5% on the grid
     of real LLaMA shapes recorded there (Llama 2 7B and 13B, Llama 3 8B and 70B, 8 to 512 ranks); on tiny models,
     whose peak can be a few small tensors, not always.
