@@ -847,9 +847,9 @@ print(tr(f"\none LLaMA 3-70B layer, TP 8 + SP, 8192 tokens: PyTorch keeps {sp_la
 # padded to a multiple of $X$): use it for checkpoints and for what must survive the step. For the peak of a PyTorch
 # FSDP2 / DTensor run, `llmcalc.fsdp2_bytes_per_device(cfg, b, s, dp_shard=..., tp=..., sp=..., reshard_after_forward=...,
 # regime=..., checkpointing=..., loss_parallel=...)` adds the five items above in closed form: the states, plus the
-# working set at each of ten moments of the step (the last layer's copy-out in the forward pass, the end of the
-# forward pass, the loss's backward, a layer's backward near the top and near the bottom of the model, the root's
-# reduce-scatter, AdamW's step), and takes the largest. Its formulas are in its docstring. To test it, the project
+# working set at each of eleven moments of the step (the last layer's copy-out in the forward pass, the end of the
+# forward pass, the loss's backward, a layer's backward near the top and near the bottom of the model, the
+# embedding's backward, the root's reduce-scatter, AdamW's step), and takes the largest. Its formulas are in its docstring. To test it, the project
 # measured a second grid, of real LLaMA shapes only: Llama 2 7B and 13B, Llama 3 8B and 70B, on 8, 64 and 512 GPUs,
 # FSDP alone and with TP 2, 4 and 8, ZeRO-3 and ZeRO-2 style, bf16 and mixed precision, with and without
 # checkpointing — 160 steps. The replay `rank_peak_bytes` stays the exact answer, and the only one for tiny models,

@@ -60,7 +60,7 @@ Memory per device, the heaviest pipeline stage:
   without pipeline parallelism at ZeRO stage 2 or 3, with FSDP2's own peak in closed form
   (:func:`llmcalc.memory.fsdp2_bytes_per_device`: the states plus the gathered root and layers, the all-gather and
   reduce-scatter buffers, the unsharded gradients, the loss's fp32 temporaries and SP's whole linear inputs, at
-  the largest of ten moments of the step), within 5% of torch's FSDPMemTracker on every real LLaMA shape measured
+  the largest of eleven moments of the step), within 5% of torch's FSDPMemTracker on every real LLaMA shape measured
   (``docs/rank-memory.md``). ``norm_fp32=True`` adds what Hugging Face's RMSNorm keeps; ``loss_parallel=False``
   gives every TP rank the whole vocabulary's logits.
 
