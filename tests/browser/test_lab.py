@@ -79,6 +79,10 @@ JS_MARK_EXPLORER = """([cellIndex, mark]) => {
     return `${mark}-${c}-${r}`;
   }));
 }"""
+# every slider readout of an explorer shows a value (a slider whose range another control changed re-renders, and
+# its readout is empty for a moment)
+JS_READOUTS_SHOWN = """(mark) => [...document.querySelectorAll(`[data-test-explorer="${mark}"] [data-test-control] .widget-readout`)]
+  .every(r => r.textContent.trim() !== '')"""
 JS_READ_CONTROLS = """(mark) => {
   const root = document.querySelector(`[data-test-explorer="${mark}"]`);
   const out = {};
@@ -424,6 +428,7 @@ def test_sliders_match_llmcalc(notebook: OpenNotebook, artifacts):
                                            arg=[readout.element_handle(), before_text], timeout=5_000)
                     if isinstance(ctl, w.FloatLogSlider):
                         _pin_readout(readout)
+                    page.wait_for_function(JS_READOUTS_SHOWN, arg=mark, timeout=5_000)
                     values = _values_from_page(ex, page.evaluate(JS_READ_CONTROLS, mark), mark)
                     want = _expected(ex, values)
                     _wait_summary(page, mark, want, f"{factory}: {key} {direction} ({step})", values)
