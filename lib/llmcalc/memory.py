@@ -646,18 +646,17 @@ def _fsdp2_terms(cfg: ModelConfig, b, s, d, tp, sp, rafo, amp, ckpt, lp, kept=No
     # layers still keep their tensors, j layers' sharded gradients exist and (j >= 1) the reduce-scatter input of
     # the layer above is held; linear in j but for the prefetch (none below the first layer), so the largest is at
     # j = 0, 1, L - 2 or L - 1
-    f_local = F / tp
     # early in the MLP's backward: g_prod then the gradients of silu and up (F/tp wide); later, after the up and
     # gate projections' backward: their two input gradients (D wide on t tokens, gathered under SP), the up and
     # gate weight gradients and the gate's output gradient, the F-wide tensors the layer kept being gone
-    in_mlp = _np.where(ckpt, saved, 0.0) + _np.maximum(4 * f_local * t + 2 * D * tl,
-                                                       4 * D * t + 4 * D * f_local - 6 * f_local * t) + 2 * D * f_local
+    in_mlp = _np.where(ckpt, saved, 0.0) + _np.maximum(4 * Fl * t + 2 * D * tl,
+                                                       4 * D * t + 4 * D * Fl - 6 * Fl * t) + 2 * D * Fl
     # then the second norm's backward: the MLP's tensors are gone (its norm's tensors, its gathered input and its
     # four F/tp-wide tensors: t_l·(6D + 4) + 2D·t + 8·F/tp·t), its three weight gradients (bf16) wait for the
     # layer's reduce-scatter, and the norm's fp32 input and five fp32 temporaries of D per token (t_l tokens) are
     # live with the residual gradient: 26·D·t_l. Without SP on many TP ranks this is the layer's largest moment.
-    in_norm = (_np.where(ckpt, saved, 0.0) - (tl * (6 * D + 4) + 2 * D * t + 8 * f_local * t) + 26 * D * tl
-               + 6 * D * f_local)
+    in_norm = (_np.where(ckpt, saved, 0.0) - (tl * (6 * D + 4) + 2 * D * t + 8 * Fl * t) + 26 * D * tl
+               + 6 * D * Fl)
     in_layer = _np.maximum(in_mlp, in_norm)
     grad_shard = layer / d * p
     for name, j in (("backward_last_layer", 0), ("backward_second_last_layer", 1), ("backward_second_layer", L - 2),
