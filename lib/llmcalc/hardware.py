@@ -55,6 +55,8 @@ class Chip:
     ``slow_link_one_way``: bytes/s per chip off the fast domain (InfiniBand per GPU, DCN per TPU chip).
     ``hbm_bytes`` is the capacity the device exposes (see the module docstring); ``hbm_marketed`` the
     vendor's label for it ("80 GB"); ``hbm_source`` where the exposed figure comes from.
+    ``peak_fp8_flops``: dense FP8 tensor-core FLOP/s (no sparsity), None for a chip without FP8 matrix units
+    (A100, V100, the TPUs here); ``fp8_source`` where it comes from.
     """
 
     name: str
@@ -72,6 +74,8 @@ class Chip:
     slow_link_name: str = "InfiniBand"
     hbm_marketed: str = field(default="", kw_only=True)
     hbm_source: str = field(default="", kw_only=True)
+    peak_fp8_flops: float | None = field(default=None, kw_only=True)  # dense FP8 FLOP/s; None: no FP8 tensor cores
+    fp8_source: str = field(default="", kw_only=True)
 
     def __post_init__(self) -> None:
         # a Chip built by hand is checked like any input: no zero, negative or NaN rates (they would give
@@ -81,6 +85,8 @@ class Chip:
         for name in ("fast_axes", "fast_domain"):
             object.__setattr__(self, name, v.positive_int(name, getattr(self, name)))
         object.__setattr__(self, "kind", v.choice("kind", self.kind, ("gpu", "tpu")))
+        if self.peak_fp8_flops is not None:
+            object.__setattr__(self, "peak_fp8_flops", v.positive_number("peak_fp8_flops", self.peak_fp8_flops))
         if self.hbm_marketed:
             label_bytes(self.hbm_marketed)  # raises on a label that is not '<n> GB' / '<n> GiB'
 
@@ -118,6 +124,9 @@ class Chip:
 MiB = 2**20
 GiB = 2**30
 _NV = "NVIDIA datasheet"
+_FP8 = ("stas00/ml-engineering, compute/accelerator/README.md, 'TFLOPS comparison table' (theoretical peak, "
+        "no sparsity): fp8 1979 TFLOPS for H100 SXM and H200 SXM, 4500 for B200 SXM; A100, TPU v4, v5e and v5p have "
+        "no fp8 column ('X')")
 _SB = "How To Scale Your Model, part 2 (TPUs)"
 _SMI = "nvidia-smi total "
 _TPU_INFO = ("; the same figure is hbm_gib in Google's tpu-info tool (tpu_info/device.py,"
@@ -153,27 +162,32 @@ CHIPS: dict[str, Chip] = {
              hbm_source=_SMI + "81559MiB for 'NVIDIA H100 80GB HBM3', driver 550.54.15, in NVIDIA/nccl"
              " issue #1264 ('Only ~783GByte/s out of theoretical 900GB/s HGX H100 SXM Nvlink4'); NVML"
              " reads 85520809984 bytes (= 81559 MiB) in 'Why does an NVIDIA H100 80GB card offer 85.52 GB?'"
-             " (thundergolfer.com/blog/nvidia-gpu-memory-capacity)"),
+             " (thundergolfer.com/blog/nvidia-gpu-memory-capacity)",
+             peak_fp8_flops=1.979e15, fp8_source=_FP8),
         Chip("H800", 9.89e14, 81559 * MiB, 3.35e12, 2.0e11, 1, 8, 5.0e10, "gpu",
              "H100 compute with NVLink cut to 400 GB/s bidirectional (export variant; DeepSeek-V3 report);"
              " 400 Gb/s InfiniBand per GPU assumed",
              hbm_marketed="80 GB",
              hbm_source="assumption: the H800 is the export variant of the H100 SXM with the same 80 GB HBM3,"
              " so it is given the H100 80GB HBM3 total (81559 MiB, see H100); no named public source for an"
-             " H800's own nvidia-smi total was found"),
+             " H800's own nvidia-smi total was found",
+             peak_fp8_flops=1.979e15,
+             fp8_source="assumption: the H100's (the H800 is its export variant, same tensor cores); " + _FP8),
         Chip("H200", 9.89e14, 143771 * MiB, 4.8e12, 4.5e11, 1, 8, 5.0e10, "gpu",
              _NV + " (H200 SXM: 989 TFLOP/s bf16 dense, 141 GB, 4.8 TB/s, NVLink 900 GB/s bidirectional)",
              hbm_marketed="141 GB",
              hbm_source=_SMI + "143771MiB for 'NVIDIA H200' at 700 W, driver 550.144.03, in"
              " sgl-project/sglang issue #3196 ('deepseek v3 60 tokens/sec on deepseek API vs. 13 tokens/sec"
-             " on sglang'); the same 143,771 MiB in 'Why does an NVIDIA H100 80GB card offer 85.52 GB?'"),
+             " on sglang'); the same 143,771 MiB in 'Why does an NVIDIA H100 80GB card offer 85.52 GB?'",
+             peak_fp8_flops=1.979e15, fp8_source=_FP8),
         Chip("B200", 2.25e15, 183359 * MiB, 8.0e12, 9.0e11, 1, 8, 5.0e10, "gpu",
              _NV + " (B200: 2.25 PFLOP/s bf16 dense, 8 TB/s, NVLink 1.8 TB/s bidirectional)",
              hbm_marketed="180 GB",
              hbm_source=_SMI + "183359MiB for 'NVIDIA B200' at 1000 W, driver 580.95.05, in"
              " NVIDIA/TensorRT-LLM issue #10278 ('b200x8 deepseek-ai/DeepSeek-V3.2-Exp max perf');"
              " label: NVIDIA DGX B200 User Guide, 8 B200 GPUs with 1,440 GB in all (180 GB each; other"
-             " tables give 192 GB, e.g. glennklockwood.com/garden/processors/B200: '192 GB HBM3 (8 stacks)')"),
+             " tables give 192 GB, e.g. glennklockwood.com/garden/processors/B200: '192 GB HBM3 (8 stacks)')",
+             peak_fp8_flops=4.5e15, fp8_source=_FP8),
         Chip("TPU v4", 2.75e14, 32 * GiB, 1.2e12, 4.5e10, 3, 4096, 6.25e9, "tpu",
              _SB, (16, 16, 16), "ICI", "DCN",
              hbm_marketed="32 GiB",

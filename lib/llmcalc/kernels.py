@@ -42,7 +42,10 @@ class KernelRates:
     reaches, or ``None`` to use the fitted matmul fraction; ``fast_bus_fraction`` /
     ``slow_bus_fraction``: achieved bus bandwidth over the link's figure in :mod:`llmcalc.hardware`;
     ``fast_latency_s`` / ``slow_latency_s``: time of one collective step on each link (assumed);
-    ``source``: where each sourced figure comes from.
+    ``source``: where each sourced figure comes from. ``fp8_gemm_share``: how an FP8 GEMM's achieved share of
+    the FP8 peak compares with a bf16 GEMM's share of the bf16 peak (both large, well-shaped GEMMs measured on
+    the chip); the planner's ``fp8=True`` runs the FP8 GEMMs at the fitted matmul fraction × this ratio × the
+    FP8 peak. None where the chip has no FP8 matrix units.
     """
 
     units: int
@@ -54,6 +57,7 @@ class KernelRates:
     fast_latency_s: float
     slow_latency_s: float
     source: str
+    fp8_gemm_share: float | None = None
 
 
 _FA2 = ("Dao 2023, \"FlashAttention-2: Faster Attention with Better Parallelism and Work Partitioning\" "
@@ -66,6 +70,15 @@ _NCCL_A100 = ("NVLink all-reduce bus bandwidth about 200 GB/s of the A100's 300 
               "issue #178, 'A100 - All reduce performance': 208 GB/s): 0.7")
 _NCCL_IB = ("InfiniBand all-reduce across 3 nodes of 8 A100 with 4 HDR NICs each: 84.8 GB/s average, 96 GB/s peak "
             "of the 100 GB/s line rate (NVIDIA/nccl-tests issue #119, 'Evaluation of NCCL test result'): 0.85")
+# FP8 against bf16 on Hopper, both the best published large-GEMM rate over the dense peak of its precision:
+# FP8 1358 TFLOPS of 1979 (DeepGEMM, M 4096 × N 7168 × K 16384 on H800, the same SMs and tensor cores as the H100
+# SXM), bf16 792.1 TFLOPS of 989 (the H100 SXM's maximum achievable matmul FLOPS): 0.686 / 0.801 = 0.857
+_FP8_HOPPER = (1358.0 / 1979.0) / (792.1 / 989.0)
+_FP8_SRC = ("FP8 GEMM share: deepseek-ai/DeepGEMM README (first release, February 2025), 'Normal GEMMs for dense "
+            "models' on H800: 1358 TFLOPS at M=4096, N=7168, K=16384 (block-scaled FP8, the format DeepSeek-V3 "
+            "trained with); bf16: stas00/ml-engineering, compute/accelerator/README.md, 'Maximum Achievable Matmul "
+            "FLOPS comparison table': NVIDIA H100 SXM 792.1 of 989 TFLOPS (80.1%); ratio (1358/1979)/(792.1/989) "
+            "= 0.857")
 _LATENCY = ("latencies assumed: 10 µs per collective inside a node or pod, 20 µs per step across them "
             "(tree across domains: log2 of the domains), not measured by this project")
 
@@ -79,7 +92,8 @@ RATES: dict[str, KernelRates] = {
                              "as the A100 80GB (same GPU, smaller and slower HBM)"),
     "H100": KernelRates(132, 128, 256, 0.35, 0.7, 0.85, 1e-5, 2e-5,
                         "132 SMs (NVIDIA H100 Tensor Core GPU Architecture whitepaper, H100 SXM5); attention: "
-                        + _FA3 + "; bus fractions assumed equal to the A100's; " + _LATENCY),
+                        + _FA3 + "; bus fractions assumed equal to the A100's; " + _LATENCY + "; " + _FP8_SRC,
+                        fp8_gemm_share=_FP8_HOPPER),
     "TPU v4": KernelRates(1, 128, 128, None, 0.7, 0.85, 1e-5, 2e-5,
                           "128 × 128 matrix units (Google Cloud TPU system architecture); attention at the fitted "
                           "matmul fraction (XLA on TPU has no separately published attention rate); bus fractions "
@@ -90,7 +104,9 @@ for _name in ("H800", "H200"):
 for _name in ("TPU v5e", "TPU v5p", "TPU v6e"):
     RATES[_name] = RATES["TPU v4"]
 RATES["V100"] = KernelRates(80, 128, 128, None, 0.7, 0.85, 1e-5, 2e-5, "80 SMs (NVIDIA V100 whitepaper); the rest assumed")
-RATES["B200"] = KernelRates(148, 128, 256, None, 0.7, 0.85, 1e-5, 2e-5, "148 SMs assumed; the rest assumed")
+RATES["B200"] = KernelRates(148, 128, 256, None, 0.7, 0.85, 1e-5, 2e-5,
+                            "148 SMs assumed; the rest assumed, the FP8 GEMM share the H100's (no B200 FP8 "
+                            "microbenchmark found)", fp8_gemm_share=_FP8_HOPPER)
 
 # Fitted by tools/fit_planner.py on every run of llmcalc.published.PLANNER_RUNS (see the module docstring);
 # tests/fidelity/test_calibration.py checks that the script reproduces them.

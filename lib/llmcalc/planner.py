@@ -119,7 +119,7 @@ import numpy as np
 from . import _validate as v
 from .flops import forward_flops_breakdown
 from . import kernels as _k
-from .hardware import Chip, chip as _chip
+from .hardware import CHIPS, Chip, chip as _chip
 from .memory import ZERO_STAGES, Regime, _fsdp2_terms, _regime, layer_activation_breakdown
 from .models import ModelConfig
 from .params import param_breakdown, param_count
@@ -132,6 +132,12 @@ ATTENTION = ("flash", "eager")
 # ops, except every second mm"; the save list holds aten.mm, the flash / memory-efficient attention kernels and the
 # reduce-scatter). In a Llama layer the matmuls run wq, wk, wv, wo, w1, w3, w2: wk, wo and w3 are recomputed.
 SELECTIVE_OP_KEPT = ("attn_norm_input", "query", "value", "softmax_logsumexp", "out_proj_input", "gate", "gelu_input")
+
+
+# the stored tensors that only a linear layer reads in the backward pass (its input, for the weight gradient):
+# with fp8=True they are kept as FP8 (llmcalc.memory.layer_activation_breakdown's names; MoE adds "expert_inputs",
+# "expert_product" / "expert_gelu_output" and the shared experts' "shared_…")
+FP8_SAVED_INPUTS = ("qkv_input", "mlp_input", "product", "gelu_output")
 
 
 @dataclass(frozen=True)
@@ -255,7 +261,7 @@ def _link_names(c: Chip, size: np.ndarray, span: np.ndarray) -> np.ndarray:
 def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime, tp, pp, cp, ep, zero, sp,
               micro_batch, recompute, interleave, attention, causal, compute_efficiency, headroom, fused_swiglu,
               elementwise_passes=None, stack="megatron-core", ideal=False, zero_group=None,
-              norm_fp32=False, loss_parallel=True) -> dict:
+              norm_fp32=False, loss_parallel=True, fp8=False) -> dict:
     if not isinstance(cfg, ModelConfig):
         raise ValueError(f"cfg must be a llmcalc.ModelConfig (e.g. llmcalc.preset('llama-3.1-405b')), got {type(cfg).__name__}")
     c = _chip(chip)
@@ -299,6 +305,11 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
         raise ValueError(f"elementwise_passes must be in [0, 64] (HBM passes over each stored activation "
                          f"per step), got {elementwise_passes!r}")
     flash = attention == "flash"
+    fp8 = v.flag("fp8", fp8)
+    if fp8 and c.peak_fp8_flops is None:
+        with_fp8 = [name for name, x in CHIPS.items() if x.peak_fp8_flops]
+        raise ValueError(f"fp8=True needs a chip with FP8 tensor cores (Chip.peak_fp8_flops); {c.name} has none: "
+                         f"use fp8=False, or one of {', '.join(with_fp8)}")
 
     # ----- option lists -----
     tp_default = [t for t in _powers_of_two(c.fast_domain if c.kind == "gpu" else 16) if _tp_ok(cfg, t)]
@@ -418,9 +429,19 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
                          f"plain multi-head or grouped-query attention; {cfg.name or 'cfg'} has "
                          f"{'experts' if cfg.is_moe else 'latent attention'}: use 'none', 'selective' or 'full'")
 
-    def layer_bytes(t, spj, rc):
+    def layer_bytes(t, spj, rc, saved=False):
         parts = layer_activation_breakdown(cfg, 1, s, tp=t, sp=spj, recompute="none" if rc == "selective-op" else rc,
                                            flash_attention=flash, moe_layer=bool(moe_layers))
+        if saved and fp8:
+            # FP8 (Transformer Engine): a linear layer keeps its input for the weight gradient as the FP8 tensor it
+            # cast (1 byte a value, not 2); the norm outputs and the MLP's down-projection inputs are kept only
+            # for their linear, so they shrink to half; the attention output is kept in bf16 by the attention
+            # kernel and once more in FP8 by the output projection (× 1.5)
+            for name in list(parts):
+                if name in FP8_SAVED_INPUTS or name.endswith(("_product", "_gelu_output")) or name == "expert_inputs":
+                    parts[name] = parts[name] / 2
+                elif name == "out_proj_input":
+                    parts[name] = parts[name] * 3 / 2
         if rc == "selective-op":
             # torchtitan's op-level policy keeps the layer input, the outputs of the odd-numbered matmuls (query,
             # value, gate or fc1, and the down projection's output, as wide as the MLP's input) and the attention
@@ -428,7 +449,7 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
             return float(sum(parts.get(name, 0) for name in SELECTIVE_OP_KEPT) + parts["mlp_input"])
         return float(sum(x for name, x in parts.items() if not (fused_swiglu and name.endswith("silu_gate"))))
 
-    kept = np.array([[[layer_bytes(t, spj, rc) for rc in rcs] for spj in sps] for t in tps])
+    kept = np.array([[[layer_bytes(t, spj, rc, saved=True) for rc in rcs] for spj in sps] for t in tps])
     whole = np.array([[layer_bytes(t, spj, "none") for spj in sps] for t in tps])
     sp_idx = np.arange(len(sps)).reshape(1, -1, 1, 1, 1, 1)
     rc_idx = np.arange(len(rcs)).reshape(1, 1, 1, 1, -1, 1)
@@ -473,6 +494,11 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
                                kept=kept_f, xp=np)
         fsdp2_peak = np.maximum.reduce([np.broadcast_to(m["total"], shape) for m in moments.values()])
         memory = np.where((pp_a == 1) & (z_a >= 2) & (zshard > 1), fsdp2_peak, memory)
+    if fp8:
+        # Transformer Engine keeps an FP8 copy of each local layer weight and its transpose across the micro-batches
+        # of a step (1 + 1 bytes per parameter); under ZeRO-3 only the two gathered layers have one. Activations are
+        # counted in bf16 as without FP8 (TE may keep FP8 copies of some linear inputs instead: an upper bound)
+        memory = memory + np.where(z_a >= 3, 2.0 * 2.0 * layer_params_dev, 2.0 * stage_layers * layer_params_dev)
     usable = c.hbm_bytes * (1 - headroom)
 
     # ----- compute per micro-batch on the heaviest stage -----
@@ -520,37 +546,55 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
         qw = _k.gemm_shape_efficiency(c, inner, outer)     # weight gradient: the weight's shape
         return 3.0 / (1.0 / qf + 1.0 / qd + 1.0 / qw)
 
-    eta = _k.FITTED["matmul_fraction"] if calibrated else eff
-    eta_attn = (kr.attention_fraction or eta) if (calibrated and flash) else eta
     gated = 2.0 if cfg.mlp == "gated" else 1.0
-    if cfg.uses_mla:
-        q_proj = q3(tok, cfg.D, cfg.D / tpv)
+
+    def unit_share(rows, inner, outer):
+        return 1.0
+
+    def stage_seconds(eta, eta_attn, q3f, g8):
+        """Seconds × peak of the heaviest stage per sequence (divided by TP × CP below): each GEMM kind at
+        ``eta`` × the share of the chip its shape keeps busy (``q3f``), the transformer layers' linear GEMMs
+        ``g8`` times faster (FP8: the FP8 peak over the bf16 peak, × the FP8 GEMM share when calibrated), the
+        attention scores at ``eta_attn`` and the LM head in bf16."""
+        if cfg.uses_mla:
+            q_proj = q3f(tok, cfg.D, cfg.D / tpv)
+        else:
+            w_qkv, w_o = (cfg.N + 2 * cfg.K) * cfg.H, cfg.N * cfg.H
+            q_qkv, q_o = q3f(tok, cfg.D, w_qkv / tpv), q3f(tok, w_o / tpv, cfg.D)
+            q_proj = (w_qkv + w_o) / (w_qkv / q_qkv + w_o / q_o)
+        q_mlp = (q3f(tok, cfg.D, gated * cfg.F / tpv) * q3f(tok, cfg.F / tpv, cfg.D)) ** 0.5 if dense_layers else 1.0
+        q_head = q3f(tok, cfg.D, cfg.V / tpv)
+        e_proj, e_mlp = eta * q_proj * g8, eta * q_mlp * g8
+        attn_t = passes_mult * proj_l / e_proj + score_mult * score_l / eta_attn
+        dense_t = attn_t + passes_mult * mlp_l / e_mlp
+        if "selective-op" in rcs:
+            dense_t = dense_t + np.where(selop, 0.5 * proj_l / e_proj + mlp_rerun * mlp_l / e_mlp, 0.0)
+        if moe_layers:
+            tok_e = tok * cfg.k * ep_f / cfg.E                          # tokens per local expert (balanced routing)
+            q_e = (q3f(tok_e, cfg.D, gated * cfg.F_expert / tpv) * q3f(tok_e, cfg.F_expert / tpv, cfg.D)) ** 0.5
+            # the router stays in bf16 (a D × E GEMM kept in high precision), shared and routed experts in FP8
+            moe_t = attn_t + passes_mult * (router_l / (eta * q_mlp) + shared_fl / e_mlp + experts_fl / (eta * q_e * g8))
+        else:
+            moe_t = dense_t
+        head_t = head_train / (eta * q_head)
+        heaviest_t = np.where(stage_moe > 0, moe_t, dense_t)
+        all_t = dense_layers * dense_t + moe_layers * moe_t + head_t
+        return np.where(pp_a == 1, all_t, np.maximum(stage_layers * heaviest_t, last_layers * heaviest_t + head_t))
+
+    # FP8 (fp8=True): the transformer layers' linear GEMMs at the chip's FP8 peak (Transformer Engine's recipe;
+    # attention scores, the router and the LM head stay in bf16); calibrated, at the fitted matmul fraction × the
+    # chip's published FP8-to-bf16 GEMM share (llmcalc.kernels.KernelRates.fp8_gemm_share)
+    r8 = c.peak_fp8_flops / c.peak_flops if fp8 else 1.0
+    cast_mb = _fp8_cast_bytes(cfg, tp_f, tok, stage_moe, stage_layers, full) / c.hbm_bytes_per_s if fp8 else 0.0
+    eta_attn = (kr.attention_fraction or _k.FITTED["matmul_fraction"]) if (calibrated and flash) else None
+    if calibrated:
+        eta = _k.FITTED["matmul_fraction"]
+        stage_t = stage_seconds(eta, eta_attn or eta, q3, r8 * ((kr.fp8_gemm_share or 1.0) if fp8 else 1.0))
     else:
-        w_qkv, w_o = (cfg.N + 2 * cfg.K) * cfg.H, cfg.N * cfg.H
-        q_qkv, q_o = q3(tok, cfg.D, w_qkv / tpv), q3(tok, w_o / tpv, cfg.D)
-        q_proj = (w_qkv + w_o) / (w_qkv / q_qkv + w_o / q_o)
-    q_mlp = (q3(tok, cfg.D, gated * cfg.F / tpv) * q3(tok, cfg.F / tpv, cfg.D)) ** 0.5 if dense_layers else 1.0
-    q_head = q3(tok, cfg.D, cfg.V / tpv)
-    # seconds × peak per sequence of each kernel kind (divided by TP × CP below)
-    attn_t = passes_mult * proj_l / (eta * q_proj) + score_mult * score_l / eta_attn
-    dense_t = attn_t + passes_mult * mlp_l / (eta * q_mlp)
-    if "selective-op" in rcs:
-        dense_t = dense_t + np.where(selop, 0.5 * proj_l / (eta * q_proj) + mlp_rerun * mlp_l / (eta * q_mlp), 0.0)
-    if moe_layers:
-        tok_e = tok * cfg.k * ep_f / cfg.E                          # tokens per local expert (balanced routing)
-        q_e = (q3(tok_e, cfg.D, gated * cfg.F_expert / tpv) * q3(tok_e, cfg.F_expert / tpv, cfg.D)) ** 0.5
-        moe_t = attn_t + passes_mult * ((router_l + shared_fl) / (eta * q_mlp) + experts_fl / (eta * q_e))
-    else:
-        moe_t = dense_t
-    head_t = head_train / (eta * q_head)
-    heaviest_t = np.where(stage_moe > 0, moe_t, dense_t)
-    all_t = dense_layers * dense_t + moe_layers * moe_t + head_t
-    stage_t = np.where(pp_a == 1, all_t, np.maximum(stage_layers * heaviest_t, last_layers * heaviest_t + head_t))
+        stage_t = stage_seconds(eff, eff, unit_share, r8)
     compute_mb = mb_f * stage_t / (tp_f * cp_f) / c.peak_flops    # (M, 1, 1, B, R, 1)
-    # the ideal bound of the same layout: every matmul at peak, links at line rate, no latency
-    heaviest_i = np.where(stage_moe > 0, train_layer(moe_fl), train_layer(dense_fl))
-    stage_i = np.where(pp_a == 1, hw_seq, np.maximum(stage_layers * heaviest_i, last_layers * heaviest_i + head_train))
-    compute_mb_ideal = mb_f * stage_i / (tp_f * cp_f) / c.peak_flops
+    # the ideal bound of the same layout: every matmul at its precision's peak, links at line rate, no latency
+    compute_mb_ideal = mb_f * stage_seconds(1.0, 1.0, unit_share, r8) / (tp_f * cp_f) / c.peak_flops
 
     # ----- communication per micro-batch (llmcalc.kernels.collective_time: hierarchical, g NICs) -----
     bpv = 2.0  # bf16 activations and weights on the wire
@@ -594,6 +638,7 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
         # crosses HBM `passes` times a step (+2 with full recompute); fitted, see llmcalc.kernels.FITTED
         elementwise_mb = ((passes + np.where(rerun_elementwise, 2.0, 0.0)) * stage_layers * whole[ti, sp_idx] * mb_f / cp_f
                           / c.hbm_bytes_per_s)
+        elementwise_mb = elementwise_mb + cast_mb     # FP8: the casts of every linear GEMM's operands
         t_mb = cmb + elementwise_mb + tp_x + cp_x + ep_mb + p2p_x
         mm = np.maximum(m_a, 1).astype(f)
         bubble = t_mb * (pp_f - 1) / v_f
@@ -611,6 +656,8 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
                + (0.0 if st.cross_replica else cross))
         dp_exposed = np.where(z_a >= 3, z3 + (0.0 if st.cross_replica else cross), z12)
         optimizer = 2.0 * state_bytes / c.hbm_bytes_per_s
+        if fp8:   # once a step, each local layer weight read in bf16 and written as FP8 and its transpose
+            optimizer = optimizer + 4.0 * stage_layers * layer_params_dev / c.hbm_bytes_per_s
         step = pipe + dp_exposed + optimizer
         return dict(step=step, pipe=pipe, bubble=bubble, dp=dp_exposed, opt=optimizer, mm=mm,
                     elem=elementwise_mb, tp=tp_x, cp=cp_x, ep=ep_mb, p2p=p2p_x)
@@ -642,6 +689,46 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
         reason=reason, stack=st.name, calibrated=calibrated,
         spans=dict(tp=(tp_a, tp_span), cp=(cp_a, cp_span), dp=(zshard, shard_span), pp=(pp_a, dp_span * pp_a)),
     )
+
+
+
+def _fp8_cast_bytes(cfg: ModelConfig, tp, tokens, stage_moe, stage_layers, full):
+    """HBM bytes one rank moves per micro-batch to cast the heaviest stage's linear GEMM operands to FP8
+    (Transformer Engine's recipe, unfused: an upper bound where a norm or activation kernel writes FP8 itself).
+    Each linear y = x·W casts its input x in the forward pass and the gradient dy in the backward pass: read
+    in bf16 (2 bytes), written in FP8 and as the transposed FP8 copy the weight-gradient GEMM needs (1 + 1):
+    4 bytes per element. Per token and layer a TP rank's linears see, as input widths (forward) and output
+    widths (backward):
+    - attention, grouped-query: qkv D → (N + 2K)·H/TP, output N·H/TP → D; latent (MLA): q D → r_q → N·d_qk/TP
+      (or D → N·d_qk/TP), kv D → r_kv + d_rope → N·(d_nope + d_v)/TP, output N·d_v/TP → D;
+    - a dense MLP: D → g·F/TP, F/TP → D (g = 2 gated, 1 plain); a MoE layer the same for each of the k routed
+      experts (width F_expert) and the shared experts (width F_shared); the router stays in bf16.
+    Full recompute casts the forward operands again. ``tp``, ``tokens`` (per rank and micro-batch),
+    ``stage_moe``, ``stage_layers`` and ``full`` broadcast (numpy arrays)."""
+    D, N, g = cfg.D, cfg.N, (2.0 if cfg.mlp == "gated" else 1.0)
+    if cfg.uses_mla:
+        qk = cfg.qk_nope_head_dim + cfg.qk_rope_head_dim
+        rq, rkv = cfg.q_lora_rank, cfg.kv_lora_rank
+        q_in, q_out = ((D + rq, rq + N * qk / tp) if rq else (D, N * qk / tp))
+        attn_in = q_in + D + rkv + N * cfg.v_head_dim / tp
+        attn_out = q_out + (rkv + cfg.qk_rope_head_dim) + N * (cfg.qk_nope_head_dim + cfg.v_head_dim) / tp + D
+    else:
+        attn_in = D + N * cfg.H / tp
+        attn_out = (N + 2 * cfg.K) * cfg.H / tp + D
+
+    def mlp(width, copies=1.0):
+        return copies * (D + width / tp), copies * (g * width / tp + D)
+
+    dense_in, dense_out = mlp(cfg.F)
+    if cfg.is_moe:
+        r_in, r_out = mlp(cfg.F_expert, float(cfg.k))
+        s_in, s_out = mlp(cfg.F_shared) if cfg.F_shared else (0.0, 0.0)
+        moe_in, moe_out = r_in + s_in, r_out + s_out
+    else:
+        moe_in, moe_out = dense_in, dense_out
+    fwd = attn_in + np.where(stage_moe > 0, moe_in, dense_in)
+    bwd = attn_out + np.where(stage_moe > 0, moe_out, dense_out)
+    return 4.0 * tokens * stage_layers * (fwd * np.where(full, 2.0, 1.0) + bwd)
 
 
 def _frame(res: dict, rows: np.ndarray):
@@ -678,7 +765,7 @@ def search(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_tokens: int, 
            compute_efficiency: float | None = None, headroom: float = 0.1, fused_swiglu: bool = True,
            elementwise_passes: float | None = None, top: int | None = None, include_rejected: bool = False,
            stack: str | Stack = "megatron-core", ideal: bool = False, zero_group: int | None = None,
-           norm_fp32: bool = False, loss_parallel: bool = True):
+           norm_fp32: bool = False, loss_parallel: bool = True, fp8: bool = False):
     """Every layout of ``cfg`` on ``n_chips`` chips for a global batch of ``batch_tokens`` tokens in
     sequences of ``seq_len``, ranked by predicted step time (a pandas DataFrame, one row per layout).
 
@@ -717,7 +804,7 @@ def search(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_tokens: int, 
                     zero=zero, sp=sp, micro_batch=micro_batch, recompute=recompute, interleave=interleave,
                     attention=attention, causal=causal, compute_efficiency=compute_efficiency, headroom=headroom,
                     fused_swiglu=fused_swiglu, elementwise_passes=elementwise_passes, stack=stack, ideal=ideal,
-                    zero_group=zero_group, norm_fp32=norm_fp32, loss_parallel=loss_parallel)
+                    zero_group=zero_group, norm_fp32=norm_fp32, loss_parallel=loss_parallel, fp8=fp8)
     if top is not None:
         top = v.positive_int("top", top)
     shape, keep = res["shape"], res["keep"]
@@ -774,7 +861,7 @@ def layout(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_tokens: int, 
            recompute: str = "none", interleave: int = 1, regime: str | Regime = "mixed", attention: str = "flash",
            causal: bool = True, compute_efficiency: float | None = None, headroom: float = 0.1, fused_swiglu: bool = True,
            elementwise_passes: float | None = None, stack: str | Stack = "megatron-core", ideal: bool = False,
-           zero_group: int | None = None, norm_fp32: bool = False, loss_parallel: bool = True):
+           zero_group: int | None = None, norm_fp32: bool = False, loss_parallel: bool = True, fp8: bool = False):
     """One named layout, evaluated with the same model as :func:`search` (a pandas Series).
 
     DP is n_chips / (tp·cp·pp); the Series has the same fields as a row of ``search``, including
@@ -796,7 +883,7 @@ def layout(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_tokens: int, 
                 interleave=interleave if pp > 1 else 1, attention=attention, causal=causal,
                 compute_efficiency=compute_efficiency, headroom=headroom, fused_swiglu=fused_swiglu,
                 elementwise_passes=elementwise_passes, include_rejected=True, stack=stack, ideal=ideal,
-                zero_group=zero_group, norm_fp32=norm_fp32, loss_parallel=loss_parallel)
+                zero_group=zero_group, norm_fp32=norm_fp32, loss_parallel=loss_parallel, fp8=fp8)
     if len(df) != 1:
         raise ValueError(f"zero={zero} needs more than one data-parallel replica (dp × cp = "
                          f"{n // (tp * pp)}); use zero=0")
@@ -830,7 +917,7 @@ def predict_run(run, *, ideal: bool = False, **overrides):
                 tp=run.tp, pp=run.pp, cp=run.cp, ep=run.ep, zero=[run.zero], sp=[run.sp and run.tp > 1],
                 micro_batch=run.micro_batch, recompute=None if run.recompute is None else [run.recompute],
                 interleave=(run.interleave or None) if run.pp > 1 else 1, attention=run.attention,
-                causal=run.causal, stack=run.stack, zero_group=run.zero_group, ideal=ideal,
+                causal=run.causal, stack=run.stack, zero_group=run.zero_group, ideal=ideal, fp8=run.fp8,
                 include_rejected=True, **overrides)
     valid = df[df["rejected"].isin(["", REASONS[4]])]
     if not len(valid):

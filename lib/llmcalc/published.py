@@ -326,7 +326,8 @@ class ThroughputRun:
     ``source_key`` groups runs for leave-one-source-out cross-validation. ``stack`` names the framework
     (a key of :data:`llmcalc.planner.STACKS`). ``preset`` or ``gpt_shape`` (layers, hidden, heads, vocab: a
     GPT-2-style model, :func:`gpt_style_config`) give the model. ``micro_batch`` / ``interleave`` are ``None``
-    where the source does not print them. ``pod_chips`` (TPU): the chips of one pod in this run. ``llama2``: "13B" or "70B" for Llama 2 models
+    where the source does not print them. ``fp8``: the layers' linear GEMMs ran in FP8 (Transformer Engine).
+    ``pod_chips`` (TPU): the chips of one pod in this run. ``llama2``: "13B" or "70B" for Llama 2 models
     (:func:`llama2_config`).
     ``reported_kind``: "megatron_tflops_per_gpu" (Narayanan et al. 2021's equation 3, which counts the
     recomputed forward pass), "model_mfu_percent" (72·B·s·l·h²·(1 + s/(6h) + V/(12·l·h)) model FLOPs per
@@ -363,6 +364,7 @@ class ThroughputRun:
     note: str = ""
     llama2: str | None = None
     ep: int | None = None
+    fp8: bool = False
 
     @property
     def dp(self) -> int:
@@ -471,9 +473,36 @@ def _bridge_oss(release: str, batch: int, micro: int, wps: float) -> ThroughputR
                               "routing force-balanced, as the planner assumes")
 
 
+MEGATRON_BRIDGE_FP8 = ("NVIDIA-NeMo/Megatron-Bridge, docs/performance-summary-archive.md (NVIDIA NeMo framework "
+                       "performance summary), DGX-H100, FP8 (Transformer Engine, current scaling), sequence length "
+                       "8192, MBS 1, tokens/s/GPU. 25.11 NeMo container: 'LLAMA3_8B | 8 | FP8-CS | 128 | 1 | 8192 | 8 "
+                       "| 1 | 1 | 1 | n/a | 1 | 16 | 14451' (FSDP 8), 'LLAMA3_70B | 64 | FP8-CS | 128 | 1 | 8192 | 0 | "
+                       "4 | 8 | 1 | 5 | 1 | 64 | 1602' (TP 4, PP 8, VP 5), 'LLAMA3.1_405B | 1024 | FP8-CS | 512 | 1 | "
+                       "8192 | 0 | 8 | 8 | 2 | 8 | 1 | 64 | 292' (TP 8, PP 8, CP 2, VP 8); 26.02 NeMo container: "
+                       "'DGX-H100 | 64 | FP8 | 256 | 1 | 8192 | 0 | 4 | 8 | 1 | 5 | n/a | 1621' (Llama 3 70B) and "
+                       "'DGX-H100 | 1024 | FP8 | 1536 | 1 | 8192 | 0 | 8 | 8 | 2 | 8 | n/a | 311' (Llama 3.1 405B)")
+
+
+def _bridge_llama(release: str, model: str, preset: str, gpus: int, batch: int, tp: int, pp: int, cp: int,
+                  vp: int | None, wps: float, zero: int = 1) -> ThroughputRun:
+    return ThroughputRun("megatron_bridge", f"{model}, {gpus} H100 FP8, NeMo {release}, GBS {batch}", "megatron-core",
+                         "H100", gpus, 8192, batch, tp, pp, cp, zero, tp > 1, None, "flash", True, "mixed", wps,
+                         "tokens_per_s_per_gpu", MEGATRON_BRIDGE_FP8, preset=preset, micro_batch=1, interleave=vp,
+                         fp8=True,
+                         note="Megatron-Core through Megatron-Bridge's H100 FP8 recipes (Transformer Engine): the "
+                              "layers' linear GEMMs in FP8, attention and the LM head in bf16; assumed: the "
+                              "distributed optimizer (ZeRO-1; FSDP 8: ZeRO-3), sequence parallelism with TP; "
+                              "recomputation not printed: the planner's fastest choice that fits")
+
+
 VALIDATION_RUNS: tuple[ThroughputRun, ...] = (
     _bridge_oss("26.02", 1280, 1, 5993),
     _bridge_oss("25.11", 512, 4, 5630),
+    _bridge_llama("25.11", "Llama 3 8B", "llama-3-8b", 8, 128, 1, 1, 1, None, 14451, zero=3),
+    _bridge_llama("25.11", "Llama 3 70B", "llama-3-70b", 64, 128, 4, 8, 1, 5, 1602),
+    _bridge_llama("26.02", "Llama 3 70B", "llama-3-70b", 64, 256, 4, 8, 1, 5, 1621),
+    _bridge_llama("25.11", "Llama 3.1 405B", "llama-3.1-405b", 1024, 512, 8, 8, 2, 8, 292),
+    _bridge_llama("26.02", "Llama 3.1 405B", "llama-3.1-405b", 1024, 1536, 8, 8, 2, 8, 311),
 )
 
 # PaLM 540B (Chowdhery et al. 2022, Table 1 and §2): 118 layers, d_model 18432, 48 heads of 256, multi-query
