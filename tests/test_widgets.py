@@ -169,6 +169,30 @@ def test_planner_explorer_has_a_framework_selector_and_labels_the_ceiling():
     assert ex.result.error is None and ex.summary["step s"] >= before
 
 
+def test_planner_explorer_fp8_matmuls():
+    # FP8 on H100 (Llama 3 70B on 64 GPUs, the Megatron-Bridge benchmark's size): a faster step than bf16, and
+    # the same step as the planner's own fp8=True search; on an A100 (no FP8 tensor cores) the reason is shown
+    from llmcalc import planner
+
+    ex = W.planner_explorer("llama-3-70b", chip="H100")
+    ex.set_values(chips=256, batch_seqs=256, seq_len=8192)
+    bf16 = ex.summary["step s"]
+    ex.controls["matmuls"].value = "fp8"
+    assert ex.result.error is None and ex.summary["step s"] < bf16
+    best = planner.search(llmcalc.preset("llama-3-70b"), "H100", 256, 256 * 8192, 8192, fp8=True, top=1).iloc[0]
+    assert ex.summary["step s"] == pytest.approx(float(best["step_s"]), rel=1e-12)
+    ex.controls["chip"].value = "A100"
+    assert ex.result.error and "FP8 tensor cores" in ex.result.error
+    from llmcalc import i18n
+    i18n.use("zh")
+    try:
+        assert W.error_text(ex.result.error).startswith("A100 没有 FP8 张量核心")
+    finally:
+        i18n.use("en")
+    ex.controls["matmuls"].value = "bf16"
+    assert ex.result.error is None
+
+
 def test_planner_explorer_lower_kernel_efficiency_lowers_mfu():
     ex = W.planner_explorer("llama-3-8b", chip="H100")
     ex.set_values(chips=1024, batch_seqs=512, seq_len=8192, kernels="ideal")
@@ -338,4 +362,4 @@ ALLOWED_EN = {"MFU", "FLOPs", "GB", "HBM", "MLP", "KV", "TP", "PP", "DP", "SP", 
               "NVLink", "IB", "logits", "fp", "bf", "Adam", "token", "llmcalc", "planner", "PNG", "SVG", "CSV",
               "TPU", "GPU", "ms", "H", "A", "B", "v", "p", "e", "Ironwood", "Trillium", "Gaudi", "MI", "DCN",
               "RoCE", "Transformer", "GQA", "MoE", "X", "Meta", "Llama", "LLaMA", "NVIDIA", "Google",
-              "Megatron", "LM", "Core", "DeepSpeed", "PyTorch", "JAX", "XLA", "SwiGLU"}
+              "Megatron", "LM", "Core", "DeepSpeed", "PyTorch", "JAX", "XLA", "SwiGLU", "FP", "Engine"}

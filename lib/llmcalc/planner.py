@@ -77,6 +77,16 @@ Time of one step:
   Stages hold whole layers: the first PP − 1 stages ⌈L/PP⌉ each, the last stage what is left,
   L − (PP − 1)·⌈L/PP⌉ (at least 0), plus the LM head; the heaviest stage does
   max(⌈L/PP⌉ layers, last-stage layers + head). When PP divides L that is L/PP layers + the head.
+- FP8 (``fp8=True``, on a chip with FP8 tensor cores, ``Chip.peak_fp8_flops``), as Transformer Engine runs it:
+  the transformer layers' linear GEMMs (projections, MLP, experts) at the FP8 peak, calibrated at the fitted
+  matmul share × the chip's FP8-to-bf16 GEMM ratio (:attr:`llmcalc.kernels.KernelRates.fp8_gemm_share`: 0.857 on
+  Hopper, from DeepGEMM's and the MAMF table's published rates); attention scores, the router and the LM head
+  stay in bf16. Each linear casts its input (forward) and its output gradient (backward) to FP8 and to the
+  transposed FP8 copy the weight gradient needs: 4 bytes of HBM traffic per element, unfused (an upper bound);
+  each layer weight is cast once a step (4 bytes a parameter, with the optimizer's time) and its two FP8 copies
+  kept (2 bytes a parameter; ZeRO-3: the two gathered layers'). The linear inputs kept for the weight gradient
+  are FP8 (the norm outputs and the down projection's input at 1 byte a value; the attention output once more,
+  +1 byte). MFU stays against the bf16 peak, so an FP8 run's MFU (and its ideal bound's) can pass 100%.
 - non-matmul work (norms, activation functions, softmax, dropout, residual adds) is bound by HBM
   bandwidth: every activation the layer stores (:func:`llmcalc.memory.layer_activation_breakdown`
   without recompute) crosses HBM ``elementwise_passes`` times per step at ``hbm_bytes_per_s``
@@ -796,7 +806,8 @@ def search(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_tokens: int, 
     1/rms and the normalised tensor: 8·D + 8 bytes per token and layer more than a fused norm's bf16 input; with
     no recompute or "selective"). ``loss_parallel`` (default True): the loss keeps the logits split over TP (a
     vocabulary-parallel cross-entropy); False gathers them, and every TP rank holds the whole vocabulary.
-    ``elementwise_passes``: None for the fitted value. ``df.attrs``: ``evaluated`` (layouts evaluated), ``seconds`` (time taken),
+    ``fp8``: the layers' linear GEMMs in FP8 (Transformer Engine's recipe; module docstring), on a chip with FP8
+    tensor cores only. ``elementwise_passes``: None for the fitted value. ``df.attrs``: ``evaluated`` (layouts evaluated), ``seconds`` (time taken),
     ``layouts_per_s``, ``rejected`` (count per reason), ``stack``, ``calibrated``.
     """
     started = time.perf_counter()

@@ -100,6 +100,10 @@ CONTROLS = {
               "训练框架:哪些通信与计算重叠(llmcalc.planner.STACKS)"),
     "kernels": ("kernels", "算子模型", "calibrated: kernel rates measured by GEMM shape and achieved bandwidth; ideal: every "
                 "matmul at the kernel efficiency × peak", "校准:按 GEMM 形状实测的算子速率与实际带宽;理想:每个矩阵乘按算子效率 × 峰值"),
+    "matmuls": ("matmuls", "矩阵乘精度", "Precision of the layers' linear GEMMs: bf16, or FP8 as Transformer Engine runs "
+                "them (chips with FP8 tensor cores: H100, H800, H200, B200)",
+                "各层线性 GEMM 的精度:bf16,或 Transformer Engine 方式的 FP8(只限有 FP8 张量核心的芯片:H100、H800、"
+                "H200、B200)"),
     "efficiency": ("kernel efficiency (%)", "算子效率(%)",
                    "Share of peak FLOP/s the matrix kernels reach; 100% is the ideal-kernel ceiling",
                    "矩阵算子达到的峰值算力比例;100% 即理想算子的上限"),
@@ -115,6 +119,7 @@ OPTION_TEXT = {
               "fsdp2": ("PyTorch FSDP2", "PyTorch FSDP2"), "meta-llama3": ("Meta (Llama 3)", "Meta(Llama 3)"),
               "jax-tpu": ("JAX/XLA on TPU", "TPU 上的 JAX/XLA")},
     "kernels": {"calibrated": ("calibrated", "校准"), "ideal": ("ideal × efficiency", "理想 × 算子效率")},
+    "matmuls": {"bf16": ("bf16", "bf16"), "fp8": ("FP8 (Transformer Engine)", "FP8(Transformer Engine)")},
     "recompute": {"none": ("none", "不重计算"), "selective": ("selective", "选择性重计算"), "full": ("full", "完全重计算")},
 }
 
@@ -299,6 +304,8 @@ _ERROR_PATTERNS = [
     (r"^N \(query heads, (\d+)\) must be a multiple of K", "N(查询头数 {1})必须是 K 的倍数"),
     (r"^D \((\d+)\) must be divisible by N", "D({1})必须能被 N 整除"),
     (r"^tp must divide", "TP 必须整除头数与 MLP 宽度"),
+    (r"^fp8=True needs a chip with FP8 tensor cores \(Chip\.peak_fp8_flops\); ([\w ]+?) has none",
+     "{1} 没有 FP8 张量核心:矩阵乘精度请选 bf16,或换用 H100、H800、H200、B200"),
     (r"^pp must be in (\[[^\]]*\])", "PP 必须在 {1} 之内"),
     (r"^no layout is accepted", "没有可行的布局:每种布局都放不下显存,或批大小不能整除"),
     (r"^(\w+)", "{f} 的取值无效"),
@@ -1118,8 +1125,8 @@ _STEP_PARTS = ("compute_s", "elementwise_s", "tp_comm_s", "cp_comm_s", "ep_comm_
 
 
 def planner_explorer(name: str = "llama-3.1-405b", chip: str = "H100") -> Explorer:
-    """Chips, global batch (sequences), sequence length, the framework (``stack``) and the kernel model: the
-    best layouts ``llmcalc.planner.search`` finds, their memory, MFU and where each step's time goes.
+    """Chips, global batch (sequences), sequence length, the framework (``stack``), the kernel model and the
+    matmuls' precision (``matmuls``: bf16, or FP8 on a chip with FP8 tensor cores): the best layouts ``llmcalc.planner.search`` finds, their memory, MFU and where each step's time goes.
 
     ``kernels`` "calibrated" (the default) is the planner's prediction (kernel rates by GEMM shape, achieved
     bandwidth, the framework's overlap); "ideal" runs every matmul at ``efficiency`` × peak. Next to the
@@ -1139,6 +1146,7 @@ def planner_explorer(name: str = "llama-3.1-405b", chip: str = "H100") -> Explor
     if stacks:
         controls["stack"] = _dropdown("stack", "megatron-core" if "megatron-core" in stacks else stacks[0], stacks)
         controls["kernels"] = _dropdown("kernels", "calibrated", ["calibrated", "ideal"])
+    controls["matmuls"] = _dropdown("matmuls", "bf16", ["bf16", "fp8"])
     controls["efficiency"] = _pct_slider("efficiency", 1.0, 0.3, 1.0, 0.05)
 
     def compute(v):
@@ -1146,6 +1154,8 @@ def planner_explorer(name: str = "llama-3.1-405b", chip: str = "H100") -> Explor
         calibrated = v.get("kernels", "ideal") == "calibrated"
         controls["efficiency"].disabled = calibrated
         kw = dict(stack=v["stack"]) if "stack" in v else {}
+        if v.get("matmuls") == "fp8":
+            kw["fp8"] = True
         df = _planner.search(cfg, v["chip"], v["chips"], v["batch_seqs"] * v["seq_len"], v["seq_len"],
                              compute_efficiency=None if calibrated else v["efficiency"], top=5, **kw)
         best = df.iloc[0]
