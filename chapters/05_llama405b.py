@@ -793,7 +793,8 @@ from llmcalc import fidelity
 
 def run_text(run):
     """A run's name ("Llama 3 405B, 8K context, 8,192 GPUs") as this edition prints it."""
-    zh = run.replace(" context, ", " 上下文，").replace(" GPUs", " 张 GPU").replace(", ", "，")
+    zh = run.replace(" context, ", " 上下文，").replace(" GPUs", " 张 GPU").replace(", GBS ", "，全局批大小 ")
+    zh = zh.replace(", ", "，")
     zh = re.sub(r"，(\d+) (A100|H100)", r"，\1 张 \2", zh.replace(" (SP + selective)", "（SP + 选择性重计算）"))
     zh = re.sub(r"，(\d+) TPU v4", r"，\1 块 TPU v4", zh)
     for policy, policy_zh in RECOMPUTE_ZH.items():
@@ -917,7 +918,8 @@ print(tr(f"an H100 lets a layout use {h100.hbm_bytes * (1 - HEADROOM) / GB:.1f} 
          f"一张 H100 允许布局使用 {h100.hbm_bytes * (1 - HEADROOM) / GB:.1f} GB"))
 
 # %%
-# runs no fit has seen (llmcalc.published.VALIDATION_RUNS): a mixture-of-experts model on H100, Megatron-Core
+# runs no fit has seen (llmcalc.published.VALIDATION_RUNS): NVIDIA's H100 benchmarks with Megatron-Core, a
+# mixture-of-experts model in BF16 and Llama 3 in FP8 (fp8=True)
 unseen = planner.published_comparison(published.VALIDATION_RUNS)
 print(pd.DataFrame({"run": unseen["run"].map(run_text),
                     "layout": unseen["layout"].map(layout_name_text),
@@ -944,11 +946,17 @@ print(pd.DataFrame({"run": unseen["run"].map(run_text),
 #   and the planner does not model it. The 128K row is predicted too fast by the FLOP count it is read with: the
 #   paper defines MFU after Chowdhery et al. (PaLM), whose count charges all $T \times T$ attention scores; had Meta
 #   counted the causal half, the same 380 TFLOP/s would put the prediction within a few per cent (the fifth line).
-# - **A mixture-of-experts model, never fitted.** The last table holds two runs that are in no fit: GPT-OSS 120B on 64
-#   H100 in BF16 with Megatron-Core, from NVIDIA's own performance summary. One layout is predicted within a few per
-#   cent, the other far too fast: the planner charges an MoE layer its experts' GEMMs and the all-to-all, not the
-#   permutation of tokens to their experts and back, the router or the grouped GEMMs' launches. For a
-#   mixture-of-experts run, read its prediction as optimistic.
+# - **Runs never fitted: Llama 3 in FP8, and a mixture-of-experts model.** The last table holds runs that are in no
+#   fit, all from NVIDIA's own performance summary (Megatron-Core on H100). Five dense Llama 3 layouts (8B, 70B,
+#   3.1 405B) ran in FP8, and the planner predicts them with `fp8=True`: the layers' linear GEMMs at the FP8 peak
+#   times the fitted share times the FP8-to-bf16 GEMM ratio of two published microbenchmarks (0.857: DeepGEMM's FP8
+#   rate [44] over the H100's maximum achievable bf16 matmul [43], both in the References); attention, the
+#   router and the LM head stay in bf16; every cast to FP8 is charged its HBM traffic. All five are within a dozen
+#   per cent. MFU is against the bf16 peak throughout, so an FP8 run's ideal bound passes 100%. The other two rows
+#   are GPT-OSS 120B on 64 H100 in BF16: one layout is predicted within a few per cent, the other far too fast: the
+#   planner charges an MoE layer its experts' GEMMs and the all-to-all, not the permutation of tokens to their
+#   experts and back, the router or the grouped GEMMs' launches. For a mixture-of-experts run, read its prediction
+#   as optimistic.
 # - **MT-NLG 530B.** The same TP8 × PP35 layout that Megatron-LM's 530B benchmark ran (the reported MFU column of the
 #   table above) ran slower in production with DeepSpeed's pipeline engine; the paper gives no fact (schedule,
 #   overlap) that explains the difference, and the planner does not invent one: it predicts these runs too fast.
