@@ -120,3 +120,22 @@ def test_bad_fp8_peak_on_a_hand_built_chip():
     import dataclasses
     with pytest.raises(ValueError, match="peak_fp8_flops"):
         dataclasses.replace(hardware.chip("H100"), peak_fp8_flops=-1.0)
+
+
+@pytest.mark.parametrize("name, chips", [("llama-3.1-405b", 16384), ("mixtral-8x7b", 64), ("deepseek-v3", 2048)])
+def test_the_fp8_ideal_bound_is_above_every_calibrated_fp8_prediction(name, chips):
+    df = P.search(llmcalc.preset(name), "H100", chips, 4 * 2**20, 4096, fp8=True, include_rejected=True)
+    assert (df.mfu_ideal >= df.mfu * (1 - 1e-12)).all()
+    assert (df.step_s_ideal <= df.step_s * (1 + 1e-12)).all()
+    # and fp8 changes nothing that is not FP8's: the same layouts, the same communication (with a stack that overlaps
+    # nothing with compute; one that does exposes what exceeds the compute beside it, which FP8 shortens)
+    df = P.search(llmcalc.preset(name), "H100", chips, 4 * 2**20, 4096, fp8=True, include_rejected=True,
+                  stack="megatron-lm-2021")
+    bf16 = P.search(llmcalc.preset(name), "H100", chips, 4 * 2**20, 4096, include_rejected=True,
+                    stack="megatron-lm-2021")
+    key = ["tp", "sp", "cp", "pp", "interleave", "dp", "ep", "zero", "micro_batch", "recompute"]
+    both = df.merge(bf16, on=key, suffixes=("", "_bf16"))
+    assert len(both) == len(df) == len(bf16)
+    for part in ("tp_comm_s", "cp_comm_s", "ep_comm_s", "pp_p2p_s"):
+        assert (both[part] == both[part + "_bf16"]).all()
+    assert (both["compute_s"] < both["compute_s_bf16"]).all()

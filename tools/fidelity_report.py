@@ -614,6 +614,7 @@ def validation_runs() -> pd.DataFrame:
 
 
 def _note_validation(df: pd.DataFrame) -> dict[str, str]:
+    from llmcalc import hardware, kernels
     moe = df[~df["run"].str.contains("FP8")]
     dense = df[df["run"].str.contains("FP8")]
     worst = moe.loc[moe["error %"].abs().idxmax()]
@@ -621,31 +622,40 @@ def _note_validation(df: pd.DataFrame) -> dict[str, str]:
     d_abs = dense["error %"].abs()
     d_med, d_worst = d_abs.median(), d_abs.max()
     d_lo, d_hi = dense["error %"].min(), dense["error %"].max()
-    from llmcalc import kernels
     share = kernels.rates("H100").fp8_gemm_share
+    ev = kernels.FP8_GEMM_EVIDENCE
+    models = list(dict.fromkeys(run.split(",")[0] for run in dense["run"]))
+    en_models = ", ".join(models[:-1]) + " and " + models[-1] if len(models) > 1 else models[0]
+    peak = hardware.chip("H100").peak_flops / 1e12
+    met = d_med <= GOAL_MEDIAN and d_worst <= GOAL_WORST
+    goal_en = (f"{'within' if met else 'outside'} the planner's goal ({GOAL_MEDIAN:.0f}% median, {GOAL_WORST:.0f}% "
+               f"worst)")
+    goal_zh = f"{'在' if met else '不在'}规划器的目标（中位数 {GOAL_MEDIAN:.0f}%、最大 {GOAL_WORST:.0f}%）之内"
+    moe_n = f"{len(moe)}"
     return {
         "en": f"These runs are in no fit (`llmcalc.published.VALIDATION_RUNS`, kept out of `PLANNER_RUNS`): Megatron-Core "
               f"through NVIDIA's Megatron-Bridge performance recipes on H100, from NVIDIA's own performance summary. "
-              f"**Dense Llama 3 in FP8** (8B, 70B and 3.1 405B, {len(dense)} layouts; `fp8=True`: the layers' linear "
-              f"GEMMs at the FP8 peak × the fitted share × {share:.3f}, the FP8-to-bf16 GEMM ratio of two published "
-              f"microbenchmarks, DeepGEMM's 1358 of 1979 TFLOP/s and the H100's maximum achievable bf16 matmul, 792.1 of "
-              f"989; nothing fitted on them): errors {d_lo:+.1f}% to {d_hi:+.1f}%, median |error| {d_med:.1f}%, worst "
-              f"{d_worst:.1f}%, within the planner's goal (10% median, 25% worst). MFU is against the bf16 peak (989 TFLOP/s) "
-              f"throughout, so an FP8 run's ideal bound passes 100%. **A mixture-of-experts model in BF16** (GPT-OSS 120B: "
-              f"128 experts, 4 active, the routing force-balanced as the planner assumes): {best['run']} is predicted "
+              f"**Dense Llama models in FP8** ({en_models}; {len(dense)} layouts; `fp8=True`: the layers' linear GEMMs "
+              f"at the FP8 peak × the fitted share × {share:.3f}, the FP8-to-bf16 GEMM ratio of two published "
+              f"microbenchmarks, DeepGEMM's {ev['fp8_tflops']:g} of {ev['fp8_peak_tflops']:g} TFLOP/s and the H100's "
+              f"maximum achievable bf16 matmul, {ev['bf16_tflops']:g} of {ev['bf16_peak_tflops']:g}): errors "
+              f"{d_lo:+.1f}% to {d_hi:+.1f}%, median |error| {d_med:.1f}%, worst {d_worst:.1f}%, {goal_en}. MFU is "
+              f"against the bf16 peak ({peak:g} TFLOP/s) throughout, so an FP8 run's ideal bound can exceed the bf16 peak. "
+              f"**A mixture-of-experts model in BF16** ({moe_n} layouts of GPT-OSS 120B, the routing force-balanced as "
+              f"the planner assumes): {best['run']} is predicted "
               f"{best['error %']:+.1f}% (its recomputation is not printed; only `{best['layout'].rsplit(' ', 1)[1]}` fits "
               f"it in the planner's estimate), {worst['run']} {worst['error %']:+.1f}%. The planner's MoE cost is the "
               f"experts' GEMMs at their shapes and the all-to-all; it does not charge what an MoE layer adds beyond them "
               f"(the permutation of tokens to and from their experts, the router, grouped-GEMM launches, attention "
               f"sinks), so for mixture-of-experts runs read its prediction as optimistic, by up to this much.",
         "zh": f"这些训练不参与任何拟合（`llmcalc.published.VALIDATION_RUNS`，不在 `PLANNER_RUNS` 里）：NVIDIA 自己的性能汇总里，"
-              f"H100 上通过 Megatron-Bridge 性能配方运行的 Megatron-Core。**FP8 的稠密 Llama 3**（8B、70B 与 3.1 405B，"
+              f"H100 上通过 Megatron-Bridge 性能配方运行的 Megatron-Core。**FP8 的稠密 Llama 模型**（{'、'.join(models)}；"
               f"{len(dense)} 种布局；`fp8=True`：各层线性 GEMM 按 FP8 峰值 × 拟合比例 × {share:.3f} 计，后者是两个公开"
-              f"微基准给出的 FP8 与 bf16 GEMM 之比：DeepGEMM 的 1979 TFLOP/s 中 1358，H100 bf16 矩阵乘最大可达 989 中 "
-              f"792.1；没有用它们拟合任何东西）：误差 {d_lo:+.1f}% 到 {d_hi:+.1f}%，|误差| 中位数 {d_med:.1f}%，最大 "
-              f"{d_worst:.1f}%，在规划器的目标（中位数 10%、最大 25%）之内。MFU 一律按 bf16 峰值（989 TFLOP/s）计，所以 FP8 "
-              f"训练的理想上界会超过 100%。**BF16 的混合专家模型**（GPT-OSS 120B：128 个专家，每个 "
-              f"token 激活 4 个，路由被强制均衡，与规划器的假设一致）：{_zh_run(best['run'])} 的预测误差为 "
+              f"微基准给出的 FP8 与 bf16 GEMM 之比：DeepGEMM 的 {ev['fp8_peak_tflops']:g} TFLOP/s 中 "
+              f"{ev['fp8_tflops']:g}，H100 bf16 矩阵乘最大可达 {ev['bf16_peak_tflops']:g} 中 {ev['bf16_tflops']:g}）："
+              f"误差 {d_lo:+.1f}% 到 {d_hi:+.1f}%，|误差| 中位数 {d_med:.1f}%，最大 {d_worst:.1f}%，{goal_zh}。MFU 一律按 "
+              f"bf16 峰值（{peak:g} TFLOP/s）计，所以 FP8 训练的理想上界可以超过 bf16 峰值。**BF16 的混合专家模型**（GPT-OSS 120B "
+              f"的 {moe_n} 种布局，路由被强制均衡，与规划器的假设一致）：{_zh_run(best['run'])} 的预测误差为 "
               f"{best['error %']:+.1f}%（它的重计算策略没有公布；按规划器的估计只有 `{best['layout'].rsplit(' ', 1)[1]}` "
               f"放得下），{_zh_run(worst['run'])} 为 {worst['error %']:+.1f}%。规划器的 MoE 代价只有专家 GEMM（按其形状）和 "
               f"all-to-all，没有计入 MoE 层在此之外的开销（把 token 分发到专家再收回的重排、路由器、分组 GEMM 的启动、"

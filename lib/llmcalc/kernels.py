@@ -73,7 +73,9 @@ _NCCL_IB = ("InfiniBand all-reduce across 3 nodes of 8 A100 with 4 HDR NICs each
 # FP8 against bf16 on Hopper, both the best published large-GEMM rate over the dense peak of its precision:
 # FP8 1358 TFLOPS of 1979 (DeepGEMM, M 4096 × N 7168 × K 16384 on H800, the same SMs and tensor cores as the H100
 # SXM), bf16 792.1 TFLOPS of 989 (the H100 SXM's maximum achievable matmul FLOPS): 0.686 / 0.801 = 0.857
-_FP8_HOPPER = (1358.0 / 1979.0) / (792.1 / 989.0)
+FP8_GEMM_EVIDENCE = {"fp8_tflops": 1358.0, "fp8_peak_tflops": 1979.0, "bf16_tflops": 792.1, "bf16_peak_tflops": 989.0}
+_FP8_HOPPER = ((FP8_GEMM_EVIDENCE["fp8_tflops"] / FP8_GEMM_EVIDENCE["fp8_peak_tflops"])
+               / (FP8_GEMM_EVIDENCE["bf16_tflops"] / FP8_GEMM_EVIDENCE["bf16_peak_tflops"]))
 _FP8_SRC = ("FP8 GEMM share: deepseek-ai/DeepGEMM README (first release, February 2025), 'Normal GEMMs for dense "
             "models' on H800: 1358 TFLOPS at M=4096, N=7168, K=16384 (block-scaled FP8, the format DeepSeek-V3 "
             "trained with); bf16: stas00/ml-engineering, compute/accelerator/README.md, 'Maximum Achievable Matmul "

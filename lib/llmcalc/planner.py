@@ -118,6 +118,7 @@ time); HFU counts the recomputation too.
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from dataclasses import dataclass
@@ -640,10 +641,20 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
     def step_time(cmb, links_ideal):
         tp_l, cp_l, ep_l, p2p, rs, ag, ar, cross = comms(links_ideal)
         tp_mb, cp_mb, ep_mb = stage_layers * tp_l, stage_layers * cp_l, stage_moe * ep_l
-        # a stack that overlaps a collective exposes only what exceeds the compute beside it
-        tp_x = np.maximum(0.0, tp_mb - cmb) if st.tp else tp_mb
-        cp_x = np.maximum(0.0, cp_mb - cmb) if st.cp else cp_mb
-        p2p_x = np.maximum(0.0, p2p - cmb) if st.pp else p2p
+        # a stack that overlaps collectives runs them beside the micro-batch's compute, each on its own link at the
+        # same time (ZeRO-3's two gathers and reduce-scatter of every micro-batch among them, prefetched): the
+        # micro-batch is exposed only for what the longest of them exceeds the compute by, charged to each in
+        # proportion to its own excess (so that the parts still add up to the step). One compute hides them all
+        # once, not once each: a longer compute never gives a longer step
+        z3_mb = np.where(z_a >= 3, 2.0 * ag + rs, 0.0)
+        hidden = (tp_mb if st.tp else 0.0, cp_mb if st.cp else 0.0, p2p if st.pp else 0.0, z3_mb)
+        excess = [np.maximum(0.0, x - cmb) for x in hidden]
+        longest = functools.reduce(np.maximum, excess)
+        total = sum(excess)
+        share = np.where(total > 0, longest / np.where(total > 0, total, 1.0), 0.0)
+        tp_x = excess[0] * share if st.tp else tp_mb
+        cp_x = excess[1] * share if st.cp else cp_mb
+        p2p_x = excess[2] * share if st.pp else p2p
         # non-matmul work (norms, activations, softmax, residuals) is bound by HBM: every stored activation
         # crosses HBM `passes` times a step (+2 with full recompute); fitted, see llmcalc.kernels.FITTED
         elementwise_mb = ((passes + np.where(rerun_elementwise, 2.0, 0.0)) * stage_layers * whole[ti, sp_idx] * mb_f / cp_f
@@ -658,7 +669,7 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
         # beside the first forward pass (or after the optimizer step), the cross-replica all-reduce of
         # hybrid sharding with the backward pass or after it, as the stack does
         back = cmb * 2.0 / 3.0
-        z3 = mm * np.maximum(0.0, 2.0 * ag + rs - cmb)
+        z3 = mm * excess[3] * share
         grad = np.where(z_a == 0, ar, rs) + (cross if st.cross_replica else 0.0)
         gather = np.where(z_a == 0, 0.0, ag)
         z12 = (np.maximum(0.0, grad - back)
