@@ -930,3 +930,18 @@ def test_meta_llama3_stack_exposes_what_the_paper_says_is_exposed():
     assert meta.compute_s == core.compute_s and meta.step_s > core.step_s
     run = next(r for r in PUB.PLANNER_RUNS if r.source_key == "llama3_2024")
     assert run.stack == "meta-llama3" and run.regime == "mixed_fp32_grads"   # fp32 gradients (§3.3.2)
+
+
+def test_a_slower_compute_never_shortens_the_step():
+    # megatron-core overlaps TP, CP, pipeline sends and ZeRO-3's per-micro-batch gathers with the compute beside
+    # them; one compute hides them all once (the longest one's excess is exposed), so halving the kernels' speed can
+    # only lengthen every layout's step. (Hiding each stream behind the whole compute separately made some ZeRO-3
+    # layouts with pipeline sends faster when the compute was slower.)
+    args = (MIXTRAL, "H100", 64, 4 * 2**20, 4096)
+    fast = P.search(*args, compute_efficiency=1.0, include_rejected=True, stack="megatron-core")
+    slow = P.search(*args, compute_efficiency=0.5, include_rejected=True, stack="megatron-core")
+    both = fast.merge(slow, on=KEY, suffixes=("_fast", "_slow"))
+    assert len(both) == len(fast) == len(slow)
+    assert (both["step_s_slow"] >= both["step_s_fast"] * (1 - 1e-12)).all()
+    z3 = both[(both["zero"] == 3) & (both["pp"] > 1)]
+    assert len(z3) and (z3["dp_exposed_s_fast"] >= z3["dp_exposed_s_slow"]).all()
