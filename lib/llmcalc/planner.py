@@ -104,6 +104,10 @@ Time of one step:
 - PP: a point-to-point send of the activations forward and of their gradient backward per micro-batch
   and model chunk (exposed, or overlapped as TP; with SP each TP rank sends its 1/TP shard), and the bubble: the step is t_mb · (m + (PP − 1)/v) for m micro-batches
   per replica (Narayanan et al. 2021).
+- overlap: the collectives a stack overlaps (TP, CP, pipeline sends, and ZeRO-3's per-micro-batch gathers and
+  reduce-scatter) run at once beside the micro-batch's compute, each on its own link; the micro-batch is
+  exposed for what the longest of them exceeds the compute by (inside t_mb, so the bubble grows with it), and
+  the reported parts charge that excess to each in proportion to its own excess.
 - DP (expert gradients only over each expert's DP × CP / EP replicas): the gradient reduce-scatter and weight all-gather (ZeRO 1-2, Megatron's distributed optimizer)
   or all-reduce (ZeRO 0), once per step: the reduction overlapped with the last micro-batch's backward
   pass, the gather with the first forward pass or after the optimizer step (as the stack does); ZeRO-3
@@ -643,24 +647,22 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
         tp_mb, cp_mb, ep_mb = stage_layers * tp_l, stage_layers * cp_l, stage_moe * ep_l
         # a stack that overlaps collectives runs them beside the micro-batch's compute, each on its own link at the
         # same time (ZeRO-3's two gathers and reduce-scatter of every micro-batch among them, prefetched): the
-        # micro-batch is exposed only for what the longest of them exceeds the compute by, charged to each in
-        # proportion to its own excess (so that the parts still add up to the step). One compute hides them all
-        # once, not once each: a longer compute never gives a longer step
-        z3_mb = np.where(z_a >= 3, 2.0 * ag + rs, 0.0)
-        hidden = (tp_mb if st.tp else 0.0, cp_mb if st.cp else 0.0, p2p if st.pp else 0.0, z3_mb)
-        excess = [np.maximum(0.0, x - cmb) for x in hidden]
-        longest = functools.reduce(np.maximum, excess)
-        total = sum(excess)
-        share = np.where(total > 0, longest / np.where(total > 0, total, 1.0), 0.0)
-        tp_x = excess[0] * share if st.tp else tp_mb
-        cp_x = excess[1] * share if st.cp else cp_mb
-        p2p_x = excess[2] * share if st.pp else p2p
+        # micro-batch is exposed only for what the longest of them exceeds the compute by. One compute hides them
+        # all once, not once each, so a longer compute never gives a longer step. The reported parts charge that
+        # excess to each collective in proportion to its own excess (_frame, for the rows returned only)
+        z3_mb = np.where(z_a >= 3, 2.0 * ag + rs, 0.0) if 3 in zeros else None
+        hidden = (tp_mb if st.tp else None, cp_mb if st.cp else None, p2p if st.pp else None, z3_mb)
+        live = [x for x in hidden if x is not None]
+        overlap = np.maximum(functools.reduce(np.maximum, live) - cmb, 0.0) if live else 0.0
+        tp_x = 0.0 if st.tp else tp_mb
+        cp_x = 0.0 if st.cp else cp_mb
+        p2p_x = 0.0 if st.pp else p2p
         # non-matmul work (norms, activations, softmax, residuals) is bound by HBM: every stored activation
         # crosses HBM `passes` times a step (+2 with full recompute); fitted, see llmcalc.kernels.FITTED
         elementwise_mb = ((passes + np.where(rerun_elementwise, 2.0, 0.0)) * stage_layers * whole[ti, sp_idx] * mb_f / cp_f
                           / c.hbm_bytes_per_s)
         elementwise_mb = elementwise_mb + cast_mb     # FP8: the casts of every linear GEMM's operands
-        t_mb = cmb + elementwise_mb + tp_x + cp_x + ep_mb + p2p_x
+        t_mb = cmb + elementwise_mb + tp_x + cp_x + ep_mb + p2p_x + overlap
         mm = np.maximum(m_a, 1).astype(f)
         bubble = t_mb * (pp_f - 1) / v_f
         pipe = t_mb * mm + bubble
@@ -669,19 +671,19 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
         # beside the first forward pass (or after the optimizer step), the cross-replica all-reduce of
         # hybrid sharding with the backward pass or after it, as the stack does
         back = cmb * 2.0 / 3.0
-        z3 = mm * excess[3] * share
         grad = np.where(z_a == 0, ar, rs) + (cross if st.cross_replica else 0.0)
         gather = np.where(z_a == 0, 0.0, ag)
         z12 = (np.maximum(0.0, grad - back)
                + (np.maximum(0.0, gather - cmb / 3.0) if st.dp_gather else gather)
                + (0.0 if st.cross_replica else cross))
-        dp_exposed = np.where(z_a >= 3, z3 + (0.0 if st.cross_replica else cross), z12)
+        dp_exposed = np.where(z_a >= 3, 0.0 if st.cross_replica else cross, z12)   # + ZeRO-3's share of `overlap`
         optimizer = 2.0 * state_bytes / c.hbm_bytes_per_s
         if fp8:   # once a step, each local layer weight read in bf16 and written as FP8 and its transpose
             optimizer = optimizer + 4.0 * stage_layers * layer_params_dev / c.hbm_bytes_per_s
         step = pipe + dp_exposed + optimizer
         return dict(step=step, pipe=pipe, bubble=bubble, dp=dp_exposed, opt=optimizer, mm=mm,
-                    elem=elementwise_mb, tp=tp_x, cp=cp_x, ep=ep_mb, p2p=p2p_x)
+                    elem=elementwise_mb, tp=tp_x, cp=cp_x, ep=ep_mb, p2p=p2p_x, overlap=overlap, hidden=hidden,
+                    cmb=cmb)
 
     main = step_time(compute_mb, not calibrated)
     step = main["step"]
@@ -708,6 +710,7 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
         cp_comm_s=main["cp"] * mm, ep_comm_s=main["ep"] * mm, pp_p2p_s=main["p2p"] * mm, bubble_s=main["bubble"],
         dp_exposed_s=main["dp"], optimizer_s=main["opt"], step_s_ideal=step_ideal, mfu_ideal=mfu_ideal,
         reason=reason, stack=st.name, calibrated=calibrated,
+        overlap=(main["overlap"] * mm if np.ndim(main["overlap"]) else np.zeros(1), main["hidden"], main["cmb"]),
         spans=dict(tp=(tp_a, tp_span), cp=(cp_a, cp_span), dp=(zshard, shard_span), pp=(pp_a, dp_span * pp_a)),
     )
 
@@ -761,6 +764,19 @@ def _frame(res: dict, rows: np.ndarray):
     def take(a):
         return np.broadcast_to(a, shape)[at]
 
+    # the exposed excess of the overlapped collectives (res["overlap"]: per step, the collectives, the compute
+    # beside them), charged to each in proportion to its own excess over the compute
+    over, hidden, cmb = res["overlap"]
+    over = take(over)
+    extra = {}
+    if over.any():
+        cmb = take(cmb)
+        excess = [None if x is None else np.maximum(take(x) - cmb, 0.0) for x in hidden]
+        total = sum(x for x in excess if x is not None)
+        scale = over / np.where(total > 0, total, 1.0)
+        extra = {name: x * scale for name, x in zip(("tp_comm_s", "cp_comm_s", "pp_p2p_s", "dp_exposed_s"), excess)
+                 if x is not None}
+
     data = {}
     for name in COLUMNS:
         if name == "memory_gib":
@@ -775,7 +791,7 @@ def _frame(res: dict, rows: np.ndarray):
         elif name == "rejected":
             data[name] = np.array(REASONS, dtype=object)[take(res["reason"])]
         else:
-            data[name] = take(res[name])
+            data[name] = take(res[name]) + extra[name] if name in extra else take(res[name])
     return pd.DataFrame(data)
 
 
