@@ -1215,3 +1215,40 @@ print(tr(f"TPU plan: {tpu_hours / 1e6:.1f}M v5p chip-hours = ${tpu_cost / 1e6:.1
          f"(a v5p has {peak_ratio:.2f}x an H100's peak, so it must cost less per hour to compete)",
          f"TPU 方案：{tpu_hours / 1e4:,.0f} 万 v5p 芯片小时，按每小时 2 美元计为 {tpu_cost / 1e4:,.0f} 万美元"
          f"（一块 v5p 的峰值只有 H100 的 {peak_ratio:.2f} 倍，所以每小时必须更便宜才有竞争力）"))
+
+# %% [markdown]
+# **Exercise 4 — FP8.** NVIDIA's performance summary for its NeMo framework (References [42]) trained Llama 3.1 405B
+# in FP8 on 1,024 H100: TP8 × PP8 (interleaved, $v = 8$) × CP2 × DP8, micro-batch 1, 1536 sequences of 8192 tokens a
+# step, and measured 311 tokens/s per GPU. (a) Evaluate this layout with `planner.layout` (no recompute), once as it
+# is (bf16) and once with `fp8=True`: how much faster does the planner predict FP8 to be (FP8 tokens/s over bf16
+# tokens/s, as a ratio, e.g. 1.25)? (b) An H100's FP8 peak is twice its bf16 peak: what keeps the speed-up below 2?
+# (c) How far is the FP8 prediction from NVIDIA's measurement (predicted / measured − 1, as a fraction, e.g. 0.125 (not 12.5%))?
+
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.fp8_speedup_1024", "check:405b.fp8_error_vs_nvidia"]
+# Answer (click to reveal) · 答案(点击展开)
+nv = dict(tp=8, pp=8, cp=2, interleave=8, zero=1, sp=True, micro_batch=1, recompute="none")
+nv_bf16 = planner.layout(l405, h100, 1024, 1536 * 8192, 8192, **nv)
+nv_fp8 = planner.layout(l405, h100, 1024, 1536 * 8192, 8192, fp8=True, **nv)
+per_gpu = {name: float(row["tokens_per_s"]) / 1024 for name, row in (("bf16", nv_bf16), ("fp8", nv_fp8))}
+print(tr(f"(a) tokens/s per GPU: bf16 {per_gpu['bf16']:.0f}, FP8 {per_gpu['fp8']:.0f}; "
+         f"FP8 / bf16 = {per_gpu['fp8'] / per_gpu['bf16']:.3f}",
+         f"(a) 每卡每秒 token 数：bf16 {per_gpu['bf16']:.0f}，FP8 {per_gpu['fp8']:.0f}；"
+         f"FP8 / bf16 = {per_gpu['fp8'] / per_gpu['bf16']:.3f}"))
+for part, en, zh in (("compute_s", "matmuls", "矩阵乘"), ("elementwise_s", "elementwise (HBM)", "逐元素（HBM）"),
+                     ("bubble_s", "pipeline bubble", "流水线气泡"), ("dp_exposed_s", "exposed DP traffic", "暴露的 DP 通信")):
+    print(tr(f"    {en}: {nv_bf16[part]:.2f} s -> {nv_fp8[part]:.2f} s a step",
+             f"    {zh}：每步 {nv_bf16[part]:.2f} 秒 -> {nv_fp8[part]:.2f} 秒"))
+print(tr(f"(c) predicted / measured - 1 = {per_gpu['fp8']:.0f} / 311 - 1 = {per_gpu['fp8'] / 311 - 1:+.3f}",
+         f"(c) 预测 / 实测 - 1 = {per_gpu['fp8']:.0f} / 311 - 1 = {per_gpu['fp8'] / 311 - 1:+.3f}"))
+
+# %% [markdown]
+# <details><summary>About (b)</summary>
+#
+# Only the layers' linear GEMMs run in FP8. The attention scores (FlashAttention in bf16) and the LM head stay at the
+# bf16 rate. The FP8 GEMMs themselves reach a smaller share of their peak than bf16 GEMMs do of theirs: the
+# planner takes the ratio of two published microbenchmarks (`llmcalc.kernels`, References [43] and [44]). Every cast
+# to FP8 moves bytes through HBM, so the elementwise time grows (the parts printed above). The pipeline bubble and the
+# communication that is not hidden do not shrink with the matmuls. The measured run is slower than the prediction by
+# the margin (c) prints.
+#
+# </details>

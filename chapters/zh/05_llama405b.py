@@ -986,3 +986,37 @@ print(tr(f"TPU plan: {tpu_hours / 1e6:.1f}M v5p chip-hours = ${tpu_cost / 1e6:.1
          f"(a v5p has {peak_ratio:.2f}x an H100's peak, so it must cost less per hour to compete)",
          f"TPU 方案：{tpu_hours / 1e4:,.0f} 万 v5p 芯片小时，按每小时 2 美元计为 {tpu_cost / 1e4:,.0f} 万美元"
          f"（一块 v5p 的峰值只有 H100 的 {peak_ratio:.2f} 倍，所以每小时必须更便宜才有竞争力）"))
+
+# %% [markdown]
+# **练习 4——FP8。** NVIDIA NeMo 框架的性能汇总（参考文献 [42]）在 1,024 张 H100 上以 FP8 训练 Llama 3.1 405B：
+# TP8 × PP8（交错，$v = 8$）× CP2 × DP8，微批次 1，每步 1536 条 8192 个 token 的序列，测得每卡每秒 311 个 token。
+# (a) 用 `planner.layout`（不重计算）评估这个布局，一次按原样（bf16），一次加上 `fp8=True`：规划器预测 FP8 快多少
+# （FP8 的每秒 token 数除以 bf16 的，写成倍数，例如 1.25）？(b) H100 的 FP8 峰值是 bf16 的两倍：是什么让加速比达不到 2？
+# (c) FP8 的预测离 NVIDIA 的实测有多远（预测 / 实测 − 1，写成小数，例如 0.125(而不是 12.5%)）？
+
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.fp8_speedup_1024", "check:405b.fp8_error_vs_nvidia"]
+# Answer (click to reveal) · 答案(点击展开)
+nv = dict(tp=8, pp=8, cp=2, interleave=8, zero=1, sp=True, micro_batch=1, recompute="none")
+nv_bf16 = planner.layout(l405, h100, 1024, 1536 * 8192, 8192, **nv)
+nv_fp8 = planner.layout(l405, h100, 1024, 1536 * 8192, 8192, fp8=True, **nv)
+per_gpu = {name: float(row["tokens_per_s"]) / 1024 for name, row in (("bf16", nv_bf16), ("fp8", nv_fp8))}
+print(tr(f"(a) tokens/s per GPU: bf16 {per_gpu['bf16']:.0f}, FP8 {per_gpu['fp8']:.0f}; "
+         f"FP8 / bf16 = {per_gpu['fp8'] / per_gpu['bf16']:.3f}",
+         f"(a) 每卡每秒 token 数：bf16 {per_gpu['bf16']:.0f}，FP8 {per_gpu['fp8']:.0f}；"
+         f"FP8 / bf16 = {per_gpu['fp8'] / per_gpu['bf16']:.3f}"))
+for part, en, zh in (("compute_s", "matmuls", "矩阵乘"), ("elementwise_s", "elementwise (HBM)", "逐元素（HBM）"),
+                     ("bubble_s", "pipeline bubble", "流水线气泡"), ("dp_exposed_s", "exposed DP traffic", "暴露的 DP 通信")):
+    print(tr(f"    {en}: {nv_bf16[part]:.2f} s -> {nv_fp8[part]:.2f} s a step",
+             f"    {zh}：每步 {nv_bf16[part]:.2f} 秒 -> {nv_fp8[part]:.2f} 秒"))
+print(tr(f"(c) predicted / measured - 1 = {per_gpu['fp8']:.0f} / 311 - 1 = {per_gpu['fp8'] / 311 - 1:+.3f}",
+         f"(c) 预测 / 实测 - 1 = {per_gpu['fp8']:.0f} / 311 - 1 = {per_gpu['fp8'] / 311 - 1:+.3f}"))
+
+# %% [markdown]
+# <details><summary>关于 (b)</summary>
+#
+# 只有各层的线性 GEMM 用 FP8。注意力分数（bf16 的 FlashAttention）和 LM 头仍按 bf16 的速率。FP8 GEMM 本身达到的峰值比例
+# 也低于 bf16 GEMM：规划器取两个公开微基准之比（`llmcalc.kernels`，参考文献 [43] 与 [44]）。每次转成 FP8 都要经过 HBM
+# 读写，所以逐元素时间变长（见上面印出的各项）。流水线气泡和没被隐藏的通信不会随矩阵乘一起缩短。实测比预测慢，
+# 慢多少见 (c) 印出的数。
+#
+# </details>

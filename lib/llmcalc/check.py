@@ -82,6 +82,15 @@ def _planner_meta(interleave):
     return float(row["mfu"])
 
 
+def _fp8_bridge_tokens_per_gpu(fp8: bool) -> float:
+    """Chapter 05, exercise 4: the planner's tokens/s per GPU for NVIDIA's Llama 3.1 405B FP8 benchmark layout
+    (Megatron-Bridge performance summary: 1,024 H100, TP8 × PP8 (v = 8) × CP2 × DP8, 1536 sequences of 8192)."""
+    from . import planner
+    row = planner.layout(_p("llama-3.1-405b"), "H100", 1024, 1536 * 8192, 8192, tp=8, pp=8, cp=2, interleave=8,
+                         zero=1, sp=True, micro_batch=1, recompute="none", fp8=fp8)
+    return float(row["tokens_per_s"]) / 1024
+
+
 def _dense_1t():
     """Chapter 05's 1T dense LLaMA-style shape."""
     from .models import ModelConfig
@@ -525,6 +534,16 @@ def _registry() -> dict[str, Answer]:
             "T = 131072 时每 token 的精确 FLOPs × 800B token / (16,384 · 380e12 FLOP/s · 86,400)。", "days"),
         "405b.ideal_cost_41pct": Answer(lambda: timecost.cost(timecost.chip_hours(_META_FLOPS, "H100", 0.41), 2.0), 0.02,
                                         "GPU-hours of the ideal 41% run × $2.", "41% 理想运行的 GPU 小时 × 2 美元。", "dollars"),
+        "405b.fp8_speedup_1024": Answer(
+            lambda: _fp8_bridge_tokens_per_gpu(True) / _fp8_bridge_tokens_per_gpu(False), 0.02,
+            "planner.layout(l405, 'H100', 1024, 1536·8192, 8192, tp=8, pp=8, cp=2, interleave=8, zero=1) with "
+            "fp8=True, its tokens_per_s over the same call's without it.",
+            "planner.layout(l405, 'H100', 1024, 1536·8192, 8192, tp=8, pp=8, cp=2, interleave=8, zero=1) 加上 "
+            "fp8=True 的 tokens_per_s，除以不加时的 tokens_per_s。", "ratio"),
+        "405b.fp8_error_vs_nvidia": Answer(
+            lambda: _fp8_bridge_tokens_per_gpu(True) / 311 - 1, 0.02,
+            "The fp8=True prediction in tokens/s per GPU (tokens_per_s / 1024) over NVIDIA's 311, minus 1.",
+            "fp8=True 的预测(每卡每秒 token 数，tokens_per_s / 1024)除以 NVIDIA 测得的 311，再减 1。", "fraction"),
         "405b.tpu_plan_cost": Answer(lambda: timecost.cost(timecost.chip_hours(_META_FLOPS, "TPU v5p", 0.4), 2.0), 0.03,
                                      "v5p chip-hours = 3.8e25 / (4.59e14 · 0.4 · 3600), × $2.",
                                      "v5p 芯片小时 = 3.8e25 / (4.59e14 · 0.4 · 3600)，再 × 2 美元。", "dollars"),
