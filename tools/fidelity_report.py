@@ -687,6 +687,44 @@ def _goal_text(c: dict, lang: str) -> str:
     return f"中位数{words[c['met_median']]}，最大误差{words[c['met_worst']]}"
 
 
+def fp8_speedup_pairs() -> pd.DataFrame:
+    """FP8 over bf16 on one layout, predicted and measured (``llmcalc.planner.fp8_speedup_comparison``)."""
+    from llmcalc import planner
+    df = planner.fp8_speedup_comparison()
+    return pd.DataFrame({
+        "run": df["run"], "tokens/s per GPU bf16, predicted": df["predicted bf16"],
+        "tokens/s per GPU FP8, predicted": df["predicted FP8"],
+        "tokens/s per GPU bf16, measured": df["measured bf16"], "tokens/s per GPU FP8, measured": df["measured FP8"],
+        "speed-up predicted": df["predicted speed-up"], "speed-up measured": df["measured speed-up"],
+        "speed-up error %": 100 * df["error"], "speed-up error % at the NVL peak": 100 * df["error at the NVL peak"],
+    })
+
+
+def _note_fp8_pairs(df: pd.DataFrame) -> dict[str, str]:
+    lo, hi = df["speed-up error %"].min(), df["speed-up error %"].max()
+    lo_n, hi_n = df["speed-up error % at the NVL peak"].min(), df["speed-up error % at the NVL peak"].max()
+    over = (df["tokens/s per GPU bf16, predicted"] / df["tokens/s per GPU bf16, measured"] - 1) * 100
+    model = df["run"].iloc[0].split(",")[0].replace("torchtitan ", "")
+    hbm, bw, watts = (pub.TORCHTITAN_H100_HBM_BYTES / 1e9, pub.TORCHTITAN_H100_HBM_BYTES_PER_S / 1e12,
+                      pub.TORCHTITAN_H100_POWER_W)
+    return {
+        "en": f"The torchtitan team ran {model} twice on the same H100s, in bf16 and with Float8 linear layers "
+              f"(torchao), FSDP with torch.compile. Its H100s are not the SXM the planner knows ({hbm:g} GB of HBM2e at "
+              f"{bw:g} TB/s, a {watts} W limit, a peak FLOP/s between the SXM's and the NVL's that the benchmark does not "
+              f"print), so the absolute rate is not compared: at the SXM's peak the planner is {over.min():+.0f}% to "
+              f"{over.max():+.0f}% above the measured bf16 rate, which says as much about the unknown peak as about the "
+              f"model. The ratio of the two runs hardly depends on the peak, and it tests what `fp8=True` adds: the "
+              f"predicted FP8 speed-up is {lo:+.1f}% to {hi:+.1f}% off the measured one at the SXM's peak, {lo_n:+.1f}% "
+              f"to {hi_n:+.1f}% at the NVL's. These runs are in no fit.",
+        "zh": f"torchtitan 团队在同一批 H100 上把 {model} 跑了两次：bf16 一次，线性层用 Float8（torchao）一次，都是 "
+              f"FSDP 加 torch.compile。这批 H100 不是规划器认识的 SXM 版（{hbm:g} GB HBM2e、{bw:g} TB/s、功耗上限 {watts} W，"
+              f"峰值算力介于 SXM 与 NVL 之间，基准没有给出），所以不比较绝对速率：按 SXM 的峰值，规划器比实测的 bf16 速率高 "
+              f"{over.min():+.0f}% 到 {over.max():+.0f}%，这更多反映了未知的峰值，而不是模型本身。两次运行之比几乎与峰值"
+              f"无关，它检验的正是 `fp8=True` 增加的部分：按 SXM 的峰值，预测的 FP8 加速比与实测相差 {lo:+.1f}% 到 "
+              f"{hi:+.1f}%，按 NVL 的峰值相差 {lo_n:+.1f}% 到 {hi_n:+.1f}%。这些运行不参与任何拟合。",
+    }
+
+
 def _zh_run(label: str) -> str:
     """A published run's label as Chinese prose writes it ("Llama 3 405B, 8K context, 8,192 GPUs" ->
     "Llama 3 405B，8K 上下文，8,192 张 GPU"; "(SP + selective)" -> "（SP + 选择性重计算）")."""
@@ -886,6 +924,15 @@ SECTIONS: tuple[Section, ...] = (
           "MFU % predicted", "MFU % ideal bound", "error %"),),
     ),
     Section(
+        fp8_speedup_pairs,
+        {"en": "FP8 over bf16 on the same layout: llmcalc.planner's speed-up vs torchtitan's measured pairs (H100)",
+         "zh": "同一布局下 FP8 相对 bf16 的加速：llmcalc.planner 的预测对比 torchtitan 成对的实测（H100）"},
+        _note_fp8_pairs,
+        (("run", "tokens/s per GPU bf16, predicted", "tokens/s per GPU FP8, predicted", "tokens/s per GPU bf16, measured",
+          "tokens/s per GPU FP8, measured", "speed-up predicted", "speed-up measured", "speed-up error %",
+          "speed-up error % at the NVL peak"),),
+    ),
+    Section(
         total_flops,
         {"en": "Total training FLOPs: 6·P·tokens vs published", "zh": "训练总 FLOPs：6·P·tokens 对比公开值"},
         _note_total_flops,
@@ -967,6 +1014,10 @@ FORMATS: dict[str, str] = {
     "reported / planner (best v)": ".3f", "planner GiB per GPU (best v)": ".1f", "fits H100 less 10%": "str",
     "GiB per chip": ".1f", "MFU % reported, planner's count": ".1f", "MFU % predicted": ".1f", "MFU % ideal bound": ".1f", "error %": "+.1f",
     "held-out error %": "+.1f",
+    "tokens/s per GPU bf16, predicted": ",.0f", "tokens/s per GPU FP8, predicted": ",.0f",
+    "tokens/s per GPU bf16, measured": ",.0f", "tokens/s per GPU FP8, measured": ",.0f",
+    "speed-up predicted": ".3f", "speed-up measured": ".3f", "speed-up error %": "+.1f",
+    "speed-up error % at the NVL peak": "+.1f",
 }
 
 # column names in the Chinese README (numbers and symbols stay as they are)
@@ -1009,6 +1060,11 @@ ZH: dict[str, str] = {
     "planner GiB per GPU (best v)": "规划器每 GPU GiB（最佳 v）", "fits H100 less 10%": "能否放入 H100（留 10%）",
     "framework": "框架", "GiB per chip": "每芯片 GiB", "MFU % reported, planner's count": "公开 MFU %（规划器口径）", "fits": "放得下", "MFU % predicted": "预测 MFU %",
     "MFU % ideal bound": "理想上界 MFU %", "error %": "误差 %", "held-out error %": "留出误差 %", "source": "来源",
+    "tokens/s per GPU bf16, predicted": "每卡每秒 token 数 bf16，预测", "tokens/s per GPU FP8, predicted":
+    "每卡每秒 token 数 FP8，预测", "tokens/s per GPU bf16, measured": "每卡每秒 token 数 bf16，实测",
+    "tokens/s per GPU FP8, measured": "每卡每秒 token 数 FP8，实测", "speed-up predicted": "加速比，预测",
+    "speed-up measured": "加速比，实测", "speed-up error %": "加速比误差 %",
+    "speed-up error % at the NVL peak": "加速比误差 %（按 NVL 峰值）",
 }
 
 # yes/no cells in the Chinese README

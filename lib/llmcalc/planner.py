@@ -990,6 +990,40 @@ def published_comparison(runs=None):
     return pd.DataFrame(rows)
 
 
+def fp8_speedup_comparison(runs=None):
+    """FP8 over bf16 on the same layout, predicted and measured (:data:`llmcalc.published.FP8_SPEEDUP_RUNS`): one row
+    per run with the planner's tokens/s per GPU in bf16 and with ``fp8=True`` (calibrated), their ratio, the measured
+    ratio and the error predicted / measured − 1. The chip is the benchmark's H100 with its printed HBM (96 GB at
+    2.4 TB/s); its peak FLOP/s is not printed, so the H100 SXM's is taken, and ``error at the NVL peak`` gives the
+    same comparison at the H100 NVL's 835 TFLOP/s bf16 dense (NVIDIA's H100 datasheet: 1,671 with sparsity; FP8
+    twice each): the benchmark says its chip lies between the two."""
+    import dataclasses
+
+    import pandas as pd
+
+    from . import published as pub
+    from .models import preset as _preset
+
+    base = _chip("H100")
+    rows = []
+    for r in (pub.FP8_SPEEDUP_RUNS if runs is None else runs):
+        ratios = []
+        for peak in (base.peak_flops, 8.35e14):
+            c = dataclasses.replace(base, name="H100 (96 GB HBM2e, 500 W)", hbm_bytes=pub.TORCHTITAN_H100_HBM_BYTES,
+                                    hbm_bytes_per_s=pub.TORCHTITAN_H100_HBM_BYTES_PER_S, peak_flops=peak,
+                                    peak_fp8_flops=2 * peak, hbm_marketed="96 GB")
+            tps = [float(layout(_preset(r.preset), c, r.gpus, r.global_batch * r.seq_len, r.seq_len, tp=1, pp=1,
+                                zero=3, sp=False, micro_batch=r.micro_batch, recompute=r.recompute, stack=r.stack,
+                                fp8=fp8)["tokens_per_s"]) / r.gpus for fp8 in (False, True)]
+            ratios.append((tps, tps[1] / tps[0]))
+        (tps, pred), (_, pred_nvl) = ratios
+        rows.append({"run": r.label, "predicted bf16": tps[0], "predicted FP8": tps[1], "predicted speed-up": pred,
+                     "measured bf16": r.bf16_tokens_per_s_per_gpu, "measured FP8": r.fp8_tokens_per_s_per_gpu,
+                     "measured speed-up": r.measured_speedup, "error": pred / r.measured_speedup - 1.0,
+                     "error at the NVL peak": pred_nvl / r.measured_speedup - 1.0})
+    return pd.DataFrame(rows)
+
+
 # The one grid of the fit and of its cross-validation (tools/fit_planner.py; tests/fidelity and the README's
 # fidelity report call the same function on it): matmul fraction 0.50 … 0.90 in steps of 0.02, passes 4 … 12
 FRACTIONS = tuple(round(0.50 + 0.02 * i, 2) for i in range(21))

@@ -505,6 +505,53 @@ VALIDATION_RUNS: tuple[ThroughputRun, ...] = (
     _bridge_llama("26.02", "Llama 3.1 405B", "llama-3.1-405b", 1024, 1536, 8, 8, 2, 8, 311),
 )
 
+# ----- FP8 over bf16 on the same layout: a speed-up measured in pairs -------------------------------------------
+# torchtitan's December 2024 H100 benchmark ran Llama 3.1 8B with FSDP, torch.compile and selective (per-op)
+# activation checkpointing, with and without Float8 linear layers (torchao), on H100s whose peak FLOP/s it does not
+# print (96 GB of HBM2e at 2.4 TB/s, a 500 W limit: "between SXM and NVL"). The absolute rate depends on that peak;
+# the ratio of the two runs hardly does, so the ratio is what is compared (llmcalc.planner.fp8_speedup_comparison).
+
+TORCHTITAN_H100_FP8 = ("pytorch/torchtitan, benchmarks/llama3_h100_202412_torchtitan.md (the torchtitan team, December "
+                       "2024; torchtitan 9dec370, train_configs/llama3_8b.toml: seq_len 8192, activation checkpointing "
+                       "'selective', selective_ac_option 'op'): Llama 3.1 8B, FSDP, local batch size 2, selective "
+                       "activation checkpointing; Table 1, 8 GPUs, global batch 16: 'FSDP + torch.compile | 6,667' and "
+                       "'FSDP + torch.compile + Float8 | 8,532' TPS/GPU; Table 3, 128 GPUs, global batch 256: 6,514 and "
+                       "8,380; 'Each H100 GPU is equipped with 96GB HBM2e with 2.4 TB/sec peak memory bandwidth', '500W "
+                       "power limit', peak FLOP/s 'between SXM and NVL' (not printed)")
+TORCHTITAN_H100_HBM_BYTES = 96e9          # "96GB HBM2e"
+TORCHTITAN_H100_HBM_BYTES_PER_S = 2.4e12  # "2.4 TB/sec peak memory bandwidth"
+TORCHTITAN_H100_POWER_W = 500             # "500W power limit"
+
+
+@dataclass(frozen=True)
+class SpeedupRun:
+    """One layout run twice, in bf16 and with FP8 linear layers: tokens/s per GPU of each, as printed."""
+
+    label: str
+    preset: str
+    gpus: int
+    seq_len: int
+    global_batch: int
+    micro_batch: int
+    recompute: str
+    stack: str
+    bf16_tokens_per_s_per_gpu: float
+    fp8_tokens_per_s_per_gpu: float
+    source: str
+
+    @property
+    def measured_speedup(self) -> float:
+        return self.fp8_tokens_per_s_per_gpu / self.bf16_tokens_per_s_per_gpu
+
+
+FP8_SPEEDUP_RUNS: tuple[SpeedupRun, ...] = (
+    SpeedupRun("torchtitan Llama 3.1 8B, 8 H100 (96 GB, 500 W)", "llama-3.1-8b", 8, 8192, 16, 2, "selective-op", "fsdp2",
+               6667, 8532, TORCHTITAN_H100_FP8),
+    SpeedupRun("torchtitan Llama 3.1 8B, 128 H100 (96 GB, 500 W)", "llama-3.1-8b", 128, 8192, 256, 2, "selective-op",
+               "fsdp2", 6514, 8380, TORCHTITAN_H100_FP8),
+)
+
+
 # PaLM 540B (Chowdhery et al. 2022, Table 1 and §2): 118 layers, d_model 18432, 48 heads of 256, multi-query
 # attention, SwiGLU with d_ff = 4·d_model, no biases, shared input/output embeddings, vocabulary 256k
 PALM_540B_SHAPE = dict(L=118, D=18432, F=4 * 18432, N=48, K=1, H=256, V=256000)
