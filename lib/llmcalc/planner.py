@@ -715,7 +715,6 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
     )
 
 
-
 def _fp8_cast_bytes(cfg: ModelConfig, tp, tokens, stage_moe, stage_layers, full):
     """HBM bytes one rank moves per micro-batch to cast the heaviest stage's linear GEMM operands to FP8
     (Transformer Engine's recipe, unfused: an upper bound where a norm or activation kernel writes FP8 itself).
