@@ -958,7 +958,9 @@ print(tr(f"FP8 runs (fp8=True, FP8-to-bf16 GEMM share {fp8_share:.3f}): median |
 #   times the fitted share times the FP8-to-bf16 GEMM ratio of two published microbenchmarks (printed under the
 #   table: DeepGEMM's FP8 rate [44] over the H100's maximum achievable bf16 matmul [43], both in the References);
 #   attention, the router and the LM head stay in bf16; every cast to FP8 is charged its HBM traffic. The line under
-#   the table gives their median and worst error. MFU is against the bf16 peak throughout, so an FP8 run's ideal
+#   the table gives their median and worst error. One modelling choice was made with these runs in view: the linear
+#   inputs kept in FP8 for the weight gradients (as Transformer Engine keeps them) were added after a first
+#   comparison found the larger layouts not fitting. MFU is against the bf16 peak throughout, so an FP8 run's ideal
 #   bound can exceed the bf16 peak. The other two rows
 #   are GPT-OSS 120B on 64 H100 in BF16: one layout is predicted within a few per cent, the other far too fast: the
 #   planner charges an MoE layer its experts' GEMMs and the all-to-all, not the permutation of tokens to their
