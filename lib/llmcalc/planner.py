@@ -553,9 +553,7 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
     tok = mb_f * s / cp_f                                           # tokens a rank's GEMMs see per micro-batch
     tpv = tp_f
 
-    def q3(rows, inner, outer):  # tile/wave share averaged over the three GEMMs of a training pass
-        if not calibrated:
-            return 1.0
+    def q3(rows, inner, outer):  # tile/wave share averaged over the three GEMMs of a training pass (calibrated)
         qf = _k.gemm_shape_efficiency(c, rows, outer)      # forward: tokens × output width
         qd = _k.gemm_shape_efficiency(c, rows, inner)      # input gradient: tokens × input width
         qw = _k.gemm_shape_efficiency(c, inner, outer)     # weight gradient: the weight's shape
