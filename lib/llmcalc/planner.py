@@ -599,10 +599,10 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
     # chip's published FP8-to-bf16 GEMM share (llmcalc.kernels.KernelRates.fp8_gemm_share)
     r8 = c.peak_fp8_flops / c.peak_flops if fp8 else 1.0
     cast_mb = _fp8_cast_bytes(cfg, tp_f, tok, stage_moe, stage_layers, full) / c.hbm_bytes_per_s if fp8 else 0.0
-    eta_attn = (kr.attention_fraction or _k.FITTED["matmul_fraction"]) if (calibrated and flash) else None
     if calibrated:
         eta = _k.FITTED["matmul_fraction"]
-        stage_t = stage_seconds(eta, eta_attn or eta, q3, r8 * ((kr.fp8_gemm_share or 1.0) if fp8 else 1.0))
+        eta_attn = (kr.attention_fraction or eta) if flash else eta
+        stage_t = stage_seconds(eta, eta_attn, q3, r8 * ((kr.fp8_gemm_share or 1.0) if fp8 else 1.0))
     else:
         stage_t = stage_seconds(eff, eff, unit_share, r8)
     compute_mb = mb_f * stage_t / (tp_f * cp_f) / c.peak_flops    # (M, 1, 1, B, R, 1)
