@@ -363,3 +363,20 @@ ALLOWED_EN = {"MFU", "FLOPs", "GB", "HBM", "MLP", "KV", "TP", "PP", "DP", "SP", 
               "TPU", "GPU", "ms", "H", "A", "B", "v", "p", "e", "Ironwood", "Trillium", "Gaudi", "MI", "DCN",
               "RoCE", "Transformer", "GQA", "MoE", "X", "Meta", "Llama", "LLaMA", "NVIDIA", "Google",
               "Megatron", "LM", "Core", "DeepSpeed", "PyTorch", "JAX", "XLA", "SwiGLU", "FP", "Engine"}
+
+
+def test_the_planners_no_layout_message_reads_in_chinese():
+    # the explorers show the library's message; in Chinese, "no layout is accepted" keeps its numbers and its advice
+    from llmcalc import i18n, planner
+
+    with pytest.raises(ValueError) as err:
+        planner.search(llmcalc.preset("llama-3.1-405b"), "H100", 16, 16 * 8192, 8192)
+    message = str(err.value)
+    need = re.search(r"needs is ([\d,.]+) GB per device, over the ([\d,.]+) GB usable", message).groups()
+    i18n.use("zh")
+    try:
+        zh = W.error_text(message)
+    finally:
+        i18n.use("en")
+    assert zh.startswith("没有可行的布局") and f"{need[0]} GB" in zh and f"{need[1]} GB" in zh and "H100" in zh
+    assert "这组取值无法计算" not in zh

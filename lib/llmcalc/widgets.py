@@ -304,6 +304,12 @@ _ERROR_PATTERNS = [
     (r"^N \(query heads, (\d+)\) must be a multiple of K", "N(查询头数 {1})必须是 K 的倍数"),
     (r"^D \((\d+)\) must be divisible by N", "D({1})必须能被 N 整除"),
     (r"^tp must divide", "TP 必须整除头数与 MLP 宽度"),
+    (r"^no layout is accepted: of ([\d,]+) evaluated.*The least memory any layout needs is ([\d,.]+) GB per device, "
+     r"over the ([\d,.]+) GB usable on (.+?) \(HBM less headroom\)",
+     "没有可行的布局：评估的 {1} 种都被排除；最省显存的布局每卡也要 {2} GB，超过 {4} 扣除余量后可用的 {3} GB："
+     "请增加芯片、减小批大小、使用重计算，或换显存更大的芯片"),
+    (r"^no layout is accepted: of ([\d,]+) evaluated",
+     "没有可行的布局：评估的 {1} 种都被排除（数据并行度或微批次不能整除批中的序列，或不满足交错调度的条件）"),
     (r"^fp8=True needs a chip with FP8 tensor cores \(Chip\.peak_fp8_flops\); ([\w ]+?) has none",
      "{1} 没有 FP8 张量核心:矩阵乘精度请选 bf16,或换用 H100、H800、H200、B200"),
     (r"^pp must be in (\[[^\]]*\])", "PP 必须在 {1} 之内"),
