@@ -615,8 +615,8 @@ def validation_runs() -> pd.DataFrame:
 
 def _note_validation(df: pd.DataFrame) -> dict[str, str]:
     from llmcalc import hardware, kernels
-    moe = df[~df["run"].str.contains("FP8")]
-    dense = df[df["run"].str.contains("FP8")]
+    fp8_runs = df["run"].isin([r.label for r in pub.VALIDATION_RUNS if r.fp8])
+    moe, dense = df[~fp8_runs], df[fp8_runs]
     worst = moe.loc[moe["error %"].abs().idxmax()]
     best = moe.loc[moe["error %"].abs().idxmin()]
     d_abs = dense["error %"].abs()

@@ -766,7 +766,7 @@ print(pd.DataFrame({"run": unseen["run"].map(run_text),
                     "reported MFU %": (100 * unseen["reported_mfu"]).round(1),
                     "predicted MFU %": (100 * unseen["predicted_mfu"]).round(1),
                     "error %": (100 * unseen["error"]).round(1)}).rename(columns=column_text).to_string(index=False))
-fp8_err = 100 * unseen.loc[unseen["run"].str.contains("FP8"), "error"].abs()
+fp8_err = 100 * unseen.loc[unseen["fp8"], "error"].abs()
 fp8_share = kernels.rates("H100").fp8_gemm_share
 print(tr(f"FP8 runs (fp8=True, FP8-to-bf16 GEMM share {fp8_share:.3f}): median |error| {fp8_err.median():.1f}%, "
          f"worst {fp8_err.max():.1f}%",

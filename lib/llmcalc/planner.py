@@ -963,9 +963,9 @@ def predict_run(run, *, ideal: bool = False, **overrides):
 
 def published_comparison(runs=None):
     """Predicted vs reported throughput for every published run (:data:`llmcalc.published.PLANNER_RUNS`):
-    one row per run with the layout chosen, memory, predicted and reported tokens/s and MFU (both with the
-    planner's FLOP count: causal attention where the run's kernel skips the masked half), the ideal bound's
-    MFU, and the error predicted / reported − 1 (the same for throughput, step time and MFU)."""
+    one row per run with the layout chosen (``fp8``: its linear GEMMs in FP8), memory, predicted and reported tokens/s
+    and MFU (both with the planner's FLOP count: causal attention where the run's kernel skips the masked half), the
+    ideal bound's MFU, and the error predicted / reported − 1 (the same for throughput, step time and MFU)."""
     import pandas as pd
 
     from . import published as pub
@@ -978,7 +978,7 @@ def published_comparison(runs=None):
         predicted = float(best["tokens_per_s"])
         ratio_mfu = float(best["mfu"]) / predicted            # MFU per token/s for this layout
         rows.append({
-            "source": r.source_key, "run": r.label, "stack": r.stack, "chip": r.chip, "chips": r.n_chips,
+            "source": r.source_key, "run": r.label, "stack": r.stack, "chip": r.chip, "chips": r.n_chips, "fp8": r.fp8,
             "layout": layout_name(best), "memory_gib": float(best["memory_gib"]), "fits": bool(best["fits"]),
             "reported_tokens_per_s": reported, "predicted_tokens_per_s": predicted,
             "reported_mfu": reported * ratio_mfu, "predicted_mfu": float(best["mfu"]),
