@@ -843,7 +843,8 @@ def test_new_options_are_validated():
         P.search(TINY, "H100", 8, 32 * T_TINY, T_TINY, zero_group=0)
     with pytest.raises(ValueError, match="ideal"):
         P.search(TINY, "H100", 8, 32 * T_TINY, T_TINY, ideal="yes")
-    assert set(P.STACKS) == {"megatron-lm-2021", "megatron-core", "deepspeed", "fsdp2", "meta-llama3", "jax-tpu"}
+    assert set(P.STACKS) == {"megatron-lm-2021", "megatron-core", "deepspeed", "fsdp2", "meta-llama3", "jax-tpu",
+                             "deepseek-v3"}
 
 
 # ----- torchtitan's per-op selective checkpointing (recompute="selective-op") ---------------------------------

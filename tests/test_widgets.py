@@ -362,7 +362,7 @@ ALLOWED_EN = {"MFU", "FLOPs", "GB", "HBM", "MLP", "KV", "TP", "PP", "DP", "SP", 
               "NVLink", "IB", "logits", "fp", "bf", "Adam", "token", "llmcalc", "planner", "PNG", "SVG", "CSV",
               "TPU", "GPU", "ms", "H", "A", "B", "v", "p", "e", "Ironwood", "Trillium", "Gaudi", "MI", "DCN",
               "RoCE", "Transformer", "GQA", "MoE", "X", "Meta", "Llama", "LLaMA", "NVIDIA", "Google",
-              "Megatron", "LM", "Core", "DeepSpeed", "PyTorch", "JAX", "XLA", "SwiGLU", "FP", "Engine"}
+              "Megatron", "LM", "Core", "DeepSpeed", "PyTorch", "JAX", "XLA", "SwiGLU", "FP", "Engine", "DeepSeek", "HAI", "LLM", "DualPipe"}
 
 
 def test_the_planners_no_layout_message_reads_in_chinese():

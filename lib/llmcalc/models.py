@@ -63,7 +63,11 @@ class ModelConfig:
     ``router_bias``), ``E`` routed experts of width ``F_expert`` (gated; with ``expert_bias`` each expert
     carries 2·F_expert + D biases, as gpt-oss's do), optional shared experts with total width ``F_shared``
     (and, for Qwen2-MoE, a one-output gate on the shared expert); ``dense_layers`` layers keep the dense
-    MLP of width ``F``. Where the dense layers sit (first, as DeepSeek and GLM-4.5; interleaved, as
+    MLP of width ``F``. Group-limited routing (DeepSeek-V2/V3's node- or device-limited routing, GLM-4.5's
+    router): the ``E`` experts form ``routing_groups`` equal groups of consecutive experts and each token
+    picks its ``k`` experts inside ``groups_per_token`` of them (transformers' ``n_group`` and ``topk_group``;
+    1 and 1 is plain top-k). It changes no count; it bounds how many devices a token is sent to, which the
+    planner's expert-parallel communication uses. Where the dense layers sit (first, as DeepSeek and GLM-4.5; interleaved, as
     Llama 4 Maverick and Qwen MoE's ``decoder_sparse_step``) changes no count.
 
     Multi-head latent attention (DeepSeek-V2/V3, ``kv_lora_rank > 0``): queries through an optional
@@ -105,6 +109,8 @@ class ModelConfig:
     dense_layers: int = 0
     expert_bias: bool = False
     router_bias: bool = False
+    routing_groups: int = 1
+    groups_per_token: int = 1
     # multi-head latent attention
     q_lora_rank: int | None = None
     kv_lora_rank: int = 0
@@ -158,9 +164,25 @@ class ModelConfig:
             keep("dense_layers", v.positive_int("dense_layers", self.dense_layers, allow_zero=True))
             if not 0 <= self.dense_layers <= self.L:
                 raise ValueError(f"dense_layers must be in [0, L={self.L}], got {self.dense_layers}")
+            keep("routing_groups", v.positive_int("routing_groups", self.routing_groups))
+            keep("groups_per_token", v.positive_int("groups_per_token", self.groups_per_token))
+            G, T = self.routing_groups, self.groups_per_token
+            if self.E % G:
+                raise ValueError(f"routing_groups must divide E ({self.E} experts) into equal groups, got {G}")
+            if not 1 <= T <= G:
+                raise ValueError(f"groups_per_token must be in [1, routing_groups={G}], got {T}")
+            if T * (self.E // G) < self.k:
+                raise ValueError(f"groups_per_token × experts per group ({T} × {self.E // G}) must be at least k "
+                                 f"({self.k} experts per token); raise groups_per_token to at least "
+                                 f"{-(-self.k // (self.E // G))}")
         else:
             for name in ("k", "F_shared", "dense_layers"):
                 keep(name, v.positive_int(name, getattr(self, name), allow_zero=True))
+            for name in ("routing_groups", "groups_per_token"):
+                if v.positive_int(name, getattr(self, name)) != 1:
+                    raise ValueError(f"{name} needs E >= 1 (a MoE model); a dense model takes the default 1, got "
+                                     f"{getattr(self, name)}")
+                keep(name, 1)
             if (self.k or self.F_shared or self.dense_layers or self.F_expert is not None or self.shared_expert_gate
                     or self.expert_bias or self.router_bias):
                 raise ValueError("k, F_expert, F_shared, dense_layers, shared_expert_gate, expert_bias and router_bias "
@@ -414,6 +436,7 @@ HF_KEYS_READ: frozenset[str] = frozenset({
     "num_local_experts", "num_experts", "n_routed_experts", "num_experts_per_tok", "moe_intermediate_size",
     "shared_expert_intermediate_size", "n_shared_experts", "decoder_sparse_step", "mlp_only_layers",
     "first_k_dense_replace", "intermediate_size_mlp", "moe_layers", "interleave_moe_layer_step",
+    "n_group", "topk_group", "topk_method",
     # MLA
     "q_lora_rank", "kv_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim",
     # local attention: which layers attend to a window or a chunk, and its size
@@ -429,7 +452,7 @@ HF_KEYS_READ: frozenset[str] = frozenset({
 # PreTrainedConfig's common attributes and the generation parameters older configs still carry) and
 # (b) keys of published config.json files written by transformers 4.x: torch_dtype, rope_theta,
 # rope_scaling; Gemma-2's cache_implementation and sliding_window_size; DeepSeek-V2/V3's aux_loss_alpha,
-# ep_size, moe_layer_freq, scoring_func, seq_aux, topk_method, quantization_config and auto_map; GPT-2's
+# ep_size, moe_layer_freq, scoring_func, seq_aux, quantization_config and auto_map; GPT-2's
 # n_ctx and task_specific_params; Gemma 3's rope_local_base_freq and the image-token fields of its
 # multimodal wrapper; gpt-oss's swiglu_limit and initial_context_length; Llama 4's attn_temperature_tuning,
 # floor_scale, attn_scale and for_llm_compressor; Phi-3's original_max_position_embeddings;
@@ -464,7 +487,7 @@ HF_KEYS_IGNORED: frozenset[str] = frozenset({
     "summary_first_dropout",
     # routing (no parameters beyond the router counted from E and D)
     "router_aux_loss_coef", "router_jitter_noise", "output_router_logits", "norm_topk_prob",
-    "routed_scaling_factor", "n_group", "topk_group", "topk_method", "scoring_func", "seq_aux",
+    "routed_scaling_factor", "scoring_func", "seq_aux",
     "aux_loss_alpha", "ep_size", "moe_layer_freq", "experts_per_token",
     # multi-token prediction modules (DeepSeek-V3, GLM-4.5): transformers builds none, so none is counted
     "num_nextn_predict_layers", "num_mtp_layers",
@@ -529,7 +552,7 @@ HF_FIELD_KINDS: dict[str, str] = {
                           "v_head_dim", "sliding_window_pattern", "no_rope_layer_interval", "n_embd", "n_layer",
                           "n_head", "n_positions")},
     **{k: "int?" for k in ("num_key_value_heads", "head_dim", "q_lora_rank", "sliding_window", "attention_chunk_size",
-                           "n_inner")},
+                           "n_inner", "n_group", "topk_group")},
     **{k: "int0" for k in ("shared_expert_intermediate_size", "n_shared_experts", "first_k_dense_replace",
                            "max_window_layers")},
     **{k: "bool" for k in ("tie_word_embeddings", "attention_bias", "mlp_bias", "qkv_bias", "use_qk_norm",
@@ -852,8 +875,16 @@ def _mla(c, f, *, q_lora_default, first_dense_default, shared_default):
     return f
 
 
+def _groups(c, f, n_default, t_default):
+    """Group-limited routing: transformers' ``n_group`` and ``topk_group`` (None: plain top-k)."""
+    n, t = c.get("n_group", n_default), c.get("topk_group", t_default)
+    f.update(routing_groups=int(n or 1), groups_per_token=int(t or 1))
+    return f
+
+
 def _deepseek_v3(c):
-    return _mla(c, _dense(c), q_lora_default=1536, first_dense_default=3, shared_default=1)
+    # DeepseekV3Config: n_group 8, topk_group 4 (node-limited routing, M = 4 in the DeepSeek-V3 report)
+    return _groups(c, _mla(c, _dense(c), q_lora_default=1536, first_dense_default=3, shared_default=1), 8, 4)
 
 
 def _deepseek_v2(c):
@@ -862,7 +893,16 @@ def _deepseek_v2(c):
                          "biased dense and shared-expert MLPs are not counted here")
     # DeepseekV2Config: first_k_dense_replace 0 and 2 shared experts by default; transformers makes every layer
     # from first_k_dense_replace on a MoE layer (moe_layer_freq is not read, and published configs set it to 1)
-    return _mla(c, _dense(c), q_lora_default=1536, first_dense_default=0, shared_default=2)
+    f = _mla(c, _dense(c), q_lora_default=1536, first_dense_default=0, shared_default=2)
+    # DeepseekV2Config: topk_method "greedy" (plain top-k) unless "group_limited_greedy", which routes inside
+    # topk_group of n_group groups (device-limited routing); transformers reads the groups only then
+    method = c.get("topk_method", "greedy")
+    if method not in ("greedy", "group_limited_greedy"):
+        raise ValueError(f"deepseek_v2 config field 'topk_method' must be 'greedy' or 'group_limited_greedy' (what "
+                         f"transformers' DeepseekV2 router implements), got {method!r}")
+    if method == "group_limited_greedy":
+        return _groups(c, f, None, None)
+    return f
 
 
 def _glm4_moe(c):
@@ -874,7 +914,7 @@ def _glm4_moe(c):
              E=int(c["n_routed_experts"]), k=int(c["num_experts_per_tok"]), F_expert=F_expert,
              F_shared=int(c.get("n_shared_experts", 1) or 0) * F_expert,
              dense_layers=min(int(c.get("first_k_dense_replace", 1)), L))
-    return f
+    return _groups(c, f, 1, 1)   # Glm4MoeConfig: n_group 1, topk_group 1 (its router is DeepSeek-V3's)
 
 
 def _gpt2(c):

@@ -99,8 +99,14 @@ Time of one step:
   reduce-scatters), + 2 more with full recompute.
 - CP (exposed, or overlapped as TP): all-gather of the layer's keys and values forward, again backward, and a
   reduce-scatter of their gradients (+1 all-gather with full recompute).
-- EP (exposed): per MoE layer 2 all-to-alls forward, 2 backward, of the k routed copies of each token
-  (+2 with full recompute); routing is assumed balanced.
+- EP (exposed, unless the stack overlaps it): per MoE layer a dispatch and a combine forward, their gradients
+  backward (+ both again with full recompute); routing is assumed balanced. As an all-to-all of the k routed copies of
+  each token (``Stack.ep_dispatch`` "per-expert"), or sent once to each other node a token's experts are on and
+  forwarded inside it ("per-node"; with group-limited routing, ``ModelConfig.routing_groups`` and
+  ``groups_per_token``, a token reaches fewer nodes: :func:`llmcalc.kernels.expert_domain_share`); the dispatch
+  direction in FP8 where the stack dispatches FP8 (``fp8=True``).
+- PP with ``Stack.pipeline="dualpipe"`` (DeepSeek-V3): bubble (PP/2 − 1)(F&B + B − 3W) with F : B : W = 1 : 2 : 1,
+  two stages' states per device and PP + 1 micro-batches of a stage's activations (deepseek-ai/DualPipe README).
 - PP: a point-to-point send of the activations forward and of their gradient backward per micro-batch
   and model chunk (exposed, or overlapped as TP; with SP each TP rank sends its 1/TP shard), and the bubble: the step is t_mb · (m + (PP − 1)/v) for m micro-batches
   per replica (Narayanan et al. 2021).
@@ -168,7 +174,17 @@ class Stack:
     gradient reduce-scatter (all-reduce for ZeRO 0) with the last micro-batch's backward pass and ZeRO-3's
     per-micro-batch gathers with that micro-batch's compute (prefetch). Only an overlap the framework's own
     documentation or paper describes is credited; what it does not describe is exposed. ``source``: where the behaviour is
-    described. ``fsdp2_memory``: memory per device in the closed form of PyTorch FSDP2 + DTensor
+    described. Expert parallelism: ``ep`` overlaps the MoE layers' all-to-alls with compute like the streams above;
+    ``ep_dispatch`` "per-expert" sends each routed copy of a token to its expert's rank (an all-to-all, NCCL's or
+    Megatron-Core's default dispatcher), "per-node" sends a token once to each other node its experts are on and
+    forwards it inside the node (DeepSeek-V3's kernels, DeepEP; :func:`llmcalc.kernels.node_dispatch_time`);
+    ``fp8_dispatch``: with ``fp8=True`` the dispatch-direction transfers (the tokens before the experts' first GEMM,
+    the gradients before their last) travel in FP8 with one fp32 scale per 128 values, the combine direction in
+    bf16; ``comm_units``: streaming multiprocessors the communication kernels hold while they overlap compute, which
+    runs on the rest (GPU layouts with EP > 1). ``pipeline``: "1f1b" (Megatron-LM's schedule, interleaved with v > 1)
+    or "dualpipe" (DeepSeek-V3's bidirectional schedule, deepseek-ai/DualPipe: bubble (PP/2 − 1)(F&B + B − 3W),
+    two copies of the parameters, PP + 1 micro-batches of activations; it needs an even PP, an even number of
+    micro-batches, at least 2·PP of them, and no interleaving). ``fsdp2_memory``: memory per device in the closed form of PyTorch FSDP2 + DTensor
     (:func:`llmcalc.memory.fsdp2_bytes_per_device`: gathered root and layers, all-gather and reduce-scatter
     buffers, unsharded gradients, the loss's fp32 temporaries, SP's whole linear inputs) for dense models
     without pipeline parallelism at ZeRO stage 2 or 3, instead of the textbook states + activations (context
@@ -183,7 +199,22 @@ class Stack:
     cross_replica: bool
     source: str
     fsdp2_memory: bool = False
+    ep: bool = False
+    ep_dispatch: str = "per-expert"
+    fp8_dispatch: bool = False
+    comm_units: int = 0
+    pipeline: str = "1f1b"
 
+    def __post_init__(self) -> None:
+        for name in ("tp", "cp", "pp", "dp_gather", "cross_replica", "fsdp2_memory", "ep", "fp8_dispatch"):
+            v.flag(f"Stack.{name}", getattr(self, name))
+        v.choice("Stack.ep_dispatch", self.ep_dispatch, EP_DISPATCH)
+        v.choice("Stack.pipeline", self.pipeline, PIPELINES)
+        v.positive_int("Stack.comm_units", self.comm_units, allow_zero=True)
+
+
+EP_DISPATCH = ("per-expert", "per-node")
+PIPELINES = ("1f1b", "dualpipe")
 
 STACKS: dict[str, Stack] = {s.name: s for s in [
     Stack("megatron-lm-2021", False, False, False, False, True,
@@ -206,6 +237,16 @@ STACKS: dict[str, Stack] = {s.name: s for s in [
           "communication in PP'; DP (FSDP) 'asynchronously prefetching sharded model weights and reducing "
           "gradients'; context parallelism all-gathers keys and values and 'the all-gather communication latency "
           "is exposed in the critical path'; no tensor-parallel overlap is described, so none is credited"),
+    Stack("deepseek-v3", False, False, True, False, True,
+          "DeepSeek-V3 Technical Report (DeepSeek-AI 2024, arXiv 2412.19437), §3.2: DualPipe 'overlaps the "
+          "computation and communication phases across forward and backward processes ... both all-to-all and PP "
+          "communication can be fully hidden'; §3.2.2: each token 'dispatched to at most 4 nodes', 'first transmitted "
+          "via IB to the GPUs with the same in-node index on its target nodes' and forwarded via NVLink, 'only 20 SMs' "
+          "for communication (§3.5.1: '20 out of the 132 SMs available in the H800'); §3.3.3: the activations before "
+          "the MoE up-projections and the gradients before the down-projections dispatched in FP8, both combines in "
+          "BF16; deepseek-ai/DualPipe README: bubble and memory of the schedule; no tensor parallelism; ZeRO-1's "
+          "gather after the optimizer step (not described, so not credited)",
+          ep=True, ep_dispatch="per-node", fp8_dispatch=True, comm_units=20, pipeline="dualpipe"),
     Stack("jax-tpu", True, True, True, True, False,
           "PaLM (Chowdhery et al. 2022, §4): XLA overlaps the in-pod collectives with compute; the cross-pod "
           "gradient exchange is not overlapped with the backward pass (1.95× the throughput of one pod)"),
@@ -218,6 +259,7 @@ REASONS = (
     "batch: the micro-batch does not divide the sequences per data-parallel replica",
     "interleave: the interleaved schedule needs at least PP micro-batches and at least v layers per stage",
     "memory: needs more than HBM minus headroom",
+    "pipeline: DualPipe needs an even PP, an even number of micro-batches, at least 2·PP of them, and no interleaving",
 )
 
 COLUMNS = ("tp", "sp", "cp", "pp", "interleave", "dp", "ep", "zero", "micro_batch", "microbatches",
@@ -437,6 +479,9 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
 
     state_bytes = (states(p_dense, zshard) + states(p_expert, np.maximum(egroup, 1.0))
                    + np.where(z_a >= 3, 2 * layer_params_dev * r.weights, 0.0))
+    dual = st.pipeline == "dualpipe"
+    if dual:   # DualPipe: every device holds two stages (its own and the mirror one), states and all
+        state_bytes = state_bytes * np.where(pp_a > 1, 2.0, 1.0)
 
     # ----- activations: per-layer bytes of one sequence at seq_len s (no CP), from llmcalc.memory -----
     if "selective-op" in rcs and (cfg.is_moe or cfg.uses_mla):
@@ -490,6 +535,8 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
         return np.where(pp_a > 1, np.where(v_a > 1, chunks * layers / v_f, one_f_one_b), layers)
 
     held = np.maximum(inflight_layers(0, first_layers), np.where(pp_a > 1, inflight_layers(1, stage_layers), 0))
+    if dual:   # DualPipe: PP + 1 micro-batches of a stage's activations at the peak (deepseek-ai/DualPipe README)
+        held = np.where(pp_a > 1, np.minimum(pp_a + 1, mpos) * stage_layers, held)
     stage_acts = stage_layers * per_layer
     # one fp32 copy of the logits, split over TP by a vocabulary-parallel loss (else every TP rank holds all V)
     logits = mb_f * (s / cp_f) * cfg.V / (tp_f if loss_parallel else 1.0) * 4.0
@@ -606,6 +653,10 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
     else:
         stage_t = stage_seconds(eff, eff, unit_share, r8)
     compute_mb = mb_f * stage_t / (tp_f * cp_f) / c.peak_flops    # (M, 1, 1, B, R, 1)
+    if calibrated and moe_layers and st.comm_units and c.kind == "gpu" and kr.units > st.comm_units:
+        # the communication kernels hold comm_units of the GPU's streaming multiprocessors while they overlap
+        # compute (DeepSeek-V3: 20 of the H800's 132); the GEMMs and attention run on the rest
+        compute_mb = compute_mb * np.where(ep_a > 1, kr.units / (kr.units - st.comm_units), 1.0)
     # the ideal bound of the same layout: every matmul at its precision's peak, links at line rate, no latency
     compute_mb_ideal = mb_f * stage_seconds(1.0, 1.0, unit_share, r8) / (tp_f * cp_f) / c.peak_flops
 
@@ -623,7 +674,18 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
         tp_l = np.where(full, 6.0, 4.0) * ct(act_msg, tp_f, tp_span, "all_reduce")
         cp_l = np.where(full, 4.0, 3.0) * ct(mb_f * s * kv_width * bpv, cp_f, cp_span, "all_gather")
         if moe_layers:
-            ep_l = np.where(full, 6.0, 4.0) * ct(act_msg * cfg.k, ep_f, ep_span, "all_to_all")
+            # per MoE layer: dispatch and combine forward, their gradients backward (+ dispatch and combine again
+            # with full recompute); the dispatch direction in FP8 (+ one fp32 scale per 128 values) where the stack
+            # dispatches FP8, the combine direction in bf16
+            tokens_d = act_msg / bpv                        # one copy of the rank's tokens, in values
+            b_disp = 1.0 + 4.0 / 128.0 if (fp8 and st.fp8_dispatch) else bpv
+            if st.ep_dispatch == "per-node":
+                a2a = lambda b: _k.node_dispatch_time(c, tokens_d * b, ep_f, ep_span, k=cfg.k, E=cfg.E,
+                                                      groups=cfg.routing_groups, groups_per_token=cfg.groups_per_token,
+                                                      ideal=ideal_links)
+            else:
+                a2a = lambda b: ct(tokens_d * b * cfg.k, ep_f, ep_span, "all_to_all")
+            ep_l = np.where(full, 3.0, 2.0) * (a2a(b_disp) + a2a(bpv))
         else:
             ep_l = np.zeros((1,) * len(shape))
         bus = 1.0 if ideal_links else kr.fast_bus_fraction
@@ -649,7 +711,8 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
         # all once, not once each, so a longer compute never gives a longer step. The reported parts charge that
         # excess to each collective in proportion to its own excess (_frame, for the rows returned only)
         z3_mb = np.where(z_a >= 3, 2.0 * ag + rs, 0.0) if 3 in zeros else None
-        hidden = (tp_mb if st.tp else None, cp_mb if st.cp else None, p2p if st.pp else None, z3_mb)
+        hidden = (tp_mb if st.tp else None, cp_mb if st.cp else None, p2p if st.pp else None, z3_mb,
+                  ep_mb if (st.ep and moe_layers) else None)
         live = [x for x in hidden if x is not None]
         overlap = np.maximum(functools.reduce(np.maximum, live) - cmb, 0.0) if live else 0.0
         tp_x = 0.0 if st.tp else tp_mb
@@ -660,9 +723,16 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
         elementwise_mb = ((passes + np.where(rerun_elementwise, 2.0, 0.0)) * stage_layers * whole[ti, sp_idx] * mb_f / cp_f
                           / c.hbm_bytes_per_s)
         elementwise_mb = elementwise_mb + cast_mb     # FP8: the casts of every linear GEMM's operands
-        t_mb = cmb + elementwise_mb + tp_x + cp_x + ep_mb + p2p_x + overlap
+        ep_x = 0.0 if st.ep else ep_mb
+        t_mb = cmb + elementwise_mb + tp_x + cp_x + ep_x + p2p_x + overlap
         mm = np.maximum(m_a, 1).astype(f)
-        bubble = t_mb * (pp_f - 1) / v_f
+        if dual:
+            # DualPipe: (PP/2 − 1)(F&B + B − 3W), F&B (a forward and a backward chunk overlapped) = F + B with the
+            # communication hidden; by FLOPs F : B : W = 1 : 2 : 1 (+1 in B with full recompute), so the bubble is
+            # (PP/2 − 1) · (2 + 2·full)/(3 + full) micro-batch times
+            bubble = t_mb * np.maximum(pp_f / 2.0 - 1.0, 0.0) * np.where(full, 1.0, 2.0 / 3.0)
+        else:
+            bubble = t_mb * (pp_f - 1) / v_f
         pipe = t_mb * mm + bubble
         # ZeRO-3: gathers twice and reduce-scatters every micro-batch, prefetched beside its compute;
         # ZeRO 0-2: the reduce-scatter (all-reduce) beside the last micro-batch's backward pass, the gather
@@ -680,7 +750,7 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
             optimizer = optimizer + 4.0 * stage_layers * layer_params_dev / c.hbm_bytes_per_s
         step = pipe + dp_exposed + optimizer
         return dict(step=step, pipe=pipe, bubble=bubble, dp=dp_exposed, opt=optimizer, mm=mm,
-                    elem=elementwise_mb, tp=tp_x, cp=cp_x, ep=ep_mb, p2p=p2p_x, overlap=overlap, hidden=hidden,
+                    elem=elementwise_mb, tp=tp_x, cp=cp_x, ep=ep_x, p2p=p2p_x, overlap=overlap, hidden=hidden,
                     cmb=cmb)
 
     main = step_time(compute_mb, not calibrated)
@@ -699,6 +769,9 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
              np.where((seqs // dp_a) % mb_a != 0, 2,
              np.where((v_a > 1) & ((m_a < pp_a) | (stage_layers < v_a)), 3,
              np.where(memory > usable, 4, 0)))).astype(np.int8)
+    if dual:
+        bad = (pp_a > 1) & (((pp_a % 2) != 0) | (v_a > 1) | ((m_a % 2) != 0) | (m_a < 2 * pp_a))
+        reason = np.where((reason == 0) | (reason == 4), np.where(bad, 5, reason), reason).astype(np.int8)
 
     return dict(
         shape=shape, keep=np.broadcast_to(keep, shape).ravel(), chip=c, seqs=seqs, usable=usable, bt=bt,
@@ -771,7 +844,7 @@ def _frame(res: dict, rows: np.ndarray):
         excess = [None if x is None else np.maximum(take(x) - cmb, 0.0) for x in hidden]
         total = sum(x for x in excess if x is not None)
         scale = over / np.where(total > 0, total, 1.0)
-        extra = {name: x * scale for name, x in zip(("tp_comm_s", "cp_comm_s", "pp_p2p_s", "dp_exposed_s"), excess)
+        extra = {name: x * scale for name, x in zip(("tp_comm_s", "cp_comm_s", "pp_p2p_s", "dp_exposed_s", "ep_comm_s"), excess)
                  if x is not None}
 
     data = {}
@@ -963,7 +1036,7 @@ def predict_run(run, *, ideal: bool = False, **overrides):
 
 def published_comparison(runs=None):
     """Predicted vs reported throughput for every published run (:data:`llmcalc.published.PLANNER_RUNS`):
-    one row per run with the layout chosen (``fp8``: its linear GEMMs in FP8), memory, predicted and reported tokens/s
+    one row per run with the layout chosen (``fp8``: its linear GEMMs in FP8; ``moe``: a mixture-of-experts model), memory, predicted and reported tokens/s
     and MFU (both with the planner's FLOP count: causal attention where the run's kernel skips the masked half), the
     ideal bound's MFU, and the error predicted / reported − 1 (the same for throughput, step time and MFU)."""
     import pandas as pd
@@ -979,7 +1052,8 @@ def published_comparison(runs=None):
         ratio_mfu = float(best["mfu"]) / predicted            # MFU per token/s for this layout
         rows.append({
             "source": r.source_key, "run": r.label, "stack": r.stack, "chip": r.chip, "chips": r.n_chips, "fp8": r.fp8,
-            "layout": layout_name(best), "memory_gib": float(best["memory_gib"]), "fits": bool(best["fits"]),
+            "moe": cfg.is_moe, "layout": layout_name(best), "memory_gib": float(best["memory_gib"]),
+            "fits": bool(best["fits"]),
             "reported_tokens_per_s": reported, "predicted_tokens_per_s": predicted,
             "reported_mfu": reported * ratio_mfu, "predicted_mfu": float(best["mfu"]),
             "ideal_mfu": float(best["mfu_ideal"]), "error": predicted / reported - 1.0,

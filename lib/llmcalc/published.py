@@ -329,7 +329,8 @@ class ThroughputRun:
     where the source does not print them. ``fp8``: the layers' linear GEMMs ran in FP8 (Transformer Engine).
     ``pod_chips`` (TPU): the chips of one pod in this run. ``llama2``: "13B" or "70B" for Llama 2 models
     (:func:`llama2_config`).
-    ``reported_kind``: "megatron_tflops_per_gpu" (Narayanan et al. 2021's equation 3, which counts the
+    ``reported_kind``: "gpu_hours_per_trillion_tokens" (GPU-hours a trillion tokens takes, averaged over a whole
+    training run), "megatron_tflops_per_gpu" (Narayanan et al. 2021's equation 3, which counts the
     recomputed forward pass), "model_mfu_percent" (72·B·s·l·h²·(1 + s/(6h) + V/(12·l·h)) model FLOPs per
     iteration, the same count without recomputation), "step_s", "tokens_per_s", "tokens_per_s_per_gpu", or
     "tflops_per_gpu_6n_attention" (6·N + 12·L·H·Q·T FLOPs per token, PaLM's Appendix B count, N all
@@ -451,6 +452,15 @@ PLANNER_RUNS: tuple[ThroughputRun, ...] = (
 )
 
 # ----- runs the fit never sees: a validation set -------------------------------------------------------------
+
+DEEPSEEK_V3 = ("DeepSeek-AI 2024, \"DeepSeek-V3 Technical Report\" (arXiv 2412.19437): §1, 'training DeepSeek-V3 on each "
+               "trillion tokens requires only 180K H800 GPU hours, i.e., 3.7 days on our cluster with 2048 H800 GPUs'; "
+               "§3.2, '16-way Pipeline Parallelism (PP), 64-way Expert Parallelism (EP) spanning 8 nodes, and ZeRO-1 "
+               "Data Parallelism (DP)', no tensor parallelism; §4.2, sequence length 4K, 'the batch size is gradually "
+               "increased from 3072 to 15360 in the training of the first 469B tokens, and then keeps 15360'; §3.3, FP8 "
+               "GEMMs; deepseek-ai/DeepEP docs/legacy.md: 'DeepSeek-V3/R1 pretraining setting (4096 tokens per batch, "
+               "7168 hidden, top-4 groups, top-8 experts, FP8 dispatching and BF16 combining)'")
+
 # Published runs kept out of PLANNER_RUNS, so that no constant is fitted on them (tools/fit_planner.py never reads
 # them): the planner's prediction for each is a prediction for a run it was not tuned on in any way.
 
@@ -503,6 +513,19 @@ VALIDATION_RUNS: tuple[ThroughputRun, ...] = (
     _bridge_llama("26.02", "Llama 3 70B", "llama-3-70b", 64, 256, 4, 8, 1, 5, 1621),
     _bridge_llama("25.11", "Llama 3.1 405B", "llama-3.1-405b", 1024, 512, 8, 8, 2, 8, 292),
     _bridge_llama("26.02", "Llama 3.1 405B", "llama-3.1-405b", 1024, 1536, 8, 8, 2, 8, 311),
+    ThroughputRun("deepseek_v3", "DeepSeek-V3, 2048 H800 FP8", "deepseek-v3", "H800", 2048, 4096, 15360, 1, 16, 1, 1,
+                  False, "none", "flash", True, "mixed_fp32_grads", 180_000, "gpu_hours_per_trillion_tokens",
+                  DEEPSEEK_V3, preset="deepseek-v3", micro_batch=1, interleave=1, ep=64, fp8=True,
+                  note="DeepSeek's HAI-LLM as the report describes it (stack 'deepseek-v3': DualPipe, all-to-all "
+                       "hidden, per-node FP8 dispatch, 20 SMs for communication); the reported rate is the whole "
+                       "pre-training's average (2664K GPU-hours for 14.8T tokens: batch ramp, evaluation and restarts "
+                       "included), the batch its final 15,360 sequences; micro-batch 1 sequence assumed (DeepEP's "
+                       "benchmark of the pretraining setting: 4096 tokens per batch); recomputation of RMSNorm and of "
+                       "MLA's up-projections with FP8-cached activations is not among the planner's policies: the "
+                       "nearest, 'none' (the recomputed up-projections are 8% of the forward FLOPs, 2.7% of a step's "
+                       "model FLOPs, not charged; the norms are elementwise); master weights and gradients fp32 as printed, the AdamW "
+                       "moments bf16 (printed) counted as fp32 (4 bytes a parameter more); the multi-token-prediction "
+                       "module (one more MoE layer and an output-head pass) not counted"),
 )
 
 # ----- FP8 over bf16 on the same layout: a speed-up measured in pairs -------------------------------------------
@@ -603,6 +626,8 @@ def reported_tokens_per_s(run: ThroughputRun, params: int | None = None) -> floa
         return float(run.reported) * run.n_chips
     if kind == "step_s":
         return tokens / float(run.reported)
+    if kind == "gpu_hours_per_trillion_tokens":
+        return 1e12 / (float(run.reported) * 3600.0) * run.n_chips
     if kind in ("megatron_tflops_per_gpu", "model_mfu_percent"):
         layers, h, _, vocab = run.gpt_shape
         b, s = run.global_batch, run.seq_len
@@ -620,4 +645,5 @@ def reported_tokens_per_s(run: ThroughputRun, params: int | None = None) -> floa
         per_token = 6 * params + 12 * cfg.L * cfg.N * cfg.H * run.seq_len
         return run.reported * 1e12 * run.n_chips / per_token
     raise ValueError(f"reported_kind must be one of tokens_per_s, tokens_per_s_per_gpu, step_s, "
+                     f"gpu_hours_per_trillion_tokens, "
                      f"megatron_tflops_per_gpu, model_mfu_percent, tflops_per_gpu_6n_attention; got {kind!r}")

@@ -274,7 +274,7 @@ ALLOWED_EN = {"MFU", "FLOPs", "GB", "HBM", "MLP", "KV", "TP", "PP", "DP", "SP", 
               "NVLink", "logits", "fp", "bf", "Adam", "token", "llmcalc", "planner", "PNG", "SVG", "CSV", "JSON",
               "TPU", "GPU", "ms", "Transformer", "GQA", "MoE", "Meta", "Llama", "LLaMA", "Megatron", "LM", "Core",
               "DeepSpeed", "PyTorch", "JAX", "XLA", "English", "LLM", "STACKS", "GEMM", "scenario", "json",
-              "SwiGLU", "ZeRO", "FP", "Engine"}
+              "SwiGLU", "ZeRO", "FP", "Engine", "DeepSeek", "HAI", "DualPipe"}
 
 
 def _latin_words(s: str) -> set[str]:

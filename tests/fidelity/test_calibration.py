@@ -148,18 +148,24 @@ def test_error_summary_needs_errors():
 # ----- runs no fit has seen -------------------------------------------------------------------------------------
 # what the model reaches on llmcalc.published.VALIDATION_RUNS (NVIDIA's Megatron-Bridge performance summary, H100):
 # GPT-OSS 120B (mixture of experts, BF16) +2.2% and +47.6%; Llama 3 8B / 70B / 3.1 405B in FP8 −6.7%, −2.7%, −2.7%,
-# +12.5%, +9.2% (median 6.7%, worst 12.5%; the README's validation block). The bounds sit just above, so a model
-# that gets worse fails.
+# +12.5%, +9.2% (median 6.7%, worst 12.5%; the README's validation block); DeepSeek-V3 on 2,048 H800 (its report)
+# +37.0% at no recompute, where the planner's memory estimate, 169 GiB, rejects the layout DeepSeek ran. The bounds sit
+# just above, so a model that gets worse fails.
 VALIDATION_WORST_BOUND = 0.49
 FP8_DENSE_MEDIAN_BOUND, FP8_DENSE_WORST_BOUND = 0.07, 0.13
+DEEPSEEK_V3_BOUND = 0.38
 
 
 def _moe(runs):
-    return [r for r in runs if not r.fp8]
+    return [r for r in runs if r.source_key == "megatron_bridge" and pub.run_config(r).is_moe]
 
 
 def _fp8_dense(runs):
-    return [r for r in runs if r.fp8]
+    return [r for r in runs if r.fp8 and not pub.run_config(r).is_moe]
+
+
+def _deepseek(runs):
+    return [r for r in runs if r.source_key == "deepseek_v3"]
 
 
 def test_validation_runs_are_in_no_fit():
@@ -185,15 +191,28 @@ def test_validation_runs_as_printed():
     for r in _fp8_dense(pub.VALIDATION_RUNS):
         assert r.seq_len == 8192 and r.micro_batch == 1 and r.chip == "H100"
         assert pub.reported_tokens_per_s(r) == r.reported * r.n_chips
+    # DeepSeek-V3: '180K H800 GPU hours' per trillion tokens, '3.7 days on our cluster with 2048 H800 GPUs' (the
+    # report's own check: 180,000 / 2048 / 24 = 3.66 days), PP16 × EP64 over 8 nodes, ZeRO-1, no TP, 4K sequences
+    (ds,) = _deepseek(pub.VALIDATION_RUNS)
+    assert (ds.n_chips, ds.tp, ds.pp, ds.ep, ds.zero, ds.seq_len, ds.global_batch) == (2048, 1, 16, 64, 1, 4096, 15360)
+    assert round(ds.reported / ds.n_chips / 24, 1) == 3.7
+    assert abs(pub.reported_tokens_per_s(ds) / ds.n_chips - 1e12 / 180_000 / 3600) < 1e-9
+    assert ds.fp8 and ds.stack == "deepseek-v3"
 
 
 def test_validation_error_bound():
     df = planner.published_comparison(pub.VALIDATION_RUNS)
-    assert df["fits"].all()
     assert (df["ideal_mfu"] >= df["predicted_mfu"]).all()
     moe = df[df["run"].isin([r.label for r in _moe(pub.VALIDATION_RUNS)])]
     dense = df[df["run"].isin([r.label for r in _fp8_dense(pub.VALIDATION_RUNS)])]
-    assert len(moe) == 2 and len(dense) == 5
+    ds = df[df["run"].isin([r.label for r in _deepseek(pub.VALIDATION_RUNS)])]
+    assert len(moe) == 2 and len(dense) == 5 and len(ds) == 1 and len(df) == 8
+    assert moe["fits"].all() and dense["fits"].all()
+    # DeepSeek-V3, honestly: the layout DeepSeek ran does not fit in the planner's estimate (it has no policy for
+    # DeepSeek's recomputation of norms and MLA up-projections with FP8-cached activations), and at no recompute the
+    # prediction is optimistic, beyond the 25% target, as on GPT-OSS without recompute
+    assert not ds["fits"].iloc[0] and ds["memory_gib"].iloc[0] > 80
+    assert TARGET_WORST < ds["error"].iloc[0] <= DEEPSEEK_V3_BOUND
     assert moe["error"].abs().max() <= VALIDATION_WORST_BOUND
     # and, honestly: the planner is optimistic on this mixture-of-experts model, beyond the 25% target on one layout
     assert (moe["error"] > 0).all() and moe["error"].max() > TARGET_WORST
