@@ -936,9 +936,13 @@ print(tr(f"dense FP8 runs (fp8=True, FP8-to-bf16 GEMM share {fp8_share:.3f}): me
 
 # %% [markdown]
 # The error column is the prediction's; the held-out line is the honest one: each source's runs predicted with
-# constants fitted without them. Two constants, every run of seven sources: the median error held out meets the
-# target, the worst case does not (the third line), and it misses only on Llama 3's 128K-context row (the fourth
-# line gives the worst of the rest). Where it is off, and why:
+# constants fitted without them. Two constants, every run of seven sources: held out, the worst case meets its target
+# and the median misses its own by less than a tenth of a point (the third line); the worst is Llama 3's
+# 128K-context row (the fourth line gives the worst of the rest). The attention kernels run at their published rates,
+# and those rates count a training step's attention as FlashAttention does: the backward pass is 2.5 forwards of
+# score FLOPs, its recompute of $QK^\top$ included. The planner charges flash attention that executed work (it once
+# charged only the 3 forwards MFU counts, and so ran attention a sixth too fast; this was found while looking into
+# the 128K row, where attention is most of the step). Where it is off, and why:
 #
 # - **Llama 3.** Meta ran its own stack, and the planner takes from §3.3.2 of the paper what it says
 #   (`stack="meta-llama3"`): pipeline sends asynchronous and FSDP's gathers prefetched, so both hidden; context
@@ -952,7 +956,8 @@ print(tr(f"dense FP8 runs (fp8=True, FP8-to-bf16 GEMM share {fp8_share:.3f}): me
 #   bubble, and is too slow there; Meta's schedule, whose number of contiguous micro-batches is tunable, held less,
 #   and the planner does not model it. The 128K row is predicted too fast by the FLOP count it is read with: the
 #   paper defines MFU after Chowdhery et al. (PaLM), whose count charges all $T \times T$ attention scores; had Meta
-#   counted the causal half, the same 380 TFLOP/s would put the prediction within a few per cent (the fifth line).
+#   counted the causal half, the same 380 TFLOP/s would put the prediction too slow instead (the fifth line); the
+#   paper does not say which, and the planner keeps the reading it started with.
 # - **Runs never fitted: Llama 3 in FP8, and a mixture-of-experts model.** The last table holds runs that are in no
 #   fit, all from NVIDIA's own performance summary (Megatron-Core on H100). Five dense Llama 3 layouts (8B, 70B,
 #   3.1 405B) ran in FP8, and the planner predicts them with `fp8=True`: the layers' linear GEMMs at the FP8 peak

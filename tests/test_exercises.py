@@ -118,7 +118,8 @@ def test_check_accepts_llmcalcs_value_and_rejects_a_wrong_one(key, capsys):
     out = capsys.readouterr().out
     assert "Hint" in out
     for shown in {f"{value}", f"{value:,}", f"{value:.3g}", f"{value:.2e}"}:
-        assert shown not in out
+        # as a number of its own: "0.1" inside the echoed wrong answer "0.106" is not the answer shown
+        assert not re.search(rf"(?<![\d.]){re.escape(shown)}(?![\d])", out), (shown, out)
 
 
 def test_every_check_key_in_the_chapters_exists():

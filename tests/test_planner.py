@@ -946,3 +946,23 @@ def test_a_slower_compute_never_shortens_the_step():
     assert (both["step_s_slow"] >= both["step_s_fast"] * (1 - 1e-12)).all()
     z3 = both[(both["zero"] == 3) & (both["pp"] > 1)]
     assert len(z3) and (z3["dp_exposed_s_fast"] >= z3["dp_exposed_s_slow"]).all()
+
+
+def test_calibrated_flash_attention_is_charged_as_flashattention_counts_its_rate(monkeypatch):
+    # The published attention rates (FlashAttention-2/3 papers, flash-attention's benchmark_flash_attention.py) count
+    # a training step's attention as 3.5 forwards of score FLOPs: forward 1, backward 2.5 (its four gradient matmuls and
+    # the recompute of QKᵀ). So doubling the rate saves 3.5·S / (2·r·peak) of compute, S the score FLOPs: by hand, 4
+    # sequences per GPU × 4 layers × 134,479,872 score FLOPs each, r = 0.35 on an H100
+    import dataclasses
+    from llmcalc import kernels as K
+
+    def compute(rate):
+        monkeypatch.setitem(K.RATES, "H100", dataclasses.replace(K.RATES["H100"], attention_fraction=rate))
+        return P.layout(TINY, "H100", 8, 32 * T_TINY, T_TINY, tp=1, pp=1, zero=0, micro_batch=1, recompute="none",
+                        stack="megatron-lm-2021").compute_s
+
+    scores = 4 * 4 * 134_479_872
+    assert compute(0.35) - compute(0.70) == exact(3.5 * scores / (2 * 0.35 * H100_PEAK))
+    # the ideal bound charges the model's FLOPs only: 3 forwards of the scores at peak
+    ideal = tiny(fused_swiglu=True)
+    assert ideal.compute_s == exact(4 * 3 * TINY_FWD / H100_PEAK)

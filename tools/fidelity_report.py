@@ -840,6 +840,7 @@ def _mtnlg_slower(df: pd.DataFrame) -> float:
 
 
 def _note_calibrated(df: pd.DataFrame) -> dict[str, str]:
+    from llmcalc import planner
     c = _calibration_numbers(df)
     met_en = {(True, True): "meets the goal", (True, False): "meets the median goal but not the worst-case goal",
               (False, True): "meets the worst-case goal but not the median goal",
@@ -851,7 +852,10 @@ def _note_calibrated(df: pd.DataFrame) -> dict[str, str]:
         "en": f"Calibrated planner (the default of `planner.search` and `planner.layout`): two constants fitted on "
               f"all {c['n']} runs of {c['sources']} sources by `tools/fit_planner.py` (a GEMM reaches "
               f"{c['x']:.2f} of peak before tile and wave losses; {c['e']:g} HBM passes over each stored "
-              f"activation), attention kernels at their published rates, collectives at measured bus bandwidth, "
+              f"activation), attention kernels at their published rates (charged the work FlashAttention counts them in, "
+              f"a backward pass of {planner.FLASH_BACKWARD_FORWARDS:g} forwards of score matmuls with its recompute of "
+              f"QKᵀ; the planner charged {planner.FLASH_BACKWARD_FORWARDS - 0.5:g} until this was found while examining "
+              f"the 128K-context row), collectives at measured bus bandwidth, "
               f"what each framework overlaps (`stack=`). MFU is counted the planner's way (causal attention "
               f"where the kernel skips the masked half), reported MFU converted from each source's printed "
               f"throughput with its own FLOP count. In sample the median error is {c['med']:.1f}% and the worst "
@@ -877,7 +881,9 @@ def _note_calibrated(df: pd.DataFrame) -> dict[str, str]:
               f"{c['fits']}/{c['n']} published layouts fit in memory.",
         "zh": f"校准后的规划器（`planner.search` 与 `planner.layout` 的默认）：两个常数由 `tools/fit_planner.py` "
               f"在 {c['sources']} 个来源的全部 {c['n']} 次训练上拟合（GEMM 在 tile 与 wave 损失之前达到峰值的 "
-              f"{c['x']:.2f}；每个保存的激活值经过 {c['e']:g} 次 HBM 读写），注意力算子按公开的速率，集合通信按实测"
+              f"{c['x']:.2f}；每个保存的激活值经过 {c['e']:g} 次 HBM 读写），注意力算子按公开的速率（按 FlashAttention 计这些速率时的"
+              f"工作量计时：反向为前向分数矩阵乘的 {planner.FLASH_BACKWARD_FORWARDS:g} 倍，含重计算 QKᵀ；检查 128K 上下文那一行时"
+              f"才发现此前只计了 {planner.FLASH_BACKWARD_FORWARDS - 0.5:g} 倍），集合通信按实测"
               f"总线带宽，并按各框架的重叠方式（`stack=`）计算。MFU 按规划器的口径（算子跳过掩码一半时按因果注意力"
               f"计），公开 MFU 由各来源印出的吞吐按其自己的 FLOPs 计数换算。样本内误差中位数 {c['med']:.1f}%，"
               f"最大 {c['worst']:.1f}%；按来源留出（去掉该来源重新拟合，用拟合本身的网格，步长 {c['step']:.2f} × "

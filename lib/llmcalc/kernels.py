@@ -41,7 +41,10 @@ class KernelRates:
     ``units``: tiles running at once (GPU streaming multiprocessors; 1 on a TPU: padding only);
     ``tile_m``, ``tile_n``: the output tile of a large bf16 GEMM (assumed, see the module docstring);
     ``attention_fraction``: the share of peak a training attention kernel (forward + backward, causal)
-    reaches, or ``None`` to use the fitted matmul fraction; ``fast_bus_fraction`` /
+    reaches, counted as FlashAttention counts it (flash-attention's benchmarks/benchmark_flash_attention.py: the
+    backward pass is 2.5 forwards of matmul work, its recompute of the scores included, so forward + backward is 3.5;
+    the planner charges flash attention that executed work), or ``None`` to use the fitted matmul fraction;
+    ``fast_bus_fraction`` /
     ``slow_bus_fraction``: achieved bus bandwidth over the link's figure in :mod:`llmcalc.hardware`;
     ``fast_latency_s`` / ``slow_latency_s``: time of one collective step on each link (assumed);
     ``source``: where each sourced figure comes from. ``fp8_gemm_share``: how an FP8 GEMM's achieved share of
@@ -115,7 +118,7 @@ RATES["B200"] = KernelRates(148, 128, 256, None, 0.7, 0.85, 1e-5, 2e-5,
 # Fitted by tools/fit_planner.py on every run of llmcalc.published.PLANNER_RUNS (see the module docstring);
 # tests/fidelity/test_calibration.py checks that the script reproduces them.
 FITTED = {
-    "matmul_fraction": 0.64,     # achieved share of peak of a large, well-shaped bf16 GEMM in a training step
+    "matmul_fraction": 0.66,     # achieved share of peak of a large, well-shaped bf16 GEMM in a training step
     "elementwise_passes": 6.0,   # HBM passes over each stored activation per step (norms, activations, softmax)
 }
 

@@ -21,12 +21,12 @@ pytest.importorskip("pandas")
 from llmcalc import kernels, planner, published as pub  # noqa: E402
 
 TARGET_MEDIAN, TARGET_WORST = 0.10, 0.25      # issue 13's goal, held out
-# what the model reaches (tools/fit_planner.py, the README's fidelity block): held out median 9.9%, worst 31.0%
-# (Llama 3 128K on 16,384 GPUs, the only run beyond 25%); without it worst 20.2% (Llama 3 8K on 8,192 GPUs); in
-# sample median 8.4%, worst 31.0%. The bounds sit just above them, so a model that gets worse fails.
-HELD_OUT_MEDIAN_BOUND, HELD_OUT_WORST_BOUND = 0.10, 0.32
-HELD_OUT_WORST_WITHOUT_LLAMA3_128K = 0.21
-IN_SAMPLE_MEDIAN_BOUND, IN_SAMPLE_WORST_BOUND = 0.085, 0.32
+# what the model reaches (tools/fit_planner.py, the README's fidelity block): held out median 10.06%, worst 22.9%
+# (Llama 3 128K on 16,384 GPUs); without it worst 19.1% (Llama 3 8K on 8,192 GPUs); in sample median 7.2%, worst
+# 22.9%. The bounds sit just above them, so a model that gets worse fails.
+HELD_OUT_MEDIAN_BOUND, HELD_OUT_WORST_BOUND = 0.101, 0.23
+HELD_OUT_WORST_WITHOUT_LLAMA3_128K = 0.20
+IN_SAMPLE_MEDIAN_BOUND, IN_SAMPLE_WORST_BOUND = 0.075, 0.23
 
 
 def _fit_script():
@@ -111,9 +111,11 @@ def test_leave_one_source_out_cross_validation_bound(fit):
     s = fit["held_out_summary"]
     assert s["median_abs_percent"] <= 100 * HELD_OUT_MEDIAN_BOUND, s
     assert s["worst_abs_percent"] <= 100 * HELD_OUT_WORST_BOUND, cv.sort_values("held_out_error")
-    assert s["median_abs_percent"] <= 100 * TARGET_MEDIAN       # the issue's median target is met
-    # and, honestly: the issue's worst-case target is not met, by Llama 3's 128K-context row only (see the README)
-    assert s["worst_abs_percent"] > 100 * TARGET_WORST
+    assert s["worst_abs_percent"] <= 100 * TARGET_WORST         # the issue's worst-case target is met
+    # and, honestly: the issue's median target is not met, by less than a tenth of a point (see the README)
+    assert s["median_abs_percent"] > 100 * TARGET_MEDIAN
+    # the worst held-out run is Llama 3's 128K-context row; the rest are within a smaller bound
+    assert cv.loc[cv["held_out_error"].abs().idxmax(), "run"] == "Llama 3 405B, 128K context, 16,384 GPUs"
     long_context = cv["run"].str.startswith("Llama 3") & cv["run"].str.contains("128K")
     assert long_context.sum() == 1
     assert cv.loc[~long_context, "held_out_error"].abs().max() <= HELD_OUT_WORST_WITHOUT_LLAMA3_128K
@@ -147,13 +149,13 @@ def test_error_summary_needs_errors():
 
 # ----- runs no fit has seen -------------------------------------------------------------------------------------
 # what the model reaches on llmcalc.published.VALIDATION_RUNS (NVIDIA's Megatron-Bridge performance summary, H100):
-# GPT-OSS 120B (mixture of experts, BF16) +2.2% and +47.6%; Llama 3 8B / 70B / 3.1 405B in FP8 −6.7%, −2.7%, −2.7%,
-# +12.5%, +9.2% (median 6.7%, worst 12.5%; the README's validation block); DeepSeek-V3 on 2,048 H800 (its report)
-# +37.0% at no recompute, where the planner's memory estimate, 169 GiB, rejects the layout DeepSeek ran. The bounds sit
+# GPT-OSS 120B (mixture of experts, BF16) +3.7% and +49.8%; Llama 3 8B / 70B / 3.1 405B in FP8 −8.8%, −2.9%, −2.9%,
+# +13.3%, +10.0% (median 8.8%, worst 13.3%; the README's validation block); DeepSeek-V3 on 2,048 H800 (its report)
+# +33.9% at no recompute, where the planner's memory estimate, 169 GiB, rejects the layout DeepSeek ran. The bounds sit
 # just above, so a model that gets worse fails.
-VALIDATION_WORST_BOUND = 0.49
-FP8_DENSE_MEDIAN_BOUND, FP8_DENSE_WORST_BOUND = 0.07, 0.13
-DEEPSEEK_V3_BOUND = 0.38
+VALIDATION_WORST_BOUND = 0.50
+FP8_DENSE_MEDIAN_BOUND, FP8_DENSE_WORST_BOUND = 0.09, 0.14
+DEEPSEEK_V3_BOUND = 0.35
 
 
 def _moe(runs):
@@ -222,9 +224,9 @@ def test_validation_error_bound():
 
 
 # ----- FP8 over bf16 on one layout, measured in pairs (torchtitan, H100) -------------------------------------------
-# the predicted speed-up is +2.3% and +2.0% off the measured 1.280 and 1.286 at the H100 SXM's peak, +3.8% and +3.5% at
+# the predicted speed-up is +1.0% and +0.7% off the measured 1.280 and 1.286 at the H100 SXM's peak, +2.5% and +2.1% at
 # the NVL's (the benchmark's chip lies between them); the bound sits just above
-FP8_SPEEDUP_BOUND = 0.04
+FP8_SPEEDUP_BOUND = 0.03
 
 
 def test_fp8_speedup_pairs_as_printed():
