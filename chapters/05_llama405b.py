@@ -1269,3 +1269,44 @@ print(tr(f"(c) predicted / measured - 1 = {per_gpu['fp8']:.0f} / 311 - 1 = {per_
 # the margin (c) prints.
 #
 # </details>
+#
+# **Exercise 5 — a token's trip between nodes.** DeepSeek-V3 sends each token to 8 of its 256 routed experts. In its
+# pre-training (References [25]) the experts of a layer sat on 64 GPUs in 8 nodes, 32 experts a node. Take the
+# routing as balanced and uniform. (a) With plain top-8 routing, how many nodes other than its own does a token reach
+# on average (as an average number of nodes)? A given node is missed when all 8 experts are among the other 224.
+# (b) DeepSeek-V3 limits the routing: the experts form 8 groups of 32, one group a node, and a token picks its 8
+# experts inside 4 of the groups. How many other nodes now (as an average number of nodes)? (c) The bytes a token
+# sends over InfiniBand in one forward dispatch, $D = 7168$: an all-to-all that sends every routed copy on its own in
+# bf16 (2 bytes a value), against DeepSeek's dispatch, which sends the token once to each node with the limit of (b),
+# in FP8 (1 byte a value and one 4-byte scale per 128 values). The second over the first (as a ratio, e.g. 1.25)?
+
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.moe_other_nodes_topk", "check:405b.moe_other_nodes_limited", "check:405b.moe_dispatch_ib_ratio"]
+# Answer (click to reveal) · 答案(点击展开)
+from llmcalc import kernels
+
+dsv3 = llmcalc.preset("deepseek-v3")
+nodes = 64 // 8                                     # EP64 over nodes of 8 GPUs
+miss = math.comb(dsv3.E - dsv3.E // nodes, dsv3.k) / math.comb(dsv3.E, dsv3.k)
+plain = (nodes - 1) * kernels.expert_domain_share(dsv3.E, dsv3.k, nodes)
+limited = (nodes - 1) * kernels.expert_domain_share(dsv3.E, dsv3.k, nodes, dsv3.routing_groups, dsv3.groups_per_token)
+print(tr(f"(a) a node is missed with probability C(224, 8) / C(256, 8) = {miss:.4f}: {nodes - 1} x {1 - miss:.4f} = "
+         f"{plain:.3f} other nodes",
+         f"(a) 某个节点被错过的概率为 C(224, 8) / C(256, 8) = {miss:.4f}：{nodes - 1} × {1 - miss:.4f} = 其他节点 {plain:.3f} 个"))
+print(tr(f"(b) {dsv3.groups_per_token} of {dsv3.routing_groups} groups, one a node: {limited:.3f} other nodes",
+         f"(b) {dsv3.routing_groups} 个组中选 {dsv3.groups_per_token} 个，每个节点一组：其他节点 {limited:.3f} 个"))
+per_copy = dsv3.k * (nodes - 1) / nodes * dsv3.D * 2          # bf16, every routed copy on its own
+per_node = limited * dsv3.D * (1 + 4 / 128)                    # FP8 with its scales, once a node
+print(tr(f"(c) {per_copy:,.0f} bytes against {per_node:,.0f}: {per_node / per_copy:.3f}",
+         f"(c) {per_copy:,.0f} 字节对 {per_node:,.0f} 字节：{per_node / per_copy:.3f}"))
+
+# %% [markdown]
+# <details><summary>About (c)</summary>
+#
+# Two savings multiply. Sending a token once to each node, and letting the node forward it to its experts over
+# NVLink, cuts the copies that cross InfiniBand from 7 (8 experts, 7/8 of them on other nodes) to the nodes of (a);
+# the group limit cuts them to those of (b). FP8 halves the bytes of each copy. The combine, the way back,
+# stays in bf16, so it saves only the first part. `planner.search(..., stack="deepseek-v3")` charges exactly this
+# (`llmcalc.kernels.node_dispatch_time`), and the planner's table of unseen runs shows what it predicts for
+# DeepSeek-V3's own run.
+#
+# </details>

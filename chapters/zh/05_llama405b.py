@@ -1022,3 +1022,31 @@ print(tr(f"(c) predicted / measured - 1 = {per_gpu['fp8']:.0f} / 311 - 1 = {per_
 # 慢多少见 (c) 印出的数。
 #
 # </details>
+#
+# **练习 5 — 一个 token 在节点之间走多远。** DeepSeek-V3 把每个 token 送到 256 个路由专家中的 8 个。它的预训练（参考文献 [25]）里，一层的专家放在 8 个节点的 64 张 GPU 上，每个节点 32 个专家。假设路由均衡且均匀。(a) 用普通的 top-8 路由，一个 token 平均到达几个自己所在节点以外的节点（写成平均节点数（小数））？某个节点被错过，当且仅当 8 个专家都落在其余 224 个之中。(b) DeepSeek-V3 限制了路由：专家分成 8 组、每组 32 个、每个节点一组，一个 token 先选 4 个组，再在这 4 组里选 8 个专家。现在平均到达几个其他节点（写成平均节点数（小数））？(c) 一次前向 dispatch 中一个 token 经 InfiniBand 发出的字节数，$D = 7168$：一种 all-to-all 把每个路由副本单独发送，用 bf16（每个值 2 字节）；DeepSeek 的 dispatch 在 (b) 的限制下向每个节点只发一次，用 FP8（每个值 1 字节，每 128 个值另加一个 4 字节的缩放因子）。后者除以前者（写成倍数，例如 1.25）？
+
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.moe_other_nodes_topk", "check:405b.moe_other_nodes_limited", "check:405b.moe_dispatch_ib_ratio"]
+# Answer (click to reveal) · 答案(点击展开)
+from llmcalc import kernels
+
+dsv3 = llmcalc.preset("deepseek-v3")
+nodes = 64 // 8                                     # EP64 over nodes of 8 GPUs
+miss = math.comb(dsv3.E - dsv3.E // nodes, dsv3.k) / math.comb(dsv3.E, dsv3.k)
+plain = (nodes - 1) * kernels.expert_domain_share(dsv3.E, dsv3.k, nodes)
+limited = (nodes - 1) * kernels.expert_domain_share(dsv3.E, dsv3.k, nodes, dsv3.routing_groups, dsv3.groups_per_token)
+print(tr(f"(a) a node is missed with probability C(224, 8) / C(256, 8) = {miss:.4f}: {nodes - 1} x {1 - miss:.4f} = "
+         f"{plain:.3f} other nodes",
+         f"(a) 某个节点被错过的概率为 C(224, 8) / C(256, 8) = {miss:.4f}：{nodes - 1} × {1 - miss:.4f} = 其他节点 {plain:.3f} 个"))
+print(tr(f"(b) {dsv3.groups_per_token} of {dsv3.routing_groups} groups, one a node: {limited:.3f} other nodes",
+         f"(b) {dsv3.routing_groups} 个组中选 {dsv3.groups_per_token} 个，每个节点一组：其他节点 {limited:.3f} 个"))
+per_copy = dsv3.k * (nodes - 1) / nodes * dsv3.D * 2          # bf16, every routed copy on its own
+per_node = limited * dsv3.D * (1 + 4 / 128)                    # FP8 with its scales, once a node
+print(tr(f"(c) {per_copy:,.0f} bytes against {per_node:,.0f}: {per_node / per_copy:.3f}",
+         f"(c) {per_copy:,.0f} 字节对 {per_node:,.0f} 字节：{per_node / per_copy:.3f}"))
+
+# %% [markdown]
+# <details><summary>关于 (c)</summary>
+#
+# 两项节省相乘。每个节点只发一次、再由该节点经 NVLink 转给各个专家，跨 InfiniBand 的副本就从 7 个（8 个专家，其中 7/8 在其他节点上）降到 (a) 的节点数；分组限制再降到 (b) 的节点数。FP8 让每个副本的字节数减半。回程的 combine 仍用 bf16，只能省下第一项。`planner.search(..., stack="deepseek-v3")` 正是这样计费的（`llmcalc.kernels.node_dispatch_time`），规划器那张“未见过的训练”表给出了它对 DeepSeek-V3 自己那次训练的预测。
+#
+# </details>

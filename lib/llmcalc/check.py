@@ -138,7 +138,7 @@ def _tpu_chip_bytes(policy):
 
 
 def _registry() -> dict[str, Answer]:
-    from . import flops, memory, params, peak_memory, sharding, timecost
+    from . import flops, kernels, memory, params, peak_memory, sharding, timecost
 
     return {
         # chapter 01
@@ -540,6 +540,21 @@ def _registry() -> dict[str, Answer]:
             "fp8=True, its tokens_per_s over the same call's without it.",
             "planner.layout(l405, 'H100', 1024, 1536·8192, 8192, tp=8, pp=8, cp=2, interleave=8, zero=1) 加上 "
             "fp8=True 的 tokens_per_s，除以不加时的 tokens_per_s。", "ratio"),
+        "405b.moe_other_nodes_topk": Answer(
+            lambda: 7 * kernels.expert_domain_share(256, 8, 8), 0.01,
+            "7 other nodes × P(a node holds one of the 8 experts) = 7 × (1 − C(224, 8) / C(256, 8)).",
+            "7 个其他节点 × P(某节点持有 8 个专家之一) = 7 × (1 − C(224, 8) / C(256, 8))。", "nodes"),
+        "405b.moe_other_nodes_limited": Answer(
+            lambda: 7 * kernels.expert_domain_share(256, 8, 8, 8, 4), 0.01,
+            "A node is among the token's 4 groups with probability 4/8, then holds one of its 8 experts unless all 8 "
+            "fall in the other 96 of the 128 experts of those groups.",
+            "某节点以 4/8 的概率属于该 token 选中的 4 个组，此时除非 8 个专家都落在这些组 128 个专家中的其余 96 个里，"
+            "它就持有其中之一。", "nodes"),
+        "405b.moe_dispatch_ib_ratio": Answer(
+            lambda: (7 * kernels.expert_domain_share(256, 8, 8, 8, 4) * (1 + 4 / 128)) / (8 * 7 / 8 * 2), 0.01,
+            "Per-node FP8 bytes (other nodes of (b) × D × (1 + 4/128)) over per-copy bf16 bytes (8 × 7/8 × D × 2).",
+            "按节点的 FP8 字节数((b) 的其他节点数 × D × (1 + 4/128))除以按副本的 bf16 字节数(8 × 7/8 × D × 2)。",
+            "ratio"),
         "405b.fp8_error_vs_nvidia": Answer(
             lambda: _fp8_bridge_tokens_per_gpu(True) / 311 - 1, 0.02,
             "The fp8=True prediction in tokens/s per GPU (tokens_per_s / 1024) over NVIDIA's 311, minus 1.",
@@ -704,6 +719,7 @@ _TOKENS_PER_POD = ("tokens per pod", "每个 Pod 的 token 数", "in tokens per 
 _TOKENS_PER_STEP = ("tokens per step", "每步 token 数", "in tokens per step", "写成每步的 token 数")
 _CONTEXT = ("tokens", "个 token", "as a context length T in tokens", "写成以 token 计的上下文长度 T")
 _FLOPS_PER_TOKEN = ("FLOPs per token", "每 token 的 FLOPs", "in FLOPs per token", "以每 token 的 FLOPs 为单位")
+_NODES = ("nodes", "个节点", "as an average number of nodes", "写成平均节点数（小数）")
 _KEY_FORMS = {
     "l3_70b.attention_quarter_context": _CONTEXT,
     "l3_8b.attention_quarter_context": _CONTEXT,
@@ -722,6 +738,8 @@ _KEY_FORMS = {
     "l3_70b.best_split_fsdp_m2": ("FSDP degree", "FSDP 度数", "as the FSDP degree X", "写成 FSDP 度数 X"),
     "l3_70b.best_split_tp_m2": ("TP degree", "TP 度数", "as the TP degree Y", "写成 TP 度数 Y"),
     "405b.best_tp_degree_gated": ("TP degree", "TP 度数", "as the TP degree Y", "写成 TP 度数 Y"),
+    "405b.moe_other_nodes_topk": _NODES,
+    "405b.moe_other_nodes_limited": _NODES,
 }
 
 _BYTE_UNITS = {"GB", "GiB", "TB"}
