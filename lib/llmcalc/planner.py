@@ -181,10 +181,11 @@ class Stack:
     ``fp8_dispatch``: with ``fp8=True`` the dispatch-direction transfers (the tokens before the experts' first GEMM,
     the gradients before their last) travel in FP8 with one fp32 scale per 128 values, the combine direction in
     bf16; ``comm_units``: streaming multiprocessors the communication kernels hold while they overlap compute, which
-    runs on the rest (GPU layouts with EP > 1). ``pipeline``: "1f1b" (Megatron-LM's schedule, interleaved with v > 1)
+    runs on the rest (the calibrated prediction of GPU layouts with EP > 1). ``pipeline``: "1f1b" (Megatron-LM's schedule, interleaved with v > 1)
     or "dualpipe" (DeepSeek-V3's bidirectional schedule, deepseek-ai/DualPipe: bubble (PP/2 − 1)(F&B + B − 3W),
     two copies of the parameters, PP + 1 micro-batches of activations; it needs an even PP, an even number of
-    micro-batches, at least 2·PP of them, and no interleaving). ``fsdp2_memory``: memory per device in the closed form of PyTorch FSDP2 + DTensor
+    micro-batches, at least 2·PP of them, and no interleaving). ``fsdp2_memory``: memory per device in the closed
+    form of PyTorch FSDP2 + DTensor
     (:func:`llmcalc.memory.fsdp2_bytes_per_device`: gathered root and layers, all-gather and reduce-scatter
     buffers, unsharded gradients, the loss's fp32 temporaries, SP's whole linear inputs) for dense models
     without pipeline parallelism at ZeRO stage 2 or 3, instead of the textbook states + activations (context
@@ -857,8 +858,8 @@ def _frame(res: dict, rows: np.ndarray):
         excess = [None if x is None else np.maximum(take(x) - cmb, 0.0) for x in hidden]
         total = sum(x for x in excess if x is not None)
         scale = over / np.where(total > 0, total, 1.0)
-        extra = {name: x * scale for name, x in zip(("tp_comm_s", "cp_comm_s", "pp_p2p_s", "dp_exposed_s", "ep_comm_s"), excess)
-                 if x is not None}
+        names = ("tp_comm_s", "cp_comm_s", "pp_p2p_s", "dp_exposed_s", "ep_comm_s")
+        extra = {name: x * scale for name, x in zip(names, excess) if x is not None}
 
     data = {}
     for name in COLUMNS:
@@ -1049,8 +1050,8 @@ def predict_run(run, *, ideal: bool = False, **overrides):
 
 def published_comparison(runs=None):
     """Predicted vs reported throughput for every published run (:data:`llmcalc.published.PLANNER_RUNS`):
-    one row per run with the layout chosen (``fp8``: its linear GEMMs in FP8; ``moe``: a mixture-of-experts model), memory, predicted and reported tokens/s
-    and MFU (both with the planner's FLOP count: causal attention where the run's kernel skips the masked half), the
+    one row per run with the layout chosen (``fp8``: its linear GEMMs in FP8; ``moe``: a mixture-of-experts model),
+    memory, predicted and reported tokens/s and MFU (both with the planner's FLOP count: causal attention where the run's kernel skips the masked half), the
     ideal bound's MFU, and the error predicted / reported − 1 (the same for throughput, step time and MFU)."""
     import pandas as pd
 
