@@ -156,14 +156,7 @@ def collective_time(chip: Chip, nbytes, size, span, *, kind: str, ideal: bool):
     work in parallel. ``ideal``: line rate and no latency; else the chip's achieved bus fraction and the
     per-step latency of :func:`rates`.
     """
-    r = rates(chip)
-    size = np.asarray(size, dtype=np.float64)
-    span = np.asarray(span, dtype=np.float64)
-    stride = np.maximum(span / np.maximum(size, 1.0), 1.0)
-    g = np.clip(np.floor(chip.fast_domain / stride), 1.0, size)
-    k = np.maximum(size / g, 1.0)
-    w_fast = _fast_bw(chip, g) * (1.0 if ideal else r.fast_bus_fraction)
-    w_slow = chip.slow_link_one_way * (1.0 if ideal else r.slow_bus_fraction)
+    r, size, g, k, w_fast, w_slow = _group_links(chip, size, span, ideal)
     if kind == "all_to_all":
         # every rank sends (n − 1)/n of its array: the share going to other domains, (k − 1)/k, on the slow link
         inside = nbytes * (g - 1) / np.maximum(size, 1.0) / w_fast
@@ -178,9 +171,29 @@ def collective_time(chip: Chip, nbytes, size, span, *, kind: str, ideal: bool):
         elif kind not in ("all_gather", "reduce_scatter"):
             raise ValueError(f"kind must be one of all_gather, reduce_scatter, all_reduce, all_to_all, got {kind!r}")
     if not ideal:
-        lat = np.where(g > 1, r.fast_latency_s, 0.0) + np.where(k > 1, r.slow_latency_s * np.log2(np.maximum(k, 1.0)), 0.0)
-        t = t + steps * lat
+        t = t + steps * _latency(r, g, k)
     return np.where(size > 1, t, 0.0)
+
+
+def _group_links(chip: Chip, size, span, ideal: bool):
+    """A group of ``size`` ranks spread over ``span`` consecutive ranks: the chip's rates, ``size`` and the members
+    in one fast domain ``g`` and the domains ``k`` as arrays, and the fast and slow links' bandwidth per member (line
+    rate with ``ideal``, else the achieved bus fractions)."""
+    r = rates(chip)
+    size = np.asarray(size, dtype=np.float64)
+    span = np.asarray(span, dtype=np.float64)
+    stride = np.maximum(span / np.maximum(size, 1.0), 1.0)
+    g = np.clip(np.floor(chip.fast_domain / stride), 1.0, size)
+    k = np.maximum(size / g, 1.0)
+    w_fast = _fast_bw(chip, g) * (1.0 if ideal else r.fast_bus_fraction)
+    w_slow = chip.slow_link_one_way * (1.0 if ideal else r.slow_bus_fraction)
+    return r, size, g, k, w_fast, w_slow
+
+
+def _latency(r: KernelRates, g, k):
+    """One collective step's latency: inside the fast domain when it has several members, and a tree across the k
+    domains (log2 k steps) when there are several."""
+    return np.where(g > 1, r.fast_latency_s, 0.0) + np.where(k > 1, r.slow_latency_s * np.log2(np.maximum(k, 1.0)), 0.0)
 
 
 def _fast_bw(c: Chip, size) -> np.ndarray:
@@ -246,20 +259,14 @@ def node_dispatch_time(chip: Chip, nbytes, size, span, *, k: int, E: int, groups
     reaches (:func:`expert_domain_share`); inside its node every routed copy but the one for the GPU it lands on
     crosses the fast fabric once, ``nbytes`` × k × (g − 1)/g; the step takes the longer of the two. Line rates with
     ``ideal``; else the chip's bus fractions and one collective latency on each link, as :func:`collective_time`."""
-    r = rates(chip)
-    size = np.asarray(size, dtype=np.float64)
-    span = np.asarray(span, dtype=np.float64)
-    stride = np.maximum(span / np.maximum(size, 1.0), 1.0)
-    g = np.clip(np.floor(chip.fast_domain / stride), 1.0, size)
-    nodes = np.maximum(size / g, 1.0)
-    shares = {float(x): expert_domain_share(E, k, int(x), groups, groups_per_token) if E % int(x) == 0
-              else expert_domain_share(E, k, 1) for x in np.unique(nodes)}
+    r, size, g, nodes, w_fast, w_slow = _group_links(chip, size, span, ideal)
+    # nodes that do not split the experts evenly: every node taken as reached (the most traffic)
+    shares = {float(x): expert_domain_share(E, k, int(x), groups, groups_per_token) if E % int(x) == 0 else 1.0
+              for x in np.unique(nodes)}
     share = np.vectorize(lambda x: shares[float(x)], otypes=[np.float64])(nodes)
-    w_fast = _fast_bw(chip, g) * (1.0 if ideal else r.fast_bus_fraction)
-    w_slow = chip.slow_link_one_way * (1.0 if ideal else r.slow_bus_fraction)
     across = nbytes * (nodes - 1.0) * share / w_slow
     inside = nbytes * k * (g - 1.0) / g / w_fast
     t = np.maximum(across, inside)
     if not ideal:
-        t = t + np.where(g > 1, r.fast_latency_s, 0.0) + np.where(nodes > 1, r.slow_latency_s * np.log2(nodes), 0.0)
+        t = t + _latency(r, g, nodes)
     return np.where(size > 1, t, 0.0)
