@@ -667,7 +667,8 @@ def _note_validation(df: pd.DataFrame) -> dict[str, str]:
               f"{ds['err_full']:+.1f}%, an agreement that rests on recomputation DeepSeek did not do. Both mixture-of-experts "
               f"frameworks thus show the same gap: without recomputation the planner is optimistic by "
               f"{min(ds['err'], worst['error %']):.0f}% to {max(ds['err'], worst['error %']):.0f}% (the reported rate here "
-              f"also carries the run's restarts and batch ramp, and the multi-token-prediction module is not counted).",
+              f"is the whole pre-training stage's average, its batch ramp included, and the multi-token-prediction module "
+              f"is not counted).",
         "zh": f"这些训练不参与任何拟合（`llmcalc.published.VALIDATION_RUNS`，不在 `PLANNER_RUNS` 里）。NVIDIA 的：它自己的性能汇总里，"
               f"H100 上通过 Megatron-Bridge 性能配方运行的 Megatron-Core。**FP8 的稠密 Llama 模型**（{'、'.join(models)}；"
               f"{len(dense)} 种布局；`fp8=True`：各层线性 GEMM 按 FP8 峰值 × 拟合比例 × {share:.3f} 计，后者是两个公开"
@@ -692,8 +693,8 @@ def _note_validation(df: pd.DataFrame) -> dict[str, str]:
               f"{ds['err']:+.1f}%，规划器估计的显存为 {ds['gib']:.0f} GiB，因此判定 DeepSeek 实际跑过的布局放不下。改用完全重计算"
               f"则放得下（{ds['gib_full']:.0f} GiB），误差 {ds['err_full']:+.1f}%，但这个吻合依赖 DeepSeek 并没有做的重计算。"
               f"两个混合专家框架因此显示同一个缺口：不重计算时规划器偏乐观 "
-              f"{min(ds['err'], worst['error %']):.0f}% 到 {max(ds['err'], worst['error %']):.0f}%（这里的公布速率还包含训练中的"
-              f"重启和批大小爬升，多 token 预测模块也没有计入）。",
+              f"{min(ds['err'], worst['error %']):.0f}% 到 {max(ds['err'], worst['error %']):.0f}%（这里的公布速率是整个预训练阶段的"
+              f"平均，包括批大小爬升的阶段；多 token 预测模块也没有计入）。",
     }
 
 

@@ -67,7 +67,9 @@ class ModelConfig:
     router): the ``E`` experts form ``routing_groups`` equal groups of consecutive experts and each token
     picks its ``k`` experts inside ``groups_per_token`` of them (transformers' ``n_group`` and ``topk_group``;
     1 and 1 is plain top-k). It changes no count; it bounds how many devices a token is sent to, which the
-    planner's expert-parallel communication uses. Where the dense layers sit (first, as DeepSeek and GLM-4.5; interleaved, as
+    planner's expert-parallel communication uses.
+
+    Where the dense layers sit (first, as DeepSeek and GLM-4.5; interleaved, as
     Llama 4 Maverick and Qwen MoE's ``decoder_sparse_step``) changes no count.
 
     Multi-head latent attention (DeepSeek-V2/V3, ``kv_lora_rank > 0``): queries through an optional

@@ -518,13 +518,14 @@ VALIDATION_RUNS: tuple[ThroughputRun, ...] = (
                   DEEPSEEK_V3, preset="deepseek-v3", micro_batch=1, interleave=1, ep=64, fp8=True,
                   note="DeepSeek's HAI-LLM as the report describes it (stack 'deepseek-v3': DualPipe, all-to-all "
                        "hidden, per-node FP8 dispatch, 20 SMs for communication); the reported rate is the whole "
-                       "pre-training's average (2664K GPU-hours for 14.8T tokens: batch ramp, evaluation and restarts "
-                       "included), the batch its final 15,360 sequences; micro-batch 1 sequence assumed (DeepEP's "
+                       "pre-training stage's average (2664K GPU-hours for 14.8T tokens, the first 469B of them at a "
+                       "smaller batch; the report does not itemise what else the hours hold), the batch its final "
+                       "15,360 sequences; micro-batch 1 sequence assumed (DeepEP's "
                        "benchmark of the pretraining setting: 4096 tokens per batch); recomputation of RMSNorm and of "
                        "MLA's up-projections with FP8-cached activations is not among the planner's policies: the "
                        "nearest, 'none' (the recomputed up-projections are 8% of the forward FLOPs, 2.7% of a step's "
-                       "model FLOPs, not charged; the norms are elementwise); master weights and gradients fp32 as printed, the AdamW "
-                       "moments bf16 (printed) counted as fp32 (4 bytes a parameter more); the multi-token-prediction "
+                       "model FLOPs, not charged; the norms are elementwise); master weights and gradients fp32 as "
+                       "printed, the AdamW moments bf16 (printed) counted as fp32 (4 bytes a parameter more); the multi-token-prediction "
                        "module (one more MoE layer and an output-head pass) not counted"),
 )
 
