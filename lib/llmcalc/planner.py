@@ -49,6 +49,12 @@ Memory per device, the heaviest pipeline stage:
   stages are split as Meta did for Llama 3 (§3.3.2: one layer fewer on the first and the last stage):
   then the heaviest is the larger of min(PP, m)·(⌈L/PP⌉ − 1) and min(PP − 1, m)·⌈L/PP⌉ layer-micro-batches. Full recompute keeps each layer's
   input and rebuilds one layer at a time (one layer's full activations on top).
+- Megatron-Core's module policies (``recompute="layernorm+moe_act"``, :data:`RECOMPUTE_MODULES`) keep the layer's
+  tensors less those the modules rebuild in the backward pass: "layernorm" the two norms' outputs, "moe_act" the
+  experts' activation output, "mla_up_proj" the full-width queries, keys and values, "mlp" a dense MLP's tensors,
+  "shared_experts" the shared experts', "core_attn" the score tensors (as "selective"). Their compute: the modules'
+  forward matmuls once more (up projections, dense MLP, shared experts, scores) and two HBM passes over the tensors
+  they rebuild. A stack with ``moe_probs_in_activation`` (Megatron-Core) keeps no expert outputs.
 - the last stage instead holds one micro-batch in flight plus the fp32 logits (4 bytes each, split by
   TP: a vocab-parallel fused cross-entropy). With ``fused_swiglu=True`` (the default; Megatron-LM and
   Transformer Engine) a SwiGLU layer does not keep silu(gate): the fused kernel recomputes it in the
@@ -146,6 +152,13 @@ from .models import ModelConfig
 from .params import param_breakdown, param_count
 
 RECOMPUTE = ("none", "selective", "selective-op", "full")
+# Megatron-Core's selective recompute by module (NVIDIA/Megatron-LM, megatron/core/transformer/transformer_config.py,
+# ``recompute_modules``, with recompute_granularity "selective"): "core_attn" the core attention; "layernorm" the
+# input and pre-MLP norms; "moe_act" the experts' activation function; "mla_up_proj" MLA's up projections and RoPE;
+# "mlp" the dense MLP; "shared_experts" the MoE layer's shared experts. A policy names one or more of them joined by
+# "+" ("layernorm+moe_act"), written in this order. Megatron-Core's "moe" (the whole MoE layer, its all-to-all
+# run again) is not modelled.
+RECOMPUTE_MODULES = ("core_attn", "layernorm", "mla_up_proj", "moe_act", "mlp", "shared_experts")
 ATTENTION = ("flash", "eager")
 # What recompute="selective-op" keeps of a layer (names of llmcalc.memory.layer_activation_breakdown), plus the down
 # projection's output: torchtitan's op-level selective activation checkpointing (pytorch/torchtitan,
@@ -153,6 +166,46 @@ ATTENTION = ("flash", "eager")
 # ops, except every second mm"; the save list holds aten.mm, the flash / memory-efficient attention kernels and the
 # reduce-scatter). In a Llama layer the matmuls run wq, wk, wv, wo, w1, w3, w2: wk, wo and w3 are recomputed.
 SELECTIVE_OP_KEPT = ("attn_norm_input", "query", "value", "softmax_logsumexp", "out_proj_input", "gate", "gelu_input")
+
+
+def recompute_modules(policy: str) -> tuple[str, ...]:
+    """The Megatron-Core modules a recompute policy names (``"layernorm+moe_act"`` → ("layernorm", "moe_act")); ()
+    for the whole-layer policies of :data:`RECOMPUTE`."""
+    if policy in RECOMPUTE:
+        return ()
+    return tuple(policy.split("+"))
+
+
+def recompute_policy(field: str, value) -> str:
+    """``value`` checked as a recompute policy: one of :data:`RECOMPUTE`, or Megatron-Core modules of
+    :data:`RECOMPUTE_MODULES` joined by "+" (returned in that order, each once)."""
+    if isinstance(value, str) and value in RECOMPUTE:
+        return value
+    accepted = (f"{field} must be one of {list(RECOMPUTE)} or Megatron-Core modules joined by '+' from "
+                f"{list(RECOMPUTE_MODULES)}")
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{accepted}, got {value!r}")
+    parts = value.split("+")
+    bad = [x for x in parts if x not in RECOMPUTE_MODULES]
+    if bad:
+        hint = ("; 'moe' (the whole MoE layer recomputed, its all-to-all run again) is not modelled" if "moe" in bad
+                else "")
+        raise ValueError(f"{accepted}, got {value!r} (unknown: {', '.join(map(repr, bad))}){hint}")
+    return "+".join(m for m in RECOMPUTE_MODULES if m in parts)
+
+
+def _check_modules(cfg: ModelConfig, policy: str) -> None:
+    """Reject a module the model does not have (as Megatron-Core rejects "mla_up_proj" without MLA)."""
+    mods = recompute_modules(policy)
+    name = cfg.name or "cfg"
+    needs = {"mla_up_proj": (cfg.uses_mla, "multi-head latent attention"),
+             "moe_act": (cfg.is_moe, "experts"),
+             "shared_experts": (cfg.is_moe and cfg.F_shared > 0, "shared experts"),
+             "mlp": (cfg.L > cfg.moe_layers, "dense MLP layers")}
+    for m in mods:
+        ok, what = needs.get(m, (True, ""))
+        if not ok:
+            raise ValueError(f"recompute module {m!r} (in {policy!r}) needs {what}; {name} has none")
 
 
 # the stored tensors that only a linear layer reads in the backward pass (its input, for the weight gradient):
@@ -190,6 +243,15 @@ class Stack:
     buffers, unsharded gradients, the loss's fp32 temporaries, SP's whole linear inputs) for dense models
     without pipeline parallelism at ZeRO stage 2 or 3, instead of the textbook states + activations (context
     parallelism is taken to divide the tokens; the closed form was measured without it).
+    ``moe_probs_in_activation``: the experts multiply their activation by the router's probabilities (a weighted
+    SwiGLU), so the combine is a plain sum and no expert's output is kept for the backward pass
+    (:func:`llmcalc.memory.layer_activation_breakdown`'s ``expert_outputs`` left out); False: the outputs are
+    weighted after the experts, as Hugging Face's MoE layers do, and kept. ``fp8_activation_cache`` (with
+    ``fp8=True``): the MoE layer's inputs to the SwiGLU (gate and up, routed and shared experts) kept in FP8 (1 byte a
+    value), and the
+    attention output kept once, in a 12-bit format (1.5 bytes), for both the output projection and the attention
+    kernel's backward, instead of bf16 for the kernel plus FP8 for the projection (DeepSeek-V3's low-precision
+    storage).
     """
 
     name: str
@@ -205,9 +267,12 @@ class Stack:
     fp8_dispatch: bool = False
     comm_units: int = 0
     pipeline: str = "1f1b"
+    moe_probs_in_activation: bool = False
+    fp8_activation_cache: bool = False
 
     def __post_init__(self) -> None:
-        for name in ("tp", "cp", "pp", "dp_gather", "cross_replica", "fsdp2_memory", "ep", "fp8_dispatch"):
+        for name in ("tp", "cp", "pp", "dp_gather", "cross_replica", "fsdp2_memory", "ep", "fp8_dispatch",
+                     "moe_probs_in_activation", "fp8_activation_cache"):
             v.flag(f"Stack.{name}", getattr(self, name))
         v.choice("Stack.ep_dispatch", self.ep_dispatch, EP_DISPATCH)
         v.choice("Stack.pipeline", self.pipeline, PIPELINES)
@@ -230,7 +295,10 @@ STACKS: dict[str, Stack] = {s.name: s for s in [
     Stack("megatron-core", True, True, True, True, True,
           "NVIDIA/Megatron-LM README (Megatron-Core): '--overlap-grad-reduce', '--overlap-param-gather', "
           "'--tp-comm-overlap', pipeline communication overlapped 'by default'; context parallelism's ring "
-          "exchange overlaps attention (Transformer Engine)"),
+          "exchange overlaps attention (Transformer Engine); the experts apply the router's probabilities in "
+          "their activation (megatron/core/transformer/moe/experts.py, weighted_bias_swiglu_impl, since 'perf(MoE): "
+          "Memory efficient token permutation', 2025-04-09), so the expert outputs are not kept",
+          moe_probs_in_activation=True),
     Stack("deepspeed", False, False, False, False, True,
           "Megatron-DeepSpeed (MT-NLG, BLOOM): Megatron tensor parallelism (exposed), DeepSpeed pipeline "
           "(sends exposed), ZeRO-1 with overlap_comm for the gradient reduce-scatter and the parameter "
@@ -250,9 +318,13 @@ STACKS: dict[str, Stack] = {s.name: s for s in [
           "via IB to the GPUs with the same in-node index on its target nodes' and forwarded via NVLink, 'only 20 SMs' "
           "for communication (§3.5.1: '20 out of the 132 SMs available in the H800'); §3.3.3: the activations before "
           "the MoE up-projections and the gradients before the down-projections dispatched in FP8, both combines in "
-          "BF16; deepseek-ai/DualPipe README: bubble and memory of the schedule; no tensor parallelism; ZeRO-1's "
-          "gather after the optimizer step (not described, so not credited)",
-          ep=True, ep_dispatch="per-node", fp8_dispatch=True, comm_units=20, pipeline="dualpipe"),
+          "BF16; 'we cache the inputs of the SwiGLU operator and recompute its output in the backward pass. These "
+          "activations are also stored in FP8', and the attention output, used by the output projection and the "
+          "attention backward, in 'a customized E5M6 data format'; deepseek-ai/DualPipe README: bubble and memory of "
+          "the schedule; no tensor parallelism; ZeRO-1's gather after the optimizer step (not described, so not "
+          "credited)",
+          ep=True, ep_dispatch="per-node", fp8_dispatch=True, comm_units=20, pipeline="dualpipe",
+          fp8_activation_cache=True),
     Stack("jax-tpu", True, True, True, True, False,
           "PaLM (Chowdhery et al. 2022, §4): XLA overlaps the in-pod collectives with compute; the cross-pod "
           "gradient exchange is not overlapped with the backward pass (1.95× the throughput of one pod)"),
@@ -402,8 +474,18 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
     sps = [False, True] if sp is None else _unique(
         [v.flag("sp", x) for x in _items("sp", sp, "True or False")])
     mbs = _options("micro_batch", micro_batch, _powers_of_two(min(64, seqs)))
-    rcs = (["none", "full"] if flash else list(RECOMPUTE)) if recompute is None else _unique(
-        [v.choice("recompute", x, RECOMPUTE) for x in _items("recompute", recompute, "a policy")])
+    if recompute is None:
+        rcs = ["none", "full"] if flash else list(RECOMPUTE)
+        # a mixture-of-experts or latent-attention model: also Megatron-Core's cheap module policy, the norms, the
+        # experts' activation and MLA's up projections recomputed (little compute for much of a layer's memory)
+        cheap = "+".join(m for m, has in (("layernorm", True), ("mla_up_proj", cfg.uses_mla), ("moe_act", cfg.is_moe))
+                         if has)
+        if cfg.is_moe or cfg.uses_mla:
+            rcs.insert(1, cheap)
+    else:
+        rcs = _unique([recompute_policy("recompute", x) for x in _items("recompute", recompute, "a policy")])
+    for rc in rcs:
+        _check_modules(cfg, rc)
     vs = _options("interleave", interleave, [1, 2, 4, 8])
 
     # ----- meshes (tp, cp, pp, ep) whose product divides n -----
@@ -437,7 +519,14 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
     mb_f = mb_a.astype(f)
     rc_names = np.array(rcs)
     full = on(rc_names == "full", 4)
-    selective = on(rc_names == "selective", 4)
+    mods = [set(recompute_modules(rc)) for rc in rcs]
+    module_policy = on([bool(m) for m in mods], 4)
+    # the score matmuls run again: "selective", or Megatron-Core's "core_attn" module (with flash attention, the
+    # fused kernel's forward once more)
+    selective = on([rc == "selective" or "core_attn" in m for rc, m in zip(rcs, mods)], 4)
+    up_rerun = on(["mla_up_proj" in m for m in mods], 4)        # MLA's up projections run again
+    mlp_module = on(["mlp" in m for m in mods], 4)              # the dense MLP runs again
+    shared_rerun = on(["shared_experts" in m for m in mods], 4)  # the shared experts run again
     selop = on(rc_names == "selective-op", 4)
     rerun_elementwise = on(np.isin(rc_names, ("full", "selective-op")), 4)   # every non-matmul op runs again
     v_a = on(vs, 5)
@@ -495,9 +584,32 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
                          f"plain multi-head or grouped-query attention; {cfg.name or 'cfg'} has "
                          f"{'experts' if cfg.is_moe else 'latent attention'}: use 'none', 'selective' or 'full'")
 
+    def dropped(rc, name):
+        """Whether Megatron-Core's module policy ``rc`` discards tensor ``name`` (recomputed in the backward pass):
+        "layernorm" the norms' outputs (the linear inputs after them), "moe_act" the experts' activation output,
+        "mla_up_proj" the full-width queries, keys and values, "mlp" the dense MLP's tensors, "shared_experts" the
+        shared experts' ("core_attn": the score tensors, left out by the breakdown's "selective")."""
+        m = recompute_modules(rc)
+        return (("layernorm" in m and name in ("qkv_input", "mlp_input"))
+                or ("moe_act" in m and name in ("expert_silu_gate", "expert_product", "expert_gelu_output"))
+                or ("mla_up_proj" in m and name in ("query", "key", "value"))
+                or ("mlp" in m and name in ("gate", "up", "silu_gate", "product", "gelu_input", "gelu_output"))
+                or ("shared_experts" in m and name.startswith("shared_")))
+
+    def breakdown(t, spj, rc):
+        base = "none" if rc == "selective-op" else rc
+        if recompute_modules(rc):
+            base = "selective" if "core_attn" in recompute_modules(rc) else "none"
+        parts = layer_activation_breakdown(cfg, 1, s, tp=t, sp=spj, recompute=base, flash_attention=flash,
+                                           moe_layer=bool(moe_layers))
+        return {name: x for name, x in parts.items() if not (fused_swiglu and name.endswith("silu_gate"))}
+
+    def rerun_bytes(t, spj, rc):
+        """Bytes of the tensors a module policy discards: its recompute writes them again (and reads its inputs)."""
+        return float(sum(x for name, x in breakdown(t, spj, rc).items() if dropped(rc, name)))
+
     def layer_bytes(t, spj, rc, saved=False):
-        parts = layer_activation_breakdown(cfg, 1, s, tp=t, sp=spj, recompute="none" if rc == "selective-op" else rc,
-                                           flash_attention=flash, moe_layer=bool(moe_layers))
+        parts = breakdown(t, spj, rc)
         if saved and fp8:
             # FP8 (Transformer Engine): a linear layer keeps its input for the weight gradient as the FP8 tensor it
             # cast (1 byte a value, not 2); the norm outputs and the MLP's down-projection inputs are kept only
@@ -507,24 +619,35 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
                 if name in FP8_SAVED_INPUTS or name.endswith(("_product", "_gelu_output")) or name == "expert_inputs":
                     parts[name] = parts[name] / 2
                 elif name == "out_proj_input":
-                    parts[name] = parts[name] * 3 / 2
+                    parts[name] = parts[name] * (Fraction(3, 4) if st.fp8_activation_cache else Fraction(3, 2))
+                elif st.fp8_activation_cache and name in ("expert_gate", "expert_up", "shared_gate", "shared_up"):
+                    parts[name] = parts[name] / 2
         if rc == "selective-op":
             # torchtitan's op-level policy keeps the layer input, the outputs of the odd-numbered matmuls (query,
             # value, gate or fc1, and the down projection's output, as wide as the MLP's input) and the attention
             # kernel's outputs; everything else is recomputed
             return float(sum(parts.get(name, 0) for name in SELECTIVE_OP_KEPT) + parts["mlp_input"])
-        return float(sum(x for name, x in parts.items() if not (fused_swiglu and name.endswith("silu_gate"))))
+        if saved and st.moe_probs_in_activation:
+            parts.pop("expert_outputs", None)   # the combine is a plain sum: nothing of it kept
+        return float(sum(x for name, x in parts.items() if not dropped(rc, name)))
 
     kept = np.array([[[layer_bytes(t, spj, rc, saved=True) for rc in rcs] for spj in sps] for t in tps])
     whole = np.array([[layer_bytes(t, spj, "none") for spj in sps] for t in tps])
+    rerun = np.array([[[rerun_bytes(t, spj, rc) for rc in rcs] for spj in sps] for t in tps])
     sp_idx = np.arange(len(sps)).reshape(1, -1, 1, 1, 1, 1)
     rc_idx = np.arange(len(rcs)).reshape(1, 1, 1, 1, -1, 1)
     ti = on(tpi, 0)
     per_layer = kept[ti, sp_idx, rc_idx] * mb_f / cp_f                       # (M, S, 1, B, R, 1)
-    norms_kept = on(np.isin(rc_names, ("none", "selective")), 4)
+    # the norm inputs stay stored (fp32 copies with norm_fp32; DTensor's SP keeps the norm outputs whole) unless the
+    # layer is recomputed whole or per op; Megatron-Core's "layernorm" module drops the outputs, not the inputs
+    norms_kept = on([rc in ("none", "selective") or bool(m) for rc, m in zip(rcs, mods)], 4)
+    norm_outputs_kept = on([rc in ("none", "selective") or (bool(m) and "layernorm" not in m)
+                            for rc, m in zip(rcs, mods)], 4)
     tokens_stream = mb_f * (s / cp_f) / np.where(sp_a, tp_f, 1.0)          # the residual stream's tokens per rank
     if norm_fp32:   # two norms per layer: fp32 input (+2D over bf16), 1/rms (4), normalised bf16 (2D), each
-        per_layer = per_layer + np.where(norms_kept, tokens_stream * (8.0 * cfg.D + 8.0), 0.0)
+        # (the "layernorm" module recomputes the 1/rms and the normalised tensor: only the inputs' fp32 excess stays)
+        per_layer = per_layer + np.where(norms_kept, tokens_stream * np.where(norm_outputs_kept, 8.0 * cfg.D + 8.0,
+                                                                              4.0 * cfg.D), 0.0)
     rebuilt = np.where(full, whole[ti, sp_idx] * mb_f / cp_f, 0.0)           # full recompute: one layer rebuilt
     m_a = np.where(seqs % dp_a == 0, seqs // dp_a, 0) // mb_a                 # micro-batches per replica
     # micro-batches in flight on pipeline rank r at the peak (Megatron-LM, megatron/core/pipeline_parallel/
@@ -556,7 +679,7 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
         # What a layer keeps: the planner's per-layer tensors with SP as DTensor does it, or its input (full)
         # DTensor's SP keeps the two gathered linear inputs (qkv's and the MLP's, 2D bytes per token each) whole
         # on every rank, where Korthikanti et al.'s SP (the per-layer model above) splits them over TP
-        whole_inputs = np.where(sp_a & norms_kept, 4.0 * cfg.D * mb_f * (s / cp_f) * (1.0 - 1.0 / tp_f), 0.0)
+        whole_inputs = np.where(sp_a & norm_outputs_kept, 4.0 * cfg.D * mb_f * (s / cp_f) * (1.0 - 1.0 / tp_f), 0.0)
         kept_f = np.where(full, 2.0 * cfg.D * tokens_stream, per_layer + whole_inputs)
         moments = _fsdp2_terms(cfg, mb_f, s / cp_f, zshard, tp_f, sp_a, z_a >= 3, r.master > 0, full, loss_parallel,
                                kept=kept_f, xp=np)
@@ -589,10 +712,20 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
     mlp_rerun = 1.0 / 3.0 if cfg.mlp == "gated" else 0.5
     selop_l = 0.5 * proj_l + mlp_rerun * mlp_l + (0.0 if flash else score_l)   # eager scores are not saved either
 
-    def train_layer(fwd):                # (R)
-        return np.where(full, 4.0 * fwd, 3.0 * fwd + np.where(selective, score_l, 0.0) + np.where(selop, selop_l, 0.0))
+    # Megatron-Core's module policies run their modules' forward matmuls once more: "mla_up_proj" the query and
+    # key-value up projections (q_lora_rank → N·(nope + rope), kv_lora_rank → N·(nope + v)), "mlp" a dense layer's MLP,
+    # "shared_experts" a MoE layer's shared experts ("core_attn": the score matmuls, as "selective");
+    # "layernorm" and "moe_act" are elementwise (their HBM traffic below)
+    up_l = (2.0 * s * cfg.N * ((cfg.q_lora_rank or 0) * cfg.qk_head_dim + cfg.kv_lora_rank * (cfg.qk_nope_head_dim
+                                                                                               + cfg.v_dim))
+            if cfg.uses_mla else 0.0)
 
-    dense_train, moe_train = train_layer(dense_fl), train_layer(moe_fl)
+    def train_layer(fwd, module_extra):  # (R)
+        return np.where(full, 4.0 * fwd, 3.0 * fwd + np.where(selective, score_l, 0.0) + np.where(selop, selop_l, 0.0)
+                        + np.where(up_rerun, up_l, 0.0) + module_extra)
+
+    dense_train = train_layer(dense_fl, np.where(mlp_module, mlp_l, 0.0))
+    moe_train = train_layer(moe_fl, np.where(shared_rerun, shared_fl, 0.0))
     hw_seq = dense_layers * dense_train + moe_layers * moe_train + head_train
     last_layers = np.maximum(0, L - (pp_a - 1) * stage_layers)
     last_layers = np.where(balanced, np.minimum(last_layers, stage_layers - 1), last_layers)
@@ -638,15 +771,17 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
         q_mlp = (q3f(tok, cfg.D, gated * cfg.F / tpv) * q3f(tok, cfg.F / tpv, cfg.D)) ** 0.5 if dense_layers else 1.0
         q_head = q3f(tok, cfg.D, cfg.V / tpv)
         e_proj, e_mlp = eta * q_proj * g8, eta * q_mlp * g8
-        attn_t = passes_mult * proj_l / e_proj + (score_mult + rework) * score_l / eta_attn
-        dense_t = attn_t + passes_mult * mlp_l / e_mlp
+        attn_t = (passes_mult * proj_l / e_proj + (score_mult + rework) * score_l / eta_attn
+                  + np.where(up_rerun, up_l / e_proj, 0.0))
+        dense_t = attn_t + (passes_mult + np.where(mlp_module, 1.0, 0.0)) * mlp_l / e_mlp
         if "selective-op" in rcs:
             dense_t = dense_t + np.where(selop, 0.5 * proj_l / e_proj + mlp_rerun * mlp_l / e_mlp, 0.0)
         if moe_layers:
             tok_e = tok * cfg.k * ep_f / cfg.E                          # tokens per local expert (balanced routing)
             q_e = (q3f(tok_e, cfg.D, gated * cfg.F_expert / tpv) * q3f(tok_e, cfg.F_expert / tpv, cfg.D)) ** 0.5
             # the router stays in bf16 (a D × E GEMM kept in high precision), shared and routed experts in FP8
-            moe_t = attn_t + passes_mult * (router_l / (eta * q_mlp) + shared_fl / e_mlp + experts_fl / (eta * q_e * g8))
+            moe_t = (attn_t + passes_mult * (router_l / (eta * q_mlp) + shared_fl / e_mlp + experts_fl / (eta * q_e * g8))
+                     + np.where(shared_rerun, shared_fl / e_mlp, 0.0))
         else:
             moe_t = dense_t
         head_t = head_train / (eta * q_head)
@@ -734,8 +869,11 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
         p2p_x = 0.0 if st.pp else p2p
         # non-matmul work (norms, activations, softmax, residuals) is bound by HBM: every stored activation
         # crosses HBM `passes` times a step (+2 with full recompute); fitted, see llmcalc.kernels.FITTED
+        # (a module policy: +2 over the tensors it discards, written again from the inputs it read)
         elementwise_mb = ((passes + np.where(rerun_elementwise, 2.0, 0.0)) * stage_layers * whole[ti, sp_idx] * mb_f / cp_f
                           / c.hbm_bytes_per_s)
+        if module_policy.any():
+            elementwise_mb = elementwise_mb + 2.0 * stage_layers * rerun[ti, sp_idx, rc_idx] * mb_f / cp_f / c.hbm_bytes_per_s
         elementwise_mb = elementwise_mb + cast_mb     # FP8: the casts of every linear GEMM's operands
         ep_x = 0.0 if st.ep else ep_mb
         t_mb = cmb + elementwise_mb + tp_x + cp_x + ep_x + p2p_x + overlap
@@ -897,7 +1035,9 @@ def search(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_tokens: int, 
     micro-batch powers of two up to 64 sequences; interleave 1, 2, 4, 8. ``zero`` (stages 0-3), ``sp``
     (True/False) and ``recompute`` ("none"/"selective"/"selective-op"/"full"; "selective" only with eager attention
     by default, since flash attention keeps no score tensors; "selective-op" only when asked, for dense models
-    without latent attention) likewise. DP is what is left:
+    without latent attention; or Megatron-Core's modules joined by "+", :data:`RECOMPUTE_MODULES`, e.g.
+    "layernorm+moe_act", which the default grid adds for a mixture-of-experts or latent-attention model: the norms,
+    the MLA up projections and the experts' activation) likewise. DP is what is left:
     n_chips / (TP·CP·PP). The model and its assumptions are in the module docstring.
 
     Columns: the layout (tp, sp, cp, pp, interleave, dp, ep, zero, micro_batch, microbatches m per
@@ -995,7 +1135,7 @@ def layout(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_tokens: int, 
         v.positive_int(field, value) for field, value in (("tp", tp), ("pp", pp), ("cp", cp), ("ep", ep),
                                                           ("micro_batch", micro_batch), ("interleave", interleave)))
     zero = v.choice("zero", zero, ZERO_STAGES)
-    recompute = v.choice("recompute", recompute, RECOMPUTE)
+    recompute = recompute_policy("recompute", recompute)
     n = v.positive_int("n_chips", n_chips)
     if n % (tp * cp * pp):
         raise ValueError(f"tp × cp × pp = {tp} × {cp} × {pp} = {tp * cp * pp} must divide n_chips={n}")

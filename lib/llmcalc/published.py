@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .memory import Regime
 from .models import ModelConfig
 
 # ----- sources ------------------------------------------------------------------------------------
@@ -352,7 +353,7 @@ class ThroughputRun:
     recompute: str | None
     attention: str
     causal: bool
-    regime: str
+    regime: str | Regime
     reported: float
     reported_kind: str
     source: str
@@ -461,6 +462,11 @@ DEEPSEEK_V3 = ("DeepSeek-AI 2024, \"DeepSeek-V3 Technical Report\" (arXiv 2412.1
                "GEMMs; deepseek-ai/DeepEP docs/legacy.md: 'DeepSeek-V3/R1 pretraining setting (4096 tokens per batch, "
                "7168 hidden, top-4 groups, top-8 experts, FP8 dispatching and BF16 combining)'")
 
+# DeepSeek-V3's model states (§3.3.2-3.3.3): 'master weights, weight gradients' in FP32, the AdamW moments 'in BF16'
+DEEPSEEK_V3_STATES = Regime("deepseek-v3", 2, 4, 4, 4,
+                            "DeepSeek-V3 Technical Report §3.3: bf16 weights 2 + fp32 gradients 4 + fp32 master 4 + "
+                            "bf16 AdamW moments 2 + 2 = 14 bytes per parameter")
+
 # Published runs kept out of PLANNER_RUNS, so that no constant is fitted on them (tools/fit_planner.py never reads
 # them): the planner's prediction for each is a prediction for a run it was not tuned on in any way.
 
@@ -470,17 +476,25 @@ MEGATRON_BRIDGE_PERF = ("NVIDIA-NeMo/Megatron-Bridge, docs/performance-summary-a
                         "FSDP 0, TP 1, PP 4, CP 1, VP n/a, EP 8, tokens/s/GPU 5993) and '64 | BF16 | 512 | 4 | 4096 | "
                         "0 | 1 | 4 | 1 | 1 | 8 | 2 | 5630' (25.11: GBS 512, MBS 4, PP 4, VP 1, EP 8, GA 2, 5630); "
                         "'In MoE training benchmarks, we force-balance the token distribution among experts and all "
-                        "benchmarks are token-dropless'")
+                        "benchmarks are token-dropless'. The recipes at the two releases (tags v0.2.2, 25.11: "
+                        "scripts/performance/configs/gpt_oss/workload_base_configs.py; v0.3.0, 26.02: "
+                        "gpt_oss_workload_base_configs.py): H100 'pipeline_model_parallel_size=4, "
+                        "recompute_modules=[\"layernorm\", \"moe_act\"]' (selective recompute, "
+                        "scripts/performance/utils/overrides.py), micro-batch 1 (the base config's "
+                        "'micro_batch_size=1', not overridden for H100), gradients reduced in bf16")
 
 
 def _bridge_oss(release: str, batch: int, micro: int, wps: float) -> ThroughputRun:
-    return ThroughputRun("megatron_bridge", f"GPT-OSS 120B, 64 H100, NeMo {release}, b{micro}", "megatron-core", "H100",
-                         64, 4096, batch, 1, 4, 1, 1, False, None, "flash", True, "mixed", wps,
+    return ThroughputRun("megatron_bridge", f"GPT-OSS 120B, 64 H100, NeMo {release}, GBS {batch}", "megatron-core", "H100",
+                         64, 4096, batch, 1, 4, 1, 1, False, "layernorm+moe_act", "flash", True, "mixed", wps,
                          "tokens_per_s_per_gpu", MEGATRON_BRIDGE_PERF, preset="gpt-oss-120b", micro_batch=micro,
                          interleave=1, ep=8,
-                         note="Megatron-Core through Megatron-Bridge's performance recipes; assumed: distributed "
-                              "optimizer (ZeRO-1); recomputation not printed: the planner's fastest choice that fits; "
-                              "routing force-balanced, as the planner assumes")
+                         note="Megatron-Core through Megatron-Bridge's performance recipes, recomputing the norms and "
+                              "the experts' activation as the recipe sets; assumed: distributed optimizer (ZeRO-1); "
+                              "routing force-balanced, as the planner assumes" + (
+                                  "; micro-batch 1 as the recipe of the release sets it: the table's 'MBS 4' and "
+                                  "'GA 2' cannot both hold with PP 4 on 64 GPUs (512 sequences = MBS × DP 16 × GA) and "
+                                  "repeat the B200 row above it (PP 1, where they do)" if release == "25.11" else ""))
 
 
 MEGATRON_BRIDGE_FP8 = ("NVIDIA-NeMo/Megatron-Bridge, docs/performance-summary-archive.md (NVIDIA NeMo framework "
@@ -507,26 +521,28 @@ def _bridge_llama(release: str, model: str, preset: str, gpus: int, batch: int, 
 
 VALIDATION_RUNS: tuple[ThroughputRun, ...] = (
     _bridge_oss("26.02", 1280, 1, 5993),
-    _bridge_oss("25.11", 512, 4, 5630),
+    _bridge_oss("25.11", 512, 1, 5630),
     _bridge_llama("25.11", "Llama 3 8B", "llama-3-8b", 8, 128, 1, 1, 1, None, 14451, zero=3),
     _bridge_llama("25.11", "Llama 3 70B", "llama-3-70b", 64, 128, 4, 8, 1, 5, 1602),
     _bridge_llama("26.02", "Llama 3 70B", "llama-3-70b", 64, 256, 4, 8, 1, 5, 1621),
     _bridge_llama("25.11", "Llama 3.1 405B", "llama-3.1-405b", 1024, 512, 8, 8, 2, 8, 292),
     _bridge_llama("26.02", "Llama 3.1 405B", "llama-3.1-405b", 1024, 1536, 8, 8, 2, 8, 311),
     ThroughputRun("deepseek_v3", "DeepSeek-V3, 2048 H800 FP8", "deepseek-v3", "H800", 2048, 4096, 15360, 1, 16, 1, 1,
-                  False, "none", "flash", True, "mixed_fp32_grads", 180_000, "gpu_hours_per_trillion_tokens",
+                  False, "layernorm+mla_up_proj+moe_act", "flash", True, DEEPSEEK_V3_STATES, 180_000,
+                  "gpu_hours_per_trillion_tokens",
                   DEEPSEEK_V3, preset="deepseek-v3", micro_batch=1, interleave=1, ep=64, fp8=True,
                   note="DeepSeek's HAI-LLM as the report describes it (stack 'deepseek-v3': DualPipe, all-to-all "
                        "hidden, per-node FP8 dispatch, 20 SMs for communication); the reported rate is the whole "
                        "pre-training stage's average (2664K GPU-hours for 14.8T tokens, the first 469B of them at a "
                        "smaller batch; the report does not itemise what else the hours hold), the batch its final "
                        "15,360 sequences; micro-batch 1 sequence assumed (DeepEP's "
-                       "benchmark of the pretraining setting: 4096 tokens per batch); recomputation of RMSNorm and of "
-                       "MLA's up-projections with FP8-cached activations is not among the planner's policies: the "
-                       "nearest, 'none' (the recomputed up-projections are 8% of the forward FLOPs, 2.7% of a step's "
-                       "model FLOPs, not charged; the norms are elementwise); master weights and gradients fp32 as "
-                       "printed, the AdamW moments bf16 (printed) counted as fp32 (4 bytes a parameter more); the multi-token-prediction "
-                       "module (one more MoE layer and an output-head pass) not counted"),
+                       "benchmark of the pretraining setting: 4096 tokens per batch); recomputation as §3.2.3 and "
+                       "§3.3.3 describe it, in Megatron-Core's module terms: the RMSNorms ('layernorm'), MLA's "
+                       "up-projections ('mla_up_proj', their matmuls charged again) and the SwiGLU's output ('moe_act', "
+                       "from its FP8-cached inputs); master weights and gradients fp32, AdamW moments bf16, as printed "
+                       "(§3.3.3); whether the expert outputs are kept for the router's gradient is not printed: they are "
+                       "counted (448 MiB a layer and sequence); the multi-token-prediction module (one more MoE layer "
+                       "and an output-head pass) not counted"),
 )
 
 # ----- FP8 over bf16 on the same layout: a speed-up measured in pairs -------------------------------------------

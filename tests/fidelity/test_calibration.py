@@ -149,13 +149,14 @@ def test_error_summary_needs_errors():
 
 # ----- runs no fit has seen -------------------------------------------------------------------------------------
 # what the model reaches on llmcalc.published.VALIDATION_RUNS (NVIDIA's Megatron-Bridge performance summary, H100):
-# GPT-OSS 120B (mixture of experts, BF16) +3.7% and +49.8%; Llama 3 8B / 70B / 3.1 405B in FP8 −8.8%, −2.9%, −2.9%,
-# +13.3%, +10.0% (median 8.8%, worst 13.3%; the README's validation block); DeepSeek-V3 on 2,048 H800 (its report)
-# +33.9% at no recompute, where the planner's memory estimate, 169 GiB, rejects the layout DeepSeek ran. The bounds sit
-# just above, so a model that gets worse fails.
+# GPT-OSS 120B (mixture of experts, BF16, the recipes' norm and expert-activation recompute) +48.7% and +47.6%; Llama 3
+# 8B / 70B / 3.1 405B in FP8 −8.8%, −2.9%, −2.9%, +13.3%, +10.0% (median 8.8%, worst 13.3%; the README's validation
+# block); DeepSeek-V3 on 2,048 H800 (its report) +29.7% with the recomputation the report describes, where the
+# planner's memory estimate, 108 GiB, rejects the layout DeepSeek ran. The bounds sit just above, so a model that gets
+# worse fails.
 VALIDATION_WORST_BOUND = 0.50
 FP8_DENSE_MEDIAN_BOUND, FP8_DENSE_WORST_BOUND = 0.09, 0.14
-DEEPSEEK_V3_BOUND = 0.35
+DEEPSEEK_V3_BOUND = 0.31
 
 
 def _moe(runs):
@@ -183,8 +184,13 @@ def test_validation_runs_as_printed():
     # NVIDIA's performance summary prints tokens/s per GPU: GPT-OSS 5993 and 5630 on 64 H100 (sequences of 4096)
     first, second = _moe(pub.VALIDATION_RUNS)
     assert pub.reported_tokens_per_s(first) == 5993 * 64 and first.global_batch == 1280 and first.micro_batch == 1
-    assert pub.reported_tokens_per_s(second) == 5630 * 64 and second.global_batch == 512 and second.micro_batch == 4
+    assert pub.reported_tokens_per_s(second) == 5630 * 64 and second.global_batch == 512
     assert (first.tp, first.pp, first.ep, first.interleave) == (1, 4, 8, 1)
+    # the 25.11 row prints MBS 4 and GA 2: 512 sequences over DP = 64 / PP 4 = 16 replicas is MBS × GA = 32, not 8, so
+    # they cannot both hold; the release's recipe (Megatron-Bridge v0.2.2) leaves the base config's micro-batch of 1
+    assert second.global_batch // (second.n_chips // second.pp) == 32 != 4 * 2 and second.micro_batch == 1
+    # both recipes recompute the norms and the experts' activation (recompute_modules ["layernorm", "moe_act"])
+    assert first.recompute == second.recompute == "layernorm+moe_act"
     # Llama 3 in FP8 on H100 (sequences of 8192, MBS 1): (GPUs, GBS, TP, PP, CP, VP, tokens/s/GPU) as printed
     printed = {(r.n_chips, r.global_batch, r.tp, r.pp, r.cp, r.interleave, r.reported)
                for r in _fp8_dense(pub.VALIDATION_RUNS)}
@@ -200,6 +206,10 @@ def test_validation_runs_as_printed():
     assert round(ds.reported / ds.n_chips / 24, 1) == 3.7
     assert abs(pub.reported_tokens_per_s(ds) / ds.n_chips - 1e12 / 180_000 / 3600) < 1e-9
     assert ds.fp8 and ds.stack == "deepseek-v3"
+    # §3.2.3 'recompute all RMSNorm operations and MLA up-projections', §3.3.3 the SwiGLU's output recomputed from its
+    # cached inputs; fp32 master weights and gradients, bf16 AdamW moments: 2 + 4 + 4 + 2 + 2 = 14 bytes a parameter
+    assert ds.recompute == "layernorm+mla_up_proj+moe_act"
+    assert (ds.regime.weights, ds.regime.grads, ds.regime.master, ds.regime.optimizer) == (2, 4, 4, 4)
 
 
 def test_validation_error_bound():
@@ -210,14 +220,14 @@ def test_validation_error_bound():
     ds = df[df["run"].isin([r.label for r in _deepseek(pub.VALIDATION_RUNS)])]
     assert len(moe) == 2 and len(dense) == 5 and len(ds) == 1 and len(df) == 8
     assert moe["fits"].all() and dense["fits"].all()
-    # DeepSeek-V3, honestly: the layout DeepSeek ran does not fit in the planner's estimate (it has no policy for
-    # DeepSeek's recomputation of norms and MLA up-projections with FP8-cached activations), and at no recompute the
-    # prediction is optimistic, beyond the 25% target, as on GPT-OSS without recompute
+    # DeepSeek-V3, honestly: even with the recomputation and FP8 storage the report describes, the layout DeepSeek ran
+    # does not fit in the planner's estimate (whether it keeps the expert outputs is not printed; they are counted),
+    # and the prediction is optimistic, beyond the 25% target, as on GPT-OSS
     assert not ds["fits"].iloc[0] and ds["memory_gib"].iloc[0] > 80
     assert TARGET_WORST < ds["error"].iloc[0] <= DEEPSEEK_V3_BOUND
     assert moe["error"].abs().max() <= VALIDATION_WORST_BOUND
-    # and, honestly: the planner is optimistic on this mixture-of-experts model, beyond the 25% target on one layout
-    assert (moe["error"] > 0).all() and moe["error"].max() > TARGET_WORST
+    # and, honestly: the planner is optimistic on this mixture-of-experts model, beyond the 25% target on both layouts
+    assert (moe["error"] > TARGET_WORST).all()
     # dense Llama 3 in FP8 (fp8=True), never fitted: within the issue's targets
     assert _median(list(dense["error"].abs())) <= FP8_DENSE_MEDIAN_BOUND <= TARGET_MEDIAN
     assert dense["error"].abs().max() <= FP8_DENSE_WORST_BOUND <= TARGET_WORST
