@@ -57,6 +57,7 @@
 # GB means $10^9$ bytes throughout; the one GiB ($2^{30}$ bytes) column, in the fidelity table of section 6, says so.
 
 # %%
+import dataclasses
 import math
 
 import matplotlib.pyplot as plt
@@ -658,8 +659,7 @@ RECOMPUTE_ZH = {"none": "不重计算", "selective": "选择性重计算", "sele
 
 def layout_name_text(name):
     """A layout's name ("TP8+SP CP1 PP16 DP128 ZeRO-1 b1 none") with its recompute policy in this edition's words."""
-    head, policy = name.rsplit(" ", 1)
-    return tr(name, f"{head} {RECOMPUTE_ZH.get(policy, policy)}")
+    return tr(name, widgets.layout_text(name))
 
 
 REJECTED_ZH = dict(zip(planner.REASONS[1:], ("批次：数据并行度不能整除批次中的序列数",
@@ -682,8 +682,7 @@ COLUMN_ZH = {"layout": "布局", "MFU ideal": "理想 MFU", "step s": "每步 s"
 
 def layout_text(row):
     """planner.layout_name(row); in the Chinese edition its last word, the recompute policy, in Chinese."""
-    name = planner.layout_name(row)
-    return tr(name, f"{name.rsplit(' ', 1)[0]} {RECOMPUTE_ZH[row['recompute']]}")
+    return layout_name_text(planner.layout_name(row))
 
 
 def column_text(column):
@@ -933,6 +932,16 @@ print(tr(f"dense FP8 runs (fp8=True, FP8-to-bf16 GEMM share {fp8_share:.3f}): me
          f"worst {fp8_err.max():.1f}%",
          f"稠密模型的 FP8 训练（FP8 与 bf16 矩阵乘效率之比 {fp8_share:.3f}）：|误差| 中位数 {fp8_err.median():.1f}%，"
          f"最大 {fp8_err.max():.1f}%"))
+# DeepSeek-V3 at the recomputation its report describes; what if it kept no expert outputs (as Megatron-Core does)?
+ds_run = next(r for r in published.VALIDATION_RUNS if r.stack == "deepseek-v3")
+ds_row = planner.predict_run(ds_run)
+ds_lean = planner.predict_run(ds_run, stack=dataclasses.replace(planner.STACKS["deepseek-v3"],
+                                                                moe_probs_in_activation=True))
+h800_usable = planner.run_chip(ds_run).hbm_bytes * (1 - HEADROOM) / 2**30
+print(tr(f"DeepSeek-V3, recompute {ds_row['recompute']}: {ds_row['memory_gib']:.0f} GiB per H800 of "
+         f"{h800_usable:.0f} GiB usable; without the expert outputs {ds_lean['memory_gib']:.0f} GiB",
+         f"DeepSeek-V3，{widgets.recompute_text(ds_row['recompute'])}：每张 H800 需要 {ds_row['memory_gib']:.0f} GiB，可用 "
+         f"{h800_usable:.0f} GiB；不保存专家输出时 {ds_lean['memory_gib']:.0f} GiB"))
 
 # %% [markdown]
 # The error column is the prediction's; the held-out line is the honest one: each source's runs predicted with
@@ -968,19 +977,27 @@ print(tr(f"dense FP8 runs (fp8=True, FP8-to-bf16 GEMM share {fp8_share:.3f}): me
 #   inputs kept in FP8 for the weight gradients (as Transformer Engine keeps them) were added after a first
 #   comparison found the larger layouts not fitting. MFU is against the bf16 peak throughout, so an FP8 run's ideal
 #   bound can exceed the bf16 peak. The other two rows
-#   are GPT-OSS 120B on 64 H100 in BF16: one layout is predicted within a few per cent, the other far too fast: the
-#   planner charges an MoE layer its experts' GEMMs and the all-to-all, not the permutation of tokens to their
-#   experts and back, the router or the grouped GEMMs' launches. For a mixture-of-experts run, read its prediction
-#   as optimistic.
+#   are GPT-OSS 120B on 64 H100 in BF16, with the recomputation NVIDIA's recipe sets: Megatron-Core's
+#   `recompute_modules` "layernorm" and "moe_act" (the norms' outputs and the experts' activation output rebuilt in
+#   the backward pass), which the planner takes by the same names, `recompute="layernorm+moe_act"`. (The older row's
+#   table prints a micro-batch of 4 and 2 accumulation steps, which cannot both hold with PP 4 on 64 GPUs; the recipe
+#   of that release runs a micro-batch of 1, and so does the planner.) Both are predicted far too fast, by the same
+#   amount: the planner charges an MoE layer its experts' GEMMs and the all-to-all, not the permutation of tokens to
+#   their experts and back, the router or the grouped GEMMs' launches. For a mixture-of-experts run, read its
+#   prediction as optimistic.
 # - **DeepSeek-V3 on 2,048 H800, in FP8.** Its technical report prints the layout (PP16 × EP64 over 8 nodes, ZeRO-1,
 #   no TP), the rate (180K GPU-hours a trillion tokens, the pre-training's average) and how its own stack runs
 #   (`stack="deepseek-v3"`): the DualPipe schedule, the all-to-all hidden behind compute that keeps 112 of the 132 SMs,
 #   each token sent once to each of the at most 4 nodes its experts are on, dispatched in FP8. The planner takes all
-#   of it, written for this run from the report's words, with no constant fitted. The last row is still off twice:
-#   DeepSeek recomputed its norms and MLA's up-projections and cached activations in FP8, a policy the planner does
-#   not have, so at the nearest one (no recompute) it finds the layout far too big for an H800 (the fits column) and
-#   the step too fast, by about as much as GPT-OSS's b1 row. Two frameworks, one gap: an MoE layer costs more than
-#   its GEMMs and its all-to-all.
+#   of it, written for this run from the report's words, with no constant fitted, and the report's memory savings
+#   too: the norms and MLA's up-projections recomputed, the SwiGLU's output rebuilt from inputs cached in FP8 (in
+#   Megatron-Core's module names, "layernorm+mla_up_proj+moe_act", the up-projections' matmuls charged again), the
+#   attention output kept once in a 12-bit format, AdamW's moments in bf16. The last row is still off twice. Its
+#   memory (the line under the table) is beyond an H800: the report does not say whether its MoE layers keep the
+#   expert outputs for the router's gradient (Megatron-Core does not: it weights the experts' activation instead),
+#   and the planner counts them; even without them the layout needs more than the planner allows, so something
+#   DeepSeek saved is still missing from the model. And the step is predicted too fast, as GPT-OSS's are. Two
+#   frameworks, one gap: an MoE layer costs more than its GEMMs and its all-to-all.
 # - **MT-NLG 530B.** The same TP8 × PP35 layout that Megatron-LM's 530B benchmark ran (the reported MFU column of the
 #   table above) ran slower in production with DeepSpeed's pipeline engine; the paper gives no fact (schedule,
 #   overlap) that explains the difference, and the planner does not invent one: it predicts these runs too fast.

@@ -344,6 +344,23 @@ def test_chinese_explorers_show_no_english_words_outside_the_allowlist():
         llmcalc.i18n.use("en")
 
 
+def test_the_planner_explorer_names_module_recompute_in_chinese():
+    # a mixture-of-experts model: the search also tries Megatron-Core's module policy, shown in Chinese words
+    llmcalc.i18n.use("zh")
+    try:
+        assert W.recompute_text("layernorm+moe_act") == "按模块重计算(归一化+专家激活函数)"
+        assert W.recompute_text("full") == "完全重计算"
+        assert W.layout_text("TP1 CP1 PP4 DP16 EP8 ZeRO-1 b1 layernorm+moe_act").endswith("b1 按模块重计算(归一化+专家激活函数)")
+        ex = W.planner_explorer()
+        ex.set_values(preset="gpt-oss-120b", chips=256, batch_seqs=1024, seq_len=4096)
+        shown = re.sub(r"<[^>]*>", " ", ex.table_html.value + ex.summary_html.value)
+        assert "按模块重计算" in shown and "moe_act" not in shown
+        assert set(re.findall(r"[A-Za-z][A-Za-z]+", shown)) <= ALLOWED_EN
+    finally:
+        llmcalc.i18n.use("en")
+    assert W.recompute_text("layernorm+moe_act") == "layernorm+moe_act"
+
+
 def test_error_messages_in_chinese_name_the_field_and_the_range():
     llmcalc.i18n.use("zh")
     try:

@@ -647,28 +647,34 @@ def _note_validation(df: pd.DataFrame) -> dict[str, str]:
               f"larger layouts not fitting in memory and falling back to full recompute. MFU is "
               f"against the bf16 peak ({peak:g} TFLOP/s) throughout, so an FP8 run's ideal bound can exceed the bf16 peak. "
               f"**A mixture-of-experts model in BF16** ({moe_n} layouts of GPT-OSS 120B, the routing force-balanced as "
-              f"the planner assumes): {best['run']} is predicted "
-              f"{best['error %']:+.1f}% (its recomputation is not printed; only `{best['layout'].rsplit(' ', 1)[1]}` fits "
-              f"it in the planner's estimate), {worst['run']} {worst['error %']:+.1f}%. The planner's MoE cost is the "
-              f"experts' GEMMs at their shapes and the all-to-all; it does not charge what an MoE layer adds beyond them "
-              f"(the permutation of tokens to and from their experts, the router, grouped-GEMM launches, attention "
-              f"sinks), so for mixture-of-experts runs read its prediction as optimistic, by up to this much. "
+              f"the planner assumes), with the recomputation NVIDIA's recipes set, Megatron-Core's `recompute_modules` "
+              f"\"layernorm\" and \"moe_act\" (`recompute=\"{best['layout'].rsplit(' ', 1)[1]}\"`; the older "
+              f"table's micro-batch of 4 with 2 accumulation steps cannot hold with PP 4 on 64 GPUs, and the release's "
+              f"recipe runs 1): {best['run']} is predicted {best['error %']:+.1f}%, {worst['run']} "
+              f"{worst['error %']:+.1f}%. The planner's MoE cost is the experts' GEMMs at their shapes and the all-to-all; "
+              f"it does not charge what an MoE layer adds beyond them (the permutation of tokens to and from their "
+              f"experts, the router, grouped-GEMM launches, attention sinks), so for mixture-of-experts runs read its "
+              f"prediction as optimistic, by up to this much. "
               f"**DeepSeek-V3 in FP8 on {ds['gpus']:,} H800** (its technical report: {ds['rate']:,.0f} GPU-hours a trillion "
               f"tokens, the pre-training's average; PP{ds['pp']} × EP{ds['ep']} over {ds['nodes']} nodes, ZeRO-1, no TP), "
               f"with DeepSeek's stack as the report describes it (`stack=\"deepseek-v3\"`): DualPipe's bubble and its two "
               f"copies of the parameters, the all-to-all hidden behind compute that runs on {ds['free']} of the "
               f"{ds['units']} SMs, each token sent once to each other node its experts are on (node-limited routing, "
               f"{ds['groups']} of {ds['n_groups']} expert groups: {ds['remote']:.2f} other nodes on average against "
-              f"{ds['remote_plain']:.2f} for plain top-{ds['k']}) with FP8 dispatch. These were written for this run from "
-              f"the report's words; no constant is fitted on it. DeepSeek recomputed its norms and MLA's up-projections "
-              f"and cached activations in FP8, a policy the planner does not have; at the nearest, no recompute, the "
-              f"prediction is {ds['err']:+.1f}% and the planner's memory estimate {ds['gib']:.0f} GiB, so it judges the "
-              f"layout DeepSeek ran not to fit. With full recompute it fits ({ds['gib_full']:.0f} GiB) and is "
-              f"{ds['err_full']:+.1f}%, an agreement that rests on recomputation DeepSeek did not do. Both mixture-of-experts "
-              f"frameworks thus show the same gap: without recomputation the planner is optimistic by "
-              f"{min(ds['err'], worst['error %']):.0f}% to {max(ds['err'], worst['error %']):.0f}% (the reported rate here "
-              f"is the whole pre-training stage's average, its batch ramp included, and the multi-token-prediction module "
-              f"is not counted).",
+              f"{ds['remote_plain']:.2f} for plain top-{ds['k']}) with FP8 dispatch, and the report's memory savings: the "
+              f"norms and MLA's up-projections recomputed and the SwiGLU's output rebuilt from FP8-cached inputs "
+              f"(`recompute=\"{ds['policy']}\"`, the up-projections' matmuls charged again), the attention output kept "
+              f"once in 12 bits, AdamW's moments in bf16. These were written for this run from the report's words; no "
+              f"constant is fitted on it. The prediction is {ds['err']:+.1f}% and the planner's memory estimate "
+              f"{ds['gib']:.0f} GiB, so it judges the layout DeepSeek ran not to fit. The report does not say whether the "
+              f"expert outputs are kept for the router's gradient (Megatron-Core keeps none); the planner counts them, and "
+              f"without them the estimate is {ds['gib_lean']:.0f} GiB, still over the {ds['usable']:.0f} GiB it allows: "
+              f"some saving DeepSeek made is missing from the model. (With full recompute the layout would fit, "
+              f"{ds['gib_full']:.0f} GiB, at {ds['err_full']:+.1f}%, an agreement that rests on recomputation DeepSeek "
+              f"did not do.) Both mixture-of-experts frameworks thus show the same gap: with the recomputation each run "
+              f"used, the planner is optimistic by {min(ds['err'], best['error %']):.0f}% to "
+              f"{max(ds['err'], worst['error %']):.0f}% (the reported rate here is the whole pre-training stage's "
+              f"average, its batch ramp included, and the multi-token-prediction module is not counted).",
         "zh": f"这些训练不参与任何拟合（`llmcalc.published.VALIDATION_RUNS`，不在 `PLANNER_RUNS` 里）。NVIDIA 的：它自己的性能汇总里，"
               f"H100 上通过 Megatron-Bridge 性能配方运行的 Megatron-Core。**FP8 的稠密 Llama 模型**（{'、'.join(models)}；"
               f"{len(dense)} 种布局；`fp8=True`：各层线性 GEMM 按 FP8 峰值 × 拟合比例 × {share:.3f} 计，后者是两个公开"
@@ -678,9 +684,11 @@ def _note_validation(df: pd.DataFrame) -> dict[str, str]:
               f"常数，但有一处建模是看着它们做出的：线性层为权重梯度按 FP8 保存输入（Transformer Engine 的做法）这一项，是在第一次"
               f"对照发现较大的布局放不进显存、只能退回完全重计算之后才加上的。MFU 一律按 "
               f"bf16 峰值（{peak:g} TFLOP/s）计，所以 FP8 训练的理想上界可以超过 bf16 峰值。**BF16 的混合专家模型**（GPT-OSS 120B "
-              f"的 {moe_n} 种布局，路由被强制均衡，与规划器的假设一致）：{_zh_run(best['run'])} 的预测误差为 "
-              f"{best['error %']:+.1f}%（它的重计算策略没有公布；按规划器的估计只有 `{best['layout'].rsplit(' ', 1)[1]}` "
-              f"放得下），{_zh_run(worst['run'])} 为 {worst['error %']:+.1f}%。规划器的 MoE 代价只有专家 GEMM（按其形状）和 "
+              f"的 {moe_n} 种布局，路由被强制均衡，与规划器的假设一致），重计算取 NVIDIA 配方所设的 Megatron-Core "
+              f"`recompute_modules` 中的 \"layernorm\" 与 \"moe_act\"（`recompute=\"{best['layout'].rsplit(' ', 1)[1]}\"`；"
+              f"较早那张表的微批次 4 加 2 步梯度累积在 64 张 GPU、PP 4 上不可能成立，那个版本的配方用 1）："
+              f"{_zh_run(best['run'])} 的预测误差为 {best['error %']:+.1f}%，{_zh_run(worst['run'])} 为 "
+              f"{worst['error %']:+.1f}%。规划器的 MoE 代价只有专家 GEMM（按其形状）和 "
               f"all-to-all，没有计入 MoE 层在此之外的开销（把 token 分发到专家再收回的重排、路由器、分组 GEMM 的启动、"
               f"注意力 sink），所以对混合专家训练，应把它的预测看作偏乐观，最多可达这个幅度。"
               f"**{ds['gpus']:,} 张 H800 上 FP8 训练的 DeepSeek-V3**（其技术报告：每万亿 token {ds['rate']:,.0f} GPU 小时，"
@@ -688,12 +696,15 @@ def _note_validation(df: pd.DataFrame) -> dict[str, str]:
               f"训练栈（`stack=\"deepseek-v3\"`）计算：DualPipe 的气泡和两份参数，all-to-all 藏在计算后面，而计算只用 "
               f"{ds['units']} 个 SM 中的 {ds['free']} 个；每个 token 只向其专家所在的每个其他节点发送一次（节点受限路由，"
               f"{ds['n_groups']} 个专家组中选 {ds['groups']} 个：平均 {ds['remote']:.2f} 个其他节点，普通 top-{ds['k']} 为 "
-              f"{ds['remote_plain']:.2f} 个），dispatch 用 FP8。这些是照报告的文字为这次训练写的；没有用它拟合任何常数。"
-              f"DeepSeek 重计算归一化和 MLA 的上投影，并以 FP8 缓存激活，规划器没有这种策略；按最接近的“不重计算”，预测误差为 "
-              f"{ds['err']:+.1f}%，规划器估计的显存为 {ds['gib']:.0f} GiB，因此判定 DeepSeek 实际跑过的布局放不下。改用完全重计算"
-              f"则放得下（{ds['gib_full']:.0f} GiB），误差 {ds['err_full']:+.1f}%，但这个吻合依赖 DeepSeek 并没有做的重计算。"
-              f"两个混合专家框架因此显示同一个缺口：不重计算时规划器偏乐观 "
-              f"{min(ds['err'], worst['error %']):.0f}% 到 {max(ds['err'], worst['error %']):.0f}%（这里的公布速率是整个预训练阶段的"
+              f"{ds['remote_plain']:.2f} 个），dispatch 用 FP8；报告里省显存的做法也照用：重计算归一化和 MLA 的上投影，SwiGLU "
+              f"的输出由以 FP8 缓存的输入重建（`recompute=\"{ds['policy']}\"`，上投影的矩阵乘再计一次），注意力输出只以 12 位"
+              f"格式保存一份，AdamW 的矩用 bf16。这些是照报告的文字为这次训练写的；没有用它拟合任何常数。预测误差为 "
+              f"{ds['err']:+.1f}%，规划器估计的显存为 {ds['gib']:.0f} GiB，因此判定 DeepSeek 实际跑过的布局放不下。报告没有说"
+              f"是否为路由器的梯度保存专家输出（Megatron-Core 不保存）；规划器把它们计入，不计时估计为 {ds['gib_lean']:.0f} GiB，"
+              f"仍超过它允许的 {ds['usable']:.0f} GiB：DeepSeek 省下的显存还有一部分不在模型里。（改用完全重计算则放得下，"
+              f"{ds['gib_full']:.0f} GiB，误差 {ds['err_full']:+.1f}%，但这个吻合依赖 DeepSeek 并没有做的重计算。）"
+              f"两个混合专家框架因此显示同一个缺口：按各自实际的重计算，规划器偏乐观 "
+              f"{min(ds['err'], best['error %']):.0f}% 到 {max(ds['err'], worst['error %']):.0f}%（这里的公布速率是整个预训练阶段的"
               f"平均，包括批大小爬升的阶段；多 token 预测模块也没有计入）。",
     }
 
@@ -715,7 +726,11 @@ def _deepseek_numbers(df: pd.DataFrame) -> dict:
             "remote": (nodes - 1) * kernels.expert_domain_share(cfg.E, cfg.k, nodes, cfg.routing_groups,
                                                                 cfg.groups_per_token),
             "remote_plain": (nodes - 1) * kernels.expert_domain_share(cfg.E, cfg.k, nodes),
-            "err": float(row["error %"]), "gib": float(row["GiB per chip"]),
+            "err": float(row["error %"]), "gib": float(row["GiB per chip"]), "policy": run.recompute,
+            "gib_lean": float(planner.predict_run(run, stack=dataclasses.replace(st, moe_probs_in_activation=True))[
+                "memory_gib"]),
+            "usable": planner.run_chip(run).hbm_bytes * (1 - inspect.signature(planner.search).parameters[
+                "headroom"].default) / 2**30,
             "err_full": 100 * float(full["error"]), "gib_full": float(full["memory_gib"])}
 
 

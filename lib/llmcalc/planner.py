@@ -1170,17 +1170,19 @@ def run_chip(run) -> Chip:
 def predict_run(run, *, ideal: bool = False, **overrides):
     """The planner's prediction for one :class:`llmcalc.published.ThroughputRun`, its layout as published:
     the fastest layout over the fields the source does not print (micro-batch, interleaving, recompute, EP) that fits in
-    memory, else the fastest valid one (``fits`` False). A pandas Series (a row of :func:`search`)."""
+    memory, else the fastest valid one (``fits`` False). A pandas Series (a row of :func:`search`). ``overrides``: search
+    options that replace the run's own (``stack=``, ``recompute=[...]``), for a what-if."""
     from . import published as pub
 
     cfg = pub.run_config(run)
     c = run_chip(run)
-    df = search(cfg, c, run.n_chips, run.global_batch * run.seq_len, run.seq_len, regime=run.regime,
-                tp=run.tp, pp=run.pp, cp=run.cp, ep=run.ep, zero=[run.zero], sp=[run.sp and run.tp > 1],
-                micro_batch=run.micro_batch, recompute=None if run.recompute is None else [run.recompute],
-                interleave=(run.interleave or None) if run.pp > 1 else 1, attention=run.attention,
-                causal=run.causal, stack=run.stack, zero_group=run.zero_group, ideal=ideal, fp8=run.fp8,
-                include_rejected=True, **overrides)
+    kw = dict(regime=run.regime, tp=run.tp, pp=run.pp, cp=run.cp, ep=run.ep, zero=[run.zero],
+              sp=[run.sp and run.tp > 1], micro_batch=run.micro_batch,
+              recompute=None if run.recompute is None else [run.recompute],
+              interleave=(run.interleave or None) if run.pp > 1 else 1, attention=run.attention, causal=run.causal,
+              stack=run.stack, zero_group=run.zero_group, ideal=ideal, fp8=run.fp8)
+    kw.update(overrides)   # a what-if: any search option in place of the run's own
+    df = search(cfg, c, run.n_chips, run.global_batch * run.seq_len, run.seq_len, include_rejected=True, **kw)
     valid = df[df["rejected"].isin(["", REASONS[4]])]
     if not len(valid):
         raise ValueError(f"run {run.label!r}: no valid layout ({df['rejected'].iloc[0]})")

@@ -203,7 +203,11 @@ TEXT = {
     "mfu_calibrated_label": ("MFU (predicted)", "MFU(预测)"),
     "mfu_efficiency_label": ("MFU (at this kernel efficiency)", "MFU(按此算子效率)"),
     "recompute_none": ("none", "不重计算"), "recompute_selective": ("selective", "选择性重计算"),
-    "recompute_full": ("full", "完全重计算"),
+    "recompute_full": ("full", "完全重计算"), "recompute_selective-op": ("selective-op", "算子级选择性重计算"),
+    "recompute_modules": ("{modules}", "按模块重计算({modules})"),
+    "module_core_attn": ("core_attn", "注意力核心"), "module_layernorm": ("layernorm", "归一化"),
+    "module_mla_up_proj": ("mla_up_proj", "潜在注意力上投影"), "module_moe_act": ("moe_act", "专家激活函数"),
+    "module_mlp": ("mlp", "稠密 MLP"), "module_shared_experts": ("shared_experts", "共享专家"),
 }
 
 
@@ -241,12 +245,21 @@ def _fmt(v) -> str:
     return str(v)
 
 
-def _layout_text(name: str) -> str:
+def recompute_text(policy: str) -> str:
+    """A planner recompute policy in the current language: "full" → 完全重计算, Megatron-Core's modules
+    "layernorm+moe_act" → 按模块重计算(归一化+专家激活函数); English keeps the policy's own name."""
+    from . import planner as _planner
+
+    if policy in _planner.RECOMPUTE:
+        return _text(f"recompute_{policy}")
+    modules = "+".join(_text(f"module_{m}", m) for m in _planner.recompute_modules(policy))
+    return _text("recompute_modules").format(modules=modules)
+
+
+def layout_text(name: str) -> str:
     """A planner layout name (symbols and numbers) with its recompute word in the current language."""
-    parts = name.split(" ")
-    if parts and parts[-1] in ("none", "selective", "full"):
-        parts[-1] = _text(f"recompute_{parts[-1]}")
-    return " ".join(parts)
+    head, _, policy = name.rpartition(" ")
+    return f"{head} {recompute_text(policy)}" if head else name
 
 
 def format_value(key: str, v) -> str:
@@ -261,7 +274,7 @@ def format_value(key: str, v) -> str:
         en, zh = VALUE_TEXT[v]
         return zh if _zh() else en
     if kind == "layout":
-        return _layout_text(str(v))
+        return layout_text(str(v))
     if kind == "short":
         return str(v)
     if isinstance(v, str):
@@ -689,7 +702,7 @@ class Explorer:
             elif col == "MFU":
                 shown = [f"{100 * x:.1f}%" for x in values]
             elif col == "layout":
-                shown = [_layout_text(x) for x in values]
+                shown = [layout_text(x) for x in values]
             elif col == "params":
                 shown = [f"{int(x):,}" for x in values]
             else:
