@@ -248,7 +248,7 @@ def test_published_configs_load_with_all_their_keys(hf):
 
 ISSUE14_PRESETS = {"qwen3-8b", "qwen3-235b-a22b", "gpt-oss-120b", "gemma-3-27b", "llama-4-scout-17b-16e",
                    "phi-3-mini-4k", "olmo-2-7b", "deepseek-v2", "deepseek-v2-lite", "glm-4.5", "glm-4.5-air",
-                   "smollm3-3b"}
+                   "smollm3-3b", "qwen3-30b-a3b"}
 
 
 def test_the_headline_models_of_issue_14_are_shipped_with_their_sources():
@@ -267,6 +267,7 @@ def test_the_headline_models_of_issue_14_are_shipped_with_their_sources():
     ("olmo-2-7b", (32, 4096, 11008, 32, 32, 128, 100352, False)),
     ("glm-4.5", (92, 5120, 12288, 96, 8, 128, 151552, False)),          # D / N = 53.3: head_dim given
     ("smollm3-3b", (36, 2048, 11008, 16, 4, 128, 128256, True)),
+    ("qwen3-30b-a3b", (48, 2048, 6144, 32, 4, 128, 151936, False)),     # THUDM/slime qwen3-30B-A3B.sh
 ])
 def test_new_presets_read_their_shapes(name, shape):
     c = llmcalc.preset(name)
@@ -285,6 +286,11 @@ def test_what_makes_each_new_type_differ_is_read():
     assert (scout.chunked_layers, scout.attention_chunk_size, scout.qk_norm) == (36, 8192, "none")  # L2 norm: no weights
     q235 = llmcalc.preset("qwen3-235b-a22b")
     assert (q235.E, q235.k, q235.F_expert, q235.F_shared, q235.dense_layers, q235.qk_norm) == (128, 8, 1536, 0, 0, "head")
+    q30 = llmcalc.preset("qwen3-30b-a3b")
+    assert (q30.E, q30.k, q30.F_expert, q30.F_shared, q30.dense_layers, q30.qk_norm) == (128, 8, 768, 0, 0, "head")
+    # Qwen's model card: '30.5B in total and 3.3B activated', '(Non-Embedding): 29.9B'
+    total, emb = llmcalc.param_count(q30), 2 * 151936 * 2048
+    assert round(total / 1e9, 1) == 30.5 and round((total - emb) / 1e9, 1) == 29.9
     v2, lite = llmcalc.preset("deepseek-v2"), llmcalc.preset("deepseek-v2-lite")
     assert (v2.q_lora_rank, v2.E, v2.k, v2.F_shared, v2.dense_layers) == (1536, 160, 6, 2 * 1536, 1)
     assert (lite.q_lora_rank, lite.kv_lora_rank, lite.E, lite.F_shared, lite.dense_layers) == (None, 512, 64, 2 * 1408, 1)

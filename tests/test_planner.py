@@ -843,8 +843,11 @@ def test_new_options_are_validated():
         P.search(TINY, "H100", 8, 32 * T_TINY, T_TINY, zero_group=0)
     with pytest.raises(ValueError, match="ideal"):
         P.search(TINY, "H100", 8, 32 * T_TINY, T_TINY, ideal="yes")
-    assert set(P.STACKS) == {"megatron-lm-2021", "megatron-core", "deepspeed", "fsdp2", "meta-llama3", "jax-tpu",
-                             "deepseek-v3"}
+    assert set(P.STACKS) == {"megatron-lm-2021", "megatron-core", "megatron-core-moe-overlap", "deepspeed", "fsdp2",
+                             "meta-llama3", "jax-tpu", "deepseek-v3"}
+    # the MoE-overlap variant differs from Megatron-Core only in hiding the expert all-to-all
+    base, moe = P.STACKS["megatron-core"], P.STACKS["megatron-core-moe-overlap"]
+    assert dataclasses.replace(moe, name=base.name, source=base.source) == dataclasses.replace(base, ep=True)
 
 
 # ----- torchtitan's per-op selective checkpointing (recompute="selective-op") ---------------------------------

@@ -994,6 +994,10 @@ PRESET_SOURCES: dict[str, str] = {
     "qwen3-235b-a22b": "Qwen/Qwen3-235B-A22B config.json (Hugging Face Hub); shape as in THUDM/slime, "
                        "scripts/models/qwen3-235B-A22B.sh: 94 MoE layers, D 4096, 64 query / 4 key-value heads of "
                        "width 128, qk-norm, 128 experts of width 1536, 8 per token, no shared expert, untied",
+    "qwen3-30b-a3b": "Qwen/Qwen3-30B-A3B config.json (Hugging Face Hub); shape as in THUDM/slime, "
+                     "scripts/models/qwen3-30B-A3B.sh: 48 MoE layers, D 2048, 32 query / 4 key-value heads of width "
+                     "128, qk-norm, 128 experts of width 768, 8 per token, no shared expert, untied, vocabulary "
+                     "151,936; Qwen's model card: 30.5B parameters, 3.3B activated, 29.9B non-embedding",
     "smollm3-3b": "HuggingFaceTB/SmolLM3-3B config.json (Hugging Face Hub), as quoted in public code found with the "
                   "project's code search: 36 layers, D 2048, F 11008, 16 query / 4 key-value heads, vocabulary "
                   "128,256, tied embeddings, no RoPE on every 4th layer (no_rope_layer_interval 4)",

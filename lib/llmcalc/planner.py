@@ -299,6 +299,14 @@ STACKS: dict[str, Stack] = {s.name: s for s in [
           "their activation (megatron/core/transformer/moe/experts.py, weighted_bias_swiglu_impl, since 'perf(MoE): "
           "Memory efficient token permutation', 2025-04-09), so the expert outputs are not kept",
           moe_probs_in_activation=True),
+    Stack("megatron-core-moe-overlap", True, True, True, True, True,
+          "Megatron-Core as above, with its expert-parallel all-to-all overlapped: Megatron-Bridge's performance "
+          "recipes' moe_a2a_overlap (scripts/performance/utils/overrides.py: overlap_moe_expert_parallel_comm=True, "
+          "delay_wgrad_compute=True; Megatron-Core's model_parallel_config.py: 'Overlap EP A2A communications with "
+          "independent computations of different micro-batches in 1f1b phase of pipelining or non-pipelining "
+          "schedule'), the dispatch and combine of one micro-batch beside another's "
+          "compute; the experts apply the router's probabilities in their activation, as above",
+          moe_probs_in_activation=True, ep=True),
     Stack("deepspeed", False, False, False, False, True,
           "Megatron-DeepSpeed (MT-NLG, BLOOM): Megatron tensor parallelism (exposed), DeepSpeed pipeline "
           "(sends exposed), ZeRO-1 with overlap_comm for the gradient reduce-scatter and the parameter "
@@ -340,7 +348,7 @@ REASONS = (
     "pipeline: DualPipe needs an even PP, an even number of micro-batches, at least 2·PP of them, and no interleaving",
 )
 
-COLUMNS = ("tp", "sp", "cp", "pp", "interleave", "dp", "ep", "zero", "micro_batch", "microbatches",
+COLUMNS = ("tp", "sp", "cp", "pp", "interleave", "dp", "ep", "etp", "zero", "micro_batch", "microbatches",
            "recompute", "memory_gib", "fits", "step_s", "mfu", "hfu", "tokens_per_s", "compute_s", "elementwise_s",
            "tp_comm_s", "cp_comm_s", "ep_comm_s", "pp_p2p_s", "bubble_s", "dp_exposed_s", "optimizer_s",
            "step_s_ideal", "mfu_ideal", "tp_link", "cp_link", "dp_link", "pp_link", "rejected")
@@ -396,7 +404,7 @@ def _link_names(c: Chip, size: np.ndarray, span: np.ndarray) -> np.ndarray:
 def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime, tp, pp, cp, ep, zero, sp,
               micro_batch, recompute, interleave, attention, causal, compute_efficiency, headroom, fused_swiglu,
               elementwise_passes=None, stack="megatron-core", ideal=False, zero_group=None,
-              norm_fp32=False, loss_parallel=True, fp8=False) -> dict:
+              norm_fp32=False, loss_parallel=True, fp8=False, etp=None) -> dict:
     if not isinstance(cfg, ModelConfig):
         raise ValueError(f"cfg must be a llmcalc.ModelConfig (e.g. llmcalc.preset('llama-3.1-405b')), got {type(cfg).__name__}")
     c = _chip(chip)
@@ -465,7 +473,17 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
         for x in eps:
             if cfg.E % x:
                 raise ValueError(f"ep={x} must divide E ({cfg.E} experts)")
+        # expert tensor parallelism (Megatron-Core's expert_tensor_parallel_size, "MoE parallel folding"): None splits
+        # each expert over the attention's TP ranks (ETP = TP, EP within DP); a number splits it over that many ranks,
+        # the EP × ETP ranks of an expert group folded over TP × CP × DP (0 below stands for "= TP")
+        etps = [0] if etp is None else _options("etp", etp, [1])
+        for x in etps:
+            if x and (cfg.F_expert or cfg.F) % x:
+                raise ValueError(f"etp={x} must divide the experts' width (F_expert={cfg.F_expert or cfg.F})")
     else:
+        etps = [0]
+        if etp is not None and _options("etp", etp, [1]) != [1]:
+            raise ValueError(f"etp must be None or 1 for a dense model ({cfg.name or 'cfg'} has no experts), got {etp!r}")
         eps = _options("ep", ep, [1])
         if eps != [1]:
             raise ValueError(f"ep must be 1 for a dense model ({cfg.name or 'cfg'} has no experts), got {eps}")
@@ -489,16 +507,21 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
     vs = _options("interleave", interleave, [1, 2, 4, 8])
 
     # ----- meshes (tp, cp, pp, ep) whose product divides n -----
-    T, C, P, E = (a.ravel() for a in np.meshgrid(np.array(tps), np.array(cps), np.array(pps), np.array(eps),
-                                                 indexing="ij"))
+    T, C, P, E, X = (a.ravel() for a in np.meshgrid(np.array(tps), np.array(cps), np.array(pps), np.array(eps),
+                                                    np.array(etps), indexing="ij"))
     tpi = np.searchsorted(tps, T)
     ok = (n % (T * C * P)) == 0
     D_ = np.where(ok, n // (T * C * P), 0)
-    ok &= (D_ % E) == 0
-    T, C, P, E, D_, tpi = T[ok], C[ok], P[ok], E[ok], D_[ok], tpi[ok]
+    folded = X > 0
+    X = np.where(folded, X, T)                                  # the expert tensor-parallel degree
+    # EP within DP (ETP = TP), or folded: EP × ETP ranks dividing the TP × CP × DP ranks of a pipeline stage
+    ok &= np.where(folded, (T * C * D_) % np.maximum(E * X, 1) == 0, D_ % E == 0)
+    T, C, P, E, D_, tpi, X, folded = T[ok], C[ok], P[ok], E[ok], D_[ok], tpi[ok], X[ok], folded[ok]
     if T.size == 0:
         raise ValueError(f"no combination of tp {tps} × cp {cps} × pp (in [{pps[0]}, {pps[-1]}]) × ep {eps} "
-                         f"divides n_chips={n}; choose n_chips with more small factors or widen the options")
+                         f"divides n_chips={n}; choose n_chips with more small factors or widen the options"
+                         + ("" if eps == [1] else "; ep must divide DP = n_chips / (tp·cp·pp), or with etp (expert "
+                            "tensor parallelism) ep × etp must divide tp·cp·DP"))
 
     # ----- the grid: mesh × sp × zero × micro-batch × recompute × interleave, by broadcasting -----
     # Each quantity is computed on the axes it depends on and broadcast only when combined, so the
@@ -511,8 +534,9 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
         a = np.asarray(values, dtype=dtype)
         return a.reshape([-1 if i == axis else 1 for i in range(len(shape))])
 
-    tp_a, cp_a, pp_a, ep_a, dp_a = (on(x, 0) for x in (T, C, P, E, D_))
-    tp_f, cp_f, pp_f, ep_f, dp_f = (x.astype(f) for x in (tp_a, cp_a, pp_a, ep_a, dp_a))
+    tp_a, cp_a, pp_a, ep_a, dp_a, etp_a = (on(x, 0) for x in (T, C, P, E, D_, X))
+    tp_f, cp_f, pp_f, ep_f, dp_f, etp_f = (x.astype(f) for x in (tp_a, cp_a, pp_a, ep_a, dp_a, etp_a))
+    folded_a = on(folded, 0)
     sp_a = on(sps, 1, bool)
     z_a = on(zeros, 2)
     mb_a = on(mbs, 3)
@@ -558,14 +582,14 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
     if moe_layers:
         router_l, shared_l, expert_l = (pb[k] / moe_layers for k in ("router", "shared_experts", "experts"))
         p_dense = p_dense + stage_moe * (router_l + shared_l / tp_f)  # router replicated, shared split by TP
-        p_expert = stage_moe * expert_l / (tp_f * ep_f)
-        layer_params_dev = (attn_l + shared_l + expert_l / ep_f) / tp_f + router_l + norm_per_layer
+        p_expert = stage_moe * expert_l / (etp_f * ep_f)
+        layer_params_dev = (attn_l + shared_l) / tp_f + expert_l / (ep_f * etp_f) + router_l + norm_per_layer
     zgroup = dp_f * cp_f          # the data × context parallel ranks
     # ZeRO shards over all of them, or (hybrid sharding, zero_group) over groups of zero_group of them
     # (the largest divisor of DP × CP not above it), the groups holding replicas
     zshard = zgroup if zg_opt is None else np.gcd((dp_a * cp_a).astype(np.int64), zg_opt).astype(f)
     replicas = zgroup / zshard
-    egroup = zshard / ep_f        # expert weights: over the replicas of each expert
+    egroup = zshard * tp_f / (ep_f * etp_f)   # expert weights: over the replicas of each expert (TP ranks folded in)
 
     def states(params, group):    # (mesh, zero)
         def shard(stage):
@@ -777,8 +801,10 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
         if "selective-op" in rcs:
             dense_t = dense_t + np.where(selop, 0.5 * proj_l / e_proj + mlp_rerun * mlp_l / e_mlp, 0.0)
         if moe_layers:
-            tok_e = tok * cfg.k * ep_f / cfg.E                          # tokens per local expert (balanced routing)
-            q_e = (q3f(tok_e, cfg.D, gated * cfg.F_expert / tpv) * q3f(tok_e, cfg.F_expert / tpv, cfg.D)) ** 0.5
+            # tokens per local expert (balanced routing): a rank's share of the tokens, tok / TP, from each of the
+            # EP × ETP ranks of its expert group; each expert split over ETP ranks
+            tok_e = tok / tpv * cfg.k * ep_f * etp_f / cfg.E
+            q_e = (q3f(tok_e, cfg.D, gated * cfg.F_expert / etp_f) * q3f(tok_e, cfg.F_expert / etp_f, cfg.D)) ** 0.5
             # the router stays in bf16 (a D × E GEMM kept in high precision), shared and routed experts in FP8
             moe_t = (attn_t + passes_mult * (router_l / (eta * q_mlp) + shared_fl / e_mlp + experts_fl / (eta * q_e * g8))
                      + np.where(shared_rerun, shared_fl / e_mlp, 0.0))
@@ -812,7 +838,9 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
     # ----- communication per micro-batch (llmcalc.kernels.collective_time: hierarchical, g NICs) -----
     bpv = 2.0  # bf16 activations and weights on the wire
     act_msg = mb_f * (s / cp_f) * cfg.D * bpv
-    tp_span, cp_span, ep_span, dp_span = tp_a, tp_a * cp_a, tp_a * cp_a * ep_a, tp_a * cp_a * dp_a
+    tp_span, cp_span, dp_span = tp_a, tp_a * cp_a, tp_a * cp_a * dp_a
+    # an expert group: EP ranks TP × CP apart (ETP = TP), or folded, ETP × EP neighbouring ranks
+    ep_span = np.where(folded_a, etp_a * ep_a, tp_a * cp_a * ep_a)
     kv_width = (float(cfg.kv_lora_rank + cfg.qk_rope_head_dim) if cfg.uses_mla
                 else 2.0 * cfg.H * np.maximum(cfg.K / tp_f, 1.0))
     g_bytes = float(r.grads or 2)
@@ -826,7 +854,7 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
             # per MoE layer: dispatch and combine forward, their gradients backward (+ dispatch and combine again
             # with full recompute); the dispatch direction in FP8 (+ one fp32 scale per 128 values) where the stack
             # dispatches FP8, the combine direction in bf16
-            tokens_d = act_msg / bpv                        # one copy of the rank's tokens, in values
+            tokens_d = act_msg / bpv * etp_f / tp_f         # one copy of the rank's tokens (its 1/TP share when folded)
             b_disp = 1.0 + 4.0 / 128.0 if (fp8 and st.fp8_dispatch) else bpv
             if st.ep_dispatch == "per-node":
                 a2a = lambda b: _k.node_dispatch_time(c, tokens_d * b, ep_f, ep_span, k=cfg.k, E=cfg.E,
@@ -927,7 +955,7 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
 
     return dict(
         shape=shape, keep=np.broadcast_to(keep, shape).ravel(), chip=c, seqs=seqs, usable=usable, bt=bt,
-        tp=tp_a, sp=sp_a, cp=cp_a, pp=pp_a, interleave=v_a, dp=dp_a, ep=ep_a, zero=z_a, micro_batch=mb_a,
+        tp=tp_a, sp=sp_a, cp=cp_a, pp=pp_a, interleave=v_a, dp=dp_a, ep=ep_a, etp=etp_a, zero=z_a, micro_batch=mb_a,
         microbatches=m_a, recompute=on(rc_names, 4), memory=memory, step_s=step, mfu=mfu, hfu=hfu,
         compute_s=compute_mb * mm, elementwise_s=main["elem"] * mm, tp_comm_s=main["tp"] * mm,
         cp_comm_s=main["cp"] * mm, ep_comm_s=main["ep"] * mm, pp_p2p_s=main["p2p"] * mm, bubble_s=main["bubble"],
@@ -1024,7 +1052,7 @@ def search(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_tokens: int, 
            compute_efficiency: float | None = None, headroom: float = 0.1, fused_swiglu: bool = True,
            elementwise_passes: float | None = None, top: int | None = None, include_rejected: bool = False,
            stack: str | Stack = "megatron-core", ideal: bool = False, zero_group: int | None = None,
-           norm_fp32: bool = False, loss_parallel: bool = True, fp8: bool = False):
+           norm_fp32: bool = False, loss_parallel: bool = True, fp8: bool = False, etp=None):
     """Every layout of ``cfg`` on ``n_chips`` chips for a global batch of ``batch_tokens`` tokens in
     sequences of ``seq_len``, ranked by predicted step time (a pandas DataFrame, one row per layout).
 
@@ -1058,7 +1086,11 @@ def search(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_tokens: int, 
     no recompute or "selective"). ``loss_parallel`` (default True): the loss keeps the logits split over TP (a
     vocabulary-parallel cross-entropy); False gathers them, and every TP rank holds the whole vocabulary.
     ``fp8``: the layers' linear GEMMs in FP8 (Transformer Engine's recipe; module docstring), on a chip with FP8
-    tensor cores only. ``elementwise_passes``: None for the fitted value. ``df.attrs``: ``evaluated`` (layouts evaluated), ``seconds`` (time taken),
+    tensor cores only. ``etp`` (MoE): expert tensor parallelism, Megatron-Core's expert_tensor_parallel_size; None (the
+    default) splits each expert over the layer's TP ranks and keeps EP within DP; a number (or list) splits each expert
+    over that many ranks and folds the EP × ETP ranks of an expert group over TP × CP × DP ("MoE parallel folding":
+    EP may then span TP ranks; each rank dispatches its own 1/TP share of the tokens, which needs sequence parallelism
+    with TP, as Megatron-Core requires). ``elementwise_passes``: None for the fitted value. ``df.attrs``: ``evaluated`` (layouts evaluated), ``seconds`` (time taken),
     ``layouts_per_s``, ``rejected`` (count per reason), ``stack``, ``calibrated``.
     """
     started = time.perf_counter()
@@ -1066,7 +1098,7 @@ def search(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_tokens: int, 
                     zero=zero, sp=sp, micro_batch=micro_batch, recompute=recompute, interleave=interleave,
                     attention=attention, causal=causal, compute_efficiency=compute_efficiency, headroom=headroom,
                     fused_swiglu=fused_swiglu, elementwise_passes=elementwise_passes, stack=stack, ideal=ideal,
-                    zero_group=zero_group, norm_fp32=norm_fp32, loss_parallel=loss_parallel, fp8=fp8)
+                    zero_group=zero_group, norm_fp32=norm_fp32, loss_parallel=loss_parallel, fp8=fp8, etp=etp)
     if top is not None:
         top = v.positive_int("top", top)
     shape, keep = res["shape"], res["keep"]
@@ -1113,6 +1145,8 @@ def layout_name(row) -> str:
     sp = "+SP" if row["sp"] else ""
     ileave = f"×v{row['interleave']}" if row["interleave"] > 1 else ""
     ep = f" EP{row['ep']}" if row["ep"] > 1 else ""
+    if row["ep"] > 1 and "etp" in row and row["etp"] != row["tp"]:
+        ep += f" ETP{row['etp']}"
     return (f"TP{row['tp']}{sp} CP{row['cp']} PP{row['pp']}{ileave} DP{row['dp']}{ep} ZeRO-{row['zero']} "
             f"b{row['micro_batch']} {row['recompute']}")
 
@@ -1123,7 +1157,8 @@ def layout(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_tokens: int, 
            recompute: str = "none", interleave: int = 1, regime: str | Regime = "mixed", attention: str = "flash",
            causal: bool = True, compute_efficiency: float | None = None, headroom: float = 0.1, fused_swiglu: bool = True,
            elementwise_passes: float | None = None, stack: str | Stack = "megatron-core", ideal: bool = False,
-           zero_group: int | None = None, norm_fp32: bool = False, loss_parallel: bool = True, fp8: bool = False):
+           zero_group: int | None = None, norm_fp32: bool = False, loss_parallel: bool = True, fp8: bool = False,
+           etp: int | None = None):
     """One named layout, evaluated with the same model as :func:`search` (a pandas Series).
 
     DP is n_chips / (tp·cp·pp); the Series has the same fields as a row of ``search``, including
@@ -1145,7 +1180,7 @@ def layout(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_tokens: int, 
                 interleave=interleave if pp > 1 else 1, attention=attention, causal=causal,
                 compute_efficiency=compute_efficiency, headroom=headroom, fused_swiglu=fused_swiglu,
                 elementwise_passes=elementwise_passes, include_rejected=True, stack=stack, ideal=ideal,
-                zero_group=zero_group, norm_fp32=norm_fp32, loss_parallel=loss_parallel, fp8=fp8)
+                zero_group=zero_group, norm_fp32=norm_fp32, loss_parallel=loss_parallel, fp8=fp8, etp=etp)
     if len(df) != 1:
         raise ValueError(f"zero={zero} needs more than one data-parallel replica (dp × cp = "
                          f"{n // (tp * pp)}); use zero=0")
@@ -1176,11 +1211,12 @@ def predict_run(run, *, ideal: bool = False, **overrides):
 
     cfg = pub.run_config(run)
     c = run_chip(run)
-    kw = dict(regime=run.regime, tp=run.tp, pp=run.pp, cp=run.cp, ep=run.ep, zero=[run.zero],
+    regime = run.regime if isinstance(run.regime, str) else Regime(run.label, *run.regime, source=run.source)
+    kw = dict(regime=regime, tp=run.tp, pp=run.pp, cp=run.cp, ep=run.ep, zero=[run.zero],
               sp=[run.sp and run.tp > 1], micro_batch=run.micro_batch,
               recompute=None if run.recompute is None else [run.recompute],
               interleave=(run.interleave or None) if run.pp > 1 else 1, attention=run.attention, causal=run.causal,
-              stack=run.stack, zero_group=run.zero_group, ideal=ideal, fp8=run.fp8)
+              stack=run.stack, zero_group=run.zero_group, ideal=ideal, fp8=run.fp8, etp=run.etp)
     kw.update(overrides)   # a what-if: any search option in place of the run's own
     df = search(cfg, c, run.n_chips, run.global_batch * run.seq_len, run.seq_len, include_rejected=True, **kw)
     valid = df[df["rejected"].isin(["", REASONS[4]])]

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .memory import Regime
 from .models import ModelConfig
 
 # ----- sources ------------------------------------------------------------------------------------
@@ -329,7 +328,9 @@ class ThroughputRun:
     GPT-2-style model, :func:`gpt_style_config`) give the model. ``micro_batch`` / ``interleave`` are ``None``
     where the source does not print them. ``fp8``: the layers' linear GEMMs ran in FP8 (Transformer Engine).
     ``pod_chips`` (TPU): the chips of one pod in this run. ``llama2``: "13B" or "70B" for Llama 2 models
-    (:func:`llama2_config`).
+    (:func:`llama2_config`). ``etp``: expert tensor parallelism where the run folds it (Megatron-Core's
+    expert_tensor_parallel_size), else None (each expert split like the layer's TP). ``regime``: a name of
+    :data:`llmcalc.memory.REGIMES`, or the bytes a parameter (weights, gradients, master, optimizer) a source prints.
     ``reported_kind``: "gpu_hours_per_trillion_tokens" (GPU-hours a trillion tokens takes, averaged over a whole
     training run), "megatron_tflops_per_gpu" (Narayanan et al. 2021's equation 3, which counts the
     recomputed forward pass), "model_mfu_percent" (72·B·s·l·h²·(1 + s/(6h) + V/(12·l·h)) model FLOPs per
@@ -353,7 +354,7 @@ class ThroughputRun:
     recompute: str | None
     attention: str
     causal: bool
-    regime: str | Regime
+    regime: str | tuple
     reported: float
     reported_kind: str
     source: str
@@ -367,6 +368,7 @@ class ThroughputRun:
     llama2: str | None = None
     ep: int | None = None
     fp8: bool = False
+    etp: int | None = None
 
     @property
     def dp(self) -> int:
@@ -462,10 +464,10 @@ DEEPSEEK_V3 = ("DeepSeek-AI 2024, \"DeepSeek-V3 Technical Report\" (arXiv 2412.1
                "GEMMs; deepseek-ai/DeepEP docs/legacy.md: 'DeepSeek-V3/R1 pretraining setting (4096 tokens per batch, "
                "7168 hidden, top-4 groups, top-8 experts, FP8 dispatching and BF16 combining)'")
 
-# DeepSeek-V3's model states (§3.3.2-3.3.3): 'master weights, weight gradients' in FP32, the AdamW moments 'in BF16'
-DEEPSEEK_V3_STATES = Regime("deepseek-v3", 2, 4, 4, 4,
-                            "DeepSeek-V3 Technical Report §3.3: bf16 weights 2 + fp32 gradients 4 + fp32 master 4 + "
-                            "bf16 AdamW moments 2 + 2 = 14 bytes per parameter")
+# DeepSeek-V3's model states, bytes a parameter (weights, gradients, master, optimizer), §3.3.3: 'the master weights
+# (stored by the optimizer) and gradients (used for batch size accumulation) are still retained in FP32', the AdamW
+# moments 'in BF16': bf16 weights 2 + fp32 gradients 4 + fp32 master 4 + two bf16 moments 4 = 14
+DEEPSEEK_V3_STATES = (2, 4, 4, 4)
 
 # Published runs kept out of PLANNER_RUNS, so that no constant is fitted on them (tools/fit_planner.py never reads
 # them): the planner's prediction for each is a prediction for a run it was not tuned on in any way.
@@ -519,6 +521,33 @@ def _bridge_llama(release: str, model: str, preset: str, gpus: int, batch: int, 
                               "recomputation not printed: the planner's fastest choice that fits")
 
 
+MEGATRON_BRIDGE_QWEN3 = ("NVIDIA-NeMo/Megatron-Bridge, docs/performance-summary-archive.md (NVIDIA NeMo framework "
+                         "performance summary), 26.02 NeMo container, DGX-H100, FP8, sequence length 4096, MBS 1, "
+                         "tokens/s/GPU: Qwen3_30B_a3B '16 | FP8 | 1024 | 1 | 4096 | 0 | 1 | 2 | 1 | 12 | 8 | 5113' "
+                         "(FSDP 0, TP 1, PP 2, CP 1, VP 12, EP 8) and Qwen3_235B_a22B '256 | FP8 | 8192 | 1 | 4096 | "
+                         "0 | 2 | 8 | 1 | 4 | 32 | 1633' (TP 2, PP 8, CP 1, VP 4, EP 32); 'we force-balance the token "
+                         "distribution among experts'. The recipes at the release (tag v0.3.0): "
+                         "scripts/performance/configs/qwen/qwen3_workload_base_configs.py, H100 FP8-CS: 30B "
+                         "'pipeline_model_parallel_size=2, virtual_pipeline_model_parallel_size=12, "
+                         "moe_a2a_overlap=True, moe_flex_dispatcher_backend=\"deepep\"', 235B 'tensor_model_parallel_size=2, "
+                         "pipeline_model_parallel_size=8, virtual_pipeline_model_parallel_size=4, "
+                         "expert_model_parallel_size=32, moe_a2a_overlap=True' with 'expert_tensor_parallel_size=1'; "
+                         "qwen3_llm_pretrain.py: 'recompute_granularity = None', gradients reduced in bf16; "
+                         "src/megatron/bridge/recipes/qwen/qwen3_moe.py: sequence parallelism, the distributed optimizer, "
+                         "and for 235B the embedding and the loss counted in the pipeline split")
+
+
+def _bridge_qwen3(model: str, preset: str, gpus: int, batch: int, tp: int, pp: int, vp: int, ep: int, wps: float,
+                  etp: int | None, note: str) -> ThroughputRun:
+    return ThroughputRun("megatron_bridge_qwen3", f"{model}, {gpus} H100 FP8, NeMo 26.02, GBS {batch}",
+                         "megatron-core-moe-overlap", "H100", gpus, 4096, batch, tp, pp, 1, 1, tp > 1, "none", "flash",
+                         True, "mixed", wps, "tokens_per_s_per_gpu", MEGATRON_BRIDGE_QWEN3, preset=preset,
+                         micro_batch=1, interleave=vp, ep=ep, fp8=True, etp=etp,
+                         note="Megatron-Core through Megatron-Bridge's H100 FP8 recipe of the release: no recomputation, "
+                              "the all-to-all overlapped with another micro-batch's compute (moe_a2a_overlap), the "
+                              "distributed optimizer (ZeRO-1), routing force-balanced as the planner assumes; " + note)
+
+
 VALIDATION_RUNS: tuple[ThroughputRun, ...] = (
     _bridge_oss("26.02", 1280, 1, 5993),
     _bridge_oss("25.11", 512, 1, 5630),
@@ -527,6 +556,12 @@ VALIDATION_RUNS: tuple[ThroughputRun, ...] = (
     _bridge_llama("26.02", "Llama 3 70B", "llama-3-70b", 64, 256, 4, 8, 1, 5, 1621),
     _bridge_llama("25.11", "Llama 3.1 405B", "llama-3.1-405b", 1024, 512, 8, 8, 2, 8, 292),
     _bridge_llama("26.02", "Llama 3.1 405B", "llama-3.1-405b", 1024, 1536, 8, 8, 2, 8, 311),
+    _bridge_qwen3("Qwen3 30B-A3B", "qwen3-30b-a3b", 16, 1024, 1, 2, 12, 8, 5113, None,
+                  "the table of the next point release (26.02.01) prints 9,058 tokens/s/GPU for the same printed "
+                  "layout: the software, not the layout, moved it by 77%"),
+    _bridge_qwen3("Qwen3 235B-A22B", "qwen3-235b-a22b", 256, 8192, 2, 8, 4, 32, 1633, 1,
+                  "each expert whole on one rank (expert_tensor_parallel_size 1), the 32 ranks of an expert group "
+                  "folded over TP 2 × DP 16 (etp=1)"),
     ThroughputRun("deepseek_v3", "DeepSeek-V3, 2048 H800 FP8", "deepseek-v3", "H800", 2048, 4096, 15360, 1, 16, 1, 1,
                   False, "layernorm+mla_up_proj+moe_act", "flash", True, DEEPSEEK_V3_STATES, 180_000,
                   "gpu_hours_per_trillion_tokens",
