@@ -8,6 +8,7 @@ following the model the planner's module docstring states. Nothing is computed w
 Timings are not tested here (``make bench``).
 """
 
+import dataclasses
 import functools
 
 import numpy as np
