@@ -620,13 +620,18 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
                 or ("mlp" in m and name in ("gate", "up", "silu_gate", "product", "gelu_input", "gelu_output"))
                 or ("shared_experts" in m and name.startswith("shared_")))
 
+    breakdowns = {}   # (tp, sp, the breakdown's own policy) -> its tensors, each computed once per search
+
     def breakdown(t, spj, rc):
         base = "none" if rc == "selective-op" else rc
         if recompute_modules(rc):
             base = "selective" if "core_attn" in recompute_modules(rc) else "none"
-        parts = layer_activation_breakdown(cfg, 1, s, tp=t, sp=spj, recompute=base, flash_attention=flash,
-                                           moe_layer=bool(moe_layers))
-        return {name: x for name, x in parts.items() if not (fused_swiglu and name.endswith("silu_gate"))}
+        if (t, spj, base) not in breakdowns:
+            parts = layer_activation_breakdown(cfg, 1, s, tp=t, sp=spj, recompute=base, flash_attention=flash,
+                                               moe_layer=bool(moe_layers))
+            breakdowns[t, spj, base] = {name: x for name, x in parts.items()
+                                        if not (fused_swiglu and name.endswith("silu_gate"))}
+        return dict(breakdowns[t, spj, base])
 
     def rerun_bytes(t, spj, rc):
         """Bytes of the tensors a module policy discards: its recompute writes them again (and reads its inputs)."""
@@ -1078,8 +1083,8 @@ def search(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_tokens: int, 
 
     The prediction: calibrated by default; ``ideal=True`` (or ``compute_efficiency=1.0``) for the ideal
     bound, ``compute_efficiency=x`` for that bound's model with matmuls at x × peak. ``stack``: the
-    framework (a key of :data:`STACKS`: "megatron-lm-2021", "megatron-core" (default), "deepspeed",
-    "fsdp2", "meta-llama3", "jax-tpu"), which decides what is overlapped. ``zero_group``: hybrid sharding, ZeRO within
+    framework (a key of :data:`STACKS`: "megatron-lm-2021", "megatron-core" (default), "megatron-core-moe-overlap",
+    "deepspeed", "fsdp2", "meta-llama3", "deepseek-v3", "jax-tpu"), which decides what is overlapped. ``zero_group``: hybrid sharding, ZeRO within
     groups of that many DP × CP ranks (the largest divisor of DP × CP not above it), replicas across them.
     ``norm_fp32``: the norms as Hugging Face transformers runs them (each keeps an fp32 copy of its input, its
     1/rms and the normalised tensor: 8·D + 8 bytes per token and layer more than a fused norm's bf16 input; with
