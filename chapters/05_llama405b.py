@@ -1338,3 +1338,41 @@ print(tr(f"(c) {per_copy:,.0f} bytes against {per_node:,.0f}: {per_node / per_co
 # DeepSeek-V3's own run.
 #
 # </details>
+
+# %% [markdown]
+# **Exercise 6 — what recomputing a few modules buys.** NVIDIA's H100 recipe for GPT-OSS 120B (the table of unseen
+# runs) recomputes two of Megatron-Core's modules: "layernorm" (the outputs of a layer's two norms, the inputs of the
+# projections after them) and "moe_act" (the experts' activation output, the input of their down projection). Each is
+# rebuilt from what the layer keeps anyway. GPT-OSS has $D = 2880$ and sends each token to $k = 4$ experts of width
+# $F_e = 2880$; the layout is TP 1, PP 4 (9 layers a stage), 80 micro-batches of one 4096-token sequence per replica,
+# bf16 activations. (a) How many bytes does the policy free (in bytes per token and layer)? (b) The first stage holds
+# 4 micro-batches of its 9 layers at the peak (1F1B): how much does the policy free there (in GiB)? (c) The recompute is
+# elementwise work; by the planner, how much longer is the step (as a fraction, e.g. 0.125)?
+
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.moe_recompute_bytes_per_token", "check:405b.moe_recompute_gib", "check:405b.moe_recompute_step_share"]
+# Answer (click to reveal) · 答案(点击展开)
+oss = llmcalc.preset("gpt-oss-120b")
+freed_token = (2 * oss.D + oss.k * oss.F_expert) * 2          # two norm outputs + k activation outputs, bf16
+held = 4 * 9 * 4096                                           # PP micro-batches × the stage's layers × tokens
+oss_kw = dict(tp=1, pp=4, ep=8, zero=1, sp=False, micro_batch=1)
+kept = planner.layout(oss, h100, 64, 1280 * 4096, 4096, recompute="none", **oss_kw)
+rebuilt = planner.layout(oss, h100, 64, 1280 * 4096, 4096, recompute="layernorm+moe_act", **oss_kw)
+print(tr(f"(a) (2 x {oss.D} + {oss.k} x {oss.F_expert}) x 2 bytes = {freed_token:,} bytes per token and layer",
+         f"(a) (2 × {oss.D} + {oss.k} × {oss.F_expert}) × 2 字节 = 每个 token、每层 {freed_token:,} 字节"))
+print(tr(f"(b) {held:,} token-layers x {freed_token:,} bytes = {held * freed_token / 2**30:.3f} GiB; the planner: "
+         f"{kept['memory_gib']:.2f} - {rebuilt['memory_gib']:.2f} = {kept['memory_gib'] - rebuilt['memory_gib']:.3f} GiB",
+         f"(b) {held:,} 个 token·层 × {freed_token:,} 字节 = {held * freed_token / 2**30:.3f} GiB；规划器："
+         f"{kept['memory_gib']:.2f} − {rebuilt['memory_gib']:.2f} = {kept['memory_gib'] - rebuilt['memory_gib']:.3f} GiB"))
+print(tr(f"(c) step {kept['step_s']:.3f} s -> {rebuilt['step_s']:.3f} s: {rebuilt['step_s'] / kept['step_s'] - 1:.4f}",
+         f"(c) 每步 {kept['step_s']:.3f} 秒 → {rebuilt['step_s']:.3f} 秒：{rebuilt['step_s'] / kept['step_s'] - 1:.4f}"))
+
+# %% [markdown]
+# <details><summary>About (c)</summary>
+#
+# The planner charges the rebuild as two more passes over HBM of the bytes it frees (written again, from inputs
+# read again) and no matmul: the norms and the activation function are elementwise. A few GiB of memory for well
+# under a per cent of time is why recipes reach for these modules before recomputing whole layers (`"full"`, which
+# runs every matmul of the forward pass again). `"mla_up_proj"` is different: it reruns matmuls, and the planner
+# charges them (for DeepSeek-V3's run, the row's `hfu` exceeds its `mfu` by exactly those FLOPs).
+#
+# </details>

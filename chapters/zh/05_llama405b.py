@@ -1060,3 +1060,30 @@ print(tr(f"(c) {per_copy:,.0f} bytes against {per_node:,.0f}: {per_node / per_co
 # 两项节省相乘。每个节点只发一次、再由该节点经 NVLink 转给各个专家，跨 InfiniBand 的副本就从 7 个（8 个专家，其中 7/8 在其他节点上）降到 (a) 的节点数；分组限制再降到 (b) 的节点数。FP8 让每个副本的字节数减半。回程的 combine 仍用 bf16，只能省下第一项。`planner.search(..., stack="deepseek-v3")` 正是这样计费的（`llmcalc.kernels.node_dispatch_time`），规划器那张“未见过的训练”表给出了它对 DeepSeek-V3 自己那次训练的预测。
 #
 # </details>
+
+# %% [markdown]
+# **练习 6 — 重计算几个模块能换来什么。** NVIDIA 为 GPT-OSS 120B 写的 H100 配方（见“未见过的训练”表）重计算 Megatron-Core 的两个模块："layernorm"（一层中两个归一化的输出，也就是其后投影的输入）与 "moe_act"（专家激活函数的输出，也就是专家下投影的输入）。两者都能由该层本来就保存的张量重建。GPT-OSS 的 $D = 2880$，每个 token 送往 $k = 4$ 个宽度为 $F_e = 2880$ 的专家；布局为 TP 1、PP 4（每级 9 层），每个副本 80 个微批次，每个微批次一条 4096 token 的序列，激活值为 bf16。(a) 这个策略省下多少字节（写成每个 token、每层的字节数）？(b) 在峰值时第一级保存 4 个微批次的 9 层激活（1F1B）：这个策略在那里省下多少（以 GiB 为单位）？(c) 重计算是逐元素的工作；按规划器，每步变长多少（写成小数，例如 0.125）？
+
+# %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.moe_recompute_bytes_per_token", "check:405b.moe_recompute_gib", "check:405b.moe_recompute_step_share"]
+# Answer (click to reveal) · 答案(点击展开)
+oss = llmcalc.preset("gpt-oss-120b")
+freed_token = (2 * oss.D + oss.k * oss.F_expert) * 2          # two norm outputs + k activation outputs, bf16
+held = 4 * 9 * 4096                                           # PP micro-batches × the stage's layers × tokens
+oss_kw = dict(tp=1, pp=4, ep=8, zero=1, sp=False, micro_batch=1)
+kept = planner.layout(oss, h100, 64, 1280 * 4096, 4096, recompute="none", **oss_kw)
+rebuilt = planner.layout(oss, h100, 64, 1280 * 4096, 4096, recompute="layernorm+moe_act", **oss_kw)
+print(tr(f"(a) (2 x {oss.D} + {oss.k} x {oss.F_expert}) x 2 bytes = {freed_token:,} bytes per token and layer",
+         f"(a) (2 × {oss.D} + {oss.k} × {oss.F_expert}) × 2 字节 = 每个 token、每层 {freed_token:,} 字节"))
+print(tr(f"(b) {held:,} token-layers x {freed_token:,} bytes = {held * freed_token / 2**30:.3f} GiB; the planner: "
+         f"{kept['memory_gib']:.2f} - {rebuilt['memory_gib']:.2f} = {kept['memory_gib'] - rebuilt['memory_gib']:.3f} GiB",
+         f"(b) {held:,} 个 token·层 × {freed_token:,} 字节 = {held * freed_token / 2**30:.3f} GiB；规划器："
+         f"{kept['memory_gib']:.2f} − {rebuilt['memory_gib']:.2f} = {kept['memory_gib'] - rebuilt['memory_gib']:.3f} GiB"))
+print(tr(f"(c) step {kept['step_s']:.3f} s -> {rebuilt['step_s']:.3f} s: {rebuilt['step_s'] / kept['step_s'] - 1:.4f}",
+         f"(c) 每步 {kept['step_s']:.3f} 秒 → {rebuilt['step_s']:.3f} 秒：{rebuilt['step_s'] / kept['step_s'] - 1:.4f}"))
+
+# %% [markdown]
+# <details><summary>关于 (c)</summary>
+#
+# 规划器把重建计为对省下的字节再多读写两遍 HBM（由重新读入的输入再写一遍），不计矩阵乘：归一化和激活函数都是逐元素运算。用不到百分之一的时间换回几 GiB 显存，这就是配方在对整层重计算（`"full"`，前向的每个矩阵乘都再跑一遍）之前先用这些模块的原因。`"mla_up_proj"` 不同：它要重跑矩阵乘，规划器也计入了（在 DeepSeek-V3 那一行里，`hfu` 比 `mfu` 多出的正是这些 FLOPs）。
+#
+# </details>

@@ -91,6 +91,22 @@ def _fp8_bridge_tokens_per_gpu(fp8: bool) -> float:
     return float(row["tokens_per_s"]) / 1024
 
 
+def _oss_recompute(policy: str):
+    """Chapter 05, exercise 6: the planner's row for NVIDIA's GPT-OSS 120B H100 layout (64 GPUs, TP1 PP4 EP8, 1280
+    sequences of 4096, micro-batch 1) with recompute ``policy``."""
+    from . import planner
+    return planner.layout(_p("gpt-oss-120b"), "H100", 64, 1280 * 4096, 4096, tp=1, pp=4, ep=8, zero=1, sp=False,
+                          micro_batch=1, recompute=policy)
+
+
+def _oss_freed_bytes_per_token() -> float:
+    """Chapter 05, exercise 6 (a): what "layernorm" and "moe_act" drop of a GPT-OSS layer, per token, from
+    llmcalc.memory.layer_activation_breakdown: the two norm outputs and the experts' activation output (bf16)."""
+    from . import memory
+    parts = memory.layer_activation_breakdown(_p("gpt-oss-120b"), 1, 4096, flash_attention=True)
+    return float(sum(parts[name] for name in ("qkv_input", "mlp_input", "expert_product"))) / 4096
+
+
 def _dense_1t():
     """Chapter 05's 1T dense LLaMA-style shape."""
     from .models import ModelConfig
@@ -555,6 +571,24 @@ def _registry() -> dict[str, Answer]:
             "Per-node FP8 bytes (other nodes of (b) × D × (1 + 4/128)) over per-copy bf16 bytes (8 × 7/8 × D × 2).",
             "按节点的 FP8 字节数((b) 的其他节点数 × D × (1 + 4/128))除以按副本的 bf16 字节数(8 × 7/8 × D × 2)。",
             "ratio"),
+        "405b.moe_recompute_bytes_per_token": Answer(
+            _oss_freed_bytes_per_token, 0.001,
+            "Two norm outputs (2 × D) and the experts' activation output (k × F_e), 2 bytes a value: (2 × 2880 + 4 × "
+            "2880) × 2.",
+            "两个归一化的输出(2 × D)加专家激活函数的输出(k × F_e)，每个值 2 字节：(2 × 2880 + 4 × 2880) × 2。",
+            "bytes per token"),
+        "405b.moe_recompute_gib": Answer(
+            lambda: float(_oss_recompute("none")["memory_gib"] - _oss_recompute("layernorm+moe_act")["memory_gib"]),
+            0.01,
+            "4 micro-batches × 9 layers × 4096 tokens × (a), in GiB (2^30 bytes); planner.layout's memory_gib with "
+            "recompute='none' minus with 'layernorm+moe_act'.",
+            "4 个微批次 × 9 层 × 4096 个 token × (a)，以 GiB(2^30 字节)计；planner.layout 在 recompute='none' 与 "
+            "'layernorm+moe_act' 下的 memory_gib 之差。", "GiB"),
+        "405b.moe_recompute_step_share": Answer(
+            lambda: float(_oss_recompute("layernorm+moe_act")["step_s"] / _oss_recompute("none")["step_s"] - 1), 0.05,
+            "planner.layout's step_s with recompute='layernorm+moe_act' over its step_s with 'none', minus 1.",
+            "planner.layout 在 recompute='layernorm+moe_act' 下的 step_s 除以 'none' 下的 step_s，再减 1。",
+            "fraction"),
         "405b.fp8_error_vs_nvidia": Answer(
             lambda: _fp8_bridge_tokens_per_gpu(True) / 311 - 1, 0.02,
             "The fp8=True prediction in tokens/s per GPU (tokens_per_s / 1024) over NVIDIA's 311, minus 1.",
@@ -740,6 +774,8 @@ _KEY_FORMS = {
     "405b.best_tp_degree_gated": ("TP degree", "TP 度数", "as the TP degree Y", "写成 TP 度数 Y"),
     "405b.moe_other_nodes_topk": _NODES,
     "405b.moe_other_nodes_limited": _NODES,
+    "405b.moe_recompute_bytes_per_token": ("bytes per token and layer", "字节（每 token、每层）",
+                                           "in bytes per token and layer", "写成每个 token、每层的字节数"),
 }
 
 _BYTE_UNITS = {"GB", "GiB", "TB"}
