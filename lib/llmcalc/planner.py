@@ -909,7 +909,10 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
             elementwise_mb = elementwise_mb + 2.0 * stage_layers * rerun[ti, sp_idx, rc_idx] * mb_f / cp_f / c.hbm_bytes_per_s
         elementwise_mb = elementwise_mb + cast_mb     # FP8: the casts of every linear GEMM's operands
         ep_x = 0.0 if st.ep else ep_mb
-        t_mb = cmb + elementwise_mb + tp_x + cp_x + ep_x + p2p_x + overlap
+        t_mb = cmb + elementwise_mb                   # (summed in place: the grid's largest arrays)
+        for part in (tp_x, cp_x, ep_x, p2p_x, overlap):
+            if np.ndim(part) or part:
+                t_mb = np.add(t_mb, part, out=t_mb) if np.shape(np.broadcast(t_mb, part)) == t_mb.shape else t_mb + part
         mm = np.maximum(m_a, 1).astype(f)
         if dual:
             # DualPipe: (PP/2 − 1)(F&B + B − 3W), F&B (a forward and a backward chunk overlapped) = F + B with the
@@ -918,7 +921,8 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
             bubble = t_mb * np.maximum(pp_f / 2.0 - 1.0, 0.0) * np.where(full, 1.0, 2.0 / 3.0)
         else:
             bubble = t_mb * (pp_f - 1) / v_f
-        pipe = t_mb * mm + bubble
+        pipe = t_mb * mm
+        pipe = np.add(pipe, bubble, out=pipe) if pipe.shape == np.broadcast(pipe, bubble).shape else pipe + bubble
         # ZeRO-3: gathers twice and reduce-scatters every micro-batch, prefetched beside its compute;
         # ZeRO 0-2: the reduce-scatter (all-reduce) beside the last micro-batch's backward pass, the gather
         # beside the first forward pass (or after the optimizer step), the cross-replica all-reduce of
@@ -933,7 +937,8 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
         optimizer = 2.0 * state_bytes / c.hbm_bytes_per_s
         if fp8:   # once a step, each local layer weight read in bf16 and written as FP8 and its transpose
             optimizer = optimizer + 4.0 * stage_layers * layer_params_dev / c.hbm_bytes_per_s
-        step = pipe + dp_exposed + optimizer
+        step = pipe + dp_exposed
+        step = np.add(step, optimizer, out=step) if step.shape == np.broadcast(step, optimizer).shape else step + optimizer
         return dict(step=step, pipe=pipe, bubble=bubble, dp=dp_exposed, opt=optimizer, mm=mm,
                     elem=elementwise_mb, tp=tp_x, cp=cp_x, ep=ep_x, p2p=p2p_x, overlap=overlap, hidden=hidden,
                     cmb=cmb)
@@ -945,9 +950,8 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
         step_ideal = step_time(compute_mb_ideal, True)["step"]
     else:
         step_ideal = step
-    mfu = model_seq * seqs / (n * c.peak_flops * step)
-    mfu_ideal = model_seq * seqs / (n * c.peak_flops * step_ideal)
-    hfu = hw_seq * seqs / (n * c.peak_flops * step)
+    # MFU and HFU are computed by _frame for the rows it returns only (the same expressions, on fewer layouts)
+    utilisation = dict(model_seq=model_seq, hw_seq=hw_seq, seqs=seqs, n=n, peak=c.peak_flops)
 
     # ----- rejections, first failing check -----
     reason = np.where(seqs % dp_a != 0, 1,
@@ -961,10 +965,10 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
     return dict(
         shape=shape, keep=np.broadcast_to(keep, shape).ravel(), chip=c, seqs=seqs, usable=usable, bt=bt,
         tp=tp_a, sp=sp_a, cp=cp_a, pp=pp_a, interleave=v_a, dp=dp_a, ep=ep_a, etp=etp_a, zero=z_a, micro_batch=mb_a,
-        microbatches=m_a, recompute=on(rc_names, 4), memory=memory, step_s=step, mfu=mfu, hfu=hfu,
+        microbatches=m_a, recompute=on(rc_names, 4), memory=memory, step_s=step, utilisation=utilisation,
         compute_s=compute_mb * mm, elementwise_s=main["elem"] * mm, tp_comm_s=main["tp"] * mm,
         cp_comm_s=main["cp"] * mm, ep_comm_s=main["ep"] * mm, pp_p2p_s=main["p2p"] * mm, bubble_s=main["bubble"],
-        dp_exposed_s=main["dp"], optimizer_s=main["opt"], step_s_ideal=step_ideal, mfu_ideal=mfu_ideal,
+        dp_exposed_s=main["dp"], optimizer_s=main["opt"], step_s_ideal=step_ideal,
         reason=reason, stack=st.name, calibrated=calibrated,
         overlap=(main["overlap"] * mm if np.ndim(main["overlap"]) else np.zeros(1), main["hidden"], main["cmb"]),
         spans=dict(tp=(tp_a, tp_span), cp=(cp_a, cp_span), dp=(zshard, shard_span), pp=(pp_a, dp_span * pp_a)),
@@ -1033,8 +1037,13 @@ def _frame(res: dict, rows: np.ndarray):
         extra = {name: x * scale for name, x in zip(names, excess) if x is not None}
 
     data = {}
+    u = res["utilisation"]
     for name in COLUMNS:
-        if name == "memory_gib":
+        if name in ("mfu", "hfu", "mfu_ideal"):
+            flops = u["hw_seq"] if name == "hfu" else u["model_seq"]
+            step_rows = take(res["step_s_ideal" if name == "mfu_ideal" else "step_s"])
+            data[name] = take(flops) * u["seqs"] / (u["n"] * u["peak"] * step_rows)
+        elif name == "memory_gib":
             data[name] = take(res["memory"]) / 2**30
         elif name == "fits":
             data[name] = take(res["memory"]) <= res["usable"]
@@ -1110,7 +1119,13 @@ def search(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_tokens: int, 
     reason = np.broadcast_to(res["reason"], shape).ravel()
     step = np.broadcast_to(res["step_s"], shape).ravel()
     accepted = np.flatnonzero(keep & (reason == 0))
-    order = accepted[np.argsort(step[accepted], kind="stable")]
+    ranked = accepted
+    if top is not None and not include_rejected and top < accepted.size:
+        # only the first `top` are wanted: sort the layouts no slower than the top-th (ties included, so the stable
+        # order is the full sort's)
+        kth = np.partition(step[accepted], top - 1)[top - 1]
+        ranked = accepted[step[accepted] <= kth]
+    order = ranked[np.argsort(step[ranked], kind="stable")]
     if include_rejected:
         rejected = np.flatnonzero(keep & (reason != 0))
         order = np.concatenate([order, rejected[np.argsort(step[rejected], kind="stable")]])
