@@ -970,3 +970,15 @@ def test_calibrated_flash_attention_is_charged_as_flashattention_counts_its_rate
     # the ideal bound charges the model's FLOPs only: 3 forwards of the scores at peak
     ideal = tiny(fused_swiglu=True)
     assert ideal.compute_s == exact(4 * 3 * TINY_FWD / H100_PEAK)
+
+
+@pytest.mark.parametrize("name, chip, n, seqs, seq", [("llama-3-8b", "H100", 64, 256, 4096),
+                                                       ("mixtral-8x7b", "H100", 256, 1024, 4096)])
+def test_top_rows_are_the_full_ranking_head_ties_included(name, chip, n, seqs, seq):
+    # search(top=k) ranks only the layouts that can be among the first k; the rows and their order must be those of
+    # the full ranking (many layouts tie: ZeRO stages that change no time, say)
+    full = P.search(name, chip, n, seqs * seq, seq)
+    assert full["step_s"].duplicated().any()                   # ties exist, so the order among them is tested
+    for k in (1, 5, 37):
+        assert P.search(name, chip, n, seqs * seq, seq, top=k).reset_index(drop=True).equals(
+            full.head(k).reset_index(drop=True))
