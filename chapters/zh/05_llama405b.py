@@ -550,7 +550,8 @@ def layout_name_text(name):
 REJECTED_ZH = dict(zip(planner.REASONS[1:], ("批次：数据并行度不能整除批次中的序列数",
                                              "批次：微批次大小不能整除每个数据并行副本分到的序列数",
                                              "交错：交错调度要求至少 PP 个微批次，且每级至少 v 层",
-                                             "显存：超过 HBM 减去余量")))
+                                             "显存：超过 HBM 减去余量",
+                                             "流水线：DualPipe 要求 PP 为偶数、微批次数为偶数且至少为 2·PP，并且不交错"), strict=True))
 COLUMN_ZH = {"layout": "布局", "MFU ideal": "理想 MFU", "step s": "每步 s", "compute": "计算", "elementwise": "逐元素", "tp_comm": "TP 通信",
              "cp_comm": "CP 通信", "pp_p2p": "PP 点对点", "bubble": "气泡", "dp_exposed": "DP 未隐藏",
              "tp_link": "TP 链路", "cp_link": "CP 链路", "dp_link": "DP 链路", "pp_link": "PP 链路", "model": "模型",
