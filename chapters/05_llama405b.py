@@ -1348,7 +1348,7 @@ print(tr(f"(c) {per_copy:,.0f} bytes against {per_node:,.0f}: {per_node / per_co
 # $F_e = 2880$; the layout is TP 1, PP 4 (9 layers a stage), 80 micro-batches of one 4096-token sequence per replica,
 # bf16 activations. (a) How many bytes does the policy free (in bytes per token and layer)? (b) The first stage holds
 # 4 micro-batches of its 9 layers at the peak (1F1B): how much does the policy free there (in GiB)? (c) The recompute is
-# elementwise work; by the planner, how much longer is the step (as a fraction, e.g. 0.125)?
+# elementwise work; by the planner, how much longer is the step (as a fraction, e.g. 0.125 (not 12.5%))?
 
 # %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.moe_recompute_bytes_per_token", "check:405b.moe_recompute_gib", "check:405b.moe_recompute_step_share"]
 # Answer (click to reveal) · 答案(点击展开)

@@ -1063,7 +1063,7 @@ print(tr(f"(c) {per_copy:,.0f} bytes against {per_node:,.0f}: {per_node / per_co
 # </details>
 
 # %% [markdown]
-# **练习 6 — 重计算几个模块能换来什么。** NVIDIA 为 GPT-OSS 120B 写的 H100 配方（见“未见过的训练”表）重计算 Megatron-Core 的两个模块："layernorm"（一层中两个归一化的输出，也就是其后投影的输入）与 "moe_act"（专家激活函数的输出，也就是专家下投影的输入）。两者都能由该层本来就保存的张量重建。GPT-OSS 的 $D = 2880$，每个 token 送往 $k = 4$ 个宽度为 $F_e = 2880$ 的专家；布局为 TP 1、PP 4（每级 9 层），每个副本 80 个微批次，每个微批次一条 4096 token 的序列，激活值为 bf16。(a) 这个策略省下多少字节（写成每个 token、每层的字节数）？(b) 在峰值时第一级保存 4 个微批次的 9 层激活（1F1B）：这个策略在那里省下多少（以 GiB 为单位）？(c) 重计算是逐元素的工作；按规划器，每步变长多少（写成小数，例如 0.125）？
+# **练习 6 — 重计算几个模块能换来什么。** NVIDIA 为 GPT-OSS 120B 写的 H100 配方（见“未见过的训练”表）重计算 Megatron-Core 的两个模块："layernorm"（一层中两个归一化的输出，也就是其后投影的输入）与 "moe_act"（专家激活函数的输出，也就是专家下投影的输入）。两者都能由该层本来就保存的张量重建。GPT-OSS 的 $D = 2880$，每个 token 送往 $k = 4$ 个宽度为 $F_e = 2880$ 的专家；布局为 TP 1、PP 4（每级 9 层），每个副本 80 个微批次，每个微批次一条 4096 token 的序列，激活值为 bf16。(a) 这个策略省下多少字节（写成每个 token、每层的字节数）？(b) 在峰值时第一级保存 4 个微批次的 9 层激活（1F1B）：这个策略在那里省下多少（以 GiB 为单位）？(c) 重计算是逐元素的工作；按规划器，每步变长多少（写成小数，例如 0.125（而不是 12.5%））？
 
 # %% jupyter={"source_hidden": true} tags=["solution", "hide-cell", "check:405b.moe_recompute_bytes_per_token", "check:405b.moe_recompute_gib", "check:405b.moe_recompute_step_share"]
 # Answer (click to reveal) · 答案(点击展开)
