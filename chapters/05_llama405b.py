@@ -1007,8 +1007,8 @@ print(tr(f"DeepSeek-V3, recompute {ds_row['recompute']}: {ds_row['memory_gib']:.
 #   error of the dense runs, but mostly because the planner finds its all-to-all, spread over four nodes, too slow to
 #   hide. The 30B model has 128 experts only 768 wide: its GEMMs are small, and the routing, permutation and kernel
 #   launches the planner does not charge are a large part of each layer, so the prediction is more than three times
-#   too fast. (The next point release's table prints a much higher rate for the same printed layout: some of that
-#   gap was the software of the day.) Every mixture-of-experts prediction here is optimistic; the planner does not
+#   too fast. (The next point release's table prints a much higher rate for the same printed layout, so the measured
+#   rate itself is not settled.) Every mixture-of-experts prediction here is optimistic; the planner does not
 #   yet predict mixture-of-experts training, and the chapter shows it rather than hides it.
 # - **MT-NLG 530B.** The same TP8 × PP35 layout that Megatron-LM's 530B benchmark ran (the reported MFU column of the
 #   table above) ran slower in production with DeepSpeed's pipeline engine; the paper gives no fact (schedule,

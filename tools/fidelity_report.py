@@ -683,7 +683,7 @@ def _note_validation(df: pd.DataFrame) -> dict[str, str]:
               f"{q_small['run']} {q_small['error %']:+.1f}%. That smaller model's experts are narrow and its GEMMs "
               f"small, so the per-layer routing, permutation and launch work the planner does not charge is a large "
               f"share of its step; the next point release's table prints a much higher rate for the same printed "
-              f"layout, so part of that gap is the software of the day. Across these mixture-of-experts runs, with the "
+              f"layout, so the measured rate itself is not settled. Across these mixture-of-experts runs, with the "
               f"recomputation each used, the planner's errors run from {moe_all.min():+.1f}% to {moe_all.max():+.1f}%"
               f"{', every one optimistic' if (moe_all > 0).all() else ''}: it does not yet predict mixture-of-experts "
               f"training.",
@@ -721,7 +721,7 @@ def _note_validation(df: pd.DataFrame) -> dict[str, str]:
               f"{q_big['layout'].split(' EP')[1].split(' ')[0]} 个 rank，折叠在 TP 与 DP 之上，每个专家完整地放在一个 rank 上"
               f"（Megatron-Core 的专家张量并行，`etp=1`），预测误差为 {q_big['error %']:+.1f}%；{_zh_run(q_small['run'])} 为 "
               f"{q_small['error %']:+.1f}%。后者的专家很窄、GEMM 很小，规划器没有计入的每层路由、重排和内核启动开销在它的一步里"
-              f"占了很大比重；下一个小版本的表格对同样印出的布局给出高得多的速率，可见这个差距有一部分来自当时的软件。在这些混合专家"
+              f"占了很大比重；下一个小版本的表格对同样印出的布局给出高得多的速率，可见实测速率本身也还没有定论。在这些混合专家"
               f"训练上，按各自实际的重计算，规划器的误差从 {moe_all.min():+.1f}% 到 {moe_all.max():+.1f}%"
               f"{'，全部偏乐观' if (moe_all > 0).all() else ''}：它还不能预测混合专家模型的训练。",
     }
