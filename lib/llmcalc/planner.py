@@ -515,7 +515,7 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
     folded = X > 0
     X = np.where(folded, X, T)                                  # the expert tensor-parallel degree
     # EP within DP (ETP = TP), or folded: EP × ETP ranks dividing the TP × CP × DP ranks of a pipeline stage
-    ok &= np.where(folded, (T * C * D_) % np.maximum(E * X, 1) == 0, D_ % E == 0)
+    ok &= np.where(folded, (T * C * D_) % (E * X) == 0, D_ % E == 0)
     T, C, P, E, D_, tpi, X, folded = T[ok], C[ok], P[ok], E[ok], D_[ok], tpi[ok], X[ok], folded[ok]
     if T.size == 0:
         raise ValueError(f"no combination of tp {tps} × cp {cps} × pp (in [{pps[0]}, {pps[-1]}]) × ep {eps} "
@@ -911,8 +911,7 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
         ep_x = 0.0 if st.ep else ep_mb
         t_mb = cmb + elementwise_mb                   # (summed in place: the grid's largest arrays)
         for part in (tp_x, cp_x, ep_x, p2p_x, overlap):
-            if np.ndim(part) or part:
-                t_mb = np.add(t_mb, part, out=t_mb) if np.shape(np.broadcast(t_mb, part)) == t_mb.shape else t_mb + part
+            t_mb = _add_into(t_mb, part)
         mm = np.maximum(m_a, 1).astype(f)
         if dual:
             # DualPipe: (PP/2 − 1)(F&B + B − 3W), F&B (a forward and a backward chunk overlapped) = F + B with the
@@ -921,8 +920,7 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
             bubble = t_mb * np.maximum(pp_f / 2.0 - 1.0, 0.0) * np.where(full, 1.0, 2.0 / 3.0)
         else:
             bubble = t_mb * (pp_f - 1) / v_f
-        pipe = t_mb * mm
-        pipe = np.add(pipe, bubble, out=pipe) if pipe.shape == np.broadcast(pipe, bubble).shape else pipe + bubble
+        pipe = _add_into(t_mb * mm, bubble)
         # ZeRO-3: gathers twice and reduce-scatters every micro-batch, prefetched beside its compute;
         # ZeRO 0-2: the reduce-scatter (all-reduce) beside the last micro-batch's backward pass, the gather
         # beside the first forward pass (or after the optimizer step), the cross-replica all-reduce of
@@ -937,8 +935,7 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
         optimizer = 2.0 * state_bytes / c.hbm_bytes_per_s
         if fp8:   # once a step, each local layer weight read in bf16 and written as FP8 and its transpose
             optimizer = optimizer + 4.0 * stage_layers * layer_params_dev / c.hbm_bytes_per_s
-        step = pipe + dp_exposed
-        step = np.add(step, optimizer, out=step) if step.shape == np.broadcast(step, optimizer).shape else step + optimizer
+        step = _add_into(pipe + dp_exposed, optimizer)
         return dict(step=step, pipe=pipe, bubble=bubble, dp=dp_exposed, opt=optimizer, mm=mm,
                     elem=elementwise_mb, tp=tp_x, cp=cp_x, ep=ep_x, p2p=p2p_x, overlap=overlap, hidden=hidden,
                     cmb=cmb)
@@ -973,6 +970,15 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
         overlap=(main["overlap"] * mm if np.ndim(main["overlap"]) else np.zeros(1), main["hidden"], main["cmb"]),
         spans=dict(tp=(tp_a, tp_span), cp=(cp_a, cp_span), dp=(zshard, shard_span), pp=(pp_a, dp_span * pp_a)),
     )
+
+
+def _add_into(total: np.ndarray, part) -> np.ndarray:
+    """``total + part``, written into ``total`` (a fresh array of the caller's) when the sum keeps its shape."""
+    if np.ndim(part) == 0 and part == 0:
+        return total
+    if np.broadcast(total, part).shape == total.shape:
+        return np.add(total, part, out=total)
+    return total + part
 
 
 def _fp8_cast_bytes(cfg: ModelConfig, tp, tokens, stage_moe, stage_layers, full):
