@@ -654,7 +654,6 @@ print(tr(f"'goodput': implied / reported MFU = {card_mfu:.1%} / {META_MFU:.0%} =
 from llmcalc import planner
 
 H_CHIPS, H_BATCH = 16_384, 2048 * 8192    # Meta's GPUs (question d1) and batch: 2048 sequences of 8192
-RECOMPUTE_ZH = {"none": "不重计算", "selective": "选择性重计算", "selective-op": "算子级选择性重计算", "full": "完全重计算"}
 
 
 def layout_name_text(name):
@@ -797,8 +796,8 @@ def run_text(run):
     zh = zh.replace(", ", "，")
     zh = re.sub(r"，(\d+) (A100|H100|H800)", r"，\1 张 \2", zh.replace(" (SP + selective)", "（SP + 选择性重计算）"))
     zh = re.sub(r"，(\d+) TPU v4", r"，\1 块 TPU v4", zh)
-    for policy, policy_zh in RECOMPUTE_ZH.items():
-        zh = zh.replace(f" {policy}", f" {policy_zh}") if zh.endswith(f" {policy}") else zh
+    head, _, last = zh.rpartition(" ")
+    zh = f"{head} {widgets.recompute_text(last)}" if last in planner.RECOMPUTE else zh
     return tr(run, zh)
 
 
@@ -1186,7 +1185,7 @@ for pp in (16, 32, 64):
         fits_h100 = mem.fits(r["total"], h100)
         print(tr(f"(c) TP8 PP{pp:<2} DP{H_CHIPS // (8 * pp):<3} {rc:9s}: states {r['model_states'] / GB:5.1f} + activations "
                  f"{r['activations'] / GB:6.1f} = {r['total'] / GB:6.1f} GB, fits: {fits_h100}",
-                 f"(c) TP8 PP{pp:<2} DP{H_CHIPS // (8 * pp):<3} {RECOMPUTE_ZH[rc]}：模型状态 {r['model_states'] / GB:5.1f} + 激活值 "
+                 f"(c) TP8 PP{pp:<2} DP{H_CHIPS // (8 * pp):<3} {widgets.recompute_text(rc)}：模型状态 {r['model_states'] / GB:5.1f} + 激活值 "
                  f"{r['activations'] / GB:6.1f} = {r['total'] / GB:6.1f} GB，放得下：{yes_no_text(fits_h100)}"))
 
 # %% [markdown]
