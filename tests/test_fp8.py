@@ -83,6 +83,40 @@ def test_zero3_keeps_fp8_copies_of_the_two_gathered_layers_only():
     assert delta_mem == pytest.approx(2 * 2 * layer - 4 * T_TINY * 1024, rel=1e-9)
 
 
+# the tiny model's linear weights per layer (Wq, Wk, Wv, Wo, gate, up, down; not the two norms' 2·256)
+TINY_LINEAR_PARAMS = 256 * 256 + 2 * 256 * 128 + 256 * 256 + 3 * 256 * 768      # 786,432
+
+
+def test_fp8_params_store_the_linear_weights_in_fp8():
+    layer = 786_944                                    # every parameter of a layer, the norms included
+    assert TINY_LINEAR_PARAMS == 786_432 == layer - 2 * 256
+    # memory: each linear weight kept in FP8 (1 byte) in place of bf16 (2): 1 byte less; of the FP8 copy and its
+    # transpose only the transpose stays (1 byte less per layer parameter, the copies' count as without fp8_params)
+    saved = (tiny(fp8=True).memory_gib - tiny(fp8=True, fp8_params=True).memory_gib) * 2**30
+    assert saved == pytest.approx(4 * TINY_LINEAR_PARAMS * 1 + 4 * layer * 1, rel=1e-9)
+    # the optimizer reads and writes the model states once (2 × their bytes), 1 byte less per linear weight; it writes
+    # the FP8 weight itself, so of the cast only the transpose is left: read and written, 2 bytes a parameter, not 4
+    saved_opt = tiny(fp8=True).optimizer_s - tiny(fp8=True, fp8_params=True).optimizer_s
+    assert saved_opt == exact((2 * 4 * TINY_LINEAR_PARAMS * 1 + 2 * 4 * layer) / H100_HBM_BW)
+    # compute is unchanged: the GEMMs ran in FP8 either way
+    assert tiny(fp8=True, fp8_params=True).compute_s == tiny(fp8=True).compute_s
+
+
+def test_fp8_params_under_zero3():
+    layer = 786_944
+    # ZeRO-3 over DP 8: the resident shard of each linear weight 1 byte less / 8; the two gathered layers in FP8 (1 byte
+    # less each) and only their transposes added (1 byte less each)
+    saved = (tiny(fp8=True, zero=3).memory_gib - tiny(fp8=True, zero=3, fp8_params=True).memory_gib) * 2**30
+    assert saved == pytest.approx(4 * TINY_LINEAR_PARAMS / 8 + 2 * layer + 2 * layer, rel=1e-9)
+
+
+def test_fp8_params_needs_fp8():
+    with pytest.raises(ValueError, match=r"fp8_params=True .* needs fp8=True"):
+        tiny(fp8_params=True)
+    with pytest.raises(ValueError, match="fp8_params"):
+        tiny(fp8=True, fp8_params="yes")
+
+
 def test_calibrated_fp8_gemm_share_is_the_two_published_ratios():
     # DeepGEMM on H800: 1358 of 1979 TFLOP/s (FP8); stas00/ml-engineering's MAMF table: H100 SXM 792.1 of 989 (bf16)
     assert kernels.rates("H100").fp8_gemm_share == pytest.approx((1358 / 1979) / (792.1 / 989), rel=1e-12)

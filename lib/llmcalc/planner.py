@@ -92,7 +92,11 @@ Time of one step:
   each layer weight is cast once a step (4 bytes a parameter, with the optimizer's time) and its two FP8 copies
   kept (2 bytes a parameter; ZeRO-3: the two gathered layers'). The linear inputs kept for the weight gradient
   are FP8 (the norm outputs and the down projection's input at 1 byte a value; the attention output once more,
-  +1 byte). MFU stays against the bf16 peak, so an FP8 run's MFU (and its ideal bound's) can pass 100%.
+  +1 byte). ``fp8_params=True`` (with ``fp8``): the model keeps those linear weights in FP8 as well
+  (Transformer Engine's fp8_model_init; Megatron-Core's ``fp8_param_gather``, which NVIDIA's FP8 recipes set): 1
+  byte a parameter in place of the regime's weight bytes, only the transpose added (1 byte), the data-parallel
+  all-gather in FP8 and the optimizer's cast 2 bytes a parameter; the fp32 master stays with the optimizer.
+  MFU stays against the bf16 peak, so an FP8 run's MFU (and its ideal bound's) can pass 100%.
 - non-matmul work (norms, activation functions, softmax, dropout, residual adds) is bound by HBM
   bandwidth: every activation the layer stores (:func:`llmcalc.memory.layer_activation_breakdown`
   without recompute) crosses HBM ``elementwise_passes`` times per step at ``hbm_bytes_per_s``
@@ -404,7 +408,7 @@ def _link_names(c: Chip, size: np.ndarray, span: np.ndarray) -> np.ndarray:
 def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime, tp, pp, cp, ep, zero, sp,
               micro_batch, recompute, interleave, attention, causal, compute_efficiency, headroom, fused_swiglu,
               elementwise_passes=None, stack="megatron-core", ideal=False, zero_group=None,
-              norm_fp32=False, loss_parallel=True, fp8=False, etp=None) -> dict:
+              norm_fp32=False, loss_parallel=True, fp8=False, etp=None, fp8_params=False) -> dict:
     if not isinstance(cfg, ModelConfig):
         raise ValueError(f"cfg must be a llmcalc.ModelConfig (e.g. llmcalc.preset('llama-3.1-405b')), got {type(cfg).__name__}")
     c = _chip(chip)
@@ -453,6 +457,10 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
         with_fp8 = [name for name, x in CHIPS.items() if x.peak_fp8_flops]
         raise ValueError(f"fp8=True needs a chip with FP8 tensor cores (Chip.peak_fp8_flops); {c.name} has none: "
                          f"use fp8=False, or one of {', '.join(with_fp8)}")
+    fp8_params = v.flag("fp8_params", fp8_params)
+    if fp8_params and not fp8:
+        raise ValueError("fp8_params=True keeps the layers' weights in FP8 for the FP8 GEMMs that read them, so it "
+                         "needs fp8=True; got fp8=False")
 
     # ----- option lists -----
     tp_default = [t for t in _powers_of_two(c.fast_domain if c.kind == "gpu" else 16) if _tp_ok(cfg, t)]
@@ -598,6 +606,16 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
 
     state_bytes = (states(p_dense, zshard) + states(p_expert, np.maximum(egroup, 1.0))
                    + np.where(z_a >= 3, 2 * layer_params_dev * r.weights, 0.0))
+    # the weights the layers' linear GEMMs read (attention, MLP, experts; not the norms, router, embedding or head)
+    linear_dense = p_dense - ends - stage_layers * norm_per_layer - (stage_moe * router_l if moe_layers else 0.0)
+    w_saved = max(float(r.weights) - 1.0, 0.0) if fp8_params else 0.0
+    if fp8_params:
+        # the model's copy of those weights stored in FP8 (Transformer Engine's fp8_model_init, Megatron-Core's
+        # fp8_param_gather): 1 byte a parameter in place of the regime's weights (the fp32 master stays with the
+        # optimizer); ZeRO-3's two gathered layers likewise
+        state_bytes = state_bytes - w_saved * (linear_dense / np.where(z_a >= 3, zshard, 1.0)
+                                               + p_expert / np.where(z_a >= 3, np.maximum(egroup, 1.0), 1.0)
+                                               + np.where(z_a >= 3, 2 * layer_params_dev, 0.0))
     dual = st.pipeline == "dualpipe"
     if dual:   # DualPipe: every device holds two stages (its own and the mirror one), states and all
         state_bytes = state_bytes * np.where(pp_a > 1, 2.0, 1.0)
@@ -718,7 +736,9 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
         # Transformer Engine keeps an FP8 copy of each local layer weight and its transpose across the micro-batches
         # of a step (1 + 1 bytes per parameter); under ZeRO-3 only the two gathered layers have one. Activations are
         # counted in bf16 as without FP8 (TE may keep FP8 copies of some linear inputs instead: an upper bound)
-        memory = memory + np.where(z_a >= 3, 2.0 * 2.0 * layer_params_dev, 2.0 * stage_layers * layer_params_dev)
+        # (fp8_params: the weight itself is that FP8 copy, so only its transpose is added: 1 byte a parameter)
+        copies = 1.0 if fp8_params else 2.0
+        memory = memory + copies * np.where(z_a >= 3, 2.0 * layer_params_dev, stage_layers * layer_params_dev)
     usable = c.hbm_bytes * (1 - headroom)
 
     # ----- compute per micro-batch on the heaviest stage -----
@@ -877,8 +897,9 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
         # data parallel: dense gradients over the shard group, each expert's over its replicas only
         rs = (ct(p_dense * g_bytes, zshard, shard_span, "reduce_scatter")
               + ct(p_expert * g_bytes, np.maximum(egroup, 1.0), shard_span, "reduce_scatter"))
-        ag = (ct(p_dense * r.weights, zshard, shard_span, "all_gather")
-              + ct(p_expert * r.weights, np.maximum(egroup, 1.0), shard_span, "all_gather"))
+        # (fp8_params: the linear weights gathered in FP8, 1 byte a parameter)
+        ag = (ct(p_dense * r.weights - linear_dense * w_saved, zshard, shard_span, "all_gather")
+              + ct(p_expert * (r.weights - w_saved), np.maximum(egroup, 1.0), shard_span, "all_gather"))
         ar = (ct(p_dense * g_bytes, zshard, shard_span, "all_reduce")
               + ct(p_expert * g_bytes, np.maximum(egroup, 1.0), shard_span, "all_reduce"))
         cross = ct(p_dense * g_bytes / zshard, replicas, dp_span, "all_reduce")
@@ -934,7 +955,8 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
         dp_exposed = np.where(z_a >= 3, 0.0 if st.cross_replica else cross, z12)   # + ZeRO-3's share of `overlap`
         optimizer = 2.0 * state_bytes / c.hbm_bytes_per_s
         if fp8:   # once a step, each local layer weight read in bf16 and written as FP8 and its transpose
-            optimizer = optimizer + 4.0 * stage_layers * layer_params_dev / c.hbm_bytes_per_s
+            # (fp8_params: the optimizer writes the FP8 weight itself; its transpose is read and written, 2 bytes)
+            optimizer = optimizer + (2.0 if fp8_params else 4.0) * stage_layers * layer_params_dev / c.hbm_bytes_per_s
         step = _add_into(pipe + dp_exposed, optimizer)
         return dict(step=step, pipe=pipe, bubble=bubble, dp=dp_exposed, opt=optimizer, mm=mm,
                     elem=elementwise_mb, tp=tp_x, cp=cp_x, ep=ep_x, p2p=p2p_x, overlap=overlap, hidden=hidden,
@@ -1072,7 +1094,8 @@ def search(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_tokens: int, 
            compute_efficiency: float | None = None, headroom: float = 0.1, fused_swiglu: bool = True,
            elementwise_passes: float | None = None, top: int | None = None, include_rejected: bool = False,
            stack: str | Stack = "megatron-core", ideal: bool = False, zero_group: int | None = None,
-           norm_fp32: bool = False, loss_parallel: bool = True, fp8: bool = False, etp=None):
+           norm_fp32: bool = False, loss_parallel: bool = True, fp8: bool = False, etp=None,
+           fp8_params: bool = False):
     """Every layout of ``cfg`` on ``n_chips`` chips for a global batch of ``batch_tokens`` tokens in
     sequences of ``seq_len``, ranked by predicted step time (a pandas DataFrame, one row per layout).
 
@@ -1106,7 +1129,8 @@ def search(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_tokens: int, 
     no recompute or "selective"). ``loss_parallel`` (default True): the loss keeps the logits split over TP (a
     vocabulary-parallel cross-entropy); False gathers them, and every TP rank holds the whole vocabulary.
     ``fp8``: the layers' linear GEMMs in FP8 (Transformer Engine's recipe; module docstring), on a chip with FP8
-    tensor cores only. ``etp`` (MoE): expert tensor parallelism, Megatron-Core's expert_tensor_parallel_size; None (the
+    tensor cores only; ``fp8_params`` (with ``fp8``): those layers' weights stored in FP8 too (Megatron-Core's
+    fp8_param_gather: 1 byte a parameter and a 1-byte transpose, gathered in FP8). ``etp`` (MoE): expert tensor parallelism, Megatron-Core's expert_tensor_parallel_size; None (the
     default) splits each expert over the layer's TP ranks and keeps EP within DP; a number (or list) splits each expert
     over that many ranks and folds the EP × ETP ranks of an expert group over TP × CP × DP ("MoE parallel folding":
     EP may then span TP ranks; each rank dispatches its own 1/TP share of the tokens, which needs sequence parallelism
@@ -1118,7 +1142,8 @@ def search(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_tokens: int, 
                     zero=zero, sp=sp, micro_batch=micro_batch, recompute=recompute, interleave=interleave,
                     attention=attention, causal=causal, compute_efficiency=compute_efficiency, headroom=headroom,
                     fused_swiglu=fused_swiglu, elementwise_passes=elementwise_passes, stack=stack, ideal=ideal,
-                    zero_group=zero_group, norm_fp32=norm_fp32, loss_parallel=loss_parallel, fp8=fp8, etp=etp)
+                    zero_group=zero_group, norm_fp32=norm_fp32, loss_parallel=loss_parallel, fp8=fp8, etp=etp,
+                    fp8_params=fp8_params)
     if top is not None:
         top = v.positive_int("top", top)
     shape, keep = res["shape"], res["keep"]
@@ -1184,7 +1209,7 @@ def layout(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_tokens: int, 
            causal: bool = True, compute_efficiency: float | None = None, headroom: float = 0.1, fused_swiglu: bool = True,
            elementwise_passes: float | None = None, stack: str | Stack = "megatron-core", ideal: bool = False,
            zero_group: int | None = None, norm_fp32: bool = False, loss_parallel: bool = True, fp8: bool = False,
-           etp: int | None = None):
+           etp: int | None = None, fp8_params: bool = False):
     """One named layout, evaluated with the same model as :func:`search` (a pandas Series).
 
     DP is n_chips / (tp·cp·pp); the Series has the same fields as a row of ``search``, including
@@ -1206,7 +1231,8 @@ def layout(cfg: ModelConfig, chip: str | Chip, n_chips: int, batch_tokens: int, 
                 interleave=interleave if pp > 1 else 1, attention=attention, causal=causal,
                 compute_efficiency=compute_efficiency, headroom=headroom, fused_swiglu=fused_swiglu,
                 elementwise_passes=elementwise_passes, include_rejected=True, stack=stack, ideal=ideal,
-                zero_group=zero_group, norm_fp32=norm_fp32, loss_parallel=loss_parallel, fp8=fp8, etp=etp)
+                zero_group=zero_group, norm_fp32=norm_fp32, loss_parallel=loss_parallel, fp8=fp8, etp=etp,
+                fp8_params=fp8_params)
     if len(df) != 1:
         raise ValueError(f"zero={zero} needs more than one data-parallel replica (dp × cp = "
                          f"{n // (tp * pp)}); use zero=0")
@@ -1242,7 +1268,8 @@ def predict_run(run, *, ideal: bool = False, **overrides):
               sp=[run.sp and run.tp > 1], micro_batch=run.micro_batch,
               recompute=None if run.recompute is None else [run.recompute],
               interleave=(run.interleave or None) if run.pp > 1 else 1, attention=run.attention, causal=run.causal,
-              stack=run.stack, zero_group=run.zero_group, ideal=ideal, fp8=run.fp8, etp=run.etp)
+              stack=run.stack, zero_group=run.zero_group, ideal=ideal, fp8=run.fp8, etp=run.etp,
+              fp8_params=run.fp8_params)
     kw.update(overrides)   # a what-if: any search option in place of the run's own
     df = search(cfg, c, run.n_chips, run.global_batch * run.seq_len, run.seq_len, include_rejected=True, **kw)
     valid = df[df["rejected"].isin(["", REASONS[4]])]

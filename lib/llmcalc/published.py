@@ -326,7 +326,8 @@ class ThroughputRun:
     ``source_key`` groups runs for leave-one-source-out cross-validation. ``stack`` names the framework
     (a key of :data:`llmcalc.planner.STACKS`). ``preset`` or ``gpt_shape`` (layers, hidden, heads, vocab: a
     GPT-2-style model, :func:`gpt_style_config`) give the model. ``micro_batch`` / ``interleave`` are ``None``
-    where the source does not print them. ``fp8``: the layers' linear GEMMs ran in FP8 (Transformer Engine).
+    where the source does not print them. ``fp8``: the layers' linear GEMMs ran in FP8 (Transformer Engine);
+    ``fp8_params``: their weights were kept in FP8 too (Megatron-Core's fp8_param_gather).
     ``pod_chips`` (TPU): the chips of one pod in this run. ``llama2``: "13B" or "70B" for Llama 2 models
     (:func:`llama2_config`). ``etp``: expert tensor parallelism where the run folds it (Megatron-Core's
     expert_tensor_parallel_size), else None (each expert split like the layer's TP). ``regime``: a name of
@@ -369,6 +370,7 @@ class ThroughputRun:
     ep: int | None = None
     fp8: bool = False
     etp: int | None = None
+    fp8_params: bool = False
 
     @property
     def dp(self) -> int:
@@ -506,19 +508,37 @@ MEGATRON_BRIDGE_FP8 = ("NVIDIA-NeMo/Megatron-Bridge, docs/performance-summary-ar
                        "4 | 8 | 1 | 5 | 1 | 64 | 1602' (TP 4, PP 8, VP 5), 'LLAMA3.1_405B | 1024 | FP8-CS | 512 | 1 | "
                        "8192 | 0 | 8 | 8 | 2 | 8 | 1 | 64 | 292' (TP 8, PP 8, CP 2, VP 8); 26.02 NeMo container: "
                        "'DGX-H100 | 64 | FP8 | 256 | 1 | 8192 | 0 | 4 | 8 | 1 | 5 | n/a | 1621' (Llama 3 70B) and "
-                       "'DGX-H100 | 1024 | FP8 | 1536 | 1 | 8192 | 0 | 8 | 8 | 2 | 8 | n/a | 311' (Llama 3.1 405B)")
+                       "'DGX-H100 | 1024 | FP8 | 1536 | 1 | 8192 | 0 | 8 | 8 | 2 | 8 | n/a | 311' (Llama 3.1 405B). "
+                       "The recipes' FP8-CS precision (tags v0.2.2 and v0.3.0: scripts/performance, get_precision_config"
+                       "('fp8_cs') = src/megatron/bridge/training/mixed_precision.py bf16_with_fp8_current_scaling_mixed"
+                       "(), 'cfg.fp8_param_gather = True', with 'first_last_layers_bf16 = False'): the layers' weights "
+                       "kept and gathered in FP8; 'grad_reduce_in_fp32 = False': bf16 gradients")
+
+MEGATRON_BRIDGE_B200 = ("NVIDIA-NeMo/Megatron-Bridge, docs/performance-summary-archive.md (NVIDIA NeMo framework "
+                        "performance summary), 25.11 NeMo container, System: DGX-B200, FP8 (current scaling), sequence "
+                        "length 8192, tokens/s/GPU: 'LLAMA3_8B | 8 | FP8-CS (FP8-MX) | 128 | 2 | 8192 | 0 | 1 | 1 | 1 | "
+                        "n/a | 1 | 8 | 30624 (29521) | 1576 (1519)' (GBS 128, MBS 2, FSDP 0, TP 1, PP 1, CP 1, GA 8; "
+                        "30624 with FP8-CS) and 'LLAMA3.1_405B | 128 | FP8-CS (FP8-MX) | 64 | 1 | 8192 | 0 | 4 | 8 | 2 "
+                        "| 8 | 1 | 32 | 661 (624) | 1667 (1576)' (GBS 64, MBS 1, TP 4, PP 8, CP 2, VP 8, GA 32; 661). The "
+                        "recipes at the release (tag v0.2.2, scripts/performance/configs/llama3/workload_base_configs.py "
+                        "LLAMA3_8B_B200_FP8_CS_BASE_CONFIG: 'micro_batch_size=2', CUDA graphs over the full iteration; "
+                        "configs/llama31/workload_base_configs.py LLAMA31_405B_B200_FP8_CS_BASE_CONFIG: "
+                        "'tensor_model_parallel_size=4, pipeline_model_parallel_size=8, context_parallel_size=2, "
+                        "virtual_pipeline_model_parallel_size=8, global_batch_size=64'): no recomputation set, sequence "
+                        "parallelism with TP, FP8 weights as on H100 ('fp8_param_gather = True'), bf16 gradients")
 
 
 def _bridge_llama(release: str, model: str, preset: str, gpus: int, batch: int, tp: int, pp: int, cp: int,
-                  vp: int | None, wps: float, zero: int = 1) -> ThroughputRun:
-    return ThroughputRun("megatron_bridge", f"{model}, {gpus} H100 FP8, NeMo {release}, GBS {batch}", "megatron-core",
-                         "H100", gpus, 8192, batch, tp, pp, cp, zero, tp > 1, None, "flash", True, "mixed", wps,
-                         "tokens_per_s_per_gpu", MEGATRON_BRIDGE_FP8, preset=preset, micro_batch=1, interleave=vp,
-                         fp8=True,
-                         note="Megatron-Core through Megatron-Bridge's H100 FP8 recipes (Transformer Engine): the "
-                              "layers' linear GEMMs in FP8, attention and the LM head in bf16; assumed: the "
-                              "distributed optimizer (ZeRO-1; FSDP 8: ZeRO-3), sequence parallelism with TP; "
-                              "recomputation not printed: the planner's fastest choice that fits")
+                  vp: int | None, wps: float, zero: int = 1, chip: str = "H100", micro: int = 1) -> ThroughputRun:
+    return ThroughputRun("megatron_bridge", f"{model}, {gpus} {chip} FP8, NeMo {release}, GBS {batch}", "megatron-core",
+                         chip, gpus, 8192, batch, tp, pp, cp, zero, tp > 1, None, "flash", True, "mixed", wps,
+                         "tokens_per_s_per_gpu", MEGATRON_BRIDGE_FP8 if chip == "H100" else MEGATRON_BRIDGE_B200,
+                         preset=preset, micro_batch=micro, interleave=vp, fp8=True, fp8_params=True,
+                         note=f"Megatron-Core through Megatron-Bridge's {chip} FP8 recipes (Transformer Engine): the "
+                              "layers' linear GEMMs in FP8 and their weights kept in FP8 (fp8_param_gather), attention "
+                              "and the LM head in bf16; assumed: the distributed optimizer (ZeRO-1; FSDP 8: ZeRO-3), "
+                              "sequence parallelism with TP; recomputation not printed: the planner's fastest choice "
+                              "that fits")
 
 
 MEGATRON_BRIDGE_QWEN3 = ("NVIDIA-NeMo/Megatron-Bridge, docs/performance-summary-archive.md (NVIDIA NeMo framework "
@@ -534,7 +554,8 @@ MEGATRON_BRIDGE_QWEN3 = ("NVIDIA-NeMo/Megatron-Bridge, docs/performance-summary-
                          "expert_model_parallel_size=32, moe_a2a_overlap=True' with 'expert_tensor_parallel_size=1'; "
                          "qwen3_llm_pretrain.py: 'recompute_granularity = None', gradients reduced in bf16; "
                          "src/megatron/bridge/recipes/qwen/qwen3_moe.py: sequence parallelism, the distributed optimizer, "
-                         "and for 235B the embedding and the loss counted in the pipeline split")
+                         "and for 235B the embedding and the loss counted in the pipeline split; scripts/performance/utils/"
+                         "precision.py get_precision_config('fp8_cs'): 'fp8_param_gather = True' (weights kept in FP8)")
 
 
 def _bridge_qwen3(model: str, preset: str, gpus: int, batch: int, tp: int, pp: int, vp: int, ep: int, wps: float,
@@ -542,7 +563,7 @@ def _bridge_qwen3(model: str, preset: str, gpus: int, batch: int, tp: int, pp: i
     return ThroughputRun("megatron_bridge_qwen3", f"{model}, {gpus} H100 FP8, NeMo 26.02, GBS {batch}",
                          "megatron-core-moe-overlap", "H100", gpus, 4096, batch, tp, pp, 1, 1, tp > 1, "none", "flash",
                          True, "mixed", wps, "tokens_per_s_per_gpu", MEGATRON_BRIDGE_QWEN3, preset=preset,
-                         micro_batch=1, interleave=vp, ep=ep, fp8=True, etp=etp,
+                         micro_batch=1, interleave=vp, ep=ep, fp8=True, etp=etp, fp8_params=True,
                          note="Megatron-Core through Megatron-Bridge's H100 FP8 recipe of the release: no recomputation, "
                               "the all-to-all overlapped with another micro-batch's compute (moe_a2a_overlap), the "
                               "distributed optimizer (ZeRO-1), routing force-balanced as the planner assumes; " + note)
@@ -556,6 +577,8 @@ VALIDATION_RUNS: tuple[ThroughputRun, ...] = (
     _bridge_llama("26.02", "Llama 3 70B", "llama-3-70b", 64, 256, 4, 8, 1, 5, 1621),
     _bridge_llama("25.11", "Llama 3.1 405B", "llama-3.1-405b", 1024, 512, 8, 8, 2, 8, 292),
     _bridge_llama("26.02", "Llama 3.1 405B", "llama-3.1-405b", 1024, 1536, 8, 8, 2, 8, 311),
+    _bridge_llama("25.11", "Llama 3 8B", "llama-3-8b", 8, 128, 1, 1, 1, None, 30624, chip="B200", micro=2),
+    _bridge_llama("25.11", "Llama 3.1 405B", "llama-3.1-405b", 128, 64, 4, 8, 2, 8, 661, chip="B200"),
     _bridge_qwen3("Qwen3 30B-A3B", "qwen3-30b-a3b", 16, 1024, 1, 2, 12, 8, 5113, None,
                   "the table of the next point release (26.02.01) prints 9,058 tokens/s/GPU, 77% more, for the same "
                   "printed layout (that release's recipe differs, so what changed is not settled)"),
