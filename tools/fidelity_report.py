@@ -619,7 +619,8 @@ def _note_validation(df: pd.DataFrame) -> dict[str, str]:
     q3 = df[df["run"].isin([r.label for r in pub.VALIDATION_RUNS if r.source_key == "megatron_bridge_qwen3"])]
     q_small, q_big = q3.loc[q3["GPUs"].idxmin()], q3.loc[q3["GPUs"].idxmax()]
     moe_all = df[df["run"].isin([r.label for r in pub.VALIDATION_RUNS if pub.run_config(r).is_moe])]["error %"]
-    dense_labels = [r.label for r in pub.VALIDATION_RUNS if r.fp8 and not pub.run_config(r).is_moe]
+    dense_labels = [r.label for r in pub.VALIDATION_RUNS if r.fp8 and not pub.run_config(r).is_moe and r.chip == "H100"]
+    b2 = _b200_numbers(df)
     moe, dense = df[df["run"].isin(moe_labels)], df[df["run"].isin(dense_labels)]
     ds = _deepseek_numbers(df)
     worst = moe.loc[moe["error %"].abs().idxmax()]
@@ -639,16 +640,26 @@ def _note_validation(df: pd.DataFrame) -> dict[str, str]:
     moe_n = f"{len(moe)}"
     return {
         "en": f"These runs are in no fit (`llmcalc.published.VALIDATION_RUNS`, kept out of `PLANNER_RUNS`). NVIDIA's: "
-              f"Megatron-Core through its Megatron-Bridge performance recipes on H100, from NVIDIA's own performance summary. "
-              f"**Dense Llama models in FP8** ({en_models}; {len(dense)} layouts; `fp8=True`: the layers' linear GEMMs "
-              f"at the FP8 peak × the fitted share × {share:.3f}, the FP8-to-bf16 GEMM ratio of two published "
+              f"Megatron-Core through its Megatron-Bridge performance recipes on H100 and B200, from NVIDIA's own "
+              f"performance summary. "
+              f"**Dense Llama models in FP8 on H100** ({en_models}; {len(dense)} layouts; `fp8=True`: the layers' linear "
+              f"GEMMs at the FP8 peak × the fitted share × {share:.3f}, the FP8-to-bf16 GEMM ratio of two published "
               f"microbenchmarks, DeepGEMM's {ev['fp8_tflops']:g} of {ev['fp8_peak_tflops']:g} TFLOP/s and the H100's "
-              f"maximum achievable bf16 matmul, {ev['bf16_tflops']:g} of {ev['bf16_peak_tflops']:g}): errors "
+              f"maximum achievable bf16 matmul, {ev['bf16_tflops']:g} of {ev['bf16_peak_tflops']:g}; `fp8_params=True`: "
+              f"their weights kept and gathered in FP8, as the recipes' precision config sets, `fp8_param_gather`): errors "
               f"{d_lo:+.1f}% to {d_hi:+.1f}%, median |error| {d_med:.1f}%, worst {d_worst:.1f}%, {goal_en}. No constant is "
               f"fitted on them, but one modelling choice was made with them in view: the linear inputs kept in FP8 for the "
               f"weight gradients (as Transformer Engine keeps them) were added after the first comparison found the "
               f"larger layouts not fitting in memory and falling back to full recompute. MFU is "
               f"against the bf16 peak ({peak:g} TFLOP/s) throughout, so an FP8 run's ideal bound can exceed the bf16 peak. "
+              f"**The same recipes on B200** (DGX-B200, NeMo 25.11: {b2['runs_en']}), a chip whose kernel rates are "
+              f"assumed, not sourced (attention at the fitted GEMM share; the bus fractions and the FP8 GEMM ratio the "
+              f"H100's): errors {b2['errors']}, {b2['sign_en']}{b2['beyond_en']}. FlashAttention-4's authors find "
+              f"Blackwell's attention limited by its exponential units and shared memory rather than by its tensor cores "
+              f"(Zadouri et al. 2026), which attention at the GEMM share does not capture. The 405B layout (TP 4 × PP 8 × "
+              f"CP 2 on 128 GPUs, no recomputation) fits, {b2['gib']:.0f} GiB of the {b2['usable']:.0f} GiB allowed, because "
+              f"its weights are kept in FP8 as NVIDIA's recipe keeps them; with bf16 weights the estimate would be "
+              f"{b2['gib_bf16']:.0f} GiB and the planner would reject the layout NVIDIA ran. "
               f"**A mixture-of-experts model in BF16** ({moe_n} layouts of GPT-OSS 120B, the routing force-balanced as "
               f"the planner assumes), with the recomputation NVIDIA's recipes set, Megatron-Core's `recompute_modules` "
               f"\"layernorm\" and \"moe_act\" (`recompute=\"{best['layout'].rsplit(' ', 1)[1]}\"`; the older "
@@ -688,14 +699,23 @@ def _note_validation(df: pd.DataFrame) -> dict[str, str]:
               f"{', every one optimistic' if (moe_all > 0).all() else ''}: it does not yet predict mixture-of-experts "
               f"training.",
         "zh": f"这些训练不参与任何拟合（`llmcalc.published.VALIDATION_RUNS`，不在 `PLANNER_RUNS` 里）。NVIDIA 的：它自己的性能汇总里，"
-              f"H100 上通过 Megatron-Bridge 性能配方运行的 Megatron-Core。**FP8 的稠密 Llama 模型**（{'、'.join(models)}；"
+              f"H100 与 B200 上通过 Megatron-Bridge 性能配方运行的 Megatron-Core。**H100 上 FP8 的稠密 Llama 模型**"
+              f"（{'、'.join(models)}；"
               f"{len(dense)} 种布局；`fp8=True`：各层线性 GEMM 按 FP8 峰值 × 拟合比例 × {share:.3f} 计，后者是两个公开"
               f"微基准给出的 FP8 与 bf16 GEMM 之比：DeepGEMM 的 {ev['fp8_peak_tflops']:g} TFLOP/s 中 "
-              f"{ev['fp8_tflops']:g}，H100 bf16 矩阵乘最大可达 {ev['bf16_peak_tflops']:g} 中 {ev['bf16_tflops']:g}）："
+              f"{ev['fp8_tflops']:g}，H100 bf16 矩阵乘最大可达 {ev['bf16_peak_tflops']:g} 中 {ev['bf16_tflops']:g}；"
+              f"`fp8_params=True`：这些权重本身也以 FP8 保存、以 FP8 all-gather，与配方的精度设置 `fp8_param_gather` 一致）："
               f"误差 {d_lo:+.1f}% 到 {d_hi:+.1f}%，|误差| 中位数 {d_med:.1f}%，最大 {d_worst:.1f}%，{goal_zh}。没有用它们拟合任何"
               f"常数，但有一处建模是看着它们做出的：线性层为权重梯度按 FP8 保存输入（Transformer Engine 的做法）这一项，是在第一次"
               f"对照发现较大的布局放不进显存、只能退回完全重计算之后才加上的。MFU 一律按 "
-              f"bf16 峰值（{peak:g} TFLOP/s）计，所以 FP8 训练的理想上界可以超过 bf16 峰值。**BF16 的混合专家模型**（GPT-OSS 120B "
+              f"bf16 峰值（{peak:g} TFLOP/s）计，所以 FP8 训练的理想上界可以超过 bf16 峰值。"
+              f"**B200 上的同一批配方**（DGX-B200，NeMo 25.11：{b2['runs_zh']}），这款芯片的内核速率是假设的，没有出处"
+              f"（注意力按拟合的 GEMM 比例计，总线比例和 FP8 GEMM 之比沿用 H100 的）：误差 {b2['errors']}，{b2['sign_zh']}"
+              f"{b2['beyond_zh']}。FlashAttention-4 的作者发现，Blackwell 上注意力受限于指数运算单元和共享内存，而不是张量核心"
+              f"（Zadouri 等，2026），按 GEMM 比例计算注意力体现不了这一点。405B 的布局（128 张 GPU 上 TP 4 × PP 8 × CP 2，"
+              f"不重计算）放得下，{b2['gib']:.0f} GiB，允许 {b2['usable']:.0f} GiB，因为它的权重按 NVIDIA 配方以 FP8 保存；"
+              f"若权重为 bf16，估计为 {b2['gib_bf16']:.0f} GiB，规划器就会拒绝 NVIDIA 实际跑过的布局。"
+              f"**BF16 的混合专家模型**（GPT-OSS 120B "
               f"的 {moe_n} 种布局，路由被强制均衡，与规划器的假设一致），重计算取 NVIDIA 配方所设的 Megatron-Core "
               f"`recompute_modules` 中的 \"layernorm\" 与 \"moe_act\"（`recompute=\"{best['layout'].rsplit(' ', 1)[1]}\"`；"
               f"较早那张表的微批次 4 加 2 步梯度累积在 64 张 GPU、PP 4 上不可能成立，那个版本的配方用 1）："
@@ -725,6 +745,37 @@ def _note_validation(df: pd.DataFrame) -> dict[str, str]:
               f"训练上，按各自实际的重计算，规划器的误差从 {moe_all.min():+.1f}% 到 {moe_all.max():+.1f}%"
               f"{'，全部偏乐观' if (moe_all > 0).all() else ''}：它还不能预测混合专家模型的训练。",
     }
+
+
+def _default_headroom() -> float:
+    import inspect
+
+    from llmcalc import planner
+    return inspect.signature(planner.search).parameters["headroom"].default
+
+
+def _b200_numbers(df: pd.DataFrame) -> dict:
+    """The B200 validation rows: their errors, and the 405B layout's memory with and without FP8 weights."""
+    from llmcalc import planner
+    runs = [r for r in pub.VALIDATION_RUNS if r.chip == "B200"]
+    rows = df.set_index("run").loc[[r.label for r in runs]]
+    big = max(runs, key=lambda r: r.n_chips)
+    bf16_weights = planner.predict_run(big, fp8_params=False, recompute=["none"])
+    errs = rows["error %"]
+    names_en = [f"{r.label.split(',')[0]} on {r.n_chips}" for r in runs]
+    names_zh = [f"{r.label.split(',')[0]}，{r.n_chips} 张" for r in runs]
+    over = errs[errs.abs() > GOAL_WORST]
+    return dict(
+        runs_en=", ".join(names_en), runs_zh="；".join(names_zh),
+        errors=" and ".join(f"{e:+.1f}%" for e in errs) if len(errs) == 2 else ", ".join(f"{e:+.1f}%" for e in errs),
+        sign_en="both optimistic" if (errs > 0).all() else "of both signs",
+        sign_zh="都偏乐观" if (errs > 0).all() else "有正有负",
+        beyond_en=(f", the largest beyond the {GOAL_WORST:.0f}% target" if len(over) else
+                   f", within the {GOAL_WORST:.0f}% target"),
+        beyond_zh=(f"，最大的超出 {GOAL_WORST:.0f}% 的目标" if len(over) else f"，在 {GOAL_WORST:.0f}% 的目标之内"),
+        gib=float(rows.loc[big.label, "GiB per chip"]), usable=float(planner.run_chip(big).hbm_bytes * (1 - _default_headroom()) / 2**30),
+        gib_bf16=float(bf16_weights["memory_gib"]),
+    )
 
 
 def _deepseek_numbers(df: pd.DataFrame) -> dict:
@@ -1011,10 +1062,10 @@ SECTIONS: tuple[Section, ...] = (
     ),
     Section(
         validation_runs,
-        {"en": "llmcalc.planner, calibrated, vs runs no fit has seen: NVIDIA's H100 benchmarks (Llama 3 in FP8, "
-               "mixture-of-experts models in BF16 and FP8) and DeepSeek-V3 in FP8 on H800",
-         "zh": "校准后的 llmcalc.planner 对比任何拟合都没见过的训练：NVIDIA 的 H100 基准（FP8 的 Llama 3、BF16 与 FP8 的混合专家"
-               "模型）与 H800 上 FP8 训练的 DeepSeek-V3"},
+        {"en": "llmcalc.planner, calibrated, vs runs no fit has seen: NVIDIA's H100 and B200 benchmarks (Llama 3 in "
+               "FP8, mixture-of-experts models in BF16 and FP8) and DeepSeek-V3 in FP8 on H800",
+         "zh": "校准后的 llmcalc.planner 对比任何拟合都没见过的训练：NVIDIA 的 H100 与 B200 基准（FP8 的 Llama 3、BF16 与 FP8 "
+               "的混合专家模型）与 H800 上 FP8 训练的 DeepSeek-V3"},
         _note_validation,
         (("run", "framework", "chip", "GPUs", "layout", "GiB per chip", "fits", "MFU % reported, planner's count",
           "MFU % predicted", "MFU % ideal bound", "error %"),),

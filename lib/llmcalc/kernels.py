@@ -113,8 +113,8 @@ for _name in ("TPU v5e", "TPU v5p", "TPU v6e"):
 RATES["V100"] = KernelRates(80, 128, 128, None, 0.7, 0.85, 1e-5, 2e-5, "80 SMs (NVIDIA V100 whitepaper); the rest assumed")
 RATES["B200"] = KernelRates(148, 128, 256, None, 0.7, 0.85, 1e-5, 2e-5,
                             "148 SMs (Chips and Cheese, \"Nvidia's B200: Keeping the CUDA Juggernaut Rolling\", "
-                            "December 2025: 'B200 enables 74 SMs per die, giving 148 SMs across the GPU'); attention at "
-                            "the fitted GEMM share, assumed: FlashAttention-4 (Zadouri et al. 2026, arXiv 2603.05451) "
+                            "December 2025, references [49]: 'B200 enables 74 SMs per die, giving 148 SMs across the "
+                            "GPU'); attention at the fitted GEMM share, assumed: FlashAttention-4 (Zadouri et al. 2026, arXiv 2603.05451, [48]) "
                             "finds Blackwell's attention bound by its exponential units and shared memory rather than "
                             "its tensor cores, 'up to 1613 TFLOPs/s' forward (71%), but no forward-and-backward rate of "
                             "the cuDNN kernels Transformer Engine runs was found; the bus fractions and the FP8 GEMM "
