@@ -794,7 +794,7 @@ def run_text(run):
     """A run's name ("Llama 3 405B, 8K context, 8,192 GPUs") as this edition prints it."""
     zh = run.replace(" context, ", " 上下文，").replace(" GPUs", " 张 GPU").replace(", GBS ", "，全局批大小 ")
     zh = zh.replace(", ", "，")
-    zh = re.sub(r"，(\d+) (A100|H100|H800)", r"，\1 张 \2", zh.replace(" (SP + selective)", "（SP + 选择性重计算）"))
+    zh = re.sub(r"，(\d+) (A100|H100|H800|B200)", r"，\1 张 \2", zh.replace(" (SP + selective)", "（SP + 选择性重计算）"))
     zh = re.sub(r"，(\d+) TPU v4", r"，\1 块 TPU v4", zh)
     head, _, last = zh.rpartition(" ")
     zh = f"{head} {widgets.recompute_text(last)}" if last in planner.RECOMPUTE else zh
@@ -917,8 +917,9 @@ print(tr(f"an H100 lets a layout use {h100.hbm_bytes * (1 - HEADROOM) / GB:.1f} 
          f"一张 H100 允许布局使用 {h100.hbm_bytes * (1 - HEADROOM) / GB:.1f} GB"))
 
 # %%
-# runs no fit has seen (llmcalc.published.VALIDATION_RUNS): NVIDIA's H100 benchmarks with Megatron-Core, a
-# mixture-of-experts model in BF16 and Llama 3 in FP8 (fp8=True); DeepSeek-V3 in FP8 on 2,048 H800 (stack="deepseek-v3")
+# runs no fit has seen (llmcalc.published.VALIDATION_RUNS): NVIDIA's H100 and B200 benchmarks with Megatron-Core,
+# mixture-of-experts models and Llama 3 in FP8 (fp8=True, weights in FP8: fp8_params=True); DeepSeek-V3 in FP8 on
+# 2,048 H800 (stack="deepseek-v3")
 unseen = planner.published_comparison(published.VALIDATION_RUNS)
 print(pd.DataFrame({"run": unseen["run"].map(run_text),
                     "layout": unseen["layout"].map(layout_name_text),
@@ -926,12 +927,22 @@ print(pd.DataFrame({"run": unseen["run"].map(run_text),
                     "predicted MFU %": (100 * unseen["predicted_mfu"]).round(1),
                     "error %": (100 * unseen["error"]).round(1),
                     "fits HBM less 10%": unseen["fits"].map(yes_no_text)}).rename(columns=column_text).to_string(index=False))
-fp8_err = 100 * unseen.loc[unseen["fp8"] & ~unseen["moe"], "error"].abs()
+fp8_err = 100 * unseen.loc[unseen["fp8"] & ~unseen["moe"] & (unseen["chip"] == "H100"), "error"].abs()
 fp8_share = kernels.rates("H100").fp8_gemm_share
-print(tr(f"dense FP8 runs (fp8=True, FP8-to-bf16 GEMM share {fp8_share:.3f}): median |error| {fp8_err.median():.1f}%, "
-         f"worst {fp8_err.max():.1f}%",
-         f"稠密模型的 FP8 训练（FP8 与 bf16 矩阵乘效率之比 {fp8_share:.3f}）：|误差| 中位数 {fp8_err.median():.1f}%，"
+print(tr(f"dense FP8 runs on H100 (fp8=True, FP8-to-bf16 GEMM share {fp8_share:.3f}): median |error| "
+         f"{fp8_err.median():.1f}%, worst {fp8_err.max():.1f}%",
+         f"H100 上稠密模型的 FP8 训练（FP8 与 bf16 矩阵乘效率之比 {fp8_share:.3f}）：|误差| 中位数 {fp8_err.median():.1f}%，"
          f"最大 {fp8_err.max():.1f}%"))
+# the same recipes on B200, whose kernel rates are assumed; the 405B layout with its weights in bf16 instead of FP8
+b200_err = ", ".join(f"{e:+.1f}%" for e in 100 * unseen.loc[unseen["chip"] == "B200", "error"])
+b200_405 = max((r for r in published.VALIDATION_RUNS if r.chip == "B200"), key=lambda r: r.n_chips)
+gib_fp8 = planner.predict_run(b200_405)["memory_gib"]
+gib_bf16 = planner.predict_run(b200_405, fp8_params=False, recompute=["none"])["memory_gib"]
+b200_usable = planner.run_chip(b200_405).hbm_bytes * (1 - HEADROOM) / 2**30
+print(tr(f"B200 runs: errors {b200_err}; Llama 3.1 405B on {b200_405.n_chips} B200, no recompute: {gib_fp8:.0f} GiB "
+         f"with FP8 weights, {gib_bf16:.0f} GiB with bf16 weights, {b200_usable:.0f} GiB usable",
+         f"B200 上的训练：误差 {b200_err}；{b200_405.n_chips} 张 B200 上的 Llama 3.1 405B，不重计算：权重为 FP8 时 "
+         f"{gib_fp8:.0f} GiB，为 bf16 时 {gib_bf16:.0f} GiB，可用 {b200_usable:.0f} GiB"))
 # DeepSeek-V3 at the recomputation its report describes; what if it kept no expert outputs (as Megatron-Core does)?
 ds_run = next(r for r in published.VALIDATION_RUNS if r.stack == "deepseek-v3")
 ds_row = planner.predict_run(ds_run)
@@ -968,15 +979,22 @@ print(tr(f"DeepSeek-V3, recompute {ds_row['recompute']}: {ds_row['memory_gib']:.
 #   counted the causal half, the same 380 TFLOP/s would put the prediction too slow instead (the fifth line); the
 #   paper does not say which, and the planner keeps the reading it started with.
 # - **Runs never fitted: Llama 3 in FP8, and a mixture-of-experts model.** The last table holds runs that are in no
-#   fit, all from NVIDIA's own performance summary (Megatron-Core on H100). Five dense Llama 3 layouts (8B, 70B,
-#   3.1 405B) ran in FP8, and the planner predicts them with `fp8=True`: the layers' linear GEMMs at the FP8 peak
-#   times the fitted share times the FP8-to-bf16 GEMM ratio of two published microbenchmarks (printed under the
-#   table: DeepGEMM's FP8 rate [44] over the H100's maximum achievable bf16 matmul [43], both in the References);
-#   attention, the router and the LM head stay in bf16; every cast to FP8 is charged its HBM traffic. The line under
-#   the table gives their median and worst error. One modelling choice was made with these runs in view: the linear
-#   inputs kept in FP8 for the weight gradients (as Transformer Engine keeps them) were added after a first
-#   comparison found the larger layouts not fitting. MFU is against the bf16 peak throughout, so an FP8 run's ideal
-#   bound can exceed the bf16 peak. The other two rows
+#   fit, all but the last from NVIDIA's own performance summary (Megatron-Core on H100 and B200). Five dense Llama 3
+#   layouts (8B, 70B, 3.1 405B) ran in FP8 on H100, and the planner predicts them with `fp8=True`: the layers' linear
+#   GEMMs at the FP8 peak times the fitted share times the FP8-to-bf16 GEMM ratio of two published microbenchmarks
+#   (printed under the table: DeepGEMM's FP8 rate [44] over the H100's maximum achievable bf16 matmul [43], both in
+#   the References); attention, the router and the LM head stay in bf16; every cast to FP8 is charged its HBM
+#   traffic. NVIDIA's FP8 recipes also keep the weights themselves in FP8 (Megatron-Core's `fp8_param_gather`): one
+#   byte a weight instead of bf16's two, only a transposed copy added, and the data-parallel all-gather in FP8; the
+#   planner takes that as `fp8_params=True`. The line under the table gives their median and worst error. One
+#   modelling choice was made with these runs in view: the linear inputs kept in FP8 for the weight gradients (as
+#   Transformer Engine keeps them) were added after a first comparison found the larger layouts not fitting. MFU is
+#   against the bf16 peak throughout, so an FP8 run's ideal bound can exceed the bf16 peak. Two more dense rows ran
+#   the same recipes on B200, a newer chip whose kernel rates the planner assumes rather than cites (attention at the
+#   fitted GEMM share; FlashAttention-4's authors [48] find Blackwell's attention held back by its exponential units
+#   and shared memory, not its tensor cores). Both are predicted too fast (the second line under the table), the 405B
+#   row beyond the 25% target. That 405B layout fits a B200 only because its weights are in FP8; with bf16 weights
+#   the planner would reject the layout NVIDIA ran (the same line). The other two rows
 #   are GPT-OSS 120B on 64 H100 in BF16, with the recomputation NVIDIA's recipe sets: Megatron-Core's
 #   `recompute_modules` "layernorm" and "moe_act" (the norms' outputs and the experts' activation output rebuilt in
 #   the backward pass), which the planner takes by the same names, `recompute="layernorm+moe_act"`. (The older row's
@@ -993,7 +1011,7 @@ print(tr(f"DeepSeek-V3, recompute {ds_row['recompute']}: {ds_row['memory_gib']:.
 #   too: the norms and MLA's up-projections recomputed, the SwiGLU's output rebuilt from inputs cached in FP8 (in
 #   Megatron-Core's module names, "layernorm+mla_up_proj+moe_act", the up-projections' matmuls charged again), the
 #   attention output kept once in a 12-bit format, AdamW's moments in bf16. The last row is still off twice. Its
-#   memory (the line under the table) is beyond an H800: the report does not say whether its MoE layers keep the
+#   memory (the last line under the table) is beyond an H800: the report does not say whether its MoE layers keep the
 #   expert outputs for the router's gradient (Megatron-Core does not: it weights the experts' activation instead),
 #   and the planner counts them; even without them the layout needs more than the planner allows, so something
 #   DeepSeek saved is still missing from the model. And the step is predicted too fast, as GPT-OSS's are. Two

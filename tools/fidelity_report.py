@@ -652,7 +652,7 @@ def _note_validation(df: pd.DataFrame) -> dict[str, str]:
               f"weight gradients (as Transformer Engine keeps them) were added after the first comparison found the "
               f"larger layouts not fitting in memory and falling back to full recompute. MFU is "
               f"against the bf16 peak ({peak:g} TFLOP/s) throughout, so an FP8 run's ideal bound can exceed the bf16 peak. "
-              f"**The same recipes on B200** (DGX-B200, NeMo 25.11: {b2['runs_en']}), a chip whose kernel rates are "
+              f"**The same recipes on B200** (DGX-B200, NeMo {b2['release']}: {b2['runs_en']}), a chip whose kernel rates are "
               f"assumed, not sourced (attention at the fitted GEMM share; the bus fractions and the FP8 GEMM ratio the "
               f"H100's): errors {b2['errors']}, {b2['sign_en']}{b2['beyond_en']}. FlashAttention-4's authors find "
               f"Blackwell's attention limited by its exponential units and shared memory rather than by its tensor cores "
@@ -709,7 +709,7 @@ def _note_validation(df: pd.DataFrame) -> dict[str, str]:
               f"常数，但有一处建模是看着它们做出的：线性层为权重梯度按 FP8 保存输入（Transformer Engine 的做法）这一项，是在第一次"
               f"对照发现较大的布局放不进显存、只能退回完全重计算之后才加上的。MFU 一律按 "
               f"bf16 峰值（{peak:g} TFLOP/s）计，所以 FP8 训练的理想上界可以超过 bf16 峰值。"
-              f"**B200 上的同一批配方**（DGX-B200，NeMo 25.11：{b2['runs_zh']}），这款芯片的内核速率是假设的，没有出处"
+              f"**B200 上的同一批配方**（DGX-B200，NeMo {b2['release']}：{b2['runs_zh']}），这款芯片的内核速率是假设的，没有出处"
               f"（注意力按拟合的 GEMM 比例计，总线比例和 FP8 GEMM 之比沿用 H100 的）：误差 {b2['errors']}，{b2['sign_zh']}"
               f"{b2['beyond_zh']}。FlashAttention-4 的作者发现，Blackwell 上注意力受限于指数运算单元和共享内存，而不是张量核心"
               f"（Zadouri 等，2026），按 GEMM 比例计算注意力体现不了这一点。405B 的布局（128 张 GPU 上 TP 4 × PP 8 × CP 2，"
@@ -765,8 +765,9 @@ def _b200_numbers(df: pd.DataFrame) -> dict:
     names_en = [f"{r.label.split(',')[0]} on {r.n_chips}" for r in runs]
     names_zh = [f"{r.label.split(',')[0]}，{r.n_chips} 张" for r in runs]
     over = errs[errs.abs() > GOAL_WORST]
+    releases = {r.label.split("NeMo ")[1].split(",")[0] for r in runs}
     return dict(
-        runs_en=", ".join(names_en), runs_zh="；".join(names_zh),
+        release="/".join(sorted(releases)), runs_en=", ".join(names_en), runs_zh="；".join(names_zh),
         errors=" and ".join(f"{e:+.1f}%" for e in errs) if len(errs) == 2 else ", ".join(f"{e:+.1f}%" for e in errs),
         sign_en="both optimistic" if (errs > 0).all() else "of both signs",
         sign_zh="都偏乐观" if (errs > 0).all() else "有正有负",

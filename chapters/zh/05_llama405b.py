@@ -651,7 +651,7 @@ def run_text(run):
     """A run's name ("Llama 3 405B, 8K context, 8,192 GPUs") as this edition prints it."""
     zh = run.replace(" context, ", " 上下文，").replace(" GPUs", " 张 GPU").replace(", GBS ", "，全局批大小 ")
     zh = zh.replace(", ", "，")
-    zh = re.sub(r"，(\d+) (A100|H100|H800)", r"，\1 张 \2", zh.replace(" (SP + selective)", "（SP + 选择性重计算）"))
+    zh = re.sub(r"，(\d+) (A100|H100|H800|B200)", r"，\1 张 \2", zh.replace(" (SP + selective)", "（SP + 选择性重计算）"))
     zh = re.sub(r"，(\d+) TPU v4", r"，\1 块 TPU v4", zh)
     head, _, last = zh.rpartition(" ")
     zh = f"{head} {widgets.recompute_text(last)}" if last in planner.RECOMPUTE else zh
@@ -757,8 +757,9 @@ print(tr(f"an H100 lets a layout use {h100.hbm_bytes * (1 - HEADROOM) / GB:.1f} 
          f"一张 H100 允许布局使用 {h100.hbm_bytes * (1 - HEADROOM) / GB:.1f} GB"))
 
 # %%
-# runs no fit has seen (llmcalc.published.VALIDATION_RUNS): NVIDIA's H100 benchmarks with Megatron-Core, a
-# mixture-of-experts model in BF16 and Llama 3 in FP8 (fp8=True); DeepSeek-V3 in FP8 on 2,048 H800 (stack="deepseek-v3")
+# runs no fit has seen (llmcalc.published.VALIDATION_RUNS): NVIDIA's H100 and B200 benchmarks with Megatron-Core,
+# mixture-of-experts models and Llama 3 in FP8 (fp8=True, weights in FP8: fp8_params=True); DeepSeek-V3 in FP8 on
+# 2,048 H800 (stack="deepseek-v3")
 unseen = planner.published_comparison(published.VALIDATION_RUNS)
 print(pd.DataFrame({"run": unseen["run"].map(run_text),
                     "layout": unseen["layout"].map(layout_name_text),
@@ -766,12 +767,22 @@ print(pd.DataFrame({"run": unseen["run"].map(run_text),
                     "predicted MFU %": (100 * unseen["predicted_mfu"]).round(1),
                     "error %": (100 * unseen["error"]).round(1),
                     "fits HBM less 10%": unseen["fits"].map(yes_no_text)}).rename(columns=column_text).to_string(index=False))
-fp8_err = 100 * unseen.loc[unseen["fp8"] & ~unseen["moe"], "error"].abs()
+fp8_err = 100 * unseen.loc[unseen["fp8"] & ~unseen["moe"] & (unseen["chip"] == "H100"), "error"].abs()
 fp8_share = kernels.rates("H100").fp8_gemm_share
-print(tr(f"dense FP8 runs (fp8=True, FP8-to-bf16 GEMM share {fp8_share:.3f}): median |error| {fp8_err.median():.1f}%, "
-         f"worst {fp8_err.max():.1f}%",
-         f"稠密模型的 FP8 训练（FP8 与 bf16 矩阵乘效率之比 {fp8_share:.3f}）：|误差| 中位数 {fp8_err.median():.1f}%，"
+print(tr(f"dense FP8 runs on H100 (fp8=True, FP8-to-bf16 GEMM share {fp8_share:.3f}): median |error| "
+         f"{fp8_err.median():.1f}%, worst {fp8_err.max():.1f}%",
+         f"H100 上稠密模型的 FP8 训练（FP8 与 bf16 矩阵乘效率之比 {fp8_share:.3f}）：|误差| 中位数 {fp8_err.median():.1f}%，"
          f"最大 {fp8_err.max():.1f}%"))
+# the same recipes on B200, whose kernel rates are assumed; the 405B layout with its weights in bf16 instead of FP8
+b200_err = ", ".join(f"{e:+.1f}%" for e in 100 * unseen.loc[unseen["chip"] == "B200", "error"])
+b200_405 = max((r for r in published.VALIDATION_RUNS if r.chip == "B200"), key=lambda r: r.n_chips)
+gib_fp8 = planner.predict_run(b200_405)["memory_gib"]
+gib_bf16 = planner.predict_run(b200_405, fp8_params=False, recompute=["none"])["memory_gib"]
+b200_usable = planner.run_chip(b200_405).hbm_bytes * (1 - HEADROOM) / 2**30
+print(tr(f"B200 runs: errors {b200_err}; Llama 3.1 405B on {b200_405.n_chips} B200, no recompute: {gib_fp8:.0f} GiB "
+         f"with FP8 weights, {gib_bf16:.0f} GiB with bf16 weights, {b200_usable:.0f} GiB usable",
+         f"B200 上的训练：误差 {b200_err}；{b200_405.n_chips} 张 B200 上的 Llama 3.1 405B，不重计算：权重为 FP8 时 "
+         f"{gib_fp8:.0f} GiB，为 bf16 时 {gib_bf16:.0f} GiB，可用 {b200_usable:.0f} GiB"))
 # DeepSeek-V3 at the recomputation its report describes; what if it kept no expert outputs (as Megatron-Core does)?
 ds_run = next(r for r in published.VALIDATION_RUNS if r.stack == "deepseek-v3")
 ds_row = planner.predict_run(ds_run)
@@ -787,8 +798,8 @@ print(tr(f"DeepSeek-V3, recompute {ds_row['recompute']}: {ds_row['memory_gib']:.
 # 误差一列是预测本身的误差；留出那一行才是诚实的数：每个来源的训练，都用不含它的数据拟合出的常数来预测。两个常数、七个来源的全部训练：留出后，最大误差达到了目标，中位数离它自己的目标差不到十分之一个百分点（第三行）；最大误差出在 Llama 3 的 128K 上下文那一行（第四行给出其余训练中最大的误差）。注意力算子按公开的速率计算，而这些速率按 FlashAttention 的口径计一步训练中的注意力：反向是前向分数 FLOPs 的 2.5 倍，其中包括重计算 $QK^\top$。规划器按这份实际执行的工作量计 flash attention 的时间（它曾经只计 MFU 所数的 3 倍前向，于是把注意力算快了六分之一；这是在检查 128K 那一行时发现的，那里注意力占了一步的大半）。仍有偏差之处及其原因：
 #
 # - **Llama 3。** Meta 用的是自己的栈，规划器只取论文 §3.3.2 明说的内容（`stack="meta-llama3"`）：流水线发送是异步的、FSDP 的聚合会预取，因此两者都被隐藏；上下文并行的 all-gather “暴露在关键路径上”；梯度以 fp32 累加、以 fp32 做 reduce-scatter；论文没有描述张量并行的重叠，因此不计入重叠。论文没有给出交错深度，但它说从第一级和最后一级各拿走一层之后，“第一级上的第一个模型块只有嵌入层”：每块一层，于是 128 个位置（126 层、嵌入层、输出层）分在 16 级上，$v = 8$。在 16,384 张 GPU 上，16 级流水线只有 16 个微批次，所有前向先跑完，任何深度都放得下，规划器取 $v = 8$。在 8,192 张 GPU 上（32 个微批次），标准交错调度在 $v = 8$ 时所需的显存超过 H100 允许的用量（上表：它的 GB 一列与最后一行对比），规划器只好退回 $v = 1$ 及其气泡，因此预测偏慢；Meta 的调度可以调节连续微批次的个数，存得更少，规划器没有为它建模。128K 那一行预测偏快，原因在于换算所用的 FLOPs 计数：论文按 Chowdhery 等人（PaLM）的定义计算 MFU，那个计数把 $T \times T$ 个注意力分数全部计入；假如 Meta 只计因果的一半，同样的 380 TFLOP/s 反而会让预测偏慢（第五行）；论文没有说是哪一种，规划器保留一开始的读法。
-# - **从未参与拟合的训练：FP8 的 Llama 3 与一个混合专家模型。** 最后一张表里的训练都不在任何拟合中，全部取自 NVIDIA 自己的性能汇总（H100 上的 Megatron-Core）。五种 FP8 的稠密 Llama 3 布局（8B、70B、3.1 405B）用 `fp8=True` 预测：各层线性 GEMM 按 FP8 峰值计，再乘拟合比例和两个公开微基准给出的 FP8 与 bf16 GEMM 之比（表下一行印出它：DeepGEMM 的 FP8 速率 [44] 除以 H100 bf16 矩阵乘的最大可达速率 [43]，见参考文献）；注意力、路由器和 LM 头仍按 bf16；每次转成 FP8 的读写计入 HBM 时间。表下一行给出它们误差的中位数与最大值。有一处建模是看着这些训练做出的：线性层为权重梯度按 FP8 保存输入（Transformer Engine 的做法）这一项，是在第一次对照发现较大的布局放不进显存之后才加上的。MFU 一律按 bf16 峰值计，所以 FP8 训练的理想上界可以超过 bf16 峰值。另外两行是 64 张 H100 上以 BF16 训练的 GPT-OSS 120B，重计算取 NVIDIA 配方所设的：Megatron-Core 的 `recompute_modules` 中的 "layernorm" 与 "moe_act"（归一化的输出和专家激活函数的输出在反向传播时重建），规划器用同样的名字接受它，`recompute="layernorm+moe_act"`。（较早那一行的表格印的是微批次 4、梯度累积 2 步，在 64 张 GPU、PP 4 上两者不可能同时成立；那个版本的配方用的微批次是 1，规划器也用 1。）两行都预测得快太多，而且偏差相同：规划器给 MoE 层计入了专家的 GEMM 和 all-to-all，却没有计入把 token 分发到专家再收回的重排、路由器以及分组 GEMM 的启动。对混合专家训练，应把它的预测看作偏乐观。
-# - **2,048 张 H800 上 FP8 训练的 DeepSeek-V3。** 它的技术报告印出了布局（PP16 × EP64，跨 8 个节点，ZeRO-1，不用 TP）、速率（每万亿 token 18 万 GPU 小时，整个预训练的平均）以及自家训练栈的做法（`stack="deepseek-v3"`）：DualPipe 调度；all-to-all 藏在计算后面，计算只用 132 个 SM 中的 112 个；每个 token 只发往其专家所在的至多 4 个节点，每个节点一次，dispatch 用 FP8。规划器全部照用，这些是照报告的文字为这次训练写的，没有拟合任何常数；报告里省显存的做法也一并照用：重计算归一化和 MLA 的上投影，SwiGLU 的输出由以 FP8 缓存的输入重建（用 Megatron-Core 的模块名写作 "layernorm+mla_up_proj+moe_act"，上投影的矩阵乘再计一次），注意力输出只以一种 12 位格式保存一份，AdamW 的矩用 bf16。最后一行仍有两处不对。它的显存（表下一行）超出一张 H800：报告没有说它的 MoE 层是否为路由器的梯度保存专家输出（Megatron-Core 不保存：它改为给专家的激活加权），规划器把它们计入；即使不计，这个布局需要的也超过规划器允许的量，可见 DeepSeek 省下的显存还有一部分不在模型里。步长也算得太快，与 GPT-OSS 的两行一样。两个框架，同一个缺口：一个 MoE 层的代价超过它的 GEMM 加 all-to-all。
+# - **从未参与拟合的训练：FP8 的 Llama 3 与一个混合专家模型。** 最后一张表里的训练都不在任何拟合中，除最后一行外都取自 NVIDIA 自己的性能汇总（H100 与 B200 上的 Megatron-Core）。五种在 H100 上以 FP8 训练的稠密 Llama 3 布局（8B、70B、3.1 405B）用 `fp8=True` 预测：各层线性 GEMM 按 FP8 峰值计，再乘拟合比例和两个公开微基准给出的 FP8 与 bf16 GEMM 之比（表下一行印出它：DeepGEMM 的 FP8 速率 [44] 除以 H100 bf16 矩阵乘的最大可达速率 [43]，见参考文献）；注意力、路由器和 LM 头仍按 bf16；每次转成 FP8 的读写计入 HBM 时间。NVIDIA 的 FP8 配方还把权重本身以 FP8 保存（Megatron-Core 的 `fp8_param_gather`）：每个权重 1 字节而不是 bf16 的 2 字节，只另加一份转置，数据并行的 all-gather 也用 FP8；规划器用 `fp8_params=True` 表示它。表下一行给出它们误差的中位数与最大值。有一处建模是看着这些训练做出的：线性层为权重梯度按 FP8 保存输入（Transformer Engine 的做法）这一项，是在第一次对照发现较大的布局放不进显存之后才加上的。MFU 一律按 bf16 峰值计，所以 FP8 训练的理想上界可以超过 bf16 峰值。还有两行稠密模型在 B200 上跑同一批配方；这款较新的芯片，规划器的内核速率是假设的，没有出处（注意力按拟合的 GEMM 比例计；FlashAttention-4 的作者 [48] 发现 Blackwell 上的注意力受限于指数运算单元和共享内存，而不是张量核心）。两行都预测得太快（表下第二行），405B 那一行超出了 25% 的目标。这个 405B 布局能放进 B200，只是因为它的权重是 FP8；若权重为 bf16，规划器就会拒绝 NVIDIA 实际跑过的布局（同一行）。另外两行是 64 张 H100 上以 BF16 训练的 GPT-OSS 120B，重计算取 NVIDIA 配方所设的：Megatron-Core 的 `recompute_modules` 中的 "layernorm" 与 "moe_act"（归一化的输出和专家激活函数的输出在反向传播时重建），规划器用同样的名字接受它，`recompute="layernorm+moe_act"`。（较早那一行的表格印的是微批次 4、梯度累积 2 步，在 64 张 GPU、PP 4 上两者不可能同时成立；那个版本的配方用的微批次是 1，规划器也用 1。）两行都预测得快太多，而且偏差相同：规划器给 MoE 层计入了专家的 GEMM 和 all-to-all，却没有计入把 token 分发到专家再收回的重排、路由器以及分组 GEMM 的启动。对混合专家训练，应把它的预测看作偏乐观。
+# - **2,048 张 H800 上 FP8 训练的 DeepSeek-V3。** 它的技术报告印出了布局（PP16 × EP64，跨 8 个节点，ZeRO-1，不用 TP）、速率（每万亿 token 18 万 GPU 小时，整个预训练的平均）以及自家训练栈的做法（`stack="deepseek-v3"`）：DualPipe 调度；all-to-all 藏在计算后面，计算只用 132 个 SM 中的 112 个；每个 token 只发往其专家所在的至多 4 个节点，每个节点一次，dispatch 用 FP8。规划器全部照用，这些是照报告的文字为这次训练写的，没有拟合任何常数；报告里省显存的做法也一并照用：重计算归一化和 MLA 的上投影，SwiGLU 的输出由以 FP8 缓存的输入重建（用 Megatron-Core 的模块名写作 "layernorm+mla_up_proj+moe_act"，上投影的矩阵乘再计一次），注意力输出只以一种 12 位格式保存一份，AdamW 的矩用 bf16。最后一行仍有两处不对。它的显存（表下最后一行）超出一张 H800：报告没有说它的 MoE 层是否为路由器的梯度保存专家输出（Megatron-Core 不保存：它改为给专家的激活加权），规划器把它们计入；即使不计，这个布局需要的也超过规划器允许的量，可见 DeepSeek 省下的显存还有一部分不在模型里。步长也算得太快，与 GPT-OSS 的两行一样。两个框架，同一个缺口：一个 MoE 层的代价超过它的 GEMM 加 all-to-all。
 # - **FP8 的 Qwen3。** NVIDIA 汇总里另外两个混合专家训练，按配方的设置：不重计算，一个微批次的 all-to-all 与另一个微批次的计算重叠（`stack="megatron-core-moe-overlap"`）。235B 模型的配方让每个专家完整地放在一张 GPU 上，而注意力用 TP 2：Megatron-Core 把一个专家组的 32 张 GPU 折叠在 TP 与 DP 的 rank 之上，规划器用 `etp=1`（专家张量并行）表示它，布局名里写作 “EP32 ETP1”。它的预测误差与稠密模型的训练相当，但主要是因为规划器认为它跨四个节点的 all-to-all 太慢、藏不住。30B 模型有 128 个专家，每个只有 768 宽：它的 GEMM 很小，规划器没有计入的路由、重排和内核启动占了每层的很大一部分，所以预测快了三倍多。（下一个小版本的表格对同样印出的布局给出高得多的速率，可见实测速率本身也还没有定论。）这里每一个混合专家模型的预测都偏乐观；规划器还不能预测混合专家模型的训练，本章把这一点摆出来，而不是藏起来。
 # - **MT-NLG 530B。** 同样的 TP8 × PP35 布局，Megatron-LM 的 530B 基准跑得更快（见上表公开 MFU 一列），用 DeepSpeed 流水线引擎的正式训练则更慢；论文没有给出能解释这一差距的事实（调度、重叠），规划器也不去编一个：它对这几次训练预测得偏快。
 # - **Megatron-LM 最大的几个模型。** 它们比预测快：拟合出的一个矩阵乘法效率代表所有形状，而最大的矩阵乘法能达到更高的峰值占比。
