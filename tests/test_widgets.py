@@ -181,6 +181,13 @@ def test_planner_explorer_fp8_matmuls():
     assert ex.result.error is None and ex.summary["step s"] < bf16
     best = planner.search(llmcalc.preset("llama-3-70b"), "H100", 256, 256 * 8192, 8192, fp8=True, top=1).iloc[0]
     assert ex.summary["step s"] == pytest.approx(float(best["step_s"]), rel=1e-12)
+    # the weights kept in FP8 as well: the planner's fp8_params=True search, with less memory for the same layout
+    ex.controls["matmuls"].value = "fp8_params"
+    best_p = planner.search(llmcalc.preset("llama-3-70b"), "H100", 256, 256 * 8192, 8192, fp8=True, fp8_params=True,
+                            top=1).iloc[0]
+    assert ex.result.error is None
+    assert ex.summary["step s"] == pytest.approx(float(best_p["step_s"]), rel=1e-12)
+    assert ex.summary["GB/device"] == pytest.approx(float(best_p["memory_gib"]) * 2**30 / 1e9, rel=1e-12)
     ex.controls["chip"].value = "A100"
     assert ex.result.error and "FP8 tensor cores" in ex.result.error
     from llmcalc import i18n

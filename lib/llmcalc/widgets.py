@@ -101,9 +101,10 @@ CONTROLS = {
     "kernels": ("kernels", "算子模型", "calibrated: kernel rates measured by GEMM shape and achieved bandwidth; ideal: every "
                 "matmul at the kernel efficiency × peak", "校准:按 GEMM 形状实测的算子速率与实际带宽;理想:每个矩阵乘按算子效率 × 峰值"),
     "matmuls": ("matmuls", "矩阵乘精度", "Precision of the layers' linear GEMMs: bf16, or FP8 as Transformer Engine runs "
-                "them (chips with FP8 tensor cores: H100, H800, H200, B200)",
+                "them (chips with FP8 tensor cores: H100, H800, H200, B200), optionally with the weights kept in FP8 "
+                "too (fp8_params, as NVIDIA's FP8 recipes set)",
                 "各层线性 GEMM 的精度:bf16,或 Transformer Engine 方式的 FP8(只限有 FP8 张量核心的芯片:H100、H800、"
-                "H200、B200)"),
+                "H200、B200),也可以让权重本身也用 FP8 保存(NVIDIA 的 FP8 配方就这样设)"),
     "efficiency": ("kernel efficiency (%)", "算子效率(%)",
                    "Share of peak FLOP/s the matrix kernels reach; 100% is the ideal-kernel ceiling",
                    "矩阵算子达到的峰值算力比例;100% 即理想算子的上限"),
@@ -122,7 +123,8 @@ OPTION_TEXT = {
               "jax-tpu": ("JAX/XLA on TPU", "TPU 上的 JAX/XLA"),
               "deepseek-v3": ("DeepSeek HAI-LLM (V3: DualPipe)", "DeepSeek HAI-LLM(V3:DualPipe)")},
     "kernels": {"calibrated": ("calibrated", "校准"), "ideal": ("ideal × efficiency", "理想 × 算子效率")},
-    "matmuls": {"bf16": ("bf16", "bf16"), "fp8": ("FP8 (Transformer Engine)", "FP8(Transformer Engine)")},
+    "matmuls": {"bf16": ("bf16", "bf16"), "fp8": ("FP8 (Transformer Engine)", "FP8(Transformer Engine)"),
+                "fp8_params": ("FP8, weights in FP8", "FP8,权重也用 FP8")},
     "recompute": {"none": ("none", "不重计算"), "selective": ("selective", "选择性重计算"), "full": ("full", "完全重计算")},
 }
 
@@ -1148,7 +1150,7 @@ _STEP_PARTS = ("compute_s", "elementwise_s", "tp_comm_s", "cp_comm_s", "ep_comm_
 
 def planner_explorer(name: str = "llama-3.1-405b", chip: str = "H100") -> Explorer:
     """Chips, global batch (sequences), sequence length, the framework (``stack``), the kernel model and the
-    matmuls' precision (``matmuls``: bf16, or FP8 on a chip with FP8 tensor cores): the best layouts ``llmcalc.planner.search`` finds, their memory, MFU and where each step's time goes.
+    matmuls' precision (``matmuls``: bf16, or FP8 on a chip with FP8 tensor cores, "fp8_params" with the weights kept in FP8 too): the best layouts ``llmcalc.planner.search`` finds, their memory, MFU and where each step's time goes.
 
     ``kernels`` "calibrated" (the default) is the planner's prediction (kernel rates by GEMM shape, achieved
     bandwidth, the framework's overlap); "ideal" runs every matmul at ``efficiency`` × peak. Next to the
@@ -1168,7 +1170,7 @@ def planner_explorer(name: str = "llama-3.1-405b", chip: str = "H100") -> Explor
     if stacks:
         controls["stack"] = _dropdown("stack", "megatron-core" if "megatron-core" in stacks else stacks[0], stacks)
         controls["kernels"] = _dropdown("kernels", "calibrated", ["calibrated", "ideal"])
-    controls["matmuls"] = _dropdown("matmuls", "bf16", ["bf16", "fp8"])
+    controls["matmuls"] = _dropdown("matmuls", "bf16", ["bf16", "fp8", "fp8_params"])
     controls["efficiency"] = _pct_slider("efficiency", 1.0, 0.3, 1.0, 0.05)
 
     def compute(v):
@@ -1176,8 +1178,9 @@ def planner_explorer(name: str = "llama-3.1-405b", chip: str = "H100") -> Explor
         calibrated = v.get("kernels", "ideal") == "calibrated"
         controls["efficiency"].disabled = calibrated
         kw = dict(stack=v["stack"]) if "stack" in v else {}
-        if v.get("matmuls") == "fp8":
+        if v.get("matmuls") in ("fp8", "fp8_params"):
             kw["fp8"] = True
+            kw["fp8_params"] = v["matmuls"] == "fp8_params"
         df = _planner.search(cfg, v["chip"], v["chips"], v["batch_seqs"] * v["seq_len"], v["seq_len"],
                              compute_efficiency=None if calibrated else v["efficiency"], top=5, **kw)
         best = df.iloc[0]
