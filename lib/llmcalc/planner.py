@@ -728,6 +728,7 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
         # on every rank, where Korthikanti et al.'s SP (the per-layer model above) splits them over TP
         whole_inputs = np.where(sp_a & norm_outputs_kept, 4.0 * cfg.D * mb_f * (s / cp_f) * (1.0 - 1.0 / tp_f), 0.0)
         kept_f = np.where(full, 2.0 * cfg.D * tokens_stream, per_layer + whole_inputs)
+        # (its weight bytes are its own: fp8_params saves nothing here but the FP8 copy below, an upper bound)
         moments = _fsdp2_terms(cfg, mb_f, s / cp_f, zshard, tp_f, sp_a, z_a >= 3, r.master > 0, full, loss_parallel,
                                kept=kept_f, xp=np)
         fsdp2_peak = np.maximum.reduce([np.broadcast_to(m["total"], shape) for m in moments.values()])
