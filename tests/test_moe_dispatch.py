@@ -9,6 +9,7 @@ import pytest
 import llmcalc
 from llmcalc import kernels as K
 from llmcalc import planner as P
+from llmcalc.memory import Regime
 from llmcalc.models import ModelConfig
 
 DSV3 = llmcalc.preset("deepseek-v3")
@@ -103,8 +104,51 @@ def test_dualpipe_bubble_and_memory():
     one = _layout(_stack(ep=True, ep_dispatch="per-node", fp8_dispatch=True, comm_units=20))
     t1 = (one["step_s"] - one["bubble_s"] - one["dp_exposed_s"] - one["optimizer_s"]) / m
     assert one["bubble_s"] == pytest.approx(t1 * (16 - 1))          # 1F1B: (PP − 1)(F + B)
-    # two copies of the parameters and PP + 1 micro-batches of activations against 1F1B's PP
-    assert dual["memory_gib"] > one["memory_gib"]
+    # two copies of the parameters and PP + 1 micro-batches of activations against 1F1B's PP, the same tensors kept
+    same = _layout(_stack(ep=True, ep_dispatch="per-node", fp8_dispatch=True, comm_units=20,
+                          moe_probs_in_activation=True, fp8_activation_cache=True))
+    assert dual["memory_gib"] > same["memory_gib"]
+
+
+def test_dualpipe_memory_of_deepseeks_published_layout_by_hand():
+    # DeepSeek-V3 as the report ran it: 2,048 H800, PP16 × EP64, ZeRO-1 over DP 128, micro-batches of one 4K sequence,
+    # FP8 GEMMs, recompute of the norms, MLA up projections and SwiGLU output; bf16 weights, fp32 gradients and
+    # master, bf16 moments (2 + 4 + 4 + 2 + 2 bytes). 61 layers over 16 stages: ⌈61/16⌉ = 4, and one fewer on the
+    # first and the last stage (⌈63/16⌉ = 4 still), so rank 0 holds stages 0 and 15 (3 layers each, the embedding and
+    # the head) and every other rank two stages of 4 layers (DualPipe README: 2× parameters per device). Every layer
+    # counted as a MoE layer (the planner's stage is the worst mix of ⌈61/16⌉ layers, here all MoE).
+    row = P.layout(DSV3, "H800", 2048, 15360 * SEQ, SEQ, tp=1, pp=16, ep=64, zero=1, sp=False, micro_batch=1,
+                   recompute="layernorm+mla_up_proj+moe_act", fp8=True, stack="deepseek-v3",
+                   regime=Regime("DeepSeek-V3", 2, 4, 4, 4, source="DeepSeek-V3 report §3.3.3"))
+    # parameters of one MoE layer, from the model card's shapes (D 7168, 128 heads, q_lora 1536, kv_lora 512, rope 64,
+    # nope 128, v 128; 256 routed experts and one shared of width 2048; two norms)
+    attention = (7168 * 1536 + 1536 + 1536 * 128 * 192 + 7168 * (512 + 64) + 512 + 512 * 128 * (128 + 128)
+                 + 128 * 128 * 7168)
+    assert attention == 187_107_328
+    dense = attention + 256 * 7168 + 3 * 7168 * 2048 + 2 * 7168    # + router, shared expert, norms
+    expert = 256 * 3 * 7168 * 2048 // 64                           # 4 routed experts on each of the 64 EP ranks
+    # model states: dense parameters 2 + 4 + (4 + 4) / 128 (ZeRO-1 over the 128 data-parallel ranks), experts
+    # 2 + 4 + (4 + 4) / 2 (2,048 / (16 × 64) = 2 replicas of each expert)
+    layer_states = dense * (6 + 8 / 128) + expert * (6 + 8 / 2)
+    ends_states = (129280 * 7168 + 7168) * (6 + 8 / 128)           # the embedding (or the head) and the final norm
+    # kept per token and layer, bytes: the two norm inputs 2 × 2D, the latents (the norms' inputs) 2 × 1536 and
+    # 2 × (512 + 64), the attention's log-sum-exp 4 × 128, its output in 12 bits 1.5 × 128 × 128, router logits 2 × 256,
+    # the 8 dispatched copies in FP8 8 × 7168, the SwiGLU inputs in FP8 of the 8 routed experts 2 × 8 × 2048 and of the
+    # shared one 2 × 2048, the shared expert's down-projection input in FP8 2048; no expert output (a plain combine)
+    per_token = (2 * 2 * 7168 + 2 * 1536 + 2 * (512 + 64) + 4 * 128 + 1.5 * 128 * 128 + 2 * 256 + 8 * 7168
+                 + 2 * 8 * 2048 + 2 * 2048 + 2048)
+    assert per_token == 154_752
+    layer_acts = SEQ * per_token
+    fp8_copy = 2 * (dense + expert)          # Transformer Engine's FP8 weight and its transpose, each local layer
+    held = 16 + 1                            # PP + 1 micro-batches of a stage in flight
+    middle = 8 * layer_states + held * 4 * layer_acts + 8 * fp8_copy
+    logits = SEQ * 129280 * 4                # the loss's fp32 logits, on rank 0 (it runs the last stage)
+    rank0 = 6 * layer_states + 2 * ends_states + held * 3 * layer_acts + logits + 6 * fp8_copy
+    assert middle > rank0
+    assert row["memory_gib"] * 2**30 == pytest.approx(middle, rel=1e-12)
+    assert middle / 2**30 == pytest.approx(69.89, abs=0.01)
+    # the H800's 80 GiB less the 10% headroom: 72 GiB usable, so the layout DeepSeek ran fits
+    assert row["fits"] and middle < 0.9 * 80 * 2**30
 
 
 def test_dualpipe_rejects_what_its_schedule_cannot_run():

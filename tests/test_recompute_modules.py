@@ -125,6 +125,24 @@ def test_mla_up_proj_runs_the_up_projections_again(preset, up_per_token):
                                     micro_batch=1, recompute="layernorm+moe_act")["step_s"]
 
 
+@pytest.mark.parametrize("preset, freed_per_token", [
+    # DeepSeek-V3: the full-width query and key, 128 heads × (128 + 64), and value, 128 × 128, and the latent norms'
+    # outputs, q_lora 1536 and kv_lora 512 (the inputs of the up projections, rebuilt from the latents), bf16
+    ("deepseek-v3", 2 * (2 * 128 * 192 + 128 * 128 + 1536 + 512)),
+    # DeepSeek-V2-Lite: no query latent (its query comes from one full projection and is dropped like the key), 16 heads
+    ("deepseek-v2-lite", 2 * (2 * 16 * 192 + 16 * 128 + 512)),
+])
+def test_mla_up_proj_frees_the_queries_keys_values_and_the_latent_norm_outputs(preset, freed_per_token):
+    # Megatron-Core fuses MLA's latent norms into the up projections (column_parallel_layer_norm_linear with
+    # q_layernorm = IdentityOp), so its "mla_up_proj" checkpoint keeps only the latents; no pipeline: one micro-batch of
+    # all L layers held at the peak
+    cfg = llmcalc.preset(preset)
+    kw = dict(tp=1, pp=1, ep=8, zero=1, sp=False, micro_batch=1)
+    up = P.layout(cfg, "H100", 64, 256 * SEQ, SEQ, recompute="layernorm+mla_up_proj+moe_act", **kw)
+    kept = P.layout(cfg, "H100", 64, 256 * SEQ, SEQ, recompute="layernorm+moe_act", **kw)
+    assert (kept["memory_gib"] - up["memory_gib"]) * GiB == pytest.approx(cfg.L * SEQ * freed_per_token, rel=1e-12)
+
+
 def test_core_attn_is_selective_recompute_by_its_megatron_core_name():
     cfg = llmcalc.preset("llama-3-8b")
     kw = dict(tp=2, pp=1, zero=1, sp=True, micro_batch=1, attention="eager")

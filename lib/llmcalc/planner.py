@@ -51,10 +51,12 @@ Memory per device, the heaviest pipeline stage:
   input and rebuilds one layer at a time (one layer's full activations on top).
 - Megatron-Core's module policies (``recompute="layernorm+moe_act"``, :data:`RECOMPUTE_MODULES`) keep the layer's
   tensors less those the modules rebuild in the backward pass: "layernorm" the two norms' outputs, "moe_act" the
-  experts' activation output, "mla_up_proj" the full-width queries, keys and values, "mlp" a dense MLP's tensors,
-  "shared_experts" the shared experts', "core_attn" the score tensors (as "selective"). Their compute: the modules'
-  forward matmuls once more (up projections, dense MLP, shared experts, scores) and two HBM passes over the tensors
-  they rebuild. A stack with ``moe_probs_in_activation`` (Megatron-Core) keeps no expert outputs.
+  experts' activation output, "mla_up_proj" the full-width queries, keys and values and the latent norms' outputs
+  (Megatron-Core fuses those norms into the up-projections), "mlp" a dense MLP's tensors, "shared_experts" the shared
+  experts', "core_attn" the score tensors (as "selective"). Their compute: the modules' forward matmuls once more (up
+  projections, dense MLP, shared experts, scores) and two HBM passes over the tensors they rebuild. A stack with
+  ``moe_probs_in_activation`` (Megatron-Core; DeepSeek-V3, whose DeepEP combine is a plain sum) keeps no expert
+  outputs.
 - the last stage instead holds one micro-batch in flight plus the fp32 logits (4 bytes each, split by
   TP: a vocab-parallel fused cross-entropy). With ``fused_swiglu=True`` (the default; Megatron-LM and
   Transformer Engine) a SwiGLU layer does not keep silu(gate): the fused kernel recomputes it in the
@@ -116,7 +118,9 @@ Time of one step:
   ``groups_per_token``, a token reaches fewer nodes: :func:`llmcalc.kernels.expert_domain_share`); the dispatch
   direction in FP8 where the stack dispatches FP8 (``fp8=True``).
 - PP with ``Stack.pipeline="dualpipe"`` (DeepSeek-V3): bubble (PP/2 − 1)(F&B + B − 3W) with F : B : W = 1 : 2 : 1,
-  two stages' states per device and PP + 1 micro-batches of a stage's activations (deepseek-ai/DualPipe README).
+  two stages' states per device and PP + 1 micro-batches of a stage's activations (deepseek-ai/DualPipe README),
+  counted per rank: rank 0 holds the first and the last stage (the embedding, the head and the loss's logits), every
+  other rank two middle stages; the heavier rank is the device's memory and its states the optimizer step's traffic.
 - PP: a point-to-point send of the activations forward and of their gradient backward per micro-batch
   and model chunk (exposed, or overlapped as TP; with SP each TP rank sends its 1/TP shard), and the bubble: the step is t_mb · (m + (PP − 1)/v) for m micro-batches
   per replica (Narayanan et al. 2021).
@@ -334,9 +338,12 @@ STACKS: dict[str, Stack] = {s.name: s for s in [
           "activations are also stored in FP8', and the attention output, used by the output projection and the "
           "attention backward, in 'a customized E5M6 data format'; deepseek-ai/DualPipe README: bubble and memory of "
           "the schedule; no tensor parallelism; ZeRO-1's gather after the optimizer step (not described, so not "
-          "credited)",
+          "credited); deepseek-ai/DeepEP README (its training example): the dispatch carries the router's weights to "
+          "the experts' ranks and returns their gradient, the combine takes no weights (a plain sum), so no expert "
+          "output is kept by the combine; that the experts' side applies the weights inside the activation, as "
+          "Megatron-Core does with DeepEP, rather than after the down projection is assumed, not printed",
           ep=True, ep_dispatch="per-node", fp8_dispatch=True, comm_units=20, pipeline="dualpipe",
-          fp8_activation_cache=True),
+          moe_probs_in_activation=True, fp8_activation_cache=True),
     Stack("jax-tpu", True, True, True, True, False,
           "PaLM (Chowdhery et al. 2022, §4): XLA overlaps the in-pod collectives with compute; the cross-pod "
           "gradient exchange is not overlapped with the backward pass (1.95× the throughput of one pod)"),
@@ -617,8 +624,19 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
                                                + p_expert / np.where(z_a >= 3, np.maximum(egroup, 1.0), 1.0)
                                                + np.where(z_a >= 3, 2 * layer_params_dev, 0.0))
     dual = st.pipeline == "dualpipe"
-    if dual:   # DualPipe: every device holds two stages (its own and the mirror one), states and all
-        state_bytes = state_bytes * np.where(pp_a > 1, 2.0, 1.0)
+    if dual:
+        # DualPipe: every device holds two stages, its own and the mirror one (deepseek-ai/DualPipe README: "2×"
+        # parameters per device), states and all. Rank 0 holds the first and the last stage, so the embedding and the
+        # head, each stage with first_layers layers (the split below); every other rank two stages of stage_layers
+        # layers and neither end. ZeRO-3's two gathered layers are not doubled (one stage computes at a time)
+        z3_gathered = np.where(z_a >= 3, 2 * layer_params_dev * (r.weights - w_saved), 0.0)
+        ends_states = states(ends, zshard)
+        layer_states = (state_bytes - ends_states - z3_gathered) / stage_layers
+        dual_states = {"rank0": 2 * first_layers * layer_states + 2 * ends_states + z3_gathered,
+                       "middle": 2 * stage_layers * layer_states + z3_gathered}
+        rank_states = np.where(pp_a > 1, np.maximum(dual_states["rank0"], dual_states["middle"]), state_bytes)
+    else:
+        rank_states = state_bytes   # the heaviest rank's model states (what its optimizer step reads and writes)
 
     # ----- activations: per-layer bytes of one sequence at seq_len s (no CP), from llmcalc.memory -----
     if "selective-op" in rcs and (cfg.is_moe or cfg.uses_mla):
@@ -634,7 +652,7 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
         m = recompute_modules(rc)
         return (("layernorm" in m and name in ("qkv_input", "mlp_input"))
                 or ("moe_act" in m and name in ("expert_silu_gate", "expert_product", "expert_gelu_output"))
-                or ("mla_up_proj" in m and name in ("query", "key", "value"))
+                or ("mla_up_proj" in m and name in ("query", "key", "value", "q_latent_norm", "kv_latent_norm"))
                 or ("mlp" in m and name in ("gate", "up", "silu_gate", "product", "gelu_input", "gelu_output"))
                 or ("shared_experts" in m and name.startswith("shared_")))
 
@@ -647,8 +665,22 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
         if (t, spj, base) not in breakdowns:
             parts = layer_activation_breakdown(cfg, 1, s, tp=t, sp=spj, recompute=base, flash_attention=flash,
                                                moe_layer=bool(moe_layers))
-            breakdowns[t, spj, base] = {name: x for name, x in parts.items()
-                                        if not (fused_swiglu and name.endswith("silu_gate"))}
+            parts = {name: x for name, x in parts.items() if not (fused_swiglu and name.endswith("silu_gate"))}
+            if cfg.uses_mla:
+                # MLA's latents: the down projections' outputs (the latent norms' inputs; the key's rotary part
+                # with the key-value one) and the latent norms' outputs (the up projections' inputs), split so that
+                # "mla_up_proj" can drop the second: Megatron-Core's layer spec fuses the latent norms into the up
+                # projections (gpt_layer_specs.py: column_parallel_layer_norm_linear, q_layernorm=IdentityOp), which
+                # its "mla_up_proj" checkpoint reruns from the latents; DeepSeek-V3 recomputes "all RMSNorm operations"
+                c, rope = cfg.kv_lora_rank, cfg.qk_rope_head_dim
+                if "q_latent" in parts:
+                    parts["q_latent_norm"] = parts["q_latent"] * Fraction(1, 2)
+                    parts["q_latent"] = parts["q_latent"] * Fraction(1, 2)
+                if "kv_latent" in parts:   # (a whole-layer recompute keeps neither)
+                    kv = parts["kv_latent"]
+                    parts["kv_latent"] = kv * Fraction(c + rope, 2 * c + rope)
+                    parts["kv_latent_norm"] = kv * Fraction(c, 2 * c + rope)
+            breakdowns[t, spj, base] = parts
         return dict(breakdowns[t, spj, base])
 
     def rerun_bytes(t, spj, rc):
@@ -711,13 +743,31 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
         return np.where(pp_a > 1, np.where(v_a > 1, chunks * layers / v_f, one_f_one_b), layers)
 
     held = np.maximum(inflight_layers(0, first_layers), np.where(pp_a > 1, inflight_layers(1, stage_layers), 0))
-    if dual:   # DualPipe: PP + 1 micro-batches of a stage's activations at the peak (deepseek-ai/DualPipe README)
-        held = np.where(pp_a > 1, np.minimum(pp_a + 1, mpos) * stage_layers, held)
     stage_acts = stage_layers * per_layer
     # one fp32 copy of the logits, split over TP by a vocabulary-parallel loss (else every TP rank holds all V)
     logits = mb_f * (s / cp_f) * cfg.V / (tp_f if loss_parallel else 1.0) * 4.0
     acts = np.maximum(held * per_layer, stage_acts + logits) + rebuilt
     memory = state_bytes + acts
+    # Transformer Engine keeps an FP8 copy of each local layer weight and its transpose across the micro-batches
+    # of a step (1 + 1 bytes per parameter); under ZeRO-3 only the two gathered layers have one. Activations are
+    # counted in bf16 as without FP8 (TE may keep FP8 copies of some linear inputs instead: an upper bound)
+    # (fp8_params: the weight itself is that FP8 copy, so only its transpose is added: 1 byte a parameter)
+    fp8_copies = (1.0 if fp8_params else 2.0) if fp8 else 0.0
+
+    def fp8_weight_bytes(layers):
+        return fp8_copies * np.where(z_a >= 3, 2.0 * layer_params_dev, layers * layer_params_dev)
+
+    if dual:
+        # DualPipe: PP + 1 micro-batches of a stage's activations at the peak (deepseek-ai/DualPipe README,
+        # "Activation Per Device": PP + 1), of first_layers layers on rank 0, which also computes the loss (its
+        # logits added), of stage_layers on the others; each rank's states, activations and FP8 weight copies
+        # summed, the heavier rank taken
+        inflight = np.minimum(pp_a + 1, mpos)
+        rank0 = (dual_states["rank0"] + inflight * first_layers * per_layer + logits
+                 + fp8_weight_bytes(2 * first_layers))
+        middle = (dual_states["middle"] + inflight * stage_layers * per_layer + fp8_weight_bytes(2 * stage_layers))
+        dual_memory = np.maximum(rank0, middle) + rebuilt
+        memory = np.where(pp_a > 1, dual_memory - fp8_weight_bytes(stage_layers), memory)
     if st.fsdp2_memory and not (cfg.is_moe or cfg.uses_mla):
         # PyTorch FSDP2 + DTensor (torchtitan): one rank's peak in the closed form of
         # llmcalc.memory.fsdp2_bytes_per_device (checked against torch's FSDPMemTracker, docs/rank-memory.md), for
@@ -733,13 +783,7 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
                                kept=kept_f, xp=np)
         fsdp2_peak = np.maximum.reduce([np.broadcast_to(m["total"], shape) for m in moments.values()])
         memory = np.where((pp_a == 1) & (z_a >= 2) & (zshard > 1), fsdp2_peak, memory)
-    if fp8:
-        # Transformer Engine keeps an FP8 copy of each local layer weight and its transpose across the micro-batches
-        # of a step (1 + 1 bytes per parameter); under ZeRO-3 only the two gathered layers have one. Activations are
-        # counted in bf16 as without FP8 (TE may keep FP8 copies of some linear inputs instead: an upper bound)
-        # (fp8_params: the weight itself is that FP8 copy, so only its transpose is added: 1 byte a parameter)
-        copies = 1.0 if fp8_params else 2.0
-        memory = memory + copies * np.where(z_a >= 3, 2.0 * layer_params_dev, stage_layers * layer_params_dev)
+    memory = memory + fp8_weight_bytes(stage_layers)
     usable = c.hbm_bytes * (1 - headroom)
 
     # ----- compute per micro-batch on the heaviest stage -----
@@ -954,7 +998,7 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
                + (np.maximum(0.0, gather - cmb / 3.0) if st.dp_gather else gather)
                + (0.0 if st.cross_replica else cross))
         dp_exposed = np.where(z_a >= 3, 0.0 if st.cross_replica else cross, z12)   # + ZeRO-3's share of `overlap`
-        optimizer = 2.0 * state_bytes / c.hbm_bytes_per_s
+        optimizer = 2.0 * rank_states / c.hbm_bytes_per_s
         if fp8:   # once a step, each local layer weight read in bf16 and written as FP8 and its transpose
             # (fp8_params: the optimizer writes the FP8 weight itself; its transpose is read and written, 2 bytes)
             optimizer = optimizer + (2.0 if fp8_params else 4.0) * stage_layers * layer_params_dev / c.hbm_bytes_per_s
