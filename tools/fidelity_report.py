@@ -710,13 +710,19 @@ def _note_validation(df: pd.DataFrame) -> dict[str, str]:
               f"(`recompute=\"{ds['policy']}\"`, the up-projections' matmuls charged again), the attention output kept "
               f"once in 12 bits, AdamW's moments in bf16. These were written for this run from the report's words; no "
               f"constant is fitted on it. The prediction is {ds['err']:+.1f}% and the planner's memory estimate "
-              f"{ds['gib']:.0f} GiB, so it judges the layout DeepSeek ran not to fit. The report does not say whether the "
-              f"expert outputs are kept for the router's gradient (Megatron-Core keeps none); the planner counts them, and "
-              f"without them the estimate is {ds['gib_lean']:.0f} GiB, still over the {ds['usable']:.0f} GiB it allows: "
-              f"some saving DeepSeek made is missing from the model. (With full recompute the layout would fit, "
-              f"{ds['gib_full']:.0f} GiB, at {ds['err_full']:+.1f}%, an agreement that rests on recomputation DeepSeek "
-              f"did not do; the reported rate here is the whole pre-training stage's average, its batch ramp included, and "
-              f"the multi-token-prediction module is not counted.) "
+              f"{ds['gib']:.0f} GiB of the {ds['usable']:.0f} GiB it allows, so the layout DeepSeek ran fits. It did not at "
+              f"first: three changes, each taken from a public source and made after that first comparison, brought it "
+              f"in. DualPipe's README gives every rank two stages, so each rank's own pair is counted (rank 0 the first "
+              f"and the last, with the embedding, the head and the loss) and the heavier rank taken, rather than twice the "
+              f"heaviest stage everywhere; Megatron-Core's layer spec fuses MLA's latent norms into the up-projections, "
+              f"so rebuilding the up-projections rebuilds the norms' outputs too; and DeepEP's training example carries "
+              f"the router's weights in the dispatch and sums plainly in the combine, so no expert output is kept for the "
+              f"router's gradient (that the weights are applied inside the activation is assumed, not printed). Were the "
+              f"expert outputs kept, the estimate would be {ds['gib_kept']:.0f} GiB and the layout rejected. (With full "
+              f"recompute it would fit with room to spare, {ds['gib_full']:.0f} GiB, at {ds['err_full']:+.1f}%, an "
+              f"agreement that rests on recomputation DeepSeek did not do; the reported rate here is the whole "
+              f"pre-training stage's average, its batch ramp included, and the multi-token-prediction module is not "
+              f"modelled.) "
               f"**Qwen3 in FP8** (NVIDIA's recipes of the same release: no recomputation, the all-to-all overlapped with "
               f"another micro-batch's compute, `stack=\"megatron-core-moe-overlap\"`): {q_big['run']}, whose expert groups "
               f"of {q_big['layout'].split(' EP')[1].split(' ')[0]} ranks are folded over TP and DP with each expert whole "
@@ -761,11 +767,15 @@ def _note_validation(df: pd.DataFrame) -> dict[str, str]:
               f"{ds['remote_plain']:.2f} 个），dispatch 用 FP8；报告里省显存的做法也照用：重计算归一化和 MLA 的上投影，SwiGLU "
               f"的输出由以 FP8 缓存的输入重建（`recompute=\"{ds['policy']}\"`，上投影的矩阵乘再计一次），注意力输出只以 12 位"
               f"格式保存一份，AdamW 的矩用 bf16。这些是照报告的文字为这次训练写的；没有用它拟合任何常数。预测误差为 "
-              f"{ds['err']:+.1f}%，规划器估计的显存为 {ds['gib']:.0f} GiB，因此判定 DeepSeek 实际跑过的布局放不下。报告没有说"
-              f"是否为路由器的梯度保存专家输出（Megatron-Core 不保存）；规划器把它们计入，不计时估计为 {ds['gib_lean']:.0f} GiB，"
-              f"仍超过它允许的 {ds['usable']:.0f} GiB：DeepSeek 省下的显存还有一部分不在模型里。（改用完全重计算则放得下，"
+              f"{ds['err']:+.1f}%，规划器估计的显存为 {ds['gib']:.0f} GiB，在它允许的 {ds['usable']:.0f} GiB 之内，所以 DeepSeek "
+              f"实际跑过的布局放得下。起初并非如此：第一次对照之后做了三处修改，每处都取自公开资料，才把它放了进去。DualPipe 的 "
+              f"README 说每个 rank 持有两个 stage，所以规划器逐个 rank 计算它自己的那一对（rank 0 是第一个和最后一个 stage，"
+              f"带词嵌入、输出层和损失），取较重的 rank，而不是让每个 rank 都持有最重 stage 的两倍；Megatron-Core 的层规格把 MLA "
+              f"的潜变量归一化融合进上投影，所以重算上投影时归一化的输出也一并重建；DeepEP 的训练示例在 dispatch 里携带路由器的"
+              f"权重，combine 只做简单求和，所以不为路由器的梯度保存专家输出（权重在激活函数里施加，这一点是假设，报告没有印出）。"
+              f"若保存专家输出，估计为 {ds['gib_kept']:.0f} GiB，这个布局就会被拒绝。（改用完全重计算则绰绰有余，"
               f"{ds['gib_full']:.0f} GiB，误差 {ds['err_full']:+.1f}%，但这个吻合依赖 DeepSeek 并没有做的重计算。）"
-              f"（这里的公布速率是整个预训练阶段的平均，包括批大小爬升的阶段；多 token 预测模块也没有计入。）"
+              f"（这里的公布速率是整个预训练阶段的平均，包括批大小爬升的阶段；多 token 预测模块也没有建模。）"
               f"**FP8 的 Qwen3**（同一版本的 NVIDIA 配方：不重计算，all-to-all 与另一个微批次的计算重叠，"
               f"`stack=\"megatron-core-moe-overlap\"`）：{_zh_run(q_big['run'])} 的专家组含 "
               f"{q_big['layout'].split(' EP')[1].split(' ')[0]} 个 rank，折叠在 TP 与 DP 之上，每个专家完整地放在一个 rank 上"
@@ -827,7 +837,7 @@ def _deepseek_numbers(df: pd.DataFrame) -> dict:
                                                                 cfg.groups_per_token),
             "remote_plain": (nodes - 1) * kernels.expert_domain_share(cfg.E, cfg.k, nodes),
             "err": float(row["error %"]), "gib": float(row["GiB per chip"]), "policy": run.recompute,
-            "gib_lean": float(planner.predict_run(run, stack=dataclasses.replace(st, moe_probs_in_activation=True))[
+            "gib_kept": float(planner.predict_run(run, stack=dataclasses.replace(st, moe_probs_in_activation=False))[
                 "memory_gib"]),
             "usable": planner.run_chip(run).hbm_bytes * (1 - inspect.signature(planner.search).parameters[
                 "headroom"].default) / 2**30,
