@@ -943,16 +943,17 @@ print(tr(f"B200 runs: errors {b200_err}; Llama 3.1 405B on {b200_405.n_chips} B2
          f"with FP8 weights, {gib_bf16:.0f} GiB with bf16 weights, {b200_usable:.0f} GiB usable",
          f"B200 上的训练：误差 {b200_err}；{b200_405.n_chips} 张 B200 上的 Llama 3.1 405B，不重计算：权重为 FP8 时 "
          f"{gib_fp8:.0f} GiB，为 bf16 时 {gib_bf16:.0f} GiB，可用 {b200_usable:.0f} GiB"))
-# DeepSeek-V3 at the recomputation its report describes; what if it kept no expert outputs (as Megatron-Core does)?
+# DeepSeek-V3 at the recomputation its report describes, no expert output kept (DeepEP's combine is a plain sum);
+# what if its MoE layers kept the expert outputs for the router's gradient instead?
 ds_run = next(r for r in published.VALIDATION_RUNS if r.stack == "deepseek-v3")
 ds_row = planner.predict_run(ds_run)
-ds_lean = planner.predict_run(ds_run, stack=dataclasses.replace(planner.STACKS["deepseek-v3"],
-                                                                moe_probs_in_activation=True))
+ds_kept = planner.predict_run(ds_run, stack=dataclasses.replace(planner.STACKS["deepseek-v3"],
+                                                                moe_probs_in_activation=False))
 h800_usable = planner.run_chip(ds_run).hbm_bytes * (1 - HEADROOM) / 2**30
-print(tr(f"DeepSeek-V3, recompute {ds_row['recompute']}: {ds_row['memory_gib']:.0f} GiB per H800 of "
-         f"{h800_usable:.0f} GiB usable; without the expert outputs {ds_lean['memory_gib']:.0f} GiB",
-         f"DeepSeek-V3，{widgets.recompute_text(ds_row['recompute'])}：每张 H800 需要 {ds_row['memory_gib']:.0f} GiB，可用 "
-         f"{h800_usable:.0f} GiB；不保存专家输出时 {ds_lean['memory_gib']:.0f} GiB"))
+print(tr(f"DeepSeek-V3, recompute {ds_row['recompute']}: {ds_row['memory_gib']:.1f} GiB per H800 of "
+         f"{h800_usable:.1f} GiB usable; with the expert outputs kept {ds_kept['memory_gib']:.1f} GiB",
+         f"DeepSeek-V3，{widgets.recompute_text(ds_row['recompute'])}：每张 H800 需要 {ds_row['memory_gib']:.1f} GiB，可用 "
+         f"{h800_usable:.1f} GiB；若保存专家输出则为 {ds_kept['memory_gib']:.1f} GiB"))
 
 # %% [markdown]
 # The error column is the prediction's; the held-out line is the honest one: each source's runs predicted with
@@ -1010,12 +1011,17 @@ print(tr(f"DeepSeek-V3, recompute {ds_row['recompute']}: {ds_row['memory_gib']:.
 #   of it, written for this run from the report's words, with no constant fitted, and the report's memory savings
 #   too: the norms and MLA's up-projections recomputed, the SwiGLU's output rebuilt from inputs cached in FP8 (in
 #   Megatron-Core's module names, "layernorm+mla_up_proj+moe_act", the up-projections' matmuls charged again), the
-#   attention output kept once in a 12-bit format, AdamW's moments in bf16. The last row is still off twice. Its
-#   memory (the last line under the table) is beyond an H800: the report does not say whether its MoE layers keep the
-#   expert outputs for the router's gradient (Megatron-Core does not: it weights the experts' activation instead),
-#   and the planner counts them; even without them the layout needs more than the planner allows, so something
-#   DeepSeek saved is still missing from the model. And the step is predicted too fast, as GPT-OSS's are. Two
-#   frameworks, one gap: an MoE layer costs more than its GEMMs and its all-to-all.
+#   attention output kept once in a 12-bit format, AdamW's moments in bf16. Three more pieces come from DeepSeek's
+#   and NVIDIA's code rather than the report. DualPipe gives every GPU two pipeline stages [46]: rank 0 holds the
+#   first and the last (the embedding, the head and the loss), every other rank two middle ones, and the planner
+#   counts each rank's own pair and takes the heavier. Megatron-Core fuses MLA's latent norms into its up-projections
+#   [50], so recomputing the up-projections rebuilds those norms' outputs as well. And DeepEP's training example [47]
+#   sends the router's weights along with the tokens and sums the experts' outputs plainly on the way back, so no
+#   expert output is kept for the router's gradient (that the weights are applied inside the experts, as Megatron-Core
+#   does, is an assumption). These were added after a first comparison found DeepSeek's own layout not fitting; with
+#   them it fits, just (the last line under the table), and keeping the expert outputs would push it over. The
+#   step is still predicted too fast, as GPT-OSS's are. Two frameworks, one gap: an MoE layer costs more than its
+#   GEMMs and its all-to-all.
 # - **Qwen3 in FP8.** Two more mixture-of-experts runs from NVIDIA's summary, with the recipes' settings: no
 #   recomputation, and the all-to-all of one micro-batch overlapped with another's compute
 #   (`stack="megatron-core-moe-overlap"`). The 235B model's recipe keeps each expert whole on one GPU while the
