@@ -663,8 +663,25 @@ def test_meta_pp_sends_by_hand():
     # of the 8 TP ranks holds and sends its 1/8 of the sequence
     msg = 8192 * 16384 * 2
     assert meta().pp_p2p_s == exact(16 * 2 * (msg / 8) / IB)
-    no_sp = ideal_layout(L405, "H100", 16384, 16 * 2**20, 8192, tp=8, pp=16, sp=False)
+    # without SP, a stack that sends every TP rank's whole copy puts all b·s·D bytes on each rank's NIC
+    whole = dataclasses.replace(P.STACKS["megatron-lm-2021"], name="whole sends", pp_scatter_gather=False)
+    no_sp = ideal_layout(L405, "H100", 16384, 16 * 2**20, 8192, tp=8, pp=16, sp=False, stack=whole)
     assert no_sp.pp_p2p_s == exact(16 * 2 * msg / IB)
+
+
+def test_scatter_gather_sends_a_tp_share_and_all_gathers_it_over_nvlink_by_hand():
+    # Megatron-LM's scatter/gather (Narayanan et al. 2021, §4.1) without SP: each of the 8 TP ranks sends its 1/8 of
+    # the b·s·D bf16 tensor on its own InfiniBand NIC, and the receiving stage all-gathers the whole over NVLink, each
+    # rank taking the other 7/8 of it: per send msg/8 / IB + msg · 7/8 / NVLINK, forward and backward, 16 micro-batches
+    msg = 8192 * 16384 * 2
+    sg = ideal_layout(L405, "H100", 16384, 16 * 2**20, 8192, tp=8, pp=16, sp=False, stack="megatron-lm-2021")
+    assert sg.pp_p2p_s == exact(16 * 2 * (msg / 8 / IB + msg * 7 / 8 / NVLINK))
+    # DeepSpeed's pipeline engine partitions its sends the same way
+    ds = ideal_layout(L405, "H100", 16384, 16 * 2**20, 8192, tp=8, pp=16, sp=False, stack="deepspeed")
+    assert ds.pp_p2p_s == exact(sg.pp_p2p_s)
+    # with SP the tensor is already split: nothing to gather, whatever the stack
+    assert ideal_layout(L405, "H100", 16384, 16 * 2**20, 8192, tp=8, pp=16, sp=True,
+                        stack="megatron-lm-2021").pp_p2p_s == exact(16 * 2 * (msg / 8) / IB)
 
 
 # ===== 5. input validation ===========================================================================

@@ -122,7 +122,8 @@ Time of one step:
   counted per rank: rank 0 holds the first and the last stage (the embedding, the head and the loss's logits), every
   other rank two middle stages; the heavier rank is the device's memory and its states the optimizer step's traffic.
 - PP: a point-to-point send of the activations forward and of their gradient backward per micro-batch
-  and model chunk (exposed, or overlapped as TP; with SP each TP rank sends its 1/TP shard), and the bubble: the step is t_mb · (m + (PP − 1)/v) for m micro-batches
+  and model chunk (exposed, or overlapped as TP; with SP each TP rank sends its 1/TP shard; without SP, under a stack
+  with ``pp_scatter_gather``, its 1/TP share too, and the next stage all-gathers the whole over TP), and the bubble: the step is t_mb · (m + (PP − 1)/v) for m micro-batches
   per replica (Narayanan et al. 2021).
 - overlap: the collectives a stack overlaps (TP, CP, pipeline sends, and ZeRO-3's per-micro-batch gathers and
   reduce-scatter) run at once beside the micro-batch's compute, each on its own link; the micro-batch is
@@ -259,7 +260,11 @@ class Stack:
     value), and the
     attention output kept once, in a 12-bit format (1.5 bytes), for both the output projection and the attention
     kernel's backward, instead of bf16 for the kernel plus FP8 for the projection (DeepSeek-V3's low-precision
-    storage).
+    storage). ``pp_scatter_gather``: without sequence parallelism, each of a stage's TP ranks sends only its 1/TP
+    share of the activation (and, backward, of its gradient) to the next stage, and the receiving TP group
+    all-gathers the whole over its own links (Megatron-LM's scatter/gather optimisation, on by default since
+    February 2021; DeepSpeed's pipeline engine partitions what it sends over the model-parallel group); False: every
+    TP rank sends the whole tensor. With sequence parallelism the tensor is already split, 1/TP a rank, either way.
     """
 
     name: str
@@ -277,10 +282,11 @@ class Stack:
     pipeline: str = "1f1b"
     moe_probs_in_activation: bool = False
     fp8_activation_cache: bool = False
+    pp_scatter_gather: bool = False
 
     def __post_init__(self) -> None:
         for name in ("tp", "cp", "pp", "dp_gather", "cross_replica", "fsdp2_memory", "ep", "fp8_dispatch",
-                     "moe_probs_in_activation", "fp8_activation_cache"):
+                     "moe_probs_in_activation", "fp8_activation_cache", "pp_scatter_gather"):
             v.flag(f"Stack.{name}", getattr(self, name))
         v.choice("Stack.ep_dispatch", self.ep_dispatch, EP_DISPATCH)
         v.choice("Stack.pipeline", self.pipeline, PIPELINES)
@@ -298,8 +304,12 @@ PIPELINES = ("1f1b", "dualpipe")
 STACKS: dict[str, Stack] = {s.name: s for s in [
     Stack("megatron-lm-2021", False, False, False, False, True,
           "Narayanan et al. 2021 (Megatron-LM, SC '21): tensor-parallel all-reduces on the critical path, "
-          "pipeline sends exposed (scatter/gather optimisation), gradients all-reduced at the end of the "
-          "backward pass"),
+          "pipeline sends exposed, with the scatter/gather optimisation (§4.1; NVIDIA/Megatron-LM commit "
+          "72e4230, February 2021, 'Turn scatter-gather optimization on by default': "
+          "megatron/p2p_communication.py splits the tensor into TP equal chunks with "
+          "split_tensor_into_1d_equal_chunks and all-gathers them on receipt with gather_split_1d_tensor), gradients "
+          "all-reduced at the end of the backward pass",
+          pp_scatter_gather=True),
     Stack("megatron-core", True, True, True, True, True,
           "NVIDIA/Megatron-LM README (Megatron-Core): '--overlap-grad-reduce', '--overlap-param-gather', "
           "'--tp-comm-overlap', pipeline communication overlapped 'by default'; context parallelism's ring "
@@ -317,8 +327,13 @@ STACKS: dict[str, Stack] = {s.name: s for s in [
           moe_probs_in_activation=True, ep=True),
     Stack("deepspeed", False, False, False, False, True,
           "Megatron-DeepSpeed (MT-NLG, BLOOM): Megatron tensor parallelism (exposed), DeepSpeed pipeline "
-          "(sends exposed), ZeRO-1 with overlap_comm for the gradient reduce-scatter and the parameter "
-          "all-gather after the optimizer step"),
+          "(sends exposed, partitioned over the model-parallel group: microsoft/DeepSpeed "
+          "deepspeed/runtime/pipe/engine.py, is_pipe_partitioned, a PartitionedTensor sent and its full() "
+          "all-gathered by the next stage, for the activations since the engine's first release (September 2020) "
+          "and for their gradients since v0.5.4, 'Big science related changes', September 2021; both are "
+          "credited), ZeRO-1 with overlap_comm for the gradient reduce-scatter and the parameter "
+          "all-gather after the optimizer step",
+          pp_scatter_gather=True),
     Stack("fsdp2", False, False, False, True, True,
           "PyTorch FSDP2 / torchtitan (Liang et al. 2024): all-gathers prefetched and reduce-scatters "
           "overlapped with compute; tensor parallelism (DTensor) exposed unless async TP is enabled", True),
@@ -938,7 +953,15 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
         bus = 1.0 if ideal_links else kr.fast_bus_fraction
         w_pp = np.where(dp_span * pp_a <= c.fast_domain, c.fast_link_one_way * bus,
                         c.slow_link_one_way * (1.0 if ideal_links else kr.slow_bus_fraction))
-        p2p = np.where(pp_a > 1, 2.0 * v_f * act_msg / np.where(sp_a, tp_f, 1.0) / w_pp, 0.0)
+        # pipeline sends, forward and backward, v a micro-batch: with SP each TP rank holds and sends 1/TP of the
+        # tensor; without it the whole, or (scatter/gather) its 1/TP share and the next stage all-gathers the rest
+        # over its TP group
+        if st.pp_scatter_gather:
+            split = tp_f
+            regather = np.where(sp_a, 0.0, ct(act_msg, tp_f, tp_span, "all_gather"))
+        else:
+            split, regather = np.where(sp_a, tp_f, 1.0), 0.0
+        p2p = np.where(pp_a > 1, 2.0 * v_f * (act_msg / split / w_pp + regather), 0.0)
         # data parallel: dense gradients over the shard group, each expert's over its replicas only
         rs = (ct(p_dense * g_bytes, zshard, shard_span, "reduce_scatter")
               + ct(p_expert * g_bytes, np.maximum(egroup, 1.0), shard_span, "reduce_scatter"))
