@@ -957,13 +957,17 @@ print(tr(f"DeepSeek-V3, recompute {ds_row['recompute']}: {ds_row['memory_gib']:.
 
 # %% [markdown]
 # The error column is the prediction's; the held-out line is the honest one: each source's runs predicted with
-# constants fitted without them. Two constants, every run of seven sources: held out, the worst case meets its target
-# and the median misses its own by less than a tenth of a point (the third line); the worst is Llama 3's
-# 128K-context row (the fourth line gives the worst of the rest). The attention kernels run at their published rates,
-# and those rates count a training step's attention as FlashAttention does: the backward pass is 2.5 forwards of
-# score FLOPs, its recompute of $QK^\top$ included. The planner charges flash attention that executed work (it once
-# charged only the 3 forwards MFU counts, and so ran attention a sixth too fast; this was found while looking into
-# the 128K row, where attention is most of the step). Where it is off, and why:
+# constants fitted without them. Two constants, every run of seven sources: held out, the median and the worst case
+# both meet their targets (the third line); the worst is Llama 3's 128K-context row (the fourth line gives the worst
+# of the rest). The attention kernels run at their published rates, and those rates count a training step's
+# attention as FlashAttention does: the backward pass is 2.5 forwards of score FLOPs, its recompute of $QK^\top$
+# included. The planner charges flash attention that executed work (it once charged only the 3 forwards MFU counts,
+# and so ran attention a sixth too fast; this was found while looking into the 128K row, where attention is most of
+# the step). A second correction came the same way. Without sequence parallelism, Megatron-LM in 2021 and
+# DeepSpeed's pipeline engine send a stage's output split over its TP GPUs, each sending its $1/\text{TP}$ share on
+# its own network card, and the next stage all-gathers the whole over NVLink (Megatron-LM's "scatter/gather"
+# optimisation [11]). The planner once charged every GPU the whole tensor, and the pipelined Megatron-LM rows came
+# out slow. Where it is off, and why:
 #
 # - **Llama 3.** Meta ran its own stack, and the planner takes from §3.3.2 of the paper what it says
 #   (`stack="meta-llama3"`): pipeline sends asynchronous and FSDP's gathers prefetched, so both hidden; context
@@ -994,7 +998,7 @@ print(tr(f"DeepSeek-V3, recompute {ds_row['recompute']}: {ds_row['memory_gib']:.
 #   the same recipes on B200, a newer chip whose kernel rates the planner assumes rather than cites (attention at the
 #   fitted GEMM share; FlashAttention-4's authors [48] find Blackwell's attention held back by its exponential units
 #   and shared memory, not its tensor cores). Both are predicted too fast (the second line under the table), the 405B
-#   row beyond the 25% target. That 405B layout fits a B200 only because its weights are in FP8; with bf16 weights
+#   row more so. That 405B layout fits a B200 only because its weights are in FP8; with bf16 weights
 #   the planner would reject the layout NVIDIA ran (the same line). The other two rows
 #   are GPT-OSS 120B on 64 H100 in BF16, with the recomputation NVIDIA's recipe sets: Megatron-Core's
 #   `recompute_modules` "layernorm" and "moe_act" (the norms' outputs and the experts' activation output rebuilt in
