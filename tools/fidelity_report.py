@@ -771,7 +771,7 @@ def _note_validation(df: pd.DataFrame) -> dict[str, str]:
               f"实际跑过的布局放得下。起初并非如此：第一次对照之后做了三处修改，每处都取自公开资料，才把它放了进去。DualPipe 的 "
               f"README 说每个 rank 持有两个 stage，所以规划器逐个 rank 计算它自己的那一对（rank 0 是第一个和最后一个 stage，"
               f"带词嵌入、输出层和损失），取较重的 rank，而不是让每个 rank 都持有最重 stage 的两倍；Megatron-Core 的层规格把 MLA "
-              f"的潜变量归一化融合进上投影，所以重算上投影时归一化的输出也一并重建；DeepEP 的训练示例在 dispatch 里携带路由器的"
+              f"的潜变量归一化融合进上投影，所以重计算上投影时归一化的输出也一并重建；DeepEP 的训练示例在 dispatch 里携带路由器的"
               f"权重，combine 只做简单求和，所以不为路由器的梯度保存专家输出（权重在激活函数里施加，这一点是假设，报告没有印出）。"
               f"若保存专家输出，估计为 {ds['gib_kept']:.0f} GiB，这个布局就会被拒绝。（改用完全重计算则绰绰有余，"
               f"{ds['gib_full']:.0f} GiB，误差 {ds['err_full']:+.1f}%，但这个吻合依赖 DeepSeek 并没有做的重计算。）"
