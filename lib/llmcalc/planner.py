@@ -782,7 +782,7 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
                  + fp8_weight_bytes(2 * first_layers))
         middle = (dual_states["middle"] + inflight * stage_layers * per_layer + fp8_weight_bytes(2 * stage_layers))
         dual_memory = np.maximum(rank0, middle) + rebuilt
-        memory = np.where(pp_a > 1, dual_memory - fp8_weight_bytes(stage_layers), memory)
+        memory = np.where(pp_a > 1, dual_memory, memory)
     if st.fsdp2_memory and not (cfg.is_moe or cfg.uses_mla):
         # PyTorch FSDP2 + DTensor (torchtitan): one rank's peak in the closed form of
         # llmcalc.memory.fsdp2_bytes_per_device (checked against torch's FSDPMemTracker, docs/rank-memory.md), for
@@ -798,7 +798,8 @@ def _evaluate(cfg: ModelConfig, chip, n_chips, batch_tokens, seq_len, *, regime,
                                kept=kept_f, xp=np)
         fsdp2_peak = np.maximum.reduce([np.broadcast_to(m["total"], shape) for m in moments.values()])
         memory = np.where((pp_a == 1) & (z_a >= 2) & (zshard > 1), fsdp2_peak, memory)
-    memory = memory + fp8_weight_bytes(stage_layers)
+    # (DualPipe's ranks above hold their FP8 copies already)
+    memory = memory + np.where(dual & (pp_a > 1), 0.0, fp8_weight_bytes(stage_layers))
     usable = c.hbm_bytes * (1 - headroom)
 
     # ----- compute per micro-batch on the heaviest stage -----
