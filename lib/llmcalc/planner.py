@@ -1409,6 +1409,49 @@ def fp8_speedup_comparison(runs=None):
     return pd.DataFrame(rows)
 
 
+# HBM passes over the routed copies of the tokens that moving them to their experts and back makes in a training step:
+# a permute and an unpermute each read and write every copy once (2 × 2), forward and again backward (× 2)
+PERMUTATION_PASSES = 2 * 2 * 2
+
+
+def moe_copy_passes(runs=None):
+    """Could the time a mixture-of-experts prediction misses be the permutation of tokens to their experts and back?
+    For each MoE run (default: those of :data:`llmcalc.published.VALIDATION_RUNS`), on the layout the planner
+    predicts: the bytes of the routed copies of the tokens (the experts' inputs and outputs, k copies of each token,
+    :func:`llmcalc.memory.layer_activation_breakdown`'s ``expert_inputs`` and ``expert_outputs``) per layer and
+    micro-batch on one GPU; the time one HBM pass over them takes in a step (× the mixture-of-experts layers of the
+    heaviest pipeline rank, two stages under DualPipe, × the micro-batches) at the chip's HBM bandwidth; the time the
+    prediction already charges them (the fitted passes over every stored activation, :data:`llmcalc.kernels.FITTED`);
+    the step the reported rate implies and the predicted one; and ``passes_to_explain``: how many more passes over
+    those copies the difference would take, to set against :data:`PERMUTATION_PASSES`, all the passes a permutation
+    makes. Assumes balanced routing, as the planner does."""
+    import pandas as pd
+
+    from . import published as pub
+
+    rows = []
+    for r in (pub.VALIDATION_RUNS if runs is None else runs):
+        cfg = pub.run_config(r)
+        if not cfg.is_moe:
+            continue
+        best = predict_run(r)
+        reported = pub.reported_tokens_per_s(r, param_count(cfg))
+        step_reported = float(best["step_s"]) * float(best["tokens_per_s"]) / reported
+        parts = layer_activation_breakdown(cfg, int(best["micro_batch"]), r.seq_len // int(best["cp"]),
+                                           tp=int(best["tp"]), sp=bool(best["sp"]), recompute="none",
+                                           flash_attention=r.attention == "flash", moe_layer=True)
+        copies = float(parts["expert_inputs"] + parts["expert_outputs"])
+        stages = 2 if STACKS[r.stack].pipeline == "dualpipe" and int(best["pp"]) > 1 else 1
+        rank_moe = min(stages * -(-cfg.L // int(best["pp"])), cfg.moe_layers)
+        one_pass = copies * rank_moe * int(best["microbatches"]) / run_chip(r).hbm_bytes_per_s
+        rows.append({"run": r.label, "copies_mib": copies / 2**20, "moe_layers_per_rank": rank_moe,
+                     "microbatches": int(best["microbatches"]), "one_pass_s": one_pass,
+                     "charged_s": _k.FITTED["elementwise_passes"] * one_pass,
+                     "step_predicted_s": float(best["step_s"]), "step_reported_s": step_reported,
+                     "passes_to_explain": (step_reported - float(best["step_s"])) / one_pass})
+    return pd.DataFrame(rows)
+
+
 # The one grid of the fit and of its cross-validation (tools/fit_planner.py; tests/fidelity and the README's
 # fidelity report call the same function on it): matmul fraction 0.50 … 0.90 in steps of 0.02, passes 4 … 12
 FRACTIONS = tuple(round(0.50 + 0.02 * i, 2) for i in range(21))

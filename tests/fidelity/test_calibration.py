@@ -280,6 +280,26 @@ def test_validation_error_bound():
     assert dense["error"].abs().max() <= FP8_DENSE_WORST_BOUND <= TARGET_WORST
 
 
+def test_moe_copy_passes_by_hand_and_what_they_rule_out():
+    """The routed copies of GPT-OSS 120B's tokens, by hand: a micro-batch of one 4,096-token sequence, k = 4 copies of
+    each token into the experts and 4 out, D = 2,880 values of 2 bytes: 2 × 4,096 × 4 × 2,880 × 2 = 188,743,680 bytes
+    (180 MiB) a layer. Its layout runs PP 4 over 36 layers (9 MoE layers a rank) and 1,280 sequences over DP 16 (80
+    micro-batches), so one HBM pass over them a step at the H100's 3.35 TB/s is 188,743,680 × 9 × 80 / 3.35e12 s.
+    Then the claim chapter 5 and the README make: for every MoE run no fit has seen, the time its prediction misses
+    would take more HBM passes over those copies than all a permutation makes (a permute and an unpermute, each a
+    read and a write, forward and backward: 2 × 2 × 2)."""
+    df = planner.moe_copy_passes().set_index("run")
+    assert len(df) == 5   # GPT-OSS × 2, Qwen3 × 2, DeepSeek-V3
+    oss = df.loc["GPT-OSS 120B, 64 H100, NeMo 26.02, GBS 1280"]
+    assert oss["copies_mib"] * 2**20 == 2 * 4096 * 4 * 2880 * 2
+    assert oss["moe_layers_per_rank"] == 36 // 4 and oss["microbatches"] == 1280 // 16
+    assert oss["one_pass_s"] == pytest.approx(188_743_680 * 9 * 80 / 3.35e12, rel=1e-12)
+    assert oss["charged_s"] == pytest.approx(kernels.FITTED["elementwise_passes"] * oss["one_pass_s"], rel=1e-12)
+    assert planner.PERMUTATION_PASSES == 2 * 2 * 2
+    assert (df["step_reported_s"] > df["step_predicted_s"]).all()
+    assert (df["passes_to_explain"] > 2 * 2 * 2).all()
+
+
 # ----- FP8 over bf16 on one layout, measured in pairs (torchtitan, H100) -------------------------------------------
 # the predicted speed-up is +1.5% and +1.1% off the measured 1.280 and 1.286 at the H100 SXM's peak, +2.9% and +2.6% at
 # the NVL's (the benchmark's chip lies between them); the bound sits just above
