@@ -954,6 +954,15 @@ print(tr(f"DeepSeek-V3, recompute {ds_row['recompute']}: {ds_row['memory_gib']:.
          f"{h800_usable:.1f} GiB usable; with the expert outputs kept {ds_kept['memory_gib']:.1f} GiB",
          f"DeepSeek-V3，{widgets.recompute_text(ds_row['recompute'])}：每张 H800 需要 {ds_row['memory_gib']:.1f} GiB，可用 "
          f"{h800_usable:.1f} GiB；若保存专家输出则为 {ds_kept['memory_gib']:.1f} GiB"))
+# the mixture-of-experts runs: how many more HBM passes over the routed copies of the tokens (the experts' inputs and
+# outputs) the time the prediction misses would take, against all a permute and an unpermute make, forward and backward
+copy_passes = planner.moe_copy_passes()
+print(tr(f"MoE runs: the missed time = {copy_passes['passes_to_explain'].min():.0f} to "
+         f"{copy_passes['passes_to_explain'].max():.0f} more HBM passes over the routed copies (charged: "
+         f"{kernels.FITTED['elementwise_passes']:g}; all of a permutation's: {planner.PERMUTATION_PASSES})",
+         f"MoE 训练：预测漏掉的时间 = 在路由副本上再多 {copy_passes['passes_to_explain'].min():.0f} 到 "
+         f"{copy_passes['passes_to_explain'].max():.0f} 遍 HBM 读写（已计入 {kernels.FITTED['elementwise_passes']:g} 遍；"
+         f"重排全部的读写：{planner.PERMUTATION_PASSES} 遍）"))
 
 # %% [markdown]
 # The error column is the prediction's; the held-out line is the honest one: each source's runs predicted with
@@ -1005,9 +1014,14 @@ print(tr(f"DeepSeek-V3, recompute {ds_row['recompute']}: {ds_row['memory_gib']:.
 #   the backward pass), which the planner takes by the same names, `recompute="layernorm+moe_act"`. (The older row's
 #   table prints a micro-batch of 4 and 2 accumulation steps, which cannot both hold with PP 4 on 64 GPUs; the recipe
 #   of that release runs a micro-batch of 1, and so does the planner.) Both are predicted far too fast, by the same
-#   amount: the planner charges an MoE layer its experts' GEMMs and the all-to-all, not the permutation of tokens to
-#   their experts and back, the router or the grouped GEMMs' launches. For a mixture-of-experts run, read its
-#   prediction as optimistic.
+#   amount. The planner charges an MoE layer its experts' GEMMs, the all-to-all, and the fitted HBM passes over
+#   everything the layer stores, the $k$ routed copies of each token among them: that is where moving tokens to their
+#   experts and back is paid for. The permutation is not what is missing. The last line under the table turns the
+#   time each MoE prediction misses into HBM passes over those copies, and it would take far more of them than a
+#   permute and an unpermute make, forward and backward. What is missing is not measured here: the host's time
+#   launching an MoE layer's many small kernels (NVIDIA's own MoE report [52] counts CUDA Graphs, which remove it,
+#   among its optimisations), grouped GEMMs below the dense share, the attention sinks. For a mixture-of-experts
+#   run, read the prediction as optimistic.
 # - **DeepSeek-V3 on 2,048 H800, in FP8.** Its technical report prints the layout (PP16 × EP64 over 8 nodes, ZeRO-1,
 #   no TP), the rate (180K GPU-hours a trillion tokens, the pre-training's average) and how its own stack runs
 #   (`stack="deepseek-v3"`): the DualPipe schedule, the all-to-all hidden behind compute that keeps 112 of the 132 SMs,
@@ -1032,9 +1046,9 @@ print(tr(f"DeepSeek-V3, recompute {ds_row['recompute']}: {ds_row['memory_gib']:.
 #   attention runs TP 2: Megatron-Core folds the 32 GPUs of an expert group over the TP and DP ranks, which the
 #   planner takes as `etp=1` (expert tensor parallelism; the layout ends "EP32 ETP1"). It is predicted within the
 #   error of the dense runs, but mostly because the planner finds its all-to-all, spread over four nodes, too slow to
-#   hide. The 30B model has 128 experts only 768 wide: its GEMMs are small, and the routing, permutation and kernel
-#   launches the planner does not charge are a large part of each layer, so the prediction is more than three times
-#   too fast. (The next point release's table prints a much higher rate for the same printed layout, so the measured
+#   hide. The 30B model has 128 experts only 768 wide: its GEMMs are small, and whatever a layer costs beyond its
+#   GEMMs, its all-to-all and its HBM traffic is a large part of each layer, so the prediction is more than three
+#   times too fast. (The next point release's table prints a much higher rate for the same printed layout, so the measured
 #   rate itself is not settled.) Every mixture-of-experts prediction here is optimistic; the planner does not
 #   yet predict mixture-of-experts training, and the chapter shows it rather than hides it.
 # - **MT-NLG 530B.** The same TP8 × PP35 layout that Megatron-LM's 530B benchmark ran (the reported MFU column of the

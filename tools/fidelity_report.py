@@ -643,6 +643,18 @@ def validation_runs() -> pd.DataFrame:
     return _comparison_frame(planner.published_comparison(pub.VALIDATION_RUNS))
 
 
+def _copy_pass_numbers(small_run: str) -> dict:
+    """``llmcalc.planner.moe_copy_passes`` for the MoE runs of the validation set: the fitted passes, GPT-OSS's routed
+    copies per layer and micro-batch, the range of the passes the unexplained time would take, and the small Qwen3's."""
+    from llmcalc import kernels, planner
+    cp = planner.moe_copy_passes()
+    oss = cp[cp["run"].str.startswith("GPT-OSS")]["copies_mib"]
+    return {"fitted": kernels.FITTED["elementwise_passes"], "oss_mib": float(oss.iloc[0]),
+            "lo": float(cp["passes_to_explain"].min()), "hi": float(cp["passes_to_explain"].max()),
+            "q30": float(cp.loc[cp["run"] == small_run, "passes_to_explain"].iloc[0]),
+            "perm": planner.PERMUTATION_PASSES}
+
+
 def _note_validation(df: pd.DataFrame) -> dict[str, str]:
     from llmcalc import hardware, kernels
     moe_labels = [r.label for r in pub.VALIDATION_RUNS if r.source_key == "megatron_bridge" and pub.run_config(r).is_moe]
@@ -668,6 +680,7 @@ def _note_validation(df: pd.DataFrame) -> dict[str, str]:
                f"worst)")
     goal_zh = f"{'在' if met else '不在'}规划器的目标（中位数 {GOAL_MEDIAN:.0f}%、最大 {GOAL_WORST:.0f}%）之内"
     moe_n = f"{len(moe)}"
+    cp = _copy_pass_numbers(q_small["run"])
     return {
         "en": f"These runs are in no fit (`llmcalc.published.VALIDATION_RUNS`, kept out of `PLANNER_RUNS`). NVIDIA's: "
               f"Megatron-Core through its Megatron-Bridge performance recipes on H100 and B200, from NVIDIA's own "
@@ -695,10 +708,16 @@ def _note_validation(df: pd.DataFrame) -> dict[str, str]:
               f"\"layernorm\" and \"moe_act\" (`recompute=\"{best['layout'].rsplit(' ', 1)[1]}\"`; the older "
               f"table's micro-batch of 4 with 2 accumulation steps cannot hold with PP 4 on 64 GPUs, and the release's "
               f"recipe runs 1): {best['run']} is predicted {best['error %']:+.1f}%, {worst['run']} "
-              f"{worst['error %']:+.1f}%. The planner's MoE cost is the experts' GEMMs at their shapes and the all-to-all; "
-              f"it does not charge what an MoE layer adds beyond them (the permutation of tokens to and from their "
-              f"experts, the router, grouped-GEMM launches, attention sinks), so for mixture-of-experts runs read its "
-              f"prediction as optimistic, by up to this much. "
+              f"{worst['error %']:+.1f}%. The planner's MoE cost is the experts' GEMMs at their shapes, the all-to-all, "
+              f"and the fitted {cp['fitted']:g} HBM passes over every stored activation, the k routed copies of each token "
+              f"(the experts' inputs and outputs, {cp['oss_mib']:.0f} MiB a layer and micro-batch here) among them, which "
+              f"is where moving the tokens to their experts and back is charged. The permutation is not what is missing: "
+              f"the time these runs leave unexplained would take {cp['lo']:.0f} to {cp['hi']:.0f} more passes over those "
+              f"copies across the MoE runs below (`planner.moe_copy_passes`), where a permute and an unpermute, forward "
+              f"and backward, make {cp['perm']} in all. What is missing is not measured here: the host's launch time for an MoE "
+              f"layer's many small kernels (NVIDIA's Megatron-Core MoE report lists CUDA Graphs among its computation "
+              f"optimisations), grouped GEMMs below the dense share, attention sinks. For mixture-of-experts runs read "
+              f"the prediction as optimistic, by as much as these rows show. "
               f"**DeepSeek-V3 in FP8 on {ds['gpus']:,} H800** (its technical report: {ds['rate']:,.0f} GPU-hours a trillion "
               f"tokens, the pre-training's average; PP{ds['pp']} × EP{ds['ep']} over {ds['nodes']} nodes, ZeRO-1, no TP), "
               f"with DeepSeek's stack as the report describes it (`stack=\"deepseek-v3\"`): DualPipe's bubble and its two "
@@ -728,8 +747,9 @@ def _note_validation(df: pd.DataFrame) -> dict[str, str]:
               f"of {q_big['layout'].split(' EP')[1].split(' ')[0]} ranks are folded over TP and DP with each expert whole "
               f"on one rank (Megatron-Core's expert tensor parallelism, `etp=1`), is predicted {q_big['error %']:+.1f}%; "
               f"{q_small['run']} {q_small['error %']:+.1f}%. That smaller model's experts are narrow and its GEMMs "
-              f"small, so the per-layer routing, permutation and launch work the planner does not charge is a large "
-              f"share of its step; the next point release's table prints a much higher rate for the same printed "
+              f"small, so whatever an MoE layer costs beyond its GEMMs, its all-to-all and its HBM traffic is a large "
+              f"share of its step ({cp['q30']:.0f} more passes over its routed copies would be needed to explain it); "
+              f"the next point release's table prints a much higher rate for the same printed "
               f"layout, so the measured rate itself is not settled. Across these mixture-of-experts runs, with the "
               f"recomputation each used, the planner's errors run from {moe_all.min():+.1f}% to {moe_all.max():+.1f}%"
               f"{', every one optimistic' if (moe_all > 0).all() else ''}: it does not yet predict mixture-of-experts "
@@ -756,9 +776,13 @@ def _note_validation(df: pd.DataFrame) -> dict[str, str]:
               f"`recompute_modules` 中的 \"layernorm\" 与 \"moe_act\"（`recompute=\"{best['layout'].rsplit(' ', 1)[1]}\"`；"
               f"较早那张表的微批次 4 加 2 步梯度累积在 64 张 GPU、PP 4 上不可能成立，那个版本的配方用 1）："
               f"{_zh_run(best['run'])} 的预测误差为 {best['error %']:+.1f}%，{_zh_run(worst['run'])} 为 "
-              f"{worst['error %']:+.1f}%。规划器的 MoE 代价只有专家 GEMM（按其形状）和 "
-              f"all-to-all，没有计入 MoE 层在此之外的开销（把 token 分发到专家再收回的重排、路由器、分组 GEMM 的启动、"
-              f"注意力 sink），所以对混合专家训练，应把它的预测看作偏乐观，最多可达这个幅度。"
+              f"{worst['error %']:+.1f}%。规划器的 MoE 代价是专家 GEMM（按其形状）、all-to-all，以及拟合的每个存储激活 "
+              f"{cp['fitted']:g} 遍 HBM 读写，其中包括每个 token 被路由的 k 份副本（专家的输入和输出，这里每层每个微批次 "
+              f"{cp['oss_mib']:.0f} MiB）：把 token 送到专家再收回的重排就计在这里。缺的不是重排：下面这些混合专家训练里"
+              f"预测没有解释的时间，相当于在这些副本上再多读写 {cp['lo']:.0f} 到 {cp['hi']:.0f} 遍（`planner.moe_copy_passes`），"
+              f"而一次 permute 加一次 unpermute，前向加反向，总共也只有 {cp['perm']} 遍。缺的是这里没有测量的部分：主机为 MoE 层大量小内核"
+              f"发起启动的时间（NVIDIA 的 Megatron-Core MoE 报告把 CUDA Graphs 列为其计算方面的优化之一）、低于稠密份额的分组 "
+              f"GEMM、注意力 sink。对混合专家训练，应把它的预测看作偏乐观，幅度见这些行。"
               f"**{ds['gpus']:,} 张 H800 上 FP8 训练的 DeepSeek-V3**（其技术报告：每万亿 token {ds['rate']:,.0f} GPU 小时，"
               f"是整个预训练的平均；PP{ds['pp']} × EP{ds['ep']}，跨 {ds['nodes']} 个节点，ZeRO-1，不用 TP），按报告描述的 DeepSeek "
               f"训练栈（`stack=\"deepseek-v3\"`）计算：DualPipe 的气泡和两份参数，all-to-all 藏在计算后面，而计算只用 "
@@ -780,8 +804,8 @@ def _note_validation(df: pd.DataFrame) -> dict[str, str]:
               f"`stack=\"megatron-core-moe-overlap\"`）：{_zh_run(q_big['run'])} 的专家组含 "
               f"{q_big['layout'].split(' EP')[1].split(' ')[0]} 个 rank，折叠在 TP 与 DP 之上，每个专家完整地放在一个 rank 上"
               f"（Megatron-Core 的专家张量并行，`etp=1`），预测误差为 {q_big['error %']:+.1f}%；{_zh_run(q_small['run'])} 为 "
-              f"{q_small['error %']:+.1f}%。后者的专家很窄、GEMM 很小，规划器没有计入的每层路由、重排和内核启动开销在它的一步里"
-              f"占了很大比重；下一个小版本的表格对同样印出的布局给出高得多的速率，可见实测速率本身也还没有定论。在这些混合专家"
+              f"{q_small['error %']:+.1f}%。后者的专家很窄、GEMM 很小，MoE 层在 GEMM、all-to-all 和 HBM 读写之外的开销在它的"
+              f"一步里占了很大比重（要解释它，需要在路由副本上再多读写 {cp['q30']:.0f} 遍）；下一个小版本的表格对同样印出的布局给出高得多的速率，可见实测速率本身也还没有定论。在这些混合专家"
               f"训练上，按各自实际的重计算，规划器的误差从 {moe_all.min():+.1f}% 到 {moe_all.max():+.1f}%"
               f"{'，全部偏乐观' if (moe_all > 0).all() else ''}：它还不能预测混合专家模型的训练。",
     }
