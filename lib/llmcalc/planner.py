@@ -1375,6 +1375,32 @@ def published_comparison(runs=None):
     return pd.DataFrame(rows)
 
 
+def later_release_errors(runs=None):
+    """The planner's error against every release's figure for the same printed row (:data:`llmcalc.published.
+    LATER_RELEASE_FIGURES`): one row per run and release, the run's own (first) figure included (``first`` True), with
+    the reported and predicted tokens/s per GPU and the error predicted / reported − 1. The prediction is one number per
+    run: the printed layout did not change, and what changed in the recipe between releases is not printed."""
+    import pandas as pd
+
+    from . import published as pub
+
+    rows = []
+    for r in (pub.VALIDATION_RUNS if runs is None else runs):
+        later = pub.LATER_RELEASE_FIGURES.get(r.label)
+        if not later:
+            continue
+        if r.reported_kind != "tokens_per_s_per_gpu":
+            raise ValueError(f"run {r.label!r}: later releases' figures are tokens/s per GPU; the run reports "
+                             f"{r.reported_kind!r}")
+        predicted = float(predict_run(r)["tokens_per_s"]) / r.n_chips
+        first = r.label.split("NeMo ")[1].split(",")[0]
+        for release, figure in ((first, r.reported), *later):
+            rows.append({"run": r.label, "release": release, "first": release == first,
+                         "reported_tokens_per_s_per_gpu": float(figure), "predicted_tokens_per_s_per_gpu": predicted,
+                         "error": predicted / float(figure) - 1.0})
+    return pd.DataFrame(rows)
+
+
 def fp8_speedup_comparison(runs=None):
     """FP8 over bf16 on the same layout, predicted and measured (:data:`llmcalc.published.FP8_SPEEDUP_RUNS`): one row
     per run with the planner's tokens/s per GPU in bf16 and with ``fp8=True`` (calibrated), their ratio, the measured

@@ -300,6 +300,45 @@ def test_moe_copy_passes_by_hand_and_what_they_rule_out():
     assert (df["passes_to_explain"] > 2 * 2 * 2).all()
 
 
+def test_later_release_figures_as_printed_and_set_beside_the_first():
+    """NVIDIA's summary prints some validation rows again in later releases, every printed column equal but the
+    throughput (tokens/s/GPU, as printed in its archive): each later error is the first one rescaled by the two
+    figures, (1 + e_first) · first / later − 1, since the prediction is one number per printed layout."""
+    printed = {label: dict(figs) for label, figs in pub.LATER_RELEASE_FIGURES.items()}
+    assert printed == {
+        "Llama 3 70B, 64 H100 FP8, NeMo 26.02, GBS 256": {"26.02.01": 1639, "26.04": 1633, "26.04.01": 1664},
+        "Llama 3.1 405B, 1024 H100 FP8, NeMo 26.02, GBS 1536": {"26.04.01": 328, "26.06": 326},
+        "GPT-OSS 120B, 64 H100, NeMo 26.02, GBS 1280": {"26.02.01": 5984, "26.04": 5810, "26.04.01": 5824},
+        "Qwen3 30B-A3B, 16 H100 FP8, NeMo 26.02, GBS 1024": {"26.02.01": 9058},
+        "Qwen3 235B-A22B, 256 H100 FP8, NeMo 26.02, GBS 8192": {"26.02.01": 1611, "26.04": 1686, "26.04.01": 1712},
+    }
+    for label, figs in printed.items():
+        assert all(f"{v} ({rel})" in pub.MEGATRON_BRIDGE_LATER for rel, v in figs.items())
+    df = planner.later_release_errors()
+    assert len(df) == 5 + 12 and df.groupby("run")["first"].sum().eq(1).all()
+    for run, g in df.groupby("run"):
+        first = g[g["first"]].iloc[0]
+        for _, row in g[~g["first"]].iterrows():
+            expected = (1 + first["error"]) * first["reported_tokens_per_s_per_gpu"] / row["reported_tokens_per_s_per_gpu"] - 1
+            assert row["error"] == pytest.approx(expected, rel=1e-12)
+    # the small Qwen3's figure moved by 77% in one point release (5,113 to 9,058); every other row by under 7%
+    spread = df.groupby("run")["reported_tokens_per_s_per_gpu"].agg(lambda x: x.max() / x.min() - 1)
+    assert spread["Qwen3 30B-A3B, 16 H100 FP8, NeMo 26.02, GBS 1024"] == pytest.approx(9058 / 5113 - 1)
+    assert spread.drop("Qwen3 30B-A3B, 16 H100 FP8, NeMo 26.02, GBS 1024").max() == pytest.approx(1712 / 1611 - 1)
+
+
+def test_later_release_errors_needs_per_gpu_figures():
+    (ds,) = _deepseek(pub.VALIDATION_RUNS)
+    later = dict(pub.LATER_RELEASE_FIGURES)
+    try:
+        pub.LATER_RELEASE_FIGURES[ds.label] = (("next", 1.0),)
+        with pytest.raises(ValueError, match="tokens/s per GPU"):
+            planner.later_release_errors([ds])
+    finally:
+        pub.LATER_RELEASE_FIGURES.clear()
+        pub.LATER_RELEASE_FIGURES.update(later)
+
+
 # ----- FP8 over bf16 on one layout, measured in pairs (torchtitan, H100) -------------------------------------------
 # the predicted speed-up is +1.5% and +1.1% off the measured 1.280 and 1.286 at the H100 SXM's peak, +2.9% and +2.6% at
 # the NVL's (the benchmark's chip lies between them); the bound sits just above
