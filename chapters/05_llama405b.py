@@ -963,6 +963,10 @@ print(tr(f"MoE runs: the missed time = {copy_passes['passes_to_explain'].min():.
          f"MoE 训练：预测漏掉的时间 = 在路由副本上再多 {copy_passes['passes_to_explain'].min():.0f} 到 "
          f"{copy_passes['passes_to_explain'].max():.0f} 遍 HBM 读写（已计入 {kernels.FITTED['elementwise_passes']:g} 遍；"
          f"重排全部的读写：{planner.PERMUTATION_PASSES} 遍）"))
+# the same printed rows in NVIDIA's later releases (llmcalc.published.LATER_RELEASE_FIGURES): the prediction beside
+# each release's figure
+for run_label, g in planner.later_release_errors().groupby("run", sort=False):
+    print(run_text(run_label) + tr(": ", "：") + ", ".join(f"{100 * e:+.1f}% ({rel})" for rel, e in zip(g["release"], g["error"])))
 
 # %% [markdown]
 # The error column is the prediction's; the held-out line is the honest one: each source's runs predicted with
@@ -1016,9 +1020,9 @@ print(tr(f"MoE runs: the missed time = {copy_passes['passes_to_explain'].min():.
 #   of that release runs a micro-batch of 1, and so does the planner.) Both are predicted far too fast, by the same
 #   amount. The planner charges an MoE layer its experts' GEMMs, the all-to-all, and the fitted HBM passes over
 #   everything the layer stores, the $k$ routed copies of each token among them: that is where moving tokens to their
-#   experts and back is paid for. The permutation is not what is missing. The last line under the table turns the
-#   time each MoE prediction misses into HBM passes over those copies, and it would take far more of them than a
-#   permute and an unpermute make, forward and backward. What is missing is not measured here: the host's time
+#   experts and back is paid for. The permutation is not what is missing: turned into HBM passes over those copies
+#   (`planner.moe_copy_passes`), the time each MoE prediction misses would take far more of them than a permute and
+#   an unpermute make, forward and backward. What is missing is not measured here: the host's time
 #   launching an MoE layer's many small kernels (NVIDIA's own MoE report [52] counts CUDA Graphs, which remove it,
 #   among its optimisations), grouped GEMMs below the dense share, the attention sinks. For a mixture-of-experts
 #   run, read the prediction as optimistic.
@@ -1049,7 +1053,10 @@ print(tr(f"MoE runs: the missed time = {copy_passes['passes_to_explain'].min():.
 #   hide. The 30B model has 128 experts only 768 wide: its GEMMs are small, and whatever a layer costs beyond its
 #   GEMMs, its all-to-all and its HBM traffic is a large part of each layer, so the prediction is more than three
 #   times too fast. (The next point release's table prints a much higher rate for the same printed layout, so the measured
-#   rate itself is not settled.) Every mixture-of-experts prediction here is optimistic; the planner does not
+#   rate itself is not settled. NVIDIA prints several of these rows again in later releases, every printed column
+#   equal but the throughput; `planner.later_release_errors` sets the prediction beside each release's figure. For
+#   the other rows the figure moves by a few percent from release to release, so their errors hardly move; this
+#   row's is the one that does.) Every mixture-of-experts prediction here is optimistic; the planner does not
 #   yet predict mixture-of-experts training, and the chapter shows it rather than hides it.
 # - **MT-NLG 530B.** The same TP8 × PP35 layout that Megatron-LM's 530B benchmark ran (the reported MFU column of the
 #   table above) ran slower in production with DeepSpeed's pipeline engine; the paper gives no fact (schedule,

@@ -640,7 +640,27 @@ def validation_runs() -> pd.DataFrame:
     """Predicted vs reported for the runs the fit never sees (``llmcalc.published.VALIDATION_RUNS``), with the
     constants fitted on every run of ``PLANNER_RUNS``."""
     from llmcalc import planner
-    return _comparison_frame(planner.published_comparison(pub.VALIDATION_RUNS))
+    df = _comparison_frame(planner.published_comparison(pub.VALIDATION_RUNS))
+    later = planner.later_release_errors()
+    later = later[~later["first"]]
+    text = {run: ", ".join(f"{100 * e:+.1f} ({rel})" for rel, e in zip(g["release"], g["error"]))
+            for run, g in later.groupby("run", sort=False)}
+    return df.assign(**{"error % vs the same row in later releases": [text.get(r, "—") for r in df["run"]]})
+
+
+def _later_release_numbers(df: pd.DataFrame, small_run: str) -> dict:
+    """``llmcalc.planner.later_release_errors``: how far NVIDIA's figure for one printed row moves across releases
+    (largest over smallest − 1, of the other rows and of the small Qwen3's), and the validation set's median and worst
+    |error| with each row taken at its latest release's figure."""
+    from llmcalc import planner
+    lr = planner.later_release_errors()
+    spread = lr.groupby("run")["reported_tokens_per_s_per_gpu"].agg(lambda x: x.max() / x.min() - 1.0)
+    latest = lr.groupby("run").tail(1).set_index("run")["error"]
+    errors = [100 * abs(latest[run]) if run in latest.index else abs(e) for run, e in zip(df["run"], df["error %"])]
+    releases = sorted(set(lr.loc[~lr["first"], "release"]))
+    return {"n_rows": len(spread), "first_rel": releases[0], "last_rel": releases[-1],
+            "spread_other": 100 * spread.drop(small_run).max(), "spread_q30": 100 * spread[small_run],
+            "n": len(errors), "med": float(pd.Series(errors).median()), "worst": max(errors)}
 
 
 def _copy_pass_numbers(small_run: str) -> dict:
@@ -681,6 +701,7 @@ def _note_validation(df: pd.DataFrame) -> dict[str, str]:
     goal_zh = f"{'在' if met else '不在'}规划器的目标（中位数 {GOAL_MEDIAN:.0f}%、最大 {GOAL_WORST:.0f}%）之内"
     moe_n = f"{len(moe)}"
     cp = _copy_pass_numbers(q_small["run"])
+    lr = _later_release_numbers(df, q_small["run"])
     return {
         "en": f"These runs are in no fit (`llmcalc.published.VALIDATION_RUNS`, kept out of `PLANNER_RUNS`). NVIDIA's: "
               f"Megatron-Core through its Megatron-Bridge performance recipes on H100 and B200, from NVIDIA's own "
@@ -750,7 +771,13 @@ def _note_validation(df: pd.DataFrame) -> dict[str, str]:
               f"small, so whatever an MoE layer costs beyond its GEMMs, its all-to-all and its HBM traffic is a large "
               f"share of its step ({cp['q30']:.0f} more passes over its routed copies would be needed to explain it); "
               f"the next point release's table prints a much higher rate for the same printed "
-              f"layout, so the measured rate itself is not settled. Across these mixture-of-experts runs, with the "
+              f"layout, so the measured rate itself is not settled. The last column sets {lr['n_rows']} rows beside the "
+              f"same printed row in NVIDIA's later releases ({lr['first_rel']} to {lr['last_rel']}; "
+              f"`llmcalc.published.LATER_RELEASE_FIGURES`): what the recipe does not print may have changed, and "
+              f"NVIDIA's own figure moves by up to {lr['spread_other']:.0f}% for the other rows and by "
+              f"{lr['spread_q30']:.0f}% for this one. With each row at its latest release's figure, the median |error| "
+              f"over all {lr['n']} runs is {lr['med']:.1f}% and the worst {lr['worst']:.1f}%. Across these "
+              f"mixture-of-experts runs, with the "
               f"recomputation each used, the planner's errors run from {moe_all.min():+.1f}% to {moe_all.max():+.1f}%"
               f"{', every one optimistic' if (moe_all > 0).all() else ''}: it does not yet predict mixture-of-experts "
               f"training.",
@@ -805,7 +832,10 @@ def _note_validation(df: pd.DataFrame) -> dict[str, str]:
               f"{q_big['layout'].split(' EP')[1].split(' ')[0]} 个 rank，折叠在 TP 与 DP 之上，每个专家完整地放在一个 rank 上"
               f"（Megatron-Core 的专家张量并行，`etp=1`），预测误差为 {q_big['error %']:+.1f}%；{_zh_run(q_small['run'])} 为 "
               f"{q_small['error %']:+.1f}%。后者的专家很窄、GEMM 很小，MoE 层在 GEMM、all-to-all 和 HBM 读写之外的开销在它的"
-              f"一步里占了很大比重（要解释它，需要在路由副本上再多读写 {cp['q30']:.0f} 遍）；下一个小版本的表格对同样印出的布局给出高得多的速率，可见实测速率本身也还没有定论。在这些混合专家"
+              f"一步里占了很大比重（要解释它，需要在路由副本上再多读写 {cp['q30']:.0f} 遍）；下一个小版本的表格对同样印出的布局给出高得多的速率，可见实测速率本身也还没有定论。最后一列把 {lr['n_rows']} 行与 NVIDIA 后续版本（{lr['first_rel']} 至 {lr['last_rel']}；"
+              f"`llmcalc.published.LATER_RELEASE_FIGURES`）中印出的同一行并列：配方没有印出的部分可能变了，NVIDIA 自己对同一行"
+              f"的数字，其他行最多变动 {lr['spread_other']:.0f}%，这一行变动 {lr['spread_q30']:.0f}%。每行取其最新版本的数字，"
+              f"全部 {lr['n']} 次训练的 |误差| 中位数为 {lr['med']:.1f}%，最大 {lr['worst']:.1f}%。在这些混合专家"
               f"训练上，按各自实际的重计算，规划器的误差从 {moe_all.min():+.1f}% 到 {moe_all.max():+.1f}%"
               f"{'，全部偏乐观' if (moe_all > 0).all() else ''}：它还不能预测混合专家模型的训练。",
     }
@@ -1141,7 +1171,7 @@ SECTIONS: tuple[Section, ...] = (
                "的混合专家模型）与 H800 上 FP8 训练的 DeepSeek-V3"},
         _note_validation,
         (("run", "framework", "chip", "GPUs", "layout", "GiB per chip", "fits", "MFU % reported, planner's count",
-          "MFU % predicted", "MFU % ideal bound", "error %"),),
+          "MFU % predicted", "MFU % ideal bound", "error %", "error % vs the same row in later releases"),),
     ),
     Section(
         fp8_speedup_pairs,
@@ -1279,7 +1309,8 @@ ZH: dict[str, str] = {
     "planner MFU % (best v)": "规划器 MFU %（最佳 v）", "reported / planner (best v)": "论文 / 规划器（最佳 v）",
     "planner GiB per GPU (best v)": "规划器每 GPU GiB（最佳 v）", "fits H100 less 10%": "能否放入 H100（留 10%）",
     "framework": "框架", "GiB per chip": "每芯片 GiB", "MFU % reported, planner's count": "公开 MFU %（规划器口径）", "fits": "放得下", "MFU % predicted": "预测 MFU %",
-    "MFU % ideal bound": "理想上界 MFU %", "error %": "误差 %", "held-out error %": "留出误差 %", "source": "来源",
+    "MFU % ideal bound": "理想上界 MFU %", "error %": "误差 %", "held-out error %": "留出误差 %",
+    "error % vs the same row in later releases": "对后续版本同一行的误差 %", "source": "来源",
     "tokens/s per GPU bf16, predicted": "每卡每秒 token 数 bf16，预测", "tokens/s per GPU FP8, predicted":
     "每卡每秒 token 数 FP8，预测", "tokens/s per GPU bf16, measured": "每卡每秒 token 数 bf16，实测",
     "tokens/s per GPU FP8, measured": "每卡每秒 token 数 FP8，实测", "speed-up predicted": "加速比，预测",
