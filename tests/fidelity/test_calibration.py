@@ -155,18 +155,24 @@ def test_error_summary_needs_errors():
 # kernel rates are assumed, not sourced: Llama 3 8B +13.7%, Llama 3.1 405B +22.5% (both optimistic); DeepSeek-V3 on
 # 2,048 H800 (its report) +27.6% with the recomputation the report describes, its layout fitting (69.9 of 71.7 GiB).
 # The bounds sit just above, so a model that gets worse fails. Qwen3 in FP8 (26.02, no recompute, all-to-all
-# overlapped): 30B-A3B +226% (a fine-grained MoE whose experts are 768 wide: the planner charges none of the
-# per-layer routing and permutation work), 235B-A22B +12.8% (its 32-rank expert groups folded over TP 2 × DP 16,
-# etp=1).
+# overlapped): 30B-A3B +226% (a fine-grained MoE whose experts are 768 wide), 235B-A22B +12.8% (its 32-rank expert
+# groups folded over TP 2 × DP 16, etp=1) and +15.7% at 25.11's batch of 2048; GPT-OSS 120B on 64 B200 (26.02, EP 64
+# over all 8 nodes, the all-to-all exposed) +25.4%.
 VALIDATION_WORST_BOUND = 0.46
 FP8_DENSE_MEDIAN_BOUND, FP8_DENSE_WORST_BOUND = 0.08, 0.125
 B200_BOUND = 0.23
 DEEPSEEK_V3_BOUND = 0.28
-QWEN3_30B_BOUND, QWEN3_235B_BOUND = 2.30, 0.13
+QWEN3_30B_BOUND, QWEN3_235B_BOUND = 2.30, 0.16
+OSS_B200_BOUND = 0.26
 
 
 def _moe(runs):
-    return [r for r in runs if r.source_key == "megatron_bridge" and pub.run_config(r).is_moe]
+    """GPT-OSS 120B in BF16 on H100 (NVIDIA's summary)."""
+    return [r for r in runs if r.source_key == "megatron_bridge" and pub.run_config(r).is_moe and r.chip == "H100"]
+
+
+def _moe_b200(runs):
+    return [r for r in runs if r.source_key == "megatron_bridge" and pub.run_config(r).is_moe and r.chip == "B200"]
 
 
 def _fp8_dense(runs):
@@ -174,7 +180,8 @@ def _fp8_dense(runs):
 
 
 def _b200(runs):
-    return [r for r in runs if r.chip == "B200"]
+    """The dense Llama rows on B200."""
+    return [r for r in runs if r.chip == "B200" and not pub.run_config(r).is_moe]
 
 
 def _deepseek(runs):
@@ -219,7 +226,7 @@ def test_validation_runs_as_printed():
     assert printed == {(8, 128, 2, 1, 1, 1, None, 30624), (128, 64, 1, 4, 8, 2, 8, 661)}
     # NVIDIA's FP8-CS precision config keeps the weights in FP8 ('fp8_param_gather = True'): every NVIDIA FP8 run
     nvidia_fp8 = [r for r in pub.VALIDATION_RUNS if r.fp8 and r.source_key.startswith("megatron_bridge")]
-    assert len(nvidia_fp8) == 9 and all(r.fp8_params for r in nvidia_fp8)
+    assert len(nvidia_fp8) == 10 and all(r.fp8_params for r in nvidia_fp8)
     # the printed model TFLOP/s per GPU agree with the planner's count (causal attention, half the T × T scores):
     # Llama 3 8B on B200 prints 1576 for 30624 tokens/s, 51.46 GFLOP a token; 6N + 6·L·D·T = 6 · 8.03e9 + 6 · 32 ·
     # 4096 · 8192 = 48.18e9 + 6.44e9 = 54.6e9 counts every score; halved scores: 48.18e9 + 3.22e9 = 51.4e9
@@ -232,9 +239,16 @@ def test_validation_runs_as_printed():
     assert abs(pub.reported_tokens_per_s(ds) / ds.n_chips - 1e12 / 180_000 / 3600) < 1e-9
     assert ds.fp8 and ds.stack == "deepseek-v3"
     # Qwen3 in FP8 on H100 (26.02): (GPUs, GBS, TP, PP, VP, EP, ETP, tokens/s/GPU) as printed, ETP from the recipe
+    # and the 235B row of 25.11 (GBS 2048, its recipe's layout and settings as in 26.02)
     printed = {(r.n_chips, r.global_batch, r.tp, r.pp, r.interleave, r.ep, r.etp, r.reported)
                for r in _qwen3(pub.VALIDATION_RUNS)}
-    assert printed == {(16, 1024, 1, 2, 12, 8, None, 5113), (256, 8192, 2, 8, 4, 32, 1, 1633)}
+    assert printed == {(16, 1024, 1, 2, 12, 8, None, 5113), (256, 8192, 2, 8, 4, 32, 1, 1633),
+                       (256, 2048, 2, 8, 4, 32, 1, 1575)}
+    # GPT-OSS 120B in BF16 on 64 DGX-B200 (26.02): GBS 1280, MBS 4, PP 1, EP 64 (over all 8 nodes), 8047 tokens/s/GPU,
+    # the recipe's norm and expert-activation recompute
+    (ob,) = _moe_b200(pub.VALIDATION_RUNS)
+    assert (ob.n_chips, ob.global_batch, ob.micro_batch, ob.tp, ob.pp, ob.ep, ob.reported) == (64, 1280, 4, 1, 1, 64, 8047)
+    assert ob.recompute == "layernorm+moe_act" and not ob.fp8 and ob.seq_len == 4096
     for r in _qwen3(pub.VALIDATION_RUNS):
         assert r.seq_len == 4096 and r.micro_batch == 1 and r.fp8 and r.recompute == "none"
         assert r.stack == "megatron-core-moe-overlap" and pub.reported_tokens_per_s(r) == r.reported * r.n_chips
@@ -244,15 +258,34 @@ def test_validation_runs_as_printed():
     assert ds.regime == (2, 4, 4, 2 + 2)
 
 
+def test_nvidia_rows_follow_the_stated_rule():
+    """Every DGX-H100 and DGX-B200 pre-training row of the 25.11 and 26.02 tables in BF16 or FP8-CS of a model with a
+    preset, hand-listed from NVIDIA's archive, but the two rows whose printed layout and recipe disagree."""
+    nvidia = [r for r in pub.VALIDATION_RUNS if r.source_key.startswith("megatron_bridge")]
+    taken = {(r.label.split("NeMo ")[1].split(",")[0], r.chip, r.label.split(",")[0]) for r in nvidia}
+    assert len(taken) == len(nvidia) == 13
+    assert taken == {
+        ("25.11", "H100", "Llama 3 8B"), ("25.11", "H100", "Llama 3 70B"), ("25.11", "H100", "Llama 3.1 405B"),
+        ("25.11", "H100", "GPT-OSS 120B"), ("25.11", "H100", "Qwen3 235B-A22B"),
+        ("25.11", "B200", "Llama 3 8B"), ("25.11", "B200", "Llama 3.1 405B"),
+        ("26.02", "H100", "Llama 3 70B"), ("26.02", "H100", "Llama 3.1 405B"), ("26.02", "H100", "GPT-OSS 120B"),
+        ("26.02", "H100", "Qwen3 30B-A3B"), ("26.02", "H100", "Qwen3 235B-A22B"), ("26.02", "B200", "GPT-OSS 120B")}
+    assert {rel for rel, _, _ in taken} == set(pub.NVIDIA_RELEASES)
+    for rel, system, model, *_ in pub.NVIDIA_ROWS_LEFT_OUT:
+        assert (rel, system.split("-")[1], model) not in taken
+
+
 def test_validation_error_bound():
     df = planner.published_comparison(pub.VALIDATION_RUNS)
     assert (df["ideal_mfu"] >= df["predicted_mfu"]).all()
     moe = df[df["run"].isin([r.label for r in _moe(pub.VALIDATION_RUNS)])]
     dense = df[df["run"].isin([r.label for r in _fp8_dense(pub.VALIDATION_RUNS)])]
     ds = df[df["run"].isin([r.label for r in _deepseek(pub.VALIDATION_RUNS)])]
-    q3 = df[df["run"].isin([r.label for r in _qwen3(pub.VALIDATION_RUNS)])].set_index("chips")
+    q3 = df[df["run"].isin([r.label for r in _qwen3(pub.VALIDATION_RUNS)])].set_index("run")
     b200 = df[df["run"].isin([r.label for r in _b200(pub.VALIDATION_RUNS)])]
-    assert len(moe) == 2 and len(dense) == 5 and len(ds) == 1 and len(q3) == 2 and len(b200) == 2 and len(df) == 12
+    oss_b200 = df[df["run"].isin([r.label for r in _moe_b200(pub.VALIDATION_RUNS)])]
+    assert len(moe) == 2 and len(dense) == 5 and len(ds) == 1 and len(q3) == 3 and len(b200) == 2 and len(df) == 14
+    assert len(oss_b200) == 1
     # B200, honestly: both layouts NVIDIA ran fit (the 405B one only because its weights are kept in FP8, as the recipe
     # sets: without fp8_params the estimate is over the 161 GiB allowed) and both predictions are optimistic
     assert b200["fits"].all() and (b200["error"] > 0).all() and b200["error"].max() <= B200_BOUND
@@ -260,7 +293,12 @@ def test_validation_error_bound():
     assert not planner.predict_run(b405, fp8_params=False, recompute=["none"])["fits"]
     # Qwen3, honestly: both layouts fit; the small-expert 30B model is predicted more than three times too fast
     assert q3["fits"].all()
-    assert 2.0 < q3.loc[16, "error"] <= QWEN3_30B_BOUND and 0 < q3.loc[256, "error"] <= QWEN3_235B_BOUND
+    q30 = q3[q3["chips"] == 16]["error"]
+    q235 = q3[q3["chips"] == 256]["error"]
+    assert len(q30) == 1 and 2.0 < q30.iloc[0] <= QWEN3_30B_BOUND
+    assert len(q235) == 2 and (q235 > 0).all() and q235.max() <= QWEN3_235B_BOUND
+    # GPT-OSS on B200, its all-to-all over 8 nodes exposed (no overlap in the recipe): fits, optimistic
+    assert oss_b200["fits"].all() and 0 < oss_b200["error"].iloc[0] <= OSS_B200_BOUND
     assert moe["fits"].all() and dense["fits"].all()
     # DeepSeek-V3: the layout DeepSeek ran did run on 80 GB H800s, so a planner that rejects it is wrong. With the
     # recomputation and FP8 storage the report describes, DualPipe's two stages counted per rank (rank 0 the two ends),
@@ -289,7 +327,7 @@ def test_moe_copy_passes_by_hand_and_what_they_rule_out():
     would take more HBM passes over those copies than all a permutation makes (a permute and an unpermute, each a
     read and a write, forward and backward: 2 × 2 × 2)."""
     df = planner.moe_copy_passes().set_index("run")
-    assert len(df) == 5   # GPT-OSS × 2, Qwen3 × 2, DeepSeek-V3
+    assert len(df) == 7   # GPT-OSS × 3, Qwen3 × 3, DeepSeek-V3
     oss = df.loc["GPT-OSS 120B, 64 H100, NeMo 26.02, GBS 1280"]
     assert oss["copies_mib"] * 2**20 == 2 * 4096 * 4 * 2880 * 2
     assert oss["moe_layers_per_rank"] == 36 // 4 and oss["microbatches"] == 1280 // 16
