@@ -933,15 +933,16 @@ print(tr(f"dense FP8 runs on H100 (fp8=True, FP8-to-bf16 GEMM share {fp8_share:.
          f"{fp8_err.median():.1f}%, worst {fp8_err.max():.1f}%",
          f"H100 上稠密模型的 FP8 训练（FP8 与 bf16 矩阵乘效率之比 {fp8_share:.3f}）：|误差| 中位数 {fp8_err.median():.1f}%，"
          f"最大 {fp8_err.max():.1f}%"))
-# the same recipes on B200, whose kernel rates are assumed; the 405B layout with its weights in bf16 instead of FP8
-b200_err = ", ".join(f"{e:+.1f}%" for e in 100 * unseen.loc[unseen["chip"] == "B200", "error"])
-b200_405 = max((r for r in published.VALIDATION_RUNS if r.chip == "B200"), key=lambda r: r.n_chips)
+# the same dense recipes on B200, whose kernel rates are assumed; the 405B layout with its weights in bf16, not FP8
+b200_err = ", ".join(f"{e:+.1f}%" for e in 100 * unseen.loc[(unseen["chip"] == "B200") & ~unseen["moe"], "error"])
+b200_405 = max((r for r in published.VALIDATION_RUNS if r.chip == "B200" and not published.run_config(r).is_moe),
+               key=lambda r: r.n_chips)
 gib_fp8 = planner.predict_run(b200_405)["memory_gib"]
 gib_bf16 = planner.predict_run(b200_405, fp8_params=False, recompute=["none"])["memory_gib"]
 b200_usable = planner.run_chip(b200_405).hbm_bytes * (1 - HEADROOM) / 2**30
-print(tr(f"B200 runs: errors {b200_err}; Llama 3.1 405B on {b200_405.n_chips} B200, no recompute: {gib_fp8:.0f} GiB "
+print(tr(f"dense B200 runs: errors {b200_err}; Llama 3.1 405B on {b200_405.n_chips} B200, no recompute: {gib_fp8:.0f} GiB "
          f"with FP8 weights, {gib_bf16:.0f} GiB with bf16 weights, {b200_usable:.0f} GiB usable",
-         f"B200 上的训练：误差 {b200_err}；{b200_405.n_chips} 张 B200 上的 Llama 3.1 405B，不重计算：权重为 FP8 时 "
+         f"B200 上的稠密模型训练：误差 {b200_err}；{b200_405.n_chips} 张 B200 上的 Llama 3.1 405B，不重计算：权重为 FP8 时 "
          f"{gib_fp8:.0f} GiB，为 bf16 时 {gib_bf16:.0f} GiB，可用 {b200_usable:.0f} GiB"))
 # DeepSeek-V3 at the recomputation its report describes, no expert output kept (DeepEP's combine is a plain sum);
 # what if its MoE layers kept the expert outputs for the router's gradient instead?
@@ -1012,13 +1013,14 @@ for run_label, g in planner.later_release_errors().groupby("run", sort=False):
 #   fitted GEMM share; FlashAttention-4's authors [48] find Blackwell's attention held back by its exponential units
 #   and shared memory, not its tensor cores). Both are predicted too fast (the second line under the table), the 405B
 #   row more so. That 405B layout fits a B200 only because its weights are in FP8; with bf16 weights
-#   the planner would reject the layout NVIDIA ran (the same line). The other two rows
-#   are GPT-OSS 120B on 64 H100 in BF16, with the recomputation NVIDIA's recipe sets: Megatron-Core's
+#   the planner would reject the layout NVIDIA ran (the same line). Three rows are GPT-OSS 120B in BF16, two on 64
+#   H100 and one on 64 B200, with the recomputation NVIDIA's recipes set: Megatron-Core's
 #   `recompute_modules` "layernorm" and "moe_act" (the norms' outputs and the experts' activation output rebuilt in
 #   the backward pass), which the planner takes by the same names, `recompute="layernorm+moe_act"`. (The older row's
 #   table prints a micro-batch of 4 and 2 accumulation steps, which cannot both hold with PP 4 on 64 GPUs; the recipe
-#   of that release runs a micro-batch of 1, and so does the planner.) Both are predicted far too fast, by the same
-#   amount. The planner charges an MoE layer its experts' GEMMs, the all-to-all, and the fitted HBM passes over
+#   of that release runs a micro-batch of 1, and so does the planner.) The two H100 rows are predicted far too fast,
+#   by the same amount. The B200 row spreads each expert group over all eight of its nodes (EP 64) and does not
+#   overlap the all-to-all, which takes most of its predicted step; it is predicted too fast by less. The planner charges an MoE layer its experts' GEMMs, the all-to-all, and the fitted HBM passes over
 #   everything the layer stores, the $k$ routed copies of each token among them: that is where moving tokens to their
 #   experts and back is paid for. The permutation is not what is missing: turned into HBM passes over those copies
 #   (`planner.moe_copy_passes`), the time each MoE prediction misses would take far more of them than a permute and
@@ -1044,20 +1046,24 @@ for run_label, g in planner.later_release_errors().groupby("run", sort=False):
 #   them it fits, just (the last line under the table), and keeping the expert outputs would push it over. The
 #   step is still predicted too fast, as GPT-OSS's are. Two frameworks, one gap: an MoE layer costs more than its
 #   GEMMs and its all-to-all.
-# - **Qwen3 in FP8.** Two more mixture-of-experts runs from NVIDIA's summary, with the recipes' settings: no
+# - **Qwen3 in FP8.** Three more mixture-of-experts runs from NVIDIA's summary (the 235B model at two batch sizes, in
+#   two releases, and the 30B), with the recipes' settings: no
 #   recomputation, and the all-to-all of one micro-batch overlapped with another's compute
 #   (`stack="megatron-core-moe-overlap"`). The 235B model's recipe keeps each expert whole on one GPU while the
 #   attention runs TP 2: Megatron-Core folds the 32 GPUs of an expert group over the TP and DP ranks, which the
-#   planner takes as `etp=1` (expert tensor parallelism; the layout ends "EP32 ETP1"). It is predicted within the
-#   error of the dense runs, but mostly because the planner finds its all-to-all, spread over four nodes, too slow to
-#   hide. The 30B model has 128 experts only 768 wide: its GEMMs are small, and whatever a layer costs beyond its
+#   planner takes as `etp=1` (expert tensor parallelism; the layout ends "EP32 ETP1"). Both of its rows are predicted
+#   within the dense runs' range of error, but mostly because the planner finds its all-to-all, spread over four
+#   nodes, too slow to hide. The 30B model has 128 experts only 768 wide: its GEMMs are small, and whatever a layer costs beyond its
 #   GEMMs, its all-to-all and its HBM traffic is a large part of each layer, so the prediction is more than three
 #   times too fast. (The next point release's table prints a much higher rate for the same printed layout, so the measured
 #   rate itself is not settled. NVIDIA prints several of these rows again in later releases, every printed column
 #   equal but the throughput; `planner.later_release_errors` sets the prediction beside each release's figure. For
 #   the other rows the figure moves by a few percent from release to release, so their errors hardly move; this
 #   row's is the one that does.) Every mixture-of-experts prediction here is optimistic; the planner does not
-#   yet predict mixture-of-experts training, and the chapter shows it rather than hides it.
+#   yet predict mixture-of-experts training, and the chapter shows it rather than hides it. Which of NVIDIA's rows are
+#   here follows one rule, which the README states beside the same table (`published.NVIDIA_RELEASES`): every H100
+#   and B200 pre-training row of two releases in BF16 or FP8 with current scaling, of a model the workbook has, but
+#   two whose printed layout and recipe disagree.
 # - **MT-NLG 530B.** The same TP8 × PP35 layout that Megatron-LM's 530B benchmark ran (the reported MFU column of the
 #   table above) ran slower in production with DeepSpeed's pipeline engine; the paper gives no fact (schedule,
 #   overlap) that explains the difference, and the planner does not invent one: it predicts these runs too fast.

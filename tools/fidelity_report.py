@@ -648,6 +648,28 @@ def validation_runs() -> pd.DataFrame:
     return df.assign(**{"error % vs the same row in later releases": [text.get(r, "—") for r in df["run"]]})
 
 
+def _selection_text() -> dict:
+    """Which rows of NVIDIA's summary are validation runs (``llmcalc.published.NVIDIA_RELEASES`` and what is left out)."""
+    rel = pub.NVIDIA_RELEASES
+    left_en = " and ".join(f"the {r} {system} row of {model} ({en})" for r, system, model, en, _ in pub.NVIDIA_ROWS_LEFT_OUT)
+    left_zh = "、".join(f" {r} 的 {system} {model} 一行（{zh}）" for r, system, model, _, zh in pub.NVIDIA_ROWS_LEFT_OUT)
+    old_en = " and ".join(f"the {r} container ({en})" for r, en, _ in pub.NVIDIA_RELEASES_LEFT_OUT)
+    old_zh = "、".join(f" {r} 容器（{zh}）" for r, _, zh in pub.NVIDIA_RELEASES_LEFT_OUT)
+    return {"releases_en": " and ".join(rel), "releases_zh": " 与 ".join(rel), "left_en": left_en, "left_zh": left_zh,
+            "old_en": old_en, "old_zh": old_zh}
+
+
+def _oss_b200_numbers(rows: pd.DataFrame) -> dict:
+    """GPT-OSS 120B's B200 validation row: GPUs, EP, the nodes its expert groups span, the error, and the share of the
+    predicted step that is the exposed all-to-all."""
+    from llmcalc import planner
+    (run,) = [r for r in pub.VALIDATION_RUNS if r.label == rows["run"].iloc[0]]
+    best = planner.predict_run(run)
+    return {"run": run.label, "gpus": run.n_chips, "ep": run.ep,
+            "nodes": run.ep // planner.run_chip(run).fast_domain, "err": float(rows["error %"].iloc[0]),
+            "a2a_share": 100 * float(best["ep_comm_s"]) / float(best["step_s"])}
+
+
 def _later_release_numbers(df: pd.DataFrame, small_run: str) -> dict:
     """``llmcalc.planner.later_release_errors``: how far NVIDIA's figure for one printed row moves across releases
     (largest over smallest − 1, of the other rows and of the small Qwen3's), and the validation set's median and worst
@@ -677,9 +699,17 @@ def _copy_pass_numbers(small_run: str) -> dict:
 
 def _note_validation(df: pd.DataFrame) -> dict[str, str]:
     from llmcalc import hardware, kernels
-    moe_labels = [r.label for r in pub.VALIDATION_RUNS if r.source_key == "megatron_bridge" and pub.run_config(r).is_moe]
+    moe_labels = [r.label for r in pub.VALIDATION_RUNS
+                  if r.source_key == "megatron_bridge" and pub.run_config(r).is_moe and r.chip == "H100"]
+    oss_b200 = df[df["run"].isin([r.label for r in pub.VALIDATION_RUNS if r.source_key == "megatron_bridge"
+                                  and pub.run_config(r).is_moe and r.chip == "B200"])]
     q3 = df[df["run"].isin([r.label for r in pub.VALIDATION_RUNS if r.source_key == "megatron_bridge_qwen3"])]
     q_small, q_big = q3.loc[q3["GPUs"].idxmin()], q3.loc[q3["GPUs"].idxmax()]
+    q_more = q3[(q3["GPUs"] == q_big["GPUs"]) & (q3["run"] != q_big["run"])]
+    q_more_en = "; ".join(f"{r['run']}, the same layout at another batch, {r['error %']:+.1f}%" for _, r in q_more.iterrows())
+    q_more_zh = "；".join(f"{_zh_run(r['run'])}（同一布局、另一个批大小）为 {r['error %']:+.1f}%" for _, r in q_more.iterrows())
+    ob = _oss_b200_numbers(oss_b200)
+    sel = _selection_text()
     moe_all = df[df["run"].isin([r.label for r in pub.VALIDATION_RUNS if pub.run_config(r).is_moe])]["error %"]
     dense_labels = [r.label for r in pub.VALIDATION_RUNS if r.fp8 and not pub.run_config(r).is_moe and r.chip == "H100"]
     b2 = _b200_numbers(df)
@@ -705,7 +735,11 @@ def _note_validation(df: pd.DataFrame) -> dict[str, str]:
     return {
         "en": f"These runs are in no fit (`llmcalc.published.VALIDATION_RUNS`, kept out of `PLANNER_RUNS`). NVIDIA's: "
               f"Megatron-Core through its Megatron-Bridge performance recipes on H100 and B200, from NVIDIA's own "
-              f"performance summary. "
+              f"performance summary: every DGX-H100 and DGX-B200 pre-training row of its {sel['releases_en']} containers "
+              f"in BF16 or FP8 with current scaling whose model the workbook has, but {sel['left_en']}, where the printed "
+              f"layout could have run and the release's recipe sets another, so which one ran is not settled (where a "
+              f"printed layout cannot have run, the recipe's is taken); rows in MXFP8 (block-scaled, which the planner "
+              f"does not model) and {sel['old_en']} are left out too. "
               f"**Dense Llama models in FP8 on H100** ({en_models}; {len(dense)} layouts; `fp8=True`: the layers' linear "
               f"GEMMs at the FP8 peak × the fitted share × {share:.3f}, the FP8-to-bf16 GEMM ratio of two published "
               f"microbenchmarks, DeepGEMM's {ev['fp8_tflops']:g} of {ev['fp8_peak_tflops']:g} TFLOP/s and the H100's "
@@ -729,7 +763,10 @@ def _note_validation(df: pd.DataFrame) -> dict[str, str]:
               f"\"layernorm\" and \"moe_act\" (`recompute=\"{best['layout'].rsplit(' ', 1)[1]}\"`; the older "
               f"table's micro-batch of 4 with 2 accumulation steps cannot hold with PP 4 on 64 GPUs, and the release's "
               f"recipe runs 1): {best['run']} is predicted {best['error %']:+.1f}%, {worst['run']} "
-              f"{worst['error %']:+.1f}%. The planner's MoE cost is the experts' GEMMs at their shapes, the all-to-all, "
+              f"{worst['error %']:+.1f}%. The same model on {ob['gpus']} B200 ({ob['run']}: PP 1, EP {ob['ep']} over all "
+              f"{ob['nodes']} nodes, the all-to-all not overlapped, as its recipe sets) is predicted {ob['err']:+.1f}%, "
+              f"{ob['a2a_share']:.0f}% of its predicted step the exposed all-to-all. "
+              f"The planner's MoE cost is the experts' GEMMs at their shapes, the all-to-all, "
               f"and the fitted {cp['fitted']:g} HBM passes over every stored activation, the k routed copies of each token "
               f"(the experts' inputs and outputs, {cp['oss_mib']:.0f} MiB a layer and micro-batch here) among them, which "
               f"is where moving the tokens to their experts and back is charged. The permutation is not what is missing: "
@@ -766,7 +803,8 @@ def _note_validation(df: pd.DataFrame) -> dict[str, str]:
               f"**Qwen3 in FP8** (NVIDIA's recipes of the same release: no recomputation, the all-to-all overlapped with "
               f"another micro-batch's compute, `stack=\"megatron-core-moe-overlap\"`): {q_big['run']}, whose expert groups "
               f"of {q_big['layout'].split(' EP')[1].split(' ')[0]} ranks are folded over TP and DP with each expert whole "
-              f"on one rank (Megatron-Core's expert tensor parallelism, `etp=1`), is predicted {q_big['error %']:+.1f}%; "
+              f"on one rank (Megatron-Core's expert tensor parallelism, `etp=1`), is predicted {q_big['error %']:+.1f}%, "
+              f"and {q_more_en}; "
               f"{q_small['run']} {q_small['error %']:+.1f}%. That smaller model's experts are narrow and its GEMMs "
               f"small, so whatever an MoE layer costs beyond its GEMMs, its all-to-all and its HBM traffic is a large "
               f"share of its step ({cp['q30']:.0f} more passes over its routed copies would be needed to explain it); "
@@ -782,7 +820,10 @@ def _note_validation(df: pd.DataFrame) -> dict[str, str]:
               f"{', every one optimistic' if (moe_all > 0).all() else ''}: it does not yet predict mixture-of-experts "
               f"training.",
         "zh": f"这些训练不参与任何拟合（`llmcalc.published.VALIDATION_RUNS`，不在 `PLANNER_RUNS` 里）。NVIDIA 的：它自己的性能汇总里，"
-              f"H100 与 B200 上通过 Megatron-Bridge 性能配方运行的 Megatron-Core。**H100 上 FP8 的稠密 Llama 模型**"
+              f"H100 与 B200 上通过 Megatron-Bridge 性能配方运行的 Megatron-Core：其 {sel['releases_zh']} 容器中，本书有预设的模型在 "
+              f"DGX-H100 与 DGX-B200 上以 BF16 或 current scaling 的 FP8 预训练的每一行都在这里，只有{sel['left_zh']}除外："
+              f"印出的布局可以运行，而该版本的配方设的是另一个，究竟跑的是哪个没有定论（印出的布局不可能运行时，取配方的布局）；"
+              f"MXFP8 的行（分块缩放，规划器没有建模）和{sel['old_zh']}也不收。**H100 上 FP8 的稠密 Llama 模型**"
               f"（{'、'.join(models)}；"
               f"{len(dense)} 种布局；`fp8=True`：各层线性 GEMM 按 FP8 峰值 × 拟合比例 × {share:.3f} 计，后者是两个公开"
               f"微基准给出的 FP8 与 bf16 GEMM 之比：DeepGEMM 的 {ev['fp8_peak_tflops']:g} TFLOP/s 中 "
@@ -803,7 +844,10 @@ def _note_validation(df: pd.DataFrame) -> dict[str, str]:
               f"`recompute_modules` 中的 \"layernorm\" 与 \"moe_act\"（`recompute=\"{best['layout'].rsplit(' ', 1)[1]}\"`；"
               f"较早那张表的微批次 4 加 2 步梯度累积在 64 张 GPU、PP 4 上不可能成立，那个版本的配方用 1）："
               f"{_zh_run(best['run'])} 的预测误差为 {best['error %']:+.1f}%，{_zh_run(worst['run'])} 为 "
-              f"{worst['error %']:+.1f}%。规划器的 MoE 代价是专家 GEMM（按其形状）、all-to-all，以及拟合的每个存储激活 "
+              f"{worst['error %']:+.1f}%。同一模型在 {ob['gpus']} 张 B200 上（{_zh_run(ob['run'])}：PP 1，EP {ob['ep']} 跨全部 "
+              f"{ob['nodes']} 个节点，all-to-all 按其配方不重叠）预测误差为 {ob['err']:+.1f}%，预测的一步里 "
+              f"{ob['a2a_share']:.0f}% 是暴露的 all-to-all。"
+              f"规划器的 MoE 代价是专家 GEMM（按其形状）、all-to-all，以及拟合的每个存储激活 "
               f"{cp['fitted']:g} 遍 HBM 读写，其中包括每个 token 被路由的 k 份副本（专家的输入和输出，这里每层每个微批次 "
               f"{cp['oss_mib']:.0f} MiB）：把 token 送到专家再收回的重排就计在这里。缺的不是重排：下面这些混合专家训练里"
               f"预测没有解释的时间，相当于在这些副本上再多读写 {cp['lo']:.0f} 到 {cp['hi']:.0f} 遍（`planner.moe_copy_passes`），"
@@ -830,7 +874,8 @@ def _note_validation(df: pd.DataFrame) -> dict[str, str]:
               f"**FP8 的 Qwen3**（同一版本的 NVIDIA 配方：不重计算，all-to-all 与另一个微批次的计算重叠，"
               f"`stack=\"megatron-core-moe-overlap\"`）：{_zh_run(q_big['run'])} 的专家组含 "
               f"{q_big['layout'].split(' EP')[1].split(' ')[0]} 个 rank，折叠在 TP 与 DP 之上，每个专家完整地放在一个 rank 上"
-              f"（Megatron-Core 的专家张量并行，`etp=1`），预测误差为 {q_big['error %']:+.1f}%；{_zh_run(q_small['run'])} 为 "
+              f"（Megatron-Core 的专家张量并行，`etp=1`），预测误差为 {q_big['error %']:+.1f}%，{q_more_zh}；"
+              f"{_zh_run(q_small['run'])} 为 "
               f"{q_small['error %']:+.1f}%。后者的专家很窄、GEMM 很小，MoE 层在 GEMM、all-to-all 和 HBM 读写之外的开销在它的"
               f"一步里占了很大比重（要解释它，需要在路由副本上再多读写 {cp['q30']:.0f} 遍）；下一个小版本的表格对同样印出的布局给出高得多的速率，可见实测速率本身也还没有定论。最后一列把 {lr['n_rows']} 行与 NVIDIA 后续版本（{lr['first_rel']} 至 {lr['last_rel']}；"
               f"`llmcalc.published.LATER_RELEASE_FIGURES`）中印出的同一行并列：配方没有印出的部分可能变了，NVIDIA 自己对同一行"
@@ -851,7 +896,7 @@ def _default_headroom() -> float:
 def _b200_numbers(df: pd.DataFrame) -> dict:
     """The B200 validation rows: their errors, and the 405B layout's memory with and without FP8 weights."""
     from llmcalc import planner
-    runs = [r for r in pub.VALIDATION_RUNS if r.chip == "B200"]
+    runs = [r for r in pub.VALIDATION_RUNS if r.chip == "B200" and not pub.run_config(r).is_moe]
     rows = df.set_index("run").loc[[r.label for r in runs]]
     big = max(runs, key=lambda r: r.n_chips)
     bf16_weights = planner.predict_run(big, fp8_params=False, recompute=["none"])
@@ -966,7 +1011,7 @@ def _zh_run(label: str) -> str:
     import re
     zh = label.replace(" context, ", " 上下文, ").replace(" GPUs", " 张 GPU").replace(" (SP + selective)", "（SP + 选择性重计算）")
     zh = zh.replace(", GBS ", ", 全局批大小 ")
-    zh = re.sub(r", (\d+) (A100|H100|H800)", r", \1 张 \2", zh)      # GPUs count in 张, chips in 块 (glossary)
+    zh = re.sub(r", (\d+) (A100|H100|H800|B200)", r", \1 张 \2", zh)      # GPUs count in 张, chips in 块 (glossary)
     zh = re.sub(r", (\d+) (TPU v4)", r", \1 块 \2", zh)
     return re.sub(r",(?!\d{3})\s*", "，", zh)
 
