@@ -618,6 +618,14 @@ def _calibrated():
     return df
 
 
+@functools.lru_cache(maxsize=None)
+def _later_release_errors() -> pd.DataFrame:
+    """``llmcalc.planner.later_release_errors()`` once per report (a planner search per run): the validation table's
+    last column and the note under it read the same frame, neither modifies it."""
+    from llmcalc import planner
+    return planner.later_release_errors()
+
+
 def _comparison_frame(df: pd.DataFrame) -> pd.DataFrame:
     """The README's columns of a ``llmcalc.planner.published_comparison`` table."""
     return pd.DataFrame({
@@ -641,7 +649,7 @@ def validation_runs() -> pd.DataFrame:
     constants fitted on every run of ``PLANNER_RUNS``."""
     from llmcalc import planner
     df = _comparison_frame(planner.published_comparison(pub.VALIDATION_RUNS))
-    later = planner.later_release_errors()
+    later = _later_release_errors()
     later = later[~later["first"]]
     text = {run: ", ".join(f"{100 * e:+.1f} ({rel})" for rel, e in zip(g["release"], g["error"]))
             for run, g in later.groupby("run", sort=False)}
@@ -674,8 +682,7 @@ def _later_release_numbers(df: pd.DataFrame, small_run: str) -> dict:
     """``llmcalc.planner.later_release_errors``: how far NVIDIA's figure for one printed row moves across releases
     (largest over smallest − 1, of the other rows and of the small Qwen3's), and the validation set's median and worst
     |error| with each row taken at its latest release's figure."""
-    from llmcalc import planner
-    lr = planner.later_release_errors()
+    lr = _later_release_errors()
     spread = lr.groupby("run")["reported_tokens_per_s_per_gpu"].agg(lambda x: x.max() / x.min() - 1.0)
     latest = lr.groupby("run").tail(1).set_index("run")["error"]
     errors = [100 * abs(latest[run]) if run in latest.index else abs(e) for run, e in zip(df["run"], df["error %"])]
